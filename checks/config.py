@@ -1,0 +1,207 @@
+"""The repository configuration, `.github/debtbot.yml`: defaults for everything, errors with their location."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from checks.finding import Category, Severity
+from checks.globs import Glob, GlobError
+from checks.registry import find
+
+CONFIG_PATH = ".github/debtbot.yml"
+#: Repository config is untrusted input: bound its size before parsing it.
+MAX_CONFIG_BYTES = 256 * 1024
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    for pattern in patterns:
+        try:
+            Glob(pattern)
+        except GlobError as exc:
+            raise ValueError(f"{pattern!r}: {exc}") from exc
+    return patterns
+
+
+Globs = Annotated[tuple[str, ...], Field(default=(), max_length=200)]
+
+
+class RuleSettings(_Model):
+    """Settings of one rule, keyed by its code or slug."""
+
+    enabled: bool = True
+    severity: Severity | None = None
+
+
+class PathSettings(_Model):
+    """Rules turned off (or severities changed) under some paths: e.g. notebook outputs in `examples/`."""
+
+    paths: Globs = ()
+    disable: tuple[str, ...] = ()
+    severity: dict[str, Severity] = Field(default_factory=dict)
+
+    @field_validator("paths")
+    @classmethod
+    def _valid_globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_globs(value)
+
+
+class Thresholds(_Model):
+    data_file_mb: float = Field(1.0, ge=0, description="Data files from this size (MB) must be in DVC or LFS.")
+    data_file_high_mb: float = Field(10.0, ge=0, description="Data files from this size (MB) are high severity.")
+    model_file_mb: float = Field(0.0, ge=0, description="Model files from this size (MB) are reported (0: all).")
+    model_file_high_mb: float = Field(10.0, ge=0, description="Model files from this size (MB) are high severity.")
+    notebook_max_cells: int = Field(50, ge=1, description="Notebooks with more cells are too long.")
+    notebook_output_image_kb: int = Field(50, ge=1, description="Output images from this size (KB) raise severity.")
+
+
+class AcceptedDebt(_Model):
+    """Debt let in on purpose: it no longer fails the check, and comes back when `until` passes."""
+
+    rule: str | None = Field(None, description="Rule code or slug accepted (with `paths`, only there).")
+    fingerprint: str | None = Field(None, description="One finding's fingerprint.")
+    paths: Globs = ()
+    reason: str = Field(min_length=3)
+    until: date | None = None
+
+    @field_validator("paths")
+    @classmethod
+    def _valid_globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_globs(value)
+
+    @model_validator(mode="after")
+    def _names_what(self) -> AcceptedDebt:
+        if not (self.rule or self.fingerprint or self.paths):
+            raise ValueError("name a rule, a fingerprint or paths")
+        return self
+
+
+class Policy(_Model):
+    """Which findings fail the check run (and so can block the merge)."""
+
+    fail_on: Severity | Literal["never"] = Field(
+        Severity.HIGH, description="Any new finding of this severity or above fails the check."
+    )
+    max_new_debt_minutes: int | None = Field(
+        60, ge=0, description="New debt above this many minutes fails the check (null: no budget)."
+    )
+    net_of_paid: bool = Field(True, description="Count the budget net of the debt the change pays off.")
+
+
+class Comments(_Model):
+    max_inline: int = Field(10, ge=0, le=50, description="Inline review comments per review at most.")
+    sticky_summary: Literal["always", "on_failure", "never"] = Field(
+        "on_failure", description="When to keep one summary comment on the pull request."
+    )
+
+
+class WeeklySummary(_Model):
+    enabled: bool = True
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    hour: int = Field(9, ge=0, le=23)
+    timezone: str = "UTC"
+
+
+class Config(_Model):
+    """`.github/debtbot.yml`. Every key is optional."""
+
+    version: Literal[1] = 1
+    categories: dict[Category, bool] = Field(default_factory=dict, description="Turn whole categories off.")
+    rules: dict[str, RuleSettings] = Field(default_factory=dict, description="Per-rule settings by code or slug.")
+    disable: tuple[str, ...] = Field((), description="Rule codes or slugs turned off.")
+    exclude: Globs = Field((), description="Paths never reviewed (vendored code, generated files...).")
+    paths: tuple[PathSettings, ...] = ()
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    accept: tuple[AcceptedDebt, ...] = ()
+    policy: Policy = Field(default_factory=Policy)
+    comments: Comments = Field(default_factory=Comments)
+    summary: WeeklySummary = Field(default_factory=WeeklySummary)
+
+    @field_validator("exclude")
+    @classmethod
+    def _valid_globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_globs(value)
+
+
+@dataclass(frozen=True)
+class ConfigError:
+    """A problem in the config file, with where it is (`line 3` or `policy.fail_on`)."""
+
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{CONFIG_PATH}: {self.location}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: Config
+    errors: tuple[ConfigError, ...] = ()
+
+
+def load_config(text: str | bytes | None) -> LoadedConfig:
+    """Read the config; on any error, the defaults with the errors (never a silent pass)."""
+    if text is None:
+        return LoadedConfig(Config())
+    if len(text) > MAX_CONFIG_BYTES:
+        return LoadedConfig(Config(), (ConfigError("file", f"larger than {MAX_CONFIG_BYTES} bytes"),))
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return LoadedConfig(Config(), (ConfigError("file", f"not UTF-8: {exc.reason}"),))
+    try:
+        raw: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
+        problem = getattr(exc, "problem", None) or str(exc)
+        return LoadedConfig(Config(), (ConfigError(where, f"invalid YAML: {problem}"),))
+    except RecursionError:
+        return LoadedConfig(Config(), (ConfigError("file", "invalid YAML: nested too deeply"),))
+    if raw is None:
+        return LoadedConfig(Config())
+    if not isinstance(raw, dict):
+        return LoadedConfig(Config(), (ConfigError("file", "expected a mapping of settings at the top level"),))
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        errors = tuple(ConfigError(".".join(str(p) for p in err["loc"]) or "file", err["msg"]) for err in exc.errors())
+        return LoadedConfig(Config(), errors)
+    unknown = [
+        ConfigError(f"{where}.{key}", "no rule has this code or slug")
+        for where, key in _rule_references(config)
+        if not _is_rule(key)
+    ]
+    return LoadedConfig(config, tuple(unknown))
+
+
+def _rule_references(config: Config) -> list[tuple[str, str]]:
+    refs = [("rules", key) for key in config.rules]
+    refs += [("disable", key) for key in config.disable]
+    for i, ps in enumerate(config.paths):
+        refs += [(f"paths.{i}.disable", key) for key in ps.disable]
+        refs += [(f"paths.{i}.severity", key) for key in ps.severity]
+    refs += [(f"accept.{i}.rule", a.rule) for i, a in enumerate(config.accept) if a.rule]
+    return refs
+
+
+def _is_rule(key: str) -> bool:
+    return find(key) is not None
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `.github/debtbot.yml` (published in docs/, checked by a test)."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "debtbot repository configuration (.github/debtbot.yml)"
+    return schema

@@ -1,0 +1,102 @@
+"""Jupyter notebooks read as JSON: cell sources and outputs are different things."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from checks.diff import Line, LineSet
+
+#: Largest notebook parsed whole; bigger ones fall back to the diff-only reading.
+MAX_NOTEBOOK_CHARS = 20_000_000
+
+
+class NotebookError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    cell_type: str
+    source: str
+    execution_count: int | None
+    outputs: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Notebook:
+    cells: tuple[Cell, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Notebook:
+        if len(text) > MAX_NOTEBOOK_CHARS:
+            raise NotebookError(f"notebook larger than {MAX_NOTEBOOK_CHARS} characters")
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise NotebookError(f"notebook is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("cells", []), list):
+            raise NotebookError("notebook JSON has no list of cells")
+        cells = []
+        for raw in data.get("cells", []):
+            if not isinstance(raw, dict):
+                raise NotebookError("notebook cell is not an object")
+            source = raw.get("source", "")
+            if isinstance(source, list):
+                source = "".join(s for s in source if isinstance(s, str))
+            count = raw.get("execution_count")
+            outputs = raw.get("outputs") or []
+            cells.append(
+                Cell(
+                    cell_type=str(raw.get("cell_type", "")),
+                    source=source if isinstance(source, str) else "",
+                    execution_count=count if isinstance(count, int) else None,
+                    outputs=tuple(o for o in outputs if isinstance(o, dict)) if isinstance(outputs, list) else (),
+                )
+            )
+        return cls(tuple(cells))
+
+    def code_cells(self) -> Iterator[Cell]:
+        return (c for c in self.cells if c.cell_type == "code")
+
+
+def decode_json_string_line(raw: str) -> str | None:
+    """The string in a notebook JSON line such as `    "x = 1\\n",`, or None when it is not one."""
+    body = raw.strip()
+    if body.endswith(","):
+        body = body[:-1]
+    if len(body) < 2 or body[0] != '"' or body[-1] != '"':
+        return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def code_source_lines(lines: LineSet, post: Notebook | None) -> LineSet:
+    """The diff lines that are code-cell source, decoded from JSON.
+
+    With the post-change notebook, a line counts when its text is a line of some code cell.
+    Without it, the diff-only heuristic: nbformat writes cell source items at four spaces of
+    indent and output text deeper, so only four-space string items are taken.
+    """
+    sources: set[str] | None = None
+    if post is not None:
+        sources = set()
+        for cell in post.code_cells():
+            sources.update(s.rstrip("\n") for s in cell.source.splitlines())
+    picked: list[Line] = []
+    for index, raw in enumerate(lines.texts()):
+        if sources is None and not (raw.startswith('    "') and not raw.startswith("     ")):
+            continue
+        value = decode_json_string_line(raw)
+        if value is None:
+            continue
+        value = value.rstrip("\n")
+        if sources is not None and value not in sources:
+            continue
+        picked.append(Line(lines.number(index), value))
+    return LineSet.of(picked)

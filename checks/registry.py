@@ -1,0 +1,128 @@
+"""The rule catalog: every rule's metadata and docs in one typed object, registered by decorator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from checks.finding import Category, Hit, Severity
+from checks.paths import Kind, Role
+
+if TYPE_CHECKING:
+    from checks.views import ChangeView, FileView
+
+_CODE = re.compile(r"^(DATA|MODEL|DEP|CODE)\d{3}$")
+_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_PREFIX = {Category.DATA: "DATA", Category.MODEL: "MODEL", Category.DEPENDENCY: "DEP", Category.CODE: "CODE"}
+
+
+class Scope(StrEnum):
+    FILE = "file"  # sees one changed file at a time
+    CHANGE = "change"  # sees the whole change and the repository tree
+
+
+@dataclass(frozen=True)
+class Docs:
+    """What the rule finds, why it matters, an example that triggers it, and how to fix it."""
+
+    what: str
+    why: str
+    example: str
+    fix: str
+
+
+FileCheck = Callable[["FileView"], Iterable[Hit]]
+ChangeCheck = Callable[["ChangeView"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    slug: str
+    title: str
+    category: Category
+    severity: Severity
+    effort_minutes: int
+    remediation: str
+    docs: Docs
+    scope: Scope
+    #: File kinds the rule reads (FILE scope); None means every kind.
+    kinds: frozenset[Kind] | None
+    #: Roles where the rule stays silent (tests, vendored code...).
+    skip_roles: frozenset[Role]
+    #: Whether the rule reads diff lines; when no rule does, a file's hunks are never looked at.
+    reads_lines: bool
+    check: Callable[..., Iterable[Hit]]
+    #: For CHANGE rules: files whose lines the rule reads, so the runner keeps them.
+    keeps: Callable[[str], bool] | None = None
+
+    def applies_to(self, path_kind: Kind, path_roles: frozenset[Role]) -> bool:
+        if self.kinds is not None and path_kind not in self.kinds:
+            return False
+        return not (self.skip_roles & path_roles)
+
+
+_CATALOG: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    code: str,
+    slug: str,
+    title: str,
+    category: Category,
+    severity: Severity,
+    effort: int,
+    remediation: str,
+    docs: Docs,
+    scope: Scope = Scope.FILE,
+    kinds: Iterable[Kind] | None = None,
+    skip_roles: Iterable[Role] = (Role.VENDORED, Role.GENERATED),
+    reads_lines: bool = True,
+    keeps: Callable[[str], bool] | None = None,
+) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
+    """Register a rule. Codes carry their family prefix (DATA, MODEL, DEP, CODE) and never change."""
+    if not _CODE.match(code) or not code.startswith(_PREFIX[category]):
+        raise ValueError(f"rule code {code!r} must be {_PREFIX[category]} followed by three digits")
+    if not _SLUG.match(slug):
+        raise ValueError(f"rule slug {slug!r} must be kebab-case")
+
+    def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if code in _CATALOG or any(r.slug == slug for r in _CATALOG.values()):
+            raise ValueError(f"rule {code} / {slug} is registered twice")
+        _CATALOG[code] = Rule(
+            code=code,
+            slug=slug,
+            title=title,
+            category=category,
+            severity=severity,
+            effort_minutes=effort,
+            remediation=remediation,
+            docs=docs,
+            scope=scope,
+            kinds=frozenset(kinds) if kinds is not None else None,
+            skip_roles=frozenset(skip_roles),
+            reads_lines=reads_lines,
+            check=check,
+            keeps=keeps,
+        )
+        return check
+
+    return register
+
+
+def catalog() -> tuple[Rule, ...]:
+    """Every registered rule, ordered by code."""
+    import checks.rules  # noqa: F401, PLC0415  (the rule modules import this one to register)
+
+    return tuple(sorted(_CATALOG.values(), key=lambda r: (r.category.value, r.code)))
+
+
+def find(code_or_slug: str) -> Rule | None:
+    for r in catalog():
+        if code_or_slug in (r.code, r.slug):
+            return r
+    return None

@@ -1,0 +1,3 @@
+"""Data debt rules."""
+
+from __future__ import annotations

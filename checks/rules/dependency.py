@@ -1,0 +1,3 @@
+"""Dependency debt rules."""
+
+from __future__ import annotations

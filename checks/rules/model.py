@@ -1,0 +1,3 @@
+"""Model debt rules."""
+
+from __future__ import annotations

@@ -1,0 +1,223 @@
+"""What a rule sees: one changed file (`FileView`) or the whole change (`ChangeView`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from checks.config import Config
+from checks.diff import FilePatch, FileStatus, LineSet
+from checks.finding import Hit, Severity, Side
+from checks.languages import comment_start
+from checks.notebook import Notebook, NotebookError, code_source_lines
+from checks.paths import Kind, Role, kind, roles
+from checks.snapshot import Snapshot
+
+#: How far a statement is followed past its first line to find its closing bracket.
+MAX_STATEMENT_LINES = 25
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A regex match on one side of a file, with the line it sits on."""
+
+    match: re.Match[str]
+    index: int
+    number: int
+    text: str
+
+    def group(self, name: int | str = 0) -> str:
+        return self.match.group(name) or ""
+
+
+class SideView:
+    """The added or removed lines of one file, as the rules scan them."""
+
+    def __init__(self, *, path: str, side: Side, lines: LineSet, file_kind: Kind, post_text: str | None) -> None:
+        self.path = path
+        self.side = side
+        self.lines = lines
+        self.kind = file_kind
+        self._post_text = post_text
+
+    def __bool__(self) -> bool:
+        return len(self.lines) > 0
+
+    def search(self, pattern: re.Pattern[str]) -> Iterator[Match]:
+        """Every match of `pattern` (compiled with re.MULTILINE for `^`/`$` per line)."""
+        lines = self.lines
+        for m in pattern.finditer(lines.text):
+            index = lines.at(m.start())
+            yield Match(m, index, lines.number(index), lines.texts()[index])
+
+    def in_comment(self, m: Match) -> bool:
+        """True when the match starts inside the comment of its line."""
+        start = comment_start(m.text, self.kind)
+        if start is None:
+            return False
+        return self.column(m) >= start
+
+    def column(self, m: Match) -> int:
+        """Where the match starts within its line."""
+        return m.match.start() - self.lines.start(m.index)
+
+    def statement(self, index: int) -> tuple[str, int]:
+        """The statement starting on line `index`, read until its brackets close; and its last line number.
+
+        A keyword argument on the next line of a call (`random_state=0`) belongs to the call.
+        The post-change text is used when known (the statement may continue on unchanged lines).
+        """
+        number = self.lines.number(index)
+        if self.side is Side.ADDED and self._post_lines is not None and 0 < number <= len(self._post_lines):
+            following: Sequence[str] = self._post_lines[number - 1 : number - 1 + MAX_STATEMENT_LINES]
+            first_number = number
+        else:
+            following = self.lines.texts()[index : index + MAX_STATEMENT_LINES]
+            first_number = number
+        depth = 0
+        parts: list[str] = []
+        for offset, text in enumerate(following):
+            parts.append(text)
+            depth += _bracket_balance(text)
+            if depth <= 0:
+                return " ".join(parts), first_number + offset
+        return " ".join(parts), first_number + len(parts) - 1
+
+    @cached_property
+    def _post_lines(self) -> list[str] | None:
+        return self._post_text.splitlines() if self._post_text is not None else None
+
+    def hit(
+        self,
+        m: Match,
+        message: str,
+        *,
+        content: str | None = None,
+        end_line: int | None = None,
+        severity: Severity | None = None,
+    ) -> Hit:
+        return Hit(
+            side=self.side,
+            path=self.path,
+            line=m.number,
+            end_line=end_line,
+            content=content if content is not None else m.text,
+            message=message,
+            severity=severity,
+        )
+
+
+def _bracket_balance(text: str) -> int:
+    """Opened minus closed brackets outside string literals and comments."""
+    depth, quote, i, n = 0, "", 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+        i += 1
+    return depth
+
+
+class FileView:
+    """One changed file with everything known about it."""
+
+    def __init__(self, patch: FilePatch, snapshot: Snapshot, config: Config) -> None:
+        self.patch = patch
+        self.snapshot = snapshot
+        self.config = config
+        self.path = patch.path
+        self.kind = kind(patch.path)
+        self.roles: frozenset[Role] = roles(patch.path)
+
+    @property
+    def status(self) -> FileStatus:
+        return self.patch.status
+
+    @property
+    def size(self) -> int | None:
+        return self.snapshot.size(self.path)
+
+    @property
+    def text(self) -> str | None:
+        """The post-change text, when the caller supplied it."""
+        return None if self.status is FileStatus.REMOVED else self.snapshot.text(self.path)
+
+    @cached_property
+    def added(self) -> SideView:
+        return SideView(
+            path=self.path, side=Side.ADDED, lines=self.patch.added, file_kind=self.kind, post_text=self.text
+        )
+
+    @cached_property
+    def removed(self) -> SideView:
+        path = self.patch.old_path or self.path
+        return SideView(path=path, side=Side.REMOVED, lines=self.patch.removed, file_kind=self.kind, post_text=None)
+
+    def sides(self) -> tuple[SideView, SideView]:
+        """Added then removed: rules report both, and the runner nets them out."""
+        return (self.added, self.removed)
+
+    @cached_property
+    def notebook(self) -> Notebook | None:
+        """The post-change notebook, or None when unknown or unreadable."""
+        if self.kind is not Kind.NOTEBOOK or self.text is None:
+            return None
+        try:
+            return Notebook.parse(self.text)
+        except NotebookError:
+            return None
+
+    def source_sides(self) -> tuple[SideView, SideView]:
+        """For code rules: the file's sides, or for a notebook the code-cell source lines only."""
+        if self.kind is not Kind.NOTEBOOK:
+            return self.sides()
+        added = code_source_lines(self.patch.added, self.notebook)
+        removed = code_source_lines(self.patch.removed, None)
+        return (
+            SideView(path=self.path, side=Side.ADDED, lines=added, file_kind=Kind.PYTHON, post_text=None),
+            SideView(path=self.removed.path, side=Side.REMOVED, lines=removed, file_kind=Kind.PYTHON, post_text=None),
+        )
+
+    def file_hit(
+        self, side: Side, message: str, *, content: str | None = None, severity: Severity | None = None
+    ) -> Hit:
+        """A hit about the file itself (no line): its content key defaults to the path."""
+        path = self.path if side is Side.ADDED else (self.patch.old_path or self.path)
+        return Hit(side=side, path=path, line=None, content=content or path, message=message, severity=severity)
+
+
+class ChangeView:
+    """The whole change: every file's header, the lines of the files the rule keeps, and the tree."""
+
+    def __init__(self, patches: Sequence[FilePatch], snapshot: Snapshot, config: Config) -> None:
+        self.patches = tuple(patches)
+        self.snapshot = snapshot
+        self.config = config
+        self._by_path = {p.path: p for p in self.patches}
+
+    def paths(self) -> frozenset[str]:
+        return frozenset(self._by_path)
+
+    def changed(self, path: str) -> bool:
+        return path in self._by_path or any(p.old_path == path for p in self.patches)
+
+    def file(self, path: str) -> FileView | None:
+        patch = self._by_path.get(path)
+        return FileView(patch, self.snapshot, self.config) if patch is not None else None
+
+    def files(self) -> Iterator[FileView]:
+        return (FileView(p, self.snapshot, self.config) for p in self.patches)
