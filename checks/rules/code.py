@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
+from checks.satd import TAG, TAG_LINK, TAG_OWNER
 from checks.views import FileView
-
-_TAG = re.compile(r"\b(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack)\b")
-_TAG_OWNER = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+\s*\)", re.IGNORECASE)
-_TAG_LINK = re.compile(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 
 
 @rule(
@@ -39,7 +35,7 @@ _TAG_LINK = re.compile(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        for m in side.search(_TAG):
+        for m in side.search(TAG):
             if not side.in_comment(m):
                 continue
             tag = m.group(1).upper()
@@ -53,6 +49,6 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
 
 
 def _tag_severity(tag: str, comment: str) -> Severity:
-    if _TAG_OWNER.search(comment) and _TAG_LINK.search(comment):
+    if TAG_OWNER.search(comment) and TAG_LINK.search(comment):
         return Severity.INFO
     return Severity.LOW if tag == "TODO" else Severity.MEDIUM
