@@ -16,6 +16,9 @@ from checks.registry import find
 CONFIG_PATH = ".github/debtbot.yml"
 #: Repository config is untrusted input: bound its size before parsing it.
 MAX_CONFIG_BYTES = 256 * 1024
+#: Errors listed at most; a file wrong everywhere would otherwise flood the check run.
+MAX_CONFIG_ERRORS = 20
+_FAIL_ON_VALUES = (*(s.value for s in Severity), "never")
 
 
 class _Model(BaseModel):
@@ -27,7 +30,8 @@ def _check_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
         try:
             Glob(pattern)
         except GlobError as exc:
-            raise ValueError(f"{pattern!r}: {exc}") from exc
+            shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+            raise ValueError(f"{shown!r}: {exc}") from exc
     return patterns
 
 
@@ -95,6 +99,14 @@ class Policy(_Model):
     )
     net_of_paid: bool = Field(True, description="Count the budget net of the debt the change pays off.")
 
+    @field_validator("fail_on", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        # Checked before the union so a wrong value is one error at `policy.fail_on`, not one per member.
+        if not isinstance(value, str) or value not in _FAIL_ON_VALUES:
+            raise ValueError(f"expected one of {', '.join(_FAIL_ON_VALUES)}, got {value!r}")
+        return value
+
 
 class Comments(_Model):
     max_inline: int = Field(10, ge=0, le=50, description="Inline review comments per review at most.")
@@ -148,11 +160,24 @@ class LoadedConfig:
     errors: tuple[ConfigError, ...] = ()
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, with a value its constructor cannot build (`until: 2026-02-30`) reported at its place."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            shown = repr(node.value)[:80] if isinstance(node, yaml.ScalarNode) else node.tag
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {shown}: {exc}", node.start_mark) from exc
+
+
 def load_config(text: str | bytes | None) -> LoadedConfig:
     """Read the config; on any error, the defaults with the errors (never a silent pass)."""
     if text is None:
         return LoadedConfig(Config())
-    if len(text) > MAX_CONFIG_BYTES:
+    if len(text) > MAX_CONFIG_BYTES or (
+        isinstance(text, str) and len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES
+    ):
         return LoadedConfig(Config(), (ConfigError("file", f"larger than {MAX_CONFIG_BYTES} bytes"),))
     if isinstance(text, bytes):
         try:
@@ -160,7 +185,7 @@ def load_config(text: str | bytes | None) -> LoadedConfig:
         except UnicodeDecodeError as exc:
             return LoadedConfig(Config(), (ConfigError("file", f"not UTF-8: {exc.reason}"),))
     try:
-        raw: Any = yaml.safe_load(text)
+        raw: Any = yaml.load(text, Loader=_Loader)  # noqa: S506  (_Loader is a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
@@ -175,14 +200,24 @@ def load_config(text: str | bytes | None) -> LoadedConfig:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        errors = tuple(ConfigError(".".join(str(p) for p in err["loc"]) or "file", err["msg"]) for err in exc.errors())
-        return LoadedConfig(Config(), errors)
+        errors = [
+            ConfigError(".".join(str(p) for p in err["loc"]) or "file", _message(err["msg"])) for err in exc.errors()
+        ]
+        if len(errors) > MAX_CONFIG_ERRORS:
+            more = len(errors) - MAX_CONFIG_ERRORS
+            errors = [*errors[:MAX_CONFIG_ERRORS], ConfigError("file", f"{more} more error(s) not shown")]
+        return LoadedConfig(Config(), tuple(errors))
     unknown = [
         ConfigError(f"{where}.{key}", "no rule has this code or slug")
         for where, key in _rule_references(config)
         if not _is_rule(key)
     ]
     return LoadedConfig(config, tuple(unknown))
+
+
+def _message(pydantic_message: str) -> str:
+    """Pydantic's wording in YAML terms: a YAML sequence is what the model calls a tuple."""
+    return pydantic_message.replace("a valid tuple", "a list").replace("Value error, ", "")
 
 
 def _rule_references(config: Config) -> list[tuple[str, str]]:

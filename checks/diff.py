@@ -12,6 +12,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from functools import cached_property, partial
 from itertools import pairwise
@@ -35,10 +36,30 @@ __all__ = [
 _PLAIN_HEADER = re.compile(r"^--- [^\n]*\n\+\+\+ ", re.MULTILINE)
 _ADDED = re.compile(r"^\+([^\n]*)", re.MULTILINE)
 _REMOVED = re.compile(r"^-([^\n]*)", re.MULTILINE)
+_DIFF_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? ([+-]\d{4})$")
 _OCTAL_ESCAPE = re.compile(rb"\\([0-7]{3})")
 _C_ESCAPES = {b"\\n": b"\n", b"\\t": b"\t", b'\\"': b'"', b"\\\\": b"\\"}
 # Lines git may print after the last hunk of a file: the format-patch signature and blank lines.
 _TRAILER_LINE = re.compile(r"^(?:|-- ?|\d+(?:\.\d+)+.*|\\ .*)$")
+# What `diff -r` prints between the files of a plain diff: the command line and its notes.
+_PLAIN_NOISE = re.compile(r"^(?:diff |Only in |Common subdirectories: |Binary files |Files |File )")
+# Lines of git's extended header: a section with none of them (and no hunk) was cut short.
+_GIT_HEADER_LINES = (
+    "index ",
+    "old mode ",
+    "new mode ",
+    "new file mode ",
+    "deleted file mode ",
+    "similarity index ",
+    "dissimilarity index ",
+    "rename from ",
+    "copy from ",
+    "Binary files ",
+    "GIT binary patch",
+)
+#: A plain diff's `--- `/`+++ ` pair may also be a removed `-- x` line followed by an added `++ y`
+#: line; that many such pairs are tried as hunk lines before a short hunk is reported.
+_MAX_PLAIN_MERGES = 8
 
 
 class DiffError(ValueError):
@@ -47,6 +68,10 @@ class DiffError(ValueError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         self.line = line
         super().__init__(f"line {line}: {message}" if line is not None else message)
+
+
+class _ShortHunkError(DiffError):
+    """A hunk that ends before its header's counts are reached."""
 
 
 class FileStatus(StrEnum):
@@ -229,14 +254,40 @@ def iter_file_patches(data: str | bytes) -> Iterator[FilePatch]:
         return
     starts = _line_starts(text, "diff --git ")
     if not starts:
-        starts = [m.start() for m in _PLAIN_HEADER.finditer(text)]
-    if not starts:
-        first = text.lstrip("\n").split("\n", 1)[0]
-        raise DiffError(f"expected a diff header ('diff --git' or '---'), got {first[:80]!r}", line=1)
+        yield from _plain_sections(text, [m.start() for m in _PLAIN_HEADER.finditer(text)])
+        return
     # Text before the first header (a commit message from `git format-patch`) is a preamble.
     starts.append(len(text))
     for begin, end in pairwise(starts):
-        yield _parse_section(text, begin, end)
+        yield _parse_section(text, begin, end, plain=False)
+
+
+def _plain_sections(text: str, starts: list[int]) -> Iterator[FilePatch]:
+    """The files of a plain `diff -u` (no `diff --git` lines), split at their `---`/`+++` headers."""
+    if not starts:
+        first = text.lstrip("\n").split("\n", 1)[0]
+        raise DiffError(f"expected a diff header ('diff --git' or '---'), got {first[:80]!r}", line=1)
+    starts.append(len(text))
+    i = 0
+    while i < len(starts) - 1:
+        patch, i = _plain_file(text, starts, i)
+        yield patch
+
+
+def _plain_file(text: str, starts: list[int], i: int) -> tuple[FilePatch, int]:
+    """The file whose header is at `starts[i]`, and the index of the next file's header."""
+    try:
+        return _parse_section(text, starts[i], starts[i + 1], plain=True), i + 1
+    except _ShortHunkError as short:
+        # Perhaps the next "header" is a `-- x` / `++ y` line pair of this hunk: read on through it.
+        for j in range(i + 2, min(len(starts), i + 2 + _MAX_PLAIN_MERGES)):
+            try:
+                return _parse_section(text, starts[i], starts[j], plain=True), j
+            except _ShortHunkError:
+                continue
+            except DiffError:
+                break
+        raise short
 
 
 def _line_starts(text: str, prefix: str, start: int = 0) -> list[int]:
@@ -250,14 +301,19 @@ def _line_starts(text: str, prefix: str, start: int = 0) -> list[int]:
     return found
 
 
-def _parse_section(text: str, begin: int, end: int) -> FilePatch:
+def _parse_section(text: str, begin: int, end: int, *, plain: bool) -> FilePatch:
     section = text[begin:end]
     hunk_starts = _line_starts(section, "@@ ")
     header = section[: hunk_starts[0]] if hunk_starts else section
-    info = _read_header(header, text, begin)
-    if info.is_binary or not hunk_starts:
+    if "\r" in header:  # a diff saved with CRLF line ends
+        header = header.replace("\r\n", "\n")
+    info = _read_header(header, text, begin, plain=plain)
+    if info.is_binary:
         return info
-    hunks = _read_hunks(section, hunk_starts, text, begin)
+    if not hunk_starts:
+        _check_hunkless(header, plain=plain, line=_line_of(text, begin))
+        return info
+    hunks = _read_hunks(section, hunk_starts, text, begin, plain=plain)
     return FilePatch(
         path=info.path,
         status=info.status,
@@ -268,11 +324,20 @@ def _parse_section(text: str, begin: int, end: int) -> FilePatch:
     )
 
 
+def _check_hunkless(header: str, *, plain: bool, line: int) -> None:
+    """A file without hunks is a rename, a mode change, an empty file...; anything else was cut short."""
+    lines = header.split("\n")
+    if plain or any(raw.startswith(("--- ", "+++ ")) for raw in lines):
+        raise DiffError("file header is not followed by any hunk (truncated diff?)", line=line)
+    if not any(raw.startswith(_GIT_HEADER_LINES) for raw in lines[1:]):
+        raise DiffError("'diff --git' line is not followed by what changed (truncated diff?)", line=line)
+
+
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _read_header(header: str, text: str, begin: int) -> FilePatch:
+def _read_header(header: str, text: str, begin: int, *, plain: bool) -> FilePatch:
     try:
         patch = PatchSet(header if header.endswith("\n") else header + "\n")
     except UnidiffParseError as exc:
@@ -288,7 +353,16 @@ def _read_header(header: str, text: str, begin: int) -> FilePatch:
     source = _strip_prefix(_unquote(pf.source_file))
     target = _strip_prefix(_unquote(pf.target_file))
     is_binary = pf.is_binary_file or "GIT binary patch" in lines
-    if pf.source_file == DEV_NULL:
+    if plain:
+        # A plain diff has no renames (its two names are two copies of one file); `diff -N` dates
+        # the missing side of a new or deleted file at the epoch.
+        if pf.source_file == DEV_NULL or _is_epoch(pf.source_timestamp):
+            status, path, old_path = FileStatus.ADDED, target, None
+        elif pf.target_file == DEV_NULL or _is_epoch(pf.target_timestamp):
+            status, path, old_path = FileStatus.REMOVED, source, None
+        else:
+            status, path, old_path = FileStatus.MODIFIED, target, None
+    elif pf.source_file == DEV_NULL:
         status, path, old_path = FileStatus.ADDED, target, None
     elif pf.target_file == DEV_NULL:
         status, path, old_path = FileStatus.REMOVED, source, None
@@ -306,6 +380,18 @@ def _read_header(header: str, text: str, begin: int) -> FilePatch:
         old_mode=pf.source_mode,
         new_mode=pf.target_mode,
     )
+
+
+def _is_epoch(stamp: str | None) -> bool:
+    """True for `1970-01-01 00:00:00.000000000 +0000` (or the same instant in another zone)."""
+    found = _DIFF_TIME.match(stamp.strip()) if stamp else None
+    if found is None:
+        return False
+    try:
+        moment = datetime.strptime(f"{found[1]} {found[2]}", "%Y-%m-%d %H:%M:%S %z")
+    except ValueError:
+        return False
+    return moment.timestamp() == 0
 
 
 def _after(lines: Iterable[str], prefix: str) -> str | None:
@@ -332,7 +418,7 @@ def _strip_prefix(name: str) -> str:
     return name[2:] if len(name) > 2 and name[1] == "/" and name[0] in "abciow12" else name
 
 
-def _read_hunks(section: str, starts: list[int], text: str, begin: int) -> tuple[Hunk, ...]:
+def _read_hunks(section: str, starts: list[int], text: str, begin: int, *, plain: bool) -> tuple[Hunk, ...]:
     starts = [*starts, len(section)]
     hunks: list[Hunk] = []
     last = len(starts) - 2
@@ -353,13 +439,16 @@ def _read_hunks(section: str, starts: list[int], text: str, begin: int) -> tuple
             old_len,
             new_len,
             at_end=i == last,
+            plain=plain,
             first_line=partial(_line_of, text, begin + header_end + 1),
         )
         hunks.append(Hunk(old_start, old_len, new_start, new_len, body))
     return tuple(hunks)
 
 
-def _checked_body(body: str, old_len: int, new_len: int, *, at_end: bool, first_line: Callable[[], int]) -> str:
+def _checked_body(
+    body: str, old_len: int, new_len: int, *, at_end: bool, plain: bool, first_line: Callable[[], int]
+) -> str:
     """Verify the hunk's line counts; return the body without trailing non-hunk lines."""
     stripped = body.rstrip("\n")
     n_lines = stripped.count("\n") + 1 if stripped else 0
@@ -374,10 +463,12 @@ def _checked_body(body: str, old_len: int, new_len: int, *, at_end: bool, first_
             and removed + context == old_len
         ):
             return stripped
-    return _walk_body(stripped, old_len, new_len, at_end=at_end, first_line=first_line)
+    return _walk_body(stripped, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line)
 
 
-def _walk_body(body: str, old_len: int, new_len: int, *, at_end: bool, first_line: Callable[[], int]) -> str:
+def _walk_body(
+    body: str, old_len: int, new_len: int, *, at_end: bool, plain: bool, first_line: Callable[[], int]
+) -> str:
     """The slow, exact reading of a hunk body; used only when the fast counts disagree."""
     old = new = 0
     lines = body.split("\n") if body else []
@@ -388,7 +479,7 @@ def _walk_body(body: str, old_len: int, new_len: int, *, at_end: bool, first_lin
                 kept = index + 1
                 continue
             rest = lines[index:]
-            if at_end and all(_TRAILER_LINE.match(r.rstrip("\r")) for r in rest):
+            if at_end and all(_is_trailer(r.rstrip("\r"), plain=plain) for r in rest):
                 return "\n".join(lines[:kept])
             raise DiffError(
                 f"hunk is longer than its header says (expected -{old_len} +{new_len})",
@@ -413,11 +504,15 @@ def _walk_body(body: str, old_len: int, new_len: int, *, at_end: bool, first_lin
             )
         kept = index + 1
     if old != old_len or new != new_len:
-        raise DiffError(
+        raise _ShortHunkError(
             f"hunk is shorter than its header says (expected -{old_len} +{new_len}, got -{old} +{new})",
             line=first_line() + len(lines),
         )
     return "\n".join(lines[:kept])
+
+
+def _is_trailer(line: str, *, plain: bool) -> bool:
+    return _TRAILER_LINE.match(line) is not None or (plain and _PLAIN_NOISE.match(line) is not None)
 
 
 def parse_github_files(entries: Iterable[Mapping[str, object]]) -> Diff:
@@ -427,7 +522,9 @@ def parse_github_files(entries: Iterable[Mapping[str, object]]) -> Diff:
     """
     files: list[FilePatch] = []
     for entry in entries:
-        name = str(entry["filename"])
+        name = entry.get("filename")
+        if not isinstance(name, str) or not name:
+            raise DiffError(f"files entry without a filename: {sorted(entry)[:10]}")
         previous = entry.get("previous_filename")
         status = _GITHUB_STATUS.get(str(entry.get("status", "modified")), FileStatus.MODIFIED)
         patch = entry.get("patch")
@@ -439,11 +536,11 @@ def parse_github_files(entries: Iterable[Mapping[str, object]]) -> Diff:
         target = "/dev/null" if status is FileStatus.REMOVED else f"b/{name}"
         section = f"--- {source}\n+++ {target}\n{patch}\n"
         try:
-            parsed = parse_diff(section)
+            # One file: read as one section, so a `-- x`/`++ y` line pair is never taken for a header.
+            parsed = _parse_section(section, 0, len(section), plain=True)
         except DiffError as exc:
             raise DiffError(f"{name}: {exc}") from exc
-        hunks = parsed.files[0].hunks if parsed.files else ()
-        files.append(FilePatch(path=name, status=status, old_path=old_path, hunks=hunks))
+        files.append(FilePatch(path=name, status=status, old_path=old_path, hunks=parsed.hunks))
     return Diff(tuple(files))
 
 

@@ -6,8 +6,9 @@ from checks.paths import HASH_COMMENT_KINDS, Kind
 
 _LINE_MARKERS: dict[Kind, tuple[str, ...]] = {
     **dict.fromkeys(HASH_COMMENT_KINDS, ("#",)),
-    Kind.C_LIKE: ("//",),
-    Kind.SQL: ("--",),
+    # A block comment may follow code on its line: `x = 1; /* TODO */`.
+    Kind.C_LIKE: ("//", "/*"),
+    Kind.SQL: ("--", "/*"),
     Kind.MARKDOWN: ("<!--",),
     Kind.JSON: (),
     Kind.OTHER: (),

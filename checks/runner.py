@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from checks.config import Config, ConfigError, LoadedConfig
+from checks.config import AcceptedDebt, Config, ConfigError, LoadedConfig
 from checks.diff import Diff, FilePatch, iter_file_patches
 from checks.finding import Category, Finding, Hit, Occurrence, Severity, Side, fingerprint, normalize
 from checks.globs import Glob
@@ -20,6 +20,13 @@ from checks.views import ChangeView, FileView
 #: `# debtbot: ignore[CODE001, DATA003] reason` on the line or the line above it.
 SUPPRESSION = re.compile(r"debtbot:\s*ignore\[([A-Za-z0-9_,\s-]+)\]\s*(.*)")
 MIN_REASON_LENGTH = 3
+
+#: Per path, the added line numbers an inline suppression covers: (rule codes or slugs, reason).
+Suppressions = dict[str, dict[int, tuple[frozenset[str], str]]]
+#: Why a hit is acknowledged (suppressed inline or accepted in config), given its occurrence fingerprint.
+Acknowledge = Callable[[Rule, Hit, str], str | None]
+#: Why a finding of several hits is accepted as a whole, given (rule, path, the finding's fingerprint).
+AcceptWhole = Callable[[Rule, str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class _Selection:
     rules: tuple[Rule, ...]
     exclude: tuple[Glob, ...] = field(default=())
     path_rules: tuple[tuple[tuple[Glob, ...], frozenset[str], dict[str, Severity]], ...] = field(default=())
+    accept: tuple[tuple[AcceptedDebt, tuple[Glob, ...]], ...] = field(default=())
 
     @classmethod
     def of(cls, config: Config) -> _Selection:
@@ -76,6 +84,7 @@ class _Selection:
             path_rules=tuple(
                 (tuple(Glob(p) for p in ps.paths), frozenset(ps.disable), dict(ps.severity)) for ps in config.paths
             ),
+            accept=tuple((entry, tuple(Glob(p) for p in entry.paths)) for entry in config.accept),
         )
 
     def excluded(self, path: str) -> bool:
@@ -116,7 +125,7 @@ def review(
     hits: list[tuple[Rule, Hit]] = []
     errors: list[RuleError] = []
     kept: list[FilePatch] = []
-    suppressions: dict[str, dict[int, tuple[frozenset[str], str]]] = {}
+    suppressions: Suppressions = {}
     for patch in patches:
         keep = any(r.keeps is not None and r.keeps(patch.path) for r in change_rules)
         kept.append(patch if keep else dataclasses.replace(patch, hunks=()))
@@ -137,14 +146,27 @@ def review(
     change = ChangeView(kept, snapshot, loaded.config)
     for r in change_rules:
         for rule_hit in _run(r, change, errors):
-            path = rule_hit[1].path
-            if not selection.excluded(path) and selection.enabled_at(r, path):
-                hits.append(rule_hit)
+            hit = rule_hit[1]
+            if selection.excluded(hit.path) or not selection.enabled_at(r, hit.path):
+                continue
+            hits.append(rule_hit)
+            # A change rule's hit on an added line honours that file's inline suppressions too.
+            if hit.side is Side.ADDED and hit.line is not None and hit.path not in suppressions:
+                target = change.file(hit.path)
+                suppressions[hit.path] = _suppressions(target.patch) if target is not None else {}
+
+    def acknowledge(r: Rule, h: Hit, occurrence: str) -> str | None:
+        reason = _acknowledged(r, h, suppressions)
+        if reason is not None:
+            return f"suppressed inline: {reason}"
+        return _accepted(selection, snapshot, r, h.path, occurrence)
+
+    def accept_whole(r: Rule, path: str, key: str) -> str | None:
+        return _accepted(selection, snapshot, r, path, key)
 
     new_hits, paid_hits = _net(hits)
-    findings = _aggregate(new_hits, selection, suppressions)
-    findings = [_accept(f, loaded.config, snapshot) for f in findings]
-    paid = _aggregate(paid_hits, selection, {})
+    findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
+    paid = _aggregate(paid_hits, selection, lambda *_: None, lambda *_: None)
     verdict = decide(findings, paid, loaded.config.policy)
     return ReviewResult(
         findings=tuple(findings),
@@ -209,33 +231,39 @@ def _suppressions(patch: FilePatch) -> dict[int, tuple[frozenset[str], str]]:
 
 
 def _aggregate(
-    hits: list[tuple[Rule, Hit]],
-    selection: _Selection,
-    suppressions: dict[str, dict[int, tuple[frozenset[str], str]]],
+    hits: list[tuple[Rule, Hit]], selection: _Selection, acknowledge: Acknowledge, accept_whole: AcceptWhole
 ) -> list[Finding]:
-    """One finding per (rule, file, acknowledgement): a research repo's 100 paths are one finding a file."""
-    groups: dict[tuple[str, str, str | None], list[tuple[Rule, Hit]]] = defaultdict(list)
+    """One finding per (rule, file, acknowledgement): a research repo's 100 paths are one finding a file.
+
+    Each hit's fingerprint (rule, path, content, and how many hits of the same content precede it in
+    the file) is fixed before grouping, so acknowledging one hit never changes another's fingerprint,
+    and accepting one occurrence never accepts the others.
+    """
+    groups: dict[tuple[str, str, str | None], list[tuple[Rule, Hit, str]]] = defaultdict(list)
+    seen: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for r, h in sorted(hits, key=lambda rh: (rh[1].path, rh[1].line or 0, rh[0].code)):
-        groups[(r.code, h.path, _acknowledged(r, h, suppressions))].append((r, h))
+        content = normalize(h.content)
+        before = seen[(r.code, h.path)]
+        occurrence = fingerprint(r.code, h.path, content, before[content])
+        before[content] += 1
+        groups[(r.code, h.path, acknowledge(r, h, occurrence))].append((r, h, occurrence))
     findings: list[Finding] = []
-    for (code, path, acknowledged), members in groups.items():
+    for (code, path, why), members in groups.items():
         r = members[0][0]
-        seen: Counter[str] = Counter()
-        occurrences = []
-        for _, h in members:
-            content = normalize(h.content)
-            occurrences.append(
-                Occurrence(h.line, h.end_line or h.line, fingerprint(code, path, content, seen[content]), h.message)
-            )
-            seen[content] += 1
+        acknowledged = why
+        occurrences = [Occurrence(h.line, h.end_line or h.line, fp, h.message) for _, h, fp in members]
         first = members[0][1]
-        severity = max((selection.severity(r, h) for _, h in members), key=lambda s: s.rank)
+        severity = max((selection.severity(r, h) for _, h, _ in members), key=lambda s: s.rank)
         if len(members) == 1:
             message, key = first.message, occurrences[0].fingerprint
         else:
             lines = ", ".join(str(o.line) for o in occurrences if o.line is not None)
             message = f"{first.message} ({len(members)} occurrences in this file: lines {lines})"
-            key = fingerprint(code, path, "\n".join(sorted(seen)), 0)
+            contents = sorted({normalize(h.content) for _, h, _ in members})
+            key = fingerprint(code, path, "\n".join(contents), 0)
+            if acknowledged is None:
+                # An entry may also name the finding by the fingerprint its report showed.
+                acknowledged = accept_whole(r, path, key)
         findings.append(
             Finding(
                 rule=code,
@@ -250,14 +278,14 @@ def _aggregate(
                 effort_minutes=r.effort_minutes * len(members),
                 fingerprint=key,
                 occurrences=tuple(occurrences),
-                acknowledged=f"suppressed inline: {acknowledged}" if acknowledged else None,
+                acknowledged=acknowledged,
             )
         )
     findings.sort(key=lambda f: (-f.severity.rank, f.path, f.line or 0, f.rule))
     return findings
 
 
-def _acknowledged(r: Rule, h: Hit, suppressions: dict[str, dict[int, tuple[frozenset[str], str]]]) -> str | None:
+def _acknowledged(r: Rule, h: Hit, suppressions: Suppressions) -> str | None:
     if h.side is not Side.ADDED or h.line is None:
         return None
     entry = suppressions.get(h.path, {}).get(h.line)
@@ -269,19 +297,17 @@ def _acknowledged(r: Rule, h: Hit, suppressions: dict[str, dict[int, tuple[froze
     return None
 
 
-def _accept(f: Finding, config: Config, snapshot: Snapshot) -> Finding:
-    """Apply the config's accepted debt: it stops failing the check until its date passes."""
-    if f.acknowledged is not None:
-        return f
-    for entry in config.accept:
+def _accepted(selection: _Selection, snapshot: Snapshot, r: Rule, path: str, fingerprint: str) -> str | None:
+    """The config's accepted debt for one hit (or a whole finding): it stops failing the check until its date."""
+    for entry, globs in selection.accept:
         if entry.until is not None and snapshot.today is not None and snapshot.today > entry.until:
             continue
-        if entry.rule and entry.rule not in (f.rule, f.slug):
+        if entry.rule and entry.rule not in (r.code, r.slug):
             continue
-        if entry.fingerprint and entry.fingerprint not in {f.fingerprint, *(o.fingerprint for o in f.occurrences)}:
+        if entry.fingerprint and entry.fingerprint != fingerprint:
             continue
-        if entry.paths and not any(Glob(p).matches(f.path) for p in entry.paths):
+        if globs and not any(g.matches(path) for g in globs):
             continue
         until = f" (until {entry.until.isoformat()})" if entry.until else ""
-        return dataclasses.replace(f, acknowledged=f"accepted: {entry.reason}{until}")
-    return f
+        return f"accepted: {entry.reason}{until}"
+    return None

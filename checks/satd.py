@@ -21,3 +21,31 @@ ML_TOPIC = re.compile(
 def is_ml_comment(comment: str) -> bool:
     """True when a debt comment speaks of models, data or training (then MODEL017 owns it, not CODE001)."""
     return ML_TOPIC.search(comment) is not None
+
+
+_NT = r"n['’]?t"  # "doesn't", "doesn’t", "doesnt"
+
+#: Potdar & Shihab (2014) SATD comment patterns that admit a defect: medium severity for CODE002.
+DEFECT_PHRASE = re.compile(
+    r"\b(?:probably a bug|prolly a bug|certainly buggy|this is wrong|this is" + _NT + r" quite right|"
+    r"does" + _NT + r" look right|something serious is wrong|is this (?:next )?line (?:really )?safe|"
+    r"doubt that this (?:would|will) work|risk of this blowing up|it does" + _NT + r" work yet|"
+    r"fix this crap|remove me before production|temporary (?:solution|crutch|fix|workaround|hack)|"
+    r"this is temporary)\b",
+    re.IGNORECASE,
+)
+
+#: Potdar & Shihab (2014) SATD comment patterns (measured precision 0.83 on Maldonado & Shihab's comments),
+#: without those that read as plain prose in ML code ("give up" after retries, "bail out", "take care of",
+#: "at a loss", "nuke", "barf", "inconsistency" in data checks, "something bad happened" in error handling),
+#: and never the modal phrases ("should have", "need to": precision 0.26).
+SATD_PHRASE = re.compile(
+    DEFECT_PHRASE.pattern + r"|\b(?:hack(?:s|y|ish|ed)?|kludge[sy]?|workaround for (?:a |the )?bug|ugly|"
+    r"is problematic|may cause (?:a )?problems?|trial and error|give up and go away|just abandon it|"
+    r"abandon all hope|remove this code|get rid of this|do" + _NT + r" use this|stupid|silly|yuck|crap|"
+    r"kaboom|this is bs|this is uncool|you can be unhappy now|hang our heads in shame|"
+    r"hope everything will work|this can be a mess|this is" + _NT + r" very solid|"
+    r"this indicates a more fundamental problem|unknown why we ever experience this|"
+    r"treat this as a soft error|something bad is going on)\b",
+    re.IGNORECASE,
+)

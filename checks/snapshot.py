@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from checks.globs import Glob
+from checks.globs import Glob, GlobError
 
 LFS_POINTER_PREFIX = "version https://git-lfs.github.com/spec/v1"
 
@@ -47,7 +47,10 @@ class Snapshot:
             if len(parts) >= 2 and not parts[0].startswith("#") and "filter=lfs" in parts[1:]:
                 pattern = parts[0]
                 # A pattern without a slash matches at any depth, as in .gitignore.
-                globs.append(Glob(pattern if "/" in pattern.strip("/") else f"**/{pattern}"))
+                try:
+                    globs.append(Glob(pattern if "/" in pattern.strip("/") else f"**/{pattern}"))
+                except GlobError:  # the repository's file, not ours to fail on: skip what no glob can be
+                    continue
         return tuple(globs)
 
     def in_lfs(self, path: str) -> bool:

@@ -1,0 +1,144 @@
+"""`debtbot review`: review a local branch (or a diff file) and print the findings in one of four formats."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+from bot.cli.errors import EXIT_FAIL, EXIT_PASS, CliError
+from bot.cli.terminal import use_color
+from bot.localgit import GitError, LocalChange, Repository, read_change
+from checks.config import CONFIG_PATH, MAX_CONFIG_BYTES, Config, ConfigError, LoadedConfig, load_config
+from checks.diff import Diff, DiffError, parse_diff
+from checks.policy import Conclusion
+from checks.report import Format, render
+from checks.runner import ReviewResult, review
+from checks.snapshot import Snapshot
+
+STDIN = "-"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "review",
+        help="review the commits of a branch (or a diff) for new technical debt",
+        description=(
+            "Review what HEAD (or --head) changed since it forked from the default branch (or --base), "
+            "with blob sizes, file contents and the tree from git; or review a diff alone with --diff. "
+            "Exit status: 0 when the merge policy passes, 1 when it fails, 2 on a usage or input error."
+        ),
+    )
+    parser.add_argument("--repo", type=Path, help="the repository (default: the current folder)")
+    parser.add_argument(
+        "--base",
+        help="where the change starts (default: the merge-base with origin/HEAD, else main, else master)",
+    )
+    parser.add_argument("--head", help="where the change ends (default: HEAD)")
+    parser.add_argument(
+        "--diff",
+        metavar="FILE",
+        help="review this unified diff instead of a repository ('-' for standard input); no sizes or contents",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help=f"settings file (default: {CONFIG_PATH} as it is at the base, never at the head)",
+    )
+    parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value)
+    parser.set_defaults(run=run)
+
+
+@dataclass(frozen=True)
+class _Input:
+    diff: Diff
+    snapshot: Snapshot
+    change: LocalChange | None
+
+
+def run(args: argparse.Namespace) -> int:
+    today = date.today()  # the library has no clock: accepted debt expires by the date given here
+    source = _read_input(args, today)
+    loaded, where = _config(args.config, source.change)
+    _warn_config(loaded, where)
+    result = review(source.diff, snapshot=source.snapshot, config=loaded)
+    _warn_rules(result)
+    fmt = Format(args.format)
+    sys.stdout.write(
+        render(result, fmt, color=use_color(sys.stdout, os.environ), tool_version=_version()),
+    )
+    sys.stdout.flush()
+    return EXIT_FAIL if result.conclusion is Conclusion.FAILURE else EXIT_PASS
+
+
+def _read_input(args: argparse.Namespace, today: date) -> _Input:
+    if args.diff is not None:
+        given = [name for name in ("repo", "base", "head") if getattr(args, name) is not None]
+        if given:
+            options = ", ".join(f"--{name}" for name in given)
+            raise CliError(f"--diff reviews a diff alone: it cannot be combined with {options}")
+        name = "standard input" if args.diff == STDIN else args.diff
+        data = _read_diff(args.diff)
+        try:
+            diff = parse_diff(data)
+        except DiffError as exc:
+            raise CliError(f"malformed diff in {name}: {exc}") from exc
+        return _Input(diff, Snapshot(today=today), None)
+    try:
+        repo = Repository(args.repo or Path.cwd())
+        change = read_change(repo, base=args.base, head=args.head, today=today)
+    except GitError as exc:
+        raise CliError(str(exc)) from exc
+    except DiffError as exc:  # git's own diff should always parse: say which one did not
+        raise CliError(f"could not read the diff git gave: {exc}") from exc
+    return _Input(change.diff, change.snapshot, change)
+
+
+def _read_diff(name: str) -> bytes:
+    if name == STDIN:
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read the diff {name}: {exc.strerror or exc}") from exc
+
+
+def _config(path: Path | None, change: LocalChange | None) -> tuple[LoadedConfig, str]:
+    """The settings: --config FILE, else the config file at the base of a local change, else the defaults."""
+    if path is not None:
+        try:
+            return load_config(path.read_bytes()), str(path)
+        except OSError as exc:
+            raise CliError(f"cannot read the config {path}: {exc.strerror or exc}") from exc
+    if change is None or change.config is None:
+        return LoadedConfig(Config()), CONFIG_PATH
+    where = f"{CONFIG_PATH} (at base {change.base[:12]})"
+    if change.config.data is None:
+        error = ConfigError("file", f"larger than {MAX_CONFIG_BYTES} bytes ({change.config.size} bytes)")
+        return LoadedConfig(Config(), (error,)), where
+    return load_config(change.config.data), where
+
+
+def _warn_config(loaded: LoadedConfig, where: str) -> None:
+    for error in loaded.errors:
+        print(f"warning: {where}: {error.location}: {error.message}", file=sys.stderr)
+    if loaded.errors and loaded.config == Config():
+        print(f"warning: {where} is not used: this review uses the default settings", file=sys.stderr)
+
+
+def _warn_rules(result: ReviewResult) -> None:
+    for error in result.rule_errors:
+        on = f" on {error.path}" if error.path else ""
+        print(f"warning: rule {error.rule} failed{on}: {error.message}", file=sys.stderr)
+
+
+def _version() -> str | None:
+    try:
+        return metadata.version("debtbot")
+    except metadata.PackageNotFoundError:
+        return None

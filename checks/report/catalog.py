@@ -1,0 +1,120 @@
+"""The rule catalog as text, JSON and markdown (the markdown is docs/rules.md and the SARIF rule help)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any
+
+from checks.finding import Category
+from checks.registry import Rule
+
+_CATEGORY_TITLE = {
+    Category.DATA: "Data debt",
+    Category.MODEL: "Model debt",
+    Category.DEPENDENCY: "Dependency debt",
+    Category.CODE: "Code debt",
+}
+_LONGEST_BACKTICKS = re.compile(r"`+")
+
+
+def rule_record(r: Rule) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "slug": r.slug,
+        "title": r.title,
+        "category": r.category.value,
+        "severity": r.severity.value,
+        "effort_minutes": r.effort_minutes,
+        "scope": r.scope.value,
+        "kinds": sorted(k.value for k in r.kinds) if r.kinds is not None else None,
+        "skip_roles": sorted(role.value for role in r.skip_roles),
+        "remediation": r.remediation,
+        "docs": {"what": r.docs.what, "why": r.docs.why, "example": r.docs.example, "fix": r.docs.fix},
+    }
+
+
+def catalog_json(rules: Sequence[Rule]) -> str:
+    return json.dumps([rule_record(r) for r in rules], indent=2, ensure_ascii=False) + "\n"
+
+
+def catalog_text(rules: Sequence[Rule]) -> str:
+    rows = [(r.code, r.slug, r.category.value, r.severity.value, f"{r.effort_minutes} min", r.title) for r in rules]
+    table = [("code", "slug", "category", "severity", "effort", "title"), *rows]
+    # Every column but the last (the title) is padded to its widest cell.
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
+    lines = ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]) for row in table]
+    lines.append(f"{len(rules)} rule{'' if len(rules) == 1 else 's'}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def anchor(r: Rule) -> str:
+    """The anchor GitHub gives the rule's heading in docs/rules.md (`### CODE001: satd-tag`)."""
+    return f"{r.code.lower()}-{r.slug}"
+
+
+def fenced(text: str, lang: str = "") -> str:
+    """A fenced block that holds `text` whatever backticks it contains."""
+    longest = max((len(m.group()) for m in _LONGEST_BACKTICKS.finditer(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text.rstrip()}\n{fence}"
+
+
+def rule_markdown(r: Rule, *, level: int = 3) -> str:
+    """One rule's reference: its heading, metadata line, what / why / example / fix."""
+    heading = "#" * level
+    return "\n".join(
+        [
+            f"{heading} {r.code}: {r.slug}",
+            "",
+            f"**{r.title}**. Category {r.category.value}, severity {r.severity.value}, "
+            f"effort {r.effort_minutes} min per occurrence.",
+            "",
+            f"**What it finds.** {r.docs.what}",
+            "",
+            f"**Why it matters.** {r.docs.why}",
+            "",
+            "**Example** that draws the finding:",
+            "",
+            fenced(r.docs.example),
+            "",
+            f"**How to fix.** {r.remediation}",
+            "",
+            fenced(r.docs.fix),
+        ]
+    )
+
+
+def catalog_markdown(rules: Sequence[Rule]) -> str:
+    """docs/rules.md: a summary table linking to one section per rule, grouped by category."""
+    out = [
+        "# debtbot rules",
+        "",
+        "<!-- This file is generated from the rule catalog by `python -m checks.docs docs`: do not edit it. -->",
+        "",
+        "Each rule reports debt that a change **adds**; the same debt removed by a change is reported as paid. "
+        "Severity and effort are defaults: `.github/debtbot.yml` can change a rule's severity, turn it off "
+        "(everywhere or under some paths), or accept a finding with a reason. "
+        "A single line is acknowledged with `debtbot: ignore[CODE] reason` in a comment on it or on the line above.",
+        "",
+        f"{len(rules)} rule{'' if len(rules) == 1 else 's'}.",
+        "",
+        "| code | slug | category | severity | effort (min) | title |",
+        "|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| [{r.code}](#{anchor(r)}) | `{r.slug}` | {r.category.value} | {r.severity.value} | "
+        f"{r.effort_minutes} | {_cell(r.title)} |"
+        for r in rules
+    ]
+    for category, members in groupby(rules, key=lambda r: r.category):
+        out += ["", f"## {_CATEGORY_TITLE[category]}"]
+        for r in members:
+            out += ["", rule_markdown(r)]
+    return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")

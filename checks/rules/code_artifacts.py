@@ -1,0 +1,140 @@
+"""Files that tools and editors write, committed by accident (CODE007); one finding per kind and folder."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from checks.diff import FilePatch, FileStatus
+from checks.finding import Category, Hit, Severity, Side
+from checks.globs import Glob
+from checks.paths import Role, roles
+from checks.registry import Docs, Scope, rule
+from checks.views import ChangeView
+
+#: (label, pattern): when the pattern has a `dir` group, files are grouped by that folder, else all together.
+_ARTIFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Python bytecode cache", re.compile(r"^(?P<dir>(?:.*/)?__pycache__/)")),
+    ("compiled Python file", re.compile(r"\.py[co]$")),
+    ("JetBrains IDE workspace", re.compile(r"^(?P<dir>(?:.*/)?\.idea/)")),
+    ("VS Code settings with a local path", re.compile(r"(?:^|/)\.vscode/(?:settings|launch)\.json$")),
+    ("macOS Finder metadata (.DS_Store)", re.compile(r"(?:^|/)\.DS_Store$")),
+    ("Windows Explorer metadata", re.compile(r"(?:^|/)(?:Thumbs\.db|desktop\.ini)$")),
+    ("editor swap file", re.compile(r"(?:^|/)\.[^/]+\.sw[op]$")),
+    ("nohup output", re.compile(r"(?:^|/)nohup\.out$")),
+    ("log file", re.compile(r"\.log$")),
+    (
+        "test or lint tool cache",
+        re.compile(r"^(?P<dir>(?:.*/)?(?:\.pytest_cache|\.mypy_cache|\.ruff_cache|\.hypothesis|htmlcov)/)"),
+    ),
+    ("coverage data", re.compile(r"(?:^|/)\.coverage(?:\.[\w.-]+)?$")),
+    ("packaging metadata (egg-info)", re.compile(r"^(?P<dir>(?:.*/)?[^/]+\.egg-info/)")),
+)
+#: Which labels need the file's text: IDE settings are shared on purpose unless they hold a developer's path.
+_NEEDS_LOCAL_PATH = frozenset({"VS Code settings with a local path"})
+_SKIP_IN_TESTS = frozenset({"log file"})  # sample logs are fixtures of log-parsing tests
+LOCAL_PATH = re.compile(r"/home/(?!runner/|jovyan/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|[A-Za-z]:(?:\\\\|/)+Users\b")
+_TEST_ROLES = frozenset({Role.TEST, Role.FIXTURE, Role.DOCS})
+
+
+@dataclass
+class _Group:
+    label: str
+    side: Side
+    paths: list[str] = field(default_factory=list)
+    local_path: bool = False
+
+
+@rule(
+    code="CODE007",
+    slug="committed-artifacts",
+    title="Generated, IDE or runtime artifacts committed",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=5,
+    remediation="Delete them from Git (`git rm -r --cached <path>`) and add them to .gitignore.",
+    docs=Docs(
+        what=(
+            "The change adds files that tools write: `__pycache__/` and `*.pyc`, `.idea/`, `.DS_Store`, editor "
+            "swap files, `nohup.out`, `*.log`, test and lint caches, coverage data, `*.egg-info/`; and VS Code "
+            "settings that hold a developer's local path. One finding per kind of artifact (per folder for "
+            "cache folders). Medium when IDE settings hold a local path."
+        ),
+        why=(
+            "They change on every run, conflict on every merge, can leak local paths and usernames, and hide "
+            "real changes in review (mllint version-control; GitHub's Python .gitignore template). Notebook "
+            "checkpoints are CODE005."
+        ),
+        example="src/__pycache__/train.cpython-311.pyc\nnohup.out\n.idea/workspace.xml",
+        fix="# .gitignore\n__pycache__/\n*.py[co]\nnohup.out\n*.log\n.idea/",
+    ),
+    scope=Scope.CHANGE,
+    # Caches are generated trees, and still what this rule is about; vendored trees are not ours.
+    skip_roles=(Role.VENDORED,),
+    reads_lines=False,
+)
+def committed_artifacts(view: ChangeView) -> Iterator[Hit]:
+    excluded = tuple(Glob(p) for p in view.config.exclude)
+    groups: dict[tuple[str, str, Side], _Group] = {}
+    for patch in view.patches:
+        for side, path in _sides(patch):
+            if any(g.matches(path) for g in excluded):
+                continue
+            found = _artifact(path)
+            if found is None:
+                continue
+            label, key = found
+            local_path = _has_local_path(view, path) if side is Side.ADDED else False
+            if label in _NEEDS_LOCAL_PATH and not local_path:
+                continue
+            group = groups.setdefault((label, key, side), _Group(label, side))
+            group.paths.append(path)
+            group.local_path |= local_path
+    for (label, key, _), group in groups.items():
+        yield _group_hit(group, content=f"{label}: {key}")
+
+
+def _sides(patch: FilePatch) -> Iterator[tuple[Side, str]]:
+    """The paths a change creates (added side) and retires (removed side); a modified file is neither."""
+    if patch.status in (FileStatus.ADDED, FileStatus.COPIED):
+        yield Side.ADDED, patch.path
+    elif patch.status is FileStatus.REMOVED:
+        yield Side.REMOVED, patch.path
+    elif patch.status is FileStatus.RENAMED and patch.old_path is not None:
+        old, new = _artifact(patch.old_path), _artifact(patch.path)
+        if new is not None and (old is None or old[0] != new[0]):
+            yield Side.ADDED, patch.path
+        if old is not None and (new is None or old[0] != new[0]):
+            yield Side.REMOVED, patch.old_path
+
+
+def _artifact(path: str) -> tuple[str, str] | None:
+    """(label, group key) when `path` is a tool's artifact."""
+    path_roles = roles(path)
+    if Role.VENDORED in path_roles:
+        return None
+    for label, pattern in _ARTIFACTS:
+        m = pattern.search(path)
+        if m is None:
+            continue
+        if label in _SKIP_IN_TESTS and path_roles & _TEST_ROLES:
+            return None
+        return label, m.groupdict().get("dir") or label
+    return None
+
+
+def _has_local_path(view: ChangeView, path: str) -> bool:
+    text = view.snapshot.text(path)
+    return text is not None and LOCAL_PATH.search(text) is not None
+
+
+def _group_hit(group: _Group, *, content: str) -> Hit:
+    paths = sorted(group.paths)
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    count = f"{len(paths)} files" if len(paths) > 1 else "1 file"
+    message = f"{group.label[0].upper()}{group.label[1:]} committed ({count}: {shown})"
+    severity = Severity.MEDIUM if group.local_path else None
+    if group.local_path:
+        message += "; it holds a developer's local path"
+    return Hit(side=group.side, path=paths[0], line=None, content=content, message=message, severity=severity)

@@ -1,0 +1,138 @@
+"""Small pieces the code-debt rules share: comment scanning, statement keys, string detection."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from collections.abc import Iterator
+from functools import cache, lru_cache
+
+from checks.finding import Side
+from checks.languages import line_markers
+from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
+from checks.views import FileView, Match, SideView
+
+#: Every language whose comments we read: code, and the `#` comments of config files. Not Markdown:
+#: a TODO list in docs is a plan, not debt.
+COMMENT_KINDS = CODE_KINDS | HASH_COMMENT_KINDS
+
+_SPACE = re.compile(r"\s+")
+
+
+def statement_key(statement: str) -> str:
+    """A statement without any whitespace: `f( x, y )` and `f(x, y)` are the same debt after a reformat."""
+    return _SPACE.sub("", statement)
+
+
+@cache
+def _tail_pattern(kind: Kind) -> re.Pattern[str] | None:
+    """From a comment marker of the language to the end of its line (C-like block-comment lines too)."""
+    markers = [re.escape(m) for m in line_markers(kind)]
+    if kind is Kind.C_LIKE:
+        markers.append(r"\*")
+    return re.compile("(?:" + "|".join(markers) + r")[^\n]*") if markers else None
+
+
+def search_comments(side: SideView, prefilter: re.Pattern[str], pattern: re.Pattern[str]) -> Iterator[Match]:
+    """Matches of `pattern` that start in comment-looking text of the side's lines.
+
+    Word lists with IGNORECASE are slow over a whole diff, so the lowercased tails of the lines from a
+    comment marker on are scanned first with `prefilter` (lowercase, no flags: every `pattern` match must
+    be a `prefilter` match of the same start); `pattern` is then matched on the line itself. Callers
+    still check `side.in_comment` (a marker may sit inside a string).
+    """
+    tail = _tail_pattern(side.kind)
+    if tail is None:
+        return
+    text = side.lines.text
+    found = [(m.start(), m.group()) for m in tail.finditer(text)]
+    if not found:
+        return
+    joined = "\n".join(part for _, part in found)
+    lowered = joined.lower()
+    if len(lowered) != len(joined):  # a few characters grow when lowercased: offsets would drift
+        lowered = joined
+        prefilter = re.compile(prefilter.pattern, re.IGNORECASE)
+    starts, offset = [], 0
+    for _, part in found:
+        starts.append(offset)
+        offset += len(part) + 1
+    seen: set[tuple[int, int]] = set()
+    for hit in prefilter.finditer(lowered):
+        i = bisect.bisect_right(starts, hit.start()) - 1
+        origin = found[i][0] + hit.start() - starts[i]
+        index = side.lines.at(origin)
+        line_end = side.lines.start(index) + len(side.lines.texts()[index])
+        m = pattern.match(text, origin, line_end)
+        if m is None or (index, m.start()) in seen:
+            continue
+        seen.add((index, m.start()))
+        yield Match(m, index, side.lines.number(index), side.lines.texts()[index])
+
+
+def in_string(line: str, column: int) -> bool:
+    """True when `column` of a code line sits inside a one-line string (quotes, or backticks as in prose)."""
+    quote = ""
+    i = 0
+    while i < column:
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch == "#":
+            return False  # a comment: callers check comments on their own
+        i += 1
+    return bool(quote)
+
+
+@lru_cache(maxsize=4)
+def parse_python(text: str) -> ast.Module | SyntaxError | None:
+    """A module's syntax tree, or its syntax error; None when Python cannot tell (null bytes, deep nesting).
+
+    Cached for the rules that read the same file one after another (dead code, syntax errors).
+    """
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        return exc.with_traceback(None)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+
+
+def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of a body and of the blocks nested in it (not the expressions inside them)."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            nested = getattr(node, name, None)
+            if isinstance(nested, list):
+                yield from statements(nested)
+        for handler in getattr(node, "handlers", ()):
+            yield from statements(handler.body)
+        for case in getattr(node, "cases", ()):
+            yield from statements(case.body)
+
+
+@lru_cache(maxsize=4)
+def _string_statement_lines(text: str) -> frozenset[int]:
+    tree = parse_python(text)
+    if not isinstance(tree, ast.Module):
+        return frozenset()
+    lines: set[int] = set()
+    for node in statements(tree.body):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return frozenset(lines)
+
+
+def in_docstring(view: FileView, side: SideView, m: Match) -> bool:
+    """True when an added match of a Python file sits in a docstring (or another string statement): prose that
+    mentions code, not code. Known only from the post-change text; the file is parsed once for all rules."""
+    if side.side is not Side.ADDED or view.kind is not Kind.PYTHON or view.text is None:
+        return False
+    return m.number in _string_statement_lines(view.text)

@@ -1,0 +1,179 @@
+"""Dead experimental code paths (CODE008): commented-out code blocks and branches disabled with `if False:`."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity, Side
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.code_common import parse_python, statement_key, statements
+from checks.views import FileView, SideView
+
+#: The fewest commented-out code lines that make a block (one or two are usually an inline note).
+MIN_BLOCK_LINES = 3
+#: Comment lines in a row (starting from a `#`, so the scan jumps from one to the next; a first line with
+#: code before its `#` is dropped afterwards).
+COMMENT_RUN = re.compile(rf"#[^\n]*(?:\n[ \t]*#[^\n]*){{{MIN_BLOCK_LINES - 1},}}")
+#: `if False:`, `elif 0:` (one literal first, so the scan is fast; the line's start is checked per match).
+DISABLED_BRANCH = re.compile(r"if[ \t]+(?:False|0)[ \t]*:")
+#: A comment body that starts like a Python statement; the block is then confirmed with `ast.parse`.
+CODE_LIKE = re.compile(
+    r"""^(?:
+        [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
+      | [A-Za-z_][\w.]*\(.*\)\s*$
+      | (?:import|from\s+[.\w]+\s+import)\s
+      | (?:return|raise|yield|del|assert)\b
+      | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
+      | [)\]}]
+    )""",
+    re.VERBOSE,
+)
+#: A line that opens a triple-quoted string: the cue to look for code parked in a string statement.
+STRING_OPENER = re.compile(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
+#: Comment blocks that show usage are documentation, not dead code.
+EXAMPLE = re.compile(r"\b(?:example|usage|e\.g\.|for instance|such as|like so|like this)\b|>>>", re.IGNORECASE)
+_TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
+
+
+@rule(
+    code="CODE008",
+    slug="dead-code",
+    title="Dead experimental code: commented-out blocks and disabled branches",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=10,
+    remediation=(
+        "Delete dead experiments (Git keeps them), or put the alternative behind an explicit, tested "
+        "configuration flag."
+    ),
+    docs=Docs(
+        what=(
+            f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
+            "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
+            "is Python code, and branches disabled with `if False:` / `if 0:`. "
+            "Comment blocks that show usage (`Example:`, `>>>`) are documentation and skipped."
+        ),
+        why=(
+            "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
+            "about what the pipeline does, and invite being switched back on untested (ruff ERA001, pylint W0101)."
+        ),
+        example="# model = ResNet50(weights=None)\n# model.compile(optimizer='sgd')\n# model.fit(x, y, epochs=3)",
+        fix="model = build_model(config.architecture)  # alternatives selected by configuration",
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK},
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.EXAMPLE),
+)
+def dead_code(view: FileView) -> Iterator[Hit]:
+    if view.kind is Kind.PYTHON and view.text is not None and STRING_OPENER.search(view.added.lines.text):
+        yield from _parked_in_strings(view, view.text)
+    for side in view.source_sides():
+        for m in side.search(COMMENT_RUN):
+            first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
+            last = side.lines.at(m.match.end() - 1)
+            if last - first + 1 >= MIN_BLOCK_LINES:
+                yield from _commented_code(side, first, last)
+        for m in side.search(DISABLED_BRANCH):
+            if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
+                continue
+            statement = m.text.strip()
+            yield side.hit(m, f"Code disabled with `{statement}`", content=statement_key(statement))
+
+
+def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
+    """String statements (docstring position included) the change adds whose text is Python code."""
+    tree = parse_python(text)
+    if not isinstance(tree, ast.Module):
+        return
+    added: set[int] | None = None
+    for node in statements(tree.body):
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue
+        value = node.value.value
+        if not isinstance(value, str) or "\n" not in value.strip():
+            continue
+        code = inspect.cleandoc(value)
+        lines = [line for line in code.splitlines() if line.strip()]
+        if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not _is_code(code):
+            continue
+        added = added if added is not None else {line.number for line in view.patch.added}
+        if node.lineno in added:
+            yield Hit(
+                side=Side.ADDED,
+                path=view.path,
+                line=node.lineno,
+                end_line=node.end_lineno,
+                content=code,
+                message=f"Code parked in a string ({len(lines)} lines): {lines[0].strip()[:80]}",
+            )
+
+
+def _empty_generator(side: SideView, index: int) -> bool:
+    """`if False: yield` is the idiom for a generator that yields nothing, not a disabled path."""
+    lines = side.lines
+    if index + 1 >= len(lines) or lines.number(index + 1) != lines.number(index) + 1:
+        return False
+    return lines.texts()[index + 1].lstrip().startswith("yield")
+
+
+def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
+    """Hits for the commented-out code inside comment lines `first..last` of a side (consecutive in the file)."""
+    texts = side.lines.texts()
+    bodies = [texts[i].lstrip()[1:] for i in range(first, last + 1)]
+    if any(EXAMPLE.search(b) for b in bodies):
+        return
+    start = 0
+    for i in range(1, len(bodies) + 1):
+        if i == len(bodies) or side.lines.number(first + i) != side.lines.number(first + i - 1) + 1:
+            yield from _code_stretches(side, first + start, bodies[start:i])
+            start = i
+
+
+def _code_stretches(side: SideView, first: int, bodies: list[str]) -> Iterator[Hit]:
+    stretch: list[int] = []
+    for i, body in enumerate([*bodies, ""]):
+        stripped = body.strip()
+        continues = bool(stretch) and (not stripped or _open_brackets(bodies, stretch) > 0)
+        if i < len(bodies) and (CODE_LIKE.match(stripped) or continues):
+            stretch.append(i)
+            continue
+        # A prose line ending in ':' introduces what follows as an illustration, not as dead code.
+        introduced = bool(stretch) and stretch[0] > 0 and bodies[stretch[0] - 1].rstrip().endswith(":")
+        while stretch and not bodies[stretch[-1]].strip():
+            stretch.pop()
+        if len(stretch) >= MIN_BLOCK_LINES and not introduced:
+            code = textwrap.dedent("\n".join(bodies[j] for j in stretch))
+            if _is_code(code):
+                start, end = first + stretch[0], first + stretch[-1]
+                yield Hit(
+                    side=side.side,
+                    path=side.path,
+                    line=side.lines.number(start),
+                    end_line=side.lines.number(end),
+                    content=code,
+                    message=f"Commented-out code ({len(stretch)} lines): {code.strip().splitlines()[0][:80]}",
+                )
+        stretch = []
+
+
+def _open_brackets(bodies: list[str], stretch: list[int]) -> int:
+    text = "".join(bodies[j] for j in stretch)
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def _is_code(code: str) -> bool:
+    """True when the text parses as Python and is not a list of bare words (prose that happens to parse)."""
+    last = code.rstrip().rsplit("\n", 1)[-1]
+    if last.endswith(":"):  # a block opener whose body was not commented out with it
+        code += "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return bool(tree.body) and not any(
+        isinstance(node, ast.Expr) and isinstance(node.value, _TRIVIAL) for node in tree.body
+    )

@@ -1,0 +1,59 @@
+"""Hard-coded runtime and hardware configuration (CODE016): GPUs chosen in code rather than at launch."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.code_common import in_docstring, in_string, statement_key
+from checks.views import FileView
+
+#: The process's visible GPUs set from inside the program.
+VISIBLE_DEVICES = re.compile(
+    r"""os\.environ(?:\[\s*["']CUDA_VISIBLE_DEVICES["']\s*\]\s*=(?!=)|\.setdefault\(\s*["']CUDA_VISIBLE_DEVICES["'])"""
+)
+#: One GPU named by number: a "cuda:1" literal, or torch.cuda.set_device(1).
+PINNED_DEVICE = re.compile(r"""["']cuda:\d+["']|torch\.cuda\.set_device\(\s*\d+\s*\)""")
+
+
+@rule(
+    code="CODE016",
+    slug="hardcoded-device",
+    title="Hard-coded GPU selection",
+    category=Category.CODE,
+    severity=Severity.INFO,
+    effort=5,
+    remediation=(
+        "Choose devices at launch time (`CUDA_VISIBLE_DEVICES=1 python train.py`, a `--device` option or config) "
+        "and address the first visible device in code."
+    ),
+    docs=Docs(
+        what=(
+            "Python added by the change that picks GPUs itself: `os.environ['CUDA_VISIBLE_DEVICES'] = ...`, a "
+            "`'cuda:1'` literal, `torch.cuda.set_device(1)`. Launch scripts (shell), tests and examples are "
+            "where device choices belong and are skipped; `'cuda'` and `f'cuda:{rank}'` are not pinned."
+        ),
+        why=(
+            "Hardware choices in code are configuration debt (Sculley et al. 2015, §6): the job fails or silently "
+            "shares a GPU on any other machine, and scheduling tools cannot place it."
+        ),
+        example='os.environ["CUDA_VISIBLE_DEVICES"] = "1"\nDEVICE = "cuda:0"',
+        fix="DEVICE = torch.device(args.device)  # launched with CUDA_VISIBLE_DEVICES=1 --device cuda",
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK},
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS),
+)
+def hardcoded_device(view: FileView) -> Iterator[Hit]:
+    for side in view.source_sides():
+        text = side.lines.text
+        if "cuda" not in text and "CUDA" not in text:
+            continue
+        for pattern, what in ((VISIBLE_DEVICES, "Visible GPUs set in code"), (PINNED_DEVICE, "GPU pinned in code")):
+            for m in side.search(pattern):
+                if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
+                    continue
+                statement = m.text.strip()
+                yield side.hit(m, f"{what}: {statement[:100]}", content=statement_key(statement))

@@ -1,0 +1,206 @@
+"""What a committed notebook carries from its last run: outputs (CODE003) and execution order (CODE004).
+
+Both read the diff's JSON lines to know what the change itself wrote (outputs or counts an unchanged
+notebook already had are not new), and the parsed post-change notebook, when known, for the whole picture.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from checks.finding import Category, Hit, Severity, Side
+from checks.notebook import Notebook
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.views import FileView, Match, SideView
+
+OUTPUT = re.compile(r'"output_type"\s*:\s*"(?:stream|execute_result|display_data|error)"')
+ERROR_OUTPUT = re.compile(r'"output_type"\s*:\s*"error"')
+#: An inline base64 image; its size is read from the rest of the line (nbformat writes it on one line).
+IMAGE = re.compile(r'"image/(?:png|jpeg|gif|webp|bmp)"\s*:\s*"')
+#: A developer's own folders (not container users such as jovyan or CI runners).
+LOCAL_PATH = re.compile(
+    r"/home/(?!jovyan/|runner/|user/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|"
+    r"\b[A-Za-z]:(?:\\\\|/)+Users(?:\\\\|/)+[\w.-]+|/content/drive/"
+)
+#: Access tokens with a recognisable prefix (Hugging Face, GitHub, AWS, OpenAI, Slack).
+SECRET = re.compile(
+    r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{32,}|"
+    r"xox[abpr]-[A-Za-z0-9-]{20,})"
+)
+EXECUTION_COUNT = re.compile(r'"execution_count"\s*:\s*(\d+)')
+_INDENT = re.compile(r"[ \t]*")
+
+
+@dataclass(frozen=True)
+class _Escalation:
+    content: str
+    message: str
+
+
+_ERROR = _Escalation("error traceback in outputs", "Notebook output holds an error traceback")
+_IMAGE = _Escalation("large image in outputs", "Notebook output holds a large image")
+_PATH = _Escalation("local path in outputs", "Notebook output shows a developer's local path")
+_SECRET = _Escalation("credential in outputs", "Notebook output shows what looks like an access token: rotate it")
+
+
+@rule(
+    code="CODE003",
+    slug="notebook-outputs",
+    title="Notebook committed with outputs",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=5,
+    remediation=(
+        "Clear the outputs before committing (`jupyter nbconvert --clear-output --inplace`, or nbstripout as a "
+        "pre-commit hook) and publish results as reports or tracked artifacts."
+    ),
+    docs=Docs(
+        what=(
+            "A notebook whose changed JSON holds cell outputs. Medium when the outputs hold an error traceback, an "
+            "image over `thresholds.notebook_output_image_kb` (50 KB), a developer's local path or an access token. "
+            "Notebooks under docs/ and tests/ keep outputs on purpose and are skipped; tutorials under examples/ "
+            "are rendered on purpose, so only tracebacks, local paths and tokens count there."
+        ),
+        why=(
+            "Outputs make diffs unreadable and merges conflict, bloat the repository with images, and leak "
+            "tracebacks, user paths, data rows and tokens (pynblint's collaboration guidelines; the product brief's "
+            "notebook-first code). Outputs the notebook already had are not new: only outputs the change writes count."
+        ),
+        example='{"execution_count": 3, "outputs": [{"output_type": "error", "ename": "KeyError"}]}',
+        fix='{"execution_count": null, "outputs": []}',
+    ),
+    kinds={Kind.NOTEBOOK},
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.TEST, Role.FIXTURE),
+)
+def notebook_outputs(view: FileView) -> Iterator[Hit]:
+    notebook = view.notebook
+    image_bytes = view.config.thresholds.notebook_output_image_kb * 1024
+    # Tutorials are rendered on purpose: only what leaks or shows a failure counts there.
+    rendered = Role.EXAMPLE in view.roles
+    for side in view.sides():
+        found = list(side.search(OUTPUT))
+        if not found:
+            continue
+        message = "Notebook committed with outputs"
+        if side.side is Side.ADDED and notebook is not None:
+            code = list(notebook.code_cells())
+            with_outputs = sum(1 for c in code if c.outputs)
+            if not with_outputs:
+                continue  # the lines looked like outputs, but the notebook has none
+            message += f" ({with_outputs} of {len(code)} code cells)"
+        if not rendered:
+            yield side.hit(found[0], message, content="notebook outputs")
+        yield from _escalations(side, _line_indent(found[0].text), None if rendered else image_bytes, notebook)
+
+
+def _escalations(
+    side: SideView, output_indent: int, image_bytes: int | None, notebook: Notebook | None
+) -> Iterator[Hit]:
+    """What makes outputs worse than noise (large images only when `image_bytes` is set). Output JSON sits at
+    least as deep as its `output_type` key; cell sources sit shallower, so paths in code (DATA003's business)
+    are not read as output."""
+    error = next(side.search(ERROR_OUTPUT), None)
+    if error is not None:
+        detail = _error_names(notebook) if side.side is Side.ADDED else ""
+        yield _hit(side, error, _ERROR, detail)
+    image = None
+    if image_bytes is not None:
+        image = next((m for m in side.search(IMAGE) if _inline_bytes(side, m) >= image_bytes), None)
+    if image is not None:
+        yield _hit(side, image, _IMAGE, f"{_inline_bytes(side, image) // 1024} KB")
+    for pattern, escalation in ((LOCAL_PATH, _PATH), (SECRET, _SECRET)):
+        m = next((m for m in side.search(pattern) if _line_indent(m.text) >= output_indent), None)
+        if m is not None:
+            shown = m.group() if escalation is _PATH else m.group()[:6] + "..."
+            yield _hit(side, m, escalation, shown)
+
+
+def _hit(side: SideView, m: Match, escalation: _Escalation, detail: str) -> Hit:
+    message = f"{escalation.message} ({detail})" if detail else escalation.message
+    return side.hit(m, message, content=escalation.content, severity=Severity.MEDIUM)
+
+
+def _inline_bytes(side: SideView, m: Match) -> int:
+    """Decoded size of the base64 payload that follows the match on its line."""
+    return (len(m.text) - side.column(m) - len(m.group())) * 3 // 4
+
+
+def _error_names(notebook: Notebook | None) -> str:
+    if notebook is None:
+        return ""
+    names = [
+        str(o.get("ename", "")) for c in notebook.code_cells() for o in c.outputs if o.get("output_type") == "error"
+    ]
+    return ", ".join(dict.fromkeys(n for n in names if n))
+
+
+def _line_indent(text: str) -> int:
+    m = _INDENT.match(text)
+    return m.end() if m else 0
+
+
+@rule(
+    code="CODE004",
+    slug="notebook-execution-order",
+    title="Notebook executed out of order or only partly",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=10,
+    remediation="Restart the kernel and run all cells top to bottom before committing, or clear outputs and counts.",
+    docs=Docs(
+        what=(
+            "A notebook whose execution counts, read top to bottom, go down (a cell ran after one below it), "
+            "written by this change. Info when some code cells ran and others did not. Gaps in the counts "
+            "(1, 5, 9) are fine."
+        ),
+        why=(
+            "A notebook run out of order shows results its code cannot reproduce from a fresh kernel: hidden "
+            "state decided them (pynblint non-linear-execution, non-executed-cells)."
+        ),
+        example='cell 1: "execution_count": 4\ncell 2: "execution_count": 2',
+        fix='cell 1: "execution_count": 1\ncell 2: "execution_count": 2',
+    ),
+    kinds={Kind.NOTEBOOK},
+)
+def notebook_execution_order(view: FileView) -> Iterator[Hit]:
+    notebook = view.notebook
+    for side in view.sides():
+        counted = [(int(m.group(1)), m) for m in side.search(EXECUTION_COUNT)]
+        if not counted:
+            continue  # the change wrote no execution count: whatever order there was is not new
+        if side.side is Side.ADDED and notebook is not None:
+            yield from _post_change_order(side, notebook, counted)
+            continue
+        # Without the whole notebook, the side's own counts are in cell order: a drop among them is a drop.
+        drop = _first_drop([count for count, _ in counted])
+        if drop is not None:
+            m = counted[drop][1]
+            yield side.hit(m, _order_message(counted[drop - 1][0], counted[drop][0]), content="executed out of order")
+
+
+def _post_change_order(side: SideView, notebook: Notebook, counted: list[tuple[int, Match]]) -> Iterator[Hit]:
+    code = [c for c in notebook.code_cells() if c.source.strip()]
+    counts = [c.execution_count for c in code if c.execution_count is not None]
+    drop = _first_drop(counts)
+    if drop is not None:
+        m = next((m for count, m in counted if count == counts[drop]), counted[0][1])
+        yield side.hit(m, _order_message(counts[drop - 1], counts[drop]), content="executed out of order")
+    not_run = sum(1 for c in code if c.execution_count is None)
+    if counts and not_run:
+        yield side.hit(
+            counted[0][1],
+            f"Notebook only partly executed: {not_run} of {len(code)} code cells never ran",
+            content="partly executed",
+            severity=Severity.INFO,
+        )
+
+
+def _first_drop(counts: list[int]) -> int | None:
+    return next((i for i in range(1, len(counts)) if counts[i] < counts[i - 1]), None)
+
+
+def _order_message(before: int, after: int) -> str:
+    return f"Notebook executed out of order: a cell run as [{after}] follows one run as [{before}]"

@@ -1,0 +1,201 @@
+"""Notebooks as files: hygiene of names and size (CODE005), and pipelines living in notebooks (CODE006)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from checks.diff import FileStatus
+from checks.finding import Category, Hit, Severity, Side
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.code_common import statement_key
+from checks.views import FileView, SideView
+
+CHECKPOINT = re.compile(r"(^|/)\.ipynb_checkpoints/")
+#: (pattern, netting content, message) for notebook names nobody chose.
+_NAMES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"(?:^|/)Untitled-?\d*\.ipynb$", re.IGNORECASE),
+        "untitled notebook",
+        "Notebook committed under its default name",
+    ),
+    (
+        re.compile(r"(?:^|/)(?:Copy of [^/]*|[^/]*-Copy\d+|[^/]*\s\(\d+\))\.ipynb$", re.IGNORECASE),
+        "copied notebook",
+        "Notebook committed as an unrenamed copy",
+    ),
+    (
+        # Spaces, brackets and accents break shell commands, URLs and other platforms (pynblint).
+        re.compile(r"(?:^|/)[^/]*[^A-Za-z0-9_./-][^/]*\.ipynb$"),
+        "non-portable notebook name",
+        "Notebook name with spaces or special characters",
+    ),
+)
+CELL = re.compile(r'"cell_type"\s*:')
+
+
+@rule(
+    code="CODE005",
+    slug="notebook-hygiene",
+    title="Notebook hygiene: checkpoints, default or copy names, oversized notebooks",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=5,
+    remediation=(
+        "Add `.ipynb_checkpoints/` to .gitignore, give notebooks names that say what they do, and split long "
+        "notebooks, moving their logic into modules."
+    ),
+    docs=Docs(
+        what=(
+            "The change adds Jupyter checkpoint files, a notebook still named Untitled.ipynb or as a copy "
+            "(`-Copy1`, `Copy of`, `(1)`) or named with spaces or special characters, or grows a notebook past "
+            "`thresholds.notebook_max_cells` cells (50)."
+        ),
+        why=(
+            "Checkpoints are editor state that duplicates every notebook; default and copy names hide what a "
+            "notebook is for and which copy is current; very long notebooks hold pipelines that belong in tested "
+            "modules (pynblint untitled-notebook, duplicate-notebook-not-renamed, notebook-too-long)."
+        ),
+        example="notebooks/.ipynb_checkpoints/eda-checkpoint.ipynb\nnotebooks/Untitled1.ipynb\nnotebooks/eda-Copy1.ipynb",
+        fix="notebooks/01-explore-ratings.ipynb  (and .ipynb_checkpoints/ in .gitignore)",
+    ),
+    reads_lines=False,
+)
+def notebook_hygiene(view: FileView) -> Iterator[Hit]:
+    if not view.path.endswith(".ipynb") and "ipynb_checkpoints" not in view.path:
+        return
+    new, old = _new_and_old_paths(view)
+    new_label, old_label = _problem(new), _problem(old)
+    if new_label is not None and new_label != old_label:
+        yield view.file_hit(Side.ADDED, _message(new_label, new or ""), content=new_label)
+    if old_label is not None and old_label != new_label:
+        yield view.file_hit(Side.REMOVED, _message(old_label, old or ""), content=old_label)
+    if view.kind is Kind.NOTEBOOK and view.status is not FileStatus.REMOVED and not CHECKPOINT.search(view.path):
+        yield from _too_long(view)
+
+
+def _new_and_old_paths(view: FileView) -> tuple[str | None, str | None]:
+    """The path the change creates (None if it creates none), and the one it retires."""
+    status = view.status
+    if status is FileStatus.ADDED:
+        return view.path, None
+    if status is FileStatus.REMOVED:
+        return None, view.path
+    if status is FileStatus.RENAMED:
+        return view.path, view.patch.old_path
+    if status is FileStatus.COPIED:
+        return view.path, None
+    return None, None  # modified in place: its name is not new
+
+
+def _problem(path: str | None) -> str | None:
+    """The first hygiene problem of a path: a checkpoint, then a default, copy or non-portable name."""
+    if path is None:
+        return None
+    if CHECKPOINT.search(path):
+        return "checkpoint"
+    return next((label for pattern, label, _ in _NAMES if pattern.search(path)), None)
+
+
+def _message(label: str, path: str) -> str:
+    if label == "checkpoint":
+        return f"Jupyter checkpoint file committed: {path}"
+    return next(message for _, content, message in _NAMES if content == label) + f": {path.rsplit('/', 1)[-1]}"
+
+
+def _too_long(view: FileView) -> Iterator[Hit]:
+    limit = view.config.thresholds.notebook_max_cells
+    notebook = view.notebook
+    added, removed = view.patch.added, view.patch.removed
+    if notebook is not None:
+        cells = len(notebook.cells)
+    elif view.status is FileStatus.ADDED and view.patch.hunks:
+        cells = len(CELL.findall(added.text))  # a new file's added lines are the whole file
+    else:
+        return
+    before = (
+        0
+        if view.status is FileStatus.ADDED
+        else cells - len(CELL.findall(added.text)) + len(CELL.findall(removed.text))
+    )
+    if cells > limit >= before:
+        yield view.file_hit(
+            Side.ADDED,
+            f"Notebook has {cells} cells (more than {limit}): split it and move logic into modules",
+            content="too many cells",
+        )
+
+
+#: Calls that persist a trained model or fitted object.
+SAVES = re.compile(
+    r"\b(?:torch\.save|joblib\.dump|pickle\.dump|dill\.dump|cloudpickle\.dump|skops\.io\.dump)\("
+    r"|\.(?:save_model|save_pretrained|save_weights)\("
+    r"|\bmlflow\.\w+\.(?:log_model|save_model)\("
+    r"|\b\w*(?:model|clf|estimator|pipeline|pipe|regressor|classifier|net|learner|booster|bst)\w*\.save\("
+)
+#: Training or fitting: sklearn/keras fit, Hugging Face/XGBoost/LightGBM train, a backward pass.
+TRAINS = re.compile(
+    r"\.fit(?:_generator|_one_cycle)?\(|\btrainer\.train\(|\b(?:xgb|lgb|lightgbm|xgboost)\.train\(|\.backward\(\)"
+)
+#: A dataset written to the repository's data folders (not a table of results or predictions).
+WRITES_DATASET = re.compile(r"\.to_(?:parquet|feather|csv|pickle|hdf|json|orc)\(")
+DATA_FOLDER = re.compile(r"(?:^|[\s\"'/(])(?:data|datasets?|processed|interim|features?)/")
+#: Notebooks that import or run other notebooks: a pipeline stitched from notebooks.
+RUNS_NOTEBOOK = re.compile(
+    r"^\s*(?:import\s+import_ipynb\b|(?:from|import)\s+ipynb\.fs\b|import\s+nbimporter\b|%run\s+\S+\.ipynb\b)",
+    re.MULTILINE,
+)
+
+
+@rule(
+    code="CODE006",
+    slug="notebook-pipeline",
+    title="Training pipeline living in a notebook",
+    category=Category.CODE,
+    severity=Severity.MEDIUM,
+    effort=120,
+    remediation=(
+        "Move training and model saving into an importable, tested module or script with a CLI; let the notebook "
+        "call it and show results."
+    ),
+    docs=Docs(
+        what=(
+            "Notebook code added by the change that saves a model or fitted object (torch.save, joblib.dump, "
+            "save_pretrained, model.save...) in a notebook that trains (fit, train, backward), writes a dataset "
+            "into the data folders (`df.to_parquet('data/processed/...')`), or imports or %runs other notebooks. "
+            "Tutorial, docs and test notebooks are skipped; tables of results saved elsewhere are not pipelines."
+        ),
+        why=(
+            "A model produced by running notebook cells by hand cannot be reproduced, reviewed or tested: the "
+            "pipeline's order lives in someone's kernel (Sculley et al. 2015, pipeline jungles; pynblint: use "
+            "notebooks to display results, not to compute them)."
+        ),
+        example="model.fit(X_train, y_train)\njoblib.dump(model, 'model.joblib')",
+        fix="from churn.train import train\nmodel = train(config='configs/churn.yaml')  # saves and versions the model",
+    ),
+    kinds={Kind.NOTEBOOK},
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.EXAMPLE, Role.DOCS, Role.TEST, Role.FIXTURE),
+)
+def notebook_pipeline(view: FileView) -> Iterator[Hit]:
+    notebook = view.notebook
+    post_trains = notebook is not None and any(TRAINS.search(c.source) for c in notebook.code_cells())
+    for side in view.source_sides():
+        trains = post_trains or (TRAINS.search(side.lines.text) is not None)
+        if trains:
+            yield from _calls(side, SAVES, "Notebook trains and saves a model")
+        yield from _calls(side, WRITES_DATASET, "Notebook writes a processed dataset", DATA_FOLDER)
+        yield from _calls(side, RUNS_NOTEBOOK, "Notebook runs another notebook")
+
+
+def _calls(
+    side: SideView, pattern: re.Pattern[str], message: str, where: re.Pattern[str] | None = None
+) -> Iterator[Hit]:
+    """Hits for the calls `pattern` finds in code (and whose statement `where` matches, when given)."""
+    for m in side.search(pattern):
+        if side.in_comment(m):
+            continue
+        statement, end = side.statement(m.index)
+        if where is not None and where.search(statement) is None:
+            continue
+        yield side.hit(m, f"{message}: {statement.strip()[:100]}", content=statement_key(statement), end_line=end)

@@ -1,0 +1,165 @@
+"""New lint, type-check and coverage suppressions (CODE018), in every language's own syntax."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from checks.finding import Category, Hit, Severity
+from checks.languages import comment_start
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.code_common import COMMENT_KINDS, search_comments
+from checks.views import FileView, Match, SideView
+
+
+@dataclass(frozen=True)
+class _Directive:
+    """One suppression syntax; its pattern's `codes` group holds what it names, when it names anything."""
+
+    name: str
+    pattern: re.Pattern[str]
+    #: Whole-file (or rest-of-file) scope when the directive stands alone on its line.
+    file_wide: bool = False
+    #: Found in code (annotations, attributes, pragmas) rather than in a comment.
+    in_code: bool = False
+
+
+def _d(name: str, pattern: str, *, file_wide: bool = False, in_code: bool = False) -> _Directive:
+    return _Directive(name, re.compile(pattern, re.IGNORECASE), file_wide, in_code)
+
+
+_CODES = r"[\w./@-]+(?:\s*,\s*[\w./@-]+)*"
+#: Each pattern matches from the comment marker; group `codes` is what it names, when it names anything.
+_DIRECTIVES: tuple[_Directive, ...] = (
+    _d("file-wide noqa", r"#\s*(?:flake8|ruff)\s*:\s*noqa\b(?:\s*:\s*(?P<codes>" + _CODES + "))?", file_wide=True),
+    # Codes count only after a colon: flake8 and ruff read "noqa E501" as a blanket noqa.
+    _d("noqa", r"#\s*noqa\b(?:\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"),
+    _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
+    _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
+    _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
+    _d("pylint: skip-file", r"#\s*pylint\s*:\s*skip-file\b", file_wide=True),
+    _d("pylint: disable", r"#\s*pylint\s*:\s*disable(?P<line>-next)?\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
+    _d("nosec", r"#\s*nosec\b(?:\s*:?\s*(?P<codes>B\d+(?:\s*,\s*B\d+)*))?"),
+    _d("pragma: no cover", r"#\s*pragma\s*:\s*no\s*cover\b"),
+    _d("shellcheck disable", r"#\s*shellcheck\s+disable\s*=\s*(?P<codes>" + _CODES + ")"),
+    _d("hadolint ignore", r"#\s*hadolint\s+ignore\s*=\s*(?P<codes>" + _CODES + ")"),
+    _d(
+        "yamllint disable",
+        r"#\s*yamllint\s+disable(?P<line>-line)?\b(?:\s+rule:(?P<codes>[\w-]+))?",
+        file_wide=True,
+    ),
+    _d("nolint", r"#\s*nolint\b(?:\s*:\s*(?P<codes>" + _CODES + "))?"),
+    _d(
+        "eslint-disable",
+        r"(?://|/\*)\s*eslint-disable(?P<line>-next-line|-line)?\b"
+        r"(?:[ \t]+(?P<codes>(?!\*/)[\w/@-]+(?:\s*,\s*[\w/@-]+)*))?",
+        file_wide=True,
+    ),
+    _d("@ts-ignore", r"//\s*@ts-ignore\b"),
+    _d("@ts-nocheck", r"//\s*@ts-nocheck\b", file_wide=True),
+    _d("@ts-expect-error", r"//\s*@ts-expect-error\b(?P<codes>.+)?"),
+    _d("istanbul ignore", r"/\*\s*(?:istanbul|c8|v8)\s+ignore\b"),
+    _d("nolint", r"//\s*nolint\b(?::(?P<codes>" + _CODES + "))?"),
+    _d("NOLINT", r"//\s*NOLINT(?:NEXTLINE|BEGIN)?\b(?:\((?P<codes>[^)]+)\))?"),
+    _d("sqlfluff noqa", r"--\s*noqa\b(?:\s*:\s*(?P<codes>" + _CODES + "))?"),
+    _d("@SuppressWarnings", r"@SuppressWarnings\s*\(\s*(?P<codes>[^)]*)\)", in_code=True),
+    _d("Rust allow", r"#!?\[allow\((?P<codes>[^)]*)\)\]", in_code=True),
+    _d(
+        "compiler warning pragma",
+        r"#\s*pragma\s+(?:GCC|clang)\s+diagnostic\s+ignored\s+(?P<codes>\"[^\"]+\")",
+        in_code=True,
+    ),
+    _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
+)
+#: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
+_COMMENT_PREFILTER = re.compile(
+    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|nosec|pragma\s*:\s*no|"
+    r"shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
+)
+COMMENT_DIRECTIVE = re.compile(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
+#: Directives written as code (annotations, attributes, pragmas), looked for when their names appear at all.
+CODE_DIRECTIVE = re.compile(r"@SuppressWarnings\s*\(|#!?\[allow\(|#[ \t]*pragma[ \t]+(?:GCC|clang|warning)")
+_CODE_NEEDLES = ("@SuppressWarnings", "[allow(", "pragma")
+_COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
+
+
+@rule(
+    code="CODE018",
+    slug="lint-suppression",
+    title="New lint, type-check or coverage suppression",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=5,
+    remediation=(
+        "Fix what the tool reports. When a suppression is right, name the exact rule (`# noqa: E501`, "
+        "`# type: ignore[attr-defined]`) and say why in the same comment."
+    ),
+    docs=Docs(
+        what=(
+            "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pyright: ignore`, "
+            "`# nosec`, `# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT`, "
+            "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
+            "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
+            "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
+            "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`); info when it names the rules it silences."
+        ),
+        why=(
+            "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
+            "no dashboard shows. Blanket suppressions also hide every future problem on the line or in the file "
+            "(ruff PGH004 blanket-noqa, PGH003 blanket-type-ignore; typescript-eslint ban-ts-comment)."
+        ),
+        example="from utils import *  # noqa\nresult = model(x)  # type: ignore",
+        fix="from utils import load, save\nresult = model(x)  # type: ignore[no-untyped-call]  # untyped library",
+    ),
+    kinds=COMMENT_KINDS,
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS),
+)
+def lint_suppression(view: FileView) -> Iterator[Hit]:
+    for side in view.source_sides():
+        seen: set[tuple[int, int]] = set()
+        matches = list(search_comments(side, _COMMENT_PREFILTER, COMMENT_DIRECTIVE))
+        if side.kind is Kind.C_LIKE and any(needle in side.lines.text for needle in _CODE_NEEDLES):
+            matches += side.search(CODE_DIRECTIVE)
+        for m in matches:
+            found = _directive_at(side, m)
+            if found is None or (m.index, found[1].start()) in seen:
+                continue
+            directive, d = found
+            seen.add((m.index, d.start()))
+            text = " ".join(d.group().split())
+            yield side.hit(m, f"Suppression added: {text}", content=text, severity=_severity(directive, d))
+
+
+def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] | None:
+    """The directive the fast match belongs to, when it is where its language puts it (comment or code)."""
+    line = m.text
+    comment = comment_start(line, side.kind)
+    column = side.column(m)
+    for directive in _DIRECTIVES:
+        for d in directive.pattern.finditer(line):
+            if not d.start() <= column < d.end():
+                continue
+            if directive.in_code:
+                if comment is not None and d.start() >= comment - 1:
+                    continue  # only mentioned in a comment
+            elif comment is None or d.start() + (1 if d.group().startswith("#") else 2) < comment:
+                continue  # inside a string, or not a comment in this language
+            return directive, d
+    return None
+
+
+def _severity(directive: _Directive, d: re.Match[str]) -> Severity:
+    groups = d.groupdict()
+    codes = (groups.get("codes") or "").strip()
+    standalone = not d.string[: d.start()].strip()
+    if directive.file_wide and standalone and not groups.get("line"):
+        return Severity.LOW if codes else Severity.MEDIUM
+    if directive.name == "type: ignore" and standalone:
+        return Severity.MEDIUM  # alone on its line is the module-level form: mypy skips the whole file
+    if directive.name in _COVERAGE or directive.name == "@ts-expect-error":
+        return Severity.INFO  # the line stays linted and type-checked; only coverage (or one expected error) is waived
+    if directive.name == "nosec":
+        return Severity.LOW  # a security check waived, named or not
+    return Severity.INFO if codes else Severity.LOW

@@ -1,0 +1,202 @@
+"""Tests switched off (CODE019): skipped, disabled, non-strict xfail, and focused tests that silence the rest."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.code_common import in_docstring, in_string, statement_key
+from checks.satd import TAG_LINK
+from checks.views import FileView, Match, SideView
+
+#: Python: pytest marks, unittest decorators, and a whole module marked with `pytestmark`.
+PYTHON = re.compile(
+    r"pytest\.mark\.(?P<kind>skip|skipif|xfail)\b|@mark\.(?P<kind2>skip|skipif|xfail)\b|"
+    r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\("
+)
+MODULE_MARK = re.compile(r"^\s*pytestmark\s*=")
+CALLED = re.compile(r"@?[\w.]+\s*\(")
+#: JavaScript/TypeScript test runners (jest, mocha, jasmine, vitest): `.skip`, `x`-prefixed and focused tests.
+JS = re.compile(
+    r"(?<![\w.$])(?:(?P<skipped>(?:describe|context|suite|it|test)\.skip|x(?:describe|context|it|test))|"
+    r"(?P<focused>(?:describe|context|suite|it|test)\.only|f(?:describe|it)))\s*\("
+)
+#: JUnit 4/5 and Kotlin, xUnit/NUnit, Rust; each must start its line (checked per match).
+ANNOTATED = re.compile(r"@(?:Disabled|Ignore)\b|\[(?:Fact|Theory)\s*\(\s*Skip\s*=|\[Ignore\b|#\[ignore\b")
+#: A skip reason that admits debt, rather than saying the test does not apply to this code.
+DEBT_REASON = re.compile(
+    r"\b(?:yet|flak\w*|broken|breaks?|fail\w*|revisit\w*|todo|fixme|hack\w*|temporar\w*|for now|later|bugs?|buggy|"
+    r"investigat\w*|hangs?|hanging|deadlock\w*|timeouts?|times? out|re-?enabl\w*|until|wip|fix\w*|crash\w*|"
+    r"regress\w*|segfault\w*|unstable|intermittent\w*|wrong|incorrect\w*|(?:is|are) down|unavailable|outage)\b",
+    re.IGNORECASE,
+)
+_STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'")
+_JS_TEST_FILE = re.compile(r"\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|/)(?:__tests__|tests?|spec)/[^/]*\.[cm]?[jt]sx?$")
+_TRUE = {"True", "1"}
+
+
+@rule(
+    code="CODE019",
+    slug="skipped-tests",
+    title="Test skipped or disabled",
+    category=Category.CODE,
+    severity=Severity.LOW,
+    effort=15,
+    remediation=(
+        "Fix the test or the code it tests, or delete it. If it must wait, skip it with a reason that links an "
+        "issue, and make known failures strict (`xfail(strict=True)`) so a fix is noticed."
+    ),
+    docs=Docs(
+        what=(
+            "A test the change switches off: `@pytest.mark.skip`, `skipif(True)`, `@unittest.skip`, `xfail` without "
+            "`strict=True`, `it.skip`/`xit`/`describe.skip`, JUnit `@Disabled`/`@Ignore`, xUnit `Skip =`, Rust "
+            "`#[ignore]`. A skip counts when it gives no reason or its reason admits debt (flaky, broken, fails, "
+            "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
+            "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`) are not debt. "
+            "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, whatever the reason) and for "
+            "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
+            "an issue."
+        ),
+        why=(
+            "A skipped test is test debt (Bavota & Russo's SATD taxonomy; Maldonado & Shihab): the behaviour it "
+            "guarded is no longer checked and nobody is told. A non-strict xfail keeps passing unnoticed once the "
+            "bug is fixed."
+        ),
+        example="@pytest.mark.skip(reason='flaky')\ndef test_training_converges(): ...",
+        fix="@pytest.mark.xfail(strict=True, reason='diverges on fp16, see #231')\ndef test_training_converges(): ...",
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.C_LIKE},
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.EXAMPLE),
+)
+def skipped_tests(view: FileView) -> Iterator[Hit]:
+    if view.kind is Kind.C_LIKE:
+        yield from _c_like(view)
+        return
+    for side in view.source_sides():
+        text = side.lines.text
+        for m in side.search(PYTHON) if "skip" in text or "xfail" in text else ():
+            column = side.column(m)
+            decorator_only = not m.group("kind")  # `@mark.skip`, `@skip(`: only as a decorator
+            if decorator_only and m.text[:column].strip():
+                continue
+            if side.in_comment(m) or in_string(m.text, column) or in_docstring(view, side, m):
+                continue
+            kind = m.group("kind") or m.group("kind2") or m.group("kind3")
+            statement, end = side.statement(m.index)
+            expression = statement[side.column(m) :].lstrip()
+            called = CALLED.match(expression) is not None
+            call = _call(expression) if called else None
+            if called and call is None:
+                continue  # the call is not all in view: stay silent rather than guess its arguments
+            module_wide = MODULE_MARK.match(statement) is not None and kind == "skip"
+            severity = Severity.MEDIUM if module_wide else _python_severity(kind, call)
+            if severity is None:
+                continue
+            what = "Known failure not strict" if kind == "xfail" else "Test skipped"
+            reason = _reason(call, kind) if call is not None else ""
+            # A skip is known by its reason: `unittest.skip(r)` rewritten as `pytest.mark.skip(reason=r)` nets out.
+            content = f"skip: {reason}" if kind == "skip" and reason else statement_key(statement)
+            yield side.hit(m, f"{what}: {statement.strip()[:100]}", content=content, end_line=end, severity=severity)
+
+
+def _python_severity(kind: str, call: ast.Call | None) -> Severity | None:
+    """Severity of a skip or xfail mark (`call` is None when it is not called), or None when it is
+    conditional, a strict xfail, or a skip saying the test does not apply."""
+    if kind == "skip":
+        return _skip_severity(_reason(call, kind) if call is not None else "")
+    if kind in ("skipif", "skipIf", "skipUnless"):
+        if call is None or not _constant_condition(call, truthy=kind != "skipUnless"):
+            return None
+    elif kind == "xfail" and call is not None:
+        strict = next((k.value for k in call.keywords if k.arg == "strict"), None)
+        run = next((k.value for k in call.keywords if k.arg == "run"), None)
+        never_run = isinstance(run, ast.Constant) and run.value is False
+        if not never_run and (
+            (isinstance(strict, ast.Constant) and strict.value is True)
+            or (call.args and not _constant_condition(call, truthy=True))
+        ):
+            return None  # strict, or only expected to fail under a condition
+    reason = _reason(call, kind) if call is not None else ""
+    return Severity.INFO if reason and TAG_LINK.search(reason) else Severity.LOW
+
+
+def _reason(call: ast.Call, kind: str) -> str | None:
+    """The mark's reason: "" when none is given, None when it is computed (not known here)."""
+    position = 0 if kind == "skip" else 1  # skipif, skipIf and xfail take their condition first
+    node = next((k.value for k in call.keywords if k.arg == "reason"), None)
+    if node is None and len(call.args) > position:
+        node = call.args[position]
+    if node is None:
+        return ""
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _skip_severity(reason: str | None) -> Severity | None:
+    """Unexplained skips and skips whose reason admits debt; a skip explaining that the test does not apply
+    (an inherited test the model cannot run: "does not support batched prompts") is not debt."""
+    if reason is None:
+        return None
+    if TAG_LINK.search(reason):
+        return Severity.INFO
+    if not reason.strip() or DEBT_REASON.search(reason):
+        return Severity.LOW
+    return None
+
+
+def _call(expression: str) -> ast.Call | None:
+    """The mark's call expression (`pytest.mark.xfail(strict=True)`), or None when it is not called."""
+    expression = expression.lstrip()
+    depth, end = 0, None
+    for i, ch in enumerate(expression):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                end = i + 1
+                break
+        elif depth == 0 and not (ch.isalnum() or ch in "._@"):
+            break
+    if end is None:
+        return None
+    try:
+        node = ast.parse(expression[:end].lstrip("@"), mode="eval").body
+    except SyntaxError:
+        return None
+    return node if isinstance(node, ast.Call) else None
+
+
+def _constant_condition(call: ast.Call, *, truthy: bool) -> bool:
+    """True when the first argument (or `condition=`) is a literal that always skips."""
+    condition = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "condition"), None)
+    if not isinstance(condition, ast.Constant):
+        return False
+    return str(condition.value) in _TRUE if truthy else condition.value in (False, 0)
+
+
+def _c_like(view: FileView) -> Iterator[Hit]:
+    js_tests = _JS_TEST_FILE.search(view.path) is not None
+    for side in view.sides():
+        if js_tests:
+            for m in side.search(JS):
+                if side.in_comment(m) or in_string(m.text, side.column(m)):
+                    continue
+                focused = bool(m.group("focused"))
+                message = "Focused test silences the others" if focused else "Test skipped"
+                yield _hit(side, m, message, Severity.MEDIUM if focused else Severity.LOW)
+        for m in side.search(ANNOTATED):
+            if m.text[: side.column(m)].strip():
+                continue
+            strings = _STRING.search(m.text[side.column(m) :])
+            severity = _skip_severity(next((g for g in strings.groups() if g is not None), "") if strings else "")
+            if severity is not None:
+                yield _hit(side, m, "Test disabled", severity)
+
+
+def _hit(side: SideView, m: Match, message: str, severity: Severity) -> Hit:
+    statement = m.text.strip()
+    return side.hit(m, f"{message}: {statement[:100]}", content=statement_key(statement), severity=severity)

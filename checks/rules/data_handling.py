@@ -1,0 +1,351 @@
+"""Data debt in how code handles data: truncated training sets, swallowed data errors, frozen time windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+
+from checks.finding import Category, Hit, Severity, Side
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.data_common import is_training_path, needles
+from checks.views import FileView, Match, SideView
+
+_NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
+
+# Literal-led alternatives for a fast scan; what precedes a match (the assignment, the subset's name) is
+# checked per match.
+_HEAD_SLICE = re.compile(
+    r"split\s*=\s*[rRfF]?[\"'](?P<split>[\w-]*train[\w-]*)\[\s*:\s*(?P<count>\d+)(?P<percent>%?)\s*\][\"']"
+    r"|nrows\s*=\s*(?P<nrows>\d{4,})\b"  # a few rows (nrows=5, 100) are a schema preview
+    r"|\.head\(\s*(?P<head>\d{3,})\s*\)"
+    r"|\.select\(\s*range\(\s*(?P<select>\d{2,})\s*\)\s*\)"
+)
+_ASSIGNED = re.compile(r"(?<![=!<>])=(?!=)")
+_TRAINING_SUBSET = re.compile(r"(\w*train\w*)$", re.IGNORECASE)
+_HEAD_SLICE_NEEDLES = needles("split", "nrows", ".head(", ".select(")
+#: Shuffling or random sampling anywhere in the file: the subset may well be drawn after it.
+_SHUFFLED = re.compile(r"shuffle\(|\.sample\(|permutation\(")
+_DISPLAY = re.compile(r"^\s*(?:print|display|log\w*|logger\.\w+|st\.\w+)\(")
+
+
+@rule(
+    code="DATA007",
+    slug="training-data-head-slice",
+    title="Training data truncated to its first rows without shuffling",
+    category=Category.DATA,
+    severity=Severity.LOW,
+    effort=5,
+    remediation=(
+        "Shuffle with a fixed seed (or sample stratified) before taking a subset, and keep debugging subsets "
+        "out of the production training path (make the size a parameter)."
+    ),
+    docs=Docs(
+        what=(
+            "Training or data-preparation code (by its path) takes the first N rows of the data: a Hugging Face "
+            'split slice (`split="train[:1000]"`, or a percentage below 50%), `read_csv(nrows=N)` with N >= 1000, '
+            "an assigned `df.head(N)` with N >= 100, or `train.select(range(N))`, and nothing in the file shuffles "
+            "or samples. "
+            "Tests, examples and display calls are not reported."
+        ),
+        why=(
+            "Files are often ordered by time, label or source, so the first rows are not a representative "
+            "sample; debugging subsets also tend to ship by accident (OBrien et al. 2022: '@todo nrows is for "
+            "testing only!'; Foidl et al. 2022 data smells)."
+        ),
+        example='train = load_dataset("imdb", split="train[:2000]")',
+        fix='train = load_dataset("imdb", split="train").shuffle(seed=0).select(range(args.max_samples))',
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK},
+    skip_roles=_NOT_OURS,
+)
+def training_data_head_slice(view: FileView) -> Iterator[Hit]:
+    if not is_training_path(view.path):
+        return
+    for side in view.source_sides():
+        if not _HEAD_SLICE_NEEDLES.found_in(side.lines.text):
+            continue
+        shuffled: bool | None = None
+        for m in side.search(_HEAD_SLICE):
+            if side.in_comment(m) or _DISPLAY.match(m.text):
+                continue
+            message = _truncation(m, side.column(m), notebook=view.kind is Kind.NOTEBOOK)
+            if message is None:
+                continue
+            if shuffled is None:
+                shuffled = _SHUFFLED.search(_context(view, side)) is not None
+            if not shuffled:
+                yield side.hit(m, message, content=m.group(0))
+
+
+def _truncation(m: Match, column: int, *, notebook: bool) -> str | None:
+    before = m.text[:column]
+    if m.group("split"):
+        count, percent = int(m.group("count")), m.group("percent")
+        if percent and count >= 50:
+            return None  # train[:90%] with train[90%:] is the usual validation split
+        size = f"{count}%" if percent else f"{count} rows"
+        return f"Training split cut to its first {size} without shuffling"
+    if m.group("nrows"):
+        return f"Only the first {m.group('nrows')} rows are read (nrows) and never shuffled"
+    if m.group("head"):
+        if notebook or not _ASSIGNED.search(before):
+            return None  # a notebook's head() is a preview; an unassigned head() is shown, not kept
+        return f"Data cut to its first {m.group('head')} rows (head) without shuffling"
+    subset = _TRAINING_SUBSET.search(before)
+    if subset is None:
+        return None  # only the training set matters here
+    return f"{subset.group(1)} cut to its first {m.group('select')} rows without shuffling"
+
+
+def _context(view: FileView, side: SideView) -> str:
+    """The whole post-change file for added lines when known, else the lines of the side."""
+    if side.side is Side.ADDED and view.text is not None:
+        return view.text
+    return side.lines.text
+
+
+#: A broad clause, found literal-first; `_BROAD_EXCEPT` then checks that it is the whole line.
+_EXCEPT = re.compile(
+    r"except\b\s*(?:\(?\s*(?:Exception|BaseException)\s*\)?\s*(?:as\s+\w+\s*)?)?:[ \t]*"
+    r"(?:pass|continue|\.\.\.)?[ \t]*(?:#[^\n]*)?$",
+    re.MULTILINE,
+)
+#: A whole line that is a bare or `except Exception` clause, with its body when on the same line.
+_BROAD_EXCEPT = re.compile(
+    r"(?P<indent>[ \t]*)except\b\s*(?:\(?\s*(?:Exception|BaseException)\s*\)?\s*(?:as\s+\w+\s*)?)?:"
+    r"[ \t]*(?P<body>pass|continue|\.\.\.)?[ \t]*(?:#.*)?$"
+)
+#: Calls that read or parse data: what a swallowed exception around them drops is a record.
+_READS_DATA = re.compile(
+    r"\bread_\w+\(|\.read\(|\b(?:json|yaml|pickle|orjson|ujson|tomllib)\.(?:safe_)?loads?\(|"
+    r"\b(?:np|numpy)\.(?:load|loadtxt|genfromtxt|fromfile)\(|\b(?:pd|pandas)\.\w+\(|\bImage\.open\(|"
+    r"\bimread\(|\bimdecode\(|\bliteral_eval\(|\bstrptime\(|\.decode\(|\bparse\w*\(|\bload_dataset\(|"
+    r"\bto_(?:numeric|datetime)\(|\bcsv\.(?:reader|DictReader)\(|\bsf\.read\(|\blibrosa\.load\("
+)
+#: Converting a field is parsing too, when the handler drops the record (`continue`).
+_CONVERTS = re.compile(r"\b(?:int|float|Decimal|complex)\(")
+_OPTIONS = needles("bad_lines", "coerce")
+_SILENT_PANDAS = re.compile(
+    r"\bon_bad_lines\s*=\s*[\"']skip[\"']|\berror_bad_lines\s*=\s*False\b|\berrors\s*=\s*[\"']coerce[\"']"
+)
+#: Signs that dropped or coerced records are counted, logged or checked right after.
+_ACCOUNTED = re.compile(
+    r"\b(?:isna|isnull|notna|notnull)\(\)\s*\.\s*(?:sum|any|all|mean)\(|\blog\w*\.|\blogging\.|\bwarn|"
+    r"\bassert\b|\braise\b|\bprint\("
+)
+_TRY_SCAN_LINES = 40
+
+
+@rule(
+    code="DATA012",
+    slug="data-errors-swallowed",
+    title="Data errors silently swallowed",
+    category=Category.DATA,
+    severity=Severity.LOW,
+    effort=15,
+    remediation=(
+        "Count, log and bound what is dropped or coerced (fail above a threshold), so data-quality "
+        "regressions show up instead of silently shrinking the data."
+    ),
+    docs=Docs(
+        what=(
+            "Added code drops bad data without a trace: a bare or `except Exception:` handler whose only "
+            "statement is `pass` or `continue` around a call that reads or parses data, "
+            '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
+            "log or check on the lines that follow."
+        ),
+        why=(
+            "Silently skipped records and values coerced to NaN hide upstream data problems until the model "
+            "degrades (bandit B110/B112; Foidl et al. 2022 data smells: missing and invalid values)."
+        ),
+        example=(
+            "for line in f:\n    try:\n        rows.append(json.loads(line))\n    except Exception:\n        continue"
+        ),
+        fix=(
+            "for line in f:\n    try:\n        rows.append(json.loads(line))\n    except json.JSONDecodeError:\n"
+            "        skipped += 1\nlog.warning('skipped %d bad rows', skipped)"
+        ),
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK},
+    skip_roles=_NOT_OURS,
+)
+def data_errors_swallowed(view: FileView) -> Iterator[Hit]:
+    for side in view.source_sides():
+        text = side.lines.text
+        handlers = _broad_handlers(side) if "except" in text else []
+        options = [m for m in side.search(_SILENT_PANDAS) if not side.in_comment(m)] if _OPTIONS.found_in(text) else []
+        if not handlers and not options:
+            continue
+        lines, by_number = _lines_of(view, side)
+        for m, handler in handlers:
+            hit = _swallowing_handler(side, m, handler, lines, m.number - 1 if by_number else m.index)
+            if hit is not None:
+                yield hit
+        for m in options:
+            at = m.number - 1 if by_number else m.index
+            if "coerce" in m.group(0) and _ACCOUNTED.search(" ".join(lines[at : at + 4])):
+                continue
+            yield side.hit(m, f"Bad records are dropped or coerced silently ({m.group(0)})", content=m.text)
+
+
+def _lines_of(view: FileView, side: SideView) -> tuple[Sequence[str], bool]:
+    """The lines to read around a match: the post-change file (indexed by line number) or the side's lines."""
+    if side.side is Side.ADDED and view.text is not None and view.kind is not Kind.NOTEBOOK:
+        return view.text.splitlines(), True
+    return side.lines.texts(), False
+
+
+def _broad_handlers(side: SideView) -> list[tuple[Match, re.Match[str]]]:
+    """Each line that is a broad `except` clause, with the clause read as a whole line."""
+    found: list[tuple[Match, re.Match[str]]] = []
+    last = -1
+    for m in side.search(_EXCEPT):
+        handler = _BROAD_EXCEPT.match(m.text) if m.index != last else None
+        last = m.index
+        if handler is not None:
+            found.append((m, handler))
+    return found
+
+
+def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines: Sequence[str], at: int) -> Hit | None:
+    indent = len(handler.group("indent").expandtabs())
+    body = handler.group("body")
+    end = at
+    if not body:
+        following = _next_code_line(lines, at + 1)
+        if following is None:
+            return None
+        end, text = following
+        body = text.strip().split("#", 1)[0].strip()
+        if body not in ("pass", "continue", "...") or _indent(text) <= indent:
+            return None
+        after = _next_code_line(lines, end + 1)
+        if after is not None and _indent(after[1]) > indent:
+            return None  # the handler does more than pass: it may log or count
+    trial = _try_body(lines, at, indent)
+    if trial is None:
+        return None
+    call = next((t for t in trial if _READS_DATA.search(t) or (body == "continue" and _CONVERTS.search(t))), None)
+    if call is None:
+        return None
+    dropped = "skipped" if body == "continue" else "ignored"
+    return side.hit(
+        m,
+        f"Errors while reading data are {dropped} silently: {call.strip()[:80]}",
+        content=f"{call} | {m.text} {body}",
+        end_line=m.number + (end - at),
+    )
+
+
+def _next_code_line(lines: Sequence[str], start: int) -> tuple[int, str] | None:
+    for index in range(start, min(len(lines), start + 5)):
+        if lines[index].strip() and not lines[index].lstrip().startswith("#"):
+            return index, lines[index]
+    return None
+
+
+def _indent(text: str) -> int:
+    return len(text.expandtabs()) - len(text.expandtabs().lstrip())
+
+
+def _try_body(lines: Sequence[str], at: int, indent: int) -> list[str] | None:
+    """The lines of the `try:` block this handler closes, or None when it is not in view."""
+    for index in range(at - 1, max(-1, at - 1 - _TRY_SCAN_LINES), -1):
+        text = lines[index]
+        if not text.strip():
+            continue
+        level = _indent(text)
+        if level < indent:
+            return None
+        if level == indent and text.strip().startswith("try:"):
+            return list(lines[index + 1 : at])
+    return None
+
+
+_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
+#: Every window has an ISO date; this literal-led pattern finds one fast.
+_DATE_HINT = re.compile(r"-[01]\d-[0-3]\d")
+_WINDOW = re.compile(
+    rf"\b(?P<name>[A-Za-z_]\w*)[\"']?\s*[:=]\s*[rRbBuU]?[\"'](?P<date>{_DATE})"
+    rf"|\b(?P<column>[\w.]*(?:date|time|_at|_ts|day|dt))\s*(?P<op>[<>]=?|between)\s*(?:date\s+|timestamp\s+)?"
+    rf"'(?P<bound>{_DATE})",
+    re.IGNORECASE,
+)
+# Which end of the window a name fixes. Only a fixed end makes the data stale (medium once it is old); a fixed
+# start is still configuration debt (low): the window never moves and old data weighs in forever.
+_END_WORDS = frozenset({"end", "until", "cutoff", "stop"})
+_START_WORDS = frozenset({"start", "begin", "since"})
+_LOOSE_END_WORDS = frozenset({"to", "max", "last", "latest", "upper"})
+_LOOSE_START_WORDS = frozenset({"from", "min", "first", "earliest", "lower"})
+_TIME_WORDS = frozenset({"date", "time", "dt", "day", "ts", "timestamp", "period"})
+_BACKTEST = re.compile(r"backtest|back_test", re.IGNORECASE)
+STALE_AFTER_DAYS = 730
+
+
+@rule(
+    code="DATA016",
+    slug="hard-coded-training-window",
+    title="Hard-coded training time window (stale-data risk)",
+    category=Category.DATA,
+    severity=Severity.LOW,
+    effort=15,
+    remediation=(
+        "Make the data window a parameter (relative to the run date, e.g. the last 365 days) and record it "
+        "with the model, so staleness is visible and retraining uses fresh data."
+    ),
+    docs=Docs(
+        what=(
+            "Training or data code (by its path) adds a date literal that bounds the data window: a variable "
+            'or argument such as `end_date = "2021-06-30"`, `cutoff="2021-06-30"`, `start_date = "2019-01-01"`, '
+            "or a SQL predicate `event_time < '2022-01-01'`. A fixed end more than two years before the review is "
+            "medium (the model keeps learning from an old world); a fixed start stays low (the window never "
+            "moves). Dates computed at run time, back-testing code, tests, examples and docs are not reported."
+        ),
+        why=(
+            "A frozen window keeps retraining on old data while the world moves on; nobody notices the model "
+            "getting stale (ML Test Score Model 4 and Monitor 4: models are not too stale)."
+        ),
+        example='TRAIN_END_DATE = "2021-12-31"\ndf = df[df.event_date <= TRAIN_END_DATE]',
+        fix="train_end = run_date - dt.timedelta(days=config.label_delay_days)",
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.SQL},
+    skip_roles=_NOT_OURS,
+)
+def hard_coded_training_window(view: FileView) -> Iterator[Hit]:
+    if not is_training_path(view.path) or _BACKTEST.search(view.path):
+        return
+    today = view.snapshot.today
+    for side in view.source_sides():
+        if not _DATE_HINT.search(side.lines.text) or _BACKTEST.search(_context(view, side)):
+            continue
+        for m in side.search(_WINDOW):
+            bound = _bound(m)
+            if bound is None or side.in_comment(m):
+                continue
+            try:
+                day = dt.date.fromisoformat(m.group("date") or m.group("bound"))
+            except ValueError:
+                continue
+            stale = bound == "end" and today is not None and (today - day).days > STALE_AFTER_DAYS
+            yield side.hit(
+                m,
+                f"Training data window {bound} fixed at {day.isoformat()}"
+                + (" (more than two years ago)" if stale else ""),
+                content=m.group(0),
+                severity=Severity.MEDIUM if stale else None,
+            )
+
+
+def _bound(m: Match) -> str | None:
+    """Which end of a data window the match fixes ("start" or "end"), or None when it is not a window."""
+    if m.group("column"):
+        return "start" if m.group("op").startswith(">") else "end"
+    words = set(m.group("name").lower().split("_"))
+    timed = bool(words & _TIME_WORDS)
+    if words & _END_WORDS or (timed and words & _LOOSE_END_WORDS):
+        return "end"
+    if words & _START_WORDS or (timed and words & _LOOSE_START_WORDS):
+        return "start"
+    return None

@@ -1,0 +1,332 @@
+"""Data debt about where data comes from: developer-specific paths and remote datasets that can change silently."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from collections.abc import Iterator
+from enum import Enum
+
+from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.data_common import brackets_closed, needles
+from checks.rules.data_source import call_name, parse_statement
+from checks.views import FileView
+
+_NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
+
+# A home folder names one person's machine; service accounts of CI runners and notebook images are contracts.
+# Placeholders (`$USER`, `{user}`, `<name>`) and regex syntax (`[^/]+`) are not a person's folder.
+_USER_NAME = r"[^/\s\"'$<>{}~*%\[\]()^|?+\\]+"
+_SERVICE_ACCOUNT = r"(?:runner|jovyan|circleci|travis|vscode|gitpod|codespace)(?:/|[\"'\s]|$)"
+_USER_ROOT = (
+    rf"(?:/home/(?!{_SERVICE_ACCOUNT}){_USER_NAME}(?:/|(?=[\"']))"
+    rf"|/Users/(?!Shared/){_USER_NAME}(?:/|(?=[\"']))"
+    r"|[A-Za-z]:(?:\\\\|\\|/(?!/))+(?!Program Files|ProgramData|Windows\b)[\w$.-]"
+    r"|/content/drive/"
+    r"|/kaggle/(?:input|working)/"
+    r"|/mnt/[a-z]/"
+    r"|/(?:scratch|gpfs|lustre)\d*/)"
+)
+#: In code a path is a string literal that starts with the user root.
+_QUOTED_USER_PATH = re.compile(rf"[\"'](?P<path>{_USER_ROOT}[^\"'\n]*)")
+#: In config files and scripts values are often bare: after `:`, `=`, a space or a bracket.
+_BARE_USER_PATH = re.compile(rf"(?:^|(?<=[\s=:,\[(\"']))(?P<path>{_USER_ROOT}[^\s\"',\])]*)", re.MULTILINE)
+_USER_ROOT_ONLY = re.compile(_USER_ROOT)
+#: Sides naming none of these roots (nor a drive letter) are skipped before the slower full patterns run.
+_USER_ROOT_NEEDLES = needles(
+    "/home/", "/Users/", "/content/drive/", "/kaggle/", "/mnt/", "/scratch", "/gpfs", "/lustre"
+)
+_DRIVE = re.compile(r":(?:\\|/(?!/))(?<=[\"'\s=:,\[(][A-Za-z]:.)")
+#: Editor settings with a local interpreter path are the code rules' business (CODE007).
+_EDITOR_SETTINGS = re.compile(r"(^|/)\.(vscode|idea)/")
+_CONFIG_EXTENSION = re.compile(r"\.(cfg|ini|conf)$", re.IGNORECASE)
+_QUOTED_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK, Kind.R, Kind.JSON})
+_BARE_KINDS = frozenset({Kind.YAML, Kind.COMPOSE, Kind.KUBERNETES, Kind.TOML, Kind.PYPROJECT, Kind.SHELL})
+
+
+@rule(
+    code="DATA003",
+    slug="user-specific-path",
+    title="Hard-coded absolute, user-specific data path",
+    category=Category.DATA,
+    severity=Severity.MEDIUM,
+    effort=10,
+    remediation=(
+        "Read data locations from configuration, command-line arguments or environment variables "
+        "(or use a path relative to the repository, managed by DVC)."
+    ),
+    docs=Docs(
+        what=(
+            "Code, a notebook's code cells, a script or a config file adds a path that only exists on one "
+            "machine: a home folder (/home/alice, /Users/alice, C:\\Users\\alice, or a Windows drive path outside "
+            "Program Files and Windows), "
+            "a mounted Google Drive (/content/drive), Kaggle's /kaggle/input, a WSL drive (/mnt/c) or an HPC "
+            "scratch file system. Container paths such as /app, /workspace, /opt/ml and /tmp are contracts and "
+            "are not reported; neither are docs, docstrings, regular expressions, placeholders ($USER, {user}), "
+            "tests, examples, comments, notebook outputs or editor settings (the code rules' business)."
+        ),
+        why=(
+            "Absolute personal paths make the pipeline run only on its author's machine and hide where the "
+            "data really comes from (Sculley et al. 2015, configuration debt; pynblint issue #77)."
+        ),
+        example='df = pd.read_csv("/home/alice/projects/churn/data/train.csv")',
+        fix='df = pd.read_csv(Path(os.environ.get("DATA_DIR", "data")) / "train.csv")',
+    ),
+    kinds=_QUOTED_KINDS | _BARE_KINDS | {Kind.SETUP, Kind.OTHER},
+    skip_roles=_NOT_OURS,
+)
+def user_specific_path(view: FileView) -> Iterator[Hit]:
+    pattern = _pattern_for(view)
+    if pattern is None or _EDITOR_SETTINGS.search(view.path):
+        return
+    for side in view.source_sides():
+        text = side.lines.text
+        if not (_USER_ROOT_NEEDLES.found_in(text) or _DRIVE.search(text)):
+            continue
+        seen: set[str] = set()
+        docs: frozenset[int] | None = None
+        for m in side.search(pattern):
+            if side.in_comment(m) or _in_prose(m.text, side.column(m)):
+                continue
+            if view.kind is Kind.PYTHON and side.side is Side.ADDED:
+                docs = _docstring_lines(view.text) if docs is None else docs
+                if m.number in docs:
+                    continue
+            path = m.group("path")
+            if view.kind is Kind.JSON:
+                # A data manifest may list thousands of files under one home folder: report the folder once.
+                root = _USER_ROOT_ONLY.match(path)
+                path = root.group(0) if root else path
+                if path in seen:
+                    continue
+                seen.add(path)
+            yield side.hit(m, f"Hard-coded user-specific path {_shorten(path)!r}", content=path)
+
+
+def _in_prose(line: str, column: int) -> bool:
+    """A doctest line, or a path after a triple quote on its line: documentation, not a path the code opens."""
+    return line.lstrip().startswith((">>>", "...")) or '"""' in line[:column] or "'''" in line[:column]
+
+
+def _docstring_lines(text: str | None) -> frozenset[int]:
+    """Lines of the post-change module that belong to docstrings (examples in docs are not hard-coded paths)."""
+    tree = parse_statement(text) if text is not None else None
+    if tree is None:
+        return frozenset()
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return frozenset(lines)
+
+
+def _pattern_for(view: FileView) -> re.Pattern[str] | None:
+    if view.kind in _QUOTED_KINDS or (view.kind is Kind.SETUP and view.path.endswith(".py")):
+        return _QUOTED_USER_PATH
+    if view.kind in _BARE_KINDS or view.kind is Kind.SETUP or _CONFIG_EXTENSION.search(view.path):
+        return _BARE_USER_PATH
+    return None
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_READ_URL = re.compile(
+    r"read_(?:csv|parquet|json|excel|table|feather|fwf|orc|pickle|sas|stata|xml|html)\(\s*[rRbBuUfF]?"
+    r"([\"'])https?://[^\"'\s]+\1"
+)
+_KAGGLE = re.compile(r"kaggle\s+datasets\s+download\b|kagglehub\.dataset_download\(")
+
+
+class _Source(Enum):
+    HUB = "hub"
+    HUB_FILE = "hub-file"
+    URL_READ = "url-read"
+    DOWNLOAD = "download"
+    KAGGLE = "kaggle"
+
+
+# Each pattern starts with its needle and runs only on sides that contain it: a literal-led scan of a few
+# sides instead of an alternation over all of them. What precedes a match is checked per match.
+_TRIGGERS: tuple[tuple[str, re.Pattern[str], _Source], ...] = (
+    ("load_dataset(", re.compile(r"load_dataset\("), _Source.HUB),
+    ("_download(", re.compile(r"(?:hf_hub|snapshot)_download\("), _Source.HUB_FILE),
+    ("read_", _READ_URL, _Source.URL_READ),
+    ("download", re.compile(r"download(?:_url_to_file|_url|_and_extract_archive|_folder)?\("), _Source.DOWNLOAD),
+    ("retrieve(", re.compile(r"retrieve\("), _Source.DOWNLOAD),
+    ("get_file(", re.compile(r"get_file\("), _Source.DOWNLOAD),
+    ("kaggle", _KAGGLE, _Source.KAGGLE),
+)
+#: Downloads named by what precedes the matched word: `urlretrieve(`, `wget.download(`, `pooch.retrieve(`.
+_DOWNLOAD_PREFIXES = ("url", "wget.", "gdown.", "pooch.")
+#: Every needle above contains one of these ("_download(" and "kaggle" calls all say "download").
+_NEEDLES = needles("load_dataset(", "download", "read_", "retrieve(", "get_file(")
+_NAME_CHARS = string.ascii_letters + string.digits + "_."
+
+
+#: Builders that read local files: the data's version is the file's, not a hub revision.
+_LOCAL_BUILDERS = frozenset(
+    {"csv", "json", "parquet", "text", "arrow", "pandas", "imagefolder", "audiofolder", "videofolder"}
+    | {"webdataset", "generator", "sql", "xml", "spark", "cache"}
+)
+_LOCAL_ROOTS = frozenset({"data", "datasets", "dataset", "raw", "processed", "interim", "input", "inputs"})
+_FIRST_LITERAL = re.compile(r"(?:[\w.]*\.)?load_dataset\(\s*(?:path\s*=\s*)?[rRbBuU]?([\"'])([^\"'\n]+)\1")
+_REVISION = re.compile(r"\brevision\s*=\s*([^,)\s]+)")
+_FLOATING_REVISION = re.compile(r"^[rRbBuU]?[\"'](?:main|master|HEAD|latest)[\"']$")
+_DATASET_REPO = re.compile(r"\brepo_type\s*=\s*[\"']dataset[\"']")
+_CHECKSUM_ARGUMENT = re.compile(r"\b(?:md5|sha256|file_hash|md5_hash|hash_prefix|checksum|known_hash)\s*=\s*(?!None\b)")
+_CHECKSUM_IN_FILE = re.compile(
+    r"\bhashlib\.|\bmd5sum\b|\bsha256sum\b|\bcheck_integrity\(|\bverify_\w*(?:hash|checksum)"
+)
+_HF_IMPORT = re.compile(r"\bfrom\s+datasets\s+import\b|\bimport\s+datasets\b")
+_OWN_LOADER = re.compile(r"\bdef\s+load_dataset\(")
+#: URLs that cannot change: a commit or content hash, a DOI, a versioned release or record.
+_IMMUTABLE_URL = re.compile(
+    r"\b[0-9a-f]{40}\b|\b[0-9a-f]{64}\b|zenodo\.org/records?/\d+|doi\.org/|/v\d+\.\d+(?:\.\d+)*/|"
+    r"[?&](?:version|rev|revision|versionId)=|/releases/download/|figshare\.com/ndownloader/files/\d+|"
+    r"/versions/\d+",
+    re.IGNORECASE,
+)
+_DATA_WORD = re.compile(r"data|corpus|\.(?:csv|tsv|jsonl?|parquet|zip|tar|gz|tgz|bz2|xz|npz|npy|txt|xlsx?)\b", re.I)
+_MODEL_WORD = re.compile(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|gguf|pkl)\b|weights|model", re.I)
+
+
+@rule(
+    code="DATA004",
+    slug="remote-dataset-unpinned",
+    title="Remote dataset loaded without a pinned revision or checksum",
+    category=Category.DATA,
+    severity=Severity.MEDIUM,
+    effort=10,
+    remediation=(
+        'Pin the dataset revision (`load_dataset(..., revision="<commit sha>")`), verify a checksum of what '
+        "you download, or snapshot the data into DVC."
+    ),
+    docs=Docs(
+        what=(
+            "Added code pulls a dataset from the network with nothing that fixes its version: a Hugging Face "
+            "Hub `load_dataset` (or a dataset-repo `hf_hub_download`/`snapshot_download`) without `revision=` "
+            "or with a branch name, `pd.read_*` over an http(s) URL, a download helper (urlretrieve, gdown, "
+            "get_file, download_url, pooch) without a hash argument and without checksum code in the file, or "
+            '`kaggle datasets download` without a version. Local builders (`load_dataset("csv", ...)`), '
+            "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
+            "are fine; tests, examples and docs are not reviewed."
+        ),
+        why=(
+            "When the upstream dataset changes, retraining silently uses different data and results cannot "
+            "be reproduced (Sculley et al. 2015, unstable data dependencies; bandit B615)."
+        ),
+        example='ds = load_dataset("imdb", split="train")',
+        fix='ds = load_dataset("stanfordnlp/imdb", split="train", revision="e6281661ce1c48d982bc483cf8a173c1bbeb5d31")',
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.SHELL},
+    skip_roles=_NOT_OURS,
+)
+def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
+    for side in view.source_sides():
+        text = side.lines.text
+        if not _NEEDLES.found_in(text):
+            continue
+        triggers = [(pattern, source) for needle, pattern, source in _TRIGGERS if needle in text]
+        context = view.text if side.side is Side.ADDED and view.text is not None else text
+        for pattern, source in triggers:
+            for m in side.search(pattern):
+                column = side.column(m)
+                before = m.text[:column]
+                qualified = before.endswith(("datasets.", "huggingface_hub."))
+                if not (qualified or _called_by_name(before, m.group(0), source)) or side.in_comment(m):
+                    continue
+                statement, end_line = side.statement(m.index)
+                if not brackets_closed(statement):
+                    continue  # the call goes on past the lines we can see
+                # The call from its full dotted name on: `urlretrieve(...)`, `pooch.retrieve(...)`.
+                call = statement[len(before.rstrip(_NAME_CHARS)) :]
+                why = _unpinned(source, call, context, qualified=qualified)
+                if why is not None:
+                    yield side.hit(m, why, content=normalize(call), end_line=end_line)
+
+
+def _called_by_name(before: str, matched: str, source: _Source) -> bool:
+    """True when the match is the function itself: `load_dataset(`, not `sns.load_dataset(` or `my_load_dataset(`."""
+    if source is _Source.DOWNLOAD:
+        return matched.startswith(("download_", "get_file")) or before.endswith(_DOWNLOAD_PREFIXES)
+    previous = before[-1:]
+    if previous.isalnum() or previous == "_":
+        return False
+    # Hub loaders are module functions: a method of that name (`task.load_dataset`) is another library's.
+    return not (previous == "." and source in (_Source.HUB, _Source.HUB_FILE))
+
+
+def _unpinned(source: _Source, call: str, context: str, *, qualified: bool) -> str | None:
+    """Why the call's data can change under it, or None when it is pinned (or not a remote dataset)."""
+    if "**" in call:
+        return None  # the revision may arrive through **kwargs
+    if source is _Source.HUB:
+        return _hub_dataset(call, context, qualified=qualified)
+    if source is _Source.HUB_FILE:
+        if not _DATASET_REPO.search(call):
+            return None  # model repositories belong to the model rules
+        return _revision_problem(call, "Hub dataset download")
+    if _IMMUTABLE_URL.search(call):
+        return None
+    if source is _Source.URL_READ:
+        return "Dataset read from a URL with no version or checksum"
+    if source is _Source.KAGGLE:
+        return "Kaggle dataset downloaded without a version"
+    if _CHECKSUM_ARGUMENT.search(call) or _CHECKSUM_IN_FILE.search(context) or _hash_by_position(call):
+        return None
+    if not _DATA_WORD.search(call) or _MODEL_WORD.search(call):
+        return None  # not recognisably a dataset (model weights are the model rules' concern)
+    return "Dataset downloaded without a checksum or pinned version"
+
+
+#: Download helpers whose checksum parameter may be passed by position, and its index.
+_HASH_POSITION = {
+    "download_url": 3,
+    "download_and_extract_archive": 4,
+    "get_file": 3,
+    "retrieve": 1,
+    "download_url_to_file": 2,
+    "cached_download": 2,
+}
+
+
+def _hash_by_position(call: str) -> bool:
+    """`download_url(url, root, name, MD5)`: a checksum given without its keyword."""
+    tree = parse_statement(call)
+    if tree is None:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and call_name(node) in _HASH_POSITION:
+            position = _HASH_POSITION[call_name(node)]
+            if len(node.args) > position:
+                value = node.args[position]
+                return not (isinstance(value, ast.Constant) and value.value in (None, False))
+    return False
+
+
+def _hub_dataset(call: str, context: str, *, qualified: bool) -> str | None:
+    literal = _FIRST_LITERAL.match(call)
+    if literal is None:
+        return None  # the name is a variable: it may be a local path
+    name = literal.group(2)
+    if name in _LOCAL_BUILDERS or name.startswith((".", "/", "~")) or "\\" in name or name.endswith(".py"):
+        return None
+    if name.split("/", 1)[0] in _LOCAL_ROOTS:
+        return None  # "data/squad" is a folder next to the code
+    if not qualified and "/" not in name and (not _HF_IMPORT.search(context) or _OWN_LOADER.search(context)):
+        return None  # a load_dataset("train") of the project's own is not the Hub's
+    return _revision_problem(call, f"Hub dataset {name!r} loaded")
+
+
+def _revision_problem(call: str, what: str) -> str | None:
+    revision = _REVISION.search(call)
+    if revision is None:
+        return f"{what} without a pinned revision"
+    if _FLOATING_REVISION.match(revision.group(1)):
+        return f"{what} at a branch ({revision.group(1)}), not a pinned revision"
+    return None

@@ -1,0 +1,244 @@
+"""Leaky validation: models validated, early-stopped or scored on the data they are trained on."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.data_common import needles
+from checks.rules.data_source import (
+    SPLIT_FUNCTIONS,
+    SPLITTERS,
+    TRAINING_NAME,
+    ParsedSource,
+    argument,
+    call_name,
+    keyword,
+    parse_source,
+    parse_statement,
+    same_expression,
+    scope_nodes,
+    scopes,
+    target_roots,
+)
+from checks.views import FileView, SideView
+
+_NOT_OURS = (Role.TEST, Role.FIXTURE, Role.DOCS, Role.VENDORED, Role.GENERATED)
+
+# Literal-led patterns scan faster one by one than as one alternation.
+_VALIDATED_CALLS = (re.compile(r"fit(?:_generator)?\("), re.compile(r"train\("), re.compile(r"Trainer\("))
+_OVERFIT = re.compile(r"overfit", re.IGNORECASE)
+#: Every validation argument the rule reads contains one of these (validation_data, eval_set, val_dataloaders...).
+_VALIDATION_NEEDLES = needles("val", "loader")
+_EARLY_STOPPING = re.compile(r"early_stop|EarlyStopping", re.IGNORECASE)
+_HOLDOUT_NAME = re.compile(r"(?:^|_)(?:val|valid|validation|dev|eval|test|holdout)(?:_|$|\d)", re.IGNORECASE)
+_TRAIN_SLICE = re.compile(r"=\s*\w*train\w*(?:\.iloc|\.loc)?\[[^\]\n]*:", re.IGNORECASE)
+_TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
+
+
+@rule(
+    code="DATA006",
+    slug="validation-is-training-data",
+    title="Validation or evaluation data is (or is cut from) the training data",
+    category=Category.DATA,
+    severity=Severity.HIGH,
+    effort=20,
+    remediation=(
+        "Hold out a validation split disjoint from the training data (and a test set used once); never "
+        "early-stop or select models on the data they learn from."
+    ),
+    docs=Docs(
+        what=(
+            "A training call validates on its own training data: Keras `fit(x, y, validation_data=(x, y))`, "
+            "a Hugging Face `Trainer(train_dataset=ds, eval_dataset=ds)`, Lightning "
+            "`fit(train_dataloaders=dl, val_dataloaders=dl)`, or a gradient-boosting `eval_set` / `valid_sets` "
+            "made only of the training data while early stopping is on. Also a validation set sliced from the "
+            "training set (`X_val = X_train[:1000]`) while the whole training set is still fitted; or a file whose "
+            "only evaluation scores the model on its training data (`model.score(X_train, y_train)`). Calls that "
+            "mention overfitting on purpose (overfit-one-batch checks) and tests are not reported."
+        ),
+        why=(
+            "Scores on training data say nothing about generalisation; early stopping or model selection on "
+            "it picks the most overfitted model (Zhang et al. 2022 'Data Leakage' smell; ML Test Score Infra 4)."
+        ),
+        example="model.fit(X_train, y_train, validation_data=(X_train, y_train), epochs=20)",
+        fix="model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=20)",
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK},
+    skip_roles=_NOT_OURS,
+)
+def validation_is_training(view: FileView) -> Iterator[Hit]:
+    if _OVERFIT.search(view.path):
+        return
+    for side in view.source_sides():
+        if _VALIDATION_NEEDLES.found_in(side.lines.text):
+            yield from _self_validating_calls(view, side)
+    added = view.source_sides()[0].lines.text
+    sliced = "train" in added and _TRAIN_SLICE.search(added) is not None
+    scored = "train" in added and _SCORE_NEEDLES.found_in(added)
+    if sliced or scored:
+        source = parse_source(view)
+        if source is not None:
+            if sliced:
+                yield from _sliced_validation(view, source)
+            if scored:
+                yield from _scored_on_training_only(view, source)
+
+
+def _self_validating_calls(view: FileView, side: SideView) -> Iterator[Hit]:
+    context = view.text if side.side is Side.ADDED and view.text is not None else side.lines.text
+    for m in (m for pattern in _VALIDATED_CALLS for m in side.search(pattern)):
+        if side.in_comment(m):
+            continue
+        statement, end_line = side.statement(m.index)
+        if not _VALIDATION_NEEDLES.found_in(statement) or _OVERFIT.search(statement):
+            continue
+        tree = parse_statement(statement)
+        if tree is None:
+            continue
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            problem = _validates_on_training(call, early_stopping=_EARLY_STOPPING.search(context) is not None)
+            if problem is not None:
+                yield side.hit(m, problem, content=normalize(statement), end_line=end_line)
+                break
+
+
+def _validates_on_training(call: ast.Call, *, early_stopping: bool) -> str | None:
+    name = call_name(call)
+    if name.endswith("Trainer"):
+        if same_expression(keyword(call, "train_dataset"), keyword(call, "eval_dataset")):
+            return "eval_dataset is the training dataset"
+        return None
+    if name not in _TRAINING_CALLS:
+        return None
+    loaders = _loaders(call)
+    if loaders is not None and same_expression(*loaders):
+        return "The validation dataloader is the training dataloader"
+    training = argument(call, 1, "train_set", "dtrain") if name == "train" else argument(call, 0, "x", "X")
+    validation = keyword(call, "validation_data")
+    if validation is not None:
+        first = validation.elts[0] if isinstance(validation, ast.Tuple | ast.List) and validation.elts else validation
+        if same_expression(first, training):
+            return "validation_data is the training data"
+    monitored = keyword(call, "eval_set") or keyword(call, "valid_sets") or keyword(call, "evals")
+    if early_stopping and isinstance(monitored, ast.List | ast.Tuple) and monitored.elts:
+        firsts = [e.elts[0] if isinstance(e, ast.Tuple) and e.elts else e for e in monitored.elts]
+        if all(same_expression(f, training) for f in firsts):
+            return "Early stopping watches only the training data"
+    return None
+
+
+def _loaders(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None] | None:
+    train = keyword(call, "train_dataloaders") or keyword(call, "train_dataloader")
+    val = keyword(call, "val_dataloaders") or keyword(call, "val_dataloader")
+    if train is not None or val is not None:
+        return train, val
+    args = call.args
+    if len(args) >= 3 and all(isinstance(a, ast.Name) and "loader" in a.id.lower() for a in args[1:3]):
+        return args[1], args[2]
+    return None
+
+
+def _sliced_validation(view: FileView, source: ParsedSource) -> Iterator[Hit]:
+    """`X_val = X_train[:1000]` while X_train is still fitted whole: the validation rows are training rows."""
+    for body in scopes(source.tree):
+        nodes = scope_nodes(body)
+        for node in nodes:
+            found = _holdout_slice(node)
+            if found is None:
+                continue
+            assign, holdout, training = found
+            later = [n for n in nodes if getattr(n, "lineno", 0) > assign.lineno]
+            if any(isinstance(n, ast.Assign) and training in target_roots(n.targets) for n in later):
+                continue  # the training set is cut down afterwards: the usual hold-out idiom
+            if not any(_fits_on(n, training) for n in later):
+                continue
+            number = source.added_number(assign.lineno)
+            if number is None or source.moved(assign.lineno):
+                continue
+            yield Hit(
+                side=Side.ADDED,
+                path=view.path,
+                line=number,
+                content=normalize(source.line(assign.lineno)),
+                message=f"{holdout} is cut from {training}, which is still trained on whole",
+            )
+
+
+def _holdout_slice(node: ast.AST) -> tuple[ast.Assign, str, str] | None:
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        return None
+    holdout = node.targets[0].id
+    value = node.value
+    if not (_HOLDOUT_NAME.search(holdout) and isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice)):
+        return None
+    base = value.value
+    if isinstance(base, ast.Attribute) and base.attr in ("iloc", "loc"):
+        base = base.value
+    if not isinstance(base, ast.Name) or not TRAINING_NAME.search(base.id) or TRAINING_NAME.search(holdout):
+        return None
+    return node, holdout, base.id
+
+
+def _fits_on(node: ast.AST, training: str) -> bool:
+    if not isinstance(node, ast.Call) or call_name(node) not in _TRAINING_CALLS:
+        return False
+    inputs = [*node.args[:2], *(k.value for k in node.keywords if k.arg in ("x", "X", "y"))]
+    return any(isinstance(a, ast.Name) and a.id == training for a in inputs)
+
+
+_SCORE_NEEDLES = needles("score(", "evaluate(")
+#: sklearn-style metric functions: `accuracy_score(y, pred)`, `mean_squared_error(y, pred)`.
+_METRIC = re.compile(r"_(?:score|error|loss)$|^(?:classification_report|confusion_matrix)$")
+#: Anything in the file that splits or validates means a held-out set exists somewhere.
+_HOLDOUT_KEYWORDS = frozenset({"validation_data", "validation_split", "eval_set", "eval_dataset", "valid_sets"})
+
+
+def _scored_on_training_only(view: FileView, source: ParsedSource) -> Iterator[Hit]:
+    """The only evaluation in the file scores the model on its training data (`model.score(X_train, y_train)`)."""
+    if _has_holdout(source.tree):
+        return
+    for node in ast.walk(source.tree):
+        if not isinstance(node, ast.Call) or not _scores_on_training(node):
+            continue
+        number = source.added_number(node.lineno)
+        if number is None or source.moved(node.lineno):
+            continue
+        yield Hit(
+            side=Side.ADDED,
+            path=view.path,
+            line=number,
+            content=normalize(source.line(node.lineno)),
+            message="The model is evaluated only on its training data: no held-out score in this file",
+        )
+
+
+def _has_holdout(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        label = (
+            node.id
+            if isinstance(node, ast.Name)
+            else node.attr
+            if isinstance(node, ast.Attribute)
+            else node.arg
+            if isinstance(node, ast.arg | ast.keyword)
+            else None
+        )
+        if label and (_HOLDOUT_NAME.search(label) or label in _HOLDOUT_KEYWORDS):
+            return True
+        if isinstance(node, ast.Call) and call_name(node) in SPLIT_FUNCTIONS | SPLITTERS:
+            return True
+    return False
+
+
+def _scores_on_training(call: ast.Call) -> bool:
+    name = call_name(call)
+    method = isinstance(call.func, ast.Attribute) and name in ("score", "evaluate")
+    if not (method or _METRIC.search(name)):
+        return False
+    first = call.args[0] if call.args else None
+    return isinstance(first, ast.Name) and TRAINING_NAME.search(first.id) is not None

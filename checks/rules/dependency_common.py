@@ -1,0 +1,224 @@
+"""What the dependency rules share: reading requirement lines, naming dependency files, and a file's context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from checks.diff import Line, LineSet
+from checks.finding import Side
+from checks.views import FileView, Match, SideView
+
+#: pip's name normalization (PEP 503): case, `-`, `_` and `.` do not tell names apart.
+_SEPARATORS = re.compile(r"[-_.]+")
+_NAME_AND_REST = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)")
+#: A requirement line's comment starts at `#` at the start of the line or after whitespace (pip's rule).
+_COMMENT = re.compile(r"(?:^|\s)#.*")
+#: Per-requirement options pip accepts after the specifier (`--hash=...`, `--config-settings ...`).
+_TRAILING_OPTIONS = re.compile(r"\s--?[A-Za-z].*$")
+_FILE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".egg")
+
+#: Requirements files kept in a `requirements/` folder (`requirements/prod.txt`), which `paths.kind` calls OTHER.
+REQUIREMENTS_FOLDER = re.compile(r"(^|/)requirements/[\w.-]+\.(txt|in)$", re.IGNORECASE)
+_REQUIREMENTS_NAME = re.compile(
+    r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$|" + REQUIREMENTS_FOLDER.pattern,
+    re.IGNORECASE,
+)
+#: Requirement files for development, tests, docs or CI (by name), not the application's runtime.
+_DEV_NAME = re.compile(
+    r"(?i)(^|[_.-])(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|ci|style|typing|mypy|"
+    r"bench|benchmarks?|build)([_.-]|$)"
+)
+_DOCS_FOLDER = re.compile(r"(?i)(^|/)(docs?|documentation)/")
+
+
+def words(text: str) -> frozenset[str]:
+    """A set of names written as one space-separated string (long vocabularies read better that way)."""
+    return frozenset(text.split())
+
+
+def canonical(name: str) -> str:
+    return _SEPARATORS.sub("-", name).lower()
+
+
+def is_requirements_file(path: str) -> bool:
+    return _REQUIREMENTS_NAME.search(path) is not None
+
+
+def is_dev_requirements(path: str) -> bool:
+    """requirements-dev.txt, dev-requirements.txt, requirements/test.txt, docs/requirements.txt..."""
+    basename = path.rsplit("/", 1)[-1]
+    stem = basename.rsplit(".", 1)[0]
+    return _DEV_NAME.search(stem) is not None or in_docs_folder(path)
+
+
+def in_docs_folder(path: str) -> bool:
+    """Under docs/: `paths.roles` calls every .txt file DOCS, so requirement files ask this instead."""
+    return _DOCS_FOLDER.search(path) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One requirement line of a pip requirements file, read without installing anything."""
+
+    name: str  #: as written
+    extras: str
+    specifier: str  #: `>=1.2,<2` (empty when bare)
+    marker: str  #: the environment marker after `;` (empty when none)
+    url: str | None  #: a PEP 508 direct reference (`name @ url`)
+
+    @property
+    def key(self) -> str:
+        return canonical(self.name)
+
+    @property
+    def pinned(self) -> bool:
+        """Pinned to one version: `==x.y` (not `==x.*`), `===x`, or a direct URL (another rule judges those)."""
+        if self.url is not None:
+            return True
+        for raw in self.specifier.split(","):
+            clause = raw.strip()
+            if clause.startswith("===") or (clause.startswith("==") and "*" not in clause):
+                return True
+        return False
+
+    def exact_version(self) -> str | None:
+        for raw in self.specifier.split(","):
+            clause = raw.strip()
+            if clause.startswith("==") and "*" not in clause:
+                return clause.lstrip("=").strip()
+        return None
+
+    def text(self) -> str:
+        return f"{self.name}{self.extras}{self.specifier}"
+
+
+def strip_comment(line: str) -> str:
+    return _COMMENT.sub("", line)
+
+
+def parse_requirement(line: str) -> Requirement | None:
+    """A requirement of a requirements-file line, or None for options, paths, URLs, comments and blanks."""
+    text = strip_comment(line).strip().removesuffix("\\").strip()
+    if not text or text.startswith(("-", ".", "/", "$", "{")) or "://" in text.split("@", 1)[0]:
+        return None
+    text = _TRAILING_OPTIONS.sub("", text)
+    body, _, marker = text.partition(";")
+    m = _NAME_AND_REST.fullmatch(body.strip())
+    if m is None:
+        return None
+    name, extras, rest = m.group(1), m.group(2) or "", m.group(3).strip()
+    if name.lower().endswith(_FILE_SUFFIXES):
+        return None
+    if rest.startswith("@"):
+        return Requirement(name, extras, "", marker.strip(), url=rest[1:].strip())
+    if rest and rest[0] not in "<>=!~(":
+        return None  # not a requirement (`name: value`, prose, a path segment)
+    specifier = "".join(rest.strip("()").split())
+    return Requirement(name, extras, specifier, marker.strip(), url=None)
+
+
+def lines_before(view: FileView, side: Side, number: int, count: int) -> list[str]:
+    """Up to `count` lines just above line `number` of that side's file, nearest last.
+
+    The post-change text is used when known; otherwise the lines the hunks show (context and
+    this side's lines), stopping where the hunk's view of the file has a gap.
+    """
+    if side is Side.ADDED and view.text is not None:
+        lines = view.text.splitlines()
+        return lines[max(0, number - 1 - count) : max(0, number - 1)]
+    shown = hunk_lines(view, side)
+    found: list[str] = []
+    at = number - 1
+    while at in shown and len(found) < count:
+        found.append(shown[at])
+        at -= 1
+    found.reverse()
+    return found
+
+
+def lines_after(view: FileView, side: Side, number: int, count: int) -> list[str]:
+    """Up to `count` lines just below line `number` of that side's file (post text, else the hunks)."""
+    if side is Side.ADDED and view.text is not None:
+        return view.text.splitlines()[number : number + count]
+    shown = hunk_lines(view, side)
+    found: list[str] = []
+    at = number + 1
+    while at in shown and len(found) < count:
+        found.append(shown[at])
+        at += 1
+    return found
+
+
+def file_lines(view: FileView, side: Side) -> Iterator[str]:
+    """Every line of that side's file that is known: the post text, or what the hunks show."""
+    if side is Side.ADDED and view.text is not None:
+        return iter(view.text.splitlines())
+    return iter(hunk_lines(view, side).values())
+
+
+def hunk_lines(view: FileView, side: Side) -> dict[int, str]:
+    """The lines the hunks show of one side's file (context lines and that side's lines), by line number."""
+    other = "-" if side is Side.ADDED else "+"
+    shown: dict[int, str] = {}
+    for hunk in view.patch.hunks:
+        number = hunk.new_start if side is Side.ADDED else hunk.old_start
+        for raw in hunk.body.split("\n"):
+            mark = raw[:1]
+            if mark in (other, "\\"):
+                continue
+            # As in `Hunk.numbered`: anything else is this side's line or context (even an empty one).
+            shown[number] = raw[1:].removesuffix("\r")
+            number += 1
+    return shown
+
+
+def continued(view: FileView, side: Side, number: int, text: str, limit: int = 60) -> list[tuple[int, str]]:
+    """A shell command starting on line `number` with its backslash-continued lines, each with its number."""
+    lines = [(number, text)]
+    following = lines_after(view, side, number, limit)
+    current = text
+    for offset, nxt in enumerate(following, start=1):
+        if not current.rstrip().endswith("\\"):
+            break
+        lines.append((number + offset, nxt))
+        current = nxt
+    return lines
+
+
+def known_file(view: FileView, side: Side) -> SideView:
+    """That side's file as far as it is known (the post text, or the lines the hunks show), to search in.
+
+    Rules that report only changed lines but need their unchanged neighbours (a package on the
+    continuation line of an unchanged `RUN apt-get install`) search this and keep the hits whose
+    lines `changed_numbers` holds.
+    """
+    if side is Side.ADDED and view.text is not None:
+        lines = LineSet.of(Line(i, t) for i, t in enumerate(view.text.splitlines(), start=1))
+    else:
+        lines = LineSet.of(Line(n, t) for n, t in sorted(hunk_lines(view, side).items()))
+    own = view.added if side is Side.ADDED else view.removed
+    return SideView(path=own.path, side=side, lines=lines, file_kind=view.kind, post_text=None)
+
+
+def changed_numbers(view: FileView, side: Side) -> frozenset[int]:
+    lines = view.patch.added if side is Side.ADDED else view.patch.removed
+    return frozenset(lines.number(i) for i in range(len(lines)))
+
+
+def search_line_starts(side: SideView, pattern: re.Pattern[str], finder: re.Pattern[str]) -> Iterator[Match]:
+    """Matches of `pattern` at line starts; `finder` is the same pattern with a leading `\\n`.
+
+    `^` in MULTILINE mode makes the engine try every position; a pattern that starts with the
+    newline lets it skip ahead at C speed (about eight times faster over a release-sized side).
+    """
+    lines = side.lines
+    text = lines.text
+    starts = [0] if pattern.match(text) else []
+    starts += [m.start() + 1 for m in finder.finditer(text)]
+    for start in starts:
+        m = pattern.match(text, start)
+        if m is not None:
+            index = lines.at(start)
+            yield Match(m, index, lines.number(index), lines.texts()[index])

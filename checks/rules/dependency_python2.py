@@ -1,0 +1,135 @@
+"""DEP017: Python-2-only modules and syntax added to code that runs on Python 3."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity, Side
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.dependency_common import in_docs_folder, lines_before, search_line_starts
+from checks.views import FileView, Match, SideView
+
+#: Python 2 module -> its Python 3 home.
+PYTHON3_HOME = {
+    "cPickle": "pickle",
+    "urllib2": "urllib.request",
+    "urlparse": "urllib.parse",
+    "ConfigParser": "configparser",
+    "Queue": "queue",
+    "StringIO": "io",
+    "cStringIO": "io",
+    "HTMLParser": "html.parser",
+    "httplib": "http.client",
+    "cookielib": "http.cookiejar",
+    "SocketServer": "socketserver",
+    "Tkinter": "tkinter",
+    "__builtin__": "builtins",
+}
+_MODULES = "|".join(sorted(PYTHON3_HOME, key=len, reverse=True))
+_IMPORT_BODY = rf"[ \t]*(?:import[ \t]+(?P<imported>{_MODULES})\b|from[ \t]+(?P<source>{_MODULES})[ \t]+import\b)"
+_IMPORT = re.compile(_IMPORT_BODY)
+_IMPORT_FINDER = re.compile("\n" + _IMPORT_BODY)
+#: `print "x"`, `print x, y`, `print len(x)`, `print >>sys.stderr, x`: a statement, not the print() function.
+#: A name must end the line or be followed by an operator, so prose ("print the value") does not match.
+#: The pattern starts with its literal so the engine can skip ahead; `_starts_statement` checks the line start.
+_PRINT = re.compile(
+    r"print(?:[ \t]*>>|[ \t]+(?:[urbURB]{0,2}[\"']|[A-Za-z_][\w.]*[ \t]*(?:$|[,%+\[(*/-])))", re.MULTILINE
+)
+_XRANGE = re.compile(r"xrange\(")
+#: An enclosing line that makes the Python 2 code a guarded fallback or a version switch.
+_GUARD = re.compile(r"^\s*(?:try\s*:|except\b.*\b(?:ImportError|ModuleNotFoundError)|if\b.*(?:version_info|PY2|PY3))")
+
+
+@rule(
+    code="DEP017",
+    slug="python2-only-code",
+    title="Python-2-only modules or syntax introduced",
+    category=Category.DEPENDENCY,
+    severity=Severity.MEDIUM,
+    effort=10,
+    remediation=(
+        "Port to Python 3: `pickle`, `urllib.request`, `configparser`, `io.StringIO`, `print(...)`, "
+        "`range`; declare `python_requires`."
+    ),
+    docs=Docs(
+        what=(
+            "Added code imports a module that exists only on Python 2 (cPickle, urllib2, ConfigParser, "
+            "StringIO, Queue, httplib...), uses the print statement (`print x`) or `xrange(`. Imports guarded "
+            "by `try: ... except ImportError:` or a Python-version check are fallbacks, not debt; a print "
+            "statement in a file that parses as Python 3 is text in a string; tests, fixtures, docs and "
+            "vendored code are not read."
+        ),
+        why=(
+            "Python 3 runtimes cannot run it: the script fails on import, usually on a machine or in a job "
+            "where nobody is watching, and copy-pasted legacy code keeps the project tied to Python 2 idioms "
+            "(Python 3 porting guide)."
+        ),
+        example="import urllib2\nfor i in xrange(3):\n    print 'retry', i",
+        fix="import urllib.request\nfor i in range(3):\n    print('retry', i)",
+    ),
+    kinds={Kind.PYTHON, Kind.NOTEBOOK},
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE),
+)
+def python2_only_code(view: FileView) -> Iterator[Hit]:
+    if in_docs_folder(view.path):
+        return
+    for side in view.source_sides():
+        yield from _imports(view, side)
+        yield from _prints(view, side)
+        yield from _xranges(view, side)
+
+
+def _imports(view: FileView, side: SideView) -> Iterator[Hit]:
+    for m in search_line_starts(side, _IMPORT, _IMPORT_FINDER):
+        if _guarded(view, side, m):
+            continue
+        module = m.group("imported") or m.group("source")
+        yield side.hit(
+            m,
+            f"`{module}` exists only on Python 2; on Python 3 it is `{PYTHON3_HOME[module]}`",
+            content=m.text.strip(),
+        )
+
+
+def _prints(view: FileView, side: SideView) -> Iterator[Hit]:
+    prints = [m for m in side.search(_PRINT) if not m.text[: side.column(m)].strip() and not side.in_comment(m)]
+    if prints and not (side.side is Side.ADDED and _parses_as_python3(view)):
+        for m in prints:
+            yield side.hit(m, "print statement: Python 3 needs `print(...)`", content=m.text.strip())
+
+
+def _xranges(view: FileView, side: SideView) -> Iterator[Hit]:
+    for m in side.search(_XRANGE):
+        before = m.text[: side.column(m)]
+        if before and (before[-1].isalnum() or before[-1] in "._"):
+            continue  # np.xrange(, my_xrange(
+        if not side.in_comment(m) and not _guarded(view, side, m):
+            yield side.hit(m, "`xrange` exists only on Python 2; use `range`", content=m.text.strip())
+
+
+def _guarded(view: FileView, side: SideView, m: Match) -> bool:
+    """Inside `try:`/`except ImportError:`/`if sys.version_info...` (the nearest less indented line above)."""
+    indent = len(m.text) - len(m.text.lstrip())
+    if indent == 0:
+        return False
+    above = lines_before(view, side.side, m.number, 20) if view.kind is not Kind.NOTEBOOK else []
+    for line in reversed(above):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if len(line) - len(line.lstrip()) < indent:
+            return _GUARD.match(line) is not None
+    return False
+
+
+def _parses_as_python3(view: FileView) -> bool:
+    """A post-change .py file that compiles on Python 3 holds no print statement outside its strings."""
+    if view.kind is not Kind.PYTHON or view.text is None:
+        return False
+    try:
+        ast.parse(view.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True

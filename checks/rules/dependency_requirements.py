@@ -1,0 +1,244 @@
+"""Dependency debt in requirement lines: unpinned and loosened pins, impossible names, extra package indexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity, Side
+from checks.paths import Kind, Role
+from checks.registry import Docs, rule
+from checks.rules.dependency_common import (
+    REQUIREMENTS_FOLDER,
+    in_docs_folder,
+    is_dev_requirements,
+    is_requirements_file,
+    parse_requirement,
+    words,
+)
+from checks.views import FileView
+
+_NOT_OURS = (Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE)
+#: Every line that could hold a requirement; the parser decides per line (requirement files are small).
+_REQUIREMENT_LINE = re.compile(r"^[ \t]*[A-Za-z0-9][^\n]*", re.MULTILINE)
+
+
+def _requirement_kinds_path(view: FileView) -> bool:
+    """`paths.kind` knows requirements*.txt; requirements/<name>.txt arrives as OTHER."""
+    return view.kind is Kind.REQUIREMENTS or REQUIREMENTS_FOLDER.search(view.path) is not None
+
+
+# --- DEP003 data: names that look like requirements but install nothing useful ---------------------------------
+
+#: Deprecated or import-only names, with the distribution to require instead and why.
+DEPRECATED_NAMES: dict[str, tuple[str, str]] = {
+    "sklearn": ("scikit-learn", "the `sklearn` package refuses to install since 2023-12-01"),
+    "skimage": ("scikit-image", "`skimage` is an import name; its PyPI placeholder installs nothing usable"),
+    "tensorflow-gpu": ("tensorflow", "`tensorflow-gpu` was removed in December 2022; new installs get an error stub"),
+    "pil": ("Pillow", "`PIL` is an import name; no distribution of that name installs"),
+    "cv2": ("opencv-python", "`cv2` is an import name, not the OpenCV distribution"),
+}
+#: Standard-library modules that have no working distribution of their own on Python 3.
+STDLIB_NAMES = words(
+    "abc argparse asyncio base64 bisect calendar codecs collections contextlib copy csv datetime decimal "
+    "distutils email fractions functools getpass glob gzip hashlib heapq html http inspect io itertools json "
+    "logging math multiprocessing operator os pathlib pickle platform pprint queue random re secrets shutil "
+    "signal socket sqlite3 ssl statistics string struct subprocess sys tempfile textwrap threading time timeit "
+    "tkinter traceback typing unittest urllib uuid venv warnings wave xml zipfile"
+)
+#: Standard-library names whose PyPI backports are real but only for old Pythons: fine behind a marker.
+BACKPORTS = frozenset({"argparse", "dataclasses", "typing", "pathlib", "enum", "statistics", "asyncio", "contextvars"})
+
+
+def _invalid_name(key: str) -> bool:
+    return key in DEPRECATED_NAMES or key in STDLIB_NAMES or key in BACKPORTS
+
+
+# --- DEP001 --------------------------------------------------------------------------------------------------------
+
+
+@rule(
+    code="DEP001",
+    slug="unpinned-requirement",
+    title="Unpinned requirement in an application requirements file",
+    category=Category.DEPENDENCY,
+    severity=Severity.MEDIUM,
+    effort=5,
+    remediation=(
+        "Pin the exact version (`name==x.y.z`), ideally compiled into a lock file with pip-compile or "
+        "`uv pip compile`; keep version ranges in library metadata (pyproject) and `.in` files."
+    ),
+    docs=Docs(
+        what=(
+            "A requirement added to an application requirements file (requirements*.txt, constraints*.txt, "
+            "requirements/*.txt) without an exact `==` pin: a bare name, a range (`>=`, `~=`, `<`), a wildcard "
+            "(`==1.*`), or a pin loosened from `==` to a range. pip-tools inputs (`*.in`), option lines "
+            "(`-r`, `-c`, `-e`, `--index-url`), URLs, and dev/test/docs requirement files are not read; nor "
+            "are library ranges in pyproject or setup.py, which are meant to be ranges."
+        ),
+        why=(
+            "An application installs whatever is newest on the day it is built, so two builds of the same "
+            "commit can differ and a release of any dependency can break training or serving (pip's guide to "
+            "repeatable installs; hadolint DL3013; mllint dependency-management). Moving a line or raising a "
+            "lower bound of an already loose requirement is not new debt."
+        ),
+        example="torch>=2.1\nnumpy==1.26.4  ->  numpy>=1.26",
+        fix="torch==2.3.1\nnumpy==1.26.4",
+    ),
+    kinds={Kind.REQUIREMENTS, Kind.OTHER},
+    skip_roles=(*_NOT_OURS, Role.EXAMPLE),
+)
+def unpinned_requirement(view: FileView) -> Iterator[Hit]:
+    if not _requirement_kinds_path(view) or not view.path.lower().endswith(".txt") or is_dev_requirements(view.path):
+        return
+    added, removed = view.sides()
+    pins: dict[str, str] = {}
+    for m in removed.search(_REQUIREMENT_LINE):
+        req = parse_requirement(m.text)
+        if req is not None and req.exact_version() is not None:
+            pins[req.key] = req.text()
+    for side in (added, removed):
+        for m in side.search(_REQUIREMENT_LINE):
+            req = parse_requirement(m.text)
+            if req is None or req.pinned or _invalid_name(req.key):
+                continue
+            if side.side is Side.ADDED and req.key in pins:
+                message = f"`{req.text()}` loosens the pin `{pins[req.key]}`"
+            elif req.specifier:
+                message = f"`{req.text()}` is a range, not a pin"
+            else:
+                message = f"`{req.text()}` has no version"
+            yield side.hit(m, message, content=req.key)
+
+
+# --- DEP003 --------------------------------------------------------------------------------------------------------
+
+
+@rule(
+    code="DEP003",
+    slug="invalid-requirement-name",
+    title="Standard-library module or deprecated alias listed as a requirement",
+    category=Category.DEPENDENCY,
+    severity=Severity.MEDIUM,
+    effort=2,
+    remediation=(
+        "Remove standard-library modules from requirements; require scikit-learn instead of sklearn, "
+        "tensorflow instead of tensorflow-gpu, Pillow instead of PIL, opencv-python instead of cv2."
+    ),
+    docs=Docs(
+        what=(
+            "A requirement line names a standard-library module (`pickle`, `os`, `json`...), a deprecated "
+            "alias (`sklearn`, `tensorflow-gpu`) or an import name that is not a distribution (`PIL`, `cv2`, "
+            "`skimage`). Backports of newer standard-library modules (`dataclasses`, `typing`...) are fine "
+            "behind a `python_version` marker and low severity without one."
+        ),
+        why=(
+            "The install fails or installs the wrong thing: `sklearn` always fails since the end of its "
+            "brownout on 2023-12-01 (PyPI project page); `tensorflow-gpu` was removed in December 2022 and "
+            "unpinned installs get an erroring stub; there is no distribution called `pickle` or `os`."
+        ),
+        example="sklearn\npickle",
+        fix="scikit-learn==1.5.2",
+    ),
+    kinds={Kind.REQUIREMENTS, Kind.OTHER},
+    skip_roles=_NOT_OURS,
+)
+def invalid_requirement_name(view: FileView) -> Iterator[Hit]:
+    if not _requirement_kinds_path(view):
+        return
+    for side in view.sides():
+        for m in side.search(_REQUIREMENT_LINE):
+            req = parse_requirement(m.text)
+            if req is None or req.url is not None or not _invalid_name(req.key):
+                continue
+            severity = None
+            if req.key in DEPRECATED_NAMES:
+                replacement, reason = DEPRECATED_NAMES[req.key]
+                message = f"`{req.name}`: {reason}; require `{replacement}`"
+            elif req.key in BACKPORTS:
+                if "python_version" in req.marker or "python_full_version" in req.marker:
+                    continue
+                severity = Severity.LOW
+                message = f"`{req.name}` is a backport of a standard-library module; limit it to old Pythons"
+            else:
+                message = f"`{req.name}` is a standard-library module, not a distribution"
+            yield side.hit(m, message, content=req.key, severity=severity)
+
+
+# --- DEP015 --------------------------------------------------------------------------------------------------------
+
+_EXTRA_INDEX = re.compile(
+    r"(?:--extra-index-url(?:[ \t]*=[ \t]*|[ \t]+)"
+    r"|\b(?:PIP|UV)_EXTRA_INDEX_URL[\"']?[ \t]*[=:][ \t]*"
+    r"|^[ \t]*extra[-_]index[-_]url[ \t]*=[ \t]*\[?[ \t]*)"
+    r"[\"']?(?P<url>[^\s\"',\]\\]+)",
+    re.MULTILINE | re.IGNORECASE,
+)
+#: Public vendor indexes that publish wheels PyPI cannot host (CUDA builds); allow-listed as RULES.md says.
+TRUSTED_INDEX_HOSTS = ("download.pytorch.org", "pypi.nvidia.com")
+_PIP_CONFIG = re.compile(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini|uv\.toml)$")
+
+
+@rule(
+    code="DEP015",
+    slug="extra-index-url",
+    title="--extra-index-url (dependency-confusion risk)",
+    category=Category.DEPENDENCY,
+    severity=Severity.LOW,
+    effort=10,
+    remediation=(
+        "Use a single trusted index (`--index-url` to a mirror that proxies PyPI), or pin hashes "
+        "(`--require-hashes`); for uv, pin each private package to its index with `[tool.uv.sources]`."
+    ),
+    docs=Docs(
+        what=(
+            "An extra package index is added: `--extra-index-url` in a requirements file, Dockerfile, CI "
+            "workflow, shell script or Makefile, `PIP_EXTRA_INDEX_URL`/`UV_EXTRA_INDEX_URL`, or "
+            "`extra-index-url` in pip.conf, tox.ini or `[tool.uv]`. The PyTorch and NVIDIA wheel indexes "
+            "are allow-listed; URLs held in variables are not judged."
+        ),
+        why=(
+            "pip merges every index and takes the highest version it finds anywhere, so anyone who uploads "
+            "a package with your private package's name to PyPI wins the install (dependency confusion; "
+            "pip's security notes on multiple indexes)."
+        ),
+        example="--extra-index-url https://pypi.internal.example.com/simple",
+        fix="--index-url https://pypi.internal.example.com/simple  # a mirror that also proxies PyPI",
+    ),
+    kinds={
+        Kind.REQUIREMENTS,
+        Kind.DOCKERFILE,
+        Kind.CI,
+        Kind.SHELL,
+        Kind.MAKEFILE,
+        Kind.CONDA,
+        Kind.PYPROJECT,
+        Kind.NOTEBOOK,
+        Kind.TOML,
+        Kind.OTHER,
+    },
+    skip_roles=(*_NOT_OURS, Role.EXAMPLE),
+)
+def extra_index_url(view: FileView) -> Iterator[Hit]:
+    if view.kind is Kind.OTHER and not (_PIP_CONFIG.search(view.path) or REQUIREMENTS_FOLDER.search(view.path)):
+        return
+    if in_docs_folder(view.path):
+        return
+    for side in view.source_sides():
+        if "xtra" not in side.lines.text and "XTRA" not in side.lines.text:
+            continue  # a C-speed gate before the case-insensitive pattern
+        for m in side.search(_EXTRA_INDEX):
+            url = m.group("url")
+            if side.in_comment(m) or _variable(url):
+                continue
+            host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
+            if host in TRUSTED_INDEX_HOSTS:
+                continue
+            yield side.hit(m, f"extra package index `{host}`: packages resolve across it and PyPI", content=url)
+
+
+def _variable(value: str) -> bool:
+    return any(c in value for c in "$%{")
+
+
+__all__ = ["extra_index_url", "invalid_requirement_name", "is_requirements_file", "unpinned_requirement"]

@@ -1,0 +1,497 @@
+"""Reading a matched call whole for the model rules: its arguments across lines, parsed with `ast`.
+
+A keyword on the next line of a call (`weights_only=True`, `random_state=0`) belongs to the call, and may
+sit on an unchanged line: the post-change text is read when known. Only matched calls are parsed.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from itertools import accumulate
+
+from checks.finding import Hit, Severity, Side
+from checks.paths import Kind, Role
+from checks.views import FileView, Match, SideView
+
+PYTHON_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK})
+#: Not the project's production code: tests, fixtures, examples, docs, vendored and generated trees.
+NOT_PRODUCTION = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
+
+#: How far up a Markdown code fence is looked for, around a match whose docstring opening is not in the diff.
+MAX_FENCE_LOOKBACK = 40
+_FENCE = re.compile(r"\s*```\s*(\w*)")
+#: How far a call is followed past its first line, and how far back its opening is looked for.
+MAX_CALL_LINES = 25
+MAX_LOOKBACK_LINES = 15
+_OPEN, _CLOSE = "([{", ")]}"
+_CALLEE = re.compile(r"[\w.]*$")
+_HASH_REVISION = re.compile(r"^[0-9a-f]{7,40}$")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call's source text (callee to closing bracket) and, when it parses, its `ast.Call`."""
+
+    text: str
+    end_line: int
+    node: ast.Call | None
+    #: False when the call runs on past the known lines (diff-only, continued on unchanged lines).
+    complete: bool = True
+
+    @property
+    def key(self) -> str:
+        """What identifies the call wherever it moves and however it is formatted."""
+        if self.node is not None:
+            return ast.unparse(self.node)
+        return "".join(self.text.split())
+
+    def keyword(self, name: str) -> ast.expr | None:
+        if self.node is None:
+            return None
+        return next((k.value for k in self.node.keywords if k.arg == name), None)
+
+    def has(self, name: str) -> bool:
+        return self.keyword(name) is not None
+
+    @property
+    def splats(self) -> bool:
+        """True when `**kwargs` (or `*args`) may carry any argument: the call cannot be judged."""
+        if self.node is None:
+            return "*" in self.text
+        return any(k.arg is None for k in self.node.keywords) or any(isinstance(a, ast.Starred) for a in self.node.args)
+
+    def positional(self, index: int) -> ast.expr | None:
+        if self.node is None or index >= len(self.node.args):
+            return None
+        return self.node.args[index]
+
+    def argument(self, index: int | None, *names: str) -> ast.expr | None:
+        """The argument passed at position `index` or by one of `names`."""
+        for name in names:
+            value = self.keyword(name)
+            if value is not None:
+                return value
+        return self.positional(index) if index is not None else None
+
+    def string(self, index: int | None, *names: str) -> str | None:
+        """The literal string passed at position `index` or by one of `names`, if it is a literal."""
+        return literal_str(self.argument(index, *names))
+
+    def first_string(self) -> str | None:
+        """The first positional argument that is a string literal (`PeftModel.from_pretrained(base, "org/x")`)."""
+        if self.node is None:
+            return None
+        return next((s for a in self.node.args if (s := literal_str(a)) is not None), None)
+
+    def is_true(self, name: str) -> bool:
+        value = self.keyword(name)
+        return isinstance(value, ast.Constant) and value.value is True
+
+
+def literal_str(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def is_commit_hash(value: str) -> bool:
+    return _HASH_REVISION.match(value) is not None
+
+
+class Revision(StrEnum):
+    """How a call pins its revision: to a commit hash, to a branch or tag, through a variable, or not at all."""
+
+    HASH = "hash"
+    FLOATING = "floating"
+    VARIABLE = "variable"
+    MISSING = "missing"
+
+    @classmethod
+    def of(cls, call: Call, name: str = "revision") -> Revision:
+        value = call.keyword(name)
+        if value is None:
+            return cls.MISSING
+        text = literal_str(value)
+        if text is None:
+            return cls.VARIABLE
+        return cls.HASH if is_commit_hash(text) else cls.FLOATING
+
+
+def in_string(line: str, column: int) -> bool:
+    """True when `column` of `line` sits inside a string literal that opened on this line."""
+    quote = ""
+    i = 0
+    while i < column:
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif line.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif ch in "\"'":
+            quote = ch * 3 if line.startswith(ch * 3, i) else ch
+            i += len(quote) - 1
+        elif ch == "#":
+            return False
+        i += 1
+    return bool(quote)
+
+
+_DEFINITION = re.compile(r"\s*(?:async\s+)?(?:def|class)\s")
+
+
+def callee(m: Match, side: SideView) -> str:
+    """The dotted name called by a match that ends at its `(` (`np.load` for a match on `.load(`)."""
+    end = side.column(m) + len(m.group(0)) - 1
+    found = _CALLEE.search(m.text[:end])
+    return found.group(0) if found is not None else ""
+
+
+def called(m: Match) -> str:
+    """The name a call pattern matched, without its `(`."""
+    return m.group(0).removesuffix("(")
+
+
+def char_before(m: Match) -> str:
+    """The character before the match ('' at the start): patterns check name boundaries here, not in the regex,
+    so that they start with a literal the regex engine can skip to."""
+    start = m.match.start()
+    return m.match.string[start - 1] if start > 0 else ""
+
+
+def continues_name(m: Match) -> bool:
+    """True when the match is the tail of a longer name or attribute (`my_torch.load(`, `x.pipeline(`)."""
+    before = char_before(m)
+    return before.isalnum() or before in "_."
+
+
+def is_free_call(m: Match, _side: SideView) -> bool:
+    """A call of the matched name itself (`x.name(` too), not of a longer name ending the same way, nor a `def`."""
+    before = char_before(m)
+    return not (before.isalnum() or before == "_" or is_definition(m.text))
+
+
+def is_definition(line: str) -> bool:
+    """`def pipeline(...)` defines a name; it calls nothing."""
+    return _DEFINITION.match(line) is not None
+
+
+def is_doctest(line: str) -> bool:
+    """Interactive examples in docstrings (`>>> torch.load(p)`) show usage; they are not the program."""
+    return line.lstrip().startswith((">>>", "... "))
+
+
+class CallReader:
+    """Reads calls on one side of one file; built once per side so the post-change text is split once."""
+
+    def __init__(self, view: FileView, side: SideView) -> None:
+        self.side = side
+        # Notebook source sides carry decoded cell lines: their JSON post-text is no Python to continue into.
+        self._post_text = view.text if side.side is Side.ADDED and view.kind is not Kind.NOTEBOOK else None
+
+    @cached_property
+    def _post_lines(self) -> list[str] | None:
+        return self._post_text.splitlines() if self._post_text is not None else None
+
+    def in_docstring(self, m: Match) -> bool:
+        """True when the match sits in a triple-quoted string: a docstring's usage example is not the program."""
+        post = self._post_lines
+        if post is not None and 0 < m.number <= len(post) and post[m.number - 1] == m.text:
+            text, starts = self._post_joined
+            offset = starts[m.number - 1]
+        else:
+            if self._in_fenced_example(m):
+                return True
+            text, offset = self.side.lines.text, self.side.lines.start(m.index)
+        return _inside(self._spans(text), offset + self.side.column(m))
+
+    def _in_fenced_example(self, m: Match) -> bool:
+        """Diff-only: a docstring's opening quotes may lie outside the hunk, but its Markdown code fence is near.
+
+        The nearest fence above (within the side's consecutive lines) opens an example when it names a language.
+        """
+        lines = self.side.lines
+        index = m.index
+        for _ in range(MAX_FENCE_LOOKBACK):
+            if index == 0 or lines.number(index - 1) != lines.number(index) - 1:
+                return False
+            index -= 1
+            fence = _FENCE.match(lines.texts()[index])
+            if fence is not None:
+                return bool(fence.group(1))
+        return False
+
+    @cached_property
+    def _post_joined(self) -> tuple[str, list[int]]:
+        lines = self._post_lines or []
+        starts = [0, *accumulate(len(line) + 1 for line in lines)]
+        return "\n".join(lines), starts
+
+    def _spans(self, text: str) -> list[tuple[int, int]]:
+        cached = self._span_cache.get(id(text))
+        if cached is None:
+            cached = self._span_cache[id(text)] = _triple_quoted_spans(text)
+        return cached
+
+    @cached_property
+    def _span_cache(self) -> dict[int, list[tuple[int, int]]]:
+        return {}
+
+    def call(self, m: Match, open_column: int | None = None) -> Call | None:
+        """The call whose `(` is at `open_column` of the match's line (default: the match's last character)."""
+        if open_column is None:
+            open_column = self.side.column(m) + len(m.group(0)) - 1
+        lines, first_number, at = self._window(m, 0, MAX_CALL_LINES)
+        return _read_call(lines, first_number, at, open_column)
+
+    def enclosing_call(self, m: Match) -> Call | None:
+        """The innermost call whose brackets contain the match (`f(x,\\n trust_remote_code=True)` gives `f`)."""
+        lines, first_number, at = self._window(m, MAX_LOOKBACK_LINES, MAX_CALL_LINES)
+        opening = _innermost_open(lines[: at + 1], at, self.side.column(m))
+        if opening is None:
+            return None
+        line_index, column = opening
+        return _read_call(lines, first_number, line_index, column)
+
+    def _window(self, m: Match, before: int, after: int) -> tuple[list[str], int, int]:
+        """Lines around the match: (lines, number of the first, index of the match's line among them)."""
+        post = self._post_lines
+        number = m.number
+        if post is not None and 0 < number <= len(post) and post[number - 1] == m.text:
+            start = max(0, number - 1 - before)
+            return post[start : number - 1 + after], start + 1, number - 1 - start
+        # Without the post-change text, only the side's own consecutive lines continue the statement.
+        lines = self.side.lines
+        texts = lines.texts()
+        low = m.index
+        while low > 0 and m.index - low < before and lines.number(low - 1) == lines.number(low) - 1:
+            low -= 1
+        high = m.index + 1
+        while high < len(texts) and high - m.index < after and lines.number(high) == lines.number(high - 1) + 1:
+            high += 1
+        return texts[low:high], lines.number(low), m.index - low
+
+
+#: Strings and comments, read at C speed so a quote inside a comment or a one-line string opens nothing.
+_STRING_TOKEN = re.compile(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
+
+
+def _triple_quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the triple-quoted strings of a Python text, in order."""
+    spans: list[tuple[int, int]] = []
+    found = _STRING_TOKEN.search(text)
+    while found is not None:
+        token = found.group(0)
+        position = found.end()
+        if token in ('"""', "'''"):
+            end = text.find(token, position)
+            end = len(text) if end == -1 else end + 3
+            spans.append((found.start(), end))
+            position = end
+        found = _STRING_TOKEN.search(text, position)
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    index = bisect.bisect_right(spans, (offset, math.inf)) - 1
+    return index >= 0 and spans[index][0] < offset < spans[index][1]
+
+
+def _read_call(lines: list[str], first_number: int, line_index: int, open_column: int) -> Call | None:
+    first = lines[line_index]
+    if open_column >= len(first) or first[open_column] != "(":
+        return None
+    callee = _CALLEE.search(first[:open_column])
+    start = callee.start() if callee is not None else open_column
+    end = _closing(lines, line_index, open_column)
+    if end is None:
+        # The call runs past what is known (diff-only, or cut off): its text so far, unparsed.
+        tail = lines[line_index:]
+        text = "\n".join([first[start:], *tail[1:]])
+        return Call(text=text, end_line=first_number + len(lines) - 1, node=None, complete=False)
+    end_index, end_column = end
+    if end_index == line_index:
+        text = first[start : end_column + 1]
+    else:
+        middle = lines[line_index + 1 : end_index]
+        text = "\n".join([first[start:], *middle, lines[end_index][: end_column + 1]])
+    return Call(text=text, end_line=first_number + end_index, node=_parse_call(text.lstrip(".")))
+
+
+def _parse_call(text: str) -> ast.Call | None:
+    source = text if text[:1].isidentifier() else "_" + text
+    try:
+        tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return tree.body if isinstance(tree.body, ast.Call) else None
+
+
+def _closing(lines: list[str], line_index: int, open_column: int) -> tuple[int, int] | None:
+    """Where the bracket opened at (`line_index`, `open_column`) closes, skipping strings and comments."""
+    depth = 0
+    quote = ""
+    for index in range(line_index, len(lines)):
+        line = lines[index]
+        i = open_column if index == line_index else 0
+        n = len(line)
+        while i < n:
+            ch = line[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif line.startswith(quote, i):
+                    i += len(quote) - 1
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch * 3 if line.startswith(ch * 3, i) else ch
+                i += len(quote) - 1
+            elif ch == "#":
+                break
+            elif ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE:
+                depth -= 1
+                if depth == 0:
+                    return index, i
+            i += 1
+        if len(quote) == 1:
+            quote = ""  # a one-quote string never spans lines
+    return None
+
+
+def _innermost_open(lines: list[str], last_index: int, last_column: int) -> tuple[int, int] | None:
+    """The innermost `(` still open at (`last_index`, `last_column`), reading forward from the window's start."""
+    stack: list[tuple[int, int, str]] = []
+    quote = ""
+    for index, line in enumerate(lines):
+        n = last_column if index == last_index else len(line)
+        i = 0
+        while i < n:
+            ch = line[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif line.startswith(quote, i):
+                    i += len(quote) - 1
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch * 3 if line.startswith(ch * 3, i) else ch
+                i += len(quote) - 1
+            elif ch == "#":
+                break
+            elif ch in _OPEN:
+                stack.append((index, i, ch))
+            elif ch in _CLOSE and stack:
+                stack.pop()
+            i += 1
+        if len(quote) == 1:
+            quote = ""
+    for index, column, ch in reversed(stack):
+        if ch == "(":
+            return index, column
+    return None
+
+
+def file_source(view: FileView) -> str:
+    """The file's code after the change: the post-change text, a notebook's code cells, or the added lines."""
+    if view.kind is Kind.NOTEBOOK:
+        notebook = view.notebook
+        if notebook is not None:
+            return "\n".join(cell.source for cell in notebook.code_cells())
+        return view.source_sides()[0].lines.text
+    text = view.text
+    return text if text is not None else view.added.lines.text
+
+
+def contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    """A substring test that skips a regex scan of text that cannot match (str search runs at memory speed)."""
+    return any(map(text.__contains__, needles))  # no generator: its overhead dominates on small files
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a rule looks for in code: `pattern`, tried only where one of `literals` occurs.
+
+    Finding the literals with `str.find` runs at memory speed; a regex alternation of names (or one behind a
+    lookbehind) is tried position by position, several times slower on a large diff. Every match of `pattern`
+    begins where its literal does, or, with `word_start`, at the start of the name that contains the literal (a
+    suffix such as `Classifier(` finds `RandomForestClassifier(`). Without literals, the pattern is searched as usual.
+    """
+
+    pattern: re.Pattern[str]
+    literals: tuple[str, ...] = ()
+    word_start: bool = False
+
+
+#: Longest name a suffix literal is traced back through.
+_MAX_NAME = 64
+
+
+def scan(side: SideView, what: Scan) -> Iterator[Match]:
+    if not what.literals:
+        yield from side.search(what.pattern)
+        return
+    lines = side.lines
+    text = lines.text
+    positions: set[int] = set()
+    for literal in what.literals:
+        at = text.find(literal)
+        while at != -1:
+            start = at
+            if what.word_start:
+                limit = max(0, at - _MAX_NAME)
+                while start > limit and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    start -= 1
+            positions.add(start)
+            at = text.find(literal, at + 1)
+    for position in sorted(positions):
+        found = what.pattern.match(text, position)
+        if found is not None:
+            index = lines.at(position)
+            yield Match(found, index, lines.number(index), lines.texts()[index])
+
+
+def code_matches(
+    view: FileView, *scans: Scan, accept: Callable[[Match, SideView], bool] | None = None
+) -> Iterator[tuple[CallReader, Match]]:
+    """Matches in code on both sides (notebooks: cell sources), minus comments, strings, doctests and docstrings.
+
+    `accept` is the rule's own cheap test (the callee's name...), run first so most matches cost little.
+    """
+    for side in view.source_sides():
+        if not side:
+            continue
+        reader: CallReader | None = None
+        for what in scans:
+            for m in scan(side, what):
+                if accept is not None and not accept(m, side):
+                    continue
+                # The string test looks at the match's end: a dict key `"trust_remote_code": True` starts in quotes.
+                end = side.column(m) + len(m.group(0))
+                if side.in_comment(m) or in_string(m.text, end) or is_doctest(m.text):
+                    continue
+                if reader is None:
+                    reader = CallReader(view, side)
+                if reader.in_docstring(m):
+                    continue
+                yield reader, m
+
+
+def call_hit(reader: CallReader, m: Match, message: str, call: Call | None, severity: Severity | None) -> Hit:
+    """A hit on a matched call, keyed by the call itself so a moved or reformatted call cancels out."""
+    return reader.side.hit(
+        m,
+        message,
+        content=call.key if call is not None else m.text,
+        end_line=call.end_line if call is not None else None,
+        severity=severity,
+    )

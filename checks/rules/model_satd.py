@@ -1,0 +1,104 @@
+"""Self-admitted ML debt: task-tag comments about models, data or training (CODE001 leaves these to this rule)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity
+from checks.languages import comment_start
+from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
+from checks.registry import Docs, rule
+from checks.satd import ML_TOPIC, TAG, TAG_LINK, TAG_OWNER, is_ml_comment
+from checks.views import FileView
+
+#: OBrien et al. (2022) ML SATD groups, by the first ML word of the comment.
+_GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("hyper-parameter configuration", re.compile(r"epoch|^lr$|learning|hyper|batch.?size|seed|random", re.I)),
+    ("model configuration", re.compile(r"model|layer|weight|embedding|checkpoint", re.I)),
+    ("data dependency", re.compile(r"data|label|feature|tokeni", re.I)),
+    ("training", re.compile(r"train|loss|gradient|optimi|overfit", re.I)),
+    ("prediction quality", re.compile(r"accura|metric|valid|test|predict|inference", re.I)),
+)
+#: Every spelling TAG matches, without its leading lookbehind: an alternation of literals scans several times faster.
+_TAGS = "TODO|todo|Todo|ToDo|FIXME|fixme|Fixme|XXX|HACK|hack"
+_TAG_START = re.compile(f"(?P<tag>{_TAGS})")
+#: In `#`-comment files the scan skips from `#` to `#` (three times faster than trying the tags at every letter).
+_HASH_TAG = re.compile(rf"#[^\n]*?(?P<tag>{_TAGS})")
+_LOWER_ROLES = frozenset({Role.TEST, Role.EXAMPLE, Role.DOCS, Role.FIXTURE})
+
+
+@rule(
+    code="MODEL017",
+    slug="ml-satd",
+    title="Self-admitted ML debt (TODO/FIXME about model, data or training)",
+    category=Category.MODEL,
+    severity=Severity.MEDIUM,
+    effort=30,
+    remediation=(
+        "Open a tracked issue for the ML concern and link it in the comment, and add a test or metric that shows "
+        "when it is resolved."
+    ),
+    docs=Docs(
+        what=(
+            "A comment added by the change carries a task tag (TODO, FIXME, XXX, HACK) and speaks of models, data "
+            "or training (epochs, learning rate, layers, weights, loss, labels, features, metrics...). The finding "
+            "names the ML debt group. Such comments are reported here instead of by CODE001. Info when the tag has "
+            "an owner and an issue link; low in tests, examples and docs."
+        ),
+        why=(
+            "ML projects carry about twice the self-admitted debt of other software, and ML debt (hyper-parameter, "
+            "data and model configuration, prediction quality) is the kind that silently degrades results "
+            "(OBrien et al. 2022, 23 shades of self-admitted technical debt in ML; Bhatia et al. 2023)."
+        ),
+        example="lr = 3e-4  # TODO: tune the learning rate, diverges on the large dataset",
+        fix="lr = config.lr  # tuned in sweep #214; divergence tracked in #219",
+    ),
+    kinds=CODE_KINDS | HASH_COMMENT_KINDS,
+    skip_roles=(Role.VENDORED, Role.GENERATED),
+)
+def ml_satd(view: FileView) -> Iterator[Hit]:
+    for side in view.source_sides():
+        if not side:
+            continue
+        hash_comments = side.kind in HASH_COMMENT_KINDS
+        read_line = -1
+        for m in side.search(_HASH_TAG if hash_comments else _TAG_START):
+            if m.index == read_line:
+                continue  # the rest of this line was read with its first tag
+            first = m.match.start("tag") - side.lines.start(m.index)
+            columns = [first]
+            if hash_comments:
+                # A `#` scan stops at a line's first tag; CODE001 reads every tag of the comment, and so does this.
+                columns = [t.start() for t in _TAG_START.finditer(m.text, first)]
+                read_line = m.index
+            opens = comment_start(m.text, side.kind)
+            for column in columns:
+                # TAG's own boundaries, checked only where a tag word starts (its leading lookbehind is slow).
+                tag = TAG.match(m.text, column)
+                if tag is None or opens is None or column < opens:
+                    continue
+                # The same text CODE001 reads, so exactly one of the two rules owns each comment.
+                comment = m.text[column:]
+                if not is_ml_comment(comment):
+                    continue
+                yield side.hit(
+                    m,
+                    f"ML debt ({_group(comment)}), {tag.group(1).upper()} comment: {comment.strip()[:120]}",
+                    content=comment,
+                    severity=_severity(view, comment),
+                )
+
+
+def _group(comment: str) -> str:
+    topic = ML_TOPIC.search(comment)
+    word = topic.group(0) if topic is not None else ""
+    return next((name for name, pattern in _GROUPS if pattern.search(word)), "ML knowledge")
+
+
+def _severity(view: FileView, comment: str) -> Severity | None:
+    if TAG_OWNER.search(comment) and TAG_LINK.search(comment):
+        return Severity.INFO
+    if view.roles & _LOWER_ROLES:
+        return Severity.LOW
+    return None

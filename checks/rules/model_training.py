@@ -1,0 +1,277 @@
+"""Model debt in training code: uncontrolled randomness, no held-out evaluation, models saved without a version."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity
+from checks.registry import Docs, rule
+from checks.rules.model_calls import (
+    NOT_PRODUCTION,
+    PYTHON_KINDS,
+    Call,
+    Scan,
+    call_hit,
+    called,
+    callee,
+    code_matches,
+    file_source,
+    is_definition,
+    is_free_call,
+    literal_str,
+)
+from checks.views import FileView, Match, SideView
+
+# --- MODEL010: randomness without a seed ---------------------------------------------------------------------
+
+#: scikit-learn (and umap) objects whose results depend on a random state. XGBoost, LightGBM and CatBoost are
+#: not listed: their default seeds are fixed, so their results repeat.
+_RANDOM_ESTIMATORS = re.compile(
+    r"(?:RandomForest(?:Classifier|Regressor)|ExtraTrees(?:Classifier|Regressor)|"
+    r"GradientBoosting(?:Classifier|Regressor)|HistGradientBoosting(?:Classifier|Regressor)|IsolationForest|"
+    r"KMeans|MiniBatchKMeans|SGD(?:Classifier|Regressor|OneClassSVM)|MLP(?:Classifier|Regressor)|TSNE|UMAP|"
+    r"ShuffleSplit|StratifiedShuffleSplit|GroupShuffleSplit|KFold|StratifiedKFold|RepeatedKFold|"
+    r"RepeatedStratifiedKFold|Bagging(?:Classifier|Regressor)|AdaBoost(?:Classifier|Regressor)|"
+    r"RandomizedSearchCV|RandomTreesEmbedding)\("
+)
+#: The estimators all start upper-case, which the regex engine skips to quickly (a dozen `str.find` passes cost
+#: more); the split is found by its literal.
+_RANDOM_CALLS = (Scan(_RANDOM_ESTIMATORS), Scan(re.compile(r"train_test_split\("), ("train_test_split(",)))
+#: A global seed makes scikit-learn's `random_state=None` repeatable (it draws from numpy's global generator).
+_GLOBAL_SEED = re.compile(
+    r"\b(?:np|numpy)\.random\.seed\(|\bseed_everything\(|\bset_seed\(|\bset_random_seed\(|"
+    r"\.set_params\([^)]*random_state"
+)
+_SHUFFLE_OPTIONAL = frozenset({"KFold", "StratifiedKFold"})
+_TRAINING_PATH = re.compile(r"train", re.IGNORECASE)
+
+
+@rule(
+    code="MODEL010",
+    slug="unseeded-randomness",
+    title="Randomness uncontrolled: missing random_state",
+    category=Category.MODEL,
+    severity=Severity.LOW,
+    effort=2,
+    remediation="Pass `random_state=<constant>` (or a configured seed), and set global seeds once at program start.",
+    docs=Docs(
+        what=(
+            "Added code builds a scikit-learn splitter or estimator whose result depends on chance "
+            "(train_test_split, RandomForest*, KMeans, SGD*, MLP*, ShuffleSplit, KFold with shuffle=True, "
+            "TSNE, UMAP...) without `random_state`. The whole call is read across lines; calls passing "
+            "`**params`, splits with shuffle=False, and files that seed numpy globally (`np.random.seed`, "
+            "`seed_everything`, `set_seed`) are left alone. Medium for train_test_split in training code."
+        ),
+        why=(
+            "Unseeded splits and models give different numbers on every run, so a change in a metric cannot be "
+            "told apart from noise (dslinter W5508-W5512 randomness-control; Zhang et al. 2022, 'Randomness "
+            "Uncontrolled')."
+        ),
+        example="X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)",
+        fix="X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=SEED)",
+    ),
+    kinds=PYTHON_KINDS,
+    skip_roles=NOT_PRODUCTION,
+)
+def unseeded_randomness(view: FileView) -> Iterator[Hit]:
+    seeded: bool | None = None
+    for reader, m in code_matches(view, *_RANDOM_CALLS, accept=is_free_call):
+        call = reader.call(m)
+        name = called(m)
+        if call is None or not _unseeded(name, call):
+            continue
+        if seeded is None:
+            seeded = _GLOBAL_SEED.search(file_source(view)) is not None
+        if seeded:
+            return
+        training = name == "train_test_split" and _TRAINING_PATH.search(view.path) is not None
+        yield call_hit(
+            reader,
+            m,
+            f"`{name}` without `random_state`: results change from run to run",
+            call,
+            Severity.MEDIUM if training else None,
+        )
+
+
+def _unseeded(name: str, call: Call) -> bool:
+    if not call.complete:
+        return False  # random_state may sit on the lines the review cannot see
+    if call.node is None:
+        # Unparseable (Python 2, a template): judge by the text.
+        text = call.text
+        if re.search(r"random_state|\*\*|shuffle\s*=\s*False", text):
+            return False
+        return name not in _SHUFFLE_OPTIONAL or re.search(r"shuffle\s*=\s*True", text) is not None
+    if call.splats or call.has("random_state"):
+        return False
+    if name in _SHUFFLE_OPTIONAL:
+        # KFold(n_splits, shuffle, random_state): without shuffling the folds do not depend on chance.
+        shuffle = call.argument(1, "shuffle")
+        return _is_true(shuffle) and call.positional(2) is None
+    shuffle = call.keyword("shuffle")
+    return not (isinstance(shuffle, ast.Constant) and shuffle.value is False)
+
+
+def _is_true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+# --- MODEL013: training without held-out evaluation ----------------------------------------------------------
+
+_NO_EVALUATION = Scan(
+    re.compile(r"eval(?:uation)?_strategy\s*=\s*(?:[\"']no[\"']|IntervalStrategy\.NO\b)|train_test_split\("),
+    ("_strategy", "train_test_split("),
+    word_start=True,
+)
+#: The targets of `a, _, b, _ = train_test_split(`, read from the text before the call.
+_SPLIT_TARGETS = re.compile(r"^\s*(?P<targets>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)\s*=\s*(?:[\w.]+\.)?$")
+#: Any sign that the file evaluates a model: then the discarded split is a subsample, not a skipped evaluation.
+_EVALUATION = re.compile(
+    r"\.evaluate\(|\.score\(|\w_score\(|\bcross_val\w*\(|\bcross_validate\(|classification_report\(|"
+    r"confusion_matrix\(|\.predict(?:_proba)?\(|\bmetrics?\.\w|\bevaluate\.load\(|\bcompute_metrics\b|"
+    r"\bvalidation_data\s*=|\bvalidation_split\s*=|\beval_dataset\s*=|\b(?:mean_\w+_error|log_loss)\(|"
+    r"\btrainer\.(?:validate|test)\(|\bval_dataloaders?\s*=|\bvalidation_step\b"
+)
+
+
+@rule(
+    code="MODEL013",
+    slug="no-held-out-evaluation",
+    title="Model trained without held-out evaluation",
+    category=Category.MODEL,
+    severity=Severity.MEDIUM,
+    effort=30,
+    remediation=("Evaluate on a held-out set and record the metrics with the model before it can be used or deployed."),
+    docs=Docs(
+        what=(
+            'Added training code turns evaluation off (`eval_strategy="no"` / `evaluation_strategy="no"`) '
+            "or throws the held-out split away (`X_train, _, y_train, _ = train_test_split(...)`), and nothing "
+            "in the file evaluates a model (no evaluate/score/predict, metric, cross-validation, eval_dataset or "
+            "validation data)."
+        ),
+        why=(
+            "A model that was never measured on data it did not see can be worse than the one it replaces, and "
+            "nobody finds out before users do (ML Test Score, Infra 4 and Model 5)."
+        ),
+        example='args = TrainingArguments(output_dir="out", eval_strategy="no", num_train_epochs=3)',
+        fix='args = TrainingArguments(output_dir="out", eval_strategy="epoch")  # and pass eval_dataset=',
+    ),
+    kinds=PYTHON_KINDS,
+    skip_roles=NOT_PRODUCTION,
+)
+def no_held_out_evaluation(view: FileView) -> Iterator[Hit]:
+    evaluates: bool | None = None
+    for reader, m in code_matches(view, _NO_EVALUATION):
+        split = m.group(0) == "train_test_split("
+        if split:
+            assigned = _SPLIT_TARGETS.match(m.text[: reader.side.column(m)])
+            if assigned is None or not _discards_held_out([t.strip() for t in assigned.group("targets").split(",")]):
+                continue
+            content = m.text.strip()
+        else:
+            content = m.group(0)
+        if evaluates is None:
+            evaluates = _EVALUATION.search(file_source(view)) is not None
+        if evaluates:
+            return
+        message = (
+            "Evaluation is turned off for this training run and nothing in the file evaluates the model"
+            if not split
+            else "The held-out split is thrown away (`_`) and nothing in the file evaluates the model"
+        )
+        yield reader.side.hit(m, message, content=content)
+
+
+def _discards_held_out(targets: list[str]) -> bool:
+    """train_test_split returns (train, test) per array: every test slot `_`, every train slot kept."""
+    if len(targets) % 2:
+        return False
+    trains, tests = targets[0::2], targets[1::2]
+    return all(t == "_" for t in tests) and all(t != "_" for t in trains)
+
+
+# --- MODEL016: model saved to a fixed file name --------------------------------------------------------------
+
+_SAVE_CALL = Scan(re.compile(r"(?:save(?:_model|_weights)?|dump)\("), ("save", "dump("))
+#: Dumps that write a model file; `json.dump` and friends write no model.
+_DUMPERS = frozenset({"torch.save", "joblib.dump", "pickle.dump", "cPickle.dump", "dill.dump", "cloudpickle.dump"})
+_FIXED_MODEL_FILE = re.compile(
+    r"^[\w./-]*?(?:model|clf|weights|classifier|regressor|pipeline|estimator|checkpoint|ckpt)[\w.-]*"
+    r"\.(?:pkl|pickle|joblib|h5|keras|pt|pth|bin|onnx|sav|ckpt|safetensors)$",
+    re.IGNORECASE,
+)
+#: A tracker or registry that versions the model alongside the local file.
+_REGISTRY = re.compile(
+    r"\bmlflow\.|\bwandb\.(?:log_artifact|Artifact)\b|\.log_artifacts?\(|\blog_model\(|\bdvc\s+add\b|"
+    r"\bneptune\b|\bclearml\b|\bcomet_ml\b|\bbentoml\.|\.push_to_hub\(|\bmodel_registry\b|\bsagemaker\b"
+)
+
+
+@rule(
+    code="MODEL016",
+    slug="model-saved-unversioned",
+    title="Model saved to a fixed file name with no version or metadata",
+    category=Category.MODEL,
+    severity=Severity.LOW,
+    effort=15,
+    remediation=(
+        "Version model outputs (run id, data hash or timestamp in the name, or a registry version) and log them "
+        "to a registry together with their metrics and training-data version."
+    ),
+    docs=Docs(
+        what=(
+            'Added code saves a model to a constant file name (`torch.save(..., "model.pt")`, '
+            '`joblib.dump(clf, "clf.pkl")`, `model.save("model.h5")`) and the file logs it to no tracker or '
+            "registry (MLflow, W&B artifacts, DVC, BentoML, Neptune, ClearML, Comet, push_to_hub). Names built "
+            "from variables or f-strings are left alone."
+        ),
+        why=(
+            "Each run overwrites the last model, and nothing records which data, code and metrics produced the "
+            "file that ships (ML Test Score, Model 1: model specs are reviewed and versioned)."
+        ),
+        example='joblib.dump(model, "model.pkl")',
+        fix='joblib.dump(model, f"models/model-{run_id}.pkl"); mlflow.sklearn.log_model(model, "model")',
+    ),
+    kinds=PYTHON_KINDS,
+    skip_roles=NOT_PRODUCTION,
+)
+def model_saved_unversioned(view: FileView) -> Iterator[Hit]:
+    registered: bool | None = None
+    for reader, m in code_matches(view, _SAVE_CALL, accept=_is_model_save):
+        call = reader.call(m)
+        if call is None or call.node is None:
+            continue
+        target = _fixed_model_file(call.node)
+        if target is None:
+            continue
+        if registered is None:
+            registered = _REGISTRY.search(file_source(view)) is not None
+        if registered:
+            return
+        yield call_hit(reader, m, f"Model saved to the fixed name `{target}`: each run overwrites the last", call, None)
+
+
+def _is_model_save(m: Match, side: SideView) -> bool:
+    """`torch.save(`, `joblib.dump(`..., `x.save(`, `x.save_model(`, `save_model(`; not `autosave(` nor `json.dump(`."""
+    name = callee(m, side)
+    method = called(m)
+    if is_definition(m.text) or (name != method and not name.endswith(f".{method}")):
+        return False
+    return name in _DUMPERS or not (method == "dump" or (method == "save" and name == "save"))
+
+
+def _fixed_model_file(node: ast.Call) -> str | None:
+    """A constant model file name among the call's arguments (`open("clf.pkl", "wb")` included)."""
+    pending: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
+    while pending:
+        sub = pending.pop()
+        if isinstance(sub, ast.JoinedStr):
+            continue  # an f-string's constant parts are pieces of a name built at run time
+        value = literal_str(sub) if isinstance(sub, ast.expr) else None
+        if value is not None and _FIXED_MODEL_FILE.match(value):
+            return value
+        pending.extend(ast.iter_child_nodes(sub))
+    return None

@@ -1,0 +1,85 @@
+"""Reading matched calls whole: across lines, into unchanged lines, and never inside strings or docstrings."""
+
+from __future__ import annotations
+
+import re
+
+from checks.config import Config
+from checks.diff import parse_diff
+from checks.rules.model_calls import CallReader, Revision, Scan, code_matches, in_string, scan
+from checks.snapshot import Snapshot
+from checks.views import FileView, Match
+from tests.rules.casefile import build_diff
+
+LOAD = re.compile(r"torch\.load\(")
+
+
+def _view(added: str, *, text: str | None = None, status: str = "added", removed: str = "") -> FileView:
+    path = "src/infer.py"
+    diff = parse_diff(build_diff([{"path": path, "status": status, "added": added, "removed": removed}]))
+    texts = {path: text} if text is not None else {}
+    return FileView(diff.files[0], Snapshot(texts=texts), Config())
+
+
+def _first(view: FileView, pattern: re.Pattern[str]) -> tuple[CallReader, Match]:
+    side = view.added
+    return CallReader(view, side), next(side.search(pattern))
+
+
+def test_a_call_is_read_across_lines_and_keyed_by_its_meaning() -> None:
+    view = _view("state = torch.load(\n    path,  # the checkpoint\n    weights_only=True,\n)\n")
+    reader, m = _first(view, LOAD)
+    call = reader.call(m)
+    assert call is not None
+    assert call.complete
+    assert call.end_line == 4
+    assert call.is_true("weights_only")
+    assert call.key == "torch.load(path, weights_only=True)"
+    one_line = _view("state = torch.load(path, weights_only=True)\n")
+    same = CallReader(one_line, one_line.added).call(next(one_line.added.search(LOAD)))
+    assert same is not None
+    assert same.key == call.key
+
+
+def test_a_call_continues_into_unchanged_lines_only_when_the_post_change_text_is_known() -> None:
+    added = "state = torch.load(path,\n"
+    text = "state = torch.load(path,\n                   weights_only=True)\n"
+    known = _view(added, text=text, status="modified", removed="state = torch.load(old,\n")
+    reader, m = _first(known, LOAD)
+    call = reader.call(m)
+    assert call is not None
+    assert call.complete
+    assert call.is_true("weights_only")
+    unknown = _view(added, status="modified", removed="state = torch.load(old,\n")
+    reader, m = _first(unknown, LOAD)
+    cut = reader.call(m)
+    assert cut is not None
+    assert not cut.complete
+    assert cut.node is None
+
+
+def test_the_enclosing_call_of_a_keyword_and_its_revision() -> None:
+    view = _view(
+        'm = AutoModel.from_pretrained(\n    "org/x",\n    revision="3f1c9a7e2b4d",\n    trust_remote_code=True,\n)\n'
+    )
+    reader, m = _first(view, re.compile(r"trust_remote_code"))
+    call = reader.enclosing_call(m)
+    assert call is not None
+    assert call.text.startswith("AutoModel.from_pretrained(")
+    assert Revision.of(call) is Revision.HASH
+
+
+def test_docstrings_and_strings_are_not_code() -> None:
+    source = 'def f():\n    """Load it:\n\n        torch.load(p)\n    """\n    return torch.load(p)\n'
+    view = _view(source, text=source)
+    found = [m.number for _, m in code_matches(view, Scan(LOAD, ("torch.load(",)))]
+    assert found == [6]
+    assert in_string('x = "torch.load(p)"', 10)
+    assert not in_string("x = torch.load(p)  # '", 10)
+
+
+def test_a_suffix_literal_finds_the_whole_name() -> None:
+    view = _view("a = ensemble.RandomForestClassifier(n_estimators=3)\nb = GroupKFold(3)\nc = KFold(3)\n")
+    names = re.compile(r"(?:RandomForestClassifier|KFold)\(")
+    what = Scan(names, ("Classifier(", "KFold("), word_start=True)
+    assert [m.group(0) for m in scan(view.added, what)] == ["RandomForestClassifier(", "KFold("]

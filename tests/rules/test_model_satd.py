@@ -1,0 +1,50 @@
+"""MODEL017 claims exactly the debt comments that `is_ml_comment` gives it, read as CODE001 reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from checks.config import Config
+from checks.diff import parse_diff
+from checks.finding import Side
+from checks.rules.model_satd import ml_satd
+from checks.satd import TAG, is_ml_comment
+from checks.snapshot import Snapshot
+from checks.views import FileView
+from tests.rules.casefile import build_diff
+
+LINES = [
+    "lr = 3e-4  # TODO: tune the learning rate",
+    "# FIXME: labels are shifted by one",
+    "# TODO: switch to pathlib",
+    'url = "http://x/#todo"  # HACK: the model server drops keep-alive',
+    'colour = "#fff"  # XXX: weights are not normalised',
+    'msg = "# TODO: train more"',
+    "todo_model = load()  # nothing to do here",
+    "# ToDo: check the dataset split",
+    "#TODO(bob): overfits after epoch 5, see #12",
+    "# hack-free code for the optimizer",
+    "# TODO: clean up the CLI. FIXME: the loss is NaN on empty batches",
+    "x = 1",
+]
+
+
+def _reference(lines: list[str], view: FileView) -> list[tuple[int, str]]:
+    """CODE001's reading: every TAG match inside a comment, the comment text from the tag on."""
+    side = view.added
+    found = []
+    for m in side.search(TAG):
+        if side.in_comment(m):
+            comment = m.text[side.column(m) :]
+            if is_ml_comment(comment):
+                found.append((m.number, comment))
+    return found
+
+
+@pytest.mark.parametrize("path", ["src/train.py", "configs/train.yaml", "scripts/run.sh"])
+def test_model017_claims_what_code001_would_hand_over(path: str) -> None:
+    diff = parse_diff(build_diff([{"path": path, "added": "\n".join(LINES) + "\n"}]))
+    view = FileView(diff.files[0], Snapshot(), Config())
+    hits = [(h.line, h.content) for h in ml_satd(view) if h.side is Side.ADDED]
+    assert hits == _reference(LINES, view)
+    assert [line for line, _ in hits] == [1, 2, 4, 5, 8, 9, 11, 11]

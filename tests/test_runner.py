@@ -1,0 +1,530 @@
+"""The runner and the merge policy through CODE001 (the satd-tag rule): netting, aggregation, fingerprints,
+acknowledged debt, config selection, the verdict, and rules that crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from checks import registry
+from checks.config import Config, LoadedConfig, Policy, load_config
+from checks.diff import DiffError
+from checks.finding import Category, Finding, Hit, Severity, Side
+from checks.paths import Kind
+from checks.policy import Conclusion, decide
+from checks.registry import Docs, Scope, catalog, rule
+from checks.runner import ReviewResult, RuleError, review
+from checks.snapshot import Snapshot
+from checks.views import ChangeView, FileView
+
+RULE = "CODE001"
+EFFORT = 15  # CODE001's minutes per occurrence
+TODAY = dt.date(2026, 11, 26)
+
+Files = Mapping[str, tuple[str | None, str | None]]
+
+
+def git_diff(files: Files) -> str:
+    """A git diff of each file's (old, new) text (None: absent), hunks made by difflib."""
+    out: list[str] = []
+    for path, (old, new) in files.items():
+        out.append(f"diff --git a/{path} b/{path}\n")
+        if old is None:
+            out.append("new file mode 100644\n")
+        if new is None:
+            out.append("deleted file mode 100644\n")
+        source = "/dev/null" if old is None else f"a/{path}"
+        target = "/dev/null" if new is None else f"b/{path}"
+        before = (old or "").splitlines(keepends=True)
+        after = (new or "").splitlines(keepends=True)
+        out.extend(difflib.unified_diff(before, after, source, target))
+    return "".join(out)
+
+
+def only(*codes: str, **settings: Any) -> Config:
+    """A config where only `codes` run (the catalog grows while this file stays put)."""
+    others = [r.code for r in catalog() if r.code not in codes]
+    return Config.model_validate({**settings, "disable": [*others, *settings.get("disable", [])]})
+
+
+def run(
+    files: Files, *, config: Config | LoadedConfig | None = None, today: dt.date | None = TODAY, **settings: Any
+) -> ReviewResult:
+    chosen = config if config is not None else only(RULE, **settings)
+    return review(git_diff(files), snapshot=Snapshot(today=today), config=chosen)
+
+
+def mine(result: ReviewResult) -> list[Finding]:
+    return [f for f in result.findings if f.rule == RULE]
+
+
+def added(path: str, text: str) -> Files:
+    return {path: (None, text)}
+
+
+def numbered_file(lines: Mapping[int, str], length: int) -> str:
+    """`length` plain lines, with `lines[n]` at line n."""
+    return "".join(lines.get(n, f"value_{n} = {n}") + "\n" for n in range(1, length + 1))
+
+
+# --- net-new and paid debt ------------------------------------------------------------------------------
+
+
+def test_a_new_todo_is_one_finding() -> None:
+    result = run(added("src/app.py", "x = 1\ny = 2  # TODO: rename this helper\n"))
+
+    [finding] = mine(result)
+    assert (finding.path, finding.line, finding.lines, finding.severity) == ("src/app.py", 2, (2,), Severity.LOW)
+    assert (finding.effort_minutes, finding.category, finding.slug) == (EFFORT, Category.CODE, "satd-tag")
+    assert result.paid == ()
+    assert result.rule_errors == ()
+
+
+def test_a_todo_moved_to_another_file_draws_nothing() -> None:
+    result = run(
+        {
+            "src/old_place.py": ("def f():\n    pass  # TODO: rename this helper\n", "def f():\n    pass\n"),
+            "src/new_place.py": (None, "def g():\n    return 1  # TODO: rename this helper\n"),
+        }
+    )
+
+    assert (mine(result), result.paid) == ([], ())
+    assert result.conclusion is Conclusion.SUCCESS
+
+
+def test_a_reformatted_todo_draws_nothing() -> None:
+    result = run({"src/a.py": ("x = 1  # TODO:  rename   this helper\n", "x = 1 # TODO: rename this helper\n")})
+
+    assert (mine(result), result.paid) == ([], ())
+
+
+def test_a_removed_todo_is_paid_debt() -> None:
+    result = run({"src/a.py": ("x = 1  # FIXME: off by one somewhere\ny = 2\n", "x = 1\ny = 2\n")})
+
+    assert mine(result) == []
+    [paid] = result.paid
+    assert (paid.rule, paid.path, paid.line, paid.effort_minutes) == (RULE, "src/a.py", 1, EFFORT)
+    assert result.verdict.paid_minutes == EFFORT
+    assert result.conclusion is Conclusion.SUCCESS
+
+
+def test_netting_counts_occurrences() -> None:
+    # Two copies removed, one added back elsewhere: one copy is paid, nothing is new.
+    old = "a = 1  # TODO: rename this helper\nb = 2  # TODO: rename this helper\n"
+    result = run({"src/a.py": (old, None), "src/b.py": (None, "c = 3  # TODO: rename this helper\n")})
+
+    assert mine(result) == []
+    assert [(p.path, p.lines) for p in result.paid] == [("src/a.py", (2,))]
+
+
+# --- aggregation ----------------------------------------------------------------------------------------
+
+
+def test_hits_in_one_file_are_one_finding_with_their_lines() -> None:
+    text = numbered_file({1: "# TODO: first thing", 5: "# FIXME: second thing", 9: "# TODO: third thing"}, 10)
+
+    [finding] = mine(run(added("src/many.py", text)))
+
+    assert finding.lines == (1, 5, 9)
+    assert finding.effort_minutes == 3 * EFFORT
+    assert finding.severity is Severity.MEDIUM  # the worst of low, medium, low
+    assert finding.message.endswith("(3 occurrences in this file: lines 1, 5, 9)")
+    assert len({o.fingerprint for o in finding.occurrences}) == 3
+    assert finding.fingerprint not in {o.fingerprint for o in finding.occurrences}
+
+
+def test_each_file_is_its_own_finding() -> None:
+    result = run({**added("src/a.py", "# TODO: one\n"), **added("src/b.py", "# TODO: two\n# TODO: three\n")})
+
+    assert [(f.path, f.lines) for f in mine(result)] == [("src/a.py", (1,)), ("src/b.py", (1, 2))]
+    assert result.verdict.new_minutes == 3 * EFFORT
+
+
+# --- fingerprints ---------------------------------------------------------------------------------------
+
+
+def single(files: Files, **settings: Any) -> Finding:
+    [finding] = mine(run(files, **settings))
+    return finding
+
+
+def test_fingerprint_survives_a_line_shift() -> None:
+    early = single(added("src/a.py", numbered_file({3: "# TODO: rename this helper"}, 5)))
+    late = single(added("src/a.py", numbered_file({30: "# TODO: rename this helper"}, 40)))
+
+    assert (early.line, late.line) == (3, 30)
+    assert early.fingerprint == late.fingerprint
+
+
+def test_aggregated_fingerprint_survives_a_line_shift() -> None:
+    early = single(added("src/a.py", numbered_file({2: "# TODO: one", 4: "# TODO: two"}, 5)))
+    late = single(added("src/a.py", numbered_file({12: "# TODO: one", 40: "# TODO: two"}, 41)))
+
+    assert (early.lines, late.lines) == ((2, 4), (12, 40))
+    assert early.fingerprint == late.fingerprint
+    assert [o.fingerprint for o in early.occurrences] == [o.fingerprint for o in late.occurrences]
+
+
+def test_fingerprint_differs_by_content_and_path() -> None:
+    base = single(added("src/a.py", "# TODO: rename this helper\n"))
+    other_text = single(added("src/a.py", "# TODO: rename that helper\n"))
+    other_path = single(added("src/b.py", "# TODO: rename this helper\n"))
+
+    assert len({base.fingerprint, other_text.fingerprint, other_path.fingerprint}) == 3
+
+
+def test_identical_hits_in_one_file_have_distinct_fingerprints() -> None:
+    finding = single(added("src/a.py", "# TODO: same\nx = 1\n# TODO: same\n"))
+
+    first, second = finding.occurrences
+    assert first.fingerprint != second.fingerprint
+
+
+# --- inline suppressions --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1  # TODO: rename this helper  debtbot: ignore[CODE001] tracked in #77\n",
+        "# debtbot: ignore[CODE001] tracked in #77\nx = 1  # TODO: rename this helper\n",
+        "x = 1  # TODO: rename this helper  debtbot: ignore[satd-tag, DATA001] tracked in #77\n",
+    ],
+    ids=["same-line", "line-above", "by-slug-among-others"],
+)
+def test_suppression_with_a_reason_acknowledges_the_finding(text: str) -> None:
+    result = run(added("src/a.py", text))
+
+    [finding] = mine(result)
+    assert finding.acknowledged == "suppressed inline: tracked in #77"
+    assert not finding.counts_against_policy
+    assert result.verdict.new_minutes == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1  # TODO: rename this helper  debtbot: ignore[CODE001]\n",
+        "x = 1  # TODO: rename this helper  debtbot: ignore[CODE001] ok\n",
+        "x = 1  # TODO: rename this helper  debtbot: ignore[CODE002] tracked in #77\n",
+        "# debtbot: ignore[CODE001] tracked in #77\n\nx = 1  # TODO: rename this helper\n",
+        "x = 0  # debtbot: ignore[CODE001] tracked in #77\nx = 1  # TODO: rename this helper\n",
+    ],
+    ids=["no-reason", "reason-too-short", "other-rule", "two-lines-above", "trailing-comment-above"],
+)
+def test_suppression_not_honoured(text: str) -> None:
+    result = run(added("src/a.py", text))
+
+    [finding] = mine(result)
+    assert finding.acknowledged is None
+    assert result.verdict.new_minutes == EFFORT
+
+
+def test_a_suppression_covers_only_its_own_line() -> None:
+    text = "# debtbot: ignore[CODE001] tracked in #77\na = 1  # TODO: same\nb = 2\nc = 3  # TODO: same\n"
+
+    acknowledged, plain = sorted(mine(run(added("src/a.py", text))), key=lambda f: f.line or 0)
+
+    assert (acknowledged.line, acknowledged.acknowledged) == (2, "suppressed inline: tracked in #77")
+    assert (plain.line, plain.acknowledged) == (4, None)
+    # Same rule, path and text: the occurrence index keeps them apart, whichever one is acknowledged.
+    assert acknowledged.fingerprint != plain.fingerprint
+
+
+# --- accepted debt --------------------------------------------------------------------------------------
+
+
+def test_accepted_by_rule_and_paths() -> None:
+    accept = [{"rule": "satd-tag", "paths": ["legacy/**"], "reason": "legacy code, see #12"}]
+    result = run({**added("legacy/old.py", "# TODO: one\n"), **added("src/new.py", "# TODO: two\n")}, accept=accept)
+
+    by_path = {f.path: f.acknowledged for f in mine(result)}
+    assert by_path == {"legacy/old.py": "accepted: legacy code, see #12", "src/new.py": None}
+    assert result.verdict.new_minutes == EFFORT
+
+
+def test_accepted_by_fingerprint_accepts_only_that_occurrence() -> None:
+    known = single(added("src/a.py", "# TODO: known and tracked\n"))
+    accept = [{"fingerprint": known.fingerprint, "reason": "tracked in #90"}]
+
+    result = run(added("src/a.py", "# TODO: known and tracked\nx = 1\n# TODO: brand new\n"), accept=accept)
+
+    by_line = {f.line: f.acknowledged for f in mine(result)}
+    assert by_line == {1: "accepted: tracked in #90", 3: None}
+    assert result.verdict.new_minutes == EFFORT
+
+
+def test_accepted_by_the_fingerprint_of_a_whole_finding() -> None:
+    files = added("src/a.py", "# TODO: one\n# TODO: two\n")
+    shown = single(files)
+
+    [finding] = mine(run(files, accept=[{"fingerprint": shown.fingerprint, "reason": "both tracked in #3"}]))
+
+    assert (finding.lines, finding.acknowledged) == ((1, 2), "accepted: both tracked in #3")
+
+
+@pytest.mark.parametrize(
+    ("today", "accepted"),
+    [(dt.date(2026, 11, 30), True), (dt.date(2026, 12, 1), False), (None, True)],
+    ids=["on-the-last-day", "the-day-after", "no-date-known"],
+)
+def test_accepted_debt_expires_after_until(today: dt.date | None, accepted: bool) -> None:
+    accept = [{"rule": RULE, "reason": "until the refactor", "until": "2026-11-30"}]
+
+    [finding] = mine(run(added("src/a.py", "# TODO: one\n"), accept=accept, today=today))
+
+    assert finding.counts_against_policy is not accepted
+    if accepted:
+        assert finding.acknowledged == "accepted: until the refactor (until 2026-11-30)"
+
+
+def test_an_inline_reason_wins_over_config() -> None:
+    text = "x = 1  # TODO: one  debtbot: ignore[CODE001] tracked in #5\n"
+
+    [finding] = mine(run(added("src/a.py", text), accept=[{"rule": RULE, "reason": "from config"}]))
+
+    assert finding.acknowledged == "suppressed inline: tracked in #5"
+
+
+# --- selection: severities, disables, exclusions, categories ---------------------------------------------
+
+
+def test_severity_override_for_the_rule() -> None:
+    by_code = single(added("src/a.py", "# TODO: one\n"), rules={RULE: {"severity": "high"}})
+    by_slug = single(added("src/a.py", "# TODO: one\n"), rules={"satd-tag": {"severity": "info"}})
+
+    assert (by_code.severity, by_slug.severity) == (Severity.HIGH, Severity.INFO)
+
+
+def test_severity_override_under_a_path() -> None:
+    paths = [{"paths": ["scripts/**"], "severity": {RULE: "info"}}]
+    result = run({**added("scripts/run.py", "# FIXME: one\n"), **added("src/a.py", "# FIXME: one\n")}, paths=paths)
+
+    assert {f.path: f.severity for f in mine(result)} == {"scripts/run.py": Severity.INFO, "src/a.py": Severity.MEDIUM}
+
+
+def test_rule_disabled_under_a_path() -> None:
+    paths = [{"paths": ["examples/"], "disable": ["satd-tag"]}]
+    result = run({**added("examples/demo.py", "# TODO: one\n"), **added("src/a.py", "# TODO: one\n")}, paths=paths)
+
+    assert [f.path for f in mine(result)] == ["src/a.py"]
+
+
+def test_excluded_paths_are_not_reviewed() -> None:
+    result = run(
+        {**added("generated/client.py", "# TODO: one\n"), **added("src/a.py", "# TODO: two\n")},
+        exclude=["generated/**"],
+    )
+
+    assert [f.path for f in mine(result)] == ["src/a.py"]
+    assert result.files == 2
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"categories": {"code": False}},
+        {"disable": [RULE]},
+        {"disable": ["satd-tag"]},
+        {"rules": {RULE: {"enabled": False}}},
+    ],
+    ids=["category-off", "disabled-by-code", "disabled-by-slug", "rule-not-enabled"],
+)
+def test_rule_turned_off(settings: dict[str, Any]) -> None:
+    result = run(added("src/a.py", "# TODO: one\n"), **settings)
+
+    assert mine(result) == []
+    assert result.conclusion is Conclusion.SUCCESS
+
+
+# --- the verdict ----------------------------------------------------------------------------------------
+
+
+def todos(count: int, label: str = "item") -> str:
+    return "".join(f"# TODO: {label} {i}\n" for i in range(count))
+
+
+@pytest.mark.parametrize(
+    ("text", "conclusion", "reason"),
+    [
+        ("x = 1\n", Conclusion.SUCCESS, None),
+        (todos(1), Conclusion.NEUTRAL, None),
+        (todos(4), Conclusion.NEUTRAL, None),  # 60 minutes: at the budget, not over it
+        (todos(5), Conclusion.FAILURE, "net new debt of 75 min exceeds the budget of 60 min"),
+    ],
+    ids=["nothing", "one-low", "at-budget", "over-budget"],
+)
+def test_default_policy(text: str, conclusion: Conclusion, reason: str | None) -> None:
+    result = run(added("src/a.py", text))
+
+    assert result.conclusion is conclusion
+    assert result.verdict.reasons == ((reason,) if reason else ())
+
+
+def test_default_policy_fails_on_any_high_finding() -> None:
+    result = run(added("src/a.py", "# TODO: one\n"), rules={RULE: {"severity": "high"}})
+
+    assert result.conclusion is Conclusion.FAILURE
+    assert result.verdict.reasons == ("1 new finding(s) of severity high or above: CODE001 (satd-tag)",)
+
+
+def test_paid_debt_offsets_the_budget() -> None:
+    result = run({"src/a.py": (todos(2, "old"), todos(5, "new"))})
+
+    assert (result.verdict.new_minutes, result.verdict.paid_minutes, result.verdict.net_minutes) == (75, 30, 45)
+    assert result.conclusion is Conclusion.NEUTRAL
+
+
+def test_acknowledged_findings_stay_visible_but_pass() -> None:
+    result = run(added("src/a.py", todos(10)), accept=[{"rule": RULE, "reason": "bulk import of old code"}])
+
+    assert len(mine(result)) == 1
+    assert result.verdict.new_minutes == 0
+    assert result.conclusion is Conclusion.NEUTRAL
+
+
+@pytest.mark.parametrize(
+    ("policy", "text", "conclusion"),
+    [
+        ({"fail_on": "medium"}, "# FIXME: one\n", Conclusion.FAILURE),
+        ({"fail_on": "medium"}, "# TODO: one\n", Conclusion.NEUTRAL),
+        ({"fail_on": "low"}, "# TODO: one\n", Conclusion.FAILURE),
+        ({"fail_on": "never", "max_new_debt_minutes": None}, todos(20), Conclusion.NEUTRAL),
+        ({"max_new_debt_minutes": 0}, "# TODO: one\n", Conclusion.FAILURE),
+    ],
+)
+def test_custom_policy(policy: dict[str, Any], text: str, conclusion: Conclusion) -> None:
+    assert run(added("src/a.py", text), policy=policy).conclusion is conclusion
+
+
+def test_budget_without_netting_paid_debt() -> None:
+    files = {"src/a.py": (todos(2, "old"), todos(5, "new"))}
+
+    netted = run(files, policy={"net_of_paid": True})
+    gross = run(files, policy={"net_of_paid": False})
+
+    assert (netted.conclusion, gross.conclusion) == (Conclusion.NEUTRAL, Conclusion.FAILURE)
+    assert gross.verdict.reasons == ("new debt of 75 min exceeds the budget of 60 min",)
+
+
+def finding(severity: Severity, minutes: int, *, acknowledged: str | None = None) -> Finding:
+    return Finding(
+        rule=RULE,
+        slug="satd-tag",
+        category=Category.CODE,
+        severity=severity,
+        message="m",
+        path="a.py",
+        line=1,
+        end_line=1,
+        remediation="r",
+        effort_minutes=minutes,
+        fingerprint="f",
+        acknowledged=acknowledged,
+    )
+
+
+def test_decide_on_its_own() -> None:
+    default = Policy()
+
+    assert decide([], [], default).conclusion is Conclusion.SUCCESS
+    assert decide([finding(Severity.MEDIUM, 60)], [], default).conclusion is Conclusion.NEUTRAL
+    assert decide([finding(Severity.MEDIUM, 61)], [], default).conclusion is Conclusion.FAILURE
+    assert decide([finding(Severity.MEDIUM, 61)], [finding(Severity.LOW, 1)], default).conclusion is Conclusion.NEUTRAL
+    assert decide([finding(Severity.HIGH, 1)], [], default).conclusion is Conclusion.FAILURE
+    assert decide([finding(Severity.HIGH, 99, acknowledged="a")], [], default).conclusion is Conclusion.NEUTRAL
+    assert decide([finding(Severity.HIGH, 1)], [], Policy(fail_on="never")).conclusion is Conclusion.NEUTRAL
+
+
+def test_a_broken_config_reviews_with_the_defaults_and_says_so() -> None:
+    loaded = load_config("policy: {fail_on: never, max_new_debt_minutes: 1000}\ndisable: CODE001\n")
+
+    result = review(git_diff(added("src/a.py", todos(5))), config=loaded)
+
+    assert [e.location for e in result.config_errors] == ["disable"]
+    assert result.conclusion is Conclusion.FAILURE  # the file asked for more budget, but could not be read
+
+
+def test_a_malformed_diff_raises() -> None:
+    with pytest.raises(DiffError):
+        review("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n+only one line\n")
+
+
+# --- rules that crash, and change-scoped rules ---------------------------------------------------------
+
+DOCS = Docs(what="Test-only rule.", why="Exercises the runner.", example="x", fix="y")
+
+
+def register(code: str, slug: str, check: Callable[..., Iterable[Hit]], **options: Any) -> None:
+    assert code not in registry._CATALOG, f"{code} is a real rule now: pick another test-only code"
+    rule(
+        code=code,
+        slug=slug,
+        title="test only",
+        category=Category.CODE,
+        severity=Severity.LOW,
+        effort=1,
+        remediation="none",
+        docs=DOCS,
+        **options,
+    )(check)
+
+
+@pytest.fixture
+def test_rules() -> Iterator[list[str]]:
+    """Codes registered by a test; removed from the global catalog afterwards."""
+    catalog()  # the real rules first, so a test code never races their registration
+    codes: list[str] = []
+    yield codes
+    for code in codes:
+        registry._CATALOG.pop(code, None)
+
+
+def test_a_crashing_rule_is_reported_and_the_others_still_run(test_rules: list[str]) -> None:
+    def crash(view: FileView) -> Iterator[Hit]:
+        raise RuntimeError(f"cannot read {view.path}")
+
+    def crash_on_change(view: ChangeView) -> Iterator[Hit]:
+        raise ValueError("no tree")
+
+    register("CODE991", "test-only-crash", crash, kinds={Kind.PYTHON})
+    register("CODE992", "test-only-change-crash", crash_on_change, scope=Scope.CHANGE)
+    test_rules.extend(["CODE991", "CODE992"])
+
+    result = run(added("src/a.py", "# TODO: one\n"), config=only(RULE, "CODE991", "CODE992"))
+
+    assert set(result.rule_errors) == {
+        RuleError("CODE991", "src/a.py", "RuntimeError: cannot read src/a.py"),
+        RuleError("CODE992", None, "ValueError: no tree"),
+    }
+    assert [f.rule for f in result.findings] == [RULE]
+
+
+def test_change_rule_hits_honour_inline_suppressions(test_rules: list[str]) -> None:
+    def marker_lines(view: ChangeView) -> Iterator[Hit]:
+        for patch in view.patches:
+            for line in patch.added:
+                if "marker" in line.text:
+                    yield Hit(Side.ADDED, patch.path, line.number, line.text.split("#")[0], "a marker")
+
+    register("CODE993", "test-only-markers", marker_lines, scope=Scope.CHANGE, keeps=lambda p: p.endswith(".py"))
+    test_rules.append("CODE993")
+    text = "marker = 1  # debtbot: ignore[CODE993] tracked in #4\nmarker = 2\n"
+
+    result = run(added("src/a.py", text), config=only("CODE993"))
+
+    assert sorted((f.line, f.acknowledged) for f in result.findings) == [
+        (1, "suppressed inline: tracked in #4"),
+        (2, None),
+    ]
+
+
+def test_results_by_category() -> None:
+    result = run({"src/a.py": ("# TODO: old\n", todos(2))})
+
+    assert result.by_category()[Category.CODE] == {"findings": 1, "effort_minutes": 30, "paid_minutes": 15}
+    assert result.by_category()[Category.DATA] == {"findings": 0, "effort_minutes": 0, "paid_minutes": 0}
