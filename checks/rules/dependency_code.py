@@ -143,10 +143,8 @@ def _code_install(view: FileView, side: SideView, m: Match) -> str | None:
 
 # Each pattern starts with a literal so the regex engine skips ahead at C speed (an alternation or a
 # look-behind first is tried at every position); what must come before is checked per match.
-_FILTERS = (
-    re.compile(r"filterwarnings\(\s*(?:action\s*=\s*)?[\"']ignore[\"']\s*\)"),
-    re.compile(r"simplefilter\(\s*(?:action\s*=\s*)?[\"']ignore[\"']\s*\)"),
-)
+#: `filterwarnings("ignore")` and `simplefilter("ignore")` share the literal `filter`: one scan finds both.
+_FILTER = re.compile(r"filter(?:warnings)?\(\s*(?:action\s*=\s*)?[\"']ignore[\"']\s*\)")
 _ENVIRONMENT = (
     re.compile(r"TF_CPP_MIN_LOG_LEVEL[\"']\s*(?:\]\s*=|,)\s*[\"']?[23]"),
     re.compile(r"PYTHONWARNINGS[\"']\s*(?:\]\s*=|,)\s*[\"']ignore[\"']"),
@@ -190,17 +188,15 @@ def warnings_silenced(view: FileView) -> Iterator[Hit]:
     if in_docs_folder(view.path):
         return
     for side in view.source_sides():
-        for pattern in _FILTERS:
-            for m in side.search(pattern):
-                if not _starts_a_name(side, m) or side.in_comment(m) or _scoped(view, side, m):
-                    continue
-                call = m.group().strip()
-                prefixed = m.text[: side.column(m)].endswith("warnings.")
-                statement = f"warnings.{call}" if prefixed else call
-                # Spacing and quote style do not make a different filter: a reformatted line nets out.
-                content = re.sub(r"\s+", "", call).replace("'", '"')
-                yield side.hit(m, f"`{statement}` hides every warning, deprecations included", content=content)
-        for pattern in _ENVIRONMENT:
+        for m in side.search(_FILTER):
+            call = _filter_call(side, m)
+            if call is None or side.in_comment(m) or _scoped(view, side, m):
+                continue
+            # Spacing and quote style do not make a different filter: a reformatted line nets out.
+            content = re.sub(r"\s+", "", call.removeprefix("warnings.")).replace("'", '"')
+            yield side.hit(m, f"`{call}` hides every warning, deprecations included", content=content)
+        text = side.lines.text
+        for pattern in _ENVIRONMENT if "TF_CPP" in text or "PYTHONWARN" in text else ():
             for m in side.search(pattern):
                 write = _ENVIRONMENT_WRITE.search(m.text[: side.column(m)])
                 if write is None or side.in_comment(m) or _scoped(view, side, m):
@@ -210,12 +206,19 @@ def warnings_silenced(view: FileView) -> Iterator[Hit]:
                 yield side.hit(m, f"`{statement}` hides library warnings", content=content)
 
 
-def _starts_a_name(side: SideView, m: Match) -> bool:
-    """`warnings.filterwarnings(`, `filterwarnings(` or `os.environ`, not `pytest.mark.filterwarnings(`."""
-    before = m.text[: side.column(m)]
+def _filter_call(side: SideView, m: Match) -> str | None:
+    """The whole call (`warnings.simplefilter("ignore")`), or None for `pytest.mark.filterwarnings(`, `filter(`."""
+    start = side.column(m)
+    if not m.group().startswith("filterwarnings"):
+        if not m.text[:start].endswith("simple"):
+            return None  # `filter(` of something else
+        start -= len("simple")
+    before = m.text[:start]
     if before.endswith("warnings."):
-        return True
-    return not before or not (before[-1].isalnum() or before[-1] in "._")
+        return f"warnings.{m.text[start : side.column(m)]}{m.group()}".strip()
+    if before and (before[-1].isalnum() or before[-1] in "._"):
+        return None
+    return f"{m.text[start : side.column(m)]}{m.group()}".strip()
 
 
 def _scoped(view: FileView, side: SideView, m: Match) -> bool:

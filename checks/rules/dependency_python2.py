@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from checks.finding import Category, Hit, Severity, Side
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.dependency_common import in_docs_folder, lines_before, search_line_starts
+from checks.rules.dependency_common import in_docs_folder, lines_before
 from checks.views import FileView, Match, SideView
 
 #: Python 2 module -> its Python 3 home.
@@ -29,9 +29,14 @@ PYTHON3_HOME = {
     "__builtin__": "builtins",
 }
 _MODULES = "|".join(sorted(PYTHON3_HOME, key=len, reverse=True))
-_IMPORT_BODY = rf"[ \t]*(?:import[ \t]+(?P<imported>{_MODULES})\b|from[ \t]+(?P<source>{_MODULES})[ \t]+import\b)"
-_IMPORT = re.compile(_IMPORT_BODY)
-_IMPORT_FINDER = re.compile("\n" + _IMPORT_BODY)
+_IMPORT = re.compile(
+    rf"[ \t]*(?:import[ \t]+(?P<imported>{_MODULES})\b|from[ \t]+(?P<source>{_MODULES})[ \t]+import\b)"
+)
+#: Literal-first finders (fast to scan for); each hit's line is then read whole with `_IMPORT`.
+_IMPORT_FINDERS = (
+    re.compile(rf"import[ \t]+(?:{_MODULES})\b"),
+    re.compile(rf"from[ \t]+(?:{_MODULES})[ \t]+import\b"),
+)
 #: `print "x"`, `print x, y`, `print len(x)`, `print >>sys.stderr, x`: a statement, not the print() function.
 #: A name must end the line or be followed by an operator, so prose ("print the value") does not match.
 #: The pattern starts with its literal so the engine can skip ahead; `_starts_statement` checks the line start.
@@ -83,15 +88,19 @@ def python2_only_code(view: FileView) -> Iterator[Hit]:
 
 
 def _imports(view: FileView, side: SideView) -> Iterator[Hit]:
-    for m in search_line_starts(side, _IMPORT, _IMPORT_FINDER):
-        if _guarded(view, side, m):
-            continue
-        module = m.group("imported") or m.group("source")
-        yield side.hit(
-            m,
-            f"`{module}` exists only on Python 2; on Python 3 it is `{PYTHON3_HOME[module]}`",
-            content=m.text.strip(),
-        )
+    seen: set[int] = set()
+    for finder in _IMPORT_FINDERS:
+        for m in side.search(finder):
+            statement = _IMPORT.match(m.text)
+            if m.index in seen or statement is None or _guarded(view, side, m):
+                continue
+            seen.add(m.index)
+            module = statement.group("imported") or statement.group("source")
+            yield side.hit(
+                m,
+                f"`{module}` exists only on Python 2; on Python 3 it is `{PYTHON3_HOME[module]}`",
+                content=m.text.strip(),
+            )
 
 
 def _prints(view: FileView, side: SideView) -> Iterator[Hit]:

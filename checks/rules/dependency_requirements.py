@@ -12,7 +12,6 @@ from checks.rules.dependency_common import (
     REQUIREMENTS_FOLDER,
     in_docs_folder,
     is_dev_requirements,
-    is_requirements_file,
     parse_requirement,
     words,
 )
@@ -72,15 +71,16 @@ def _invalid_name(key: str) -> bool:
         what=(
             "A requirement added to an application requirements file (requirements*.txt, constraints*.txt, "
             "requirements/*.txt) without an exact `==` pin: a bare name, a range (`>=`, `~=`, `<`), a wildcard "
-            "(`==1.*`), or a pin loosened from `==` to a range. pip-tools inputs (`*.in`), option lines "
-            "(`-r`, `-c`, `-e`, `--index-url`), URLs, and dev/test/docs requirement files are not read; nor "
-            "are library ranges in pyproject or setup.py, which are meant to be ranges."
+            "(`==1.*`), or a pin loosened from `==` to a range. Not read: pip-tools inputs (`*.in`), option "
+            "lines (`-r`, `-c`, `-e`, `--index-url`), URLs, dev/test/docs requirement files, examples, and "
+            "library ranges in pyproject or setup.py (meant to be ranges); standard-library and deprecated "
+            "names are DEP003's. Moving a line, or raising the lower bound of a requirement that already was "
+            "a range, is not new debt."
         ),
         why=(
             "An application installs whatever is newest on the day it is built, so two builds of the same "
             "commit can differ and a release of any dependency can break training or serving (pip's guide to "
-            "repeatable installs; hadolint DL3013; mllint dependency-management). Moving a line or raising a "
-            "lower bound of an already loose requirement is not new debt."
+            "repeatable installs; hadolint DL3013; mllint dependency-management)."
         ),
         example="torch>=2.1\nnumpy==1.26.4  ->  numpy>=1.26",
         fix="torch==2.3.1\nnumpy==1.26.4",
@@ -169,14 +169,17 @@ def invalid_requirement_name(view: FileView) -> Iterator[Hit]:
 
 _EXTRA_INDEX = re.compile(
     r"(?:--extra-index-url(?:[ \t]*=[ \t]*|[ \t]+)"
-    r"|\b(?:PIP|UV)_EXTRA_INDEX_URL[\"']?[ \t]*[=:][ \t]*"
+    r"|\bPIP_EXTRA_INDEX_URL[\"']?[ \t]*[=:][ \t]*"
     r"|^[ \t]*extra[-_]index[-_]url[ \t]*=[ \t]*\[?[ \t]*)"
     r"[\"']?(?P<url>[^\s\"',\]\\]+)",
     re.MULTILINE | re.IGNORECASE,
 )
 #: Public vendor indexes that publish wheels PyPI cannot host (CUDA builds); allow-listed as RULES.md says.
 TRUSTED_INDEX_HOSTS = ("download.pytorch.org", "pypi.nvidia.com")
-_PIP_CONFIG = re.compile(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini|uv\.toml)$")
+_PIP_CONFIG = re.compile(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini)$")
+#: uv searches indexes in order and stops at the first that has the package (its default `first-index`
+#: strategy exists to prevent dependency confusion), so its extra indexes are not pip's risk.
+_UV = re.compile(r"\buv\b")
 
 
 @rule(
@@ -187,15 +190,16 @@ _PIP_CONFIG = re.compile(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini|uv\.toml)$")
     severity=Severity.LOW,
     effort=10,
     remediation=(
-        "Use a single trusted index (`--index-url` to a mirror that proxies PyPI), or pin hashes "
-        "(`--require-hashes`); for uv, pin each private package to its index with `[tool.uv.sources]`."
+        "Use a single trusted index (`--index-url` to a mirror that proxies PyPI), pin hashes "
+        "(`--require-hashes`), or move to uv and pin each private package to its index in `[tool.uv.sources]`."
     ),
     docs=Docs(
         what=(
-            "An extra package index is added: `--extra-index-url` in a requirements file, Dockerfile, CI "
-            "workflow, shell script or Makefile, `PIP_EXTRA_INDEX_URL`/`UV_EXTRA_INDEX_URL`, or "
-            "`extra-index-url` in pip.conf, tox.ini or `[tool.uv]`. The PyTorch and NVIDIA wheel indexes "
-            "are allow-listed; URLs held in variables are not judged."
+            "An extra package index is added for pip: `--extra-index-url` in a requirements file, Dockerfile, "
+            "CI workflow, shell script, Makefile or notebook, `PIP_EXTRA_INDEX_URL`, or `extra-index-url` in "
+            "pip.conf or tox.ini. The PyTorch and NVIDIA wheel indexes are allow-listed; URLs held in "
+            "variables are not judged; uv is not flagged, since it stops at the first index that has a "
+            "package (its default `first-index` strategy)."
         ),
         why=(
             "pip merges every index and takes the highest version it finds anywhere, so anyone who uploads "
@@ -212,9 +216,7 @@ _PIP_CONFIG = re.compile(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini|uv\.toml)$")
         Kind.SHELL,
         Kind.MAKEFILE,
         Kind.CONDA,
-        Kind.PYPROJECT,
         Kind.NOTEBOOK,
-        Kind.TOML,
         Kind.OTHER,
     },
     skip_roles=(*_NOT_OURS, Role.EXAMPLE),
@@ -229,7 +231,7 @@ def extra_index_url(view: FileView) -> Iterator[Hit]:
             continue  # a C-speed gate before the case-insensitive pattern
         for m in side.search(_EXTRA_INDEX):
             url = m.group("url")
-            if side.in_comment(m) or _variable(url):
+            if side.in_comment(m) or _variable(url) or _UV.search(m.text):
                 continue
             host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
             if host in TRUSTED_INDEX_HOSTS:
@@ -241,4 +243,4 @@ def _variable(value: str) -> bool:
     return any(c in value for c in "$%{")
 
 
-__all__ = ["extra_index_url", "invalid_requirement_name", "is_requirements_file", "unpinned_requirement"]
+__all__ = ["extra_index_url", "invalid_requirement_name", "unpinned_requirement"]

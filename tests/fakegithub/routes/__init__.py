@@ -1,0 +1,10 @@
+"""Every operation the fake GitHub answers, by GitHub's operation id."""
+
+from __future__ import annotations
+
+from tests.fakegithub.routes import apps, checks, issues, pulls, repos
+from tests.fakegithub.routes.context import Call, Route, Settings
+
+ROUTES: dict[str, Route] = {**apps.ROUTES, **pulls.ROUTES, **checks.ROUTES, **issues.ROUTES, **repos.ROUTES}
+
+__all__ = ["ROUTES", "Call", "Route", "Settings"]
