@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
-from checks.rules import model_artifacts, model_loading, model_satd, model_training
+from checks.rules import (
+    model_artifacts,
+    model_deserialize,
+    model_downloads,
+    model_runs,
+    model_satd,
+    model_training,
+)
 
-__all__ = ["model_artifacts", "model_loading", "model_satd", "model_training"]
+__all__ = [
+    "model_artifacts",
+    "model_deserialize",
+    "model_downloads",
+    "model_runs",
+    "model_satd",
+    "model_training",
+]

@@ -1,21 +1,20 @@
-"""Model debt in what is committed: model artifacts, models without provenance, experiment-tracker run stores."""
+"""Model debt in what is committed: model artifacts, models without provenance, models changed without a cause."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from checks.diff import FilePatch, FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.paths import Kind, Role, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.model_paths import (
-    RunStore,
     carries_blob,
     is_lfs_pointer_patch,
     model_format,
-    run_store,
 )
+from checks.rules.model_scan import NOT_PRODUCTION
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
 
@@ -23,8 +22,6 @@ MB = 1024 * 1024
 #: Roles whose small artifacts are legitimate (a tiny model a test loads); from this size they are debt too.
 SMALL_OK_ROLES = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS})
 SMALL_OK_BYTES = 1 * MB
-#: Paths that are not the project's production models or runs.
-NOT_PRODUCTION = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 
 
 def _name(path: str) -> str:
@@ -152,8 +149,9 @@ _PROVENANCE_NAMES = (
 _CODE_KINDS_FOR_TRAINING = frozenset({Kind.PYTHON, Kind.NOTEBOOK})
 
 
-def _keeps_for_model_rules(path: str) -> bool:
-    return model_format(path) is not None or kind(path) in _CODE_KINDS_FOR_TRAINING
+def _keeps_model_lines(path: str) -> bool:
+    """Only model files' lines are kept (to tell an LFS pointer): changed code is read from its post-change text."""
+    return model_format(path) is not None
 
 
 @rule(
@@ -186,7 +184,7 @@ def _keeps_for_model_rules(path: str) -> bool:
         ),
     ),
     scope=Scope.CHANGE,
-    keeps=_keeps_for_model_rules,
+    keeps=_keeps_model_lines,
 )
 def model_without_training_code(change: ChangeView) -> Iterator[Hit]:
     tree = change.snapshot.tree
@@ -262,7 +260,9 @@ def _training_evidence(change: ChangeView, tree_text: str) -> str | None:
             continue
         if roles(patch.path) & _NOT_TRAINING_CODE:
             continue
-        text = change.snapshot.text(patch.path) or patch.added.text
+        text = change.snapshot.text(patch.path)
+        if text is None:
+            continue  # too large to be read: no evidence either way
         if _TRAINING_CALL.search(text):
             if kind(patch.path) is not Kind.NOTEBOOK:
                 return "script"
@@ -316,7 +316,7 @@ _INCIDENTAL = re.compile(
         fix="Commit the training config or data pointer (params.yaml, data.dvc, dvc.lock) that changed with it.",
     ),
     scope=Scope.CHANGE,
-    keeps=_keeps_for_model_rules,
+    keeps=_keeps_model_lines,
 )
 def model_changed_without_pipeline(change: ChangeView) -> Iterator[Hit]:
     changed = [p for p in change.patches if _is_changed_model(p)]
@@ -350,88 +350,3 @@ def _is_incidental(patch: FilePatch) -> bool:
         or Role.DOCS in roles(patch.path)
         or _INCIDENTAL.search(patch.path) is not None
     )
-
-
-# --- MODEL004: experiment-tracker run stores ---------------------------------------------------------------
-
-_CURATED = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED})
-
-
-@rule(
-    code="MODEL004",
-    slug="experiment-runs-committed",
-    title="Experiment-tracking or run artifacts committed",
-    category=Category.MODEL,
-    severity=Severity.MEDIUM,
-    effort=10,
-    remediation=(
-        "Point the tracker at a remote or ignored store, add its folder to .gitignore and remove it from Git; "
-        "reference runs by id."
-    ),
-    docs=Docs(
-        what=(
-            "The change adds files of an experiment tracker's local store: mlruns/ or mlflow.db (MLflow), wandb/ "
-            "run folders, lightning_logs/version_N/, TensorBoard event files, Hydra outputs/ and multirun/ with "
-            "their .hydra/ folder, .neptune/, .aim/, or a runs/ folder that holds event files, MLflow meta.yaml "
-            "or an Ultralytics run. One finding per store, however many files it holds."
-        ),
-        why=(
-            "Run stores grow with every experiment, bloat the repository and go stale at once; they belong in the "
-            "tracker (mllint `git-no-big-files`; Sculley et al. 2015 §7, process management debt). A folder "
-            "named runs/ holding source code is not a store; curated example runs under docs/ or examples/ are fine."
-        ),
-        example="mlruns/0/3f2a.../metrics/loss, mlruns/0/3f2a.../meta.yaml added",
-        fix="echo 'mlruns/' >> .gitignore && git rm -r --cached mlruns",
-    ),
-    scope=Scope.CHANGE,
-    skip_roles=(),
-)
-def experiment_runs_committed(change: ChangeView) -> Iterator[Hit]:
-    added: dict[str, tuple[RunStore, list[str]]] = {}
-    removed: dict[str, tuple[RunStore, list[str]]] = {}
-    existing: set[str] = set()
-    for patch in change.patches:
-        store = run_store(patch.path)
-        if store is None or roles(patch.path) & _CURATED:
-            continue
-        if patch.status is FileStatus.MODIFIED:
-            existing.add(store.root)  # the store was committed before: adding to it is no new debt
-        elif patch.status is FileStatus.REMOVED:
-            removed.setdefault(store.root, (store, []))[1].append(patch.path)
-        else:
-            old = run_store(patch.old_path) if patch.old_path else None
-            if old is None or old.root != store.root:
-                added.setdefault(store.root, (store, []))[1].append(patch.path)
-            if old is not None and old.root != store.root and patch.status is FileStatus.RENAMED:
-                removed.setdefault(old.root, (old, []))[1].append(patch.old_path or patch.path)
-    tree = change.snapshot.tree
-    for root, (store, paths) in added.items():
-        if root in existing or root in removed or _existed(root, tree, paths):
-            continue
-        count = f"{len(paths)} files" if len(paths) > 1 else "1 file"
-        yield Hit(
-            side=Side.ADDED,
-            path=min(paths),
-            line=None,
-            content=root,
-            message=f"{store.tracker} run store `{root}` committed ({count}): keep runs in the tracker, not Git",
-        )
-    for root, (store, paths) in removed.items():
-        if root in added or (tree is not None and _existed(root, tree, ())):
-            continue  # part of a store that stays is no paid debt
-        yield Hit(
-            side=Side.REMOVED,
-            path=min(paths),
-            line=None,
-            content=root,
-            message=f"{store.tracker} run store `{root}` removed from Git",
-        )
-
-
-def _existed(root: str, tree: frozenset[str] | None, added: Iterable[str]) -> bool:
-    """True when the tree holds files of the store that this change did not add (the store was there before)."""
-    if tree is None:
-        return False
-    prefix = root + "/"
-    new = set(added)
-    return any(p.startswith(prefix) and p not in new for p in tree)

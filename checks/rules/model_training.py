@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
 from checks.registry import Docs, rule
-from checks.rules.model_calls import (
+from checks.rules.model_calls import Call, literal_str
+from checks.rules.model_scan import (
     NOT_PRODUCTION,
     PYTHON_KINDS,
-    Call,
     Scan,
     call_hit,
     called,
@@ -20,7 +20,6 @@ from checks.rules.model_calls import (
     file_source,
     is_definition,
     is_free_call,
-    literal_str,
 )
 from checks.views import FileView, Match, SideView
 
@@ -144,7 +143,7 @@ _EVALUATION = re.compile(
     category=Category.MODEL,
     severity=Severity.MEDIUM,
     effort=30,
-    remediation=("Evaluate on a held-out set and record the metrics with the model before it can be used or deployed."),
+    remediation="Evaluate on a held-out set and record the metrics with the model before it can be used or deployed.",
     docs=Docs(
         what=(
             'Added training code turns evaluation off (`eval_strategy="no"` / `evaluation_strategy="no"`) '

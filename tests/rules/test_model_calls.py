@@ -6,7 +6,8 @@ import re
 
 from checks.config import Config
 from checks.diff import parse_diff
-from checks.rules.model_calls import CallReader, Revision, Scan, code_matches, in_string, scan
+from checks.rules.model_calls import CallReader, Revision
+from checks.rules.model_scan import Scan, code_matches, in_string, scan
 from checks.snapshot import Snapshot
 from checks.views import FileView, Match
 from tests.rules.casefile import build_diff

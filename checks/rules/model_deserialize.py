@@ -1,0 +1,197 @@
+"""Model debt in how models are deserialized: pickle-family loads and `torch.load` without `weights_only`."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+
+from checks.finding import Category, Hit, Severity
+from checks.paths import Kind, kind
+from checks.registry import Docs, rule
+from checks.rules.model_calls import Call
+from checks.rules.model_scan import (
+    NOT_PRODUCTION,
+    PYTHON_KINDS,
+    Scan,
+    call_hit,
+    callee,
+    code_matches,
+    continues_name,
+    file_source,
+)
+from checks.snapshot import Snapshot
+from checks.views import FileView, Match, SideView
+
+# --- MODEL005: pickle-family loads ---------------------------------------------------------------------------
+
+#: One regex pass: it starts with a literal the engine skips to, cheaper than three `str.find` passes.
+_PICKLE_LOAD = Scan(re.compile(r"\.(?:loads?|Unpickler|read_pickle)\("))
+#: What may be called for each method: `pickle.load`, `pd.read_pickle`, and `np.load` (with allow_pickle=True).
+_PICKLE_RECEIVERS = {
+    "load": frozenset({"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "np", "numpy"}),
+    "loads": frozenset({"pickle", "cPickle", "_pickle", "dill", "cloudpickle"}),
+    "Unpickler": frozenset({"pickle", "cPickle", "_pickle", "dill", "cloudpickle"}),
+    "read_pickle": frozenset({"pd", "pandas"}),
+}
+_SERVING_PATH = re.compile(
+    r"(?:^|/)(?:api|apis|serving|server|service|services|app|endpoints?)/|"
+    r"(?:^|/)(?:app|server|serve\w*|serving|wsgi|asgi|handler|lambda_function|endpoint)\.py$",
+    re.IGNORECASE,
+)
+_WEB_FRAMEWORK = re.compile(
+    r"^\s*(?:from|import)\s+(?:fastapi|flask|django|starlette|sanic|tornado|aiohttp|bentoml|litserve|ray\.serve|"
+    r"gradio|streamlit|falcon|quart)\b",
+    re.MULTILINE,
+)
+
+
+@rule(
+    code="MODEL005",
+    slug="pickle-model-load",
+    title="Model or data loaded via pickle-family deserialization",
+    category=Category.MODEL,
+    severity=Severity.LOW,
+    effort=30,
+    remediation=(
+        "Load models from a safe, versioned format (safetensors, ONNX, skops, the framework's native format) and "
+        "verify a checksum; never unpickle files that could have been changed by someone else."
+    ),
+    docs=Docs(
+        what=(
+            "Added code loads a file with pickle, joblib, dill or cloudpickle (`load`, `loads`, `Unpickler`), "
+            "`pd.read_pickle`, or `np.load(..., allow_pickle=True)`. Medium in serving code (api/, app.py, "
+            "serve*.py, or a file importing a web framework), low elsewhere."
+        ),
+        why=(
+            "Unpickling runs whatever code the file carries, so a swapped model file is remote code execution; "
+            "the artifact is also opaque and tied to library versions (bandit B301, ruff S301; Sculley et al. "
+            "2015, models as opaque artifacts)."
+        ),
+        example='model = joblib.load("models/churn.joblib")',
+        fix='model = skops.io.load("models/churn.skops", trusted=["sklearn.ensemble.RandomForestClassifier"])',
+    ),
+    kinds=PYTHON_KINDS,
+    skip_roles=NOT_PRODUCTION,
+)
+def pickle_model_load(view: FileView) -> Iterator[Hit]:
+    serving: bool | None = None
+    for reader, m in code_matches(view, _PICKLE_LOAD, accept=_is_pickle_load):
+        name = callee(m, reader.side)
+        receiver = name.rpartition(".")[0]
+        call = reader.call(m)
+        if receiver in ("np", "numpy"):
+            allowed = call is not None and (
+                call.is_true("allow_pickle")
+                if call.node is not None
+                else re.search(r"allow_pickle\s*=\s*True", call.text) is not None
+            )
+            if not allowed:
+                continue
+        if serving is None:
+            serving = _is_serving(view)
+        yield call_hit(
+            reader,
+            m,
+            f"`{name}` deserializes a pickle: a changed or untrusted file runs arbitrary code when loaded",
+            call,
+            Severity.MEDIUM if serving else None,
+        )
+
+
+def _is_pickle_load(m: Match, side: SideView) -> bool:
+    receiver, _, method = callee(m, side).rpartition(".")
+    return receiver in _PICKLE_RECEIVERS[method]
+
+
+def _is_serving(view: FileView) -> bool:
+    if _SERVING_PATH.search(view.path):
+        return True
+    return _WEB_FRAMEWORK.search(file_source(view)) is not None
+
+
+# --- MODEL006: torch.load without weights_only=True ----------------------------------------------------------
+
+_TORCH_LOAD = Scan(re.compile(r"torch\.load\("), ("torch.load(",))
+_TORCH_PIN = re.compile(
+    r"""^\s*["']?torch\s*(?:\[[^\]\n]*\])?\s*(?:(?:==|>=|~=|===)\s*|=\s*["'][\^~>=]*\s*)(\d+)\.(\d+)""",
+    re.MULTILINE,
+)
+_MANIFEST_KINDS = frozenset({Kind.REQUIREMENTS, Kind.PYPROJECT, Kind.SETUP, Kind.PIPFILE, Kind.CONDA})
+#: torch 2.6 made `weights_only=True` the default of `torch.load`.
+_SAFE_TORCH = (2, 6)
+
+
+@rule(
+    code="MODEL006",
+    slug="torch-load-unsafe",
+    title="torch.load without weights_only=True",
+    category=Category.MODEL,
+    severity=Severity.MEDIUM,
+    effort=5,
+    remediation=(
+        "Call `torch.load(path, weights_only=True)` (or use safetensors), and save state_dicts rather than whole "
+        "pickled modules."
+    ),
+    docs=Docs(
+        what=(
+            "Added code calls `torch.load` without `weights_only=True` (the whole call is read, across lines). "
+            "`torch.jit.load` is not concerned. Info when a manifest the review sees pins torch >= 2.6, where "
+            "`weights_only=True` is the default; low when `weights_only=False` is explained by a comment."
+        ),
+        why=(
+            "Before torch 2.6, `torch.load` unpickles the file: a malicious checkpoint executes code on load "
+            "(bandit B614, TorchFix TOR102, SonarSource S6985; PyTorch PR #86812)."
+        ),
+        example='state = torch.load("checkpoints/best.pt", map_location="cpu")',
+        fix='state = torch.load("checkpoints/best.pt", map_location="cpu", weights_only=True)',
+    ),
+    kinds=PYTHON_KINDS,
+    skip_roles=NOT_PRODUCTION,
+)
+def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
+    safe_default: bool | None = None
+    # `torch.jit.load` never matches; `mytorch.load` is someone else's.
+    for reader, m in code_matches(view, _TORCH_LOAD, accept=lambda m, _: not continues_name(m)):
+        call = reader.call(m)
+        if call is None:
+            continue
+        if not _loads_unsafely(call):
+            continue
+        if safe_default is None:
+            safe_default = _pins_safe_torch(view.snapshot)
+        yield call_hit(
+            reader,
+            m,
+            "`torch.load` without `weights_only=True` unpickles arbitrary objects: a tampered checkpoint runs code",
+            call,
+            Severity.INFO if safe_default else _explained(call),
+        )
+
+
+def _loads_unsafely(call: Call) -> bool:
+    """True when the call unpickles without `weights_only=True`; False when safe or when it cannot be judged."""
+    if not call.complete:
+        return False  # the rest of the call is on lines the review cannot see
+    if call.node is None:
+        return re.search(r"weights_only\s*=\s*True|\*\*", call.text) is None
+    value = call.keyword("weights_only")
+    if value is None:
+        return not call.splats
+    # A variable lets the caller decide; only a literal False is unsafe.
+    return isinstance(value, ast.Constant) and value.value is not True
+
+
+def _explained(call: Call) -> Severity | None:
+    """An explicit `weights_only=False` with a comment in the call is a decision on record: low."""
+    return Severity.LOW if call.has("weights_only") and "#" in call.text else None
+
+
+def _pins_safe_torch(snapshot: Snapshot) -> bool:
+    for path, text in snapshot.texts.items():
+        if kind(path) not in _MANIFEST_KINDS:
+            continue
+        for m in _TORCH_PIN.finditer(text):
+            if (int(m.group(1)), int(m.group(2))) >= _SAFE_TORCH:
+                return True
+    return False

@@ -1,0 +1,181 @@
+"""Finding the model rules' calls in code: fast literal scans, then only the matches that are code.
+
+A match in a comment, a string, a doctest or a docstring's usage example is not the program; every rule that
+reads Python calls goes through `code_matches` so they all skip the same things.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from checks.finding import Hit, Severity
+from checks.paths import Kind, Role
+from checks.rules.model_calls import CALLEE, Call, CallReader
+from checks.views import FileView, Match, SideView
+
+PYTHON_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK})
+#: Not the project's production code: tests, fixtures, examples, docs, vendored and generated trees.
+NOT_PRODUCTION = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
+
+
+def in_string(line: str, column: int) -> bool:
+    """True when `column` of `line` sits inside a string literal that opened on this line."""
+    quote = ""
+    i = 0
+    while i < column:
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif line.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif ch in "\"'":
+            quote = ch * 3 if line.startswith(ch * 3, i) else ch
+            i += len(quote) - 1
+        elif ch == "#":
+            return False
+        i += 1
+    return bool(quote)
+
+
+_DEFINITION = re.compile(r"\s*(?:async\s+)?(?:def|class)\s")
+
+
+def callee(m: Match, side: SideView) -> str:
+    """The dotted name called by a match that ends at its `(` (`np.load` for a match on `.load(`)."""
+    end = side.column(m) + len(m.group(0)) - 1
+    found = CALLEE.search(m.text[:end])
+    return found.group(0) if found is not None else ""
+
+
+def called(m: Match) -> str:
+    """The name a call pattern matched, without its `(`."""
+    return m.group(0).removesuffix("(")
+
+
+def char_before(m: Match) -> str:
+    """The character before the match ('' at the start): patterns check name boundaries here, not in the regex,
+    so that they start with a literal the regex engine can skip to."""
+    start = m.match.start()
+    return m.match.string[start - 1] if start > 0 else ""
+
+
+def continues_name(m: Match) -> bool:
+    """True when the match is the tail of a longer name or attribute (`my_torch.load(`, `x.pipeline(`)."""
+    before = char_before(m)
+    return before.isalnum() or before in "_."
+
+
+def is_free_call(m: Match, _side: SideView) -> bool:
+    """A call of the matched name itself (`x.name(` too), not of a longer name ending the same way, nor a `def`."""
+    before = char_before(m)
+    return not (before.isalnum() or before == "_" or is_definition(m.text))
+
+
+def is_definition(line: str) -> bool:
+    """`def pipeline(...)` defines a name; it calls nothing."""
+    return _DEFINITION.match(line) is not None
+
+
+def is_doctest(line: str) -> bool:
+    """Interactive examples in docstrings (`>>> torch.load(p)`) show usage; they are not the program."""
+    return line.lstrip().startswith((">>>", "... "))
+
+
+def file_source(view: FileView) -> str:
+    """The file's code after the change: the post-change text, a notebook's code cells, or the added lines."""
+    if view.kind is Kind.NOTEBOOK:
+        notebook = view.notebook
+        if notebook is not None:
+            return "\n".join(cell.source for cell in notebook.code_cells())
+        return view.source_sides()[0].lines.text
+    text = view.text
+    return text if text is not None else view.added.lines.text
+
+
+def contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    """A substring test that skips a regex scan of text that cannot match (str search runs at memory speed)."""
+    return any(map(text.__contains__, needles))  # no generator: its overhead dominates on small files
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What a rule looks for in code: `pattern`, tried only where one of `literals` occurs.
+
+    Finding the literals with `str.find` runs at memory speed; a regex alternation of names (or one behind a
+    lookbehind) is tried position by position, several times slower on a large diff. Every match of `pattern`
+    begins where its literal does, or, with `word_start`, at the start of the name that contains the literal (a
+    suffix such as `Classifier(` finds `RandomForestClassifier(`). Without literals, the pattern is searched as usual.
+    """
+
+    pattern: re.Pattern[str]
+    literals: tuple[str, ...] = ()
+    word_start: bool = False
+
+
+#: Longest name a suffix literal is traced back through.
+_MAX_NAME = 64
+
+
+def scan(side: SideView, what: Scan) -> Iterator[Match]:
+    if not what.literals:
+        yield from side.search(what.pattern)
+        return
+    lines = side.lines
+    text = lines.text
+    positions: set[int] = set()
+    for literal in what.literals:
+        at = text.find(literal)
+        while at != -1:
+            start = at
+            if what.word_start:
+                limit = max(0, at - _MAX_NAME)
+                while start > limit and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                    start -= 1
+            positions.add(start)
+            at = text.find(literal, at + 1)
+    for position in sorted(positions):
+        found = what.pattern.match(text, position)
+        if found is not None:
+            index = lines.at(position)
+            yield Match(found, index, lines.number(index), lines.texts()[index])
+
+
+def code_matches(
+    view: FileView, *scans: Scan, accept: Callable[[Match, SideView], bool] | None = None
+) -> Iterator[tuple[CallReader, Match]]:
+    """Matches in code on both sides (notebooks: cell sources), minus comments, strings, doctests and docstrings.
+
+    `accept` is the rule's own cheap test (the callee's name...), run first so most matches cost little.
+    """
+    for side in view.source_sides():
+        if not side:
+            continue
+        reader: CallReader | None = None
+        for what in scans:
+            for m in scan(side, what):
+                if accept is not None and not accept(m, side):
+                    continue
+                # The string test looks at the match's end: a dict key `"trust_remote_code": True` starts in quotes.
+                end = side.column(m) + len(m.group(0))
+                if side.in_comment(m) or in_string(m.text, end) or is_doctest(m.text):
+                    continue
+                if reader is None:
+                    reader = CallReader(view, side)
+                if reader.in_docstring(m):
+                    continue
+                yield reader, m
+
+
+def call_hit(reader: CallReader, m: Match, message: str, call: Call | None, severity: Severity | None) -> Hit:
+    """A hit on a matched call, keyed by the call itself so a moved or reformatted call cancels out."""
+    return reader.side.hit(
+        m,
+        message,
+        content=call.key if call is not None else m.text,
+        end_line=call.end_line if call is not None else None,
+        severity=severity,
+    )
