@@ -11,9 +11,11 @@ TAG_LINK = re.compile(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 
 #: ML concepts that make a debt comment ML debt (OBrien et al., 23 shades of ML SATD).
 ML_TOPIC = re.compile(
+    # Words that name models, data or training in any codebase; generic ones ("optimize", "batch",
+    # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out.
     r"\b(epochs?|lr|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|models?|"
-    r"train\w*|valid\w*|test.?set|datasets?|labels?|features?|embeddings?|metrics?|batch\w*|"
-    r"checkpoints?|seed|random\w*|tokeni[sz]\w*|gradients?|optimi[sz]\w*|inference|predictions?)\b",
+    r"train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
+    r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|optimizers?|inference|predictions?|fine.?tun\w*)\b",
     re.IGNORECASE,
 )
 

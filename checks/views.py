@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar, cast
 
 from checks.config import Config
 from checks.diff import FilePatch, FileStatus, LineSet
@@ -18,6 +19,7 @@ from checks.snapshot import Snapshot
 #: How far a statement is followed past its first line to find its closing bracket.
 MAX_STATEMENT_LINES = 25
 _OPEN, _CLOSE = "([{", ")]}"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +44,27 @@ class SideView:
         self.lines = lines
         self.kind = file_kind
         self._post_text = post_text
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """Work that several rules share on this side (its comments, say), computed once."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return cast(T, self._memo[key])
 
     def __bool__(self) -> bool:
         return len(self.lines) > 0
 
-    def search(self, pattern: re.Pattern[str]) -> Iterator[Match]:
-        """Every match of `pattern` (compiled with re.MULTILINE for `^`/`$` per line)."""
+    def search(self, pattern: re.Pattern[str], *, needles: Sequence[str] = ()) -> Iterator[Match]:
+        """Every match of `pattern` (compiled with re.MULTILINE for `^`/`$` per line).
+
+        `needles` are literals of which every match contains at least one: when none occurs in the
+        side, the regex never runs. Python's `re` cannot skip ahead on a pattern that starts with an
+        alternation or a character class, while `str.__contains__` scans gigabytes a second.
+        """
         lines = self.lines
+        if needles and not any(n in lines.text for n in needles):
+            return
         for m in pattern.finditer(lines.text):
             index = lines.at(m.start())
             yield Match(m, index, lines.number(index), lines.texts()[index])
@@ -185,6 +201,10 @@ class FileView:
         """For code rules: the file's sides, or for a notebook the code-cell source lines only."""
         if self.kind is not Kind.NOTEBOOK:
             return self.sides()
+        return self._notebook_sides
+
+    @cached_property
+    def _notebook_sides(self) -> tuple[SideView, SideView]:
         added = code_source_lines(self.patch.added, self.notebook)
         removed = code_source_lines(self.patch.removed, None)
         return (

@@ -34,6 +34,27 @@ def _tail_pattern(kind: Kind) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(markers) + r")[^\n]*") if markers else None
 
 
+_CommentTails = tuple[list[tuple[int, str]], list[int], str, bool]
+
+
+def _comment_tails(side: SideView) -> _CommentTails | None:
+    """The side's lines from a comment marker on, joined and lowercased, with where each came from."""
+    tail = _tail_pattern(side.kind)
+    if tail is None:
+        return None
+    found = [(m.start(), m.group()) for m in tail.finditer(side.lines.text)]
+    if not found:
+        return None
+    joined = "\n".join(part for _, part in found)
+    lowered = joined.lower()
+    exact = len(lowered) == len(joined)
+    starts, offset = [], 0
+    for _, part in found:
+        starts.append(offset)
+        offset += len(part) + 1
+    return found, starts, lowered if exact else joined, exact
+
+
 def search_comments(side: SideView, prefilter: re.Pattern[str], pattern: re.Pattern[str]) -> Iterator[Match]:
     """Matches of `pattern` that start in comment-looking text of the side's lines.
 
@@ -42,22 +63,13 @@ def search_comments(side: SideView, prefilter: re.Pattern[str], pattern: re.Patt
     be a `prefilter` match of the same start); `pattern` is then matched on the line itself. Callers
     still check `side.in_comment` (a marker may sit inside a string).
     """
-    tail = _tail_pattern(side.kind)
-    if tail is None:
+    comments = side.memo("comment-tails", lambda: _comment_tails(side))
+    if comments is None:
         return
-    text = side.lines.text
-    found = [(m.start(), m.group()) for m in tail.finditer(text)]
-    if not found:
-        return
-    joined = "\n".join(part for _, part in found)
-    lowered = joined.lower()
-    if len(lowered) != len(joined):  # a few characters grow when lowercased: offsets would drift
-        lowered = joined
+    found, starts, lowered, lowered_exact = comments
+    if not lowered_exact:  # a few characters grow when lowercased: scan the original, ignoring case
         prefilter = re.compile(prefilter.pattern, re.IGNORECASE)
-    starts, offset = [], 0
-    for _, part in found:
-        starts.append(offset)
-        offset += len(part) + 1
+    text = side.lines.text
     seen: set[tuple[int, int]] = set()
     for hit in prefilter.finditer(lowered):
         i = bisect.bisect_right(starts, hit.start()) - 1

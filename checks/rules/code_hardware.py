@@ -51,8 +51,11 @@ def hardcoded_device(view: FileView) -> Iterator[Hit]:
         text = side.lines.text
         if "cuda" not in text and "CUDA" not in text:
             continue
-        for pattern, what in ((VISIBLE_DEVICES, "Visible GPUs set in code"), (PINNED_DEVICE, "GPU pinned in code")):
-            for m in side.search(pattern):
+        for pattern, needles, what in (
+            (VISIBLE_DEVICES, ("CUDA_VISIBLE_DEVICES",), "Visible GPUs set in code"),
+            (PINNED_DEVICE, ("cuda:", "set_device("), "GPU pinned in code"),
+        ):
+            for m in side.search(pattern, needles=needles):
                 if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                     continue
                 statement = m.text.strip()
