@@ -34,6 +34,7 @@ _NOTE_ROOM = 400
 _ICON = {Conclusion.SUCCESS: "✅", Conclusion.NEUTRAL: "⚠️", Conclusion.FAILURE: "❌"}
 _SEVERITY_ICON = {Severity.HIGH: "🔴", Severity.MEDIUM: "🟠", Severity.LOW: "🟡", Severity.INFO: "⚪"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+_CONFIG_LINE = re.compile(r"line (\d+)\b")
 
 #: Given a path and a line, a link to it (the App passes blob URLs; the CLI none).
 Linker = Callable[[str, int | None], str | None]
@@ -52,11 +53,16 @@ def render_markdown(
     *,
     limit: int = MAX_SUMMARY_CHARS,
     link: Linker | None = None,
+    config_link: Linker | None = None,
 ) -> str:
-    """The summary, at most `limit` characters: tables are cut (and say so) before anything else."""
+    """The summary, at most `limit` characters: tables are cut (and say so) before anything else.
+
+    `config_link` links each config error's location to the config file (the App passes the base
+    branch's blob, where the config is read from).
+    """
     head = _head(result)
     fixes = _fixes(result.findings)
-    warnings = _warnings(result)
+    warnings = _warnings(result, config_link)
     finding_rows = [_finding_row(f, link) for f in result.findings]
     paid_rows = [_paid_row(f, link) for f in result.paid]
 
@@ -150,7 +156,7 @@ def _rule_key(f: Finding) -> tuple[int, str]:
     return (list(Category).index(f.category), f.rule)
 
 
-def _warnings(result: ReviewResult) -> str:
+def _warnings(result: ReviewResult, config_link: Linker | None = None) -> str:
     lines: list[str] = []
     if result.config_errors:
         lines += [
@@ -160,7 +166,7 @@ def _warnings(result: ReviewResult) -> str:
             "",
         ]
         lines += [
-            f"- `{_code(e.location)}`: {_escape(clean(e.message, MESSAGE_LIMIT))}"
+            f"- {_config_location(e.location, config_link)}: {_escape(clean(e.message, MESSAGE_LIMIT))}"
             for e in result.config_errors[:MAX_WARNINGS]
         ]
         lines += _more(len(result.config_errors) - MAX_WARNINGS, "error")
@@ -174,6 +180,14 @@ def _warnings(result: ReviewResult) -> str:
         lines += _more(len(result.rule_errors) - MAX_WARNINGS, "error")
         lines.append("")
     return "\n".join(lines)
+
+
+def _config_location(where: str, link: Linker | None) -> str:
+    """A config error's location, linked to its line when it names one (`line 3, column 5`)."""
+    shown = f"`{_code(where)}`"
+    m = _CONFIG_LINE.match(where)
+    url = link(CONFIG_PATH, int(m.group(1)) if m else None) if link is not None else None
+    return f"[{shown}]({url})" if url else shown
 
 
 def _more(count: int, noun: str) -> list[str]:
@@ -228,3 +242,9 @@ def _escape(text: str) -> str:
 def _code(text: str) -> str:
     """Text for an inline code span: backticks and pipes would end the span or the table cell."""
     return text.replace("`", "'").replace("|", "\\|")
+
+
+#: The same escaping and icons for the App's review comments (bot/publish), under public names.
+escape = _escape
+code_text = _code
+SEVERITY_ICON = _SEVERITY_ICON
