@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.finding import Category, Hit, Severity, normalize
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.data_common import needles
@@ -14,10 +14,11 @@ from checks.rules.data_source import (
     SPLIT_FUNCTIONS,
     SPLITTERS,
     TRAINING_NAME,
+    ParsedSource,
     argument,
     call_name,
     dotted,
-    parse_source,
+    parse_sources,
     roots,
     scope_nodes,
     scopes,
@@ -80,7 +81,12 @@ _LEARNING_TRANSFORMERS = frozenset(
 _FITS = frozenset({"fit", "fit_transform", "fit_resample"})
 #: A change that touches neither a fit nor a split cannot add this leakage.
 _LEAKAGE_NEEDLES = needles("fit", "split", "cross_val", "_curve(", "permutation_test_score")
-_SPLIT_NEEDLES = needles(*SPLIT_FUNCTIONS, *SPLITTERS)
+# Every split call contains one of these; checked first, so the 40 class names are scanned only in the rare
+# files that split.
+_SPLIT_NEEDLES = needles(
+    "train_test_split", "cross_val", "KFold", "ShuffleSplit", "TimeSeriesSplit", "Leave", "_curve(",
+    "permutation_test_score",
+)  # fmt: skip
 _TRANSFORMER_NEEDLES = needles(*_LEARNING_TRANSFORMERS)
 
 
@@ -127,26 +133,28 @@ class _Fit:
     skip_roles=_NOT_OURS,
 )
 def fit_before_split(view: FileView) -> Iterator[Hit]:
-    added = view.source_sides()[0]
-    if not _LEAKAGE_NEEDLES.found_in(added.lines.text):
-        return
-    text = view.text
-    if text is None or not (_SPLIT_NEEDLES.found_in(text) and _TRANSFORMER_NEEDLES.found_in(text)):
-        return  # parse only files that both fit a learning transformer and split
-    source = parse_source(view)
-    if source is None:
-        return
+    # The post-change file is parsed only when the added lines touch a fit or a split.
+    touched = _LEAKAGE_NEEDLES.found_in(view.source_sides()[0].lines.text)
+    for source in parse_sources(view, _fits_and_splits, post=touched):
+        yield from _leak_hits(source)
+
+
+def _fits_and_splits(text: str) -> bool:
+    return "fit" in text and _SPLIT_NEEDLES.found_in(text) and _TRANSFORMER_NEEDLES.found_in(text)
+
+
+def _leak_hits(source: ParsedSource) -> Iterator[Hit]:
     imported = _imported_names(source.tree)
     results = _fit_results(source.tree)
     for body in scopes(source.tree):
         for fit, split_line in _leaks(scope_nodes(body), imported, results):
-            number = source.added_number(fit.line) or source.added_number(split_line)
+            number = source.number(fit.line) or source.number(split_line)
             if number is None or (source.moved(fit.line) and source.moved(split_line)):
                 continue
             transformer = _receiver_name(fit.call)
             yield Hit(
-                side=Side.ADDED,
-                path=view.path,
+                side=source.side,
+                path=source.path,
                 line=number,
                 content=normalize(source.line(fit.line)),
                 message=(

@@ -40,11 +40,17 @@ _USER_ROOT_NEEDLES = needles(
     "/home/", "/Users/", "/content/drive/", "/kaggle/", "/mnt/", "/scratch", "/gpfs", "/lustre"
 )
 _DRIVE = re.compile(r":(?:\\|/(?!/))(?<=[\"'\s=:,\[(][A-Za-z]:.)")
+#: In a compose file every path is inside the container (its contract) except the host side of a volume.
+_COMPOSE_HOST_PATH = re.compile(
+    rf"^\s*-\s*[\"']?(?P<path>{_USER_ROOT}[^:\s\"']*):|^\s*source:\s*[\"']?(?P<source>{_USER_ROOT}[^\s\"']*)",
+    re.MULTILINE,
+)
 #: Editor settings with a local interpreter path are the code rules' business (CODE007).
 _EDITOR_SETTINGS = re.compile(r"(^|/)\.(vscode|idea)/")
 _CONFIG_EXTENSION = re.compile(r"\.(cfg|ini|conf)$", re.IGNORECASE)
 _QUOTED_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK, Kind.R, Kind.JSON})
-_BARE_KINDS = frozenset({Kind.YAML, Kind.COMPOSE, Kind.KUBERNETES, Kind.TOML, Kind.PYPROJECT, Kind.SHELL})
+# Kubernetes manifests describe containers: their paths are the containers' (hostPath volumes aside, rare).
+_BARE_KINDS = frozenset({Kind.YAML, Kind.TOML, Kind.PYPROJECT, Kind.SHELL})
 
 
 @rule(
@@ -66,7 +72,8 @@ _BARE_KINDS = frozenset({Kind.YAML, Kind.COMPOSE, Kind.KUBERNETES, Kind.TOML, Ki
             "a mounted Google Drive (/content/drive), Kaggle's /kaggle/input, a WSL drive (/mnt/c) or an HPC "
             "scratch file system. Container paths such as /app, /workspace, /opt/ml and /tmp are contracts and "
             "are not reported; neither are docs, docstrings, regular expressions, placeholders ($USER, {user}), "
-            "tests, examples, comments, notebook outputs or editor settings (the code rules' business)."
+            "tests, examples, comments, notebook outputs or editor settings (the code rules' business). In a "
+            "compose file only the host side of a volume counts: the rest is inside the container."
         ),
         why=(
             "Absolute personal paths make the pipeline run only on its author's machine and hide where the "
@@ -75,7 +82,7 @@ _BARE_KINDS = frozenset({Kind.YAML, Kind.COMPOSE, Kind.KUBERNETES, Kind.TOML, Ki
         example='df = pd.read_csv("/home/alice/projects/churn/data/train.csv")',
         fix='df = pd.read_csv(Path(os.environ.get("DATA_DIR", "data")) / "train.csv")',
     ),
-    kinds=_QUOTED_KINDS | _BARE_KINDS | {Kind.SETUP, Kind.OTHER},
+    kinds=_QUOTED_KINDS | _BARE_KINDS | {Kind.COMPOSE, Kind.SETUP, Kind.OTHER},
     skip_roles=_NOT_OURS,
 )
 def user_specific_path(view: FileView) -> Iterator[Hit]:
@@ -95,7 +102,7 @@ def user_specific_path(view: FileView) -> Iterator[Hit]:
                 docs = _docstring_lines(view.text) if docs is None else docs
                 if m.number in docs:
                     continue
-            path = m.group("path")
+            path = m.group("path") or m.group("source") if view.kind is Kind.COMPOSE else m.group("path")
             if view.kind is Kind.JSON:
                 # A data manifest may list thousands of files under one home folder: report the folder once.
                 root = _USER_ROOT_ONLY.match(path)
@@ -124,6 +131,8 @@ def _docstring_lines(text: str | None) -> frozenset[int]:
 
 
 def _pattern_for(view: FileView) -> re.Pattern[str] | None:
+    if view.kind is Kind.COMPOSE:
+        return _COMPOSE_HOST_PATH
     if view.kind in _QUOTED_KINDS or (view.kind is Kind.SETUP and view.path.endswith(".py")):
         return _QUOTED_USER_PATH
     if view.kind in _BARE_KINDS or view.kind is Kind.SETUP or _CONFIG_EXTENSION.search(view.path):
@@ -211,7 +220,8 @@ _MODEL_WORD = re.compile(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tfli
             "Added code pulls a dataset from the network with nothing that fixes its version: a Hugging Face "
             "Hub `load_dataset` (or a dataset-repo `hf_hub_download`/`snapshot_download`) without `revision=` "
             "or with a branch name, `pd.read_*` over an http(s) URL, a download helper (urlretrieve, gdown, "
-            "get_file, download_url, pooch) without a hash argument and without checksum code in the file, or "
+            "get_file, download_url, pooch) of a recognisable dataset (any Google Drive download with gdown) without "
+            "a hash argument and without checksum code in the file, or "
             '`kaggle datasets download` without a version. Local builders (`load_dataset("csv", ...)`), '
             "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
             "are fine; tests, examples and docs are not reviewed."
@@ -245,7 +255,7 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                     continue  # the call goes on past the lines we can see
                 # The call from its full dotted name on: `urlretrieve(...)`, `pooch.retrieve(...)`.
                 call = statement[len(before.rstrip(_NAME_CHARS)) :]
-                why = _unpinned(source, call, context, qualified=qualified)
+                why = _unpinned(source, call, context, view.path, qualified=qualified)
                 if why is not None:
                     yield side.hit(m, why, content=normalize(call), end_line=end_line)
 
@@ -261,7 +271,7 @@ def _called_by_name(before: str, matched: str, source: _Source) -> bool:
     return not (previous == "." and source in (_Source.HUB, _Source.HUB_FILE))
 
 
-def _unpinned(source: _Source, call: str, context: str, *, qualified: bool) -> str | None:
+def _unpinned(source: _Source, call: str, context: str, path: str, *, qualified: bool) -> str | None:
     """Why the call's data can change under it, or None when it is pinned (or not a remote dataset)."""
     if "**" in call:
         return None  # the revision may arrive through **kwargs
@@ -279,8 +289,11 @@ def _unpinned(source: _Source, call: str, context: str, *, qualified: bool) -> s
         return "Kaggle dataset downloaded without a version"
     if _CHECKSUM_ARGUMENT.search(call) or _CHECKSUM_IN_FILE.search(context) or _hash_by_position(call):
         return None
-    if not _DATA_WORD.search(call) or _MODEL_WORD.search(call):
-        return None  # not recognisably a dataset (model weights are the model rules' concern)
+    if _MODEL_WORD.search(call) or _MODEL_WORD.search(path):
+        return None  # model weights are the model rules' concern
+    # Google Drive links are mutable shares, used above all for datasets; other helpers fetch anything.
+    if not (_DATA_WORD.search(call) or call.startswith("gdown.")):
+        return None
     return "Dataset downloaded without a checksum or pinned version"
 
 

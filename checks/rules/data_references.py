@@ -37,8 +37,7 @@ _WRITES = re.compile(
     r"\.to_(?:csv|parquet|json|excel|feather|pickle|hdf|orc)\(|\bsave(?:txt|z|z_compressed)?\(|\bdump\(|"
     r"\bwrite\w*\(|open\([^)]*,\s*(?:mode\s*=\s*)?[rbf]?[\"'][wax]|>>?\s*\S*$|\bouts?:",
 )
-
-
+#: File-name-like words: a path splits into its folders and its file name.
 _WORD = re.compile(r"[\w.-]+")
 
 

@@ -6,14 +6,16 @@ Rules report only what sits on added lines; `ParsedSource` maps the parsed modul
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
+import textwrap
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from checks.finding import normalize
+from checks.finding import Side, normalize
 from checks.paths import Kind
-from checks.views import FileView
+from checks.views import FileView, SideView
 
 #: Calls that divide data into training and evaluation parts: functions, and splitter classes (`.split(X)`).
 SPLIT_FUNCTIONS = frozenset(
@@ -53,48 +55,83 @@ MAX_SOURCE_CHARS = 2_000_000
 
 @dataclass(frozen=True)
 class ParsedSource:
+    """One side of a changed file as parsed Python: the post-change file, or the lines the change removes.
+
+    The removed lines alone parse when they are whole statements (a deleted file, a function moved to
+    another module): then the same analysis finds what they held, and the runner nets it against what is
+    added (moved code draws nothing; debt removed for good is paid).
+    """
+
+    side: Side
+    path: str
     tree: ast.Module
     lines: tuple[str, ...]
-    #: Line of the parsed source -> number to report (the file's line, or the notebook JSON line).
-    added: Mapping[int, int]
-    #: Normalized removed lines: a statement both removed and added was moved, not written.
-    removed: frozenset[str]
+    #: Line of the parsed source -> number to report, for the lines this side of the change touches.
+    changed: Mapping[int, int]
+    #: Normalized lines of the other side when those did not parse: a line found there was moved, not written.
+    moved_from: frozenset[str] = frozenset()
 
     def line(self, lineno: int) -> str:
         return self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
 
-    def added_number(self, lineno: int) -> int | None:
-        return self.added.get(lineno)
+    def number(self, lineno: int) -> int | None:
+        return self.changed.get(lineno)
 
     def moved(self, lineno: int) -> bool:
-        return normalize(self.line(lineno)) in self.removed
+        return normalize(self.line(lineno)) in self.moved_from
 
 
-def parse_source(view: FileView) -> ParsedSource | None:
-    """The parsed post-change source, or None when the text is unknown, too large or does not parse."""
-    if view.kind is Kind.NOTEBOOK:
-        return _notebook_source(view)
-    text = view.text
-    if text is None or len(text) > MAX_SOURCE_CHARS:
+def parse_sources(view: FileView, wanted: Callable[[str], bool], *, post: bool = True) -> list[ParsedSource]:
+    """The parsed sides of a changed file (removed, then added unless `post` is false) that `wanted` accepts.
+
+    `wanted` sees the raw text first, so files without the words a rule needs are never parsed. The
+    post-change side needs the file's text; the removed side needs only the diff.
+    """
+    added_side, removed_side = view.source_sides()
+    removed = _removed_source(view, removed_side) if removed_side and wanted(removed_side.lines.text) else None
+    raw = view.text
+    if not post or raw is None or not wanted(raw):
+        return [removed] if removed is not None else []
+    # When the removed lines parse, moves net out through their own hits; otherwise match moved lines by text.
+    moved_from = frozenset() if removed is not None else frozenset(normalize(t) for t in removed_side.lines.texts())
+    added = _notebook_source(view, added_side) if view.kind is Kind.NOTEBOOK else _module_source(view, raw)
+    if added is not None:
+        added = dataclasses.replace(added, moved_from=moved_from)
+    return [s for s in (removed, added) if s is not None]
+
+
+def _module_source(view: FileView, text: str) -> ParsedSource | None:
+    if len(text) > MAX_SOURCE_CHARS:
         return None
     tree = _parse(text)
     if tree is None:
         return None
-    added = {line.number: line.number for line in view.patch.added}
-    removed = frozenset(normalize(t) for t in view.patch.removed.texts())
-    return ParsedSource(tree, tuple(text.splitlines()), added, removed)
+    changed = {line.number: line.number for line in view.patch.added}
+    return ParsedSource(Side.ADDED, view.path, tree, tuple(text.splitlines()), changed)
 
 
-def _notebook_source(view: FileView) -> ParsedSource | None:
+def _removed_source(view: FileView, removed: SideView) -> ParsedSource | None:
+    lines = removed.lines
+    if len(lines.text) > MAX_SOURCE_CHARS:
+        return None
+    code = _cell_code(lines.texts()) if view.kind is Kind.NOTEBOOK else lines.texts()
+    text = textwrap.dedent("\n".join(code))
+    tree = _parse(text)
+    if tree is None:
+        return None
+    changed = {index + 1: line.number for index, line in enumerate(lines)}
+    return ParsedSource(Side.REMOVED, removed.path, tree, tuple(text.split("\n")), changed)
+
+
+def _notebook_source(view: FileView, added_side: SideView) -> ParsedSource | None:
     notebook = view.notebook
     if notebook is None:
         return None
-    added_side, removed_side = view.source_sides()
     waiting: dict[str, list[int]] = {}
     for line in added_side.lines:
         waiting.setdefault(line.text, []).append(line.number)
     lines: list[str] = []
-    added: dict[int, int] = {}
+    changed: dict[int, int] = {}
     for cell in notebook.code_cells():
         raw = cell.source.splitlines()
         code = _cell_code(raw)
@@ -102,12 +139,11 @@ def _notebook_source(view: FileView) -> ParsedSource | None:
             lines.append(kept)
             numbers = waiting.get(original)
             if numbers:
-                added[len(lines)] = numbers.pop(0)
+                changed[len(lines)] = numbers.pop(0)
     tree = _parse("\n".join(lines))
     if tree is None:
         return None
-    removed = frozenset(normalize(t) for t in removed_side.lines.texts())
-    return ParsedSource(tree, tuple(lines), added, removed)
+    return ParsedSource(Side.ADDED, view.path, tree, tuple(lines), changed)
 
 
 def _cell_code(raw: list[str]) -> list[str]:

@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
@@ -18,7 +19,7 @@ from checks.rules.data_source import (
     argument,
     call_name,
     keyword,
-    parse_source,
+    parse_sources,
     parse_statement,
     same_expression,
     scope_nodes,
@@ -36,7 +37,8 @@ _OVERFIT = re.compile(r"overfit", re.IGNORECASE)
 _VALIDATION_NEEDLES = needles("val", "loader")
 _EARLY_STOPPING = re.compile(r"early_stop|EarlyStopping", re.IGNORECASE)
 _HOLDOUT_NAME = re.compile(r"(?:^|_)(?:val|valid|validation|dev|eval|test|holdout)(?:_|$|\d)", re.IGNORECASE)
-_TRAIN_SLICE = re.compile(r"=\s*\w*train\w*(?:\.iloc|\.loc)?\[[^\]\n]*:", re.IGNORECASE)
+#: A slice of a training variable (`X_train[:1000]`), literal-led for a fast scan; the AST checks the rest.
+_TRAIN_SLICE = re.compile(r"train\w*(?:\.iloc|\.loc)?\[[^\]\n]*:")
 _TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
 
 
@@ -78,15 +80,16 @@ def validation_is_training(view: FileView) -> Iterator[Hit]:
         if _VALIDATION_NEEDLES.found_in(side.lines.text):
             yield from _self_validating_calls(view, side)
     added = view.source_sides()[0].lines.text
-    sliced = "train" in added and _TRAIN_SLICE.search(added) is not None
-    scored = "train" in added and _SCORE_NEEDLES.found_in(added)
-    if sliced or scored:
-        source = parse_source(view)
-        if source is not None:
-            if sliced:
-                yield from _sliced_validation(view, source)
-            if scored:
-                yield from _scored_on_training_only(view, source)
+    post = "train" in added and (_TRAIN_SLICE.search(added) is not None or _SCORE_NEEDLES.found_in(added))
+    for source in parse_sources(view, _slices_or_scores, post=post):
+        yield from _sliced_validation(source)
+        # "No held-out score in the file" needs the whole file: removed lines are whole only when it is deleted.
+        if source.side is Side.ADDED or view.status is FileStatus.REMOVED:
+            yield from _scored_on_training_only(source)
+
+
+def _slices_or_scores(text: str) -> bool:
+    return "train" in text and (_TRAIN_SLICE.search(text) is not None or _SCORE_NEEDLES.found_in(text))
 
 
 def _self_validating_calls(view: FileView, side: SideView) -> Iterator[Hit]:
@@ -143,7 +146,7 @@ def _loaders(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None] | None:
     return None
 
 
-def _sliced_validation(view: FileView, source: ParsedSource) -> Iterator[Hit]:
+def _sliced_validation(source: ParsedSource) -> Iterator[Hit]:
     """`X_val = X_train[:1000]` while X_train is still fitted whole: the validation rows are training rows."""
     for body in scopes(source.tree):
         nodes = scope_nodes(body)
@@ -157,12 +160,12 @@ def _sliced_validation(view: FileView, source: ParsedSource) -> Iterator[Hit]:
                 continue  # the training set is cut down afterwards: the usual hold-out idiom
             if not any(_fits_on(n, training) for n in later):
                 continue
-            number = source.added_number(assign.lineno)
+            number = source.number(assign.lineno)
             if number is None or source.moved(assign.lineno):
                 continue
             yield Hit(
-                side=Side.ADDED,
-                path=view.path,
+                side=source.side,
+                path=source.path,
                 line=number,
                 content=normalize(source.line(assign.lineno)),
                 message=f"{holdout} is cut from {training}, which is still trained on whole",
@@ -198,19 +201,19 @@ _METRIC = re.compile(r"_(?:score|error|loss)$|^(?:classification_report|confusio
 _HOLDOUT_KEYWORDS = frozenset({"validation_data", "validation_split", "eval_set", "eval_dataset", "valid_sets"})
 
 
-def _scored_on_training_only(view: FileView, source: ParsedSource) -> Iterator[Hit]:
+def _scored_on_training_only(source: ParsedSource) -> Iterator[Hit]:
     """The only evaluation in the file scores the model on its training data (`model.score(X_train, y_train)`)."""
     if _has_holdout(source.tree):
         return
     for node in ast.walk(source.tree):
         if not isinstance(node, ast.Call) or not _scores_on_training(node):
             continue
-        number = source.added_number(node.lineno)
+        number = source.number(node.lineno)
         if number is None or source.moved(node.lineno):
             continue
         yield Hit(
-            side=Side.ADDED,
-            path=view.path,
+            side=source.side,
+            path=source.path,
             line=number,
             content=normalize(source.line(node.lineno)),
             message="The model is evaluated only on its training data: no held-out score in this file",

@@ -148,3 +148,13 @@ def test_deleting_a_dataset_pays_the_debt_measured_by_its_removed_text(repo: Rep
     repo.commit({"data/raw/transactions.csv": None, "data/raw/labels.csv": None})
     found = repo.review(base)  # the head has no blob, so no size, for a deleted file
     assert [f.path for f in _rules(found, "paid:DATA001")] == ["data/raw/transactions.csv"]
+
+
+def test_the_leakage_prechecks_let_every_known_name_through() -> None:
+    # The prechecks skip files cheaply; a name they missed would silently disable the rule for it.
+    from checks.rules import data_leakage
+    from checks.rules.data_source import SPLIT_FUNCTIONS, SPLITTERS
+
+    missed = [n for n in data_leakage._LEARNING_TRANSFORMERS if not data_leakage._TRANSFORMER_NEEDLES.found_in(n)]
+    missed += [n for n in SPLIT_FUNCTIONS | SPLITTERS if not data_leakage._SPLIT_NEEDLES.found_in(f"{n}(")]
+    assert missed == []
