@@ -1,0 +1,1 @@
+"""Reproducible benchmarks, one command each: rule quality on a labelled corpus, and speed and memory."""
