@@ -1,0 +1,52 @@
+"""githubkit's `auto_retry` decision: retry inside a request only what is over in a few seconds.
+
+githubkit sleeps inside the request for whatever the decision says; its default waits out a rate limit
+(up to an hour) and backs off server errors for 1 + 4 + 9 seconds, holding the worker's job the whole
+time. Here a longer wait surfaces as the exception itself, and `bot.errors.classify` turns it into an
+arq `Retry(defer=...)`: the job lets go of the worker and comes back when GitHub is ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed
+from githubkit.retry import RetryOption
+
+#: Never hand githubkit a zero wait: it reads `timedelta(0)` as "no wait given" and sleeps 60 seconds.
+MIN_WAIT_SECONDS = 0.05
+#: A 5xx answer to one of these can be repeated safely. A POST may have created the content before
+#: GitHub failed (a 502 from a proxy, say): posting it again from here would duplicate it, while the
+#: retried job looks at what is already there (fingerprints, the sticky marker) before writing.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class ShortRetry:
+    """Retry rate limits whose wait is at most `max_wait` seconds, and 5xx answers to idempotent requests.
+
+    At most `max_retries` retries a request; the n-th retry of a server error waits n x `server_error_wait`.
+    """
+
+    max_retries: int = 2
+    max_wait: float = 3.0
+    server_error_wait: float = 1.0
+
+    def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        if retry_count >= self.max_retries:
+            return RetryOption(False)
+        if isinstance(exc, RateLimitExceeded):
+            wait = exc.retry_after.total_seconds()
+            return RetryOption(True, _wait(wait)) if wait <= self.max_wait else RetryOption(False)
+        if (
+            isinstance(exc, RequestFailed)
+            and exc.response.status_code >= 500
+            and exc.request.method.upper() in IDEMPOTENT_METHODS
+        ):
+            return RetryOption(True, _wait(self.server_error_wait * (retry_count + 1)))
+        return RetryOption(False)
+
+
+def _wait(seconds: float) -> timedelta:
+    return timedelta(seconds=max(seconds, MIN_WAIT_SECONDS))

@@ -1,0 +1,76 @@
+"""The retry decision githubkit is given: short waits only, never githubkit's 60-second reading of a zero wait."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from githubkit.exception import (
+    PrimaryRateLimitExceeded,
+    RequestFailed,
+    RequestTimeout,
+    SecondaryRateLimitExceeded,
+)
+from githubkit.response import Response
+
+from bot.github import ShortRetry
+from bot.github.retry import MIN_WAIT_SECONDS
+
+URL = "https://api.github.com/repos/octo-org/widgets/pulls/7"
+
+
+def answer(status: int, method: str = "GET") -> Response[Any]:
+    return Response(httpx.Response(status, json={"message": "x"}, request=httpx.Request(method, URL)), Any)
+
+
+def secondary(seconds: float) -> SecondaryRateLimitExceeded:
+    return SecondaryRateLimitExceeded(answer(403), timedelta(seconds=seconds))
+
+
+RETRY = ShortRetry(max_retries=2, max_wait=3.0, server_error_wait=1.0)
+
+
+def test_a_short_rate_limit_wait_is_taken_inside() -> None:
+    assert RETRY(secondary(2), 0) == (True, timedelta(seconds=2))
+    assert RETRY(PrimaryRateLimitExceeded(answer(403), timedelta(seconds=3)), 1) == (True, timedelta(seconds=3))
+
+
+def test_a_zero_wait_becomes_a_short_one() -> None:
+    do_retry, wait = RETRY(secondary(0), 0)
+
+    assert do_retry
+    assert wait == timedelta(seconds=MIN_WAIT_SECONDS)
+    assert wait  # githubkit sleeps 60 s when the wait is falsy
+
+
+@pytest.mark.parametrize("seconds", [3.5, 60, 3600])
+def test_a_long_rate_limit_wait_is_left_to_the_job(seconds: float) -> None:
+    assert RETRY(secondary(seconds), 0) == (False, None)
+
+
+def test_server_errors_back_off_and_stop_after_two_retries() -> None:
+    failed = RequestFailed(answer(502))
+
+    assert [RETRY(failed, count) for count in range(3)] == [
+        (True, timedelta(seconds=1)),
+        (True, timedelta(seconds=2)),
+        (False, None),
+    ]
+
+
+@pytest.mark.parametrize(("method", "retried"), [("GET", True), ("PATCH", True), ("POST", False)])
+def test_only_idempotent_requests_are_sent_again_after_a_server_error(method: str, retried: bool) -> None:
+    assert RETRY(RequestFailed(answer(503, method)), 0).do_retry is retried
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+def test_client_errors_are_not_retried(status: int) -> None:
+    assert RETRY(RequestFailed(answer(status)), 0) == (False, None)
+
+
+def test_a_timeout_is_not_retried() -> None:
+    timeout = RequestTimeout(httpx.ReadTimeout("timed out", request=httpx.Request("GET", URL)))
+
+    assert RETRY(timeout, 0) == (False, None)
