@@ -1,14 +1,14 @@
-"""The command line: one argparse subcommand per module (`review`, `rules`; the service's commands join later)."""
+"""The command line: one argparse subcommand per module (`review`, `rules`, `serve`, `migrate`, `worker`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from bot.cli import review, rules
+from bot.cli import migrate, review, rules, serve, worker
 from bot.cli.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, CliError
 
-#: Each module adds its subcommand; `serve`, `worker`, `migrate` and `report` are added the same way.
-COMMANDS = (review, rules)
+#: Each module adds its subcommand; `report` is added the same way.
+COMMANDS = (review, rules, serve, migrate, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -145,7 +145,9 @@ class Dispatcher:
 
     def _authenticate(self, request: Request, operation: Operation, now: float) -> Credential:
         authorization = request.header("authorization")
-        if operation.template.startswith("/app"):
+        if ROUTES[operation.operation_id].anonymous:
+            return Credential("anonymous")
+        if operation.template.startswith("/app/") or operation.template == "/app":
             return verify_app_jwt(authorization, self.world, now)
         credential = installation_credential(authorization, self.world, now)
         if credential.kind == "anonymous":

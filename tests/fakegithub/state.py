@@ -192,6 +192,15 @@ class Token:
     permissions: dict[str, str]
 
 
+@dataclass
+class AppManifest:
+    """A manifest submitted on GitHub's "Create GitHub App" page, waiting for its code to be converted."""
+
+    manifest: dict[str, Any]
+    owner: str
+    created: dict[str, Any] | None = None  # GitHub's answer to the conversion, pem and secrets included
+
+
 @dataclass(frozen=True)
 class Violation:
     """A request GitHub would refuse or silently misread: the client under test has a bug."""
@@ -225,6 +234,7 @@ class World:
     reviews: list[Review] = field(default_factory=list)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     redeliveries: list[int] = field(default_factory=list)
+    app_manifests: dict[str, AppManifest] = field(default_factory=dict)  # key: the one-time code
     tokens: dict[str, Token] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)  # login -> id of every user the fake knows
     requests: list[RecordedRequest] = field(default_factory=list)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from tests.fakegithub.routes import apps, checks, issues, pulls, repos
+from tests.fakegithub.routes import apps, checks, issues, manifests, pulls, repos
 from tests.fakegithub.routes.context import Call, Route, Settings
 
-ROUTES: dict[str, Route] = {**apps.ROUTES, **pulls.ROUTES, **checks.ROUTES, **issues.ROUTES, **repos.ROUTES}
+ROUTES: dict[str, Route] = {
+    **apps.ROUTES,
+    **manifests.ROUTES,
+    **pulls.ROUTES,
+    **checks.ROUTES,
+    **issues.ROUTES,
+    **repos.ROUTES,
+}
 
 __all__ = ["ROUTES", "Call", "Route", "Settings"]

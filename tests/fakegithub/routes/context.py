@@ -62,3 +62,5 @@ class Route:
     handler: Handler
     # (installation permission, level) pairs of which the token must hold one; empty for App endpoints
     permissions: tuple[tuple[str, str], ...] = ()
+    # answered without credentials (the manifest conversion: the App does not exist yet)
+    anonymous: bool = False

@@ -1,0 +1,387 @@
+"""One review of one pull request at one head: read its inputs, run the rules, publish, close the check run.
+
+The check run is created (or taken up from an unfinished try of the same job) as soon as the pull request is
+known to still be at the head asked for, and every ending completes it: the review's conclusion, "too large",
+a neutral run that says what went wrong, or, when the head moved on meanwhile, a neutral run that says so.
+Publishing goes inline comments, then the sticky summary, then the check run (completed last: a retried job
+finds its comments already posted, by fingerprint, and its check run still open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from arq import Retry
+from githubkit.exception import RequestFailed
+from sqlalchemy import select
+
+from bot.db import store
+from bot.db.models import CommentKind, PullRequestState, ReviewRun, RunStatus
+from bot.errors import Bug, Ignore, RetryLater, TellUser, classify
+from bot.github import GitHubGateway, PullInfo
+from bot.jobs import ReviewRequest
+from bot.logging import get_logger
+from bot.metrics import count_finding
+from bot.publish.check_run import CHECK_NAME, CheckRunReport, incomplete, review_report, started, too_large
+from bot.publish.comments import CommentPlan, choose_comments, review_payload
+from bot.publish.links import Links
+from bot.publish.sticky import (
+    PostedComment,
+    StickyAction,
+    StickyMode,
+    find_sticky,
+    resolved_body,
+    should_post,
+    sticky_body,
+)
+from bot.review_inputs import ReviewInputs, TooLargeToReviewError, read_inputs
+from bot.worker_context import Outcome, WorkerDeps
+from checks.diff import DiffError
+from checks.runner import ReviewResult, review
+
+log = get_logger(__name__)
+
+#: GitHub's login for a deleted account: what a pull request without a user is recorded under.
+GHOST = "ghost"
+
+
+class PullRequestReview:
+    """One try of one review job; remembers the run and check run it opened so that every ending can close them."""
+
+    def __init__(self, deps: WorkerDeps, request: ReviewRequest, *, job_id: str, attempt: int) -> None:
+        self.deps = deps
+        self.request = request
+        self.job_id = job_id
+        self.attempt = attempt
+        self.repo = request.repo_full_name
+        self.gateway: GitHubGateway = deps.github.gateway_for(request.installation_id)
+        self.links = Links(
+            repo=self.repo,
+            head_sha=request.head_sha,
+            base_ref=request.base_ref,
+            head_ref=request.head_sha,
+            github_url=deps.settings.github_url,
+        )
+        self.run_id: int | None = None
+        self.check_run_id: int | None = None
+
+    @property
+    def check_url(self) -> str | None:
+        if self.check_run_id is None:
+            return None
+        return f"{self.deps.settings.github_url}/{self.repo}/runs/{self.check_run_id}"
+
+    async def run(self) -> Outcome:
+        """Review and publish; raises `arq.Retry` to be tried again later, or the error of a bug."""
+        deadline = asyncio.timeout(self.deps.options.review_deadline)
+        try:
+            async with deadline:
+                return await self._review()
+        except TooLargeToReviewError as refused:
+            log.info("review_too_large", reason=str(refused))
+            await self._conclude(too_large(self.links, reason=str(refused)), error=str(refused))
+            return Outcome.TOLD_USER
+        except DiffError as unreadable:
+            reason = f"the diff GitHub sent could not be read: {unreadable}"
+            log.warning("review_diff_unreadable", reason=reason)
+            await self._conclude(incomplete(self.links, reason=reason), error=reason)
+            return Outcome.TOLD_USER
+        except TimeoutError as late:
+            if not deadline.expired():
+                return await self._failed(late)
+            reason = f"the review took longer than {self.deps.options.review_deadline:.0f} seconds"
+            log.error("review_timed_out", reason=reason)
+            await self._conclude(incomplete(self.links, reason=reason), error=reason)
+            return Outcome.FAILED
+        except Exception as failure:  # noqa: BLE001 - every other failure goes through the classifier
+            return await self._failed(failure)
+
+    async def _failed(self, failure: Exception) -> Outcome:
+        verdict = classify(failure, attempt=self.attempt)
+        if isinstance(verdict, RetryLater):
+            if self.attempt < self.deps.options.max_tries:
+                log.warning("review_retry_later", reason=verdict.reason, defer=verdict.seconds)
+                raise Retry(defer=self.deps.options.defer(verdict.seconds)) from failure
+            reason = f"GitHub kept failing ({self.attempt} tries): {verdict.reason}"
+            log.error("review_gave_up", reason=reason)
+            await self._conclude(incomplete(self.links, reason=reason), error=reason)
+            return Outcome.FAILED
+        if isinstance(verdict, Ignore):
+            log.info("review_ignored", reason=verdict.reason)
+            await self._conclude(incomplete(self.links, reason=verdict.reason), error=verdict.reason)
+            return Outcome.IGNORED
+        if isinstance(verdict, TellUser):
+            log.warning("review_refused", reason=verdict.message)
+            report = (
+                too_large(self.links, reason=verdict.message)
+                if verdict.too_large
+                else incomplete(self.links, reason=verdict.message)
+            )
+            await self._conclude(report, error=verdict.message)
+            return Outcome.TOLD_USER
+        assert isinstance(verdict, Bug)
+        log.error("review_bug", reason=verdict.reason)
+        await self._conclude(
+            incomplete(self.links, reason="debtbot failed unexpectedly; the error is in its logs"), error=verdict.reason
+        )
+        raise failure
+
+    async def _review(self) -> Outcome:
+        pull = await self.gateway.get_pull(self.repo, self.request.pr_number)
+        if pull.head_sha != self.request.head_sha:
+            log.info("review_skipped_head_moved", current_head=pull.head_sha)
+            await self._close_earlier_try(
+                f"the pull request moved on to commit {pull.head_sha[:12]}, reviewed on its own"
+            )
+            return Outcome.IGNORED
+        if pull.state != "open":
+            log.info("review_skipped_not_open", state=pull.state)
+            await self._close_earlier_try(f"the pull request is {pull.state}")
+            return Outcome.IGNORED
+        self.links = Links(
+            repo=self.repo,
+            head_sha=pull.head_sha,
+            base_ref=pull.base_ref,
+            head_ref=pull.head_ref,
+            github_url=self.deps.settings.github_url,
+        )
+        await self._start(pull)
+        today = datetime.now(UTC).date()
+        options = self.deps.options
+        inputs = await read_inputs(
+            self.gateway, pull, today=today, budget=options.text_budget, max_listed_files=options.max_listed_files
+        )
+        log.info(
+            "review_inputs_read",
+            files=len(inputs.diff),
+            texts=len(inputs.snapshot.texts),
+            files_api=inputs.from_files_api,
+            config_errors=len(inputs.config.errors),
+        )
+        # The rules are CPU work: in a thread, so the worker's other jobs and its health check keep going.
+        result = await asyncio.to_thread(review, inputs.diff, snapshot=inputs.snapshot, config=inputs.config)
+        await self._publish(result, inputs)
+        return Outcome.SUCCESS
+
+    async def _earlier_try(self) -> tuple[int, int | None] | None:
+        """(run id, check run id) of an earlier try of this job that did not finish (a retry, a worker stopped)."""
+        async with self.deps.sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(ReviewRun.id, ReviewRun.check_run_id).where(
+                        ReviewRun.job_id == self.job_id, ReviewRun.status == RunStatus.IN_PROGRESS
+                    )
+                )
+            ).one_or_none()
+        return None if row is None else (int(row.id), None if row.check_run_id is None else int(row.check_run_id))
+
+    async def _close_earlier_try(self, reason: str) -> None:
+        """Nothing to review any more: an earlier try's check run must not stay in progress."""
+        earlier = await self._earlier_try()
+        if earlier is None:
+            return
+        self.run_id, self.check_run_id = earlier
+        await self._conclude(incomplete(self.links, reason=reason), error=reason)
+
+    async def _start(self, pull: PullInfo) -> None:
+        """Record the pull request and the run, and show the check run in progress (reusing an unfinished try's)."""
+        request = self.request
+        earlier = await self._earlier_try()
+        async with self.deps.sessions.begin() as session:
+            await store.upsert_pull_request(
+                session,
+                repo_id=request.repo_id,
+                number=pull.number,
+                author=pull.author or GHOST,
+                base_ref=pull.base_ref,
+                head_sha=pull.head_sha,
+                state=PullRequestState.OPEN,
+            )
+            self.run_id = await store.start_review_run(
+                session,
+                repo_id=request.repo_id,
+                pr_number=pull.number,
+                head_sha=pull.head_sha,
+                job_id=self.job_id,
+                trigger_delivery_id=request.delivery_id,
+            )
+        if earlier is not None and earlier[1] is not None:
+            # An earlier try of this job (a retry, or a worker stopped mid-review) left its check run open.
+            self.check_run_id = earlier[1]
+            log.info("review_resumed", check_run_id=self.check_run_id)
+            return
+        body = started(pull.head_sha)
+        self.check_run_id = await self.gateway.create_check_run(
+            self.repo, pull.head_sha, CHECK_NAME, "in_progress", output=body["output"], external_id=str(self.run_id)
+        )
+        async with self.deps.sessions.begin() as session:
+            await store.set_check_run(session, self.run_id, self.check_run_id)
+        log.info("review_started", check_run_id=self.check_run_id, run_id=self.run_id)
+
+    async def _publish(self, result: ReviewResult, inputs: ReviewInputs) -> None:
+        """Inline comments, then the sticky summary, then the check run (completed last: it says the review is done)."""
+        config = inputs.config.config
+        async with self.deps.sessions.begin() as session:
+            posted = await store.posted_fingerprints(session, self.request.repo_id, self.request.pr_number)
+        plan = choose_comments(
+            result.findings, inputs.diff, self.links, posted=posted, max_inline=config.comments.max_inline
+        )
+        try:
+            plan = await self._post_review(plan)
+            await self._post_sticky(result, plan, config.comments.sticky_summary)
+        except RequestFailed as refused:
+            # Comments GitHub will not take (a locked conversation, a missing permission) do not sink the
+            # review: the check run still reports every finding. A passing failure retries the job.
+            verdict = classify(refused, attempt=self.attempt)
+            if isinstance(verdict, Ignore):
+                log.warning("review_comments_not_posted", reason=verdict.reason)
+            elif isinstance(verdict, TellUser):
+                log.warning("review_comments_not_posted", reason=verdict.message)
+            else:
+                raise
+        report = review_report(result, self.links, policy=config.policy, diff=inputs.diff)
+        async with self.deps.sessions.begin() as session:
+            await store.save_findings(session, self._run_id(), result.findings, paid=result.paid)
+        await self._send(report)
+        async with self.deps.sessions.begin() as session:
+            await store.finish_review_run(
+                session,
+                self._run_id(),
+                conclusion=report.conclusion.value,
+                findings_count=len(result.findings),
+                paid_count=len(result.paid),
+                effort_minutes=result.verdict.new_minutes,
+            )
+        for finding in result.findings:
+            count_finding(finding.category.value, finding.rule)
+        log.info(
+            "review_published",
+            conclusion=report.conclusion.value,
+            findings=len(result.findings),
+            paid=len(result.paid),
+            inline_comments=len(plan.comments),
+            already_posted=plan.already_posted,
+            annotations=len(report.annotations),
+        )
+
+    def _run_id(self) -> int:
+        if self.run_id is None:
+            raise RuntimeError("the review run was not started")
+        return self.run_id
+
+    async def _post_review(self, plan: CommentPlan) -> CommentPlan:
+        """One review with the plan's inline comments (none: no review). GitHub refusing an anchor: post without them.
+
+        GitHub's 422 does not say which comment it could not place, so all of this review's inline comments
+        are dropped; the check run's annotations still show every finding, and the dropped ones are tried
+        again on the next head (they are not recorded as posted).
+        """
+        if not plan.comments:
+            return plan
+        try:
+            review_id = await self._create_review(plan)
+        except RequestFailed as refused:
+            verdict = classify(refused, attempt=self.attempt)
+            if not (isinstance(verdict, TellUser) and verdict.bad_anchor):
+                raise
+            log.warning("review_comments_refused", reason=verdict.message, dropped=len(plan.comments))
+            plan = plan.without(range(len(plan.comments)))
+            await self._create_review(plan)
+            return plan
+        async with self.deps.sessions.begin() as session:
+            for comment in plan.comments:
+                await store.record_posted_comment(
+                    session,
+                    repo_id=self.request.repo_id,
+                    pr_number=self.request.pr_number,
+                    # The gateway answers with the review's id; its comments share that review.
+                    comment_id=review_id,
+                    kind=CommentKind.INLINE,
+                    fingerprint=comment.fingerprint,
+                )
+        return plan
+
+    async def _create_review(self, plan: CommentPlan) -> int:
+        payload = review_payload(plan, self.request.head_sha, check_url=self.check_url)
+        return await self.gateway.create_review(
+            self.repo, self.request.pr_number, payload["commit_id"], payload["body"], payload["comments"]
+        )
+
+    async def _post_sticky(self, result: ReviewResult, plan: CommentPlan, mode: StickyMode) -> None:
+        """Create, update or resolve the one summary comment, as `comments.sticky_summary` says."""
+        if mode == "never":
+            return
+        existing = await self._sticky_id()
+        action = should_post(mode, result.conclusion, existing is not None)
+        if action is StickyAction.NOTHING:
+            return
+        if action is StickyAction.RESOLVE:
+            body = resolved_body(result, self.links, check_url=self.check_url)
+        else:
+            body = sticky_body(result, self.links, plan=plan, check_url=self.check_url)
+        comment_id: int | None = None
+        if existing is not None:
+            try:
+                comment_id = (await self.gateway.update_issue_comment(self.repo, existing, body)).id
+            except RequestFailed as failed:
+                if failed.response.status_code != 404:
+                    raise
+                log.info("sticky_comment_gone", comment_id=existing)  # deleted by someone
+                if action is StickyAction.RESOLVE:
+                    return  # nothing to resolve any more
+        if comment_id is None:
+            comment_id = (await self.gateway.create_issue_comment(self.repo, self.request.pr_number, body)).id
+        async with self.deps.sessions.begin() as session:
+            await store.record_posted_comment(
+                session,
+                repo_id=self.request.repo_id,
+                pr_number=self.request.pr_number,
+                comment_id=comment_id,
+                kind=CommentKind.STICKY,
+            )
+        log.info("sticky_comment_published", action=action.value, comment_id=comment_id)
+
+    async def _sticky_id(self) -> int | None:
+        """The summary comment's id: as recorded, else found by its marker among the App's comments."""
+        async with self.deps.sessions.begin() as session:
+            known = await store.sticky_comment_id(session, self.request.repo_id, self.request.pr_number)
+        if known is not None:
+            return known
+        comments = await self.gateway.list_issue_comments(self.repo, self.request.pr_number)
+        # Only an App's comment ("name[bot]"): a person quoting the marker must not have their comment edited.
+        ours = [PostedComment(c.id, c.body, c.author) for c in comments if c.author and c.author.endswith("[bot]")]
+        return find_sticky(ours)
+
+    async def _send(self, report: CheckRunReport) -> None:
+        """The check run's updates in order (annotations 50 a request); the last one completes it."""
+        if self.check_run_id is None:
+            raise RuntimeError("no check run to report to")
+        for body in report.updates():
+            await self.gateway.update_check_run(
+                self.repo,
+                self.check_run_id,
+                name=body.get("name"),
+                status=body.get("status"),
+                conclusion=body.get("conclusion"),
+                output=body.get("output"),
+            )
+
+    async def _conclude(self, report: CheckRunReport, *, error: str) -> None:
+        """Complete the check run (if one was opened) and the run with `report`; a failure here is only logged.
+
+        The error that ended the review is what the job reports; failing to say so on GitHub must not hide it.
+        """
+        if self.check_run_id is not None:
+            try:
+                await self._send(report)
+            except Exception:
+                log.exception("check_run_not_completed", check_run_id=self.check_run_id)
+        if self.run_id is not None:
+            try:
+                async with self.deps.sessions.begin() as session:
+                    await store.finish_review_run(
+                        session, self.run_id, conclusion=report.conclusion.value, error=error[:2000]
+                    )
+            except Exception:
+                log.exception("review_run_not_finished", run_id=self.run_id)
