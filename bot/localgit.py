@@ -15,14 +15,13 @@ from pathlib import Path
 
 from checks.config import CONFIG_PATH, MAX_CONFIG_BYTES
 from checks.diff import Diff, FileStatus, parse_diff
+from checks.inputs import wanted_texts
 from checks.snapshot import Snapshot
 
 #: Texts larger than this are not read: rules then fall back to the diff alone.
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 #: All texts read for one review, together.
 MAX_TOTAL_TEXT_BYTES = 64 * 1024 * 1024
-#: Files some rules read whether or not the change touches them (LFS patterns, DVC outputs).
-CONTEXT_FILES = (".gitattributes", "dvc.lock")
 DEFAULT_BRANCHES = ("origin/HEAD", "main", "master")
 
 _BLOB = "blob"
@@ -220,9 +219,8 @@ def _changed_sizes(diff: Diff, tree: Mapping[str, TreeEntry]) -> dict[str, int]:
 
 
 def _texts(repo: Repository, diff: Diff, tree: Mapping[str, TreeEntry]) -> dict[str, str]:
-    """Post-change texts of the changed text files and the context files, within the size bounds."""
-    wanted = [p.path for p in diff if p.status is not FileStatus.REMOVED and not p.is_binary]
-    wanted += [name for name in CONTEXT_FILES if name not in wanted]
+    """Post-change texts of the files the rules want (`checks.inputs.wanted_texts`), within the size bounds."""
+    wanted = wanted_texts(diff, tree.keys())
     chosen: dict[str, str] = {}
     budget = MAX_TOTAL_TEXT_BYTES
     for path in wanted:

@@ -2,7 +2,8 @@
 
 The diff comes as one unified diff; when GitHub refuses to render it (406 `too_large`) the files API gives the
 same hunks per file, up to GitHub's 3,000 files. Texts are fetched for the changed files rules read whole
-(Python, notebooks, manifests, Dockerfiles, CI and YAML) plus `.gitattributes` and `dvc.lock`, within a budget
+(Python, notebooks, manifests, Dockerfiles, CI and YAML), the tree's dependency manifests, `.gitattributes` and
+`dvc.lock` (`checks.inputs.wanted_texts`), within a budget
 of files and bytes: a rule missing a text falls back to the diff alone. The config is read from the BASE
 branch, never the head: a pull request (from a fork above all) must not switch its own review off.
 """
@@ -15,34 +16,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.github import DiffTooLarge, GitHubGateway, PullInfo, Tree
-from bot.localgit import CONTEXT_FILES
 from bot.logging import get_logger
 from checks.config import CONFIG_PATH, LoadedConfig, load_config
 from checks.diff import Diff, FileStatus, parse_diff, parse_github_files
-from checks.paths import Kind, kind
+from checks.inputs import wanted_texts
 from checks.snapshot import Snapshot
 
 log = get_logger(__name__)
 
 #: GitHub lists at most 3,000 files of a pull request: a listing that long may be cut short.
 MAX_LISTED_FILES = 3000
-#: Changed files of these kinds have their post-change text fetched: the rules that read whole files look at them.
-TEXT_KINDS = frozenset(
-    {
-        Kind.PYTHON,
-        Kind.NOTEBOOK,
-        Kind.REQUIREMENTS,
-        Kind.PYPROJECT,
-        Kind.SETUP,
-        Kind.PIPFILE,
-        Kind.CONDA,
-        Kind.DOCKERFILE,
-        Kind.COMPOSE,
-        Kind.KUBERNETES,
-        Kind.CI,
-        Kind.YAML,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -97,19 +80,11 @@ async def read_diff(
 def choose_texts(diff: Diff, tree: Tree | None, budget: TextBudget) -> tuple[list[str], int]:
     """The paths whose text to fetch, in order of need, and how many wanted ones the budget left out.
 
-    The context files come first (rules read them whatever the change touches), then the changed files of
-    `TEXT_KINDS` in diff order. A known size counts against the budget before fetching; an unknown one
-    (a truncated tree) is checked after.
+    The order is `checks.inputs.wanted_texts`' (context files, the tree's manifests, then the changed files
+    rules read whole). A known size counts against the budget before fetching; an unknown one (a truncated
+    tree) is checked after.
     """
-    wanted = [name for name in CONTEXT_FILES if tree is None or tree.truncated or name in tree.paths]
-    wanted += [
-        p.path
-        for p in diff
-        if p.status is not FileStatus.REMOVED
-        and not p.is_binary
-        and kind(p.path) in TEXT_KINDS
-        and p.path not in CONTEXT_FILES
-    ]
+    wanted = wanted_texts(diff, None if tree is None or tree.truncated else tree.paths)
     chosen: list[str] = []
     total = skipped = 0
     for path in wanted:

@@ -90,13 +90,13 @@ def test_unusual_file_names_match_between_the_diff_and_the_tree(tmp_path: Path) 
     repo = GitRepo.create(tmp_path / "repo")
     repo.commit("empty")
     repo.branch("feature")
-    name = 'data/naïve "quoted" file.csv'
-    repo.write(name, "a,b\n1,2\n")
+    name = 'src/naïve "quoted" file.py'
+    repo.write(name, "a, b = 1, 2\n")
     repo.commit("an awkward name")
     change = read_change(Repository(repo.path))
     assert [p.path for p in change.diff] == [name]
-    assert change.snapshot.sizes == {name: 8}
-    assert change.snapshot.text(name) == "a,b\n1,2\n"
+    assert change.snapshot.sizes == {name: 12}
+    assert change.snapshot.text(name) == "a, b = 1, 2\n"
 
 
 def test_a_hostile_git_config_does_not_change_what_is_parsed(

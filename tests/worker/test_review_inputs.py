@@ -64,11 +64,11 @@ HEAD_TREE = tree(
 )
 
 
-def test_context_files_come_first_then_changed_text_files_of_the_kinds_rules_read() -> None:
+def test_context_files_and_manifests_come_first_then_changed_text_files_of_the_kinds_rules_read() -> None:
     chosen, skipped = choose_texts(CHANGE, HEAD_TREE, TextBudget())
 
     # .gitattributes is not in the tree; README.md (markdown), model.bin (binary) and old.py (removed) are not wanted.
-    assert chosen == ["dvc.lock", "train.py", "requirements.txt", "ci.yml"]
+    assert chosen == ["dvc.lock", "requirements.txt", "train.py", "ci.yml"]
     assert skipped == 0
 
 
@@ -77,9 +77,9 @@ def test_the_budget_caps_the_number_of_files_and_their_bytes() -> None:
     by_bytes, skipped_by_bytes = choose_texts(CHANGE, HEAD_TREE, TextBudget(max_bytes=120))
     by_file, skipped_by_file = choose_texts(CHANGE, HEAD_TREE, TextBudget(max_file_bytes=60))
 
-    assert (by_count, skipped_by_count) == (["dvc.lock", "train.py"], 2)
-    # 10 + 100 fit; requirements.txt (40) would pass 120; ci.yml (30) still fits after it.
-    assert (by_bytes, skipped_by_bytes) == (["dvc.lock", "train.py"], 2)
+    assert (by_count, skipped_by_count) == (["dvc.lock", "requirements.txt"], 2)
+    # 10 + 40 fit; train.py (100) would pass 120; ci.yml (30) still fits after it.
+    assert (by_bytes, skipped_by_bytes) == (["dvc.lock", "requirements.txt", "ci.yml"], 1)
     assert (by_file, skipped_by_file) == (["dvc.lock", "requirements.txt", "ci.yml"], 1)
 
 

@@ -1,0 +1,58 @@
+"""Which file texts a review wants beyond the diff: one policy for every caller (the CLI, the App's worker).
+
+Callers fetch these texts (within their own budget) and pass them in the `Snapshot`; a rule missing
+a text falls back to the diff alone, so the budget trades precision for fetches, never correctness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from checks.diff import Diff, FileStatus
+from checks.paths import Kind, kind
+from checks.rules.dependency_imports import is_manifest
+
+#: Files some rules read whatever the change touches (LFS patterns, DVC outputs).
+CONTEXT_FILES = (".gitattributes", "dvc.lock")
+
+#: Changed files of these kinds are read whole by some rule (AST, notebook JSON, manifest tables).
+TEXT_KINDS = frozenset(
+    {
+        Kind.PYTHON,
+        Kind.NOTEBOOK,
+        Kind.REQUIREMENTS,
+        Kind.PYPROJECT,
+        Kind.SETUP,
+        Kind.PIPFILE,
+        Kind.CONDA,
+        Kind.DOCKERFILE,
+        Kind.COMPOSE,
+        Kind.KUBERNETES,
+        Kind.CI,
+        Kind.YAML,
+        Kind.TOML,
+        Kind.SHELL,
+        Kind.MAKEFILE,
+    }
+)
+
+
+def wanted_texts(diff: Diff, tree: Collection[str] | None) -> list[str]:
+    """Paths whose post-change text the rules want, most needed first.
+
+    First the context files, then every dependency manifest of the tree (DEP009 must know all that the
+    repository declares, changed or not), then the changed files of `TEXT_KINDS` in diff order. With
+    the tree unknown, only the changed files and the context files are wanted.
+    """
+    wanted: dict[str, None] = {}
+    for name in CONTEXT_FILES:
+        if tree is None or name in tree:
+            wanted[name] = None
+    if tree is not None:
+        for path in sorted(tree):
+            if is_manifest(path):
+                wanted[path] = None
+    for patch in diff:
+        if patch.status is not FileStatus.REMOVED and not patch.is_binary and kind(patch.path) in TEXT_KINDS:
+            wanted[patch.path] = None
+    return list(wanted)

@@ -1,0 +1,911 @@
+"""DEP009: an added import of a third-party package that no manifest of the repository declares.
+
+A CHANGE rule rather than a FILE rule: it needs the repository tree (to tell the repository's own
+modules from installed ones) and the text of every manifest at once, and those are read and parsed
+once per review instead of once per changed file. It keeps the hunks of Python files, notebooks and
+manifests. When it cannot know (no tree, no manifest at all, a manifest or a file one includes whose
+text was not supplied) it stays silent.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import posixpath
+import re
+import sys
+import tomllib
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
+from typing import Any
+
+import yaml
+
+from checks.diff import FileStatus
+from checks.finding import Category, Hit, Severity, Side
+from checks.importmap import (
+    ALWAYS_AVAILABLE,
+    DISTRIBUTIONS,
+    FORMER_STDLIB,
+    HOST_PROVIDED,
+    NAMESPACE_DEPTHS,
+    NOTEBOOK_PROVIDED,
+    VARIANT_PREFIXES,
+    VARIANT_SUFFIX_PATTERN,
+    VARIANT_SUFFIXES,
+)
+from checks.paths import Kind, Role, kind, roles
+from checks.registry import Docs, Scope, rule
+from checks.rules.dependency_common import canonical, parse_requirement, strip_comment
+from checks.views import MAX_STATEMENT_LINES, ChangeView, FileView, Match, SideView
+
+# --- which files declare dependencies ------------------------------------------------------------------------------
+
+#: Every file a caller must supply the head text of (when the tree has it) for this rule to judge.
+MANIFEST_PATTERNS: tuple[str, ...] = (
+    r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$",
+    r"(^|/)requirements/[\w.-]+\.(txt|in)$",
+    r"(^|/)(?!(MANIFEST|Makefile|configure)\.in$)[\w-]+\.in$",  # pip-tools inputs (dev.in, base.in)
+    r"(^|/)(pyproject\.toml|pixi\.toml|setup\.py|setup\.cfg|Pipfile)$",
+    r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$",
+    r"(^|/)(conda[\w.-]*|[\w.-]*recipe[\w.-]*)/meta\.ya?ml$",
+    r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$",
+)
+_MANIFEST = re.compile("|".join(f"(?:{p})" for p in MANIFEST_PATTERNS), re.IGNORECASE)
+#: Manifests of code that is not the repository's own (and test data) neither declare nor need texts.
+_NOT_A_MANIFEST_ROLES = frozenset({Role.VENDORED, Role.GENERATED, Role.FIXTURE})
+
+
+def is_manifest(path: str) -> bool:
+    """Whether DEP009 reads `path` as a dependency manifest (so callers fetch its text)."""
+    return _MANIFEST.search(path) is not None and not roles(path) & _NOT_A_MANIFEST_ROLES
+
+
+# --- reading names out of manifests --------------------------------------------------------------------------------
+
+_OPTION_WITH_FILE = re.compile(r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
+_EDITABLE = re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][\w.-]*)")
+_FIRST_NAME = re.compile(r"(?:[\w./-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)")
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".egg")
+#: A comment (`#` at the start of a line or after a space, as pip reads it) and the words in it.
+_COMMENT = re.compile(r"(?:^|\s)#([^\n]*)")
+_WORD = re.compile(r"[A-Za-z][\w.-]*")
+_QUOTED = re.compile(r"[\"']([^\"'\n]+)[\"']")
+_TOML_KEY = re.compile(r"^\s*[\"']?([A-Za-z0-9][\w.-]*)[\"']?\s*=")
+_DEPENDENCY_KEY = re.compile(
+    r"(?i)^(?:.*[-_])?(?:dependencies|requires|requirements|dev-packages|extras)$|^dependency-groups$"
+)
+#: `pip install x`, `conda install x`; and the installs from files: `conda env create -f x`, `pip-sync x`.
+_INSTALL = re.compile(
+    r"\b(?:(?:pip3?|uv[ \t]+pip|conda|mamba|micromamba)[ \t]+install\b"
+    r"|(?P<sync>(?:conda|mamba|micromamba)[ \t]+env[ \t]+(?:create|update)\b|pip-sync\b|uv[ \t]+pip[ \t]+sync\b))"
+    r"(?P<args>[^\n&;|]*)"
+)
+_VALUE_OPTIONS = frozenset({"--channel", "-i", "--index-url", "--extra-index-url", "--find-links", "-n", "--name"})
+_FILE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint", "-f", "--file"})
+#: A file name setup.py reads its requirements from (`open("requirements/base.txt")`).
+_DEPENDENCY_FILE = re.compile(r"(?i)(req|dep|constraint)[\w.-]*\.(txt|in|pip)$")
+_SETUP_KEYWORDS = frozenset({"install_requires", "extras_require", "setup_requires", "tests_require"})
+_PIPFILE_OTHER_TABLES = frozenset({"source", "requires", "scripts", "pipenv"})
+
+
+@dataclass
+class _Reading:
+    """What one manifest says: the names it declares, and the other files it includes.
+
+    `includes` are repository paths; `image_includes` are file names an image installs from
+    (`pip install -r /app/requirements.lock`), whose folder in the repository the Dockerfile does not say.
+    """
+
+    names: set[str] = field(default_factory=set)
+    includes: set[str] = field(default_factory=set)
+    image_includes: set[str] = field(default_factory=set)
+
+    def merge(self, other: _Reading) -> None:
+        self.names |= other.names
+        self.includes |= other.includes
+        self.image_includes |= other.image_includes
+
+
+def _spec_names(spec: str) -> set[str]:
+    """Names in one requirement or conda spec: `numpy>=1`, `conda-forge::pytorch=2`, `x[extra]`, a VCS URL."""
+    text = spec.strip().strip("\"'").strip()
+    names: set[str] = set()
+    egg = _EGG.search(text)
+    if egg:
+        names.add(egg.group(1))
+    if "://" in text or text.startswith(("git+", "hg+", "svn+", "bzr+")):
+        requirement = parse_requirement(text)
+        if requirement is not None:
+            names.add(requirement.name)
+            return names
+        # A bare URL: the repository (`.../CLIP.git`) or archive (`torch-2.4.1-cp311.whl`) names the package.
+        last = text.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        last = last.split("@", 1)[0].removesuffix(".git")  # `detectron2.git@v0.6`
+        names.add(last.split("-", 1)[0] if last.lower().endswith(_ARCHIVES) else last)
+        return names
+    if text.lower().endswith(_ARCHIVES):
+        names.add(text.rsplit("/", 1)[-1].split("-", 1)[0])
+        return names
+    first = _FIRST_NAME.match(text)
+    if first:
+        names.add(first.group(1))
+    requirement = parse_requirement(text)
+    if requirement is not None:
+        names.add(requirement.name)
+        # `transformers[torch]` installs torch as well: counting the extras declared keeps the rule quiet.
+        names.update(e.strip() for e in requirement.extras.strip("[]").split(",") if e.strip())
+    return names
+
+
+def _requirement_line(line: str, folder: str) -> _Reading:
+    """One line of a pip requirements file (or of a conda file's `pip:` list)."""
+    text = strip_comment(line).strip().removesuffix("\\").strip()
+    reading = _Reading()
+    if not text:
+        return reading
+    included = _OPTION_WITH_FILE.match(text)
+    if included:
+        reading.includes.add(_resolve(folder, included.group(1)))
+        return reading
+    editable = _EDITABLE.match(text)
+    if editable:
+        target = editable.group(1)
+        if not target.startswith((".", "/")):
+            reading.names |= _spec_names(target)
+        return reading
+    if not text.startswith(("-", ".", "/")):
+        reading.names |= _spec_names(text)
+    return reading
+
+
+def _resolve(folder: str, reference: str) -> str:
+    return posixpath.normpath(posixpath.join(folder, reference.strip("\"'")))
+
+
+def _requirements_file(text: str, folder: str) -> _Reading:
+    reading = _Reading()
+    for line in text.splitlines():
+        reading.merge(_requirement_line(line, folder))
+    return reading
+
+
+def _loose(text: str) -> _Reading:
+    """Every name-like thing in a file no parser could read: too many names only ever keeps the rule quiet."""
+    reading = _Reading()
+    for raw in text.splitlines():
+        line = strip_comment(raw).strip()
+        if not line:
+            continue
+        line = line.lstrip("-").strip()
+        for quoted in _QUOTED.findall(line):
+            reading.names |= _spec_names(quoted)
+        key = _TOML_KEY.match(line)
+        if key:
+            reading.names.add(key.group(1))
+        reading.names |= _spec_names(line)
+    return reading
+
+
+def _toml(text: str, folder: str) -> _Reading:
+    """pyproject.toml or pixi.toml: every dependency table and list, whoever's tool it belongs to.
+
+    PEP 621 `dependencies` and `optional-dependencies`, `[dependency-groups]`, `[build-system] requires`,
+    Poetry's dependency tables and groups, pixi's (features too), hatch environments, uv and PDM dev
+    dependencies; files included through `dynamic` (`{file = [...]}`); and the project's own name.
+    """
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return _loose(text)
+    reading = _Reading()
+    _walk_toml(data, in_dependencies=False, folder=folder, reading=reading)
+    tool = data.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    for table in (data.get("project"), data.get("workspace"), poetry):
+        if isinstance(table, dict) and isinstance(table.get("name"), str):
+            reading.names.add(table["name"])
+    return reading
+
+
+def _walk_toml(node: object, *, in_dependencies: bool, folder: str, reading: _Reading) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("file", "files") and in_dependencies:
+                files = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+                reading.includes.update(_resolve(folder, f) for f in files if isinstance(f, str))
+                continue
+            if in_dependencies:
+                reading.names.add(str(key))  # Poetry, pixi and Pipfile-style tables name packages by key
+            inside = in_dependencies or _DEPENDENCY_KEY.match(str(key)) is not None
+            _walk_toml(value, in_dependencies=inside, folder=folder, reading=reading)
+    elif isinstance(node, list):
+        for item in node:
+            _walk_toml(item, in_dependencies=in_dependencies, folder=folder, reading=reading)
+    elif isinstance(node, str) and in_dependencies:
+        names = _spec_names(node)
+        if " " in node.strip() and parse_requirement(node) is None:
+            names = {n for word in node.split() for n in _spec_names(word)}  # `test-requires = "pytest numpy"`
+        reading.names |= names
+
+
+def _pipfile(text: str) -> _Reading:
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return _loose(text)
+    reading = _Reading()
+    for table, packages in data.items():
+        if table in _PIPFILE_OTHER_TABLES or not isinstance(packages, dict):
+            continue
+        for name, spec in packages.items():
+            reading.names.add(name)
+            if isinstance(spec, dict) and isinstance(spec.get("extras"), list):
+                reading.names.update(e for e in spec["extras"] if isinstance(e, str))
+    return reading
+
+
+def _setup_py(text: str, folder: str) -> _Reading:
+    """setup.py: the strings of install_requires, extras_require and friends, through module-level names.
+
+    When those are computed (read from a file, built by a function), every string of the file counts:
+    the names are somewhere in it, and a few stray words only keep the rule quiet.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return _loose(text)
+    assigned: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned[target.id] = node.value
+    reading = _Reading()
+    literal = False
+    computed = False
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and _called_name(call.func).endswith("setup")):
+            continue
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                computed = True  # setup(**options)
+            elif keyword.arg == "name":
+                reading.names |= _strings(keyword.value, assigned)[0]
+            elif keyword.arg in _SETUP_KEYWORDS:
+                strings, complete = _strings(keyword.value, assigned)
+                literal = True
+                computed = computed or not complete
+                for string in strings:
+                    for line in string.splitlines():
+                        reading.names |= _spec_names(line)
+    if computed or not literal:
+        for constant in ast.walk(tree):
+            if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
+                for line in constant.value.splitlines():
+                    reading.merge(_requirement_line(line, folder))
+                if _DEPENDENCY_FILE.search(constant.value):
+                    reading.includes.add(_resolve(folder, constant.value))
+    return reading
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _strings(node: ast.expr, assigned: Mapping[str, ast.expr], depth: int = 0) -> tuple[set[str], bool]:
+    """The string constants of an expression (following module-level names), and whether it was all literal."""
+    found: set[str] = set()
+    complete = True
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+            found.add(inner.value)
+        elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load):
+            if inner.id in assigned and depth < 5:
+                more, whole = _strings(assigned[inner.id], assigned, depth + 1)
+                found |= more
+                complete = complete and whole
+            else:
+                complete = False
+        elif isinstance(inner, (ast.Call, ast.Subscript, ast.Attribute, ast.comprehension)):
+            complete = False
+    return found, complete
+
+
+def _setup_cfg(text: str, folder: str) -> _Reading:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return _loose(text)
+    reading = _Reading()
+    values: list[str] = []
+    if parser.has_section("options"):
+        values += [parser.get("options", k) for k in _SETUP_KEYWORDS if parser.has_option("options", k)]
+    if parser.has_section("options.extras_require"):
+        values += [v for _, v in parser.items("options.extras_require")]
+    if parser.has_option("metadata", "name"):
+        reading.names.add(parser.get("metadata", "name"))
+    for value in values:
+        for line in value.splitlines():
+            if line.strip().startswith("file:"):
+                files = line.strip().removeprefix("file:").replace(",", " ").split()
+                reading.includes.update(_resolve(folder, f) for f in files)
+            else:
+                reading.merge(_requirement_line(line, folder))
+    return reading
+
+
+def _conda_environment(text: str, folder: str) -> _Reading:
+    """environment.yml: conda specs, and pip's requirement lines in its `pip:` section."""
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506  (a safe loader, the C one when present)
+    except (yaml.YAMLError, RecursionError):
+        return _loose(text)
+    if not isinstance(data, dict):
+        return _Reading()
+    reading = _Reading()
+    listed = data.get("dependencies")
+    for item in listed if isinstance(listed, list) else []:
+        if isinstance(item, str):
+            reading.names |= _spec_names(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                reading.names.add(str(key))
+                for line in value if isinstance(value, list) else []:
+                    if isinstance(line, str):
+                        reading.merge(_requirement_line(line, folder))
+    return reading
+
+
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _dockerfile(text: str) -> _Reading:
+    """Packages an image installs by name (`RUN pip install torch==2.4.1`): the image is an environment too."""
+    reading = _Reading()
+    joined = re.sub(r"\\\r?\n", " ", text)
+    for m in _INSTALL.finditer(joined):
+        option = ""
+        for raw in m.group("args").split():
+            word = raw.strip("\"'")
+            if option:
+                if option in _FILE_OPTIONS or m.group("sync"):
+                    reading.image_includes.add(word.rpartition("/")[2])
+                option = ""
+            elif word.startswith("-"):
+                option = word if word in _VALUE_OPTIONS or word in _FILE_OPTIONS else ""
+            elif m.group("sync"):
+                reading.image_includes.add(word.rpartition("/")[2])
+            elif word and not word.startswith((".", "/", "$")):
+                reading.names |= _spec_names(word)
+    return reading
+
+
+def _read_manifest(path: str, text: str) -> _Reading:
+    folder, _, base = path.rpartition("/")
+    lower = base.lower()
+    if lower == "pipfile":
+        return _pipfile(text)
+    if lower.endswith(".toml"):
+        return _toml(text, folder)
+    if lower == "setup.py":
+        return _setup_py(text, folder)
+    if lower == "setup.cfg":
+        return _setup_cfg(text, folder)
+    if kind(path) is Kind.DOCKERFILE:
+        return _dockerfile(text)
+    if lower.startswith("meta.") and lower.endswith((".yml", ".yaml")):
+        return _loose(text)  # conda recipes are Jinja templates first, YAML second
+    reading = (
+        _conda_environment(text, folder) if lower.endswith((".yml", ".yaml")) else _requirements_file(text, folder)
+    )
+    # `# torch: install the build for your CUDA from pytorch.org`: a package a requirements or environment
+    # file speaks of is documented there, if not installed by it. When in doubt the rule stays quiet, so it
+    # counts. (Comments in setup.py, pyproject.toml or a Dockerfile are prose and licences, not lists.)
+    reading.names.update(_WORD.findall(" ".join(_COMMENT.findall(text))))
+    return reading
+
+
+_VARIANT_SUFFIX = re.compile(rf"-(?:{'|'.join(VARIANT_SUFFIXES)}|{VARIANT_SUFFIX_PATTERN})$")
+
+
+def _bare_forms(name: str) -> set[str]:
+    """A declared name and what it declares once its variant marks are off: `faiss-cpu` -> faiss, `pyzmq` -> zmq."""
+    forms = {name}
+    frontier = [name]
+    while frontier:
+        current = frontier.pop()
+        stripped = [_VARIANT_SUFFIX.sub("", current)]
+        stripped += [current[len(p) :].lstrip("-") for p in VARIANT_PREFIXES if current.startswith(p)]
+        stripped += [current.removesuffix("-python")]
+        for form in stripped:
+            if form and form not in forms:
+                forms.add(form)
+                frontier.append(form)
+    return forms
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """The dependency declarations of the whole repository at the head of the change."""
+
+    paths: tuple[str, ...]
+    #: PEP 503 names declared anywhere, with their variant marks stripped too.
+    declared: frozenset[str]
+    #: Names a manifest of the change stops declaring (an import removed with them is not paid debt).
+    undeclared_by_change: frozenset[str]
+
+    def declares(self, candidates: Iterable[str]) -> bool:
+        return any(c in self.declared for c in candidates)
+
+
+def read_manifests(view: ChangeView) -> Manifests | None:
+    """Every manifest in the tree, read; None when that cannot be done whole (the rule then stays silent)."""
+    tree = view.snapshot.tree
+    if tree is None:
+        return None
+    paths = sorted(p for p in tree if is_manifest(p))
+    if not paths:
+        return None  # no manifest at all: the environment is documented elsewhere, if anywhere
+    reading = _Reading()
+    removed = _Reading()
+    pending, done = list(paths), set()
+    while pending:
+        path = pending.pop()
+        if path in done:
+            continue
+        done.add(path)
+        text = view.snapshot.text(path)
+        file = view.file(path)
+        if text is None and file is not None and file.status is FileStatus.ADDED and file.patch.hunks:
+            text = file.patch.added.text  # a new file's added lines are all of it
+        if text is None:
+            return None  # a file the caller did not supply (`-r base.pip` too) may declare anything
+        found = _read_manifest(path, text)
+        reading.merge(found)
+        if file is not None and file.patch.removed:
+            removed.merge(_loose(file.patch.removed.text))
+        # Included files are read too: `-r base.pip`, `{file = [...]}`, an image's `pip install -r x.lock`.
+        pending += [p for p in found.includes if p in tree and p not in done]
+        if found.image_includes:
+            pending += [p for p in tree if p.rpartition("/")[2] in found.image_includes and p not in done]
+    for patch in view.patches:
+        if patch.status is FileStatus.REMOVED and is_manifest(patch.path) and patch.removed:
+            removed.merge(_loose(patch.removed.text))  # a manifest the change deletes
+    declared = {form for name in reading.names for form in _bare_forms(canonical(name))}
+    undeclared = {canonical(n) for n in removed.names} - declared
+    return Manifests(tuple(paths), frozenset(declared), frozenset(undeclared))
+
+
+# --- reading imports out of Python files and notebooks -------------------------------------------------------------
+
+#: `import a.b` and `from a.b import`, each starting with a literal so the regex engine skips ahead at C speed
+#: (a pattern opening with `^` or an alternation is tried at every position); that nothing but indentation
+#: precedes them on their line is checked per match. Relative imports (`from . import x`) do not match.
+_PLAIN_IMPORT = re.compile(r"import[ \t]+([A-Za-z_][\w.]*)")
+_FROM_IMPORT = re.compile(r"from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b")
+_BRACKETS = str.maketrans("()\\", "   ")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_STDLIB = frozenset(sys.stdlib_module_names) | FORMER_STDLIB | ALWAYS_AVAILABLE
+#: spaCy and scispaCy pipelines, installed with `python -m spacy download`, not from a manifest.
+_SPACY_MODEL = re.compile(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlpba|bc5cdr|bionlp)\w*$")
+#: Folders whose code has its dependencies declared elsewhere (benchmark and CI tooling).
+_ELSEWHERE = re.compile(r"(?i)(^|/)(benchmarks?|\.github)/")
+_TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "conftest.py", "dodo.py"})
+_NOT_OURS = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
+_DATABRICKS = "# Databricks notebook source"
+#: Where a namespace folder of Python files is not a package the code imports.
+_NOT_IMPORTED_FOLDER = re.compile(r"(?i)(^|/)(tests?|testing|examples?|docs?|fixtures?|tutorials?)/")
+_PYTHON_MODULE = (".py", ".pyi", ".pyx", ".pxd", ".so", ".pyd")
+
+
+def reads_lines(path: str) -> bool:
+    """The files whose hunks the rule reads: Python files, notebooks and manifests."""
+    return kind(path) in (Kind.PYTHON, Kind.NOTEBOOK) or is_manifest(path)
+
+
+class _Judge:
+    """Decides, once per module path, whether an import needs a declaration and which distribution that is."""
+
+    def __init__(self, view: ChangeView) -> None:
+        self._view = view
+        self._verdicts: dict[str, str | None] = {}
+
+    @cached_property
+    def manifests(self) -> Manifests | None:
+        return read_manifests(self._view)
+
+    @cached_property
+    def local_names(self) -> frozenset[str]:
+        """Top-level names the repository itself provides: its packages, modules, extensions and submodules."""
+        paths: set[str] = set(self._view.snapshot.tree or ())
+        paths.update(self._view.paths())
+        names: set[str] = set()
+        for path in paths:
+            folder, _, base = path.rpartition("/")
+            if "." not in base:
+                names.add(base)  # a submodule, or an extension-less file: harmless either way
+                continue
+            if not base.endswith(_PYTHON_MODULE):
+                continue
+            names.add(base.split(".", 1)[0])
+            if not folder:
+                continue
+            if base.startswith("__init__."):
+                names.add(folder.rpartition("/")[2])
+            elif _NOT_IMPORTED_FOLDER.search(path) is None:
+                names.update(folder.split("/"))  # PEP 420 namespace packages have no __init__.py
+        return frozenset(names)
+
+    def distribution(self, module: str, *, notebook: bool) -> str | None:
+        """The distribution `module` needs that no manifest declares, or None (stdlib, local, declared, unknowable)."""
+        key = f"{'nb:' if notebook else ''}{module}"
+        if key not in self._verdicts:
+            self._verdicts[key] = self._judge(module, notebook=notebook)
+        return self._verdicts[key]
+
+    def _judge(self, module: str, *, notebook: bool) -> str | None:
+        parts = module.split(".")
+        top = parts[0]
+        if top in _STDLIB or top.startswith("_") or parts[-1].endswith(("_pb2", "_pb2_grpc")):
+            return None  # generated protobuf modules are built, not installed
+        if _SPACY_MODEL.match(top) or any(".".join(parts[:i]) in HOST_PROVIDED for i in range(1, len(parts) + 1)):
+            return None
+        if notebook and top in NOTEBOOK_PROVIDED:
+            return None
+        distribution = _distribution_name(parts)
+        if distribution is None:
+            return None
+        manifests = self.manifests
+        if manifests is None or manifests.declares(_candidates(parts)):
+            return None
+        if top in self.local_names:
+            return None
+        return distribution
+
+
+def _distribution_name(parts: list[str]) -> str | None:
+    """The distribution a finding names: from the import map, a namespace package's path, or the import name."""
+    for length in range(len(parts), 0, -1):
+        mapped = DISTRIBUTIONS.get(".".join(parts[:length]))
+        if mapped:
+            return mapped[0]
+    for length in range(len(parts), 0, -1):
+        depth = NAMESPACE_DEPTHS.get(".".join(parts[:length]))
+        if depth is not None:
+            return canonical(".".join(parts[:depth])) if len(parts) >= depth else None
+    return parts[0]
+
+
+def _candidates(parts: list[str]) -> set[str]:
+    """Every PEP 503 name whose declaration satisfies the import: each dotted prefix, and what the map says."""
+    found: set[str] = set()
+    for length in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:length])
+        found.add(canonical(prefix))
+        found.update(canonical(d) for d in DISTRIBUTIONS.get(prefix, ()))
+    return found
+
+
+def _namespace_short(module: str) -> bool:
+    """`from google.cloud import storage`: the imported names complete the distribution's path."""
+    parts = module.split(".")
+    for length in range(len(parts), 0, -1):
+        depth = NAMESPACE_DEPTHS.get(".".join(parts[:length]))
+        if depth is not None:
+            return len(parts) < depth
+    return False
+
+
+def _import_statements(text: str) -> list[re.Match[str]]:
+    """The import statements of one side's text, in order: matches with only indentation before them."""
+    found = []
+    for pattern, needle in ((_PLAIN_IMPORT, "import"), (_FROM_IMPORT, "from")):
+        if needle not in text:
+            continue
+        for raw in pattern.finditer(text):
+            start = raw.start()
+            head = text[text.rfind("\n", 0, start) + 1 : start]
+            if not head or head.isspace():
+                found.append(raw)
+    found.sort(key=lambda raw: raw.start())
+    return found
+
+
+def _imported_modules(text: str, raw: re.Match[str]) -> list[str]:
+    """The module paths one import statement brings in."""
+    end = text.find("\n", raw.end())
+    end = len(text) if end < 0 else end
+    if raw.re is _PLAIN_IMPORT:
+        listed = text[raw.start() + len("import") : end].split("#", 1)[0].split(";", 1)[0]
+        if "," not in listed and "\\" not in listed:
+            return [raw.group(1)]
+        found = (_DOTTED.match(item.strip()) for item in listed.replace("\\", " ").split(","))
+        return [name.group() for name in found if name is not None]
+    module = raw.group(1)
+    if module == "__future__":
+        return []
+    if not _namespace_short(module):
+        return [module]
+    # `from google.cloud import (storage, bigquery)`: the names, comments off, up to the closing bracket.
+    parts = [text[raw.end() : end].split("#", 1)[0]]
+    if "(" in parts[0] and ")" not in parts[0]:
+        for following in text[end + 1 :].split("\n", MAX_STATEMENT_LINES)[:MAX_STATEMENT_LINES]:
+            parts.append(following.split("#", 1)[0])
+            if ")" in following:
+                break
+    names = " ".join(parts).translate(_BRACKETS).split(",")
+    return [f"{module}.{n.group()}" for n in map(_DOTTED.match, map(str.strip, names)) if n is not None]
+
+
+# --- which imports run unconditionally -----------------------------------------------------------------------------
+
+_MAIN_CHECK = re.compile(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)""")
+#: Lines that open a block whose imports are optional or conditional: `try:` and its handlers, any `if`
+#: (`TYPE_CHECKING`, `is_x_available()`, a feature flag), `with suppress(ImportError)` / `with try_import()`.
+#: A check that an optional package is installed, before a function imports it.
+_AVAILABILITY = re.compile(r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(")
+_GUARD_OPENER = re.compile(
+    r"^(?:try\s*:|except\b|else\s*:|elif\b|if\b|match\b|case\b|with\b.*(?:suppress|import|optional|lazy))"
+)
+
+
+def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
+    """From the lines above (nearest last): True under a try/if/except or after an availability check in
+    its block, False at top level or only in functions, None when the enclosing blocks are not visible."""
+    indent = len(line) - len(line.lstrip())
+    if indent == 0:
+        return False
+    for previous in reversed(above):
+        stripped = previous.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if _AVAILABILITY.search(stripped):
+            return True  # `if not is_av_available(): raise ImportError(...)` just before `import av`
+        level = len(previous) - len(previous.lstrip())
+        if level >= indent:
+            continue
+        if _GUARD_OPENER.match(stripped) and not _MAIN_CHECK.match(stripped):
+            return True
+        if level == 0:
+            return False
+        indent = level
+    return None
+
+
+def _notebook_imports(file: FileView) -> dict[str, bool]:
+    """For a known notebook: each import line's text -> whether some occurrence of it runs unconditionally."""
+    found: dict[str, bool] = {}
+    notebook = file.notebook
+    if notebook is None:
+        return found
+    for cell in notebook.code_cells():
+        whole = _WholeFile.of_text(cell.source)
+        for raw in _import_statements(cell.source):
+            index = cell.source.count("\n", 0, raw.start())
+            text = whole.lines[index].strip()
+            found[text] = found.get(text, False) or whole.plain(index)
+    return found
+
+
+#: How far above an import the reading looks for the block that encloses it.
+_LOOK_BACK = 400
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+class _WholeFile:
+    """All of one side's file as lines (the post-change text, or a side that is the whole file), read
+    without parsing: on a release, parsing every changed file costs milliseconds each."""
+
+    def __init__(self, text: str, lines: Sequence[str], start: Callable[[int], int]) -> None:
+        self.text = text
+        self.lines = lines
+        self._start = start
+
+    @classmethod
+    def of_text(cls, text: str) -> _WholeFile:
+        lines = text.split("\n")
+        ends = list(accumulate(map(len, lines)))  # C speed; line i starts at ends[i - 1] + i
+        return cls(text, lines, lambda i: ends[i - 1] + i if i > 0 else 0)
+
+    @cached_property
+    def _quotes(self) -> list[list[int]]:
+        return [_positions(self.text, quote) for quote in _TRIPLE_QUOTES]
+
+    def plain(self, index: int) -> bool:
+        """Whether line `index` (from 0) is an import that runs unconditionally: not in a string, not guarded."""
+        start = self._start(index)
+        if any(bisect_left(positions, start) % 2 == 1 for positions in self._quotes):
+            return False  # inside a triple-quoted string: a docstring's example
+        above = self.lines[max(0, index - _LOOK_BACK) : index]
+        return _guarded_by_indent(self.lines[index], above) is False
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    found = []
+    at = text.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = text.find(needle, at + len(needle))
+    return found
+
+
+class _FileImports:
+    """One changed file's imports on one side, with the context that tells plain imports from optional ones."""
+
+    def __init__(self, file: FileView, side: SideView) -> None:
+        self.file = file
+        self.side = side
+
+    @cached_property
+    def _whole_side(self) -> _WholeFile | None:
+        """The side's lines when they are the whole file (an added or a deleted file)."""
+        whole = FileStatus.ADDED if self.side.side is Side.ADDED else FileStatus.REMOVED
+        if self.file.status is not whole:
+            return None
+        lines = self.side.lines
+        return _WholeFile(lines.text, lines.texts(), lines.start)
+
+    @cached_property
+    def _post(self) -> _WholeFile | None:
+        if self.side.side is not Side.ADDED or self.file.text is None:
+            return None
+        return _WholeFile.of_text(self.file.text)
+
+    @cached_property
+    def _cell_imports(self) -> dict[str, bool]:
+        return _notebook_imports(self.file) if self.side.side is Side.ADDED else {}
+
+    def plain(self, m: Match) -> bool:
+        """Whether the import at `m` is a real statement that runs unconditionally (module level or a function)."""
+        if self.file.kind is Kind.NOTEBOOK:
+            known = self._cell_imports.get(m.text.strip())
+            if known is not None:
+                return known
+            return self._parses(m) and _guarded_by_indent(m.text, _lines_above(self.side, m)) is False
+        whole = self._whole_side
+        if whole is not None:
+            return whole.plain(m.index)
+        post = self._post
+        if post is not None and 0 < m.number <= len(post.lines) and post.lines[m.number - 1].rstrip("\r") == m.text:
+            return post.plain(m.number - 1)
+        if not self._parses(m):
+            return False
+        above = self._hunk_above(m)
+        if any(sum(line.count(quote) for line in above) % 2 for quote in _TRIPLE_QUOTES):
+            return False  # an unclosed docstring above, as far as the hunk shows
+        return _guarded_by_indent(m.text, above) is False
+
+    def _hunk_above(self, m: Match) -> list[str]:
+        """The lines the match's hunk shows above it on its side, context lines included."""
+        added = self.side.side is Side.ADDED
+        for hunk in self.file.patch.hunks:
+            start, length = (hunk.new_start, hunk.new_length) if added else (hunk.old_start, hunk.old_length)
+            if start <= m.number < start + length:
+                other = "-" if added else "+"
+                shown = [raw[1:] for raw in hunk.body.split("\n") if raw[:1] not in (other, "\\")]
+                return shown[max(0, m.number - start - _LOOK_BACK) : m.number - start]
+        return []
+
+    def _parses(self, m: Match) -> bool:
+        statement, _ = self.side.statement(m.index)
+        # `from x import a, \` continues on the next line, which `statement` does not follow.
+        text = statement.strip().removesuffix("\\").rstrip().removesuffix(",")
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            return False
+        return True
+
+
+def _lines_above(side: SideView, m: Match, limit: int = 60) -> list[str]:
+    """The decoded lines just above on this side, as far as they are consecutive (notebook cells)."""
+    lines = side.lines
+    start = m.index
+    while start > 0 and m.index - start < limit and lines.number(start - 1) == lines.number(start) - 1:
+        start -= 1
+    return lines.texts()[start : m.index]
+
+
+def _judged_file(file: FileView) -> bool:
+    if file.kind not in (Kind.PYTHON, Kind.NOTEBOOK) or file.path.endswith(".pyi"):
+        return False
+    if file.roles & _NOT_OURS or _ELSEWHERE.search(file.path):
+        return False
+    return file.path.rpartition("/")[2] not in _TOOLING_FILES
+
+
+@rule(
+    code="DEP009",
+    slug="undeclared-import",
+    title="Imported third-party package not declared in any manifest",
+    category=Category.DEPENDENCY,
+    severity=Severity.MEDIUM,
+    effort=5,
+    remediation=(
+        "Declare the distribution in the project's manifest (pinned in the application's lock file), "
+        "or make the import optional (try/except ImportError with a clear message) if the feature is."
+    ),
+    docs=Docs(
+        what=(
+            "An added `import x` or `from x import y` (at module level or in a function, in a Python file or a "
+            "notebook code cell) needs a third-party distribution that no manifest of the repository declares: "
+            "requirements files and pip-tools `.in` files, pyproject.toml (PEP 621 dependencies and extras, "
+            "dependency groups, Poetry, pixi, hatch, uv, PDM), setup.py, setup.cfg, Pipfile, conda environment "
+            "files (with their pip section), pixi.toml, conda recipes and Dockerfile `pip install`s. Import names "
+            "are mapped to distributions where they differ (cv2 -> opencv-python, sklearn -> scikit-learn, "
+            "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
+            "declares faiss). The standard library, the repository's own packages and modules, optional imports "
+            "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`), packages a "
+            "requirements or environment file mentions in a comment (`# torch: install for your CUDA`), tests, "
+            "docs, examples and benchmarks are not judged; notebooks draw info. One finding per file and "
+            "distribution. Needs the repository tree and the text of every manifest in it: silent without them."
+        ),
+        why=(
+            "The code runs only where someone installed the package by hand: a fresh environment (CI, a "
+            "colleague, the serving image) fails with ModuleNotFoundError, or picks up whatever version is "
+            "there (pynblint undeclared-dependencies; deptry DEP001; 'inconsistent environments' debt)."
+        ),
+        example="import lightgbm as lgb   # requirements.txt declares pandas and scikit-learn only",
+        fix="# requirements.txt\npandas==2.2.3\nscikit-learn==1.5.2\nlightgbm==4.5.0",
+    ),
+    scope=Scope.CHANGE,
+    keeps=reads_lines,
+)
+def undeclared_import(view: ChangeView) -> Iterator[Hit]:
+    if view.snapshot.tree is None:
+        return
+    judge = _Judge(view)
+    for file in view.files():
+        if not _judged_file(file) or not file.patch.hunks:
+            continue
+        notebook = file.kind is Kind.NOTEBOOK or (file.text or "").startswith(_DATABRICKS)
+        for side in file.source_sides():
+            if "import" not in side.lines.text:
+                continue
+            yield from _side_hits(judge, file, side, notebook=notebook)
+
+
+def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool) -> Iterator[Hit]:
+    imports = _FileImports(file, side)
+    reported: set[str] = set()
+    lines = side.lines
+    for raw in _import_statements(lines.text):
+        m: Match | None = None
+        for module in _imported_modules(lines.text, raw):
+            distribution = judge.distribution(module, notebook=notebook)
+            manifests = judge.manifests
+            if distribution is None or distribution in reported or manifests is None:
+                continue
+            if side.side is Side.REMOVED and manifests.undeclared_by_change & _candidates(module.split(".")):
+                continue  # declared before this change: removing the import pays nothing
+            if m is None:
+                index = lines.at(raw.start())
+                m = Match(raw, index, lines.number(index), lines.line(index))
+            if not imports.plain(m):
+                break
+            reported.add(distribution)
+            yield side.hit(
+                m,
+                f"imports `{module}`, but no manifest of the repository declares `{distribution}` "
+                f"(read: {_listed(manifests.paths)})",
+                content=distribution,
+                severity=Severity.INFO if notebook else None,
+            )
+
+
+def _listed(paths: tuple[str, ...]) -> str:
+    shown = ", ".join(paths[:3])
+    return shown if len(paths) <= 3 else f"{shown} and {len(paths) - 3} more"
+
+
+__all__ = ["MANIFEST_PATTERNS", "Manifests", "is_manifest", "read_manifests", "reads_lines", "undeclared_import"]
