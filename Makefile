@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit review rules docs bench clean
+.PHONY: install run test lint typecheck unit review rules docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,6 +12,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## The GitHub App on http://127.0.0.1:8000, worker included: SQLite and a private Redis under .debtbot/
+## (DEBTBOT_DATA_DIR), nothing to install. The schema is created or upgraded first: `serve` refuses an old one.
+## RUN_ARGS="--port 9000" passes options to `debtbot serve`.
+run: $(STAMP)
+	$(BIN)/debtbot migrate
+	$(BIN)/debtbot serve $(RUN_ARGS)
 
 ## Every test, the linters and the type checker: what CI runs.
 test: $(STAMP) lint typecheck unit

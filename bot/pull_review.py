@@ -4,27 +4,30 @@ The check run is created (or taken up from an unfinished try of the same job) as
 known to still be at the head asked for, and every ending completes it: the review's conclusion, "too large",
 a neutral run that says what went wrong, or, when the head moved on meanwhile, a neutral run that says so.
 Publishing goes inline comments, then the sticky summary, then the check run (completed last: a retried job
-finds its comments already posted, by fingerprint, and its check run still open).
+finds its comments already posted, by fingerprint, and its check run still open, with the annotation batches
+it was sent counted). What was commented is known twice over: recorded in the database, and marked in the
+App's own comments on GitHub, so a lost or restored database does not bring a second comment on the same debt.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any
 
 from arq import Retry
 from githubkit.exception import RequestFailed
-from sqlalchemy import select
 
 from bot.db import store
-from bot.db.models import CommentKind, PullRequestState, ReviewRun, RunStatus
+from bot.db.models import CommentKind, PullRequestState
 from bot.errors import Bug, Ignore, RetryLater, TellUser, classify
-from bot.github import GitHubGateway, PullInfo
+from bot.github import GitHubGateway, InlineComment, PullInfo
 from bot.jobs import ReviewRequest
 from bot.logging import get_logger
 from bot.metrics import count_finding
 from bot.publish.check_run import CHECK_NAME, CheckRunReport, incomplete, review_report, started, too_large
-from bot.publish.comments import CommentPlan, choose_comments, review_payload
+from bot.publish.comments import CommentPlan, choose_comments, parse_markers, posted_fingerprints, review_payload
 from bot.publish.links import Links
 from bot.publish.sticky import (
     PostedComment,
@@ -65,6 +68,10 @@ class PullRequestReview:
         )
         self.run_id: int | None = None
         self.check_run_id: int | None = None
+        #: Annotation batches of the review's report the check run holds (an earlier try may have sent some).
+        self.batches_sent = 0
+        #: An earlier try of this job did not finish: what it published is not published again.
+        self.resumed = False
 
     @property
     def check_url(self) -> str | None:
@@ -164,30 +171,24 @@ class PullRequestReview:
         await self._publish(result, inputs)
         return Outcome.SUCCESS
 
-    async def _earlier_try(self) -> tuple[int, int | None] | None:
-        """(run id, check run id) of an earlier try of this job that did not finish (a retry, a worker stopped)."""
+    async def _earlier_try(self) -> store.UnfinishedRun | None:
+        """The run of an earlier try of this job that did not finish (a retry, a worker stopped)."""
         async with self.deps.sessions.begin() as session:
-            row = (
-                await session.execute(
-                    select(ReviewRun.id, ReviewRun.check_run_id).where(
-                        ReviewRun.job_id == self.job_id, ReviewRun.status == RunStatus.IN_PROGRESS
-                    )
-                )
-            ).one_or_none()
-        return None if row is None else (int(row.id), None if row.check_run_id is None else int(row.check_run_id))
+            return await store.unfinished_run(session, self.job_id)
 
     async def _close_earlier_try(self, reason: str) -> None:
         """Nothing to review any more: an earlier try's check run must not stay in progress."""
         earlier = await self._earlier_try()
         if earlier is None:
             return
-        self.run_id, self.check_run_id = earlier
+        self.run_id, self.check_run_id = earlier.id, earlier.check_run_id
         await self._conclude(incomplete(self.links, reason=reason), error=reason)
 
     async def _start(self, pull: PullInfo) -> None:
         """Record the pull request and the run, and show the check run in progress (reusing an unfinished try's)."""
         request = self.request
         earlier = await self._earlier_try()
+        self.resumed = earlier is not None
         async with self.deps.sessions.begin() as session:
             await store.upsert_pull_request(
                 session,
@@ -206,10 +207,11 @@ class PullRequestReview:
                 job_id=self.job_id,
                 trigger_delivery_id=request.delivery_id,
             )
-        if earlier is not None and earlier[1] is not None:
+        if earlier is not None and earlier.check_run_id is not None:
             # An earlier try of this job (a retry, or a worker stopped mid-review) left its check run open.
-            self.check_run_id = earlier[1]
-            log.info("review_resumed", check_run_id=self.check_run_id)
+            self.check_run_id = earlier.check_run_id
+            self.batches_sent = earlier.annotation_batches_sent
+            log.info("review_resumed", check_run_id=self.check_run_id, annotation_batches_sent=self.batches_sent)
             return
         body = started(pull.head_sha)
         self.check_run_id = await self.gateway.create_check_run(
@@ -223,11 +225,26 @@ class PullRequestReview:
         """Inline comments, then the sticky summary, then the check run (completed last: it says the review is done)."""
         config = inputs.config.config
         async with self.deps.sessions.begin() as session:
-            posted = await store.posted_fingerprints(session, self.request.repo_id, self.request.pr_number)
-        plan = choose_comments(
-            result.findings, inputs.diff, self.links, posted=posted, max_inline=config.comments.max_inline
-        )
+            recorded = await store.posted_fingerprints(session, self.request.repo_id, self.request.pr_number)
+
+        def plan_for(posted: Collection[str]) -> CommentPlan:
+            return choose_comments(
+                result.findings, inputs.diff, self.links, posted=posted, max_inline=config.comments.max_inline
+            )
+
+        plan = plan_for(recorded)
         try:
+            if plan.comments:
+                # The database may not know everything the App commented (lost, restored from a backup): its
+                # comments on GitHub say the rest. Asked only when there is something to comment.
+                ours = await self._our_inline_comments()
+                on_github = posted_fingerprints(c.body for c in ours)
+                if not on_github <= recorded:
+                    plan = plan_for(recorded | on_github)
+                if self.resumed and any(c.commit_id == self.request.head_sha for c in ours):
+                    # An earlier try of this job posted its review: the rest of the debt waits for the next
+                    # head, as it would have, rather than a second review of this one.
+                    plan = plan.held_back()
             plan = await self._post_review(plan)
             await self._post_sticky(result, plan, config.comments.sticky_summary)
         except RequestFailed as refused:
@@ -270,6 +287,19 @@ class PullRequestReview:
             raise RuntimeError("the review run was not started")
         return self.run_id
 
+    async def _our_login(self) -> str:
+        return (await self.gateway.app_login()).lower()
+
+    async def _our_inline_comments(self) -> list[InlineComment]:
+        """The App's own inline comments on the pull request.
+
+        Only the App's: a fingerprint marker pasted into anyone else's comment must not keep debt from being
+        commented.
+        """
+        ours = await self._our_login()
+        comments = await self.gateway.list_review_comments(self.repo, self.request.pr_number)
+        return [c for c in comments if c.author is not None and c.author.lower() == ours]
+
     async def _post_review(self, plan: CommentPlan) -> CommentPlan:
         """One review with the plan's inline comments (none: no review). GitHub refusing an anchor: post without them.
 
@@ -289,18 +319,35 @@ class PullRequestReview:
             plan = plan.without(range(len(plan.comments)))
             await self._create_review(plan)
             return plan
+        ids = await self._comment_ids(review_id)
+        unlisted = 0
         async with self.deps.sessions.begin() as session:
             for comment in plan.comments:
+                comment_id = ids.get(comment.fingerprint)
+                if comment_id is None:
+                    unlisted += 1  # still found on GitHub by its marker before the next review comments
+                    continue
                 await store.record_posted_comment(
                     session,
                     repo_id=self.request.repo_id,
                     pr_number=self.request.pr_number,
-                    # The gateway answers with the review's id; its comments share that review.
-                    comment_id=review_id,
+                    comment_id=comment_id,
                     kind=CommentKind.INLINE,
                     fingerprint=comment.fingerprint,
                 )
+        if unlisted:
+            log.warning("review_comment_ids_not_listed", review_id=review_id, comments=unlisted)
         return plan
+
+    async def _comment_ids(self, review_id: int) -> dict[str, int]:
+        """Each fingerprint the review commented, with its comment's own id (GitHub's answer to the review has none)."""
+        comments = await self.gateway.list_review_comments(self.repo, self.request.pr_number)
+        return {
+            fingerprint: comment.id
+            for comment in comments
+            if comment.review_id == review_id
+            for fingerprint in parse_markers(comment.body)
+        }
 
     async def _create_review(self, plan: CommentPlan) -> int:
         payload = review_payload(plan, self.request.head_sha, check_url=self.check_url)
@@ -349,23 +396,42 @@ class PullRequestReview:
         if known is not None:
             return known
         comments = await self.gateway.list_issue_comments(self.repo, self.request.pr_number)
-        # Only an App's comment ("name[bot]"): a person quoting the marker must not have their comment edited.
-        ours = [PostedComment(c.id, c.body, c.author) for c in comments if c.author and c.author.endswith("[bot]")]
-        return find_sticky(ours)
+        # Only the App's own comment: anyone quoting the marker must not have their comment edited.
+        ours = await self._our_login()
+        mine = [PostedComment(c.id, c.body, c.author) for c in comments if c.author and c.author.lower() == ours]
+        return find_sticky(mine)
 
     async def _send(self, report: CheckRunReport) -> None:
-        """The check run's updates in order (annotations 50 a request); the last one completes it."""
+        """The check run's updates in order (annotations 50 a request); the last one completes it.
+
+        Each update appends its batch of annotations, so the batches an earlier try of this job sent are not
+        sent again (the completing update then goes without its batch); each one sent is counted at once.
+        """
         if self.check_run_id is None:
             raise RuntimeError("no check run to report to")
-        for body in report.updates():
+        for index, body in enumerate(report.updates()):
+            output: dict[str, Any] | None = body.get("output")
+            batch = bool(output and output.get("annotations"))
+            if batch and index < self.batches_sent:
+                if body.get("status") != "completed":
+                    continue
+                output = {key: value for key, value in (output or {}).items() if key != "annotations"}
             await self.gateway.update_check_run(
                 self.repo,
                 self.check_run_id,
                 name=body.get("name"),
                 status=body.get("status"),
                 conclusion=body.get("conclusion"),
-                output=body.get("output"),
+                output=output,
             )
+            if batch and index >= self.batches_sent:
+                await self._count_batches(index + 1)
+
+    async def _count_batches(self, sent: int) -> None:
+        self.batches_sent = sent
+        if self.run_id is not None:
+            async with self.deps.sessions.begin() as session:
+                await store.record_annotation_batches(session, self.run_id, sent)
 
     async def _conclude(self, report: CheckRunReport, *, error: str) -> None:
         """Complete the check run (if one was opened) and the run with `report`; a failure here is only logged.

@@ -17,11 +17,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from arq import Retry
-from sqlalchemy import select
 from structlog.contextvars import bound_contextvars
 
 from bot.db import store
-from bot.db.models import PullRequest, PullRequestState, RepositorySelection
+from bot.db.models import PullRequestState, RepositorySelection
 from bot.errors import Ignore, RetryLater, TellUser, classify
 from bot.github import GitHubGateway, PullInfo
 from bot.jobs import (
@@ -129,19 +128,20 @@ async def review_pull_request(ctx: Context, payload: dict[str, Any]) -> str:
 async def review_head(ctx: Context, payload: dict[str, Any]) -> str:
     """A re-run of our check run or suite: review again every open pull request whose head is that commit.
 
-    The pull requests are the ones the event listed, or (a fork's, which GitHub does not list) the open ones
-    this database knows at that head: the check run being re-run is ours, so a review recorded them.
+    The pull requests are the ones the event listed, or (a fork's, which the event does not list) the open ones
+    this database knows at that head, or, when it knows none (it was lost, or never saw them), the ones GitHub
+    finds for the commit.
     """
     request = HeadReviewRequest.model_validate(payload)
     deps = deps_of(ctx)
 
     async def work() -> Outcome:
-        numbers: Sequence[int] = request.pr_numbers or await _open_pulls_at(deps, request.repo_id, request.head_sha)
-        if not numbers:
-            log.info("review_head_no_pull_request")
-            return Outcome.IGNORED
         gateway = deps.github.gateway_for(request.installation_id)
         try:
+            numbers = await _pulls_at_head(deps, gateway, request)
+            if not numbers:
+                log.info("review_head_no_pull_request")
+                return Outcome.IGNORED
             for number in numbers:
                 pull = await gateway.get_pull(request.repo_full_name, number)
                 if pull.state != "open" or pull.head_sha != request.head_sha:
@@ -155,18 +155,18 @@ async def review_head(ctx: Context, payload: dict[str, Any]) -> str:
     return await _run(ctx, request, work, repo=request.repo_full_name, head_sha=request.head_sha)
 
 
-async def _open_pulls_at(deps: WorkerDeps, repo_id: int, head_sha: str) -> list[int]:
+async def _pulls_at_head(deps: WorkerDeps, gateway: GitHubGateway, request: HeadReviewRequest) -> Sequence[int]:
+    """The numbers of the pull requests to review again: listed by the event, known here, or found on GitHub."""
+    if request.pr_numbers:
+        return request.pr_numbers
     async with deps.sessions.begin() as session:
-        rows = await session.scalars(
-            select(PullRequest.number)
-            .where(
-                PullRequest.repo_id == repo_id,
-                PullRequest.head_sha == head_sha,
-                PullRequest.state == PullRequestState.OPEN,
-            )
-            .order_by(PullRequest.number)
-        )
-        return list(rows)
+        known = await store.open_pull_requests_at(session, request.repo_id, request.head_sha)
+    if known:
+        return known
+    found = await gateway.list_pulls_for_commit(request.repo_full_name, request.head_sha)
+    numbers = sorted({p.number for p in found if p.state == "open" and p.head_sha == request.head_sha})
+    log.info("review_head_pull_requests_from_github", listed=len(found), open_at_head=len(numbers))
+    return numbers
 
 
 def _rerun(job: HeadReviewRequest | ReviewCommentCommand, pull: PullInfo, *, trigger: str) -> ReviewRequest:

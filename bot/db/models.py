@@ -235,6 +235,8 @@ class ReviewRun(Base):
     paid_count: Mapped[int] = mapped_column(Integer, default=0)
     #: Remediation effort of the debt the change adds (findings that count against the policy).
     effort_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    #: Annotation batches (50 a request) its check run was sent: a retried job sends only the ones after them.
+    annotation_batches_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FindingRow(Base):

@@ -287,6 +287,20 @@ async def upsert_pull_request(
     await session.execute(statement)
 
 
+async def open_pull_requests_at(session: AsyncSession, repo_id: int, head_sha: str) -> list[int]:
+    """The numbers of the repository's open pull requests last recorded at `head_sha`, in order."""
+    rows = await session.scalars(
+        select(PullRequest.number)
+        .where(
+            PullRequest.repo_id == repo_id,
+            PullRequest.head_sha == head_sha,
+            PullRequest.state == PullRequestState.OPEN,
+        )
+        .order_by(PullRequest.number)
+    )
+    return list(rows)
+
+
 async def start_review_run(
     session: AsyncSession,
     *,
@@ -339,8 +353,37 @@ async def start_review_run(
 
 
 async def set_check_run(session: AsyncSession, run_id: int, check_run_id: int) -> None:
-    """Remember the GitHub check run a review reports to (created after the run started)."""
-    await session.execute(update(ReviewRun).where(ReviewRun.id == run_id).values(check_run_id=check_run_id))
+    """Remember the GitHub check run a review reports to (created after the run started): nothing sent to it yet."""
+    await session.execute(
+        update(ReviewRun).where(ReviewRun.id == run_id).values(check_run_id=check_run_id, annotation_batches_sent=0)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedRun:
+    """A run an earlier try of a job left in progress (a retry, a worker stopped mid-review)."""
+
+    id: int
+    #: The check run it opened, None when it stopped before GitHub answered.
+    check_run_id: int | None
+    #: Annotation batches that check run was sent already.
+    annotation_batches_sent: int
+
+
+async def unfinished_run(session: AsyncSession, job_id: str) -> UnfinishedRun | None:
+    """The run of job `job_id` if it is still in progress (a finished one is not taken up again)."""
+    statement = select(ReviewRun.id, ReviewRun.check_run_id, ReviewRun.annotation_batches_sent).where(
+        ReviewRun.job_id == job_id, ReviewRun.status == RunStatus.IN_PROGRESS
+    )
+    row = (await session.execute(statement)).one_or_none()
+    if row is None:
+        return None
+    return UnfinishedRun(id=row.id, check_run_id=row.check_run_id, annotation_batches_sent=row.annotation_batches_sent)
+
+
+async def record_annotation_batches(session: AsyncSession, run_id: int, sent: int) -> None:
+    """Count `sent` annotation batches as delivered to the run's check run (each request appends its batch)."""
+    await session.execute(update(ReviewRun).where(ReviewRun.id == run_id).values(annotation_batches_sent=sent))
 
 
 async def finish_review_run(

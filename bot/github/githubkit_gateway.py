@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import functools
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType, TracebackType
 from typing import Any, ParamSpec, TypeVar, cast
@@ -31,6 +31,7 @@ from githubkit.exception import GitHubException, RateLimitExceeded, RequestError
 from githubkit.response import Response
 from githubkit.typing import RetryDecisionFunc
 
+from bot.github.app_login import AppLogin
 from bot.github.auth import RenewingInstallationAuth
 from bot.github.metering import MeteredTransport, RequestObserver
 from bot.github.pacing import DEFAULT_WRITE_INTERVAL, WritePacer, WritePacing
@@ -41,6 +42,7 @@ from bot.github.protocol import (
     Comment,
     Delivery,
     DiffTooLarge,
+    InlineComment,
     IssueRef,
     IssueState,
     PullInfo,
@@ -152,7 +154,8 @@ def _pull_info(data: Any) -> PullInfo:
     return PullInfo(
         number=int(data["number"]),
         state=str(data["state"]),
-        merged=bool(data.get("merged")),
+        # Listings give the shorter form, without `merged`: a merge time says the same.
+        merged=bool(data.get("merged") or data.get("merged_at")),
         draft=bool(data.get("draft")),
         author=_login(data.get("user")),
         head_sha=HeadSha(str(head["sha"])),
@@ -170,6 +173,20 @@ def _comment(data: Any) -> Comment:
         id=int(data["id"]),
         body=body if isinstance(body, str) else None,
         author=_login(data.get("user")),
+        html_url=str(data.get("html_url", "")),
+    )
+
+
+def _inline_comment(data: Any) -> InlineComment:
+    body, review_id, line = data.get("body"), data.get("pull_request_review_id"), data.get("line")
+    return InlineComment(
+        id=int(data["id"]),
+        review_id=review_id if isinstance(review_id, int) else None,
+        body=body if isinstance(body, str) else None,
+        author=_login(data.get("user")),
+        path=str(data.get("path", "")),
+        line=line if isinstance(line, int) else None,
+        commit_id=str(data.get("commit_id", "")),
         html_url=str(data.get("html_url", "")),
     )
 
@@ -230,21 +247,39 @@ class GitHubKitGateway:
         observer: RequestObserver | None = None,
         transport: MeteredTransport | None = None,
         max_text_bytes: int = DEFAULT_MAX_TEXT_BYTES,
+        app_login: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
-        """`observer` is told of each request when the gateway makes its own transport (no `transport` given)."""
+        """`observer` is told of each request when the gateway makes its own transport (no `transport` given).
+
+        `app_login` gives the App's login (`GitHubKitApp` shares one that asks GitHub once); without it the
+        gateway asks GitHub itself, with the App's JWT, the first time it is needed.
+        """
         self._installation_id = installation_id
         self._owned_transport = None if transport is not None else metered_transport(base_url, observer)
         self._pacer = pacer or WritePacer()
         self._max_text_bytes = max_text_bytes
+        cache = cache_strategy or MemCacheStrategy()
+        chosen_transport = transport or cast(MeteredTransport, self._owned_transport)
+        retry = retry or ShortRetry()
         self._github = _client(
             RenewingInstallationAuth(app_id, private_key, installation_id),
             base_url=base_url,
             timeout=timeout,
-            cache_strategy=cache_strategy or MemCacheStrategy(),
-            transport=transport or cast(MeteredTransport, self._owned_transport),
-            retry=retry or ShortRetry(),
+            cache_strategy=cache,
+            transport=chosen_transport,
+            retry=retry,
         )
         self._rest = self._github.rest
+        self._app_login = app_login or AppLogin(
+            _client(
+                AppAuthStrategy(app_id, private_key),
+                base_url=base_url,
+                timeout=timeout,
+                cache_strategy=cache,
+                transport=chosen_transport,
+                retry=retry,
+            )
+        )
 
     @property
     def installation_id(self) -> InstallationId:
@@ -262,6 +297,10 @@ class GitHubKitGateway:
     ) -> None:
         await self.aclose()
 
+    @_github_errors
+    async def app_login(self) -> str:
+        return await self._app_login()
+
     # -- reading ---------------------------------------------------------------------------------------------
 
     @_github_errors
@@ -269,6 +308,19 @@ class GitHubKitGateway:
         owner, name = split_repo(repo)
         response = await self._rest.pulls.async_get(owner, name, number)
         return _pull_info(response.json())
+
+    @_github_errors
+    async def list_pulls_for_commit(self, repo: str, sha: str) -> list[PullInfo]:
+        owner, name = split_repo(repo)
+        pages = self._rest.paginate(
+            self._rest.repos.async_list_pull_requests_associated_with_commit,
+            map_func=_json_list,
+            owner=owner,
+            repo=name,
+            commit_sha=sha,
+            per_page=PER_PAGE,
+        )
+        return [_pull_info(entry) async for entry in pages]
 
     @_github_errors
     async def get_diff(self, repo: str, number: int) -> str:
@@ -360,6 +412,19 @@ class GitHubKitGateway:
             per_page=PER_PAGE,
         )
         return [_comment(entry) async for entry in pages]
+
+    @_github_errors
+    async def list_review_comments(self, repo: str, number: int) -> list[InlineComment]:
+        owner, name = split_repo(repo)
+        pages = self._rest.paginate(
+            self._rest.pulls.async_list_review_comments,
+            map_func=_json_list,
+            owner=owner,
+            repo=name,
+            pull_number=number,
+            per_page=PER_PAGE,
+        )
+        return [_inline_comment(entry) async for entry in pages]
 
     # -- writing (paced) -------------------------------------------------------------------------------------
 
@@ -496,6 +561,7 @@ class GitHubKitApp:
             transport=self._transport,
             retry=self._retry,
         )
+        self._app_login = AppLogin(self._github)
 
     def __repr__(self) -> str:
         return f"GitHubKitApp(app_id={self._app_id!r}, base_url={self._base_url!r})"  # never the key
@@ -512,6 +578,7 @@ class GitHubKitApp:
             retry=self._retry,
             transport=self._transport,
             max_text_bytes=self._max_text_bytes,
+            app_login=self._app_login,
         )
 
     @_github_errors

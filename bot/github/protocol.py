@@ -73,6 +73,20 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class InlineComment:
+    """A pull request review comment: one on a line of the diff, in a review."""
+
+    id: int
+    review_id: int | None  # the review it was posted in (GitHub leaves it empty for some old comments)
+    body: str | None
+    author: str | None
+    path: str
+    line: int | None  # None when the comment sits on a whole file, or on a line no longer in the diff
+    commit_id: str  # the commit it was made on (a review's comments: the commit the review is of)
+    html_url: str
+
+
+@dataclass(frozen=True)
 class IssueRef:
     """An issue the App created or edited."""
 
@@ -126,9 +140,18 @@ class GitHubGateway(Protocol):
     @property
     def installation_id(self) -> InstallationId: ...
 
+    async def app_login(self) -> str:
+        """The login the App's own comments and reviews are authored under (`<app slug>[bot]`)."""
+        ...
+
     # -- reading ---------------------------------------------------------------------------------------------
 
     async def get_pull(self, repo: str, number: int) -> PullInfo: ...
+
+    async def list_pulls_for_commit(self, repo: str, sha: str) -> list[PullInfo]:
+        """The pull requests of `repo` that commit `sha` belongs to: open and merged ones whose head it is or was,
+        or, for a commit of the default branch, the merged one that brought it in. Check state and head."""
+        ...
 
     async def get_diff(self, repo: str, number: int) -> str:
         """The unified (three-dot) diff; raises `DiffTooLarge` when GitHub refuses to render it."""
@@ -149,6 +172,10 @@ class GitHubGateway(Protocol):
         ...
 
     async def list_issue_comments(self, repo: str, number: int) -> list[Comment]: ...
+
+    async def list_review_comments(self, repo: str, number: int) -> list[InlineComment]:
+        """Every inline (review) comment of the pull request, anyone's, oldest first."""
+        ...
 
     # -- writing ---------------------------------------------------------------------------------------------
 
@@ -183,7 +210,8 @@ class GitHubGateway(Protocol):
     async def create_review(
         self, repo: str, number: int, commit_id: str, body: str, comments: Sequence[Mapping[str, Any]]
     ) -> int:
-        """A COMMENT review of `commit_id` with inline `comments`; its id."""
+        """A COMMENT review of `commit_id` with inline `comments`; its id (its comments' ids are not in GitHub's
+        answer: `list_review_comments` gives them, with this id as their `review_id`)."""
         ...
 
     async def create_issue_comment(self, repo: str, number: int, body: str) -> Comment: ...

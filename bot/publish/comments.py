@@ -75,6 +75,11 @@ class CommentPlan:
         """Findings that are only in the check run."""
         return len(self.over_limit) + len(self.unanchored)
 
+    def held_back(self) -> CommentPlan:
+        """The plan without inline comments: they join the ones past the limit (the change has its review already)."""
+        held = tuple(c.candidate for c in self.comments)
+        return dataclasses.replace(self, comments=(), over_limit=held + self.over_limit)
+
     def without(self, bad: Iterable[str | int]) -> CommentPlan:
         """The plan after GitHub refused some comments (422): those move to `unanchored`."""
         kept = drop_comments(self.comments, bad)

@@ -97,3 +97,45 @@ async def test_a_database_at_another_revision_is_not_current(database_url: str) 
         assert await database_revisions(engine) == frozenset({"ffffffffffff"})
     finally:
         await engine.dispose()
+
+
+async def test_0002_counts_no_annotation_batches_for_earlier_runs_and_drops_the_count_again(database_url: str) -> None:
+    """From 0001 with a run and its finding in it, to head and back: the run and its finding stay."""
+    await upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    run = (
+        "INSERT INTO review_runs (repo_id, pr_number, head_sha, job_id, status, attempts, created_at,"
+        " findings_count, paid_count, effort_minutes)"
+        " VALUES (1, 7, 'abc', 'review:1:7:abc', 'in_progress', 1, '2026-11-26 09:00:00', 1, 0, 30)"
+    )
+    finding = (
+        "INSERT INTO findings (run_id, fingerprint, rule, slug, category, severity, path, message, effort_minutes,"
+        " state) SELECT id, 'fp', 'CODE001', 'todo-comment', 'code', 'low', 'a.py', 'TODO', 30, 'new' FROM review_runs"
+    )
+    count = "SELECT annotation_batches_sent FROM review_runs"
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(run)
+            await connection.exec_driver_sql(finding)
+
+        await upgrade(database_url)
+        async with engine.connect() as connection:
+            counted = (await connection.exec_driver_sql(count)).scalars().all()
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("review_runs")}
+            )
+        await downgrade(database_url, "0001")
+        async with engine.connect() as connection:
+            columns_after = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("review_runs")}
+            )
+            findings = (await connection.exec_driver_sql("SELECT count(*) FROM findings")).scalar_one()
+            revisions = await database_revisions(engine)
+    finally:
+        await engine.dispose()
+
+    assert counted == [0]
+    assert "annotation_batches_sent" in columns
+    assert "annotation_batches_sent" not in columns_after
+    assert findings == 1  # the run was not copied over and dropped (which would cascade to its findings)
+    assert revisions == frozenset({"0001"})

@@ -24,9 +24,12 @@ from bot.db.models import (
 )
 from bot.db.store import (
     RepositoryInfo,
+    UnfinishedRun,
     change_installation_repositories,
     finish_review_run,
+    open_pull_requests_at,
     posted_fingerprints,
+    record_annotation_batches,
     record_posted_comment,
     save_findings,
     set_baseline_status,
@@ -34,6 +37,7 @@ from bot.db.store import (
     set_installation_repositories,
     start_review_run,
     sticky_comment_id,
+    unfinished_run,
     upsert_installation,
     upsert_pull_request,
     upsert_repositories,
@@ -318,6 +322,64 @@ async def test_running_the_same_job_again_takes_up_its_run(sessions: Sessions) -
     assert (run.status, run.attempts, run.started_at) == (RunStatus.IN_PROGRESS, 2, later)
     assert (run.error, run.completed_at, run.duration_ms) == (None, None, None)
     assert run.check_run_id == 11  # kept: the retry reports to the same check run
+
+
+async def test_open_pull_requests_at_a_head_are_the_open_ones_of_that_repository(sessions: Sessions) -> None:
+    other_sha = "b" * 40
+    pulls = [
+        (REPO, 9, SHA, PullRequestState.OPEN),
+        (REPO, 7, SHA, PullRequestState.OPEN),
+        (REPO, 8, SHA, PullRequestState.CLOSED),
+        (REPO, 10, other_sha, PullRequestState.OPEN),
+        (REPO + 1, 7, SHA, PullRequestState.OPEN),
+    ]
+    async with sessions.begin() as session:
+        for repo_id, number, head_sha, state in pulls:
+            await upsert_pull_request(
+                session, repo_id=repo_id, number=number, author="ada", base_ref="main", head_sha=head_sha, state=state
+            )
+
+    async with sessions() as session:
+        found = await open_pull_requests_at(session, REPO, SHA)
+        none = await open_pull_requests_at(session, REPO, "c" * 40)
+    assert (found, none) == ([7, 9], [])
+
+
+async def test_an_unfinished_run_is_found_by_its_job_until_it_finishes(sessions: Sessions) -> None:
+    job_id = f"review:{REPO}:7:{SHA}"
+    async with sessions.begin() as session:
+        assert await unfinished_run(session, job_id) is None
+        run_id = await start_review_run(session, repo_id=REPO, pr_number=7, head_sha=SHA, job_id=job_id)
+        await start_review_run(session, repo_id=REPO, pr_number=7, head_sha=SHA, job_id=f"{job_id}:rerun")
+    async with sessions.begin() as session:
+        opened = await unfinished_run(session, job_id)
+        await set_check_run(session, run_id, 40_000_000_001)
+        await record_annotation_batches(session, run_id, 3)
+    async with sessions.begin() as session:
+        reporting = await unfinished_run(session, job_id)
+        await finish_review_run(session, run_id, conclusion=None, error="worker shut down")
+    async with sessions() as session:
+        finished = await unfinished_run(session, job_id)
+
+    assert opened == UnfinishedRun(id=run_id, check_run_id=None, annotation_batches_sent=0)
+    assert reporting == UnfinishedRun(id=run_id, check_run_id=40_000_000_001, annotation_batches_sent=3)
+    assert finished is None
+
+
+async def test_annotation_batches_are_kept_by_a_retry_and_cleared_by_a_new_check_run(sessions: Sessions) -> None:
+    job_id = f"review:{REPO}:7:{SHA}"
+    async with sessions.begin() as session:
+        run_id = await start_review_run(session, repo_id=REPO, pr_number=7, head_sha=SHA, job_id=job_id)
+        await set_check_run(session, run_id, 11)
+        await record_annotation_batches(session, run_id, 2)
+    async with sessions.begin() as session:
+        await start_review_run(session, repo_id=REPO, pr_number=7, head_sha=SHA, job_id=job_id)  # the retry
+        retried = await unfinished_run(session, job_id)
+        await set_check_run(session, run_id, 12)
+        renewed = await unfinished_run(session, job_id)
+
+    assert retried == UnfinishedRun(id=run_id, check_run_id=11, annotation_batches_sent=2)
+    assert renewed == UnfinishedRun(id=run_id, check_run_id=12, annotation_batches_sent=0)
 
 
 async def test_save_findings_stores_new_acknowledged_and_paid(sessions: Sessions) -> None:

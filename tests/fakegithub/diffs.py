@@ -40,6 +40,14 @@ class FileDiff:
         """The hunk a line sits in on that side, or None when the line is outside every hunk."""
         return (self.right if side == "RIGHT" else self.left).get(line)
 
+    def hunk_text(self, hunk: int) -> str:
+        """The lines of one hunk, its `@@` header first (a review comment's `diff_hunk`)."""
+        starts = [i for i, line in enumerate(self.patch_lines) if line.startswith("@@")]
+        if not 0 <= hunk < len(starts):
+            return ""
+        end = starts[hunk + 1] if hunk + 1 < len(starts) else len(self.patch_lines)
+        return "\n".join(self.patch_lines[starts[hunk] : end])
+
     def line_at_position(self, position: int) -> bool:
         """Whether the legacy `position` (lines below the first `@@`) names a line of the patch."""
         return 0 < position < len(self.patch_lines) and not self.patch_lines[position].startswith("@@")

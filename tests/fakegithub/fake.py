@@ -23,6 +23,7 @@ from tests.fakegithub.failures import Failure, FailurePlan
 from tests.fakegithub.openapi import github_spec
 from tests.fakegithub.ratelimit import RateLimits
 from tests.fakegithub.routes import Settings
+from tests.fakegithub.routes.pulls import add_review_comment
 from tests.fakegithub.server import FakeGitHubApp, ServerThread
 from tests.fakegithub.state import (
     DEFAULT_PERMISSIONS,
@@ -36,6 +37,7 @@ from tests.fakegithub.state import (
     RecordedRequest,
     Repository,
     Review,
+    ReviewComment,
     Token,
     Violation,
     World,
@@ -217,6 +219,27 @@ class FakeGitHub:
             self.world.comments[comment.id] = comment
             return comment
 
+    def add_review_comment(
+        self, full_name: str, number: int, body: str, *, path: str, line: int, user: str = "octocat"
+    ) -> ReviewComment:
+        """An inline comment someone else wrote on the pull request's current head, in a review of their own."""
+        with self.lock:
+            self.world.user_id(user)
+            pr = self.world.pulls[(self.repository(full_name).full_name, number)]
+            review = Review(
+                id=self.world.next_id(),
+                repo=pr.repo,
+                number=number,
+                commit_id=pr.head_sha,
+                body="",
+                state="COMMENTED",
+                comments=[{"path": path, "line": line, "side": "RIGHT", "body": body}],
+                user=user,
+                submitted_at=iso(self.clock()),
+            )
+            self.world.reviews.append(review)
+            return add_review_comment(self.world, pr, review, review.comments[0], pr.files, now=self.clock())
+
     def add_user(self, login: str) -> None:
         with self.lock:
             self.world.user_id(login)
@@ -342,6 +365,13 @@ class FakeGitHub:
         with self.lock:
             name = self.repository(full_name).full_name
             return [r for r in self.world.reviews if r.repo == name and r.number == number]
+
+    def review_comments(self, full_name: str, number: int) -> list[ReviewComment]:
+        """The pull request's inline comments, oldest first."""
+        with self.lock:
+            name = self.repository(full_name).full_name
+            found = (c for c in self.world.review_comments.values() if c.repo == name and c.number == number)
+            return sorted(found, key=lambda c: c.id)
 
     def comments(self, full_name: str, number: int) -> list[IssueComment]:
         with self.lock:

@@ -24,6 +24,7 @@ from tests.fakegithub.state import (
     PullRequest,
     Repository,
     Review,
+    ReviewComment,
     World,
     iso,
 )
@@ -157,6 +158,12 @@ class Renderer:
             }
         return out
 
+    def pull_simple(self, pr: PullRequest) -> dict[str, Any]:
+        """The shorter form pull requests are listed in: GitHub's example, with the fields the full form shares."""
+        full = self.pull(pr)
+        example = self._example("repos/list-pull-requests-associated-with-commit", "200")[0]
+        return {key: full.get(key, value) for key, value in example.items()}
+
     def pull_minimal(self, pr: PullRequest) -> dict[str, Any]:
         """The short form a check run lists its pull requests in."""
         repo = self.world.repositories[pr.repo.lower()]
@@ -250,6 +257,44 @@ class Renderer:
         )
         if review.submitted_at is None:
             out.pop("submitted_at")  # a pending review has not been submitted
+        return out
+
+    def review_comment(self, comment: ReviewComment) -> dict[str, Any]:
+        repo = self.world.repositories[comment.repo.lower()]
+        url = f"{self.base_url}/repos/{repo.full_name}/pulls/comments/{comment.id}"
+        html = f"{self.web}/{repo.full_name}/pull/{comment.number}#discussion_r{comment.id}"
+        pr_url = f"{self.base_url}/repos/{repo.full_name}/pulls/{comment.number}"
+        out: dict[str, Any] = self._example("pulls/list-review-comments", "200")[0]
+        out.update(
+            url=url,
+            id=comment.id,
+            node_id=_node_id("PullRequestReviewComment", comment.id),
+            pull_request_review_id=comment.review_id,
+            diff_hunk=comment.diff_hunk,
+            path=comment.path,
+            commit_id=comment.commit_id,
+            original_commit_id=comment.commit_id,
+            user=self.user(comment.user, comment.user_type),
+            body=comment.body,
+            created_at=comment.created_at,
+            updated_at=comment.created_at,
+            html_url=html,
+            pull_request_url=pr_url,
+            author_association="NONE" if comment.user_type == "Bot" else "MEMBER",
+            _links={"self": {"href": url}, "html": {"href": html}, "pull_request": {"href": pr_url}},
+            start_line=None,
+            original_start_line=None,
+            start_side=None,
+            side=comment.side,
+            subject_type="line",
+        )
+        for legacy in ("position", "original_position", "in_reply_to_id"):
+            out.pop(legacy, None)  # the fake keeps no diff positions and no replies
+        if comment.line is None:
+            out.pop("line", None)
+            out.pop("original_line", None)
+        else:
+            out.update(line=comment.line, original_line=comment.line)
         return out
 
     def issue_comment(self, comment: IssueComment) -> dict[str, Any]:

@@ -2,6 +2,10 @@
 
 Handlers are synchronous and run under one lock shared with the test thread, so a test reads a consistent
 state; only an injected delay awaits, outside the lock, and shutdown releases it at once.
+
+uvicorn is kept off the process's logging: given a log level or `access_log=False`, it sets the level,
+handlers and propagation of the global `uvicorn.*` loggers, and a later test that logs through them (the
+service's own logging tests) would find them silenced. The fake's requests are in its world instead.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from tests.fakegithub.dispatch import Dispatcher
 from tests.fakegithub.failures import FailurePlan
@@ -124,6 +129,14 @@ async def _send(send: Send, response: Response) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class _UnloggedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol without access lines (it logs them whenever the root logger has a handler)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_log = False
+
+
 class ServerThread:
     """uvicorn on a socket bound before start, so the port is known first and never raced for."""
 
@@ -141,7 +154,15 @@ class ServerThread:
 
     def start(self, app: FakeGitHubApp) -> None:
         self.app = app
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            app,
+            http=_UnloggedH11Protocol,
+            log_config=None,  # neither dictConfig ...
+            log_level=None,  # ... nor levels ...
+            access_log=True,  # ... nor the access logger's handlers: `False` would empty them for the whole process
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
         self.server = server = uvicorn.Server(config)
         self.thread = threading.Thread(target=server.run, kwargs={"sockets": [self.socket]}, daemon=True)
         self.thread.start()

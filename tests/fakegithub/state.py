@@ -144,6 +144,25 @@ class Review:
 
 
 @dataclass
+class ReviewComment:
+    """One inline comment of a review, on a line of the diff at the commit the review was made on."""
+
+    id: int
+    repo: str
+    number: int
+    review_id: int
+    commit_id: str
+    path: str
+    line: int | None
+    side: str
+    diff_hunk: str
+    body: str
+    user: str
+    user_type: str
+    created_at: str
+
+
+@dataclass
 class IssueComment:
     id: int
     repo: str
@@ -232,6 +251,7 @@ class World:
     comments: dict[int, IssueComment] = field(default_factory=dict)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     reviews: list[Review] = field(default_factory=list)
+    review_comments: dict[int, ReviewComment] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     redeliveries: list[int] = field(default_factory=list)
     app_manifests: dict[str, AppManifest] = field(default_factory=dict)  # key: the one-time code

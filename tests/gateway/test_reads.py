@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from githubkit.exception import RequestFailed
 
 from bot.errors import TellUser, classify
-from bot.github import DiffTooLarge, PullInfo
+from bot.github import DiffTooLarge, GitHubKitGateway, PullInfo
 from bot.jobs import HeadSha
 from tests.fakegithub import FakeGitHub, Settings
 from tests.fakegithub.keys import FAKE_APP_ID, shared_app_key
@@ -199,3 +200,64 @@ async def test_issue_comments_are_listed_across_pages(fake: FakeGitHub) -> None:
     assert [c.body for c in comments] == [f"comment {i}" for i in range(130)]
     assert [c.author for c in comments[:2]] == ["bob", "alice"]
     assert len(status_of(fake, "/issues/7/comments")) == 2
+
+
+async def test_review_comments_are_listed_across_pages_with_their_reviews(fake: FakeGitHub) -> None:
+    ours = [{"path": "train.py", "line": 2, "side": "RIGHT", "body": f"<!-- debtbot:fp={i} -->"} for i in range(120)]
+    async with make_app(fake) as app:
+        gateway = app.gateway_for(OWN)
+        review_id = await gateway.create_review(REPO, 7, HEAD, "debtbot: 120 new debt findings", ours)
+        fake.add_review_comment(REPO, 7, "Why not pin it?", path="data.py", line=41, user="alice")
+        listed = await gateway.list_review_comments(REPO, 7)
+
+    stored = fake.review_comments(REPO, 7)
+    assert [c.id for c in listed] == [c.id for c in stored]
+    assert [c.body for c in listed] == [c["body"] for c in ours] + ["Why not pin it?"]
+    assert {(c.author, c.review_id) for c in listed[:120]} == {("debtbot[bot]", review_id)}
+    assert (listed[-1].author, listed[-1].path, listed[-1].line) == ("alice", "data.py", 41)
+    assert listed[-1].review_id not in (None, review_id)
+    assert listed[0].html_url.endswith(f"#discussion_r{listed[0].id}")
+    assert len(status_of(fake, "/pulls/7/comments")) == 2  # 100 a page
+
+
+async def test_the_app_s_login_is_asked_of_github_once(fake: FakeGitHub) -> None:
+    async with make_app(fake) as app:
+        logins = [await app.gateway_for(OWN).app_login() for _ in range(3)]
+
+    assert logins == ["debtbot[bot]"] * 3
+    (asked,) = [r for r in fake.requests if r.operation_id == "apps/get-authenticated"]
+    assert asked.headers["authorization"].startswith("Bearer ")  # the App's JWT: an installation token is refused
+
+
+async def test_a_gateway_made_on_its_own_asks_for_the_app_s_login_itself(fake: FakeGitHub) -> None:
+    async with GitHubKitGateway(
+        app_id=FAKE_APP_ID, private_key=shared_app_key().private_pem, installation_id=OWN, base_url=fake.url
+    ) as gateway:
+        assert await gateway.app_login() == "debtbot[bot]"
+
+
+async def test_pull_requests_of_a_commit_are_the_ones_it_is_or_was_the_head_of(fake: FakeGitHub) -> None:
+    fake.add_pull_request(REPO, number=8, diff=DIFF, head_sha="d" * 40, user="bob")
+    fake.add_pull_request(REPO, number=9, diff=DIFF, head_sha=HEAD, head_repo="mallory/widgets", head_ref="fix")
+    fake.push(REPO, 9, diff=DIFF, head_sha="e" * 40)
+    async with make_app(fake) as app:
+        gateway = app.gateway_for(OWN)
+        at_head = await gateway.list_pulls_for_commit(REPO, HEAD)
+        of_base = await gateway.list_pulls_for_commit(REPO, fake.repository(REPO).branches["main"])
+
+    assert [(p.number, p.head_sha, p.author, p.state, p.merged) for p in at_head] == [
+        (7, HEAD, "alice", "open", False),
+        (9, "e" * 40, "octocat", "open", False),  # its head moved on: the caller checks
+    ]
+    assert of_base == []
+    async with make_app(fake) as app:
+        assert at_head[0] == await app.gateway_for(OWN).get_pull(REPO, 7)  # the short form reads as the full one
+
+
+async def test_an_unknown_commit_has_no_pull_requests_but_github_s_422(fake: FakeGitHub) -> None:
+    async with make_app(fake) as app:
+        with pytest.raises(RequestFailed) as refused:
+            await app.gateway_for(OWN).list_pulls_for_commit(REPO, "f" * 40)
+
+    assert refused.value.response.status_code == 422
+    assert [v.kind for v in fake.take_violations()] == ["refused"]

@@ -241,6 +241,17 @@ def test_a_refused_comment_moves_to_the_summary() -> None:
     assert after.left_out == plan.left_out + 1
 
 
+def test_comments_held_back_join_the_ones_past_the_limit() -> None:
+    plan = choose_comments([finding(path="src/app.py", lines=(1, 2, 3))], DIFF, LINKS, max_inline=2)
+
+    held = plan.held_back()
+
+    assert held.comments == ()
+    assert [c.occurrence.line for c in held.over_limit] == [1, 2, 3]
+    assert held.left_out == plan.left_out + 2
+    assert (held.unanchored, held.already_posted) == (plan.unanchored, plan.already_posted)
+
+
 def test_the_review_payload_is_what_the_reviews_api_takes() -> None:
     plan = choose_comments([finding(path="src/app.py", lines=(2, 5))], DIFF, LINKS)
 

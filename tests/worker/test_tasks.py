@@ -9,7 +9,7 @@ import pytest
 from arq import Retry
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from githubkit.exception import RequestFailed
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot import tasks
 from bot.db.models import CommentKind, FindingRow, PostedComment, PullRequest, PullRequestState, ReviewRun, RunStatus
@@ -24,6 +24,7 @@ from bot.jobs import (
     ReviewRequest,
     SyncInstallation,
 )
+from bot.publish.comments import MARKER as FINGERPRINT_MARKER
 from bot.publish.comments import parse_markers
 from bot.publish.sticky import MARKER
 from bot.worker import functions
@@ -38,6 +39,9 @@ pytestmark = pytest.mark.anyio
 Ctx = dict[str, Any]
 CONFIG = ".github/debtbot.yml"
 PULL = r"/repos/octo-org/widgets/pulls/7$"
+CHECK_RUN_UPDATE = r"/repos/octo-org/widgets/check-runs/\d+$"
+#: Sixty TODOs in one new file: sixty annotations, sent as a batch of 50 and a batch of 10.
+MANY_TODOS = {"todo.py": "".join(f"# TODO: handle case {i} properly\n" for i in range(60))}
 
 
 async def review(worker_ctx: Ctx, request: ReviewRequest, *, job_try: int = 1) -> str:
@@ -47,6 +51,23 @@ async def review(worker_ctx: Ctx, request: ReviewRequest, *, job_try: int = 1) -
 async def runs(worker_ctx: Ctx) -> list[ReviewRun]:
     async with deps_of(worker_ctx).sessions() as session:
         return list(await session.scalars(select(ReviewRun).order_by(ReviewRun.id)))
+
+
+async def recorded_inline(worker_ctx: Ctx) -> dict[str, int]:
+    """The inline comments the database knows of: fingerprint -> GitHub comment id."""
+    async with deps_of(worker_ctx).sessions() as session:
+        rows = await session.execute(
+            select(PostedComment.fingerprint, PostedComment.github_comment_id).where(
+                PostedComment.kind == CommentKind.INLINE
+            )
+        )
+        return {row.fingerprint: row.github_comment_id for row in rows}
+
+
+async def forget_posted_comments(worker_ctx: Ctx) -> None:
+    """What a lost database, or one restored from an older backup, knows of the comments: nothing."""
+    async with deps_of(worker_ctx).sessions.begin() as session:
+        await session.execute(delete(PostedComment))
 
 
 def rules_of(annotations: list[dict[str, Any]]) -> set[str]:
@@ -130,6 +151,57 @@ async def test_the_same_debt_at_a_new_head_is_not_commented_again(
     (sticky,) = fake_github.comments(REPO, 7)
     assert len(sticky.history) == 1  # edited in place
     assert pushed.head_sha[:12] in sticky.body
+
+
+async def test_the_same_debt_is_not_commented_again_when_the_database_forgot_the_comments(
+    world: World, fake_github: FakeGitHub, worker_ctx: Ctx
+) -> None:
+    world.open_pull(7, DEBT_FILES)
+    await review(worker_ctx, world.review_request(7))
+    first = fake_github.review_comments(REPO, 7)
+    for round_ in (2, 3):
+        await forget_posted_comments(worker_ctx)
+        world.push(7, {"README.md": f"# widgets, round {round_}\n"})
+
+        assert await review(worker_ctx, world.review_request(7, delivery=f"delivery-{round_}")) == "success"
+
+    assert len(first) == len(DEBT_ANCHORED)
+    assert fake_github.review_comments(REPO, 7) == first
+    assert len(fake_github.reviews(REPO, 7)) == 1
+    (sticky,) = fake_github.comments(REPO, 7)  # found again by its marker too, and edited
+    assert len(sticky.history) == 2
+
+
+async def test_a_fingerprint_marker_pasted_by_someone_else_does_not_keep_debt_from_being_commented(
+    world: World, fake_github: FakeGitHub, worker_ctx: Ctx
+) -> None:
+    world.open_pull(7, DEBT_FILES)
+    await review(worker_ctx, world.review_request(7))
+    markers = set().union(*(parse_markers(c.body) for c in fake_github.review_comments(REPO, 7)))
+    world.open_pull(8, DEBT_FILES)  # the same debt: the same fingerprints
+    pasted = "\n".join(FINGERPRINT_MARKER.format(fingerprint=f) for f in sorted(markers))
+    fake_github.add_review_comment(REPO, 8, f"Not debt.\n{pasted}", path="requirements.txt", line=3, user="mallory")
+    fake_github.add_review_comment(REPO, 8, pasted, path="train.py", line=6, user="lookalike[bot]")
+
+    assert await review(worker_ctx, world.review_request(8)) == "success"
+
+    ours = [r for r in fake_github.reviews(REPO, 8) if r.user == "debtbot[bot]"]
+    assert len(ours) == 1
+    assert set().union(*(parse_markers(c["body"]) for c in ours[0].comments)) == markers
+
+
+async def test_each_inline_comment_is_recorded_under_its_own_id(
+    world: World, fake_github: FakeGitHub, worker_ctx: Ctx
+) -> None:
+    world.open_pull(7, DEBT_FILES)
+
+    await review(worker_ctx, world.review_request(7))
+
+    (posted,) = fake_github.reviews(REPO, 7)
+    on_github = {marker: c.id for c in fake_github.review_comments(REPO, 7) for marker in parse_markers(c.body)}
+    assert len(on_github) == len(DEBT_ANCHORED)
+    assert await recorded_inline(worker_ctx) == on_github
+    assert posted.id not in on_github.values()
 
 
 async def test_the_summary_says_resolved_once_the_debt_is_paid(
@@ -264,6 +336,33 @@ async def test_a_retry_that_finds_the_head_moved_on_closes_the_check_run_it_left
     assert fake_github.reviews(REPO, 7) == []
     (run,) = await runs(worker_ctx)
     assert run.status is RunStatus.COMPLETED
+
+
+async def test_a_retried_job_does_not_send_the_annotation_batches_it_sent_before(
+    world: World, fake_github: FakeGitHub, worker_ctx: Ctx
+) -> None:
+    world.open_pull(7, MANY_TODOS)
+    request = world.review_request(7)
+    fake_github.slow("PATCH", CHECK_RUN_UPDATE, 0.0, times=1)  # the first batch goes through
+    fake_github.fail("PATCH", CHECK_RUN_UPDATE, 502, times=3)  # the second fails, and githubkit's two retries
+
+    with pytest.raises(Retry):
+        await review(worker_ctx, request)
+
+    (check,) = fake_github.check_runs()
+    assert (check.status, len(check.annotations)) == ("in_progress", 50)
+    (interrupted,) = await runs(worker_ctx)
+    assert interrupted.annotation_batches_sent == 1
+
+    assert await review(worker_ctx, request, job_try=2) == "success"
+
+    (check,) = fake_github.check_runs()
+    assert (check.status, check.conclusion) == ("completed", "failure")
+    assert sorted(a["start_line"] for a in check.annotations) == list(range(1, 61))  # each once
+    assert [len(b["output"].get("annotations", [])) for b in check.bodies] == [0, 50, 10]  # create, then 2 batches
+    (run,) = await runs(worker_ctx)
+    assert (run.status, run.attempts, run.annotation_batches_sent) == (RunStatus.COMPLETED, 2, 2)
+    assert len(fake_github.reviews(REPO, 7)) == 1
 
 
 async def test_the_last_try_completes_the_check_run_as_neutral_with_the_reason(
@@ -403,6 +502,30 @@ async def test_a_rerun_of_a_head_queues_the_open_pull_requests_recorded_at_it(
 
     expected = world.review_request(7, delivery="rerun-delivery", rerun=True)
     assert await queued(queue, queue_name) == [expected.job_id]
+
+
+async def test_a_rerun_of_a_head_the_database_does_not_know_asks_github_for_its_pull_requests(
+    world: World, fake_github: FakeGitHub, worker_ctx: Ctx, queue: ArqRedis, queue_name: str
+) -> None:
+    pull = world.open_pull(7, DEBT_FILES)  # never reviewed here: the database knows no pull request at its head
+    world.open_pull(8, DEBT_FILES)
+    fake_github.push(REPO, 8, diff=world.diff(world.base_sha, pull.head_sha), head_sha=pull.head_sha)
+    world.push(8, {"README.md": "# widgets v2\n"})  # 8 had that head too, and moved on: not reviewed again
+    job = HeadReviewRequest(
+        installation_id=OWN,
+        delivery_id=DeliveryId("rerun-delivery"),
+        repo_id=world.repo_id,
+        repo_full_name=REPO,
+        head_sha=HeadSha(pull.head_sha),
+        trigger="check_suite.rerequested",
+    )
+
+    assert await tasks.review_head(job_ctx(worker_ctx, job.job_id), job.to_queue()) == "success"
+
+    expected = world.review_request(7, delivery="rerun-delivery", rerun=True)
+    assert await queued(queue, queue_name) == [expected.job_id]
+    asked = [r for r in fake_github.requests if r.operation_id == "repos/list-pull-requests-associated-with-commit"]
+    assert [r.path for r in asked] == [f"/repos/{REPO}/commits/{pull.head_sha}/pulls"]
 
 
 async def test_a_closed_pull_request_is_recorded_with_its_merge(world: World, worker_ctx: Ctx) -> None:

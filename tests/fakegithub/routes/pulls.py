@@ -7,7 +7,7 @@ from typing import Any
 from tests.fakegithub.diffs import FileDiff, too_large
 from tests.fakegithub.errors import GitHubError, unprocessable
 from tests.fakegithub.routes.context import Call, Route
-from tests.fakegithub.state import Review, iso
+from tests.fakegithub.state import PullRequest, Review, ReviewComment, World, iso
 from tests.fakegithub.wire import Response, paged_response
 
 DIFF_MEDIA_TYPES = ("application/vnd.github.diff", "application/vnd.github.v3.diff")
@@ -99,11 +99,55 @@ def create_review(call: Call) -> Response:
         submitted_at=iso(call.now) if event else None,
     )
     call.world.reviews.append(review)
+    for comment in comments:
+        add_review_comment(call.world, pr, review, comment, files, now=call.now)
     return Response(200, call.render.review(review))
+
+
+def add_review_comment(
+    world: World, pr: PullRequest, review: Review, comment: dict[str, Any], files: list[FileDiff], *, now: float
+) -> ReviewComment:
+    """A review's inline comment, kept with an id of its own as GitHub keeps it."""
+    side = str(comment.get("side", "RIGHT"))
+    line = comment.get("line")
+    entry = next((f for f in files if f.filename == comment["path"]), None)
+    hunk = entry.hunk_of(side, line) if entry is not None and isinstance(line, int) else None
+    stored = ReviewComment(
+        id=world.next_id(),
+        repo=pr.repo,
+        number=pr.number,
+        review_id=review.id,
+        commit_id=review.commit_id,
+        path=str(comment["path"]),
+        line=line if isinstance(line, int) else None,
+        side=side,
+        diff_hunk=entry.hunk_text(hunk) if entry is not None and hunk is not None else "",
+        body=str(comment["body"]),
+        user=review.user,
+        user_type="Bot" if review.user.endswith("[bot]") else "User",
+        created_at=iso(now),
+    )
+    world.review_comments[stored.id] = stored
+    return stored
+
+
+def list_review_comments(call: Call) -> Response:
+    """Every inline comment of the pull request, oldest first (GitHub's default order), `since` an update time."""
+    pr = call.pull()
+    since = call.query.get("since")
+    found = [
+        c
+        for c in sorted(call.world.review_comments.values(), key=lambda c: c.id)
+        if c.repo == pr.repo and c.number == pr.number and (since is None or c.created_at >= since)
+    ]
+    if call.query.get("direction") == "desc" and "sort" in call.query:
+        found.reverse()  # GitHub ignores `direction` without `sort`
+    return paged_response([call.render.review_comment(c) for c in found], url=call.url(), query=call.query)
 
 
 ROUTES = {
     "pulls/get": Route(get_pull, (("pull_requests", "read"),)),
     "pulls/list-files": Route(list_files, (("pull_requests", "read"),)),
     "pulls/create-review": Route(create_review, (("pull_requests", "write"),)),
+    "pulls/list-review-comments": Route(list_review_comments, (("pull_requests", "read"),)),
 }

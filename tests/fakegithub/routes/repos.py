@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tests.fakegithub.errors import GitHubError, not_found
+from tests.fakegithub.errors import GitHubError, not_found, unprocessable
 from tests.fakegithub.gitdata import directories, tree_entries, tree_sha
 from tests.fakegithub.render import MAX_INLINE_CONTENT
 from tests.fakegithub.routes.context import Call, Route
-from tests.fakegithub.wire import Response
+from tests.fakegithub.wire import Response, paged_response
 
 RAW_MEDIA_TYPE = "application/vnd.github.raw"
 OBJECT_MEDIA_TYPE = "application/vnd.github.object"
@@ -71,8 +71,30 @@ def get_permission(call: Call) -> Response:
     return Response(200, call.render.permission(role, login))
 
 
+def list_pulls_for_commit(call: Call) -> Response:
+    """The pull requests a commit was (or is) a head of, by number; none for a commit only on a branch.
+
+    GitHub also lists the merged pull request that brought a commit of the default branch in; the fake
+    keeps no merge history, so such a commit lists none. An unknown commit is GitHub's 422.
+    """
+    repo = call.repository
+    wanted = call.params["commit_sha"]
+    sha = repo.resolve(wanted) or wanted
+    pulls = sorted(
+        (pr for pr in call.world.pulls.values() if pr.repo == repo.full_name and sha in pr.files_at),
+        key=lambda pr: pr.number,
+    )
+    if not pulls and sha not in repo.commits:
+        raise unprocessable([f"No commit found for SHA: {wanted}"], call.docs_url)
+    return paged_response([call.render.pull_simple(pr) for pr in pulls], url=call.url(), query=call.query)
+
+
 ROUTES = {
     "repos/get-content": Route(get_content, (("contents", "read"),)),
+    # either one lets the fake answer; an App reviewing pull requests holds both
+    "repos/list-pull-requests-associated-with-commit": Route(
+        list_pulls_for_commit, (("pull_requests", "read"), ("contents", "read"))
+    ),
     "git/get-tree": Route(get_tree, (("contents", "read"),)),
     "repos/get-collaborator-permission-level": Route(get_permission, (("metadata", "read"),)),
 }
