@@ -151,7 +151,8 @@ class _Receiver:
     ) -> JSONResponse:
         """Record the delivery, then queue its job or note why not; a failing store or queue gives 503."""
         action = action_of(payload)
-        context = {"delivery_id": delivery_id, "event": event, "action": action}
+        # Not "event": that key is the log line's own name in structlog.
+        context = {"delivery_id": delivery_id, "github_event": event, "action": action}
         try:
             new = await self._within_budget(
                 self.recorder.record_delivery(

@@ -28,8 +28,8 @@ _Step = Callable[[Config, str], None]
 def make_engine(url: str | SecretStr, *, echo: bool = False) -> AsyncEngine:
     """An async engine for a PostgreSQL or SQLite URL (plain `postgresql://` and `sqlite://` are accepted).
 
-    SQLite gets foreign keys enforced, as PostgreSQL does, and write-ahead logging, so the web app's
-    reads do not wait on the worker's writes. The directory of an SQLite file is created if missing.
+    SQLite gets foreign keys enforced, as PostgreSQL does, write-ahead logging, and one pooled
+    connection per process (its writes are serialized anyway). The directory of an SQLite file is created if missing.
     """
     raw = url.get_secret_value() if isinstance(url, SecretStr) else url
     normalised = async_database_url(raw)
@@ -40,7 +40,15 @@ def make_engine(url: str | SecretStr, *, echo: bool = False) -> AsyncEngine:
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(normalised, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+    # One connection: SQLite has a single write lock, and a pool of writers queued on it for its busy
+    # timeout stalled the webhook past GitHub's 10 s (bench.webhooks at 16 deliveries in flight).
+    engine = create_async_engine(
+        normalised,
+        echo=echo,
+        connect_args={"timeout": SQLITE_BUSY_SECONDS},
+        pool_size=1,
+        max_overflow=0,
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed
+import httpx
+from githubkit.exception import GitHubException, RateLimitExceeded, RequestError, RequestFailed
 from githubkit.retry import RetryOption
 
 #: Never hand githubkit a zero wait: it reads `timedelta(0)` as "no wait given" and sleeps 60 seconds.
@@ -27,6 +28,8 @@ class ShortRetry:
     """Retry rate limits whose wait is at most `max_wait` seconds, and 5xx answers to idempotent requests.
 
     At most `max_retries` retries a request; the n-th retry of a server error waits n x `server_error_wait`.
+    A connection that drops before any answer (a kept-alive connection the server closed just as it was
+    reused) is retried at once, once, for idempotent requests: waiting it out as an outage cost reviews 15 s.
     """
 
     max_retries: int = 2
@@ -45,7 +48,23 @@ class ShortRetry:
             and exc.request.method.upper() in IDEMPOTENT_METHODS
         ):
             return RetryOption(True, _wait(self.server_error_wait * (retry_count + 1)))
+        if retry_count == 0 and _dropped_connection(exc):
+            return RetryOption(True, _wait(MIN_WAIT_SECONDS))
         return RetryOption(False)
+
+
+def _dropped_connection(exc: GitHubException) -> bool:
+    """An idempotent request whose connection failed without an answer (not a timeout: a hung GitHub stays hung)."""
+    if isinstance(exc, RequestFailed) or not isinstance(exc, RequestError):
+        return False
+    cause = exc.exc
+    if not isinstance(cause, httpx.TransportError) or isinstance(cause, httpx.TimeoutException):
+        return False
+    try:
+        method = cause.request.method
+    except RuntimeError:  # httpx raises when the error carries no request
+        return False
+    return method.upper() in IDEMPOTENT_METHODS
 
 
 def _wait(seconds: float) -> timedelta:

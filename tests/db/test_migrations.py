@@ -130,7 +130,7 @@ async def test_0002_counts_no_annotation_batches_for_earlier_runs_and_drops_the_
                 lambda c: {col["name"] for col in inspect(c).get_columns("review_runs")}
             )
             findings = (await connection.exec_driver_sql("SELECT count(*) FROM findings")).scalar_one()
-            revisions = await database_revisions(engine)
+        revisions = await database_revisions(engine)
     finally:
         await engine.dispose()
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from githubkit.exception import (
     PrimaryRateLimitExceeded,
+    RequestError,
     RequestFailed,
     RequestTimeout,
     SecondaryRateLimitExceeded,
@@ -74,3 +75,19 @@ def test_a_timeout_is_not_retried() -> None:
     timeout = RequestTimeout(httpx.ReadTimeout("timed out", request=httpx.Request("GET", URL)))
 
     assert RETRY(timeout, 0) == (False, None)
+
+
+def dropped(method: str) -> RequestError[httpx.RemoteProtocolError]:
+    return RequestError(httpx.RemoteProtocolError("Server disconnected", request=httpx.Request(method, URL)))
+
+
+def test_a_connection_dropped_before_any_answer_is_retried_at_once_once_for_idempotent_requests() -> None:
+    assert RETRY(dropped("GET"), 0) == (True, timedelta(seconds=MIN_WAIT_SECONDS))
+    assert RETRY(dropped("GET"), 1) == (False, None)
+    # A POST may have reached GitHub before the connection went: repeating it could duplicate content.
+    assert RETRY(dropped("POST"), 0) == (False, None)
+
+
+def test_a_timeout_is_not_a_dropped_connection() -> None:
+    hung = RequestTimeout(httpx.ReadTimeout("timed out", request=httpx.Request("GET", URL)))
+    assert RETRY(hung, 0) == (False, None)
