@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property, partial
-from itertools import pairwise
+from itertools import accumulate, pairwise, repeat
+from operator import add
 
 from unidiff.constants import DEV_NULL, RE_HUNK_HEADER, SUBMODULE_FILE_MODE
 from unidiff.errors import UnidiffParseError
@@ -29,8 +30,10 @@ __all__ = [
     "Hunk",
     "Line",
     "LineSet",
+    "iter_file_patches",
     "parse_diff",
     "parse_github_files",
+    "split_points",
 ]
 
 _PLAIN_HEADER = re.compile(r"^--- [^\n]*\n\+\+\+ ", re.MULTILINE)
@@ -57,6 +60,8 @@ _GIT_HEADER_LINES = (
     "Binary files ",
     "GIT binary patch",
 )
+#: How much of a diff given as bytes is decoded at a time.
+DECODE_PIECE_BYTES = 1024 * 1024
 #: A plain diff's `--- `/`+++ ` pair may also be a removed `-- x` line followed by an added `++ y`
 #: line; that many such pairs are tried as hunk lines before a short hunk is reported.
 _MAX_PLAIN_MERGES = 8
@@ -67,6 +72,7 @@ class DiffError(ValueError):
 
     def __init__(self, message: str, *, line: int | None = None) -> None:
         self.line = line
+        self.reason = message
         super().__init__(f"line {line}: {message}" if line is not None else message)
 
 
@@ -123,13 +129,32 @@ class LineSet(Sequence[Line]):
     """The added (or removed) lines of one file as a single text, for fast regex scans.
 
     `text` holds the lines joined with newlines; `at(offset)` turns a match position into the
-    line's index, and indexing gives the numbered `Line`.
+    line's index, `line(index)` gives that line's text, and indexing gives the numbered `Line`.
+    Lists over every line (`texts()`, line starts, numbers) are built only when asked for: on a
+    release diff most lines are never looked at one by one.
     """
 
     def __init__(self, texts: list[str], numbers: Callable[[], list[int]]) -> None:
-        self._texts = texts
+        self._texts: list[str] | None = texts
+        self._count = len(texts)
         self._number_source = numbers
+        self._number_at: Callable[[int], int] | None = None
         self.text = "\n".join(texts)
+        self._start_cursor()
+
+    @classmethod
+    def joined(
+        cls, text: str, count: int, numbers: Callable[[], list[int]], number_at: Callable[[int], int]
+    ) -> LineSet:
+        """`count` lines already joined in `text`; `number_at(index)` numbers one line without listing all."""
+        made = cls.__new__(cls)
+        made._texts = None
+        made._count = count
+        made._number_source = numbers
+        made._number_at = number_at
+        made.text = text
+        made._start_cursor()
+        return made
 
     @classmethod
     def of(cls, lines: Iterable[Line]) -> LineSet:
@@ -137,42 +162,182 @@ class LineSet(Sequence[Line]):
         listed = list(lines)
         return cls([line.text for line in listed], lambda: [line.number for line in listed])
 
+    def _start_cursor(self) -> None:
+        # `at` counts newlines from the line it found last: matches come in order, so a whole scan
+        # costs one `str.count` pass. The starts of the lines found are kept for `start`.
+        self._cursor = (0, 0)
+        self._counted = 0
+        self._known_starts: dict[int, int] = {0: 0} if self._count else {}
+        self._starts: list[int] | None = None
+        self._numbers: list[int] | None = None
+
     def __len__(self) -> int:
-        return len(self._texts)
+        return self._count
 
     def __getitem__(self, index: int) -> Line:  # type: ignore[override]
         if index < 0:
-            index += len(self._texts)
-        return Line(self._numbers[index], self._texts[index])
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("line index out of range")
+        return Line(self.number(index), self.line(index))
 
     def __iter__(self) -> Iterator[Line]:
-        return (Line(n, t) for n, t in zip(self._numbers, self._texts, strict=True))
+        return (Line(n, t) for n, t in zip(self._all_numbers(), self.texts(), strict=True))
 
     def at(self, offset: int) -> int:
         """Index of the line that contains character `offset` of `text`."""
-        return bisect.bisect_right(self._starts, offset) - 1
+        if self._starts is not None:
+            return bisect.bisect_right(self._starts, offset) - 1
+        text = self.text
+        index, start = self._cursor
+        if offset >= start:
+            moved = text.count("\n", start, offset)
+            self._counted += offset - start
+            if moved:
+                index += moved
+                start = text.rfind("\n", start, offset) + 1
+        else:
+            index = text.count("\n", 0, offset)
+            start = text.rfind("\n", 0, offset) + 1
+            self._counted += 2 * offset
+        self._cursor = (index, start)
+        self._known_starts[index] = start
+        if self._counted > 4 * len(text) + 65536:  # random access: bisect over every line's start instead
+            self._all_starts()
+        return index
 
     def start(self, index: int) -> int:
         """Offset in `text` where line `index` starts."""
-        return self._starts[index]
+        if self._starts is None and index >= 0:
+            known = self._known_starts
+            found = known.get(index)
+            if found is not None:
+                return found
+            if index < self._count:
+                before = known.get(index - 1)
+                if before is not None:  # the line after one already found
+                    found = known[index] = self.text.find("\n", before) + 1
+                    return found
+                after = known.get(index + 1)
+                if after is not None:  # the line before one already found
+                    found = known[index] = self.text.rfind("\n", 0, after - 1) + 1
+                    return found
+        return self._all_starts()[index]
+
+    def line(self, index: int) -> str:
+        """The text of line `index`."""
+        if self._texts is not None:
+            return self._texts[index]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError("line index out of range")
+        start = self.start(index)
+        end = self.text.find("\n", start)
+        return self.text[start:] if end == -1 else self.text[start:end]
 
     def number(self, index: int) -> int:
-        return self._numbers[index]
+        if self._numbers is None and self._number_at is not None:
+            if index < 0:
+                index += self._count
+            if not 0 <= index < self._count:
+                raise IndexError("line index out of range")
+            return self._number_at(index)
+        return self._all_numbers()[index]
+
+    def numbers(self) -> list[int]:
+        """Every line's number, in order."""
+        return self._all_numbers()
 
     def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = self.text.split("\n") if self._count else []
         return self._texts
 
-    @cached_property
-    def _starts(self) -> list[int]:
-        starts, pos = [], 0
-        for t in self._texts:
-            starts.append(pos)
-            pos += len(t) + 1
-        return starts
+    def _all_starts(self) -> list[int]:
+        if self._starts is None:
+            # Each start is the lengths (plus newlines) of the lines before it, summed in C.
+            starts = list(accumulate(map(add, map(len, self.texts()), repeat(1)), initial=0))
+            starts.pop()
+            self._starts = starts
+        return self._starts
 
-    @cached_property
-    def _numbers(self) -> list[int]:
-        return self._number_source()
+    def _all_numbers(self) -> list[int]:
+        if self._numbers is None:
+            self._numbers = self._number_source()
+        return self._numbers
+
+
+class _HunkNumbers:
+    """Numbers the lines of one side of a diff from its hunks, one hunk at a time.
+
+    A hunk with only this side's lines (a new file's only hunk, say) numbers its lines by arithmetic;
+    the others are numbered line by line when one of their lines is first asked for.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.firsts: list[int] = []  # index (in the side) of each hunk's first line
+        self.hunks: list[tuple[Hunk, bool]] = []  # (hunk, holds only this side's lines)
+        self._listed: dict[int, list[int]] = {}
+
+    def add(self, first: int, hunk: Hunk, *, pure: bool) -> None:
+        self.firsts.append(first)
+        self.hunks.append((hunk, pure))
+
+    def __call__(self, index: int) -> int:
+        at = bisect.bisect_right(self.firsts, index) - 1
+        hunk, pure = self.hunks[at]
+        offset = index - self.firsts[at]
+        if pure:
+            return (hunk.new_start if self.prefix == "+" else hunk.old_start) + offset
+        listed = self._listed.get(at)
+        if listed is None:
+            listed = self._listed[at] = hunk.numbered(self.prefix)
+        return listed[offset]
+
+    def every(self) -> list[int]:
+        numbers: list[int] = []
+        for hunk, pure in self.hunks:
+            if pure:
+                first = hunk.new_start if self.prefix == "+" else hunk.old_start
+                numbers.extend(range(first, first + hunk.body.count("\n") + 1))
+            else:
+                numbers.extend(hunk.numbered(self.prefix))
+        return numbers
+
+
+def _side_lines(hunks: Sequence[Hunk], prefix: str, pattern: re.Pattern[str]) -> LineSet:
+    """The lines of one side (`+` or `-`) of the hunks, joined into one text."""
+    parts: list[str] = []
+    numbers = _HunkNumbers(prefix)
+    count = 0
+    for hunk in hunks:
+        text, lines, pure = _hunk_side(hunk, prefix, pattern)
+        if lines:
+            numbers.add(count, hunk, pure=pure)
+            parts.append(text)
+            count += lines
+    return LineSet.joined("\n".join(parts), count, numbers.every, numbers)
+
+
+def _hunk_side(hunk: Hunk, prefix: str, pattern: re.Pattern[str]) -> tuple[str, int, bool]:
+    """One hunk's lines of a side: their joined text, how many, and whether the hunk holds nothing else."""
+    body = hunk.body
+    other_length = hunk.old_length if prefix == "+" else hunk.new_length
+    if other_length == 0 and body.startswith(prefix) and "\r" not in body:
+        # Usually every line carries the prefix (a new file): drop the prefixes in one C pass, and
+        # check that it dropped one a line (a `\ No newline` marker line would not carry one).
+        text = body[1:].replace("\n" + prefix, "\n")
+        newlines = text.count("\n")
+        if len(body) - 1 - len(text) == newlines:
+            return text, newlines + 1, True
+    if not body.startswith(prefix) and "\n" + prefix not in body:
+        return "", 0, False  # none of this side's lines (the removed side of a new file): no regex pass
+    found = pattern.findall(body)
+    if "\r" in body:
+        found = [t.removesuffix("\r") for t in found]
+    return "\n".join(found), len(found), False
 
 
 @dataclass(frozen=True)
@@ -199,30 +364,19 @@ class FilePatch:
 
     @cached_property
     def added(self) -> LineSet:
-        return LineSet(_side(self.hunks, _ADDED), lambda: _numbers(self.hunks, "+"))
+        return _side_lines(self.hunks, "+", _ADDED)
 
     @cached_property
     def removed(self) -> LineSet:
-        return LineSet(_side(self.hunks, _REMOVED), lambda: _numbers(self.hunks, "-"))
+        return _side_lines(self.hunks, "-", _REMOVED)
+
+    def __getstate__(self) -> dict[str, object]:
+        # The cached line sets are views of the hunks, rebuilt on demand: never pickled.
+        return {k: v for k, v in self.__dict__.items() if k not in ("added", "removed")}
 
     def anchors(self, number: int) -> bool:
         """True when a review comment may be placed on new line `number` (inside a hunk)."""
         return any(h.contains_new_line(number) for h in self.hunks)
-
-
-def _numbers(hunks: Sequence[Hunk], prefix: str) -> list[int]:
-    numbers: list[int] = []
-    for hunk in hunks:
-        numbers.extend(hunk.numbered(prefix))
-    return numbers
-
-
-def _side(hunks: Sequence[Hunk], pattern: re.Pattern[str]) -> list[str]:
-    texts: list[str] = []
-    for hunk in hunks:
-        found = pattern.findall(hunk.body)
-        texts.extend([t.removesuffix("\r") for t in found] if "\r" in hunk.body else found)
-    return texts
 
 
 @dataclass(frozen=True)
@@ -248,9 +402,21 @@ def parse_diff(data: str | bytes) -> Diff:
 
 
 def iter_file_patches(data: str | bytes) -> Iterator[FilePatch]:
-    """Yield the files of a diff one at a time, so a huge diff need not be held parsed at once."""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    if not text.strip():
+    """Yield the files of a diff one at a time, so a huge diff need not be held parsed at once.
+
+    A large git diff given as bytes is decoded a piece at a time: one emoji would make the whole diff
+    decode to four bytes a character.
+    """
+    if isinstance(data, bytes):
+        points = split_points(data, DECODE_PIECE_BYTES)
+        if len(points) > 1:
+            yield from _pieces(data, points)
+            return
+    yield from _text_patches(data.decode("utf-8", "replace") if isinstance(data, bytes) else data)
+
+
+def _text_patches(text: str) -> Iterator[FilePatch]:
+    if not text or text.isspace():  # not `strip()`: that copies the whole diff
         return
     starts = _line_starts(text, "diff --git ")
     if not starts:
@@ -260,6 +426,39 @@ def iter_file_patches(data: str | bytes) -> Iterator[FilePatch]:
     starts.append(len(text))
     for begin, end in pairwise(starts):
         yield _parse_section(text, begin, end, plain=False)
+
+
+def _pieces(data: bytes, points: list[int]) -> Iterator[FilePatch]:
+    """The files of the pieces of a git diff cut at `points`; errors name lines of the whole diff."""
+    lines_before = 0
+    for start, stop in pairwise([*points, len(data)]):
+        try:
+            yield from _text_patches(data[start:stop].decode("utf-8", "replace"))
+        except DiffError as exc:
+            if exc.line is None:
+                raise
+            raise type(exc)(exc.reason, line=exc.line + lines_before) from exc.__cause__
+        lines_before += data.count(b"\n", start, stop)
+
+
+def split_points(data: bytes, piece_bytes: int) -> list[int]:
+    """Where to cut a git diff into pieces of about `piece_bytes` (or more) made of whole files.
+
+    The first offset is 0 (the first piece keeps any preamble); every other one starts a `diff --git`
+    line. Reading the pieces one after another with `iter_file_patches` gives the files of the whole
+    diff, though a malformed piece reports lines counted from its own start. A plain diff (no
+    `diff --git` line) is one piece: its file boundaries are not certain before it is parsed.
+    """
+    needle = b"\ndiff --git "
+    first = 0 if data.startswith(needle[1:]) else data.find(needle)
+    if first == -1:
+        return [0]
+    points = [0]
+    at = data.find(needle, max(first + 1, piece_bytes - 1))  # the first piece holds the first file
+    while at != -1:
+        points.append(at + 1)
+        at = data.find(needle, at + max(piece_bytes, 1))
+    return points
 
 
 def _plain_sections(text: str, starts: list[int]) -> Iterator[FilePatch]:
@@ -290,21 +489,22 @@ def _plain_file(text: str, starts: list[int], i: int) -> tuple[FilePatch, int]:
         raise short
 
 
-def _line_starts(text: str, prefix: str, start: int = 0) -> list[int]:
-    """Offsets of the lines of `text` (from `start`) that begin with `prefix`; str.find beats re here."""
-    found = [start] if text.startswith(prefix, start) else []
+def _line_starts(text: str, prefix: str, start: int = 0, end: int | None = None) -> list[int]:
+    """Offsets of the lines of `text[start:end]` that begin with `prefix`; str.find beats re here."""
+    stop = len(text) if end is None else end
+    found = [start] if text.startswith(prefix, start, stop) else []
     needle = "\n" + prefix
-    at = text.find(needle, start)
+    at = text.find(needle, start, stop)
     while at != -1:
         found.append(at + 1)
-        at = text.find(needle, at + 1)
+        at = text.find(needle, at + 1, stop)
     return found
 
 
 def _parse_section(text: str, begin: int, end: int, *, plain: bool) -> FilePatch:
-    section = text[begin:end]
-    hunk_starts = _line_starts(section, "@@ ")
-    header = section[: hunk_starts[0]] if hunk_starts else section
+    """The file whose lines are `text[begin:end]` (offsets into the whole diff, for error lines)."""
+    hunk_starts = _line_starts(text, "@@ ", begin, end)
+    header = text[begin : hunk_starts[0]] if hunk_starts else text[begin:end]
     if "\r" in header:  # a diff saved with CRLF line ends
         header = header.replace("\r\n", "\n")
     info = _read_header(header, text, begin, plain=plain)
@@ -313,7 +513,7 @@ def _parse_section(text: str, begin: int, end: int, *, plain: bool) -> FilePatch
     if not hunk_starts:
         _check_hunkless(header, plain=plain, line=_line_of(text, begin))
         return info
-    hunks = _read_hunks(section, hunk_starts, text, begin, plain=plain)
+    hunks = _read_hunks(text, hunk_starts, end, plain=plain)
     return FilePatch(
         path=info.path,
         status=info.status,
@@ -418,29 +618,35 @@ def _strip_prefix(name: str) -> str:
     return name[2:] if len(name) > 2 and name[1] == "/" and name[0] in "abciow12" else name
 
 
-def _read_hunks(section: str, starts: list[int], text: str, begin: int, *, plain: bool) -> tuple[Hunk, ...]:
-    starts = [*starts, len(section)]
+def _read_hunks(text: str, starts: list[int], end: int, *, plain: bool) -> tuple[Hunk, ...]:
+    """The hunks whose `@@` lines start at `starts`, the last one running to `end`."""
+    bounds = [*starts, end]
     hunks: list[Hunk] = []
-    last = len(starts) - 2
-    for i, (start, stop) in enumerate(pairwise(starts)):
-        newline = section.find("\n", start, stop)
+    last = len(starts) - 1
+    for i, (start, stop) in enumerate(pairwise(bounds)):
+        newline = text.find("\n", start, stop)
         header_end = stop if newline == -1 else newline
-        header = section[start:header_end].rstrip("\r")
+        header = text[start:header_end].rstrip("\r")
         match = RE_HUNK_HEADER.match(header)
         if match is None:
-            raise DiffError(f"malformed hunk header {header[:80]!r}", line=_line_of(text, begin + start))
+            raise DiffError(f"malformed hunk header {header[:80]!r}", line=_line_of(text, start))
         # An omitted length means one line ("@@ -3 +3 @@").
         old_start, new_start = int(match.group(1)), int(match.group(3))
         old_len = int(match.group(2)) if match.group(2) is not None else 1
         new_len = int(match.group(4)) if match.group(4) is not None else 1
-        body = section[header_end + 1 : stop] if newline != -1 else ""
+        body = ""
+        if newline != -1:
+            body_end = stop
+            while body_end > newline + 1 and text[body_end - 1] == "\n":  # one slice, without trailing newlines
+                body_end -= 1
+            body = text[newline + 1 : body_end]
         body = _checked_body(
             body,
             old_len,
             new_len,
             at_end=i == last,
             plain=plain,
-            first_line=partial(_line_of, text, begin + header_end + 1),
+            first_line=partial(_line_of, text, header_end + 1),
         )
         hunks.append(Hunk(old_start, old_len, new_start, new_len, body))
     return tuple(hunks)
@@ -449,21 +655,25 @@ def _read_hunks(section: str, starts: list[int], text: str, begin: int, *, plain
 def _checked_body(
     body: str, old_len: int, new_len: int, *, at_end: bool, plain: bool, first_line: Callable[[], int]
 ) -> str:
-    """Verify the hunk's line counts; return the body without trailing non-hunk lines."""
-    stripped = body.rstrip("\n")
-    n_lines = stripped.count("\n") + 1 if stripped else 0
-    if stripped:
-        added = stripped.count("\n+") + stripped.startswith("+")
-        removed = stripped.count("\n-") + stripped.startswith("-")
-        marker = stripped.count("\n\\") + stripped.startswith("\\")
-        context = stripped.count("\n ") + stripped.startswith(" ")
+    """Verify the hunk's line counts (`body` has no trailing newline); return it without trailing non-hunk lines."""
+    if body:
+        n_lines = body.count("\n") + 1
+        if old_len == 0 or new_len == 0:
+            # One side only (a new or deleted file): every line carries that side's prefix.
+            prefix = "+" if old_len == 0 else "-"
+            if n_lines == old_len + new_len and body.startswith(prefix) and body.count("\n" + prefix) + 1 == n_lines:
+                return body
+        added = body.count("\n+") + body.startswith("+")
+        removed = body.count("\n-") + body.startswith("-")
+        marker = body.count("\n\\") + body.startswith("\\")
+        context = body.count("\n ") + body.startswith(" ")
         if (
             added + removed + marker + context == n_lines
             and added + context == new_len
             and removed + context == old_len
         ):
-            return stripped
-    return _walk_body(stripped, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line)
+            return body
+    return _walk_body(body, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line)
 
 
 def _walk_body(

@@ -108,6 +108,38 @@ class _Selection:
         return severity
 
 
+@dataclass(frozen=True)
+class Collected:
+    """What the file rules found in some files of a change, before netting: plain data that pickles.
+
+    `collect` may run over parts of a change (in other processes, say); `merge` joins the parts in file
+    order and `finish` nets the hits across ALL files, so a review in parts equals the review whole.
+    """
+
+    #: (rule code, hit), in file order then rule order.
+    hits: tuple[tuple[str, Hit], ...] = ()
+    #: Every file, with its hunks only when a change rule reads them.
+    kept: tuple[FilePatch, ...] = ()
+    suppressions: Suppressions = field(default_factory=dict)
+    errors: tuple[RuleError, ...] = ()
+
+    @classmethod
+    def merge(cls, parts: Iterable[Collected]) -> Collected:
+        """The parts of one change, given in the order of their files."""
+        listed = list(parts)
+        if len(listed) == 1:
+            return listed[0]
+        suppressions: Suppressions = {}
+        for part in listed:
+            suppressions.update(part.suppressions)
+        return cls(
+            hits=tuple(h for part in listed for h in part.hits),
+            kept=tuple(p for part in listed for p in part.kept),
+            suppressions=suppressions,
+            errors=tuple(e for part in listed for e in part.errors),
+        )
+
+
 def review(
     diff: str | bytes | Diff,
     *,
@@ -115,36 +147,72 @@ def review(
     config: Config | LoadedConfig | None = None,
 ) -> ReviewResult:
     """Review a change. Raises `DiffError` on a malformed diff; every other problem is reported."""
-    loaded = config if isinstance(config, LoadedConfig) else LoadedConfig(config or Config())
+    loaded = _loaded(config)
+    patches: Iterable[FilePatch] = diff.files if isinstance(diff, Diff) else iter_file_patches(diff)
+    return finish(collect(patches, snapshot=snapshot, config=loaded), snapshot=snapshot, config=loaded)
+
+
+def collect(
+    patches: Iterable[FilePatch],
+    *,
+    snapshot: Snapshot | None = None,
+    config: Config | LoadedConfig | None = None,
+) -> Collected:
+    """Run the file rules over `patches` (all of a change's files, or some of them)."""
+    loaded = _loaded(config)
     snapshot = snapshot or Snapshot()
     selection = _Selection.of(loaded.config)
     file_rules = [r for r in selection.rules if r.scope is Scope.FILE]
-    change_rules = [r for r in selection.rules if r.scope is Scope.CHANGE]
-    patches: Iterable[FilePatch] = diff.files if isinstance(diff, Diff) else iter_file_patches(diff)
+    keepers = [r.keeps for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
 
-    hits: list[tuple[Rule, Hit]] = []
+    hits: list[tuple[str, Hit]] = []
     errors: list[RuleError] = []
     kept: list[FilePatch] = []
     suppressions: Suppressions = {}
     for patch in patches:
-        keep = any(r.keeps is not None and r.keeps(patch.path) for r in change_rules)
-        kept.append(patch if keep else dataclasses.replace(patch, hunks=()))
+        keep = any(keeps(patch.path) for keeps in keepers)
+        # A copy either way: lines a change rule extracts go with the review, not with the caller's diff.
+        kept.append(dataclasses.replace(patch) if keep else dataclasses.replace(patch, hunks=()))
         if selection.excluded(patch.path):
             continue
+        extracted = _LINE_CACHES & patch.__dict__.keys()
         view = FileView(patch, snapshot, loaded.config)
         file_hits: list[tuple[Rule, Hit]] = []
+        hunkless = not patch.hunks
         for r in file_rules:
-            if not (r.applies_to(view.kind, view.roles) and selection.enabled_at(r, patch.path)):
+            if (r.reads_lines and hunkless) or not r.applies_to(view.kind, view.roles):
                 continue
-            if r.reads_lines and not patch.hunks:
-                continue
-            file_hits.extend(_run(r, view, errors))
+            if selection.enabled_at(r, patch.path):
+                file_hits.extend(_run(r, view, errors))
         if any(h.side is Side.ADDED and h.line is not None for _, h in file_hits):
             suppressions[patch.path] = _suppressions(patch)
-        hits.extend(file_hits)
+        hits.extend((r.code, h) for r, h in file_hits)
+        # The lines this review extracted go once the file's rules have run: a release diff's would otherwise
+        # all stay in memory, with the caller's diff, until the review ends.
+        for name in _LINE_CACHES - extracted:
+            patch.__dict__.pop(name, None)
+    return Collected(hits=tuple(hits), kept=tuple(kept), suppressions=suppressions, errors=tuple(errors))
 
-    change = ChangeView(kept, snapshot, loaded.config)
-    for r in change_rules:
+
+def finish(
+    collected: Collected,
+    *,
+    snapshot: Snapshot | None = None,
+    config: Config | LoadedConfig | None = None,
+) -> ReviewResult:
+    """Run the change rules, net added against removed hits across every file, aggregate, and decide."""
+    loaded = _loaded(config)
+    snapshot = snapshot or Snapshot()
+    selection = _Selection.of(loaded.config)
+    by_code = {r.code: r for r in selection.rules}
+    hits: list[tuple[Rule, Hit]] = [(by_code[code], h) for code, h in collected.hits]
+    errors = list(collected.errors)
+    suppressions = dict(collected.suppressions)
+
+    change = ChangeView(collected.kept, snapshot, loaded.config)
+    for r in selection.rules:
+        if r.scope is not Scope.CHANGE:
+            continue
         for rule_hit in _run(r, change, errors):
             hit = rule_hit[1]
             if selection.excluded(hit.path) or not selection.enabled_at(r, hit.path):
@@ -174,8 +242,16 @@ def review(
         verdict=verdict,
         config_errors=loaded.errors,
         rule_errors=tuple(errors),
-        files=len(kept),
+        files=len(collected.kept),
     )
+
+
+#: The line sets `FilePatch` caches (its `added` and `removed` cached properties).
+_LINE_CACHES = frozenset({"added", "removed"})
+
+
+def _loaded(config: Config | LoadedConfig | None) -> LoadedConfig:
+    return config if isinstance(config, LoadedConfig) else LoadedConfig(config or Config())
 
 
 def _run(r: Rule, view: FileView | ChangeView, errors: list[RuleError]) -> Iterator[tuple[Rule, Hit]]:

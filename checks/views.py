@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeVar, cast
@@ -67,7 +67,40 @@ class SideView:
             return
         for m in pattern.finditer(lines.text):
             index = lines.at(m.start())
-            yield Match(m, index, lines.number(index), lines.texts()[index])
+            yield Match(m, index, lines.number(index), lines.line(index))
+
+    def search_near(self, pattern: re.Pattern[str], literals: Sequence[str], offsets: Sequence[int]) -> Iterator[Match]:
+        """The matches `search(pattern)` gives, found from `literals`: each (non-empty) match holds one of them
+        at one of `offsets` characters from its start.
+
+        For a pattern that opens with an alternation (`pytest\\.mark\\.skip|@skip\\(`), which sre tries at every
+        position: the literals are found at `str.find` speed, and the pattern is tried only where a match could
+        start.
+        """
+        text = self.lines.text
+        starts: set[int] = set()
+        for literal in literals:
+            at = text.find(literal)
+            while at != -1:
+                starts.update(at - offset for offset in offsets if at >= offset)
+                at = text.find(literal, at + 1)
+        return self.matches_at(pattern, starts)
+
+    def matches_at(self, pattern: re.Pattern[str], starts: Iterable[int]) -> Iterator[Match]:
+        """The matches `search(pattern)` gives, when every (non-empty) match starts at one of `starts`: the pattern
+        is tried there only, in order and without overlaps, as `finditer` would."""
+        lines = self.lines
+        text = lines.text
+        end = 0
+        for start in sorted(set(starts)):
+            if start < end:
+                continue
+            m = pattern.match(text, start)
+            if m is None or m.end() == start:
+                continue
+            end = m.end()
+            index = lines.at(start)
+            yield Match(m, index, lines.number(index), lines.line(index))
 
     def in_comment(self, m: Match) -> bool:
         """True when the match starts inside the comment of its line."""
@@ -87,11 +120,13 @@ class SideView:
         The post-change text is used when known (the statement may continue on unchanged lines).
         """
         number = self.lines.number(index)
+        following: Iterable[str]
         if self.side is Side.ADDED and self._post_lines is not None and 0 < number <= len(self._post_lines):
-            following: Sequence[str] = self._post_lines[number - 1 : number - 1 + MAX_STATEMENT_LINES]
+            following = self._post_lines[number - 1 : number - 1 + MAX_STATEMENT_LINES]
             first_number = number
         else:
-            following = self.lines.texts()[index : index + MAX_STATEMENT_LINES]
+            lines = self.lines
+            following = (lines.line(i) for i in range(index, min(len(lines), index + MAX_STATEMENT_LINES)))
             first_number = number
         depth = 0
         parts: list[str] = []

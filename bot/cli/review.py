@@ -10,6 +10,7 @@ from datetime import date
 from importlib import metadata
 from pathlib import Path
 
+from bot.cli import parallel
 from bot.cli.errors import EXIT_FAIL, EXIT_PASS, CliError
 from bot.cli.terminal import use_color
 from bot.localgit import GitError, LocalChange, Repository, read_change
@@ -17,7 +18,7 @@ from checks.config import CONFIG_PATH, MAX_CONFIG_BYTES, Config, ConfigError, Lo
 from checks.diff import Diff, DiffError, parse_diff
 from checks.policy import Conclusion
 from checks.report import Format, render
-from checks.runner import ReviewResult, review
+from checks.runner import ReviewResult
 from checks.snapshot import Snapshot
 
 STDIN = "-"
@@ -56,17 +57,26 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @dataclass(frozen=True)
 class _Input:
-    diff: Diff
+    #: Bytes: a large diff, parsed in parts while it is reviewed (see `bot.cli.parallel`).
+    diff: Diff | bytes
     snapshot: Snapshot
     change: LocalChange | None
+    name: str = ""
 
 
 def run(args: argparse.Namespace) -> int:
     today = date.today()  # the library has no clock: accepted debt expires by the date given here
     source = _read_input(args, today)
-    loaded, where = _config(args.config, source.change)
+    try:
+        loaded, where = _config(args.config, source.change)
+    except CliError:
+        _parse(source)  # a malformed diff is reported first, whatever its size
+        raise
+    try:
+        result = parallel.review(source.diff, snapshot=source.snapshot, config=loaded)
+    except DiffError as exc:  # only a large diff is still unparsed here
+        raise CliError(f"malformed diff in {source.name}: {exc}") from exc
     _warn_config(loaded, where)
-    result = review(source.diff, snapshot=source.snapshot, config=loaded)
     _warn_rules(result)
     fmt = Format(args.format)
     sys.stdout.write(
@@ -84,11 +94,9 @@ def _read_input(args: argparse.Namespace, today: date) -> _Input:
             raise CliError(f"--diff reviews a diff alone: it cannot be combined with {options}")
         name = "standard input" if args.diff == STDIN else args.diff
         data = _read_diff(args.diff)
-        try:
-            diff = parse_diff(data)
-        except DiffError as exc:
-            raise CliError(f"malformed diff in {name}: {exc}") from exc
-        return _Input(diff, Snapshot(today=today), None)
+        if len(data) >= parallel.MIN_PARALLEL_BYTES and parallel.cores() > 1:
+            return _Input(data, Snapshot(today=today), None, name)
+        return _parse(_Input(data, Snapshot(today=today), None, name))
     try:
         repo = Repository(args.repo or Path.cwd())
         change = read_change(repo, base=args.base, head=args.head, today=today)
@@ -97,6 +105,15 @@ def _read_input(args: argparse.Namespace, today: date) -> _Input:
     except DiffError as exc:  # git's own diff should always parse: say which one did not
         raise CliError(f"could not read the diff git gave: {exc}") from exc
     return _Input(change.diff, change.snapshot, change)
+
+
+def _parse(source: _Input) -> _Input:
+    if not isinstance(source.diff, bytes):
+        return source
+    try:
+        return _Input(parse_diff(source.diff), source.snapshot, source.change, source.name)
+    except DiffError as exc:
+        raise CliError(f"malformed diff in {source.name}: {exc}") from exc
 
 
 def _read_diff(name: str) -> bytes:

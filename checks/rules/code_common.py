@@ -5,12 +5,15 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import warnings
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from itertools import chain
 
 from checks.finding import Side
 from checks.languages import line_markers
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
+from checks.satd import TAG
 from checks.views import FileView, Match, SideView
 
 #: Every language whose comments we read: code, and the `#` comments of config files. Not Markdown:
@@ -75,12 +78,23 @@ def search_comments(side: SideView, prefilter: re.Pattern[str], pattern: re.Patt
         i = bisect.bisect_right(starts, hit.start()) - 1
         origin = found[i][0] + hit.start() - starts[i]
         index = side.lines.at(origin)
-        line_end = side.lines.start(index) + len(side.lines.texts()[index])
-        m = pattern.match(text, origin, line_end)
+        line = side.lines.line(index)
+        m = pattern.match(text, origin, side.lines.start(index) + len(line))
         if m is None or (index, m.start()) in seen:
             continue
         seen.add((index, m.start()))
-        yield Match(m, index, side.lines.number(index), side.lines.texts()[index])
+        yield Match(m, index, side.lines.number(index), line)
+
+
+#: Task tags' lowercase forms, for the fast first pass over comments (see `search_comments`).
+TAG_PREFILTER = re.compile(r"(?:todo|fixme|xxx|hack)(?![\w-])")
+
+
+def comment_tags(side: SideView) -> list[Match]:
+    """The task tags (`TAG`: TODO, FIXME, XXX, HACK...) in the comments of a side, found once for every rule."""
+    return side.memo(
+        "comment-tags", lambda: [m for m in search_comments(side, TAG_PREFILTER, TAG) if side.in_comment(m)]
+    )
 
 
 def in_string(line: str, column: int) -> bool:
@@ -102,32 +116,52 @@ def in_string(line: str, column: int) -> bool:
     return bool(quote)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)  # syntax trees weigh about ten times their text: keep the current file's
 def parse_python(text: str) -> ast.Module | SyntaxError | None:
     """A module's syntax tree, or its syntax error; None when Python cannot tell (null bytes, deep nesting).
 
-    Cached for the rules that read the same file one after another (dead code, syntax errors).
+    Parsing is the dearest step of a review with the post-change texts: every rule that reads a file's
+    tree gets this one, parsed once (rules run one file at a time). Rules read the tree, never change it.
     """
-    try:
-        return ast.parse(text)
-    except SyntaxError as exc:
-        return exc.with_traceback(None)
-    except (ValueError, RecursionError, MemoryError):
-        return None
+    # The reviewed code's own warnings (an invalid escape in a string) are not ours to print.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text)
+        except SyntaxError as exc:
+            return exc.with_traceback(None)
+        except (ValueError, RecursionError, MemoryError):
+            return None
+
+
+#: Per statement type, its fields that hold nested statements (`body`, `orelse`, ...); () for most.
+_BLOCK_FIELDS: dict[type, tuple[str, ...]] = {}
+_BLOCK_NAMES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of a body and of the blocks nested in it (not the expressions inside them)."""
-    for node in body:
+    """Every statement of a body and of the blocks nested in it (not the expressions inside them), in source
+    order: each statement, then the statements of its body, else, finally, handlers and cases."""
+    pending: list[Iterator[ast.stmt]] = [iter(body)]
+    while pending:
+        node = next(pending[-1], None)
+        if node is None:
+            pending.pop()
+            continue
         yield node
-        for name in ("body", "orelse", "finalbody"):
-            nested = getattr(node, name, None)
-            if isinstance(nested, list):
-                yield from statements(nested)
-        for handler in getattr(node, "handlers", ()):
-            yield from statements(handler.body)
-        for case in getattr(node, "cases", ()):
-            yield from statements(case.body)
+        fields = _BLOCK_FIELDS.get(type(node))
+        if fields is None:
+            fields = _BLOCK_FIELDS[type(node)] = tuple(n for n in _BLOCK_NAMES if n in node._fields)
+        if not fields:
+            continue
+        nested: list[list[ast.stmt]] = []
+        for name in fields:
+            block = getattr(node, name, None)
+            if name in ("handlers", "cases"):
+                nested.extend(item.body for item in block or ())
+            elif isinstance(block, list):
+                nested.append(block)
+        pending.append(chain.from_iterable(nested))
 
 
 @lru_cache(maxsize=4)

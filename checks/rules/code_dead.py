@@ -7,6 +7,7 @@ import inspect
 import re
 import textwrap
 from collections.abc import Iterator
+from functools import lru_cache
 
 from checks.finding import Category, Hit, Severity, Side
 from checks.paths import Kind, Role
@@ -89,9 +90,9 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
     tree = parse_python(text)
     if not isinstance(tree, ast.Module):
         return
-    added: set[int] | None = None
+    added = frozenset(view.patch.added.numbers())
     for node in statements(tree.body):
-        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)) or node.lineno not in added:
             continue
         value = node.value.value
         if not isinstance(value, str) or "\n" not in value.strip():
@@ -100,16 +101,14 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
         lines = [line for line in code.splitlines() if line.strip()]
         if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not _is_code(code):
             continue
-        added = added if added is not None else {line.number for line in view.patch.added}
-        if node.lineno in added:
-            yield Hit(
-                side=Side.ADDED,
-                path=view.path,
-                line=node.lineno,
-                end_line=node.end_lineno,
-                content=code,
-                message=f"Code parked in a string ({len(lines)} lines): {lines[0].strip()[:80]}",
-            )
+        yield Hit(
+            side=Side.ADDED,
+            path=view.path,
+            line=node.lineno,
+            end_line=node.end_lineno,
+            content=code,
+            message=f"Code parked in a string ({len(lines)} lines): {lines[0].strip()[:80]}",
+        )
 
 
 def _empty_generator(side: SideView, index: int) -> bool:
@@ -117,23 +116,41 @@ def _empty_generator(side: SideView, index: int) -> bool:
     lines = side.lines
     if index + 1 >= len(lines) or lines.number(index + 1) != lines.number(index) + 1:
         return False
-    return lines.texts()[index + 1].lstrip().startswith("yield")
+    return lines.line(index + 1).lstrip().startswith("yield")
 
 
 def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     """Hits for the commented-out code inside comment lines `first..last` of a side (consecutive in the file)."""
-    texts = side.lines.texts()
-    bodies = [texts[i].lstrip()[1:] for i in range(first, last + 1)]
-    if any(EXAMPLE.search(b) for b in bodies):
+    lines = side.lines
+    block = lines.text[lines.start(first) : lines.start(last) + len(lines.line(last))]
+    bodies = tuple(line.lstrip()[1:] for line in block.split("\n"))
+    if _shows_usage(bodies):
         return
     start = 0
     for i in range(1, len(bodies) + 1):
-        if i == len(bodies) or side.lines.number(first + i) != side.lines.number(first + i - 1) + 1:
-            yield from _code_stretches(side, first + start, bodies[start:i])
+        if i == len(bodies) or lines.number(first + i) != lines.number(first + i - 1) + 1:
+            for low, high, code, count in _code_stretches(bodies[start:i]):
+                yield Hit(
+                    side=side.side,
+                    path=side.path,
+                    line=lines.number(first + start + low),
+                    end_line=lines.number(first + start + high),
+                    content=code,
+                    message=f"Commented-out code ({count} lines): {code.strip().splitlines()[0][:80]}",
+                )
             start = i
 
 
-def _code_stretches(side: SideView, first: int, bodies: list[str]) -> Iterator[Hit]:
+# The same comment blocks come back file after file (a license header, say): each is judged once.
+@lru_cache(maxsize=1024)
+def _shows_usage(bodies: tuple[str, ...]) -> bool:
+    return any(EXAMPLE.search(b) for b in bodies)
+
+
+@lru_cache(maxsize=1024)
+def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int], ...]:
+    """The stretches of commented-out code among comment bodies: (first, last, code, lines), indexes in `bodies`."""
+    found: list[tuple[int, int, str, int]] = []
     stretch: list[int] = []
     for i, body in enumerate([*bodies, ""]):
         stripped = body.strip()
@@ -148,19 +165,12 @@ def _code_stretches(side: SideView, first: int, bodies: list[str]) -> Iterator[H
         if len(stretch) >= MIN_BLOCK_LINES and not introduced:
             code = textwrap.dedent("\n".join(bodies[j] for j in stretch))
             if _is_code(code):
-                start, end = first + stretch[0], first + stretch[-1]
-                yield Hit(
-                    side=side.side,
-                    path=side.path,
-                    line=side.lines.number(start),
-                    end_line=side.lines.number(end),
-                    content=code,
-                    message=f"Commented-out code ({len(stretch)} lines): {code.strip().splitlines()[0][:80]}",
-                )
+                found.append((stretch[0], stretch[-1], code, len(stretch)))
         stretch = []
+    return tuple(found)
 
 
-def _open_brackets(bodies: list[str], stretch: list[int]) -> int:
+def _open_brackets(bodies: tuple[str, ...], stretch: list[int]) -> int:
     text = "".join(bodies[j] for j in stretch)
     return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
 

@@ -74,7 +74,7 @@ def debug_leftovers(view: FileView) -> Iterator[Hit]:
                 continue
             call = m.group().strip()
             yield side.hit(m, f"Debugger left in: {call}", content=statement_key(m.text))
-        for m in side.search(SERVER_RUN) if "debug" in text else ():
+        for m in side.search_near(SERVER_RUN, ("run(", "run_server("), (1,)) if "debug" in text else ():
             if side.in_comment(m) or in_docstring(view, side, m):
                 continue
             statement, end = side.statement(m.index)

@@ -17,6 +17,8 @@ VISIBLE_DEVICES = re.compile(
 )
 #: One GPU named by number: a "cuda:1" literal, or torch.cuda.set_device(1).
 PINNED_DEVICE = re.compile(r"""["']cuda:\d+["']|torch\.cuda\.set_device\(\s*\d+\s*\)""")
+#: What each PINNED_DEVICE match holds, after its opening quote or at its start: found at `str.find` speed.
+_PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
 
 
 @rule(
@@ -51,11 +53,11 @@ def hardcoded_device(view: FileView) -> Iterator[Hit]:
         text = side.lines.text
         if "cuda" not in text and "CUDA" not in text:
             continue
-        for pattern, needles, what in (
-            (VISIBLE_DEVICES, ("CUDA_VISIBLE_DEVICES",), "Visible GPUs set in code"),
-            (PINNED_DEVICE, ("cuda:", "set_device("), "GPU pinned in code"),
+        for matches, what in (
+            (side.search(VISIBLE_DEVICES, needles=("CUDA_VISIBLE_DEVICES",)), "Visible GPUs set in code"),
+            (side.search_near(PINNED_DEVICE, _PINNED_LITERALS, (1, 0)), "GPU pinned in code"),
         ):
-            for m in side.search(pattern, needles=needles):
+            for m in matches:
                 if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                     continue
                 statement = m.text.strip()

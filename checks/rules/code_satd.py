@@ -9,7 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.languages import comment_text
 from checks.paths import Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import COMMENT_KINDS, search_comments
+from checks.rules.code_common import COMMENT_KINDS, comment_tags, search_comments
 from checks.satd import DEFECT_PHRASE, SATD_PHRASE, TAG, TAG_LINK, TAG_OWNER, is_ml_comment
 from checks.views import FileView, Match, SideView
 
@@ -17,8 +17,6 @@ from checks.views import FileView, Match, SideView
 #: note, "# todo items are stored per user" and "# looks like a hack attempt" are prose.
 _TAG_PUNCTUATION = re.compile(r"[ \t]*(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
-#: Lowercase forms for the fast first pass over comments (see `search_comments`).
-_TAG_PREFILTER = re.compile(r"(?:todo|fixme|xxx|hack)(?![\w-])")
 _PHRASE_PREFILTER = re.compile(SATD_PHRASE.pattern)
 
 
@@ -51,8 +49,8 @@ _PHRASE_PREFILTER = re.compile(SATD_PHRASE.pattern)
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        for m in search_comments(side, _TAG_PREFILTER, TAG):
-            if not side.in_comment(m) or not _is_tag(side, m):
+        for m in comment_tags(side):
+            if not _is_tag(side, m):
                 continue
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]

@@ -18,6 +18,8 @@ PYTHON = re.compile(
     r"pytest\.mark\.(?P<kind>skip|skipif|xfail)\b|@mark\.(?P<kind2>skip|skipif|xfail)\b|"
     r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\("
 )
+#: Where PYTHON's mark word (skip..., xfail) sits in a match: after `pytest.mark.`, `@mark.`, `@` or `@unittest.`.
+_PYTHON_WORDS, _PYTHON_OFFSETS = ("skip", "xfail"), (len("pytest.mark."), len("@mark."), len("@"), len("@unittest."))
 MODULE_MARK = re.compile(r"^\s*pytestmark\s*=")
 CALLED = re.compile(r"@?[\w.]+\s*\(")
 #: JavaScript/TypeScript test runners (jest, mocha, jasmine, vitest): `.skip`, `x`-prefixed and focused tests.
@@ -78,7 +80,7 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
         return
     for side in view.source_sides():
         text = side.lines.text
-        for m in side.search(PYTHON) if "skip" in text or "xfail" in text else ():
+        for m in side.search_near(PYTHON, _PYTHON_WORDS, _PYTHON_OFFSETS) if "skip" in text or "xfail" in text else ():
             column = side.column(m)
             decorator_only = not m.group("kind")  # `@mark.skip`, `@skip(`: only as a decorator
             if decorator_only and m.text[:column].strip():

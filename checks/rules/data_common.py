@@ -99,20 +99,24 @@ def brackets_closed(text: str) -> bool:
     return depth <= 0
 
 
+_MAX_WORD_PASSES = 10
+
+
 class Needles:
     """Words a side must contain for a rule's slower patterns to be worth running.
 
-    Words that share their first character are found by one compiled alternation (sre skips ahead on that
-    character); other sets by a substring test per word, in the order given (the commonest first), which
-    on a side without any of them is faster than an alternation sre cannot skip through.
+    Words that share their first character, or many words, are found by one compiled alternation (sre skips
+    ahead on a shared first character); a few words by a substring test per word, in the order given (the
+    commonest first), which on a side without any of them is faster than an alternation sre cannot skip through.
     """
 
     __slots__ = ("_pattern", "_words")
 
     def __init__(self, *words: str) -> None:
         self._words = words
-        shared = len({w[0] for w in words}) == 1
-        self._pattern = re.compile("|".join(re.escape(w) for w in words)) if shared else None
+        # Past about ten words one alternation beats a pass per word, even one sre cannot skip through.
+        alternation = len({w[0] for w in words}) == 1 or len(words) > _MAX_WORD_PASSES
+        self._pattern = re.compile("|".join(re.escape(w) for w in words)) if alternation else None
 
     def found_in(self, text: str) -> bool:
         if self._pattern is not None:

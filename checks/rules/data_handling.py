@@ -25,6 +25,9 @@ _HEAD_SLICE = re.compile(
 _ASSIGNED = re.compile(r"(?<![=!<>])=(?!=)")
 _TRAINING_SUBSET = re.compile(r"(\w*train\w*)$", re.IGNORECASE)
 _HEAD_SLICE_NEEDLES = needles("split", "nrows", ".head(", ".select(")
+#: What each `_HEAD_SLICE` alternative starts with: found at `str.find` speed rather than by trying four
+#: alternatives at every `.` of the text.
+_HEAD_SLICE_LITERALS = ("split", "nrows", ".head(", ".select(")
 #: Shuffling or random sampling anywhere in the file: the subset may well be drawn after it.
 _SHUFFLED = re.compile(r"shuffle\(|\.sample\(|permutation\(")
 _DISPLAY = re.compile(r"^\s*(?:print|display|log\w*|logger\.\w+|st\.\w+)\(")
@@ -67,7 +70,7 @@ def training_data_head_slice(view: FileView) -> Iterator[Hit]:
         if not _HEAD_SLICE_NEEDLES.found_in(side.lines.text):
             continue
         shuffled: bool | None = None
-        for m in side.search(_HEAD_SLICE):
+        for m in side.search_near(_HEAD_SLICE, _HEAD_SLICE_LITERALS, (0,)):
             if side.in_comment(m) or _DISPLAY.match(m.text):
                 continue
             message = _truncation(m, side.column(m), notebook=view.kind is Kind.NOTEBOOK)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from checks.finding import Side, normalize
 from checks.paths import Kind
+from checks.rules.code_common import parse_python
 from checks.views import FileView, SideView
 
 #: Calls that divide data into training and evaluation parts: functions, and splitter classes (`.split(X)`).
@@ -103,8 +104,8 @@ def parse_sources(view: FileView, wanted: Callable[[str], bool], *, post: bool =
 def _module_source(view: FileView, text: str) -> ParsedSource | None:
     if len(text) > MAX_SOURCE_CHARS:
         return None
-    tree = _parse(text)
-    if tree is None:
+    tree = parse_python(text)  # the file's one parse, shared with the other rules
+    if not isinstance(tree, ast.Module):
         return None
     changed = {line.number: line.number for line in view.patch.added}
     return ParsedSource(Side.ADDED, view.path, tree, tuple(text.splitlines()), changed)

@@ -26,12 +26,18 @@ from checks.rules.data_source import (
     scopes,
     target_roots,
 )
-from checks.views import FileView, SideView
+from checks.views import FileView, Match, SideView
 
 _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.DOCS, Role.VENDORED, Role.GENERATED)
 
-# Literal-led patterns scan faster one by one than as one alternation.
-_VALIDATED_CALLS = (re.compile(r"fit(?:_generator)?\("), re.compile(r"train\("), re.compile(r"Trainer\("))
+# Each with the calls it matches, read in this order (fit, then train, then Trainer).
+_VALIDATED_CALLS = (
+    (re.compile(r"fit(?:_generator)?\("), ("fit(", "fit_generator(")),
+    (re.compile(r"train\("), ("train(",)),
+    (re.compile(r"Trainer\("), ("Trainer(",)),
+)
+#: Every `(` that ends one of those calls: one scan over the `(` of a side instead of one per pattern.
+_VALIDATED_OPENS = re.compile(r"\((?:(?<=fit\()|(?<=fit_generator\()|(?<=train\()|(?<=Trainer\())")
 _OVERFIT = re.compile(r"overfit", re.IGNORECASE)
 #: Every validation argument the rule reads contains one of these (validation_data, eval_set, val_dataloaders...).
 _VALIDATION_NEEDLES = needles("val", "loader")
@@ -94,7 +100,14 @@ def _slices_or_scores(text: str) -> bool:
 
 def _self_validating_calls(view: FileView, side: SideView) -> Iterator[Hit]:
     context = view.text if side.side is Side.ADDED and view.text is not None else side.lines.text
-    for m in (m for pattern in _VALIDATED_CALLS for m in side.search(pattern)):
+    early_stopping: bool | None = None
+    matches: list[Match] = []
+    text = side.lines.text
+    opens = [m.end() for m in _VALIDATED_OPENS.finditer(text)]
+    for pattern, calls in _VALIDATED_CALLS:
+        starts = [end - len(call) for end in opens for call in calls if text.startswith(call, end - len(call), end)]
+        matches.extend(side.matches_at(pattern, starts))
+    for m in matches:
         if side.in_comment(m):
             continue
         statement, end_line = side.statement(m.index)
@@ -103,8 +116,10 @@ def _self_validating_calls(view: FileView, side: SideView) -> Iterator[Hit]:
         tree = parse_statement(statement)
         if tree is None:
             continue
+        if early_stopping is None:  # read once per side, and only for a call that may validate
+            early_stopping = _EARLY_STOPPING.search(context) is not None
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
-            problem = _validates_on_training(call, early_stopping=_EARLY_STOPPING.search(context) is not None)
+            problem = _validates_on_training(call, early_stopping=early_stopping)
             if problem is not None:
                 yield side.hit(m, problem, content=normalize(statement), end_line=end_line)
                 break

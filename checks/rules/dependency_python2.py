@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from checks.finding import Category, Hit, Severity, Side
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
+from checks.rules.code_common import parse_python
 from checks.rules.dependency_common import in_docs_folder, lines_before
 from checks.views import FileView, Match, SideView
 
@@ -137,8 +138,4 @@ def _parses_as_python3(view: FileView) -> bool:
     """A post-change .py file that compiles on Python 3 holds no print statement outside its strings."""
     if view.kind is not Kind.PYTHON or view.text is None:
         return False
-    try:
-        ast.parse(view.text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+    return isinstance(parse_python(view.text), ast.Module)  # the file's one parse, shared with the other rules

@@ -128,9 +128,11 @@ class CallReader:
         # Notebook source sides carry decoded cell lines: their JSON post-text is no Python to continue into.
         self._post_text = view.text if side.side is Side.ADDED and view.kind is not Kind.NOTEBOOK else None
 
+    # What follows is read from the whole side (or post-change text) and kept on the side, for every model rule.
     @cached_property
     def _post_lines(self) -> list[str] | None:
-        return self._post_text.splitlines() if self._post_text is not None else None
+        post = self._post_text
+        return self.side.memo("post-lines", post.splitlines) if post is not None else None
 
     def in_docstring(self, m: Match) -> bool:
         """True when the match sits in a triple-quoted string: a docstring's usage example is not the program."""
@@ -155,26 +157,26 @@ class CallReader:
             if index == 0 or lines.number(index - 1) != lines.number(index) - 1:
                 return False
             index -= 1
-            fence = _FENCE.match(lines.texts()[index])
+            fence = _FENCE.match(lines.line(index))
             if fence is not None:
                 return bool(fence.group(1))
         return False
 
     @cached_property
     def _post_joined(self) -> tuple[str, list[int]]:
-        lines = self._post_lines or []
-        starts = [0, *accumulate(len(line) + 1 for line in lines)]
-        return "\n".join(lines), starts
+        def joined() -> tuple[str, list[int]]:
+            lines = self._post_lines or []
+            starts = [0, *accumulate(len(line) + 1 for line in lines)]
+            return "\n".join(lines), starts
+
+        return self.side.memo("post-joined", joined)
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
-        cached = self._span_cache.get(id(text))
+        cache: dict[int, list[tuple[int, int]]] = self.side.memo("triple-quoted-spans", dict)
+        cached = cache.get(id(text))
         if cached is None:
-            cached = self._span_cache[id(text)] = _triple_quoted_spans(text)
+            cached = cache[id(text)] = _triple_quoted_spans(text)
         return cached
-
-    @cached_property
-    def _span_cache(self) -> dict[int, list[tuple[int, int]]]:
-        return {}
 
     def call(self, m: Match, open_column: int | None = None) -> Call | None:
         """The call whose `(` is at `open_column` of the match's line (default: the match's last character)."""
@@ -201,14 +203,13 @@ class CallReader:
             return post[start : number - 1 + after], start + 1, number - 1 - start
         # Without the post-change text, only the side's own consecutive lines continue the statement.
         lines = self.side.lines
-        texts = lines.texts()
         low = m.index
         while low > 0 and m.index - low < before and lines.number(low - 1) == lines.number(low) - 1:
             low -= 1
         high = m.index + 1
-        while high < len(texts) and high - m.index < after and lines.number(high) == lines.number(high - 1) + 1:
+        while high < len(lines) and high - m.index < after and lines.number(high) == lines.number(high - 1) + 1:
             high += 1
-        return texts[low:high], lines.number(low), m.index - low
+        return [lines.line(i) for i in range(low, high)], lines.number(low), m.index - low
 
 
 #: Strings and comments, read at C speed so a quote inside a comment or a one-line string opens nothing.

@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
-from checks.languages import comment_start
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
-from checks.satd import ML_TOPIC, TAG, TAG_LINK, TAG_OWNER, is_ml_comment
+from checks.rules.code_common import comment_tags
+from checks.satd import ML_TOPIC, TAG_LINK, TAG_OWNER, is_ml_comment
 from checks.views import FileView
 
 #: OBrien et al. (2022) ML SATD groups, by the first ML word of the comment.
@@ -20,11 +20,6 @@ _GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("training", re.compile(r"train|loss|gradient|optimi|overfit", re.I)),
     ("prediction quality", re.compile(r"accura|metric|valid|test|predict|inference", re.I)),
 )
-#: Every spelling TAG matches, without its leading lookbehind: an alternation of literals scans several times faster.
-_TAGS = "TODO|todo|Todo|ToDo|FIXME|fixme|Fixme|XXX|HACK|hack"
-_TAG_START = re.compile(f"(?P<tag>{_TAGS})")
-#: In `#`-comment files the scan skips from `#` to `#` (three times faster than trying the tags at every letter).
-_HASH_TAG = re.compile(rf"#[^\n]*?(?P<tag>{_TAGS})")
 _LOWER_ROLES = frozenset({Role.TEST, Role.EXAMPLE, Role.DOCS, Role.FIXTURE})
 
 
@@ -59,35 +54,17 @@ _LOWER_ROLES = frozenset({Role.TEST, Role.EXAMPLE, Role.DOCS, Role.FIXTURE})
 )
 def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        if not side:
-            continue
-        hash_comments = side.kind in HASH_COMMENT_KINDS
-        read_line = -1
-        for m in side.search(_HASH_TAG if hash_comments else _TAG_START):
-            if m.index == read_line:
-                continue  # the rest of this line was read with its first tag
-            first = m.match.start("tag") - side.lines.start(m.index)
-            columns = [first]
-            if hash_comments:
-                # A `#` scan stops at a line's first tag; CODE001 reads every tag of the comment, and so does this.
-                columns = [t.start() for t in _TAG_START.finditer(m.text, first)]
-                read_line = m.index
-            opens = comment_start(m.text, side.kind)
-            for column in columns:
-                # TAG's own boundaries, checked only where a tag word starts (its leading lookbehind is slow).
-                tag = TAG.match(m.text, column)
-                if tag is None or opens is None or column < opens:
-                    continue
-                # The same text CODE001 reads, so exactly one of the two rules owns each comment.
-                comment = m.text[column:]
-                if not is_ml_comment(comment):
-                    continue
-                yield side.hit(
-                    m,
-                    f"ML debt ({_group(comment)}), {tag.group(1).upper()} comment: {comment.strip()[:120]}",
-                    content=comment,
-                    severity=_severity(view, comment),
-                )
+        # The tags CODE001 reads, from the same text on: exactly one of the two rules owns each tagged comment.
+        for m in comment_tags(side):
+            comment = m.text[side.column(m) :]
+            if not is_ml_comment(comment):
+                continue
+            yield side.hit(
+                m,
+                f"ML debt ({_group(comment)}), {m.group(1).upper()} comment: {comment.strip()[:120]}",
+                content=comment,
+                severity=_severity(view, comment),
+            )
 
 
 def _group(comment: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from checks.finding import Hit, Severity
 from checks.paths import Kind, Role
@@ -114,34 +115,58 @@ class Scan:
     pattern: re.Pattern[str]
     literals: tuple[str, ...] = ()
     word_start: bool = False
+    #: Instead of literals, for a pattern of names called (`(?:KMeans|...)\(`) with `word_start`: endings of
+    #: those names. One pass finds each `(` behind one of them; sre tries a few look-behinds at each `(`, much
+    #: faster than an alternation of names at every upper-case letter.
+    call_suffixes: tuple[str, ...] = ()
 
 
 #: Longest name a suffix literal is traced back through.
 _MAX_NAME = 64
+#: From this many literals that end a call (`name(`), one look-behind pass beats a `str.find` pass each.
+_MIN_CALL_LITERALS = 3
+
+
+@cache
+def _calls_ending(suffixes: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\((?:" + "|".join(rf"(?<={re.escape(s)}\()" for s in suffixes) + ")")
 
 
 def scan(side: SideView, what: Scan) -> Iterator[Match]:
-    if not what.literals:
+    if not what.literals and not what.call_suffixes:
         yield from side.search(what.pattern)
         return
     lines = side.lines
     text = lines.text
     positions: set[int] = set()
-    for literal in what.literals:
+    found = [m.start() for m in _calls_ending(what.call_suffixes).finditer(text)] if what.call_suffixes else []
+    literals = what.literals
+    calls = tuple(literal for literal in literals if literal.endswith("("))
+    if len(calls) >= _MIN_CALL_LITERALS:
+        # Several called names: one pass over the `(` behind any of them, then which of them each one ends.
+        for m in _calls_ending(tuple(call[:-1] for call in calls)).finditer(text):
+            for call in calls:
+                at = m.start() + 1 - len(call)
+                if at >= 0 and text.startswith(call, at):
+                    found.append(at)
+        literals = tuple(literal for literal in literals if literal not in calls)
+    for literal in literals:
         at = text.find(literal)
         while at != -1:
-            start = at
-            if what.word_start:
-                limit = max(0, at - _MAX_NAME)
-                while start > limit and (text[start - 1].isalnum() or text[start - 1] == "_"):
-                    start -= 1
-            positions.add(start)
+            found.append(at)
             at = text.find(literal, at + 1)
+    for at in found:
+        start = at
+        if what.word_start:
+            limit = max(0, at - _MAX_NAME)
+            while start > limit and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                start -= 1
+        positions.add(start)
     for position in sorted(positions):
-        found = what.pattern.match(text, position)
-        if found is not None:
+        matched = what.pattern.match(text, position)
+        if matched is not None:
             index = lines.at(position)
-            yield Match(found, index, lines.number(index), lines.texts()[index])
+            yield Match(matched, index, lines.number(index), lines.line(index))
 
 
 def code_matches(

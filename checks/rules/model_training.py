@@ -35,9 +35,15 @@ _RANDOM_ESTIMATORS = re.compile(
     r"RepeatedStratifiedKFold|Bagging(?:Classifier|Regressor)|AdaBoost(?:Classifier|Regressor)|"
     r"RandomizedSearchCV|RandomTreesEmbedding)\("
 )
-#: The estimators all start upper-case, which the regex engine skips to quickly (a dozen `str.find` passes cost
-#: more); the split is found by its literal.
-_RANDOM_CALLS = (Scan(_RANDOM_ESTIMATORS), Scan(re.compile(r"train_test_split\("), ("train_test_split(",)))
+#: The estimators are found by how their names end (every match is a whole name: `is_free_call` drops the
+#: tails of longer names); the split by its literal.
+_ESTIMATOR_ENDINGS = (
+    "Classifier", "Regressor", "Forest", "KMeans", "SVM", "TSNE", "UMAP", "Split", "KFold", "SearchCV", "Embedding",
+)  # fmt: skip
+_RANDOM_CALLS = (
+    Scan(_RANDOM_ESTIMATORS, word_start=True, call_suffixes=_ESTIMATOR_ENDINGS),
+    Scan(re.compile(r"train_test_split\("), ("train_test_split(",)),
+)
 #: A global seed makes scikit-learn's `random_state=None` repeatable (it draws from numpy's global generator).
 _GLOBAL_SEED = re.compile(
     r"\b(?:np|numpy)\.random\.seed\(|\bseed_everything\(|\bset_seed\(|\bset_random_seed\(|"
