@@ -26,6 +26,7 @@ from tests.fakegithub.auth import EXP_PAST, EXP_TOO_FAR, IAT_INVALID, JWT_UNDECO
 from tests.fakegithub.keys import FAKE_APP_ID
 from tests.fakegithub.openapi import github_spec, json_schema
 from tests.fakegithub.routes.pulls import LINE_OUTSIDE_DIFF, START_LINE_OTHER_HUNK
+from tests.fakegithub.samples import DIFF, many_files_diff
 
 pytest_plugins = ["tests.fakegithub.plugin"]  # the `fake_github` fixture
 
@@ -34,44 +35,6 @@ OWN = 100  # the installation a test acts as
 OTHER = 200  # another customer's installation
 KEY = shared_app_key()
 RAW = "application/vnd.github.raw"
-
-# A pull request touching two files: one hunk in train.py, two in data.py (lines 10-14 and 40-44 on the right).
-DIFF = """\
-diff --git a/train.py b/train.py
-index 1111111..2222222 100644
---- a/train.py
-+++ b/train.py
-@@ -1,3 +1,5 @@
- import torch
-+import numpy as np
-+SEED = 1
- 
- def main():
-diff --git a/data.py b/data.py
-index 3333333..4444444 100644
---- a/data.py
-+++ b/data.py
-@@ -10,5 +10,5 @@ def load():
-     a = 1
-     b = 2
--    c = 3
-+    c = 4
-     d = 5
-     e = 6
-@@ -40,4 +40,5 @@ def split():
-     x = 1
-+    y = 2
-     z = 3
-     w = 4
-"""  # noqa: W293 - the blank context line of a diff is a single space
-
-
-def many_files_diff(count: int) -> str:
-    return "".join(
-        f"diff --git a/pkg/f{i:04}.py b/pkg/f{i:04}.py\nnew file mode 100644\nindex 0000000..1111111\n"
-        f"--- /dev/null\n+++ b/pkg/f{i:04}.py\n@@ -0,0 +1 @@\n+x = {i}\n"
-        for i in range(count)
-    )
 
 
 def populate(fake: FakeGitHub) -> None:

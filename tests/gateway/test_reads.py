@@ -10,7 +10,8 @@ from bot.github import DiffTooLarge, GitHubKitGateway, PullInfo
 from bot.jobs import HeadSha
 from tests.fakegithub import FakeGitHub, Settings
 from tests.fakegithub.keys import FAKE_APP_ID, shared_app_key
-from tests.gateway.world import BASE, DIFF, HEAD, OTHER, OWN, REPO, make_app, many_files_diff, populate, status_of
+from tests.fakegithub.samples import DIFF, many_files_diff
+from tests.gateway.world import BASE, HEAD, OTHER, OWN, REPO, make_app, populate, status_of
 
 pytest_plugins = ["tests.fakegithub.plugin"]
 pytestmark = pytest.mark.anyio

@@ -8,6 +8,7 @@ from bot.github import GitHubKitApp, ShortRetry
 from bot.jobs import InstallationId
 from tests.fakegithub import FakeGitHub, shared_app_key
 from tests.fakegithub.keys import FAKE_APP_ID
+from tests.fakegithub.samples import DIFF
 
 OWN = InstallationId(100)  # the installation a test acts as
 OTHER = InstallationId(200)  # another customer's installation
@@ -16,50 +17,12 @@ SECRETS = "other-org/secrets"  # OTHER's repository
 HEAD = "a" * 40
 BASE = "b" * 40
 
-# One hunk in train.py, two in data.py (right-side lines 10-14 and 40-44).
-DIFF = """\
-diff --git a/train.py b/train.py
-index 1111111..2222222 100644
---- a/train.py
-+++ b/train.py
-@@ -1,3 +1,5 @@
- import torch
-+import numpy as np
-+SEED = 1
- 
- def main():
-diff --git a/data.py b/data.py
-index 3333333..4444444 100644
---- a/data.py
-+++ b/data.py
-@@ -10,5 +10,5 @@ def load():
-     a = 1
-     b = 2
--    c = 3
-+    c = 4
-     d = 5
-     e = 6
-@@ -40,4 +40,5 @@ def split():
-     x = 1
-+    y = 2
-     z = 3
-     w = 4
-"""  # noqa: W293 - the blank context line of a diff is a single space
-
 FILES: dict[str, str | bytes] = {
     "train.py": "import torch\n\ndef main():\n",
     ".github/debtbot.yml": "rules: {}\n",
     "models/weights.bin": b"\x00\xff" * 1024,
     "docs/read me #1.md": "# Notes\n",
 }
-
-
-def many_files_diff(count: int) -> str:
-    return "".join(
-        f"diff --git a/pkg/f{i:04}.py b/pkg/f{i:04}.py\nnew file mode 100644\nindex 0000000..1111111\n"
-        f"--- /dev/null\n+++ b/pkg/f{i:04}.py\n@@ -0,0 +1 @@\n+x = {i}\n"
-        for i in range(count)
-    )
 
 
 def populate(fake: FakeGitHub) -> None:
