@@ -6,13 +6,13 @@ change and review `git diff` the way the CLI does, with and without the post-cha
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from checks import Snapshot, review
 from checks.finding import Finding
+from tests.rules.gitrepo import change, init
 
 PYPROJECT = """\
 [project]
@@ -64,42 +64,26 @@ def legacy_features(frame):
 """
 
 
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _git(tmp_path, "config", "user.email", "dev@example.com")
-    _git(tmp_path, "config", "user.name", "Dev")
-    files = {
-        "pyproject.toml": PYPROJECT,
-        "uv.lock": "version = 1\n",
-        "requirements.txt": "numpy==1.26.4\n",
-        "Dockerfile": DOCKERFILE,
-        "src/features.py": FEATURES,
-    }
-    for path, text in files.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    _git(tmp_path, "add", "-A")
-    _git(tmp_path, "commit", "-q", "-m", "base")
-    return tmp_path
+    return init(
+        tmp_path,
+        {
+            "pyproject.toml": PYPROJECT,
+            "uv.lock": "version = 1\n",
+            "requirements.txt": "numpy==1.26.4\n",
+            "Dockerfile": DOCKERFILE,
+            "src/features.py": FEATURES,
+        },
+    )
 
 
 def _change(repo: Path, edits: dict[str, str], *, with_texts: bool) -> list[Finding]:
     """Commit `edits` (path -> new text) and review the commit against its parent."""
-    for path, text in edits.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(text)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "change")
-    diff = _git(repo, "diff", "HEAD~1", "HEAD")
-    tree = frozenset(_git(repo, "ls-tree", "-r", "--name-only", "HEAD").splitlines())
-    texts = {path: _git(repo, "show", f"HEAD:{path}") for path in edits} if with_texts else {}
-    result = review(diff, snapshot=Snapshot(texts=texts, tree=tree))
+    committed = change(repo, edits)
+    tree = committed.tree
+    texts = committed.texts(repo, edits) if with_texts else {}
+    result = review(committed.diff, snapshot=Snapshot(texts=texts, tree=tree))
     assert not result.rule_errors, result.rule_errors
     return [f for f in result.findings if f.rule.startswith("DEP")]
 
@@ -133,9 +117,7 @@ def test_package_added_to_an_unchanged_apt_list_is_reported_alone(repo: Path, wi
 def test_pinning_a_package_of_an_existing_install_pays(repo: Path, with_texts: bool) -> None:
     base = DOCKERFILE.replace("pytest==8.3.2", "pytest")
     _change(repo, {"Dockerfile": base}, with_texts=with_texts)
-    (repo / "Dockerfile").write_text(DOCKERFILE)
-    _git(repo, "commit", "-qam", "pin")
-    diff = _git(repo, "diff", "HEAD~1", "HEAD")
+    diff = change(repo, {"Dockerfile": DOCKERFILE}).diff
     result = review(diff, snapshot=Snapshot(texts={"Dockerfile": DOCKERFILE} if with_texts else {}))
     assert [f.rule for f in result.findings if f.rule.startswith("DEP")] == []
     assert [f.rule for f in result.paid] == ["DEP012"]

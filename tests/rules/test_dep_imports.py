@@ -8,7 +8,6 @@ manifest in the tree (as callers must) with and without the changed files' texts
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from checks.paths import Kind, kind
 from checks.rules.dependency_common import canonical
 from checks.rules.dependency_imports import is_manifest, read_manifests
 from checks.views import ChangeView
+from tests.rules.gitrepo import change, init
 
 PYPROJECT = """\
 [project]
@@ -59,43 +59,27 @@ def plot(history):
 """
 
 
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
-    return done.stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    _git(tmp_path, "init", "-q", "-b", "main")
-    _git(tmp_path, "config", "user.email", "dev@example.com")
-    _git(tmp_path, "config", "user.name", "Dev")
-    files = {
-        "pyproject.toml": PYPROJECT,
-        "requirements-dev.txt": "pytest==8.3.3\n",
-        "src/churn/__init__.py": "",
-        "src/churn/model.py": MODEL,
-        "tests/test_model.py": "import pytest\n",
-    }
-    for path, text in files.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    _git(tmp_path, "add", "-A")
-    _git(tmp_path, "commit", "-q", "-m", "base")
-    return tmp_path
+    return init(
+        tmp_path,
+        {
+            "pyproject.toml": PYPROJECT,
+            "requirements-dev.txt": "pytest==8.3.3\n",
+            "src/churn/__init__.py": "",
+            "src/churn/model.py": MODEL,
+            "tests/test_model.py": "import pytest\n",
+        },
+    )
 
 
 def _change(repo: Path, edits: dict[str, str], *, with_texts: bool) -> list[Finding]:
     """Commit `edits` and review the commit: the manifests' texts always, the changed files' when asked."""
-    for path, text in edits.items():
-        (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        (repo / path).write_text(text)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "change")
-    diff = _git(repo, "diff", "HEAD~1", "HEAD")
-    tree = frozenset(_git(repo, "ls-tree", "-r", "--name-only", "HEAD").splitlines())
+    committed = change(repo, edits)
+    tree = committed.tree
     wanted = {p for p in tree if is_manifest(p)} | (set(edits) if with_texts else set())
-    texts = {path: _git(repo, "show", f"HEAD:{path}") for path in wanted}
-    result = review(diff, snapshot=Snapshot(texts=texts, tree=tree))
+    texts = committed.texts(repo, wanted)
+    result = review(committed.diff, snapshot=Snapshot(texts=texts, tree=tree))
     assert not result.rule_errors, result.rule_errors
     return [f for f in result.findings if f.rule == "DEP009"]
 
@@ -161,11 +145,8 @@ def test_test_code_and_optional_extras_are_not_judged(repo: Path) -> None:
 
 
 def test_a_manifest_missing_from_the_texts_silences_the_rule(repo: Path) -> None:
-    (repo / "src/churn/boost.py").write_text("import lightgbm\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "change")
-    diff = _git(repo, "diff", "HEAD~1", "HEAD")
-    tree = frozenset(_git(repo, "ls-tree", "-r", "--name-only", "HEAD").splitlines())
+    committed = change(repo, {"src/churn/boost.py": "import lightgbm\n"})
+    diff, tree = committed.diff, committed.tree
     partial = {"pyproject.toml": PYPROJECT}  # requirements-dev.txt left out: it might declare lightgbm
     assert [f for f in review(diff, snapshot=Snapshot(texts=partial, tree=tree)).findings if f.rule == "DEP009"] == []
     every = partial | {"requirements-dev.txt": "pytest==8.3.3\n"}
