@@ -1,4 +1,5 @@
-"""The database tables: installations, repositories, webhook deliveries, pull requests, review runs, findings, comments.
+"""The database tables: installations, repositories, webhook deliveries, pull requests, review runs, findings,
+comments, and the debt ledger (items, their events, accepted debt, weekly reports).
 
 GitHub's own ids (installation, repository, comment, check run) are the keys where GitHub gives one. Tables
 that events fill in any order (deliveries, pull requests, runs, comments) hold the repository or installation
@@ -8,12 +9,14 @@ App was installed before the service first ran, or the database was restored fro
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Enum,
@@ -133,6 +136,34 @@ class CommentKind(StrEnum):
     STICKY = "sticky"
 
 
+class LedgerState(StrEnum):
+    OPEN = "open"
+    #: Let in on purpose (`/debtbot accept`): still owed, but no longer fails a check until it expires.
+    ACCEPTED = "accepted"
+    PAID = "paid"
+
+
+class LedgerSource(StrEnum):
+    """How debt entered the ledger."""
+
+    #: The first scan of the default branch: what the repository owed before debtbot watched it.
+    BASELINE = "baseline"
+    PULL_REQUEST = "pull_request"
+    #: A push straight to the default branch (not a pull request's merge).
+    PUSH = "push"
+
+
+class LedgerEventKind(StrEnum):
+    """What happened to a ledger item. Only ACCRUED and PAID move the totals."""
+
+    #: Owed from now on: new debt, or debt paid before that a change brought back (a revert).
+    ACCRUED = "accrued"
+    PAID = "paid"
+    ACCEPTED = "accepted"
+    #: An acceptance's date passed: the item is open again.
+    EXPIRED = "expired"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -166,6 +197,14 @@ class Repository(Base):
     baseline_status: Mapped[BaselineStatus] = mapped_column(
         _enum(BaselineStatus, "baseline_status"), default=BaselineStatus.PENDING
     )
+    #: The baseline scan's progress: files of the tree to scan, files scanned, and why it failed.
+    baseline_files_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    baseline_files_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    baseline_sha: Mapped[str | None] = mapped_column(String(SHA_LENGTH))
+    baseline_error: Mapped[str | None] = mapped_column(Text)
+    baseline_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The repository's "Debt report" issue, where the weekly summary goes (None until the first report).
+    report_issue_number: Mapped[int | None] = mapped_column(Integer)
     #: Set when the installation stops covering the repository; its history stays.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -259,6 +298,9 @@ class FindingRow(Base):
     state: Mapped[FindingState] = mapped_column(_enum(FindingState, "finding_state"))
     #: Why acknowledged debt was let in (the inline ignore's reason or the accepted-debt entry).
     acknowledged_reason: Mapped[str | None] = mapped_column(Text)
+    #: The finding's hits, each `{"fingerprint", "line", "end_line", "message"}`: the ledger books each hit
+    #: on its own, so paying one of a file's three TODOs pays that one.
+    occurrences: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class PostedComment(Base):
@@ -276,3 +318,105 @@ class PostedComment(Base):
     github_comment_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LedgerItem(Base):
+    """One piece of debt a repository owes (or owed): one hit of one rule, keyed by its fingerprint.
+
+    One row per fingerprint and repository, whatever happens to it: debt paid and brought back (a revert) is the
+    same item open again, so nothing is counted twice. Its events say when it moved and who moved it.
+    """
+
+    __tablename__ = "ledger_items"
+    __table_args__ = (UniqueConstraint("repo_id", "fingerprint"), Index(None, "repo_id", "state"))
+
+    id: Mapped[int] = mapped_column(SurrogateId, primary_key=True, autoincrement=True)
+    repo_id: Mapped[int] = mapped_column(BigInteger)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(16))
+    slug: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "severity"))
+    path: Mapped[str] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    effort_minutes: Mapped[int] = mapped_column(Integer)
+    #: How many of the repository's files depend on the path (importers, or every file for a manifest): the
+    #: priority's reach. 0 when unknown.
+    reach: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    state: Mapped[LedgerState] = mapped_column(_enum(LedgerState, "ledger_state"))
+    source: Mapped[LedgerSource] = mapped_column(_enum(LedgerSource, "ledger_source"))
+    #: The commit the item was last accrued at (a merge commit, a pushed commit, the baseline's head).
+    accrued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accrued_pr: Mapped[int | None] = mapped_column(Integer)
+    accrued_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    accrued_sha: Mapped[str | None] = mapped_column(String(SHA_LENGTH))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_pr: Mapped[int | None] = mapped_column(Integer)
+    paid_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    paid_sha: Mapped[str | None] = mapped_column(String(SHA_LENGTH))
+    accepted_reason: Mapped[str | None] = mapped_column(Text)
+    #: The last day the acceptance holds; None for no end.
+    accepted_until: Mapped[date | None] = mapped_column(Date)
+    accepted_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LedgerEvent(Base):
+    """A ledger item moved: the history weekly summaries and charts are computed from.
+
+    The effort and category are copied so that totals over time are sums over this table alone: the total
+    owed at any moment is the effort ACCRUED minus the effort PAID up to it.
+    """
+
+    __tablename__ = "ledger_events"
+    __table_args__ = (Index(None, "repo_id", "at"),)
+
+    id: Mapped[int] = mapped_column(SurrogateId, primary_key=True, autoincrement=True)
+    repo_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(SurrogateId, ForeignKey("ledger_items.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[LedgerEventKind] = mapped_column(_enum(LedgerEventKind, "ledger_event_kind"))
+    source: Mapped[LedgerSource] = mapped_column(_enum(LedgerSource, "ledger_source"))
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    effort_minutes: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pr_number: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    sha: Mapped[str | None] = mapped_column(String(SHA_LENGTH))
+
+
+class AcceptedDebtRow(Base):
+    """A `/debtbot accept` command that was obeyed: reviews of the repository treat the debt as accepted."""
+
+    __tablename__ = "accepted_debts"
+
+    id: Mapped[int] = mapped_column(SurrogateId, primary_key=True, autoincrement=True)
+    repo_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    #: A rule code or slug, or a fingerprint (a finding's or one hit's).
+    target: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[date | None] = mapped_column(Date)
+    accepted_by: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    pr_number: Mapped[int | None] = mapped_column(Integer)
+    #: The comment that gave the command: a redelivered command is not obeyed twice.
+    comment_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WeeklyReport(Base):
+    """One repository's summary for one ISO week: written once, posted once."""
+
+    __tablename__ = "weekly_reports"
+    __table_args__ = (UniqueConstraint("repo_id", "week"),)
+
+    id: Mapped[int] = mapped_column(SurrogateId, primary_key=True, autoincrement=True)
+    repo_id: Mapped[int] = mapped_column(BigInteger)
+    #: ISO week, `2026-W48`.
+    week: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    issue_number: Mapped[int | None] = mapped_column(Integer)
+    #: The issue comment it was posted as; None until GitHub took it.
+    comment_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -58,14 +58,14 @@ class RepositoryInfo:
     default_branch: str | None = None
 
 
-def _insert(session: AsyncSession, model: type[DeclarativeBase]) -> _Insert:
+def dialect_insert(session: AsyncSession, model: type[DeclarativeBase]) -> _Insert:
     """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it the same)."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
 
 
-def _chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
+def chunks(items: Sequence[_T], size: int = CHUNK) -> Iterator[Sequence[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -104,7 +104,7 @@ async def record_delivery(
         "received_at": received,
     }
     insert = (
-        _insert(session, Delivery)
+        dialect_insert(session, Delivery)
         .values(values)
         .on_conflict_do_nothing(index_elements=[Delivery.delivery_id])
         .returning(Delivery.delivery_id)
@@ -162,7 +162,7 @@ async def upsert_installation(
         "suspended": suspended,
     }
     statement = (
-        _insert(session, Installation)
+        dialect_insert(session, Installation)
         .values(id=installation_id, created_at=now, updated_at=now, **changes)
         .on_conflict_do_update(index_elements=[Installation.id], set_={**changes, "updated_at": now})
     )
@@ -178,7 +178,7 @@ async def upsert_repositories(
     repositories reference their installation.
     """
     now = utcnow()
-    for chunk in _chunks(repositories):
+    for chunk in chunks(repositories):
         rows = [
             {
                 "id": repository.id,
@@ -193,7 +193,7 @@ async def upsert_repositories(
             }
             for repository in chunk
         ]
-        insert = _insert(session, Repository).values(rows)
+        insert = dialect_insert(session, Repository).values(rows)
         statement = insert.on_conflict_do_update(
             index_elements=[Repository.id],
             set_={
@@ -234,7 +234,7 @@ async def change_installation_repositories(
 
 async def _mark_removed(session: AsyncSession, installation_id: int, repo_ids: Sequence[int]) -> None:
     now = utcnow()
-    for chunk in _chunks(repo_ids):
+    for chunk in chunks(repo_ids):
         await session.execute(
             update(Repository)
             # Only while this installation covers it: a repository transferred away is not the old one's to drop.
@@ -278,7 +278,7 @@ async def upsert_pull_request(
         "merge_commit_sha": merge_commit_sha,
     }
     statement = (
-        _insert(session, PullRequest)
+        dialect_insert(session, PullRequest)
         .values(repo_id=repo_id, number=number, created_at=now, updated_at=now, **changes)
         .on_conflict_do_update(
             index_elements=[PullRequest.repo_id, PullRequest.number], set_={**changes, "updated_at": now}
@@ -329,7 +329,7 @@ async def start_review_run(
         "paid_count": 0,
         "effort_minutes": 0,
     }
-    insert = _insert(session, ReviewRun).values(
+    insert = dialect_insert(session, ReviewRun).values(
         repo_id=repo_id,
         pr_number=pr_number,
         head_sha=head_sha,
@@ -430,8 +430,8 @@ async def save_findings(
     await session.execute(delete(FindingRow).where(FindingRow.run_id == run_id))
     rows = [_finding_row(run_id, f, _added_state(f), f.acknowledged) for f in findings]
     rows += [_finding_row(run_id, f, FindingState.PAID, None) for f in paid]
-    for chunk in _chunks(rows):
-        await session.execute(_insert(session, FindingRow).values(list(chunk)))
+    for chunk in chunks(rows):
+        await session.execute(dialect_insert(session, FindingRow).values(list(chunk)))
     return len(rows)
 
 
@@ -454,6 +454,10 @@ def _finding_row(run_id: int, finding: Finding, state: FindingState, reason: str
         "effort_minutes": finding.effort_minutes,
         "state": state,
         "acknowledged_reason": reason,
+        "occurrences": [
+            {"fingerprint": o.fingerprint, "line": o.line, "end_line": o.end_line, "message": o.message}
+            for o in finding.occurrences
+        ],
     }
 
 
@@ -489,7 +493,7 @@ async def record_posted_comment(
         raise ValueError("an inline comment is recorded under its finding's fingerprint")
     now = utcnow()
     statement = (
-        _insert(session, PostedComment)
+        dialect_insert(session, PostedComment)
         .values(
             repo_id=repo_id,
             pr_number=pr_number,

@@ -27,6 +27,10 @@ TABLES = {
     "review_runs",
     "findings",
     "posted_comments",
+    "ledger_items",
+    "ledger_events",
+    "accepted_debts",
+    "weekly_reports",
 }
 
 

@@ -1,0 +1,1 @@
+"""The debt ledger: what each repository owes, how it got there, and what to pay first."""

@@ -1,0 +1,91 @@
+"""Booking debt: accrue, pay, accept and expire are idempotent, and every move leaves one event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import LedgerEvent, LedgerEventKind, LedgerItem, LedgerSource, LedgerState
+from bot.ledger import book
+from checks.finding import Category, Severity
+
+pytestmark = pytest.mark.anyio
+
+REPO = 42
+AT = datetime(2026, 11, 2, 10, tzinfo=UTC)
+
+
+def _debt(fingerprint: str, category: Category = Category.CODE, effort: int = 5, rule: str = "CODE001") -> book.Debt:
+    return book.Debt(
+        fingerprint=fingerprint,
+        rule=rule,
+        slug="todo",
+        category=category,
+        severity=Severity.LOW,
+        path="src/a.py",
+        line=3,
+        message="TODO",
+        effort_minutes=effort,
+    )
+
+
+def _by(pr: int) -> book.Attribution:
+    return book.Attribution(at=AT, source=LedgerSource.PULL_REQUEST, pr_number=pr, actor="octocat", sha="a" * 40)
+
+
+async def _events(session: AsyncSession) -> list[tuple[LedgerEventKind, int]]:
+    rows = await session.execute(select(LedgerEvent.kind, LedgerEvent.effort_minutes).order_by(LedgerEvent.id))
+    return [(kind, effort) for kind, effort in rows.all()]
+
+
+async def _state(session: AsyncSession, fingerprint: str) -> LedgerState:
+    return (await session.scalars(select(LedgerItem.state).where(LedgerItem.fingerprint == fingerprint))).one()
+
+
+async def test_accrue_twice_books_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        assert await book.accrue(session, REPO, [_debt("f1"), _debt("f2"), _debt("f1")], _by(1)) == 2
+        assert await book.accrue(session, REPO, [_debt("f1")], _by(2)) == 0
+        assert await _events(session) == [(LedgerEventKind.ACCRUED, 5), (LedgerEventKind.ACCRUED, 5)]
+        assert await book.owed_fingerprints(session, REPO) == {"f1", "f2"}
+        item = (await session.scalars(select(LedgerItem).where(LedgerItem.fingerprint == "f1"))).one()
+        assert item.accrued_pr == 1
+
+
+async def test_pay_then_revert_reopens_the_same_item(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await book.accrue(session, REPO, [_debt("f1")], _by(1))
+        assert await book.pay(session, REPO, ["f1", "unknown"], _by(2)) == 1
+        assert await book.pay(session, REPO, ["f1"], _by(3)) == 0
+        assert await _state(session, "f1") is LedgerState.PAID
+        assert await book.accrue(session, REPO, [_debt("f1")], _by(4)) == 1
+        assert await _state(session, "f1") is LedgerState.OPEN
+        assert await session.scalar(select(func.count()).select_from(LedgerItem)) == 1
+        assert [k for k, _ in await _events(session)] == [
+            LedgerEventKind.ACCRUED,
+            LedgerEventKind.PAID,
+            LedgerEventKind.ACCRUED,
+        ]
+
+
+async def test_accept_by_rule_then_expire(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await book.accrue(session, REPO, [_debt("f1"), _debt("f2", rule="DATA001")], _by(1))
+        moved = await book.accept(session, REPO, rule="code001", reason="later", until=date(2026, 12, 1), by=_by(5))
+        assert moved == 1
+        assert await _state(session, "f1") is LedgerState.ACCEPTED
+        assert await _state(session, "f2") is LedgerState.OPEN
+        assert await book.expire(session, date(2026, 12, 1)) == 0  # the last day still holds
+        assert await book.expire(session, date(2026, 12, 2)) == 1
+        assert await _state(session, "f1") is LedgerState.OPEN
+
+
+async def test_debt_in_another_repository_is_another_item(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions.begin() as session:
+        await book.accrue(session, REPO, [_debt("f1")], _by(1))
+        assert await book.accrue(session, REPO + 1, [_debt("f1")], _by(1)) == 1
+        assert await book.pay(session, REPO + 1, ["f1"], _by(2)) == 1
+        assert await book.owed_fingerprints(session, REPO) == {"f1"}
