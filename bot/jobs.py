@@ -152,10 +152,27 @@ class PushReview(RepoJob):
     before: HeadSha
     after: HeadSha
     forced: bool = False
+    #: Who pushed (the event's sender) and when (the repository's `pushed_at`): the ledger's attribution.
+    pusher: str | None = None
+    pushed_at: datetime | None = None
 
     @property
     def job_id(self) -> str:
-        return f"review_push:{self.repo_id}:{self.after}"
+        # Per delivery: a force-push back to a commit pushed before is a push of its own.
+        return f"review_push:{self.repo_id}:{self.after}:{self.delivery_id}"
+
+
+class BaselineScan(RepoJob):
+    """Scan the default branch's whole tree once, so the ledger starts from what the repository owes."""
+
+    name: ClassVar[str] = "baseline_scan"
+
+    #: Scan again even when a scan completed (`debtbot baseline`); installation events scan a repository once.
+    force: bool = False
+
+    @property
+    def job_id(self) -> str:
+        return f"baseline_scan:{self.repo_id}:{self.delivery_id}"
 
 
 class RepoRef(BaseModel):

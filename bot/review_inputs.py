@@ -152,13 +152,38 @@ async def read_inputs(
     GitHub serves a pull request's head commit from the base repository even when it lives in a fork.
     Raises `TooLargeToReviewError`, or what the gateway raises (for `bot.errors.classify`).
     """
-    budget = budget or TextBudget()
     repo = pull.base_repo
     diff, from_files_api = await read_diff(gateway, repo, pull.number, max_listed_files=max_listed_files)
-    tree = await gateway.get_tree(repo, pull.head_sha)
+    return await inputs_at(
+        gateway,
+        repo,
+        diff,
+        head=pull.head_sha,
+        config_ref=pull.base_ref,
+        today=today,
+        budget=budget,
+        from_files_api=from_files_api,
+    )
+
+
+async def inputs_at(
+    gateway: GitHubGateway,
+    repo: str,
+    diff: Diff,
+    *,
+    head: str,
+    config_ref: str,
+    today: date,
+    budget: TextBudget | None = None,
+    from_files_api: bool = False,
+) -> ReviewInputs:
+    """The inputs of a review of `diff` (a pull request's, or a comparison's): the tree and texts at `head`,
+    the config at `config_ref`."""
+    budget = budget or TextBudget()
+    tree = await gateway.get_tree(repo, head)
     paths, skipped = choose_texts(diff, tree, budget)
-    texts = await read_texts(gateway, repo, pull.head_sha, paths, budget)
-    config = await read_config(gateway, repo, pull.base_ref)
+    texts = await read_texts(gateway, repo, head, paths, budget)
+    config = await read_config(gateway, repo, config_ref)
     sizes = {p.path: tree.sizes[p.path] for p in diff if p.status is not FileStatus.REMOVED and p.path in tree.sizes}
     snapshot = Snapshot(
         sizes=sizes,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.jobs import (
@@ -90,7 +91,8 @@ class _Delivery:
     def action(self) -> str:
         action = action_of(self.payload)
         if action is None:
-            raise MalformedPayloadError("malformed payload: missing action")
+            missing = self.payload.get("action") is None
+            raise MalformedPayloadError(f"malformed payload: {'missing' if missing else 'invalid'} action")
         return action
 
 
@@ -294,8 +296,33 @@ def _push(delivery: _Delivery) -> Route | Ignore:
             before=HeadSha(event.before),
             after=HeadSha(event.after),
             forced=event.forced,
+            pusher=_pusher(delivery.payload),
+            pushed_at=_pushed_at(delivery.payload),
         )
     )
+
+
+def _pusher(payload: Mapping[str, Any]) -> str | None:
+    """The login of who pushed: the event's sender (the `pusher` object gives a git name, not always a login)."""
+    sender = payload.get("sender")
+    login = sender.get("login") if isinstance(sender, Mapping) else None
+    if isinstance(login, str) and login:
+        return login
+    pusher = payload.get("pusher")
+    name = pusher.get("name") if isinstance(pusher, Mapping) else None
+    return name if isinstance(name, str) and name else None
+
+
+def _pushed_at(payload: Mapping[str, Any]) -> datetime | None:
+    """When the push landed: a push event's `repository.pushed_at` is in seconds since the epoch."""
+    repository = payload.get("repository")
+    pushed = repository.get("pushed_at") if isinstance(repository, Mapping) else None
+    if isinstance(pushed, bool) or not isinstance(pushed, int | float) or pushed <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(pushed, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _repos(refs: tuple[RepositoryRef, ...] | None) -> tuple[RepoRef, ...]:

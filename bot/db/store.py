@@ -421,15 +421,22 @@ async def finish_review_run(
 
 
 async def save_findings(
-    session: AsyncSession, run_id: int, findings: Iterable[Finding], *, paid: Iterable[Finding] = ()
+    session: AsyncSession,
+    run_id: int,
+    findings: Iterable[Finding],
+    *,
+    paid: Iterable[Finding] = (),
+    reach: Mapping[str, int] | None = None,
 ) -> int:
     """Store a run's findings (debt added, new or acknowledged) and the debt it paid; return how many rows.
 
-    Replaces what the run held before, so a retried job does not store its findings twice.
+    Replaces what the run held before, so a retried job does not store its findings twice. `reach` (files
+    depending on each path, `bot.ledger.reach`) is kept with each hit, for the ledger to book when it merges.
     """
     await session.execute(delete(FindingRow).where(FindingRow.run_id == run_id))
-    rows = [_finding_row(run_id, f, _added_state(f), f.acknowledged) for f in findings]
-    rows += [_finding_row(run_id, f, FindingState.PAID, None) for f in paid]
+    reach = reach or {}
+    rows = [_finding_row(run_id, f, _added_state(f), f.acknowledged, reach) for f in findings]
+    rows += [_finding_row(run_id, f, FindingState.PAID, None, reach) for f in paid]
     for chunk in chunks(rows):
         await session.execute(dialect_insert(session, FindingRow).values(list(chunk)))
     return len(rows)
@@ -439,7 +446,10 @@ def _added_state(finding: Finding) -> FindingState:
     return FindingState.NEW if finding.acknowledged is None else FindingState.ACKNOWLEDGED
 
 
-def _finding_row(run_id: int, finding: Finding, state: FindingState, reason: str | None) -> Mapping[str, Any]:
+def _finding_row(
+    run_id: int, finding: Finding, state: FindingState, reason: str | None, reach: Mapping[str, int]
+) -> Mapping[str, Any]:
+    hit_reach = reach.get(finding.path, 0)
     return {
         "run_id": run_id,
         "fingerprint": finding.fingerprint,
@@ -455,7 +465,13 @@ def _finding_row(run_id: int, finding: Finding, state: FindingState, reason: str
         "state": state,
         "acknowledged_reason": reason,
         "occurrences": [
-            {"fingerprint": o.fingerprint, "line": o.line, "end_line": o.end_line, "message": o.message}
+            {
+                "fingerprint": o.fingerprint,
+                "line": o.line,
+                "end_line": o.end_line,
+                "message": o.message,
+                "reach": hit_reach,
+            }
             for o in finding.occurrences
         ],
     }

@@ -11,7 +11,7 @@ that one. Findings stored before hits were recorded book as one item under the f
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -55,21 +55,26 @@ class Attribution:
     sha: str | None = None
 
 
-def debts_of(findings: Iterable[Finding]) -> list[Debt]:
-    """The engine's findings, one `Debt` per hit; each hit carries its share of the finding's effort."""
+def debts_of(findings: Iterable[Finding], reach: Mapping[str, int] | None = None) -> list[Debt]:
+    """The engine's findings, one `Debt` per hit; each hit carries its share of the finding's effort.
+
+    `reach` gives each path's reach (`bot.ledger.reach`); paths it does not name have 0 (unknown).
+    """
+    reach = reach or {}
     debts: list[Debt] = []
     for f in findings:
         hits = f.occurrences or ()
+        paths_reach = reach.get(f.path, 0)
         if not hits:
-            debts.append(_debt(f.fingerprint, f, f.line, f.message, f.effort_minutes))
+            debts.append(_debt(f.fingerprint, f, f.line, f.message, f.effort_minutes, paths_reach))
             continue
         share = _share(f.effort_minutes, len(hits))
-        debts.extend(_debt(o.fingerprint, f, o.line, o.message, share) for o in hits)
+        debts.extend(_debt(o.fingerprint, f, o.line, o.message, share, paths_reach) for o in hits)
     return debts
 
 
 def debts_of_rows(rows: Iterable[FindingRow]) -> list[Debt]:
-    """Stored findings (`bot.db.models.FindingRow`), one `Debt` per recorded hit."""
+    """Stored findings (`bot.db.models.FindingRow`), one `Debt` per recorded hit (with its reach, if recorded)."""
     debts: list[Debt] = []
     for row in rows:
         hits = row.occurrences or []
@@ -78,7 +83,7 @@ def debts_of_rows(rows: Iterable[FindingRow]) -> list[Debt]:
             continue
         share = _share(row.effort_minutes, len(hits))
         for hit in hits:
-            line = hit.get("line")
+            line, reach = hit.get("line"), hit.get("reach")
             debts.append(
                 _debt(
                     str(hit["fingerprint"]),
@@ -86,6 +91,7 @@ def debts_of_rows(rows: Iterable[FindingRow]) -> list[Debt]:
                     line if isinstance(line, int) else None,
                     str(hit.get("message") or row.message),
                     share,
+                    reach if isinstance(reach, int) else 0,
                 )
             )
     return debts
@@ -96,7 +102,9 @@ def _share(effort: int, hits: int) -> int:
     return max(1, effort // hits)
 
 
-def _debt(fingerprint: str, source: Finding | FindingRow, line: int | None, message: str, effort: int) -> Debt:
+def _debt(  # noqa: PLR0917 - one hit's fields, in the order a hit gives them
+    fingerprint: str, source: Finding | FindingRow, line: int | None, message: str, effort: int, reach: int = 0
+) -> Debt:
     return Debt(
         fingerprint=fingerprint,
         rule=source.rule,
@@ -107,6 +115,7 @@ def _debt(fingerprint: str, source: Finding | FindingRow, line: int | None, mess
         line=line,
         message=message,
         effort_minutes=effort,
+        reach=reach,
     )
 
 

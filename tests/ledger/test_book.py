@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import LedgerEvent, LedgerEventKind, LedgerItem, LedgerSource, LedgerState
+from bot.db.models import FindingRow, LedgerEvent, LedgerEventKind, LedgerItem, LedgerSource, LedgerState
 from bot.ledger import book
-from checks.finding import Category, Severity
+from checks.finding import Category, Finding, Occurrence, Severity
 
 pytestmark = pytest.mark.anyio
 
@@ -89,3 +89,43 @@ async def test_debt_in_another_repository_is_another_item(sessions: async_sessio
         assert await book.accrue(session, REPO + 1, [_debt("f1")], _by(1)) == 1
         assert await book.pay(session, REPO + 1, ["f1"], _by(2)) == 1
         assert await book.owed_fingerprints(session, REPO) == {"f1"}
+
+
+async def test_reach_goes_from_a_finding_to_its_items(sessions: async_sessionmaker[AsyncSession]) -> None:
+    finding = Finding(
+        rule="DEP001",
+        slug="unpinned-dependency",
+        category=Category.DEPENDENCY,
+        severity=Severity.MEDIUM,
+        message="unpinned (2 occurrences)",
+        path="requirements.txt",
+        line=3,
+        end_line=3,
+        remediation="pin it",
+        effort_minutes=10,
+        fingerprint="whole",
+        occurrences=(Occurrence(3, 3, "h1", "torch"), Occurrence(4, 4, "h2", "transformers")),
+    )
+    row = FindingRow(
+        fingerprint="whole",
+        rule="DEP001",
+        slug="unpinned-dependency",
+        category=Category.DEPENDENCY,
+        severity=Severity.MEDIUM,
+        path="requirements.txt",
+        line=3,
+        message="unpinned",
+        effort_minutes=10,
+        occurrences=[{"fingerprint": "h1", "line": 3, "reach": 12}, {"fingerprint": "h2", "line": 4}],
+    )
+
+    debts = book.debts_of([finding], {"requirements.txt": 12})
+    async with sessions.begin() as session:
+        await book.accrue(session, REPO, debts, _by(1))
+        rows = await session.execute(select(LedgerItem.fingerprint, LedgerItem.reach))
+        stored = {row.fingerprint: row.reach for row in rows}
+
+    assert [(d.fingerprint, d.reach, d.effort_minutes) for d in debts] == [("h1", 12, 5), ("h2", 12, 5)]
+    assert stored == {"h1": 12, "h2": 12}
+    assert [d.reach for d in book.debts_of_rows([row])] == [12, 0]  # a hit stored without its reach: unknown
+    assert book.debts_of([finding])[0].reach == 0

@@ -289,8 +289,10 @@ def test_push_to_the_default_branch_is_reviewed() -> None:
         ref="refs/heads/master",
         before="f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
         after="6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+        pusher="Codertocat",
+        pushed_at=datetime(2019, 5, 15, 15, 20, 57, tzinfo=UTC),
     )
-    assert job.job_id == f"review_push:{REPO_ID}:6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+    assert job.job_id == f"review_push:{REPO_ID}:6113728f27ae82c7b1a177c8d03f9e96e0adf246:{DELIVERY}"
 
 
 def test_pushes_elsewhere_or_without_an_earlier_commit_are_ignored() -> None:

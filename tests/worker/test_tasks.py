@@ -586,12 +586,6 @@ async def test_an_installation_and_its_repositories_are_recorded(world: World, w
     assert repositories == {REPO: True, "octo-org/b": False}
 
 
-async def test_commands_not_supported_yet_complete(world: World, worker_ctx: Ctx) -> None:
-    accept = AcceptCommand(**command(world, AUTHOR).model_dump(), arguments="DEP001 because")
-
-    assert await tasks.accept_command(job_ctx(worker_ctx, accept.job_id), accept.to_queue()) == "ignored"
-
-
 def test_the_worker_runs_every_job_routing_queues() -> None:
     names = {f.name for f in functions()}
     routed = {
@@ -603,4 +597,5 @@ def test_the_worker_runs_every_job_routing_queues() -> None:
         SyncInstallation.name,
         "review_push",
     }
-    assert names == routed
+    # And the baseline scan, queued by the installation's sync job.
+    assert names == routed | {"baseline_scan"}
