@@ -66,7 +66,7 @@ def add_secrets(*values: str | None) -> None:
 def secrets_of(settings: Settings) -> list[str]:
     """The secret values `settings` holds: the App's credentials and the passwords in its URLs."""
     values: list[str] = []
-    for secret in (settings.webhook_secret, settings.client_secret, settings.private_key_text):
+    for secret in (settings.webhook_secret, settings.client_secret, settings.private_key_text, settings.session_secret):
         if secret is not None:
             values.append(secret.get_secret_value())
     for url in (settings.database_url, settings.redis_url):

@@ -35,6 +35,8 @@ from bot.webhooks import PATH as WEBHOOK_PATH
 log = get_logger(__name__)
 
 CALLBACK_PATH = "/setup/callback"
+#: Where GitHub sends a person back after the dashboard's sign-in (`bot.dashboard.auth.CALLBACK_PATH`).
+SIGN_IN_CALLBACK_PATH = "/login/callback"
 MANIFEST_FILE = "app.yml"
 STATES_FILE = "setup-states.json"
 #: GitHub's code is good for an hour; a state older than that can only meet an expired code.
@@ -106,6 +108,8 @@ def build_manifest(template: Mapping[str, Any], public_url: str) -> dict[str, An
     hook["url"] = public_url + WEBHOOK_PATH
     manifest["hook_attributes"] = hook
     manifest["redirect_url"] = public_url + CALLBACK_PATH
+    # The dashboard's GitHub sign-in returns here; GitHub refuses any redirect URI the App does not list.
+    manifest["callback_urls"] = [public_url + SIGN_IN_CALLBACK_PATH]
     manifest["setup_url"] = public_url + "/"
     manifest.setdefault("url", public_url)
     manifest.setdefault("public", False)

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from bot.app import create_app
+from bot.dashboard import auth
 from bot.settings import Settings
 from bot.setup import SetupStates, build_manifest
 from tests.app.conftest import make_settings, serving
@@ -226,6 +227,12 @@ def test_app_yml_is_a_manifest_github_accepts() -> None:
 
     assert manifest_problems(manifest) == []
     assert manifest["url"] == "https://debtbot.example.com"  # app.yml names no homepage: the server's own
+
+
+def test_the_manifest_lists_the_dashboard_sign_in_callback() -> None:
+    manifest = build_manifest(yaml.safe_load(APP_YML.read_text()), "https://debtbot.example.com")
+
+    assert manifest["callback_urls"] == ["https://debtbot.example.com" + auth.CALLBACK_PATH]
 
 
 def test_listing_the_installation_events_would_make_github_refuse_the_manifest() -> None:

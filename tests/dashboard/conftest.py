@@ -1,0 +1,135 @@
+"""The dashboard under test: the web app on a migrated SQLite file holding the scenario's ledger, a real Redis
+database of its own for the sign-ins, and the fake GitHub over HTTP playing github.com and its API."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import structlog
+
+from bot.app import create_app
+from bot.db.engine import make_engine, session_factory, upgrade
+from bot.logging import configure_logging
+from bot.settings import Settings
+from tests.app.conftest import BASE_URL, serving
+from tests.dashboard.scenario import CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, Ids, build_github, build_ledger
+from tests.fakegithub import FakeGitHub, shared_app_key
+
+CALLBACK = f"{BASE_URL}/login/callback"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings come from each test alone: no DEBTBOT_* of the environment, no .env of the working folder."""
+    for name in [n for n in os.environ if n.startswith("DEBTBOT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub(app_id=1, public_key=shared_app_key().public_pem) as fake:
+        yield fake
+        fake.assert_no_violations()
+
+
+@pytest.fixture
+def ids(fake: FakeGitHub) -> Ids:
+    return build_github(fake, [CALLBACK])
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path, ids: Ids) -> str:
+    """A migrated SQLite file holding the scenario's installations, repositories and ledger."""
+    url = f"sqlite:///{tmp_path / 'data' / 'debtbot.db'}"
+    await upgrade(url)
+    engine = make_engine(url)
+    try:
+        await build_ledger(session_factory(engine), ids, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    return url
+
+
+def dashboard_settings(tmp_path: Path, database_url: str, redis_url: str, fake: FakeGitHub, **values: Any) -> Settings:
+    defaults: dict[str, Any] = {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "session_secret": SESSION_SECRET,
+        "github_url": fake.url,
+        "github_api_url": fake.url,
+    }
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        redis_url=redis_url,
+        **{**defaults, **values},
+    )
+
+
+@pytest.fixture
+def settings_with(tmp_path: Path, database_url: str, redis_url: str, fake: FakeGitHub) -> Callable[..., Settings]:
+    """The dashboard's settings with these values changed."""
+
+    def make(**values: Any) -> Settings:
+        return dashboard_settings(tmp_path, database_url, redis_url, fake, **values)
+
+    return make
+
+
+@pytest.fixture
+def settings(settings_with: Callable[..., Settings]) -> Settings:
+    return settings_with()
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser talking to the app in-process (its cookie jar is the browser's)."""
+    async with serving(create_app(settings)) as client:
+        yield client
+
+
+async def follow_to_github(location: str) -> httpx.Response:
+    """The browser at GitHub's authorize page (the fake, over HTTP)."""
+    async with httpx.AsyncClient() as browser:
+        return await browser.get(location)
+
+
+async def sign_in(client: httpx.AsyncClient, next_path: str = "/dashboard") -> httpx.Response:
+    """The whole web flow: /login, GitHub's authorize page, the callback. Returns the callback's answer."""
+    start = await client.get("/login", params={"next": next_path})
+    assert start.status_code == 302, start.text
+    authorized = await follow_to_github(start.headers["location"])
+    assert authorized.status_code == 302, authorized.text
+    return await client.get(authorized.headers["location"])
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {name: values[-1] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """Everything logged during the test, as the service writes it (JSON lines, redacted)."""
+    stream = io.StringIO()
+    handler = configure_logging("DEBUG", stream=stream)
+    try:
+        yield stream
+    finally:
+        logging.getLogger().removeHandler(handler)
+        structlog.reset_defaults()
