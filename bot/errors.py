@@ -4,6 +4,7 @@ Read with GitHub's REST docs ("Rate limits for the REST API", "Troubleshooting t
 githubkit 0.16.1's `core._check_rate_limit`: a 403 or 429 is a rate limit when it carries
 `retry-after` (secondary), `x-ratelimit-remaining: 0` (primary: wait until `x-ratelimit-reset`) or a
 message that says so; any other 403 means the App may not do this (a permission, a suspended install).
+A connection to the database or Redis refused or dropped (a restart, a crash) is retried later too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 
 import httpx
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 #: Never retry sooner than this: a job retried at once would meet the same failure.
 MIN_RETRY_SECONDS = 5
@@ -79,10 +83,22 @@ def classify(exc: BaseException, *, now: float | None = None, attempt: int = 1) 
     cause = exc.exc if isinstance(exc, RequestError) else exc
     if isinstance(cause, httpx.TimeoutException | TimeoutError):
         return RetryLater(_backoff(attempt), f"GitHub did not answer in time ({type(cause).__name__})")
+    if _storage_unreachable(exc):
+        # The driver's own words: SQLAlchemy's message adds the statement and its parameters.
+        detail = _one_line(str(exc.orig if isinstance(exc, DBAPIError) else exc))
+        return RetryLater(_backoff(attempt), f"could not reach the database or Redis ({type(exc).__name__}: {detail})")
     # A bad URL or an invalid request (UnsupportedProtocol, LocalProtocolError) is ours to fix: not retried.
     if isinstance(cause, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError | ConnectionError):
         return RetryLater(_backoff(attempt), f"could not reach GitHub ({type(cause).__name__}: {cause})")
     return Bug(f"{type(exc).__name__}: {exc!r}")
+
+
+def _storage_unreachable(exc: BaseException) -> bool:
+    """The database or Redis went away (a restart, a crash): a connection dropped in the middle of a query, or
+    refused. Its driver raises the refusal as a bare OSError; GitHub's come wrapped by githubkit or httpx."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OSError | RedisConnectionError | RedisTimeoutError)
 
 
 def _response(exc: BaseException) -> httpx.Response | None:

@@ -12,7 +12,9 @@ App's own comments on GitHub, so a lost or restored database does not bring a se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+import dataclasses
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +26,8 @@ from bot.db.models import CommentKind, PullRequestState
 from bot.errors import Bug, Ignore, RetryLater, TellUser, classify
 from bot.github import GitHubGateway, InlineComment, PullInfo
 from bot.jobs import ReviewRequest
+from bot.ledger import acceptances
+from bot.ledger.reach import reach_of
 from bot.logging import get_logger
 from bot.metrics import count_finding
 from bot.publish.check_run import CHECK_NAME, CheckRunReport, incomplete, review_report, started, too_large
@@ -47,6 +51,52 @@ log = get_logger(__name__)
 
 #: GitHub's login for a deleted account: what a pull request without a user is recorded under.
 GHOST = "ghost"
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """The rules' verdict on a change, what they read, and the reach of each path with debt added or paid."""
+
+    inputs: ReviewInputs
+    result: ReviewResult
+    reach: Mapping[str, int]
+
+
+async def review_pull(deps: WorkerDeps, gateway: GitHubGateway, pull: PullInfo, *, repo_id: int) -> EngineRun:
+    """Read a pull request's inputs and run the rules on them; nothing is published (the caller decides)."""
+    options = deps.options
+    inputs = await read_inputs(
+        gateway,
+        pull,
+        today=datetime.now(UTC).date(),
+        budget=options.text_budget,
+        max_listed_files=options.max_listed_files,
+    )
+    return await run_engine(deps, inputs, repo_id=repo_id)
+
+
+async def run_engine(deps: WorkerDeps, inputs: ReviewInputs, *, repo_id: int) -> EngineRun:
+    """Run the rules on a change's inputs, the repository's `/debtbot accept`ed debt taken as accepted."""
+    log.info(
+        "review_inputs_read",
+        files=len(inputs.diff),
+        texts=len(inputs.snapshot.texts),
+        files_api=inputs.from_files_api,
+        config_errors=len(inputs.config.errors),
+    )
+    today = inputs.snapshot.today or datetime.now(UTC).date()
+    async with deps.sessions() as session:
+        accepted = acceptances.config_entries(await acceptances.active(session, repo_id, today))
+    inputs = dataclasses.replace(inputs, config=acceptances.with_accepted(inputs.config, accepted))
+    # The rules are CPU work: in a thread, so the worker's other jobs and its health check keep going.
+    return await asyncio.to_thread(_run_rules, inputs)
+
+
+def _run_rules(inputs: ReviewInputs) -> EngineRun:
+    result = review(inputs.diff, snapshot=inputs.snapshot, config=inputs.config)
+    paths = {f.path for f in (*result.findings, *result.paid)}
+    reach = reach_of(paths, tree=inputs.snapshot.tree, texts=inputs.snapshot.texts)
+    return EngineRun(inputs=inputs, result=result, reach=reach)
 
 
 class PullRequestReview:
@@ -154,21 +204,7 @@ class PullRequestReview:
             github_url=self.deps.settings.github_url,
         )
         await self._start(pull)
-        today = datetime.now(UTC).date()
-        options = self.deps.options
-        inputs = await read_inputs(
-            self.gateway, pull, today=today, budget=options.text_budget, max_listed_files=options.max_listed_files
-        )
-        log.info(
-            "review_inputs_read",
-            files=len(inputs.diff),
-            texts=len(inputs.snapshot.texts),
-            files_api=inputs.from_files_api,
-            config_errors=len(inputs.config.errors),
-        )
-        # The rules are CPU work: in a thread, so the worker's other jobs and its health check keep going.
-        result = await asyncio.to_thread(review, inputs.diff, snapshot=inputs.snapshot, config=inputs.config)
-        await self._publish(result, inputs)
+        await self._publish(await review_pull(self.deps, self.gateway, pull, repo_id=self.request.repo_id))
         return Outcome.SUCCESS
 
     async def _earlier_try(self) -> store.UnfinishedRun | None:
@@ -207,9 +243,17 @@ class PullRequestReview:
                 job_id=self.job_id,
                 trigger_delivery_id=request.delivery_id,
             )
-        if earlier is not None and earlier.check_run_id is not None:
+        left_open = None if earlier is None else earlier.check_run_id
+        if earlier is not None and left_open is None:
+            # The earlier try may have opened the check run and lost its id (the database went away just after
+            # GitHub created it): GitHub finds it by the run's id, given as its external id.
+            left_open = await self.gateway.find_check_run(self.repo, pull.head_sha, CHECK_NAME, str(self.run_id))
+            if left_open is not None:
+                async with self.deps.sessions.begin() as session:
+                    await store.set_check_run(session, self.run_id, left_open)
+        if earlier is not None and left_open is not None:
             # An earlier try of this job (a retry, or a worker stopped mid-review) left its check run open.
-            self.check_run_id = earlier.check_run_id
+            self.check_run_id = left_open
             self.batches_sent = earlier.annotation_batches_sent
             log.info("review_resumed", check_run_id=self.check_run_id, annotation_batches_sent=self.batches_sent)
             return
@@ -221,8 +265,9 @@ class PullRequestReview:
             await store.set_check_run(session, self.run_id, self.check_run_id)
         log.info("review_started", check_run_id=self.check_run_id, run_id=self.run_id)
 
-    async def _publish(self, result: ReviewResult, inputs: ReviewInputs) -> None:
+    async def _publish(self, engine: EngineRun) -> None:
         """Inline comments, then the sticky summary, then the check run (completed last: it says the review is done)."""
+        result, inputs = engine.result, engine.inputs
         config = inputs.config.config
         async with self.deps.sessions.begin() as session:
             recorded = await store.posted_fingerprints(session, self.request.repo_id, self.request.pr_number)
@@ -259,7 +304,7 @@ class PullRequestReview:
                 raise
         report = review_report(result, self.links, policy=config.policy, diff=inputs.diff)
         async with self.deps.sessions.begin() as session:
-            await store.save_findings(session, self._run_id(), result.findings, paid=result.paid)
+            await store.save_findings(session, self._run_id(), result.findings, paid=result.paid, reach=engine.reach)
         await self._send(report)
         async with self.deps.sessions.begin() as session:
             await store.finish_review_run(
