@@ -25,9 +25,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics
+from bot.dashboard import mount_dashboard
 from bot.db import store
 from bot.db.engine import make_engine, schema_is_current, session_factory
 from bot.db.models import DeliveryOutcome, Installation, Repository, ReviewRun, RunStatus, utcnow
+from bot.ledger.progress import BaselineOverview, baseline_overview
 from bot.logging import get_logger
 from bot.settings import Settings
 from bot.setup import manifest_file, page, setup_page, setup_router
@@ -251,6 +253,7 @@ class StatusCounts:
     runs_last_day: int
     runs_last_week: int
     runs_in_progress: int
+    baselines: BaselineOverview = field(default_factory=BaselineOverview)
 
 
 async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> StatusCounts:
@@ -268,6 +271,7 @@ async def status_counts(sessions: async_sessionmaker[AsyncSession]) -> StatusCou
             runs_last_day=await count(ReviewRun.created_at >= now - timedelta(days=1)),
             runs_last_week=await count(ReviewRun.created_at >= now - timedelta(days=7)),
             runs_in_progress=await count(ReviewRun.status == RunStatus.IN_PROGRESS),
+            baselines=await baseline_overview(session),
         )
 
 
@@ -280,9 +284,12 @@ def status_page(settings: Settings, counts: StatusCounts, depth: int | None) -> 
         ("Review runs, last 7 days", str(counts.runs_last_week)),
         ("Review runs in progress", str(counts.runs_in_progress)),
         ("Jobs waiting in the queue", "unknown" if depth is None else str(depth)),
+        *counts.baselines.rows(),
     ]
     table = "".join(f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>" for name, value in rows)
-    links = '<p><a href="/readyz">readiness</a> · <a href="/metrics">metrics</a></p>'
+    links = (
+        '<p><a href="/dashboard">dashboard</a> · <a href="/readyz">readiness</a> · <a href="/metrics">metrics</a></p>'
+    )
     return page("debtbot", f"<p>debtbot is running.</p><table>{table}</table>{links}")
 
 
@@ -322,6 +329,7 @@ def create_app(settings: Settings, *, env_file: Path | None = None, manifest_pat
         )
     )
     app.include_router(setup_router(settings, env_file=env_path))
+    mount_dashboard(app, settings, sessions=resources.require_sessions, redis=resources.require_queue)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

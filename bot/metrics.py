@@ -7,6 +7,7 @@ never registers a metric twice, and the exposition holds only what is declared h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import metadata
 
 from prometheus_client import (
@@ -88,6 +89,12 @@ FINDINGS = Counter(
     ["category", "rule"],
     registry=REGISTRY,
 )
+REDELIVERIES = Counter(
+    "debtbot_redeliveries",
+    "Failed webhook deliveries GitHub was asked to deliver again, by what GitHub answered (requested, refused, error).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 
 
 def _version() -> str:
@@ -127,6 +134,19 @@ def count_finding(category: str, rule: str) -> None:
 
 def set_queue_depth(depth: int | None) -> None:
     QUEUE_DEPTH.set(float("nan") if depth is None else depth)
+
+
+def read_queue_depth_with(reader: Callable[[], int | None]) -> None:
+    """Read the queue depth with `reader` at each scrape (a process that serves /metrics without the web app)."""
+    QUEUE_DEPTH.set_function(lambda: _nan_if_none(reader()))
+
+
+def _nan_if_none(value: int | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def count_redelivery(outcome: str) -> None:
+    REDELIVERIES.labels(outcome=outcome).inc()
 
 
 def exposition() -> tuple[bytes, str]:

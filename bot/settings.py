@@ -22,6 +22,16 @@ _ASYNC_POSTGRES = "postgresql+asyncpg"
 _ASYNC_SQLITE = "sqlite+aiosqlite"
 
 
+MIN_SESSION_SECRET_LENGTH = 32
+_PLACEHOLDER_WORDS = ("change", "placeholder", "example", "secret", "xxxx")
+
+
+def weak_session_secret(value: SecretStr) -> bool:
+    """A session secret a production deployment must not run with: short, or a template's placeholder."""
+    text = value.get_secret_value().strip()
+    return len(text) < MIN_SESSION_SECRET_LENGTH or any(word in text.lower() for word in _PLACEHOLDER_WORDS)
+
+
 class SettingsError(ValueError):
     """A setting is missing or unusable; the message names the variable to set."""
 
@@ -78,25 +88,50 @@ class Settings(BaseSettings):
         validate_by_name=True,
     )
 
+    #: The GitHub App's id (its settings page, *About*).
     app_id: int | None = None
     # Named apart from the `private_key()` accessor; the variable is still DEBTBOT_PRIVATE_KEY.
+    #: The App's private key as PEM text; `\n` escapes are read as newlines (one-line env files).
     private_key_text: SecretStr | None = Field(
         default=None, validation_alias="DEBTBOT_PRIVATE_KEY", description="the App's private key, PEM text"
     )
+    #: The App's private key as a PEM file, instead of DEBTBOT_PRIVATE_KEY.
     private_key_path: Path | None = Field(default=None, description="or the path of the PEM file")
+    #: The secret GitHub signs webhook deliveries with.
     webhook_secret: SecretStr | None = None
+    #: The App's OAuth client id.
     client_id: str | None = None
+    #: The App's OAuth client secret.
     client_secret: SecretStr | None = None
+    #: GitHub's REST API (GitHub Enterprise Server: `https://HOST/api/v3`).
     github_api_url: str = "https://api.github.com"
+    #: GitHub's web address (GitHub Enterprise Server: `https://HOST`).
     github_url: str = "https://github.com"
+    #: Where the defaults keep their files: the SQLite database, the embedded Redis, the setup state.
     data_dir: Path = DEFAULT_DATA_DIR
+    #: The database: `postgresql://...` in production (`sslmode=` is understood), or `sqlite:///PATH`.
     database_url: SecretStr = Field(
         default=SecretStr(""), validate_default=True, description=f"default: SQLite at DATA_DIR/{DATABASE_FILE}"
     )
+    #: The Redis the web server queues jobs in and the workers take them from (`redis://`, `rediss://`, `unix://`).
     redis_url: SecretStr | None = Field(default=None, description="default: an embedded redis-server")
+    #: `production` turns the setup page off.
     environment: Literal["development", "production"] = "development"
+    #: The arq queue's name: give deployments that share one Redis different names.
     queue_name: str = "debtbot:queue"
+    #: The level of the JSON logs (secrets are redacted).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    #: Minutes between runs of the redelivery of failed webhook deliveries (`bot.redelivery`); 0 turns it off.
+    redelivery_interval_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    #: Redeliveries asked of GitHub in one run at most.
+    redelivery_max_per_run: int = Field(default=50, ge=1)
+    #: `debtbot worker` serves /metrics on this port (unset: not served; `serve` has its own /metrics).
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: The address `debtbot worker` serves /metrics on (with DEBTBOT_WORKER_METRICS_PORT).
+    worker_metrics_host: str = "0.0.0.0"  # noqa: S104 - a scraper reaches the worker from outside its container
+    #: Signs the dashboard's cookies: 32 or more random characters. Unset in development, each process draws its
+    #: own (sign-ins end at a restart); unset in production, the dashboard is off.
+    session_secret: SecretStr | None = None
 
     @field_validator("github_api_url", "github_url")
     @classmethod
@@ -116,11 +151,31 @@ class Settings(BaseSettings):
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("app_id", "client_id", "private_key_text", "private_key_path", "webhook_secret", mode="before")
+    @field_validator(
+        "app_id",
+        "client_id",
+        "private_key_text",
+        "private_key_path",
+        "webhook_secret",
+        "worker_metrics_port",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `DEBTBOT_APP_ID=` in a .env template means "not set yet", not an invalid value.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("session_secret")
+    @classmethod
+    def _session_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if info.data.get("environment", "development") != "development" and weak_session_secret(value):
+            raise SettingsError(
+                f"DEBTBOT_SESSION_SECRET looks like a placeholder: set {MIN_SESSION_SECRET_LENGTH} or more random "
+                'characters (python -c "import secrets; print(secrets.token_urlsafe(32))")'
+            )
+        return value
 
     @field_validator("redis_url")
     @classmethod

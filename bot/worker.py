@@ -6,6 +6,7 @@ own event loop when DEBTBOT_REDIS_URL is unset (`bot.embedded.run_inprocess_work
 Health: a running worker rewrites the key `<queue>:health-check` every `health_check_interval` seconds (it
 expires a second after that). `debtbot worker --check`, or `arq --check bot.worker.WorkerSettings` with the
 same DEBTBOT_* environment, exits 0 while the key is there and 1 when it is not: a container health check.
+While Redis is down, `debtbot worker --check` exits 1 at once; `arq --check` waits for Redis, as the worker does.
 
 `WorkerSettings` is built from the settings on first access (a module `__getattr__`), so importing this module
 never reads the environment; `worker_settings(settings)` builds it for given settings.
@@ -13,18 +14,25 @@ never reads the environment; `worker_settings(settings)` builds it for given set
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
+from arq.cron import CronJob, cron
 from arq.worker import Function, func
 from githubkit.cache import AsyncRedisCacheStrategy
+from redis.asyncio.retry import Retry as RedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot import tasks
+from bot import redelivery, tasks
 from bot.db.engine import make_engine, schema_is_current, session_factory
 from bot.github import GitHubApp, GitHubKitApp
 from bot.jobs import (
     AcceptCommand,
+    BaselineScan,
     HeadReviewRequest,
     PullRequestClosed,
     PushReview,
@@ -32,6 +40,7 @@ from bot.jobs import (
     ReviewRequest,
     SyncInstallation,
 )
+from bot.ledger import weekly
 from bot.logging import get_logger
 from bot.metrics import observe_github_request
 from bot.settings import Settings, SettingsError, get_settings
@@ -39,6 +48,13 @@ from bot.worker_context import DEPS, GITHUB, OPTIONS, REDIS, SETTINGS, WorkerDep
 
 log = get_logger(__name__)
 
+
+#: Key of arq's `ctx` holding the periodic redelivery's task (`bot.redelivery`), cancelled at shut-down.
+REDELIVERY = "redelivery"
+
+#: Waits between tries of a Redis command while Redis is down: doubling from the base, at most the cap.
+REDIS_RETRY_BASE_SECONDS = 0.1
+REDIS_RETRY_CAP_SECONDS = 2.0
 
 NOT_CONFIGURED = "the GitHub App is not configured: set DEBTBOT_APP_ID, DEBTBOT_PRIVATE_KEY and DEBTBOT_WEBHOOK_SECRET"
 
@@ -104,10 +120,13 @@ async def startup(ctx: dict[str, Any]) -> None:
         max_tries=options.max_tries,
         job_timeout=options.job_timeout,
     )
+    ctx[REDELIVERY] = redelivery.start(ctx[DEPS])
+    await weekly.catch_up_at_start(ctx[DEPS])
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     """arq's `on_shutdown`: close what `startup` opened."""
+    await redelivery.stop(ctx.pop(REDELIVERY, None))
     deps = ctx.pop(DEPS, None)
     if isinstance(deps, WorkerDeps):
         await deps.aclose()
@@ -125,8 +144,20 @@ def functions(options: WorkerOptions | None = None) -> list[Function]:
         PullRequestClosed.name: tasks.pr_closed,
         AcceptCommand.name: tasks.accept_command,
         PushReview.name: tasks.review_push,
+        BaselineScan.name: tasks.baseline_scan,
     }
     return [func(job, name=name, max_tries=arq_max_tries(options)) for name, job in jobs.items()]
+
+
+def cron_jobs(options: WorkerOptions | None = None) -> list[CronJob]:
+    """Periodic jobs. (The redelivery of failed deliveries runs beside the jobs, `bot.redelivery`: as a job it
+    would run in every burst worker at start.)"""
+    jobs: list[CronJob] = []
+    # Daily, shortly after midnight UTC: accepted debt past its last day is open again (a missed day catches up).
+    jobs.append(cron(tasks.expire_acceptances, name="expire_acceptances", hour={0}, minute={5}, unique=True))
+    # Hourly: the weekly debt reports that are due (at start too, when one may be: `weekly.catch_up_at_start`).
+    jobs.append(weekly.cron_job(options or WorkerOptions()))
+    return jobs
 
 
 def arq_max_tries(options: WorkerOptions) -> int:
@@ -144,6 +175,7 @@ def worker_kwargs(settings: Settings, options: WorkerOptions | None = None) -> d
     options = options or WorkerOptions()
     kwargs: dict[str, Any] = {
         "functions": functions(options),
+        "cron_jobs": cron_jobs(options),
         "queue_name": settings.queue_name,
         "on_startup": startup,
         "on_shutdown": shutdown,
@@ -155,8 +187,24 @@ def worker_kwargs(settings: Settings, options: WorkerOptions | None = None) -> d
         "ctx": {SETTINGS: settings, OPTIONS: options},
     }
     if settings.redis_url is not None:
-        kwargs["redis_settings"] = RedisSettings.from_dsn(settings.redis_url.get_secret_value())
+        kwargs["redis_settings"] = patient_redis_settings(settings.redis_url.get_secret_value())
     return kwargs
+
+
+def patient_redis_settings(url: str) -> RedisSettings:
+    """The worker's Redis connection: every command that meets a dropped or refused connection is sent again,
+    up to REDIS_RETRY_CAP_SECONDS apart, until Redis answers.
+
+    arq stops the worker at the first Redis error (its poll, or recording a finished job), so a Redis restart
+    would take the worker down and leave the job in hand to arq's in-progress lease (job timeout + 10 s); riding
+    the outage out, the job finishes and is recorded once Redis is back. The health probe must not wait: it
+    uses `RedisSettings.from_dsn` (`bot.cli.worker`).
+    """
+    return dataclasses.replace(
+        RedisSettings.from_dsn(url),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
+        retry=RedisRetry(ExponentialBackoff(cap=REDIS_RETRY_CAP_SECONDS, base=REDIS_RETRY_BASE_SECONDS), retries=-1),
+    )
 
 
 def worker_settings(settings: Settings, options: WorkerOptions | None = None) -> type:

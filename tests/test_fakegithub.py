@@ -557,7 +557,7 @@ def test_conditional_request_is_answered_304(fake: FakeGitHub) -> None:
 def test_unknown_endpoint_is_404_and_recorded(fake: FakeGitHub) -> None:
     github = installation_client(fake)
     with pytest.raises(RequestFailed) as failed:
-        github.rest.repos.get("octo-org", "widgets")
+        github.rest.repos.list_branches("octo-org", "widgets")
     assert failed.value.response.status_code == 404
     assert [v.kind for v in fake.take_violations()] == ["unknown-endpoint"]
 

@@ -1,14 +1,15 @@
-"""The command line: one argparse subcommand per module (`review`, `rules`, `serve`, `migrate`, `worker`)."""
+"""The command line: one argparse subcommand per module (`review`, `rules`, `serve`, `migrate`, `worker`, `check`,
+`report`, `baseline`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from bot.cli import migrate, review, rules, serve, worker
+from bot.cli import baseline, check, migrate, report, review, rules, serve, worker
 from bot.cli.errors import EXIT_FAIL, EXIT_PASS, EXIT_USAGE, CliError
 
-#: Each module adds its subcommand; `report` is added the same way.
-COMMANDS = (review, rules, serve, migrate, worker)
+#: Each module adds its subcommand.
+COMMANDS = (review, rules, serve, migrate, worker, check, report, baseline)
 
 
 def build_parser() -> argparse.ArgumentParser:

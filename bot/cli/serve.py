@@ -60,7 +60,7 @@ class _Stop:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.app import SCHEMA_OUT_OF_DATE  # noqa: PLC0415 - see the module's docstring
+    from bot.cli.check import run_startup_checks  # noqa: PLC0415 - see the module's docstring
     from bot.embedded import EmbeddedRedis, EmbeddedRedisError  # noqa: PLC0415
     from bot.logging import configure_logging, secrets_of  # noqa: PLC0415
     from bot.settings import SettingsError, get_settings  # noqa: PLC0415
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, ValueError) as exc:
         raise CliError(f"invalid settings: {exc}") from None
     configure_logging(settings.log_level, secrets=secrets_of(settings))
-    if not asyncio.run(_schema_current(settings)):
-        raise CliError(SCHEMA_OUT_OF_DATE)
+    # The database's schema, Redis, the App's key and the secrets: every problem said before anything starts.
+    run_startup_checks(settings, "serve")
     stop = _Stop()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main_thread else {}
@@ -90,18 +90,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-async def _schema_current(settings: Settings) -> bool:
-    from bot.db.engine import make_engine, schema_is_current  # noqa: PLC0415
-
-    engine = make_engine(settings.database_url)
-    try:
-        return await schema_is_current(engine)
-    except Exception as exc:  # noqa: BLE001 - told as a usage error: the database URL or server is wrong
-        raise CliError(f"database {settings.redacted_database_url()} is not reachable: {type(exc).__name__}") from None
-    finally:
-        await engine.dispose()
 
 
 def _with_redis(url: str) -> Settings:

@@ -6,6 +6,7 @@ The service's modules are imported when the command runs, so that `debtbot revie
 from __future__ import annotations
 
 import argparse
+import asyncio
 
 from bot.cli.errors import CliError
 
@@ -32,11 +33,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from arq.worker import check_health, run_worker  # noqa: PLC0415 - see the module's docstring
+    from arq.connections import RedisSettings  # noqa: PLC0415 - see the module's docstring
+    from arq.worker import async_check_health, run_worker  # noqa: PLC0415
 
+    from bot.cli.check import run_startup_checks  # noqa: PLC0415
     from bot.logging import configure_logging, secrets_of  # noqa: PLC0415
     from bot.settings import SettingsError, get_settings  # noqa: PLC0415
     from bot.worker import worker_settings  # noqa: PLC0415
+    from bot.worker_metrics import serve_worker_metrics  # noqa: PLC0415
 
     try:
         settings = get_settings()
@@ -48,10 +52,20 @@ def run(args: argparse.Namespace) -> int:
             "(without it, `debtbot serve` runs its own Redis and the worker in-process)"
         )
     configure_logging(settings.log_level, secrets=secrets_of(settings))
-    settings_class = worker_settings(settings)
     if args.check:
-        return int(check_health(settings_class))
-    if not settings.configured:
-        raise CliError("the GitHub App is not configured: set DEBTBOT_APP_ID, DEBTBOT_PRIVATE_KEY and the secret")
-    run_worker(settings_class, **({"burst": True} if args.burst else {}))
+        # Plain Redis settings, not the worker's (they wait for Redis to come back): a probe must answer at once.
+        probe = RedisSettings.from_dsn(settings.redis_url.get_secret_value())
+        return int(asyncio.run(async_check_health(probe, queue_name=settings.queue_name)))
+    settings_class = worker_settings(settings)
+    # The App's key, the database, Redis and the secrets: every problem said before arq starts.
+    run_startup_checks(settings, "worker")
+    try:
+        stop_metrics = serve_worker_metrics(settings)
+    except OSError as exc:
+        raise CliError(f"DEBTBOT_WORKER_METRICS_PORT: cannot serve on {settings.worker_metrics_port}: {exc}") from None
+    try:
+        run_worker(settings_class, **({"burst": True} if args.burst else {}))
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
     return EXIT_OK

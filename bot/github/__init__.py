@@ -9,10 +9,12 @@ from bot.github.githubkit_gateway import GitHubKitApp, GitHubKitGateway
 from bot.github.metering import RequestObserver
 from bot.github.pacing import WritePacer, WritePacing
 from bot.github.protocol import (
+    AppInfo,
     CheckConclusion,
     CheckStatus,
     Comment,
     Delivery,
+    DeliveryPage,
     DiffTooLarge,
     GitHubApp,
     GitHubGateway,
@@ -24,10 +26,12 @@ from bot.github.protocol import (
 from bot.github.retry import ShortRetry
 
 __all__ = [
+    "AppInfo",
     "CheckConclusion",
     "CheckStatus",
     "Comment",
     "Delivery",
+    "DeliveryPage",
     "DiffTooLarge",
     "GitHubApp",
     "GitHubGateway",

@@ -30,6 +30,7 @@ from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
 from githubkit.exception import GitHubException, RateLimitExceeded, RequestError, RequestFailed
 from githubkit.response import Response
 from githubkit.typing import RetryDecisionFunc
+from githubkit.utils import UNSET
 
 from bot.github.app_login import AppLogin
 from bot.github.auth import RenewingInstallationAuth
@@ -37,10 +38,14 @@ from bot.github.metering import MeteredTransport, RequestObserver
 from bot.github.pacing import DEFAULT_WRITE_INTERVAL, WritePacer, WritePacing
 from bot.github.protocol import (
     MAX_ANNOTATIONS_PER_REQUEST,
+    AppInfo,
+    BranchHead,
     CheckConclusion,
     CheckStatus,
     Comment,
+    Comparison,
     Delivery,
+    DeliveryPage,
     DiffTooLarge,
     InlineComment,
     IssueRef,
@@ -125,6 +130,13 @@ def _json_list(response: Response[Any]) -> list[Any]:
     return data if isinstance(data, list) else []
 
 
+def _check_runs(response: Response[Any]) -> list[Any]:
+    """The `check_runs` of a page of GitHub's check-run listing (an object, not a list)."""
+    data = response.json()
+    runs = data.get("check_runs") if isinstance(data, dict) else None
+    return runs if isinstance(runs, list) else []
+
+
 def _status(exc: RequestFailed) -> int:
     return exc.response.status_code
 
@@ -193,7 +205,11 @@ def _inline_comment(data: Any) -> InlineComment:
 
 def _issue(data: Any) -> IssueRef:
     return IssueRef(
-        id=int(data["id"]), number=int(data["number"]), state=str(data["state"]), html_url=str(data["html_url"])
+        id=int(data["id"]),
+        number=int(data["number"]),
+        state=str(data["state"]),
+        html_url=str(data["html_url"]),
+        title=str(data.get("title") or ""),
     )
 
 
@@ -255,6 +271,7 @@ class GitHubKitGateway:
         gateway asks GitHub itself, with the App's JWT, the first time it is needed.
         """
         self._installation_id = installation_id
+        self._app_id = int(app_id)
         self._owned_transport = None if transport is not None else metered_transport(base_url, observer)
         self._pacer = pacer or WritePacer()
         self._max_text_bytes = max_text_bytes
@@ -414,6 +431,32 @@ class GitHubKitGateway:
         return [_comment(entry) async for entry in pages]
 
     @_github_errors
+    async def get_issue(self, repo: str, number: int) -> IssueRef | None:
+        owner, name = split_repo(repo)
+        try:
+            response = await self._rest.issues.async_get(owner, name, number)
+        except RequestFailed as exc:
+            if _status(exc) in (404, 410) and not isinstance(exc, RateLimitExceeded):
+                return None
+            raise
+        return _issue(response.json())
+
+    @_github_errors
+    async def list_issues(self, repo: str, *, creator: str | None = None, state: IssueState = "open") -> list[IssueRef]:
+        owner, name = split_repo(repo)
+        pages = self._rest.paginate(
+            self._rest.issues.async_list_for_repo,
+            map_func=_json_list,
+            owner=owner,
+            repo=name,
+            state=state,
+            creator=UNSET if creator is None else creator,
+            per_page=PER_PAGE,
+        )
+        # GitHub lists pull requests among issues, marked by a `pull_request` key.
+        return [_issue(entry) async for entry in pages if "pull_request" not in entry]
+
+    @_github_errors
     async def list_review_comments(self, repo: str, number: int) -> list[InlineComment]:
         owner, name = split_repo(repo)
         pages = self._rest.paginate(
@@ -425,6 +468,49 @@ class GitHubKitGateway:
             per_page=PER_PAGE,
         )
         return [_inline_comment(entry) async for entry in pages]
+
+    @_github_errors
+    async def find_check_run(self, repo: str, head_sha: str, name: str, external_id: str) -> int | None:
+        owner, repo_name = split_repo(repo)
+        pages = self._rest.paginate(
+            self._rest.checks.async_list_for_ref,
+            map_func=_check_runs,
+            owner=owner,
+            repo=repo_name,
+            ref=head_sha,
+            check_name=name,
+            filter_="all",
+            app_id=self._app_id,
+            per_page=PER_PAGE,
+        )
+        async for run in pages:
+            if run.get("external_id") == external_id:
+                return int(run["id"])
+        return None
+
+    @_github_errors
+    async def get_branch_head(self, repo: str, branch: str | None = None) -> BranchHead:
+        owner, name = split_repo(repo)
+        if branch is None:
+            repository: Any = (await self._rest.repos.async_get(owner, name)).json()
+            branch = str(repository["default_branch"])
+        found: Any = (await self._rest.repos.async_get_branch(owner, name, branch)).json()
+        return BranchHead(name=str(found["name"]), sha=str(found["commit"]["sha"]))
+
+    @_github_errors
+    async def compare(self, repo: str, base: str, head: str) -> Comparison:
+        owner, name = split_repo(repo)
+        # One commit a page: the files come with the first page whatever its size, and the commits are not needed.
+        response = await self._rest.repos.async_compare_commits(owner, name, f"{base}...{head}", per_page=1)
+        data: Any = response.json()
+        files = data.get("files")
+        return Comparison(
+            status=str(data["status"]),
+            ahead_by=int(data["ahead_by"]),
+            behind_by=int(data["behind_by"]),
+            merge_base_sha=str(data["merge_base_commit"]["sha"]),
+            files=files if isinstance(files, list) else [],
+        )
 
     # -- writing (paced) -------------------------------------------------------------------------------------
 
@@ -600,8 +686,25 @@ class GitHubKitApp:
         return found
 
     @_github_errors
+    async def list_deliveries_page(self, cursor: str | None = None) -> DeliveryPage:
+        kwargs: dict[str, Any] = {"per_page": PER_PAGE}
+        if cursor is not None:
+            kwargs["cursor"] = cursor
+        response = await self._github.rest.apps.async_list_webhook_deliveries(**kwargs)
+        # GitHub pages deliveries by an opaque cursor, given only in the `next` link.
+        link = response.raw_response.links.get("next", {}).get("url")
+        following = httpx.URL(link).params.get("cursor") if link else None
+        return DeliveryPage([_delivery(entry) for entry in _json_list(response)], following or None)
+
+    @_github_errors
     async def redeliver(self, delivery_id: int) -> None:
         await self._github.rest.apps.async_redeliver_webhook_delivery(delivery_id)
+
+    @_github_errors
+    async def app_info(self) -> AppInfo:
+        """The App GitHub finds for this id and key: a 401 here means the key is not this App's."""
+        data: Any = (await self._github.rest.apps.async_get_authenticated()).json()
+        return AppInfo(id=int(data["id"]), slug=str(data["slug"]))
 
     async def aclose(self) -> None:
         await self._transport.close()

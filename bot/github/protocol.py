@@ -63,6 +63,36 @@ class Tree:
 
 
 @dataclass(frozen=True)
+class BranchHead:
+    """A branch and the commit at its tip."""
+
+    name: str
+    sha: str
+
+
+#: GitHub lists at most 300 files of a comparison of two commits.
+MAX_COMPARE_FILES = 300
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two commits as GitHub compares them: the change from their merge base to the head (three dots)."""
+
+    status: str  # identical | ahead | behind | diverged
+    #: Commits of the head not in the base, and of the base not in the head (a force-push dropped these).
+    ahead_by: int
+    behind_by: int
+    merge_base_sha: str
+    #: GitHub's entries of the changed files (`filename`, `status`, `patch`...), as `list_files` gives them.
+    files: list[dict[str, Any]]
+
+    @property
+    def truncated(self) -> bool:
+        """GitHub stops listing files at 300: a listing that long may be cut short."""
+        return len(self.files) >= MAX_COMPARE_FILES
+
+
+@dataclass(frozen=True)
 class Comment:
     """A pull request's (issue) comment."""
 
@@ -88,12 +118,13 @@ class InlineComment:
 
 @dataclass(frozen=True)
 class IssueRef:
-    """An issue the App created or edited."""
+    """An issue the App created, edited or looked up."""
 
     id: int
     number: int
     state: str
     html_url: str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +140,27 @@ class Delivery:
     redelivery: bool
     installation_id: int | None
     repository_id: int | None
+
+    @property
+    def delivered(self) -> bool:
+        """Our endpoint answered 2xx."""
+        return 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    """One page of the App's delivery log, newest first, and GitHub's cursor of the next (older) page."""
+
+    deliveries: list[Delivery]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AppInfo:
+    """The App as GitHub knows it from its JWT (`GET /app`)."""
+
+    id: int
+    slug: str
 
 
 class DiffTooLarge(RequestFailed):
@@ -173,8 +225,28 @@ class GitHubGateway(Protocol):
 
     async def list_issue_comments(self, repo: str, number: int) -> list[Comment]: ...
 
+    async def get_issue(self, repo: str, number: int) -> IssueRef | None:
+        """The issue; None when it is gone (deleted: 410, or never there: 404)."""
+        ...
+
+    async def list_issues(self, repo: str, *, creator: str | None = None, state: IssueState = "open") -> list[IssueRef]:
+        """The repository's issues in `state` (pull requests left out), opened by `creator` when given."""
+        ...
+
     async def list_review_comments(self, repo: str, number: int) -> list[InlineComment]:
         """Every inline (review) comment of the pull request, anyone's, oldest first."""
+        ...
+
+    async def find_check_run(self, repo: str, head_sha: str, name: str, external_id: str) -> int | None:
+        """The id of this App's check run `name` on `head_sha` created with `external_id`; None when there is none."""
+        ...
+
+    async def get_branch_head(self, repo: str, branch: str | None = None) -> BranchHead:
+        """The tip of `branch`, or of the repository's default branch."""
+        ...
+
+    async def compare(self, repo: str, base: str, head: str) -> Comparison:
+        """`base...head`: what `head` changed since its merge base with `base` (`git diff base...head`)."""
         ...
 
     # -- writing ---------------------------------------------------------------------------------------------
@@ -244,6 +316,10 @@ class GitHubApp(Protocol):
 
         An event redelivered since keeps its guid: skip a guid that also has a later successful delivery.
         """
+        ...
+
+    async def list_deliveries_page(self, cursor: str | None = None) -> DeliveryPage:
+        """One page of every delivery attempt (redeliveries included), newest first; `cursor` from an earlier page."""
         ...
 
     async def redeliver(self, delivery_id: int) -> None: ...

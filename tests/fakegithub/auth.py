@@ -30,11 +30,14 @@ IAT_INVALID = "'Issued at' claim ('iat') must be an Integer representing the tim
 class Credential:
     """The caller of one request: the App itself (JWT), one installation (token), or nobody."""
 
-    kind: str  # "app" | "installation" | "anonymous"
+    kind: str  # "app" | "installation" | "user" | "anonymous"
     token: Token | None = None
+    login: str | None = None  # the user of a user access token
 
     @property
     def rate_key(self) -> str:
+        if self.login is not None:
+            return f"user:{self.login}"
         return f"installation:{self.token.installation_id}" if self.token else self.kind
 
 
@@ -80,6 +83,20 @@ def installation_credential(authorization: str | None, world: World, now: float)
     if token is None or token.expires_at <= now:
         raise bad_credentials()
     return Credential("installation", token)
+
+
+def user_credential(authorization: str | None, world: World, now: float) -> Credential:
+    """An unexpired user access token (the web flow's); an installation token gets GitHub's 403, as on
+    `/user/...` endpoints, and anything else 'Requires authentication' or 'Bad credentials'."""
+    value = _bearer(authorization)
+    if value is None:
+        raise requires_authentication()
+    if value in world.tokens:
+        raise not_accessible()
+    token = world.oauth.user_tokens.get(value)
+    if token is None or token.expires_at <= now:
+        raise bad_credentials()
+    return Credential("user", login=token.login)
 
 
 def require_repository(credential: Credential, repo: Repository | None) -> Repository:

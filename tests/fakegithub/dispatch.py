@@ -16,6 +16,7 @@ from tests.fakegithub.auth import (
     installation_credential,
     require_permission,
     require_repository,
+    user_credential,
     verify_app_jwt,
 )
 from tests.fakegithub.errors import (
@@ -27,6 +28,7 @@ from tests.fakegithub.errors import (
     primary_rate_limit,
 )
 from tests.fakegithub.failures import Failure
+from tests.fakegithub.oauth import WEB_ROUTES
 from tests.fakegithub.openapi import Operation, Spec
 from tests.fakegithub.ratelimit import RateLimits
 from tests.fakegithub.render import Renderer
@@ -62,6 +64,9 @@ class Dispatcher:
         token = self.world.tokens.get(value)
         if token is not None:
             return f"installation:{token.installation_id}"
+        user_token = self.world.oauth.user_tokens.get(value)
+        if user_token is not None:
+            return f"user:{user_token.login}"
         return "app" if value.count(".") == 2 else "anonymous"
 
     def failure_response(self, request: Request, failure: Failure) -> Response:
@@ -74,6 +79,10 @@ class Dispatcher:
     def handle(self, request: Request) -> tuple[Response, str | None]:
         """The answer, and the operation it was routed to (None for paths GitHub does not have)."""
         operation: Operation | None = None
+        web_page = WEB_ROUTES.get((request.method, request.path))
+        if web_page is not None:
+            # github.com's own pages (the OAuth web flow), not the REST API: no description to check them against.
+            return self._finish(web_page(request, self.world, self.clock()), request), None
         try:
             found = self.spec.route(request.method, request.path)
             if found is None:
@@ -149,6 +158,8 @@ class Dispatcher:
             return Credential("anonymous")
         if operation.template.startswith("/app/") or operation.template == "/app":
             return verify_app_jwt(authorization, self.world, now)
+        if operation.template == "/user" or operation.template.startswith("/user/"):
+            return user_credential(authorization, self.world, now)
         credential = installation_credential(authorization, self.world, now)
         if credential.kind == "anonymous":
             # The fake's repositories are private: without a token GitHub hides them.

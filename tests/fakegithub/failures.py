@@ -12,6 +12,7 @@ class Failure:
     """Applies to requests whose method matches and whose path `re.search`es `path_regex`.
 
     `status=None` with a `delay` answers normally, late; `delay=math.inf` never answers (until shutdown).
+    `applied=True` carries the request out before answering `status` (a proxy failing after GitHub wrote).
     `times=None` applies to every matching request; `hits` counts how often it applied.
     """
 
@@ -23,6 +24,7 @@ class Failure:
     times: int | None = 1
     delay: float = 0.0
     hits: int = 0
+    applied: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.hits >= self.times:

@@ -14,7 +14,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -33,12 +33,14 @@ from tests.fakegithub.state import (
     Installation,
     Issue,
     IssueComment,
+    OAuthCode,
     PullRequest,
     RecordedRequest,
     Repository,
     Review,
     ReviewComment,
     Token,
+    UserToken,
     Violation,
     World,
     iso,
@@ -201,6 +203,21 @@ class FakeGitHub:
         with self.lock:
             self.world.pulls[(self.repository(full_name).full_name, number)].push(diff, head_sha=head_sha)
 
+    def close_pull(self, full_name: str, number: int) -> PullRequest:
+        """Close a pull request without merging it."""
+        with self.lock:
+            pr = self.world.pulls[(self.repository(full_name).full_name, number)]
+            pr.state, pr.closed_at = "closed", iso(self.clock())
+            return pr
+
+    def merge_pull(self, full_name: str, number: int, *, merge_commit_sha: str) -> PullRequest:
+        """Merge a pull request as `merge_commit_sha` (a commit of the repository): closed, merged, listed for it."""
+        with self.lock:
+            pr = self.world.pulls[(self.repository(full_name).full_name, number)]
+            now = iso(self.clock())
+            pr.state, pr.closed_at, pr.merged_at, pr.merge_commit_sha = "closed", now, now, merge_commit_sha
+            return pr
+
     def add_issue_comment(self, full_name: str, number: int, body: str, *, user: str = "octocat") -> IssueComment:
         """A comment someone else wrote (the app's own comments come through the API)."""
         with self.lock:
@@ -259,8 +276,15 @@ class FakeGitHub:
         guid: str | None = None,
         installation_id: int | None = None,
         repository_id: int | None = None,
+        delivered_at: float | None = None,
+        redelivery: bool = False,
+        payload: bytes | None = None,
     ) -> Delivery:
-        """A webhook delivery in the App's delivery log (a failed one has a non-2xx `status_code`)."""
+        """A webhook delivery in the App's delivery log (a failed one has a non-2xx `status_code`).
+
+        `delivered_at` is a time as the fake's clock gives it (default: now); `payload` is the body sent, which
+        a redelivery sends again to the receiver given to `receive_webhooks`.
+        """
         with self.lock:
             delivery = Delivery(
                 id=self.world.next_id(),
@@ -268,12 +292,51 @@ class FakeGitHub:
                 event=event,
                 action=action,
                 status_code=status_code,
-                delivered_at=iso(self.clock()),
+                delivered_at=iso(self.clock() if delivered_at is None else delivered_at),
                 installation_id=installation_id,
                 repository_id=repository_id,
+                redelivery=redelivery,
+                payload=payload,
             )
             self.world.deliveries[delivery.id] = delivery
             return delivery
+
+    def receive_webhooks(self, receiver: Callable[[Delivery], int] | None) -> None:
+        """Where redeliveries go: `receiver` gets each one (its `payload` is the body) and returns the status
+        code the App's endpoint answered, which the delivery log records. It is called under the fake's lock,
+        from the fake's server thread."""
+        with self.lock:
+            self.world.webhook_receiver = receiver
+
+    # -- signing in with GitHub (the OAuth web flow) ---------------------------------------------------------
+
+    def set_oauth_client(self, client_id: str, client_secret: str, *, callback_urls: Sequence[str]) -> None:
+        """The App's OAuth credentials and callback URLs, as its settings page on GitHub holds them."""
+        with self.lock:
+            oauth = self.world.oauth
+            oauth.client_id, oauth.client_secret, oauth.callback_urls = client_id, client_secret, list(callback_urls)
+
+    def sign_in(self, login: str | None) -> None:
+        """The person signed in to GitHub in the browser (None: nobody); the authorize page lets them through."""
+        with self.lock:
+            if login is not None:
+                self.world.user_id(login)
+            self.world.oauth.signed_in = login
+
+    def oauth_codes(self) -> list[OAuthCode]:
+        with self.lock:
+            return list(self.world.oauth.codes.values())
+
+    def user_tokens(self) -> list[UserToken]:
+        with self.lock:
+            return list(self.world.oauth.user_tokens.values())
+
+    def revoke_user_tokens(self, login: str | None = None) -> None:
+        """The person revoked the App's authorization: their user tokens answer 401 from now on."""
+        with self.lock:
+            tokens = self.world.oauth.user_tokens
+            for value in [v for v, token in tokens.items() if login in (None, token.login)]:
+                del tokens[value]
 
     # -- failures and limits -----------------------------------------------------------------------------------
 
@@ -287,9 +350,11 @@ class FakeGitHub:
         body: Any = None,
         times: int | None = 1,
         delay: float = 0.0,
+        applied: bool = False,
     ) -> Failure:
-        """Answer matching requests with `status` (GitHub's body for it unless `body` is given)."""
-        failure = Failure(method.upper(), path_regex, status, dict(headers or {}), body, times, delay)
+        """Answer matching requests with `status` (GitHub's body for it unless `body` is given); `applied`: after
+        carrying them out, as when a proxy fails a request GitHub has done (a 502 on a write that was made)."""
+        failure = Failure(method.upper(), path_regex, status, dict(headers or {}), body, times, delay, applied=applied)
         with self.lock:
             return self.failures.add(failure)
 

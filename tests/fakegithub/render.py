@@ -80,6 +80,37 @@ class Renderer:
         )
         return out
 
+    def full_repository(self, repo: Repository) -> dict[str, Any]:
+        """`GET /repos/{owner}/{repo}`: GitHub's example, with the fields the fake knows."""
+        out: dict[str, Any] = self._example("repos/get", "200", {"octocat/Hello-World": repo.full_name})
+        out.update(
+            id=repo.id,
+            node_id=_node_id("Repository", repo.id),
+            name=repo.name,
+            full_name=repo.full_name,
+            owner=self.user(repo.owner, "Organization"),
+            private=repo.private,
+            visibility="private" if repo.private else "public",
+            default_branch=repo.default_branch,
+            fork=False,
+            language=None,  # required by GitHub's description, missing from its example
+        )
+        for key in ("parent", "source", "template_repository", "organization"):
+            out.pop(key, None)  # the fake's repositories are nobody's forks
+        return out
+
+    def branch(self, repo: Repository, name: str, sha: str) -> dict[str, Any]:
+        """`GET /repos/{owner}/{repo}/branches/{branch}`: the branch and its tip commit."""
+        example = self._example("repos/get-branch", "200", {"octocat/Hello-World": repo.full_name})
+        out: dict[str, Any] = _swap(example, {example["commit"]["sha"]: sha})
+        out.update(name=name, protected=False)
+        out["commit"]["sha"] = sha
+        out["_links"] = {
+            "self": f"{self.base_url}/repos/{repo.full_name}/branches/{name}",
+            "html": f"{self.web}/{repo.full_name}/tree/{name}",
+        }
+        return out
+
     def app(self) -> dict[str, Any]:
         app = self.world.app
         out: dict[str, Any] = self._example("apps/get-authenticated", "200")
@@ -134,11 +165,11 @@ class Renderer:
             requested_teams=[],
             created_at=pr.created_at,
             updated_at=pr.created_at,
-            closed_at=None,
-            merged_at=None,
-            merge_commit_sha=None,
+            closed_at=pr.closed_at,
+            merged_at=pr.merged_at,
+            merge_commit_sha=pr.merge_commit_sha,
             draft=pr.draft,
-            merged=False,
+            merged=pr.merged_at is not None,
             merged_by=None,
             additions=sum(f.additions for f in pr.files),
             deletions=sum(f.deletions for f in pr.files),
@@ -182,10 +213,13 @@ class Renderer:
         }
 
     def diff_entry(self, pr: PullRequest, entry: FileDiff) -> dict[str, Any]:
-        repo = self.world.repositories[pr.repo.lower()]
-        snapshot = repo.commits.get(pr.head_sha, {})
+        return self.file_entry(self.world.repositories[pr.repo.lower()], pr.head_sha, entry)
+
+    def file_entry(self, repo: Repository, head_sha: str, entry: FileDiff) -> dict[str, Any]:
+        """One changed file, as a pull request's files and a comparison list them."""
+        snapshot = repo.commits.get(head_sha, {})
         content = snapshot.get(entry.filename)
-        sha = blob_sha(content) if content is not None else blob_sha(f"{pr.head_sha}:{entry.filename}".encode())
+        sha = blob_sha(content) if content is not None else blob_sha(f"{head_sha}:{entry.filename}".encode())
         out: dict[str, Any] = {
             "sha": sha,
             "filename": entry.filename,
@@ -193,14 +227,63 @@ class Renderer:
             "additions": entry.additions,
             "deletions": entry.deletions,
             "changes": entry.changes,
-            "blob_url": f"{self.web}/{repo.full_name}/blob/{pr.head_sha}/{entry.filename}",
-            "raw_url": f"{self.web}/{repo.full_name}/raw/{pr.head_sha}/{entry.filename}",
-            "contents_url": f"{self.base_url}/repos/{repo.full_name}/contents/{entry.filename}?ref={pr.head_sha}",
+            "blob_url": f"{self.web}/{repo.full_name}/blob/{head_sha}/{entry.filename}",
+            "raw_url": f"{self.web}/{repo.full_name}/raw/{head_sha}/{entry.filename}",
+            "contents_url": f"{self.base_url}/repos/{repo.full_name}/contents/{entry.filename}?ref={head_sha}",
         }
         if entry.patch is not None:
             out["patch"] = entry.patch
         if entry.previous_filename is not None:
             out["previous_filename"] = entry.previous_filename
+        return out
+
+    def commit(self, repo: Repository, sha: str) -> dict[str, Any]:
+        """A commit as a comparison lists it: GitHub's example, moved onto the fake's repository and commit."""
+        example = self._example("repos/compare-commits-with-basehead", "200")["base_commit"]
+        out: dict[str, Any] = _swap(
+            example, {"octocat/Hello-World": repo.full_name, "6dcb09b5b57875f334f61aebed695e2e4193db5e": sha}
+        )
+        out.update(node_id=_node_id("Commit", int(sha[:8], 16)))
+        out["parents"] = [
+            {
+                "sha": parent,
+                "url": f"{self.base_url}/repos/{repo.full_name}/commits/{parent}",
+                "html_url": f"{self.web}/{repo.full_name}/commit/{parent}",
+            }
+            for parent in repo.parents.get(sha, ())
+        ]
+        return out
+
+    def comparison(
+        self,
+        repo: Repository,
+        basehead: str,
+        *,
+        base: str,
+        merge_base: str,
+        status: str,
+        ahead: list[str],
+        behind: list[str],
+        commits: list[str],
+        files: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        """`GET .../compare/{basehead}`: `commits` the page of the ahead commits listed, `files` on the first page."""
+        out: dict[str, Any] = {
+            "url": f"{self.base_url}/repos/{repo.full_name}/compare/{basehead}",
+            "html_url": f"{self.web}/{repo.full_name}/compare/{basehead}",
+            "permalink_url": f"{self.web}/{repo.full_name}/compare/{basehead}",
+            "diff_url": f"{self.web}/{repo.full_name}/compare/{basehead}.diff",
+            "patch_url": f"{self.web}/{repo.full_name}/compare/{basehead}.patch",
+            "base_commit": self.commit(repo, base),
+            "merge_base_commit": self.commit(repo, merge_base),
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": len(behind),
+            "total_commits": len(ahead),
+            "commits": [self.commit(repo, sha) for sha in commits],
+        }
+        if files is not None:
+            out["files"] = files
         return out
 
     def check_run(self, run: CheckRun) -> dict[str, Any]:

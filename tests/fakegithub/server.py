@@ -79,6 +79,8 @@ class FakeGitHubApp:
         with self.lock:
             operation_id = None
             if failure is not None and failure.status is not None:
+                if failure.applied:
+                    _, operation_id = self.dispatcher.handle(request)
                 response = self.dispatcher.failure_response(request, failure)
             else:
                 response, operation_id = self.dispatcher.handle(request)

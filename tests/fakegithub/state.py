@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,23 +58,39 @@ class Repository:
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> admin | maintain | write | triage | read
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # commit -> its parents (compare needs them)
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
-    def add_commit(self, files: Mapping[str, str | bytes], *, sha: str | None = None, branch: str | None = None) -> str:
-        """A snapshot of the repository's files; returns its commit id (given, or derived from the files)."""
+    def add_commit(
+        self,
+        files: Mapping[str, str | bytes],
+        *,
+        sha: str | None = None,
+        branch: str | None = None,
+        parents: tuple[str, ...] | None = None,
+    ) -> str:
+        """A snapshot of the repository's files; returns its commit id (given, or derived from the files).
+
+        Its parents are `parents`, else the branch's tip it is added to (none for the first commit or off a branch).
+        """
         snapshot = {path: body.encode() if isinstance(body, str) else body for path, body in files.items()}
         sha = sha or commit_sha(snapshot, f"{self.full_name}#{len(self.commits)}")
         self.commits[sha] = snapshot
+        if parents is None:
+            tip = self.branches.get(branch) if branch is not None else None
+            parents = (tip,) if tip is not None and tip != sha else ()
+        self.parents[sha] = parents
         if branch is not None:
             self.branches[branch] = sha
         return sha
 
     def resolve(self, ref: str | None) -> str | None:
         """The commit a ref names: a commit id, a branch (also as `heads/x` or `refs/heads/x`), or the default."""
-        ref = ref or self.default_branch
+        # GitHub reads `HEAD` as the default branch's head.
+        ref = self.default_branch if ref in (None, "", "HEAD") else ref
         if ref in self.commits:
             return ref
         branch = ref.removeprefix("refs/").removeprefix("heads/")
@@ -100,6 +116,9 @@ class PullRequest:
     created_at: str = ""
     files: list[FileDiff] = field(default_factory=list)
     files_at: dict[str, list[FileDiff]] = field(default_factory=dict)  # every head the PR had -> its files
+    closed_at: str | None = None
+    merged_at: str | None = None
+    merge_commit_sha: str | None = None
 
     def __post_init__(self) -> None:
         self.push(self.diff, head_sha=self.head_sha)
@@ -200,6 +219,8 @@ class Delivery:
     installation_id: int | None
     repository_id: int | None
     redelivery: bool = False
+    #: The body GitHub sent (what a redelivery sends again), when a test gave it.
+    payload: bytes | None = None
 
 
 @dataclass
@@ -218,6 +239,41 @@ class AppManifest:
     manifest: dict[str, Any]
     owner: str
     created: dict[str, Any] | None = None  # GitHub's answer to the conversion, pem and secrets included
+
+
+@dataclass
+class OAuthCode:
+    """A one-time code of the OAuth web flow: who authorized which client, sent back to which URL, until when."""
+
+    code: str
+    login: str
+    client_id: str
+    redirect_uri: str | None  # as the authorize request gave it: the exchange must then give the same
+    state: str | None
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class UserToken:
+    """A user access token of the App (`ghu_`), from the web flow's exchange."""
+
+    value: str
+    login: str
+    expires_at: float
+
+
+@dataclass
+class OAuth:
+    """The App's OAuth side on github.com: its client credentials and callback URLs, the login of the person
+    signed in to GitHub in the browser, the codes issued and the user tokens they were exchanged for."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    callback_urls: list[str] = field(default_factory=list)
+    signed_in: str | None = None
+    codes: dict[str, OAuthCode] = field(default_factory=dict)
+    user_tokens: dict[str, UserToken] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -254,8 +310,12 @@ class World:
     review_comments: dict[int, ReviewComment] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     redeliveries: list[int] = field(default_factory=list)
+    #: The App's webhook endpoint as the fake reaches it: given a delivery, the status code it answered.
+    #: None: every redelivery is answered 200.
+    webhook_receiver: Callable[[Delivery], int] | None = None
     app_manifests: dict[str, AppManifest] = field(default_factory=dict)  # key: the one-time code
     tokens: dict[str, Token] = field(default_factory=dict)
+    oauth: OAuth = field(default_factory=OAuth)
     users: dict[str, int] = field(default_factory=dict)  # login -> id of every user the fake knows
     requests: list[RecordedRequest] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakegithub.routes import apps, checks, issues, manifests, pulls, repos
+from tests.fakegithub.routes import apps, checks, commits, issues, manifests, pulls, repos, user
 from tests.fakegithub.routes.context import Call, Route, Settings
 
 ROUTES: dict[str, Route] = {
@@ -12,6 +12,8 @@ ROUTES: dict[str, Route] = {
     **checks.ROUTES,
     **issues.ROUTES,
     **repos.ROUTES,
+    **commits.ROUTES,
+    **user.ROUTES,
 }
 
 __all__ = ["ROUTES", "Call", "Route", "Settings"]

@@ -67,7 +67,12 @@ def redeliver(call: Call) -> Response:
         installation_id=original.installation_id,
         repository_id=original.repository_id,
         redelivery=True,
+        payload=original.payload,
     )
+    receiver = call.world.webhook_receiver
+    if receiver is not None:
+        # GitHub answers 202 at once and delivers afterwards; delivering first keeps the log in order.
+        again.status_code = receiver(again)
     call.world.deliveries[again.id] = again
     return Response(202, {})
 

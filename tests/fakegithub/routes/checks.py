@@ -7,7 +7,7 @@ from typing import Any
 from tests.fakegithub.errors import GitHubError, not_found
 from tests.fakegithub.routes.context import Call, Route
 from tests.fakegithub.state import CheckRun, iso
-from tests.fakegithub.wire import Response
+from tests.fakegithub.wire import Response, paginate
 
 
 def _known_commit(call: Call, sha: str) -> bool:
@@ -85,7 +85,34 @@ def update_check_run(call: Call) -> Response:
     return Response(200, call.render.check_run(run))
 
 
+def list_for_ref(call: Call) -> Response:
+    """A commit's check runs, newest first: by `check_name`, `status` and `app_id`; `filter=latest` (the default)
+    keeps the newest run of each name."""
+    ref = call.params["ref"]
+    sha = call.repository.resolve(ref) or ref
+    if not _known_commit(call, sha):
+        raise GitHubError(422, f"No commit found for SHA: {ref}", documentation_url=call.docs_url)
+    runs = sorted(
+        (r for r in call.world.check_runs.values() if r.repo == call.repository.full_name and r.head_sha == sha),
+        key=lambda r: r.id,
+        reverse=True,
+    )
+    name, status, app_id = call.query.get("check_name"), call.query.get("status"), call.query.get("app_id")
+    runs = [
+        r for r in runs if name in (None, r.name) and status in (None, r.status) and app_id in (None, call.world.app.id)
+    ]
+    if call.query.get("filter", "latest") == "latest":
+        newest: dict[str, CheckRun] = {}
+        for run in runs:
+            newest.setdefault(run.name, run)
+        runs = list(newest.values())
+    page = paginate([call.render.check_run(r) for r in runs], url=call.url(), query=call.query)
+    body = {"total_count": len(runs), "check_runs": page.items}
+    return Response(200, body, headers={"link": page.link} if page.link else {})
+
+
 ROUTES = {
     "checks/create": Route(create_check_run, (("checks", "write"),)),
     "checks/update": Route(update_check_run, (("checks", "write"),)),
+    "checks/list-for-ref": Route(list_for_ref, (("checks", "read"),)),
 }

@@ -21,6 +21,7 @@ class Settings:
     diff_limits: DiffLimits = field(default_factory=DiffLimits)
     token_ttl: float = 3600.0  # installation tokens live one hour
     max_listed_files: int = 3000  # `GET .../pulls/{n}/files` stops there, however many files changed
+    max_compare_files: int = 300  # a comparison lists at most this many files
 
 
 @dataclass(frozen=True)

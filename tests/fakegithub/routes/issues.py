@@ -94,6 +94,24 @@ def create_issue(call: Call) -> Response:
     return Response(201, call.render.issue(issue))
 
 
+def update_issue(call: Call) -> Response:
+    """Title, body, state and labels; a pull request's number is refused here (the fake keeps them apart)."""
+    body: dict[str, Any] = call.body
+    issue = call.world.issues.get((call.repository.full_name, int(call.params["issue_number"])))
+    if issue is None:
+        raise not_found(call.docs_url)
+    _check_body(call, "Issue", body.get("body"))
+    if body.get("title") is not None:
+        issue.title = str(body["title"])
+    if "body" in body:
+        issue.body = body["body"]
+    if body.get("state") is not None:
+        issue.state = str(body["state"])
+    if body.get("labels") is not None:
+        issue.labels = [_label_name(label) for label in body["labels"]]
+    return Response(200, call.render.issue(issue))
+
+
 def get_issue(call: Call) -> Response:
     number = _require_issue(call)
     key = (call.repository.full_name, number)
@@ -127,5 +145,6 @@ ROUTES = {
     "issues/list-comments": Route(list_comments, (("issues", "read"), ("pull_requests", "read"))),
     "issues/create": Route(create_issue, (("issues", "write"),)),
     "issues/get": Route(get_issue, (("issues", "read"),)),
+    "issues/update": Route(update_issue, (("issues", "write"),)),
     "issues/list-for-repo": Route(list_issues, (("issues", "read"),)),
 }

@@ -1,4 +1,4 @@
-"""Repository contents and trees at a ref, and a user's permission on the repository."""
+"""The repository and its branches, contents and trees at a ref, and a user's permission on the repository."""
 
 from __future__ import annotations
 
@@ -74,19 +74,36 @@ def get_permission(call: Call) -> Response:
 def list_pulls_for_commit(call: Call) -> Response:
     """The pull requests a commit was (or is) a head of, by number; none for a commit only on a branch.
 
-    GitHub also lists the merged pull request that brought a commit of the default branch in; the fake
-    keeps no merge history, so such a commit lists none. An unknown commit is GitHub's 422.
+    GitHub also lists the merged pull request that brought a commit of the default branch in: the fake knows
+    it by the pull request's merge commit (`FakeGitHub.merge_pull`). An unknown commit is GitHub's 422.
     """
     repo = call.repository
     wanted = call.params["commit_sha"]
     sha = repo.resolve(wanted) or wanted
     pulls = sorted(
-        (pr for pr in call.world.pulls.values() if pr.repo == repo.full_name and sha in pr.files_at),
+        (
+            pr
+            for pr in call.world.pulls.values()
+            if pr.repo == repo.full_name and (sha in pr.files_at or sha == pr.merge_commit_sha)
+        ),
         key=lambda pr: pr.number,
     )
     if not pulls and sha not in repo.commits:
         raise unprocessable([f"No commit found for SHA: {wanted}"], call.docs_url)
     return paged_response([call.render.pull_simple(pr) for pr in pulls], url=call.url(), query=call.query)
+
+
+def get_repository(call: Call) -> Response:
+    return Response(200, call.render.full_repository(call.repository))
+
+
+def get_branch(call: Call) -> Response:
+    repo = call.repository
+    name = call.params["branch"]
+    sha = repo.branches.get(name)
+    if sha is None:
+        raise GitHubError(404, "Branch not found", documentation_url=call.docs_url)
+    return Response(200, call.render.branch(repo, name, sha))
 
 
 ROUTES = {
@@ -97,4 +114,6 @@ ROUTES = {
     ),
     "git/get-tree": Route(get_tree, (("contents", "read"),)),
     "repos/get-collaborator-permission-level": Route(get_permission, (("metadata", "read"),)),
+    "repos/get": Route(get_repository, (("metadata", "read"),)),
+    "repos/get-branch": Route(get_branch, (("contents", "read"),)),
 }
