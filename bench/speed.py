@@ -5,14 +5,19 @@ python -m bench.speed --only commits        # per-PR latency and findings of the
 python -m bench.speed --only release        # diffusers 0.10.0 -> 0.35.0, against ruff FIX,TD
 python -m bench.speed --diff big.diff [--tree checkout/]   # any diff
 python -m bench.speed --only release --per-rule --profile  # where the time goes
+
+Every command runs in a fresh process, its runs interleaved with the other commands' (ruff's too), so a
+busy machine slows all of them alike; the project's bytecode is compiled first, as an installed package's is.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +36,9 @@ DEBTBOT = Path(sys.executable).parent / "debtbot"
 #: Targets for a release-span diff: at most twice ruff's time on the same files, and bounded memory.
 RUFF_RATIO_TARGET = 2.0
 PEAK_RSS_TARGET_MB = 200.0
+#: An empty diff: the CLI on it costs what every review pays before reading anything.
+EMPTY_DIFF = Path(tempfile.gettempdir()) / "debtbot-bench-empty.diff"
+STARTUP_LABEL = "debtbot review --diff of an empty diff (startup)"
 
 
 @dataclass(frozen=True)
@@ -71,14 +79,23 @@ class Measured:
         return parsed if isinstance(parsed, dict) and "review_seconds" in parsed else {}
 
 
-def measure(command: Command, *, repeat: int) -> Measured:
-    runs = []
+def measure_all(commands: Sequence[Command], *, repeat: int) -> list[Measured]:
+    """`repeat` rounds, each running every command once: a burst of load hits them all, not one."""
+    runs: list[list[Usage]] = [[] for _ in commands]
     for _ in range(repeat):
-        usage = run_measured(command.argv, cwd=command.cwd)
-        if usage.exit_code not in command.exit_codes:
-            raise RuntimeError(f"{command.label} exited {usage.exit_code}: {usage.stderr[-2000:]}")
-        runs.append(usage)
-    return Measured(command, tuple(runs))
+        for command, done in zip(commands, runs, strict=True):
+            usage = run_measured(command.argv, cwd=command.cwd)
+            if usage.exit_code not in command.exit_codes:
+                raise RuntimeError(f"{command.label} exited {usage.exit_code}: {usage.stderr[-2000:]}")
+            done.append(usage)
+    return [Measured(command, tuple(done)) for command, done in zip(commands, runs, strict=True)]
+
+
+def compile_bytecode() -> None:
+    """Write the project's bytecode, as installing the package does: a source checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module at every start (about 0.1 s)."""
+    for package in ("checks", "bot"):
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 def big_diff_commands(
@@ -93,6 +110,11 @@ def big_diff_commands(
             (str(DEBTBOT), "review", "--diff", str(diff.resolve()), "--format", "json"),
             ROOT,
             exit_codes=review_exits,
+        ),
+        Command(
+            STARTUP_LABEL,
+            (str(DEBTBOT), "review", "--diff", str(EMPTY_DIFF), "--format", "json"),
+            ROOT,
         ),
     ]
     if tree is not None and git_range is not None:
@@ -128,7 +150,9 @@ def big_diff_commands(
 
 def big_diff_report(diff: Path, commands: Sequence[Command], *, repeat: int) -> str:
     """Each command in fresh subprocesses; the first command is ours, measured against ruff."""
-    results = [measure(c, repeat=repeat) for c in commands]
+    compile_bytecode()
+    EMPTY_DIFF.write_bytes(b"")
+    results = measure_all(commands, repeat=repeat)
     text = diff.read_bytes()
     added = sum(1 for line in text.splitlines() if line.startswith(b"+") and not line.startswith(b"+++"))
     removed = sum(1 for line in text.splitlines() if line.startswith(b"-") and not line.startswith(b"---"))
@@ -139,7 +163,7 @@ def big_diff_report(diff: Path, commands: Sequence[Command], *, repeat: int) -> 
         rows.append([m.command.label, m.wall, min(u.wall_seconds for u in m.runs), m.peak_mb, split])
     out = [
         f"diff: {diff} ({len(text) / 1e6:.1f} MB, {added:,} added and {removed:,} removed lines)",
-        f"each command run {repeat} times in a fresh process; wall = median, peak = largest peak RSS",
+        f"each command run {repeat} times in a fresh process, interleaved; wall = median, peak = largest peak RSS",
         table(["command", "wall s", "min s", "peak MB", "parse + rules s"], rows),
     ]
     report = next((m.report() for m in results if m.report()), {})
@@ -157,7 +181,58 @@ def big_diff_report(diff: Path, commands: Sequence[Command], *, repeat: int) -> 
         ratio = results[0].wall / ruff.wall
         out.append(f"{results[0].command.label} / ruff wall time: {ratio:.1f}x: target <= {RUFF_RATIO_TARGET:g}x "
                    f"({_ok(ratio <= RUFF_RATIO_TARGET)})")  # fmt: skip
+    startup = next(m.wall for m in results if m.command.label == STARTUP_LABEL)
+    out += ["where one process's time goes:", phases_report(diff, repeat=repeat, startup=startup)]
     return "\n".join(out)
+
+
+#: The phases of one review in one process, in order: what `--phases-child` times.
+PHASES = ("read", "parse", "scan", "finish", "report")
+
+
+def phases_report(diff: Path, *, repeat: int, startup: float) -> str:
+    """Where the time of one single-process review goes: startup (the CLI on an empty diff), then each phase
+    timed inside a fresh process, median of `repeat` runs."""
+    runs = []
+    for _ in range(repeat):
+        usage = run_measured((sys.executable, "-m", "bench.speed", "--phases-child", str(diff.resolve())), cwd=ROOT)
+        if usage.exit_code != 0:
+            raise RuntimeError(f"phases child exited {usage.exit_code}: {usage.stderr[-2000:]}")
+        runs.append(json.loads(usage.stdout.strip().splitlines()[-1]))
+    medians = {phase: median([run[phase] for run in runs]) for phase in PHASES}
+    total = startup + sum(medians.values())
+    labels = {
+        "read": "read the diff file",
+        "parse": "parse: file headers and hunks",
+        "scan": "scan: the file rules (each file's lines extracted as rules read them)",
+        "finish": "finish: change rules, netting, findings, verdict",
+        "report": "report: JSON",
+    }
+    rows: list[list[object]] = [["startup: interpreter, imports, catalog (CLI on an empty diff)", startup,
+                                 f"{100 * startup / total:.0f}%"]]  # fmt: skip
+    rows += [[labels[phase], medians[phase], f"{100 * medians[phase] / total:.0f}%"] for phase in PHASES]
+    rows.append(["total, one process", total, "100%"])
+    return table(["phase", "s", "share"], rows)
+
+
+def _phases_child(diff: Path) -> None:
+    """One review in this process, phase by phase; prints the seconds of each as JSON."""
+    from checks.report import Format, render  # noqa: PLC0415  (only the child renders)
+    from checks.runner import collect, finish  # noqa: PLC0415
+
+    snapshot = Snapshot(today=commits.TODAY)
+    marks = [time.perf_counter()]
+    data = diff.read_bytes()
+    marks.append(time.perf_counter())
+    parsed = parse_diff(data)
+    marks.append(time.perf_counter())
+    collected = collect(parsed.files, snapshot=snapshot)
+    marks.append(time.perf_counter())
+    result = finish(collected, snapshot=snapshot)
+    marks.append(time.perf_counter())
+    render(result, Format.JSON)
+    marks.append(time.perf_counter())
+    print(json.dumps({phase: marks[i + 1] - marks[i] for i, phase in enumerate(PHASES)}))
 
 
 def commits_section(archive: Path, samples: int) -> str:
@@ -184,7 +259,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=3, help="sample findings shown per top rule")
     parser.add_argument("--per-rule", action="store_true", help="time spent inside each rule on the big diff")
     parser.add_argument("--profile", action="store_true", help="cProfile the in-process review of the big diff")
+    parser.add_argument("--phases-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.phases_child is not None:
+        _phases_child(args.phases_child)
+        return
 
     sections: list[str] = []
     if args.diff is None and args.only in (None, "commits"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from checks.config import CONFIG_PATH, MAX_CONFIG_BYTES
+from checks.defaults import CONFIG_PATH, MAX_CONFIG_BYTES
 from checks.diff import Diff, FileStatus, parse_diff
 from checks.inputs import wanted_texts
 from checks.snapshot import Snapshot

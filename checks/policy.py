@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from checks.config import Policy
 from checks.finding import Finding, Severity
+
+if TYPE_CHECKING:
+    from checks.config import Policy
+    from checks.defaults import DefaultPolicy
 
 
 class Conclusion(StrEnum):
@@ -28,7 +32,7 @@ class Verdict:
         return self.new_minutes - self.paid_minutes
 
 
-def decide(findings: Sequence[Finding], paid: Sequence[Finding], policy: Policy) -> Verdict:
+def decide(findings: Sequence[Finding], paid: Sequence[Finding], policy: Policy | DefaultPolicy) -> Verdict:
     counted = [f for f in findings if f.counts_against_policy]
     new_minutes = sum(f.effort_minutes for f in counted)
     paid_minutes = sum(f.effort_minutes for f in paid)

@@ -7,8 +7,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from checks.config import AcceptedDebt, Config, ConfigError, LoadedConfig
+from checks.defaults import DEFAULTS, Settings
 from checks.diff import Diff, FilePatch, iter_file_patches
 from checks.finding import Category, Finding, Hit, Occurrence, Severity, Side, fingerprint, normalize
 from checks.globs import Glob
@@ -16,6 +17,10 @@ from checks.policy import Conclusion, Verdict, decide
 from checks.registry import Rule, Scope, catalog
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
+
+if TYPE_CHECKING:
+    # Only a caller that read a config file has imported these (and pydantic): see `checks.defaults`.
+    from checks.config import AcceptedDebt, Config, ConfigError, LoadedConfig
 
 #: `# debtbot: ignore[CODE001, DATA003] reason` on the line or the line above it.
 SUPPRESSION = re.compile(r"debtbot:\s*ignore\[([A-Za-z0-9_,\s-]+)\]\s*(.*)")
@@ -65,14 +70,14 @@ class ReviewResult:
 class _Selection:
     """Which rules run where, resolved once from the config."""
 
-    config: Config
+    config: Settings
     rules: tuple[Rule, ...]
     exclude: tuple[Glob, ...] = field(default=())
     path_rules: tuple[tuple[tuple[Glob, ...], frozenset[str], dict[str, Severity]], ...] = field(default=())
     accept: tuple[tuple[AcceptedDebt, tuple[Glob, ...]], ...] = field(default=())
 
     @classmethod
-    def of(cls, config: Config) -> _Selection:
+    def of(cls, config: Settings) -> _Selection:
         off = set(config.disable) | {k for k, v in config.rules.items() if not v.enabled}
         rules = tuple(
             r for r in catalog() if config.categories.get(r.category, True) and r.code not in off and r.slug not in off
@@ -147,9 +152,8 @@ def review(
     config: Config | LoadedConfig | None = None,
 ) -> ReviewResult:
     """Review a change. Raises `DiffError` on a malformed diff; every other problem is reported."""
-    loaded = _loaded(config)
     patches: Iterable[FilePatch] = diff.files if isinstance(diff, Diff) else iter_file_patches(diff)
-    return finish(collect(patches, snapshot=snapshot, config=loaded), snapshot=snapshot, config=loaded)
+    return finish(collect(patches, snapshot=snapshot, config=config), snapshot=snapshot, config=config)
 
 
 def collect(
@@ -159,9 +163,9 @@ def collect(
     config: Config | LoadedConfig | None = None,
 ) -> Collected:
     """Run the file rules over `patches` (all of a change's files, or some of them)."""
-    loaded = _loaded(config)
+    settings, _ = _settings(config)
     snapshot = snapshot or Snapshot()
-    selection = _Selection.of(loaded.config)
+    selection = _Selection.of(settings)
     file_rules = [r for r in selection.rules if r.scope is Scope.FILE]
     keepers = [r.keeps for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
 
@@ -176,7 +180,7 @@ def collect(
         if selection.excluded(patch.path):
             continue
         extracted = _LINE_CACHES & patch.__dict__.keys()
-        view = FileView(patch, snapshot, loaded.config)
+        view = FileView(patch, snapshot, settings)
         file_hits: list[tuple[Rule, Hit]] = []
         hunkless = not patch.hunks
         for r in file_rules:
@@ -201,15 +205,15 @@ def finish(
     config: Config | LoadedConfig | None = None,
 ) -> ReviewResult:
     """Run the change rules, net added against removed hits across every file, aggregate, and decide."""
-    loaded = _loaded(config)
+    settings, config_errors = _settings(config)
     snapshot = snapshot or Snapshot()
-    selection = _Selection.of(loaded.config)
+    selection = _Selection.of(settings)
     by_code = {r.code: r for r in selection.rules}
     hits: list[tuple[Rule, Hit]] = [(by_code[code], h) for code, h in collected.hits]
     errors = list(collected.errors)
     suppressions = dict(collected.suppressions)
 
-    change = ChangeView(collected.kept, snapshot, loaded.config)
+    change = ChangeView(collected.kept, snapshot, settings)
     for r in selection.rules:
         if r.scope is not Scope.CHANGE:
             continue
@@ -235,12 +239,12 @@ def finish(
     new_hits, paid_hits = _net(hits)
     findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
     paid = _aggregate(paid_hits, selection, lambda *_: None, lambda *_: None)
-    verdict = decide(findings, paid, loaded.config.policy)
+    verdict = decide(findings, paid, settings.policy)
     return ReviewResult(
         findings=tuple(findings),
         paid=tuple(paid),
         verdict=verdict,
-        config_errors=loaded.errors,
+        config_errors=config_errors,
         rule_errors=tuple(errors),
         files=len(collected.kept),
     )
@@ -250,8 +254,15 @@ def finish(
 _LINE_CACHES = frozenset({"added", "removed"})
 
 
-def _loaded(config: Config | LoadedConfig | None) -> LoadedConfig:
-    return config if isinstance(config, LoadedConfig) else LoadedConfig(config or Config())
+def _settings(config: Config | LoadedConfig | None) -> tuple[Settings, tuple[ConfigError, ...]]:
+    """The settings to review with, and the errors of the config file they were read from."""
+    if config is None:
+        return DEFAULTS, ()
+    from checks.config import LoadedConfig  # noqa: PLC0415  (already imported by whoever loaded `config`)
+
+    if isinstance(config, LoadedConfig):
+        return config.config, config.errors
+    return config, ()
 
 
 def _run(r: Rule, view: FileView | ChangeView, errors: list[RuleError]) -> Iterator[tuple[Rule, Hit]]:

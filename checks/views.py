@@ -6,15 +6,17 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from checks.config import Config
 from checks.diff import FilePatch, FileStatus, LineSet
 from checks.finding import Hit, Severity, Side
 from checks.languages import comment_start
 from checks.notebook import Notebook, NotebookError, code_source_lines
 from checks.paths import Kind, Role, kind, roles
 from checks.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from checks.defaults import Settings
 
 #: How far a statement is followed past its first line to find its closing bracket.
 MAX_STATEMENT_LINES = 25
@@ -186,7 +188,7 @@ def _bracket_balance(text: str) -> int:
 class FileView:
     """One changed file with everything known about it."""
 
-    def __init__(self, patch: FilePatch, snapshot: Snapshot, config: Config) -> None:
+    def __init__(self, patch: FilePatch, snapshot: Snapshot, config: Settings) -> None:
         self.patch = patch
         self.snapshot = snapshot
         self.config = config
@@ -258,7 +260,7 @@ class FileView:
 class ChangeView:
     """The whole change: every file's header, the lines of the files the rule keeps, and the tree."""
 
-    def __init__(self, patches: Sequence[FilePatch], snapshot: Snapshot, config: Config) -> None:
+    def __init__(self, patches: Sequence[FilePatch], snapshot: Snapshot, config: Settings) -> None:
         self.patches = tuple(patches)
         self.snapshot = snapshot
         self.config = config

@@ -3,8 +3,12 @@ acknowledged debt, config selection, the verdict, and rules that crash."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -12,6 +16,7 @@ import pytest
 
 from checks import registry
 from checks.config import Config, LoadedConfig, Policy, load_config
+from checks.defaults import DEFAULTS
 from checks.diff import DiffError
 from checks.finding import Category, Finding, Hit, Severity, Side
 from checks.paths import Kind
@@ -447,6 +452,43 @@ def test_a_broken_config_reviews_with_the_defaults_and_says_so() -> None:
 
     assert [e.location for e in result.config_errors] == ["disable"]
     assert result.conclusion is Conclusion.FAILURE  # the file asked for more budget, but could not be read
+
+
+def test_the_defaults_a_review_reads_without_a_config_are_those_of_the_config_model() -> None:
+    default = Config()
+
+    assert dataclasses.asdict(DEFAULTS.thresholds) == default.thresholds.model_dump()
+    assert dataclasses.asdict(DEFAULTS.policy) == default.policy.model_dump()
+    for name in ("categories", "rules", "disable", "exclude", "paths", "accept"):
+        assert getattr(DEFAULTS, name) == getattr(default, name), name
+
+
+def test_a_review_without_a_config_equals_one_with_the_default_config() -> None:
+    text = git_diff({"src/a.py": ("# TODO: old\n", todos(5)), "data/train.csv": (None, "a,b\n1,2\n")})
+
+    without = review(text, snapshot=Snapshot(today=TODAY))
+    with_default = review(text, snapshot=Snapshot(today=TODAY), config=LoadedConfig(Config()))
+
+    assert without.findings  # the default policy fails this change: its verdict is compared too
+    assert without == with_default
+
+
+def test_a_review_without_a_config_never_imports_pydantic_or_yaml() -> None:
+    # pydantic's import alone takes longer than reviewing a typical pull request (see checks.defaults).
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from checks import review
+        from checks.report import Format, render
+        result = review({git_diff(added("src/a.py", todos(1)))!r})
+        assert result.findings, result
+        render(result, Format.JSON)
+        print(sorted(name for name in sys.modules if name.split(".")[0] in ("pydantic", "yaml")))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_malformed_diff_raises() -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from checks.config import LoadedConfig
 from checks.diff import Diff, DiffError, FilePatch, iter_file_patches, parse_diff, split_points
 from checks.runner import Collected, ReviewResult, collect, finish
 from checks.snapshot import Snapshot
@@ -28,6 +27,8 @@ from checks.snapshot import Snapshot
 if TYPE_CHECKING:
     from concurrent.futures import Future
     from multiprocessing.sharedctypes import Synchronized
+
+    from checks.config import LoadedConfig
 
 #: Changes smaller than this are reviewed in one process: a fork costs more than it saves.
 MIN_PARALLEL_BYTES = 5 * 1024 * 1024
@@ -47,7 +48,8 @@ Part = Callable[[], Iterator[FilePatch]]
 class _Job:
     parts: Sequence[Part]
     snapshot: Snapshot
-    config: LoadedConfig
+    #: None: the defaults (see `checks.defaults`).
+    config: LoadedConfig | None
 
 
 #: The job forked workers read, and the index of the next part nobody has claimed; set while a pool runs.
@@ -67,7 +69,7 @@ def review(
     change: Diff | bytes,
     *,
     snapshot: Snapshot,
-    config: LoadedConfig,
+    config: LoadedConfig | None,
     workers: int | None = None,
     min_parallel_bytes: int = MIN_PARALLEL_BYTES,
     piece_bytes: int = PIECE_BYTES,

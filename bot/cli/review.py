@@ -7,19 +7,22 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli import parallel
 from bot.cli.errors import EXIT_FAIL, EXIT_PASS, CliError
 from bot.cli.terminal import use_color
 from bot.localgit import GitError, LocalChange, Repository, read_change
-from checks.config import CONFIG_PATH, MAX_CONFIG_BYTES, Config, ConfigError, LoadedConfig, load_config
+from checks.defaults import CONFIG_PATH, MAX_CONFIG_BYTES
 from checks.diff import Diff, DiffError, parse_diff
 from checks.policy import Conclusion
 from checks.report import Format, render
 from checks.runner import ReviewResult
 from checks.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from checks.config import LoadedConfig
 
 STDIN = "-"
 
@@ -79,8 +82,9 @@ def run(args: argparse.Namespace) -> int:
     _warn_config(loaded, where)
     _warn_rules(result)
     fmt = Format(args.format)
+    version = _version() if fmt is Format.SARIF else None  # only SARIF names the tool's version
     sys.stdout.write(
-        render(result, fmt, color=use_color(sys.stdout, os.environ), tool_version=_version()),
+        render(result, fmt, color=use_color(sys.stdout, os.environ), tool_version=version),
     )
     sys.stdout.flush()
     return EXIT_FAIL if result.conclusion is Conclusion.FAILURE else EXIT_PASS
@@ -125,23 +129,39 @@ def _read_diff(name: str) -> bytes:
         raise CliError(f"cannot read the diff {name}: {exc.strerror or exc}") from exc
 
 
-def _config(path: Path | None, change: LocalChange | None) -> tuple[LoadedConfig, str]:
-    """The settings: --config FILE, else the config file at the base of a local change, else the defaults."""
+def _config(path: Path | None, change: LocalChange | None) -> tuple[LoadedConfig | None, str]:
+    """The settings: --config FILE, else the config file at the base of a local change, else None (the defaults).
+
+    `checks.config`, and with it pydantic and PyYAML, is imported only when there is a file to read.
+    """
     if path is not None:
         try:
-            return load_config(path.read_bytes()), str(path)
+            data = path.read_bytes()
         except OSError as exc:
             raise CliError(f"cannot read the config {path}: {exc.strerror or exc}") from exc
+        return _load(data), str(path)
     if change is None or change.config is None:
-        return LoadedConfig(Config()), CONFIG_PATH
+        return None, CONFIG_PATH
     where = f"{CONFIG_PATH} (at base {change.base[:12]})"
     if change.config.data is None:
+        from checks.config import Config, ConfigError, LoadedConfig  # noqa: PLC0415
+
         error = ConfigError("file", f"larger than {MAX_CONFIG_BYTES} bytes ({change.config.size} bytes)")
         return LoadedConfig(Config(), (error,)), where
-    return load_config(change.config.data), where
+    return _load(change.config.data), where
 
 
-def _warn_config(loaded: LoadedConfig, where: str) -> None:
+def _load(data: bytes) -> LoadedConfig:
+    from checks.config import load_config  # noqa: PLC0415  (see `_config`)
+
+    return load_config(data)
+
+
+def _warn_config(loaded: LoadedConfig | None, where: str) -> None:
+    if loaded is None:
+        return
+    from checks.config import Config  # noqa: PLC0415  (imported already: `loaded` was read by it)
+
     for error in loaded.errors:
         print(f"warning: {where}: {error.location}: {error.message}", file=sys.stderr)
     if loaded.errors and loaded.config == Config():
@@ -155,6 +175,8 @@ def _warn_rules(result: ReviewResult) -> None:
 
 
 def _version() -> str | None:
+    from importlib import metadata  # noqa: PLC0415  (finding the installed version takes a scan of sys.path)
+
     try:
         return metadata.version("debtbot")
     except metadata.PackageNotFoundError:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checks.config import CONFIG_PATH
+from checks.defaults import CONFIG_PATH
 from checks.finding import Finding
 from checks.policy import Conclusion
 from checks.runner import ReviewResult

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from checks.config import CONFIG_PATH
+from checks.defaults import CONFIG_PATH
 from checks.finding import Category, Finding, Severity
 from checks.policy import Conclusion
 from checks.report.catalog import fenced

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import groupby
 
-from checks.config import CONFIG_PATH
+from checks.defaults import CONFIG_PATH
 from checks.finding import Finding, Severity
 from checks.policy import Conclusion
 from checks.report.common import clean, headline

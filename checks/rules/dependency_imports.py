@@ -10,7 +10,6 @@ text was not supplied) it stays silent.
 from __future__ import annotations
 
 import ast
-import configparser
 import posixpath
 import re
 import sys
@@ -20,9 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
-from typing import Any
-
-import yaml
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
@@ -321,6 +317,8 @@ def _strings(node: ast.expr, assigned: Mapping[str, ast.expr], depth: int = 0) -
 
 
 def _setup_cfg(text: str, folder: str) -> _Reading:
+    import configparser  # noqa: PLC0415  (imported only when a review meets a setup.cfg)
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -346,8 +344,11 @@ def _setup_cfg(text: str, folder: str) -> _Reading:
 
 def _conda_environment(text: str, folder: str) -> _Reading:
     """environment.yml: conda specs, and pip's requirement lines in its `pip:` section."""
+    import yaml  # noqa: PLC0415  (imported only when a review meets an environment file)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506  (a safe loader, the C one when present)
+        data = yaml.load(text, Loader=loader)  # noqa: S506  (a safe loader, the C one when present)
     except (yaml.YAMLError, RecursionError):
         return _loose(text)
     if not isinstance(data, dict):
@@ -364,9 +365,6 @@ def _conda_environment(text: str, folder: str) -> _Reading:
                     if isinstance(line, str):
                         reading.merge(_requirement_line(line, folder))
     return reading
-
-
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _dockerfile(text: str) -> _Reading:

@@ -24,3 +24,18 @@ def test_the_command_line_imports_no_service_package() -> None:
     loaded = set(done.stdout.split())
     assert "bot" in loaded
     assert not loaded & SERVICE_PACKAGES
+
+
+def test_a_review_without_a_config_file_imports_neither_pydantic_nor_yaml(tmp_path: Path) -> None:
+    # Importing pydantic takes longer than reviewing a typical pull request: only a config file needs it.
+    diff = tmp_path / "change.diff"
+    diff.write_text("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-x = 1\n+x = 2  # TODO: y\n")
+    probe = (
+        "import io, sys; from bot.__main__ import main; sys.stdout = io.StringIO(); "
+        f"code = main(['review', '--diff', {str(diff)!r}, '--format', 'json']); out = sys.stdout.getvalue(); "
+        "sys.stdout = sys.__stdout__; "
+        "print(code, 'CODE001' in out, sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'yaml'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip().split(maxsplit=2) == ["0", "True", "[]"]
