@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+# Re-exported (`as`): defined where a review without a config file reads them, without pydantic.
+from checks.defaults import CONFIG_PATH as CONFIG_PATH  # noqa: PLC0414
+from checks.defaults import MAX_CONFIG_BYTES as MAX_CONFIG_BYTES  # noqa: PLC0414
 from checks.finding import Category, Severity
 from checks.globs import Glob, GlobError
 from checks.registry import find
 
-CONFIG_PATH = ".github/debtbot.yml"
-#: Repository config is untrusted input: bound its size before parsing it.
-MAX_CONFIG_BYTES = 256 * 1024
 #: Errors listed at most; a file wrong everywhere would otherwise flood the check run.
 MAX_CONFIG_ERRORS = 20
+#: An error's location and message are cut to these lengths.
+MAX_LOCATION_CHARS = 120
+MAX_MESSAGE_CHARS = 240
 _FAIL_ON_VALUES = (*(s.value for s in Severity), "never")
 
 
@@ -38,19 +43,38 @@ def _check_globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
 Globs = Annotated[tuple[str, ...], Field(default=(), max_length=200)]
 
 
+@cache
+def _zones_by_lowercase() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def _check_timezone(name: str) -> str:
+    # ZoneInfo, as the weekly report's schedule reads the name: a name valid here is one it can use.
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        near = _zones_by_lowercase().get(name.strip().lower())
+        hint = f" (did you mean {near}?)" if near else ""
+        raise ValueError(f"{shown!r} is not an IANA timezone name such as UTC or Europe/Berlin{hint}") from None
+    return name
+
+
 class RuleSettings(_Model):
     """Settings of one rule, keyed by its code or slug."""
 
-    enabled: bool = True
-    severity: Severity | None = None
+    enabled: bool = Field(True, description="`false` turns the rule off, as listing it under `disable` does.")
+    severity: Severity | None = Field(None, description="The severity of its findings, instead of the rule's own.")
 
 
 class PathSettings(_Model):
     """Rules turned off (or severities changed) under some paths: e.g. notebook outputs in `examples/`."""
 
-    paths: Globs = ()
-    disable: tuple[str, ...] = ()
-    severity: dict[str, Severity] = Field(default_factory=dict)
+    paths: Globs = Field((), description="Where these settings apply: globs (`*` within a folder, `**` across).")
+    disable: tuple[str, ...] = Field((), description="Rule codes or slugs turned off under these paths.")
+    severity: dict[str, Severity] = Field(
+        default_factory=dict, description="Severities under these paths, by rule code or slug."
+    )
 
     @field_validator("paths")
     @classmethod
@@ -72,9 +96,9 @@ class AcceptedDebt(_Model):
 
     rule: str | None = Field(None, description="Rule code or slug accepted (with `paths`, only there).")
     fingerprint: str | None = Field(None, description="One finding's fingerprint.")
-    paths: Globs = ()
-    reason: str = Field(min_length=3)
-    until: date | None = None
+    paths: Globs = Field((), description="Only debt in these paths (globs); alone, all debt in them.")
+    reason: str = Field(min_length=3, description="Why it is let in (3 characters at least): shown with the debt.")
+    until: date | None = Field(None, description="Last day it is accepted (YYYY-MM-DD); null: no end.")
 
     @field_validator("paths")
     @classmethod
@@ -116,26 +140,45 @@ class Comments(_Model):
 
 
 class WeeklySummary(_Model):
-    enabled: bool = True
-    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    hour: int = Field(9, ge=0, le=23)
-    timezone: str = "UTC"
+    enabled: bool = Field(True, description="`false`: no weekly Debt report for this repository.")
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = Field(
+        "mon", description="The day the report on the week before is posted."
+    )
+    hour: int = Field(9, ge=0, le=23, description="The hour it is posted, in `timezone`.")
+    timezone: str = Field(
+        "UTC", description="IANA name (e.g. Europe/Berlin) of the timezone of `weekday`, `hour` and the weeks' days."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
 
 
 class Config(_Model):
     """`.github/debtbot.yml`. Every key is optional."""
 
-    version: Literal[1] = 1
+    version: Literal[1] = Field(1, description="The file's format: 1, the only one so far.")
     categories: dict[Category, bool] = Field(default_factory=dict, description="Turn whole categories off.")
     rules: dict[str, RuleSettings] = Field(default_factory=dict, description="Per-rule settings by code or slug.")
     disable: tuple[str, ...] = Field((), description="Rule codes or slugs turned off.")
     exclude: Globs = Field((), description="Paths never reviewed (vendored code, generated files...).")
-    paths: tuple[PathSettings, ...] = ()
-    thresholds: Thresholds = Field(default_factory=Thresholds)
-    accept: tuple[AcceptedDebt, ...] = ()
-    policy: Policy = Field(default_factory=Policy)
-    comments: Comments = Field(default_factory=Comments)
-    summary: WeeklySummary = Field(default_factory=WeeklySummary)
+    paths: tuple[PathSettings, ...] = Field(
+        (), description="Rules turned off, or severities changed, under some paths only (e.g. `examples/**`)."
+    )
+    thresholds: Thresholds = Field(
+        default_factory=Thresholds, description="Sizes and counts from which the data, model and notebook rules report."
+    )
+    accept: tuple[AcceptedDebt, ...] = Field(
+        (), description="Debt let in on purpose: it stops failing the check until its `until` date passes."
+    )
+    policy: Policy = Field(default_factory=Policy, description="Which findings fail the check run (and the merge).")
+    comments: Comments = Field(
+        default_factory=Comments, description="The inline review comments and the summary comment of a review."
+    )
+    summary: WeeklySummary = Field(
+        default_factory=WeeklySummary, description="The weekly Debt report issue: whether and when it is posted."
+    )
 
     @field_validator("exclude")
     @classmethod
@@ -150,8 +193,18 @@ class ConfigError:
     location: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Both may quote the file (a key, an alias name, YAML's own wording): a 200 KB key must not become a
+        # 200 KB message in the check run.
+        object.__setattr__(self, "location", _shortened(self.location, MAX_LOCATION_CHARS))
+        object.__setattr__(self, "message", _shortened(self.message, MAX_MESSAGE_CHARS))
+
     def __str__(self) -> str:
         return f"{CONFIG_PATH}: {self.location}: {self.message}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)

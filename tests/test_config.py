@@ -172,6 +172,7 @@ def test_invalid_yaml_names_line_and_column(text: str, location: str) -> None:
         ("comments: {max_inline: 99}\n", "comments.max_inline", "less than or equal to 50"),
         ("summary: {weekday: someday}\n", "summary.weekday", "'mon'"),
         ("summary: {hour: 24}\n", "summary.hour", "less than or equal to 23"),
+        ("summary: {timezone: Europe/Pariss}\n", "summary.timezone", "not an IANA timezone name"),
         ("version: 2\n", "version", "Input should be 1"),
         ("polcy: {fail_on: low}\n", "polcy", "Extra inputs are not permitted"),
         ("- a\n- b\n", "file", "expected a mapping of settings at the top level"),
@@ -185,6 +186,46 @@ def test_wrong_values_are_reported_at_their_dotted_location(text: str, location:
     assert str(loaded.errors[0]) == f"{CONFIG_PATH}: {location}: {loaded.errors[0].message}"
     # Nothing of a broken file applies: the review runs on the defaults and shows the error.
     assert loaded.config == Config()
+
+
+@pytest.mark.parametrize(
+    ("zone", "hint"),
+    [
+        ("europe/paris", " (did you mean Europe/Paris?)"),
+        ("Mars/Olympus_Mons", ""),
+        ("../../etc/passwd", ""),
+        ("Europe", ""),
+        ("", ""),
+    ],
+)
+def test_an_unknown_timezone_is_reported_at_its_place(zone: str, hint: str) -> None:
+    loaded = load_config(f"summary: {{timezone: '{zone}'}}\n")
+
+    assert errors_of(loaded) == [
+        ("summary.timezone", f"{zone!r} is not an IANA timezone name such as UTC or Europe/Berlin{hint}")
+    ]
+    assert loaded.config.summary.timezone == "UTC"
+
+
+def test_an_iana_timezone_is_read() -> None:
+    loaded = load_config("summary: {timezone: America/Argentina/Buenos_Aires}\n")
+
+    assert loaded.errors == ()
+    assert loaded.config.summary.timezone == "America/Argentina/Buenos_Aires"
+
+
+def test_every_key_is_described_in_the_schema() -> None:
+    # The schema's descriptions are the meanings docs/configuration.md and editors show.
+    schema = json_schema()
+    objects = {"(top level)": schema, **schema["$defs"]}
+    undescribed = [
+        f"{name}.{key}"
+        for name, node in objects.items()
+        for key, prop in node.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+
+    assert undescribed == []
 
 
 def test_a_broken_file_never_loosens_the_policy() -> None:
