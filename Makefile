@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit review rules docs bench clean
+.PHONY: install run test lint typecheck unit review rules docs screenshot bench fuzz audit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,12 +40,29 @@ review: $(STAMP)
 rules: $(STAMP)
 	$(BIN)/debtbot rules
 
-## Regenerate the rules reference and the config schema in docs/.
+## Regenerate the rules reference, the config schema and the configuration reference in docs/.
 docs: $(STAMP)
 	$(BIN)/python -m checks.docs docs
+	$(BIN)/python -m bot.docs docs
+
+## The README's pictures in docs/img: a real review on the fake GitHub, rendered as GitHub shows it and shot with
+## headless chromium (apt-get install chromium chromium-driver fonts-noto-color-emoji).
+screenshot: $(STAMP)
+	$(BIN)/python -m bench.screenshot docs/img
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## Fuzz the diff parser, notebook reader and config loader for FUZZ_MINUTES, then check that reading time grows
+## linearly with input size. A failure prints the seed that replays it.
+FUZZ_MINUTES ?= 10
+fuzz: $(STAMP)
+	$(BIN)/python -m bench.fuzz --minutes $(FUZZ_MINUTES)
+
+## Known vulnerabilities of every installed package, from PyPI's advisory data (pypi.org/pypi/NAME/VERSION/json).
+## --strict: a package that cannot be looked up fails the audit, so an unreachable service never passes silently.
+audit: $(STAMP)
+	$(BIN)/pip-audit --vulnerability-service pypi --strict --skip-editable --progress-spinner off
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -7,11 +7,12 @@ required field into a `MalformedPayloadError` that names it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 
 class MalformedPayloadError(ValueError):
@@ -22,8 +23,45 @@ class Lenient(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+#: GitHub's ids fit a signed 64-bit column, the numbers of issues and pull requests a 32-bit one: a larger value
+#: is a malformed payload, not a database error later.
+GitHubId = Annotated[int, Field(ge=0, lt=2**63)]
+Number = Annotated[int, Field(ge=0, lt=2**31)]
+#: Every action GitHub sends is a lower-case word with underscores (`ready_for_review`).
+_ACTION = re.compile(r"[a-z_]{1,64}")
+_FULL_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+#: What git refuses in a ref name (`git check-ref-format`): control characters, space, ~^:?*[\ and `..`.
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{")
+
+
+def _full_name(value: str) -> str:
+    # These names go into API paths: `..` there would be read as "the folder above" by the HTTP client.
+    if not _FULL_NAME.fullmatch(value) or value.split("/")[1] in (".", ".."):
+        raise ValueError("not a repository's owner/name")
+    return value
+
+
+def _sha(value: str) -> str:
+    if not _SHA.fullmatch(value):
+        raise ValueError("not a commit id (40 or 64 lower-case hex digits)")
+    return value
+
+
+def _ref(value: str) -> str:
+    if not value or len(value) > 255 or _BAD_REF.search(value):
+        raise ValueError("not a git ref name")
+    return value
+
+
+#: Fields that reach URLs, job ids and database columns, checked as GitHub writes them.
+FullName = Annotated[str, AfterValidator(_full_name)]
+Sha = Annotated[str, AfterValidator(_sha)]
+GitRef = Annotated[str, AfterValidator(_ref)]
+
+
 class InstallationRef(Lenient):
-    id: int
+    id: GitHubId
 
 
 class Account(Lenient):
@@ -31,7 +69,7 @@ class Account(Lenient):
 
 
 class Installation(Lenient):
-    id: int
+    id: GitHubId
     account: Account | None = None
     repository_selection: str | None = None
 
@@ -42,23 +80,23 @@ class User(Lenient):
 
 
 class RepositoryRef(Lenient):
-    id: int
-    full_name: str
+    id: GitHubId
+    full_name: FullName
 
 
 class Repository(Lenient):
-    id: int
-    full_name: str
+    id: GitHubId
+    full_name: FullName
     default_branch: str | None = None
 
 
 class BranchRef(Lenient):
-    ref: str
-    sha: str
+    ref: GitRef
+    sha: Sha
 
 
 class PullRequest(Lenient):
-    number: int
+    number: Number
     head: BranchRef
     base: BranchRef
     draft: bool = False
@@ -82,25 +120,25 @@ class PullRequestEvent(Lenient):
 
 
 class App(Lenient):
-    id: int
+    id: GitHubId
 
 
 class RepoId(Lenient):
-    id: int
+    id: GitHubId
 
 
 class CheckPullRequestBase(Lenient):
-    ref: str
+    ref: GitRef
     repo: RepoId
 
 
 class CheckPullRequest(Lenient):
-    number: int
+    number: Number
     base: CheckPullRequestBase
 
 
 class CheckRun(Lenient):
-    head_sha: str
+    head_sha: Sha
     app: App
     pull_requests: tuple[CheckPullRequest, ...] = ()
 
@@ -113,7 +151,7 @@ class CheckRunEvent(Lenient):
 
 
 class CheckSuite(Lenient):
-    head_sha: str
+    head_sha: Sha
     app: App
     pull_requests: tuple[CheckPullRequest, ...] = ()
 
@@ -126,13 +164,13 @@ class CheckSuiteEvent(Lenient):
 
 
 class Issue(Lenient):
-    number: int
+    number: Number
     # GitHub sets this object only on issues that are pull requests.
     pull_request: dict[str, Any] | None = None
 
 
 class Comment(Lenient):
-    id: int
+    id: GitHubId
     body: str | None = None
     user: User
     author_association: str | None = None
@@ -149,8 +187,8 @@ class IssueCommentEvent(Lenient):
 
 class PushEvent(Lenient):
     ref: str
-    before: str
-    after: str
+    before: Sha
+    after: Sha
     created: bool = False
     deleted: bool = False
     forced: bool = False
@@ -200,9 +238,9 @@ def describe(error: ValidationError) -> str:
 
 
 def action_of(payload: Mapping[str, Any]) -> str | None:
-    """The delivery's `action`, or None when it has none (push, ping) or it is not a string."""
+    """The delivery's `action`, or None when it has none (push, ping) or it is not one GitHub could send."""
     action = payload.get("action")
-    return action if isinstance(action, str) else None
+    return action if isinstance(action, str) and _ACTION.fullmatch(action) else None
 
 
 def installation_id_of(payload: Mapping[str, Any]) -> int | None:
@@ -211,4 +249,4 @@ def installation_id_of(payload: Mapping[str, Any]) -> int | None:
     if not isinstance(installation, Mapping):
         return None
     value = installation.get("id")
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63 else None

@@ -8,8 +8,10 @@ the database store and the arq pool.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
@@ -33,6 +35,11 @@ MAX_BODY_BYTES = 25 * 1024 * 1024
 DEPENDENCY_TIMEOUT_SECONDS = 2.0
 EVENT_HEADER = "X-GitHub-Event"
 DELIVERY_HEADER = "X-GitHub-Delivery"
+#: An event name (`pull_request`) or a delivery id (a UUID) as GitHub sends them; neither header is signed, and
+#: both are stored in columns of 64 characters.
+_HEADER_VALUE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+#: A reason is kept this long at most (it may quote the payload: a branch name, a comment's first word).
+MAX_REASON_CHARS = 500
 
 Outcome = Literal["queued", "ignored", "failed"]
 T = TypeVar("T")
@@ -137,13 +144,19 @@ class _Receiver:
         delivery_id = request.headers.get(DELIVERY_HEADER)
         if not event or not delivery_id:
             return JSONResponse({"detail": f"missing {EVENT_HEADER} or {DELIVERY_HEADER} header"}, status_code=400)
+        if not (_HEADER_VALUE.fullmatch(event) and _HEADER_VALUE.fullmatch(delivery_id)):
+            return JSONResponse({"detail": f"invalid {EVENT_HEADER} or {DELIVERY_HEADER} header"}, status_code=400)
         try:
-            payload = json.loads(body)
-        except ValueError:
+            # GitHub sends UTF-8; json.loads would also take UTF-16 or UTF-32 bytes. Nesting deeper than the
+            # interpreter's recursion limit raises RecursionError, not ValueError.
+            payload = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"detail": "body is not a JSON object"}, status_code=400)
         decision = route(event, payload, app_id=self.app_id, delivery_id=delivery_id)
+        if isinstance(decision, Ignore):
+            decision = dataclasses.replace(decision, reason=_storable(decision.reason))
         return await self._settle(decision, delivery_id=delivery_id, event=event, payload=payload)
 
     async def _settle(
@@ -198,6 +211,14 @@ class _Receiver:
             await self._mark(delivery_id, "failed", type(error).__name__, None)
         except Exception:
             log.exception("webhook_mark_failed_failed", extra={"delivery_id": delivery_id})
+
+
+def _storable(text: str) -> str:
+    """`text` as any database stores it: no NUL (PostgreSQL refuses it), no lone surrogate (no encoding takes
+    one), and not longer than MAX_REASON_CHARS. A reason quoting a hostile payload must not turn a delivery that
+    can only be ignored into a 503 that GitHub redelivers forever."""
+    text = text.encode("utf-8", "replace").decode("utf-8").replace("\0", "\ufffd")
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 3] + "..."
 
 
 def _unavailable() -> JSONResponse:

@@ -18,7 +18,7 @@ from functools import cached_property, partial
 from itertools import accumulate, pairwise, repeat
 from operator import add
 
-from unidiff.constants import DEV_NULL, RE_HUNK_HEADER, SUBMODULE_FILE_MODE
+from unidiff.constants import DEV_NULL, RE_DIFF_GIT_HEADER, RE_HUNK_HEADER, SUBMODULE_FILE_MODE
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
@@ -40,8 +40,9 @@ _PLAIN_HEADER = re.compile(r"^--- [^\n]*\n\+\+\+ ", re.MULTILINE)
 _ADDED = re.compile(r"^\+([^\n]*)", re.MULTILINE)
 _REMOVED = re.compile(r"^-([^\n]*)", re.MULTILINE)
 _DIFF_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? ([+-]\d{4})$")
-_OCTAL_ESCAPE = re.compile(rb"\\([0-7]{3})")
-_C_ESCAPES = {b"\\n": b"\n", b"\\t": b"\t", b'\\"': b'"', b"\\\\": b"\\"}
+# git's C-style quoting of a name: one escape at a time, so `\\n` (a backslash, then n) stays two characters.
+_C_ESCAPE = re.compile(rb'\\([0-3][0-7]{2}|[abtnvfr"\\])')
+_C_LETTERS = {b"a": b"\a", b"b": b"\b", b"t": b"\t", b"n": b"\n", b"v": b"\v", b"f": b"\f", b"r": b"\r"}
 # Lines git may print after the last hunk of a file: the format-patch signature and blank lines.
 _TRAILER_LINE = re.compile(r"^(?:|-- ?|\d+(?:\.\d+)+.*|\\ .*)$")
 # What `diff -r` prints between the files of a plain diff: the command line and its notes.
@@ -324,7 +325,10 @@ def _side_lines(hunks: Sequence[Hunk], prefix: str, pattern: re.Pattern[str]) ->
 def _hunk_side(hunk: Hunk, prefix: str, pattern: re.Pattern[str]) -> tuple[str, int, bool]:
     """One hunk's lines of a side: their joined text, how many, and whether the hunk holds nothing else."""
     body = hunk.body
+    own_length = hunk.new_length if prefix == "+" else hunk.old_length
     other_length = hunk.old_length if prefix == "+" else hunk.new_length
+    if own_length == 0:
+        return "", 0, False  # the header counts none of this side's lines (the removed side of a new file)
     if other_length == 0 and body.startswith(prefix) and "\r" not in body:
         # Usually every line carries the prefix (a new file): drop the prefixes in one C pass, and
         # check that it dropped one a line (a `\ No newline` marker line would not carry one).
@@ -430,15 +434,13 @@ def _text_patches(text: str) -> Iterator[FilePatch]:
 
 def _pieces(data: bytes, points: list[int]) -> Iterator[FilePatch]:
     """The files of the pieces of a git diff cut at `points`; errors name lines of the whole diff."""
-    lines_before = 0
     for start, stop in pairwise([*points, len(data)]):
         try:
             yield from _text_patches(data[start:stop].decode("utf-8", "replace"))
         except DiffError as exc:
             if exc.line is None:
                 raise
-            raise type(exc)(exc.reason, line=exc.line + lines_before) from exc.__cause__
-        lines_before += data.count(b"\n", start, stop)
+            raise type(exc)(exc.reason, line=exc.line + data.count(b"\n", 0, start)) from exc.__cause__
 
 
 def split_points(data: bytes, piece_bytes: int) -> list[int]:
@@ -538,20 +540,25 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def _read_header(header: str, text: str, begin: int, *, plain: bool) -> FilePatch:
+    lines = header.split("\n")
+    names = None if plain else _git_line_names(lines)
+    given = _placeholder_names(lines) if names else header
     try:
-        patch = PatchSet(header if header.endswith("\n") else header + "\n")
+        patch = PatchSet(given if given.endswith("\n") else given + "\n")
     except UnidiffParseError as exc:
-        raise DiffError(f"unreadable file header: {exc}", line=_line_of(text, begin)) from exc
+        # unidiff quotes the whole line it could not read: keep the message short whatever the line's length.
+        shown = str(exc).strip()
+        shown = shown if len(shown) <= 120 else shown[:117] + "..."
+        raise DiffError(f"unreadable file header: {shown}", line=_line_of(text, begin)) from exc
     if len(patch) != 1:
         raise DiffError("expected one file header", line=_line_of(text, begin))
     pf = patch[0]
-    lines = header.split("\n")
     renamed_from = _after(lines, "rename from ")
     renamed_to = _after(lines, "rename to ")
     copied_from = _after(lines, "copy from ")
     copied_to = _after(lines, "copy to ")
-    source = _strip_prefix(_unquote(pf.source_file))
-    target = _strip_prefix(_unquote(pf.target_file))
+    source = _strip_prefix(_unquote(names[0] if names and pf.source_file != DEV_NULL else pf.source_file))
+    target = _strip_prefix(_unquote(names[1] if names and pf.target_file != DEV_NULL else pf.target_file))
     is_binary = pf.is_binary_file or "GIT binary patch" in lines
     if plain:
         # A plain diff has no renames (its two names are two copies of one file); `diff -N` dates
@@ -582,6 +589,56 @@ def _read_header(header: str, text: str, begin: int, *, plain: bool) -> FilePatc
     )
 
 
+def _git_line_names(lines: list[str]) -> tuple[str, str] | None:
+    """The two names of a `diff --git` line when unidiff would cut it in the wrong place; None otherwise.
+
+    unidiff splits the line at its last ` b/`, so a name holding ` b/` (a folder `plan b/`) comes out wrong;
+    git quotes each name on its own, and leaves such a name unquoted. Cut after a quoted first name, before a
+    quoted second one, where the `+++`, `rename to` or `copy to` name starts, or into two equal names.
+    """
+    rest = lines[0].removeprefix("diff --git ").rstrip("\r")
+    found = _split_git_names(rest, lines)
+    given = RE_DIFF_GIT_HEADER.match(lines[0].rstrip("\r"))
+    if found is None or (given is not None and (given["source"], given["target"]) == found):
+        return None
+    return found
+
+
+def _split_git_names(rest: str, lines: list[str]) -> tuple[str, str] | None:
+    if rest.startswith('"'):
+        i = 1
+        while i < len(rest) and rest[i] != '"':
+            i += 2 if rest[i] == "\\" else 1
+        return (rest[: i + 1], rest[i + 2 :]) if rest[i + 1 : i + 2] == " " else None
+    if rest.endswith('"'):
+        at = rest.find(' "b/')  # an unquoted name holds no quote
+        return (rest[:at], rest[at + 1 :]) if at > 0 else None
+    if not rest.startswith("a/"):
+        return None
+    targets = [line[4:].split("\t", 1)[0] for line in lines if line.startswith("+++ b/")]
+    targets += ["b/" + line.split(" ", 2)[2] for line in lines if line.startswith(("rename to ", "copy to "))]
+    for target in targets:
+        if rest.endswith(" " + target):
+            return rest[: -len(target) - 1], target
+    half = (len(rest) - 1) // 2
+    if len(rest) % 2 and rest[half : half + 3] == " b/" and rest[2:half] == rest[half + 3 :]:
+        return rest[:half], rest[half + 1 :]
+    return None
+
+
+def _placeholder_names(lines: list[str]) -> str:
+    """The header with its `diff --git`, `---` and `+++` names replaced by one unidiff cannot split wrongly."""
+    out = ["diff --git a/_ b/_"]
+    for line in lines[1:]:
+        prefix = line[:6]
+        if prefix in ("--- a/", "+++ b/"):
+            tab = line.find("\t")
+            out.append(prefix + "_" + ("" if tab == -1 else line[tab:]))
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def _is_epoch(stamp: str | None) -> bool:
     """True for `1970-01-01 00:00:00.000000000 +0000` (or the same instant in another zone)."""
     found = _DIFF_TIME.match(stamp.strip()) if stamp else None
@@ -606,10 +663,14 @@ def _unquote(name: str) -> str:
     if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
         return name
     raw = name[1:-1].encode("utf-8", "surrogateescape")
-    for escaped, plain in _C_ESCAPES.items():
-        raw = raw.replace(escaped, plain)
-    raw = _OCTAL_ESCAPE.sub(lambda m: bytes([int(m.group(1), 8)]), raw)
-    return raw.decode("utf-8", "replace")
+    return _C_ESCAPE.sub(_c_unescape, raw).decode("utf-8", "replace")
+
+
+def _c_unescape(found: re.Match[bytes]) -> bytes:
+    code = found[1]
+    if len(code) == 3:
+        return bytes([int(code, 8)])
+    return _C_LETTERS.get(code, code)  # `\"` and `\\` stand for themselves
 
 
 def _strip_prefix(name: str) -> str:

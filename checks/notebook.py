@@ -95,8 +95,9 @@ def code_source_lines(lines: LineSet, post: Notebook | None) -> LineSet:
         value = decode_json_string_line(raw)
         if value is None:
             continue
-        value = value.rstrip("\n")
-        if sources is not None and value not in sources:
-            continue
-        picked.append(Line(lines.number(index), value))
+        # One string item may hold several source lines (a hand-edited notebook): each is a line of its own,
+        # at the diff line that holds them, so no line a rule sees holds a newline.
+        for part in value.splitlines() or [""]:
+            if sources is None or part in sources:
+                picked.append(Line(lines.number(index), part))
     return LineSet.of(picked)

@@ -1,0 +1,34 @@
+"""The end-to-end world (fake GitHub, web app, Redis queue, arq worker, database) of tests/e2e, for the security
+tests here; and settings from each test alone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from arq.connections import ArqRedis
+
+from bot.app import create_app
+from tests.app.conftest import configured_settings, serving
+from tests.e2e.conftest import anyio_backend, client, database_url, fake, fake_settings, pool, settings, world
+from tests.hardening.webapp import App
+
+__all__ = ["anyio_backend", "client", "database_url", "fake", "fake_settings", "pool", "settings", "world"]
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No DEBTBOT_* of the environment, no .env of the working folder."""
+    for name in [n for n in os.environ if n.startswith("DEBTBOT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+async def app(database_url: str, redis_url: str, queue_name: str, pool: ArqRedis, tmp_path: Path) -> AsyncIterator[App]:
+    """The web app alone (no worker), configured with the webhook examples' app id and secret."""
+    settings = configured_settings(tmp_path / "data", database_url, redis_url, queue_name=queue_name)
+    async with serving(create_app(settings)) as client:
+        yield App(client, database_url, pool, queue_name)
