@@ -128,7 +128,8 @@ class ReviewCommentCommand(CommentCommand):
 
     @property
     def job_id(self) -> str:
-        return f"review_comment_command:{self.repo_id}:{self.pr_number}:{self.delivery_id}"
+        # Keyed by the comment: a delivery replayed under a new id (GitHub signs the body only) is the same command.
+        return f"review_comment_command:{self.repo_id}:{self.pr_number}:{self.comment_id}"
 
 
 class AcceptCommand(CommentCommand):
@@ -140,7 +141,7 @@ class AcceptCommand(CommentCommand):
 
     @property
     def job_id(self) -> str:
-        return f"accept_command:{self.repo_id}:{self.pr_number}:{self.delivery_id}"
+        return f"accept_command:{self.repo_id}:{self.pr_number}:{self.comment_id}"
 
 
 class PushReview(RepoJob):

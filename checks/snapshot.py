@@ -11,6 +11,10 @@ from functools import cached_property
 from checks.globs import Glob, GlobError
 
 LFS_POINTER_PREFIX = "version https://git-lfs.github.com/spec/v1"
+#: `.gitattributes` LFS patterns other than `*.ext` read at most (real files hold a few dozen).
+MAX_LFS_GLOBS = 200
+#: `*.ext` (or `*.tar.gz`): a name ending, matched by a set lookup.
+_PLAIN_SUFFIX = re.compile(r"\*\.[^*?\[\]/\\]+")
 
 
 @dataclass(frozen=True)
@@ -39,22 +43,39 @@ class Snapshot:
         return None if self.tree is None else path in self.tree
 
     @cached_property
-    def _lfs_globs(self) -> tuple[Glob, ...]:
+    def _lfs_patterns(self) -> tuple[frozenset[str], tuple[Glob, ...]]:
+        """`.gitattributes`' LFS patterns: plain `*.ext` ones as a set of suffixes (one lookup a path, however
+        many there are), the others as globs, at most MAX_LFS_GLOBS of them (the repository's file could
+        otherwise make every path cost thousands of matches)."""
         attributes = self.texts.get(".gitattributes", "")
-        globs = []
+        suffixes: set[str] = set()
+        globs: list[Glob] = []
         for raw in attributes.splitlines():
             parts = raw.split()
-            if len(parts) >= 2 and not parts[0].startswith("#") and "filter=lfs" in parts[1:]:
-                pattern = parts[0]
-                # A pattern without a slash matches at any depth, as in .gitignore.
-                try:
-                    globs.append(Glob(pattern if "/" in pattern.strip("/") else f"**/{pattern}"))
-                except GlobError:  # the repository's file, not ours to fail on: skip what no glob can be
-                    continue
-        return tuple(globs)
+            if len(parts) < 2 or parts[0].startswith("#") or "filter=lfs" not in parts[1:]:
+                continue
+            pattern = parts[0]
+            if _PLAIN_SUFFIX.fullmatch(pattern):
+                suffixes.add(pattern[1:])
+                continue
+            if len(globs) >= MAX_LFS_GLOBS:
+                continue
+            # A pattern without a slash matches at any depth, as in .gitignore.
+            try:
+                globs.append(Glob(pattern if "/" in pattern.strip("/") else f"**/{pattern}"))
+            except GlobError:  # the repository's file, not ours to fail on: skip what no glob can be
+                continue
+        return frozenset(suffixes), tuple(globs)
 
     def in_lfs(self, path: str) -> bool:
-        return any(g.matches(path) for g in self._lfs_globs)
+        suffixes, globs = self._lfs_patterns
+        name = path.rpartition("/")[2]
+        dot = name.find(".")
+        while dot != -1:
+            if name[dot:] in suffixes:
+                return True
+            dot = name.find(".", dot + 1)
+        return any(g.matches(path) for g in globs)
 
     def in_dvc(self, path: str) -> bool:
         """True when `path` or one of its folders has a `.dvc` pointer, or DVC outputs it."""

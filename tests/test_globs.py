@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from checks import globs
 from checks.globs import MAX_GLOB_LENGTH, Glob, GlobError
-from checks.snapshot import Snapshot
+from checks.snapshot import MAX_LFS_GLOBS, Snapshot
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,31 @@ def test_lfs_patterns_from_gitattributes_skip_what_no_glob_can_be() -> None:
 
     assert snapshot.in_lfs("models/weights.bin") is True
     assert snapshot.in_lfs("models/card.md") is False
+
+
+@pytest.mark.parametrize(
+    ("path", "tracked"),
+    [
+        ("models/weights.bin", True),  # `*.bin`, at any depth
+        ("archive.data.tar.gz", True),  # `*.tar.gz`: a suffix of several dots
+        (".bin", True),  # `*` matches nothing too
+        ("models/weights.BIN", False),  # git matches case-sensitively
+        ("weights.bin.txt", False),
+        ("data/raw/a.csv", True),  # a pattern with a folder, matched as a glob
+        ("other/raw/a.csv", False),
+    ],
+)
+def test_lfs_patterns_plain_suffixes_and_globs(path: str, tracked: bool) -> None:
+    attributes = "*.bin filter=lfs\n*.tar.gz filter=lfs -text\ndata/raw/*.csv filter=lfs\n# *.md filter=lfs\n"
+
+    assert Snapshot(texts={".gitattributes": attributes}).in_lfs(path) is tracked
+
+
+def test_thousands_of_lfs_suffixes_are_one_lookup_and_globs_past_the_cap_are_not_read() -> None:
+    suffixes = "".join(f"*.ext{i} filter=lfs\n" for i in range(5000))
+    globs = "".join(f"dir{i}/** filter=lfs\n" for i in range(MAX_LFS_GLOBS + 1))
+    snapshot = Snapshot(texts={".gitattributes": suffixes + globs})
+
+    assert snapshot.in_lfs("a/b.ext4999") is True
+    assert snapshot.in_lfs(f"dir{MAX_LFS_GLOBS - 1}/x") is True
+    assert snapshot.in_lfs(f"dir{MAX_LFS_GLOBS}/x") is False  # past the cap

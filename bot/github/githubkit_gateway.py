@@ -389,6 +389,9 @@ class GitHubKitGateway:
     @_github_errors
     async def get_text(self, repo: str, path: str, ref: str) -> str | None:
         owner, name = split_repo(repo)
+        if any(part in (".", "..") for part in path.split("/")):
+            # httpx resolves dot segments: `../../other/repo/contents/x` would read another repository.
+            return None
         try:
             # githubkit puts the path into the URL as it is: a `#`, `?` or `%` in a file name must be escaped.
             response = await self._rest.repos.async_get_content(owner, name, quote(path, safe="/"), ref=ref)

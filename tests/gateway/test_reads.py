@@ -262,3 +262,11 @@ async def test_an_unknown_commit_has_no_pull_requests_but_github_s_422(fake: Fak
 
     assert refused.value.response.status_code == 422
     assert [v.kind for v in fake.take_violations()] == ["refused"]
+
+
+@pytest.mark.parametrize("path", ["../../other/repo/contents/train.py", "docs/../train.py", "./train.py"])
+async def test_a_path_with_dot_segments_is_never_requested(fake: FakeGitHub, path: str) -> None:
+    async with make_app(fake) as app:
+        assert await app.gateway_for(OWN).get_text(REPO, path, "main") is None
+
+    assert not [r for r in fake.requests if "/contents/" in r.path]

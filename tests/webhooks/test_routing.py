@@ -216,7 +216,7 @@ def test_review_command_on_a_pull_request() -> None:
         author="Codertocat",
         author_association="OWNER",
     )
-    assert job.job_id == f"review_comment_command:{REPO_ID}:1:{DELIVERY}"
+    assert job.job_id == f"review_comment_command:{REPO_ID}:1:492700400"
 
 
 def test_accept_command_carries_everything_after_the_word() -> None:
@@ -224,7 +224,7 @@ def test_accept_command_carries_everything_after_the_word() -> None:
 
     assert isinstance(job, AcceptCommand)
     assert job.arguments == "DATA003 the fixture is tiny\r\nand documented"
-    assert job.job_id == f"accept_command:{REPO_ID}:1:{DELIVERY}"
+    assert job.job_id == f"accept_command:{REPO_ID}:1:492700400"
 
 
 @pytest.mark.parametrize(
