@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit review rules docs screenshot bench fuzz audit clean
+.PHONY: install run test lint typecheck unit review rules docs screenshot bench load fuzz audit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ screenshot: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## 60 s of signed deliveries while reviews run, then the same against a minimal Probot app (needs node and npm).
+load: $(STAMP)
+	$(BIN)/python -m bench.load
 
 ## Fuzz the diff parser, notebook reader and config loader for FUZZ_MINUTES, then check that reading time grows
 ## linearly with input size. A failure prints the seed that replays it.

@@ -9,6 +9,8 @@ CI must never pass by skipping.
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import os
 import secrets
 from collections.abc import Coroutine, Iterator
@@ -19,11 +21,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
+import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+
+from bot.logging import configure_logging
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 #: Trust authentication on the local server; the role is `postgres` or the login user's (root).
@@ -198,3 +203,18 @@ def redis_url(redis_server: str) -> Iterator[str]:
 def queue_name() -> str:
     """A queue name no other test uses (give it to Settings.queue_name / arq's `queue_name`)."""
     return f"debtbot-test:{secrets.token_hex(6)}:queue"
+
+
+# --- logs -----------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    """Everything logged during the test, as the service writes it (JSON lines, redacted)."""
+    stream = io.StringIO()
+    handler = configure_logging("DEBUG", stream=stream)
+    try:
+        yield stream
+    finally:
+        logging.getLogger().removeHandler(handler)
+        structlog.reset_defaults()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -13,11 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-import structlog
 from fastapi import FastAPI
 
 from bot.db.engine import upgrade
-from bot.logging import configure_logging
 from bot.settings import Settings
 from tests.webhooks.deliveries import APP_ID, SECRET
 
@@ -86,15 +82,3 @@ async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             yield client
-
-
-@pytest.fixture
-def json_logs() -> Iterator[io.StringIO]:
-    """Everything logged during the test, as the service writes it (JSON lines, redacted)."""
-    stream = io.StringIO()
-    handler = configure_logging("DEBUG", stream=stream)
-    try:
-        yield stream
-    finally:
-        logging.getLogger().removeHandler(handler)
-        structlog.reset_defaults()

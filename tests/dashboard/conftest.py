@@ -3,8 +3,6 @@ database of its own for the sign-ins, and the fake GitHub over HTTP playing gith
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
@@ -14,11 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import structlog
 
 from bot.app import create_app
 from bot.db.engine import make_engine, session_factory, upgrade
-from bot.logging import configure_logging
 from bot.settings import Settings
 from tests.app.conftest import BASE_URL, serving
 from tests.dashboard.scenario import CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, Ids, build_github, build_ledger
@@ -121,15 +117,3 @@ async def sign_in(client: httpx.AsyncClient, next_path: str = "/dashboard") -> h
 
 def query_of(url: str) -> dict[str, str]:
     return {name: values[-1] for name, values in parse_qs(urlsplit(url).query).items()}
-
-
-@pytest.fixture
-def json_logs() -> Iterator[io.StringIO]:
-    """Everything logged during the test, as the service writes it (JSON lines, redacted)."""
-    stream = io.StringIO()
-    handler = configure_logging("DEBUG", stream=stream)
-    try:
-        yield stream
-    finally:
-        logging.getLogger().removeHandler(handler)
-        structlog.reset_defaults()

@@ -11,13 +11,11 @@ every JWT the App signed.
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import structlog
 from arq.connections import ArqRedis
 from fastapi import FastAPI
 from pydantic import SecretStr
@@ -44,18 +42,6 @@ PULL = r"/repos/octo-org/widgets/pulls/{}$"
 
 
 @pytest.fixture
-def logs() -> Iterator[io.StringIO]:
-    """Every log line, as `debtbot serve` and `debtbot worker` write them (JSON, redacted)."""
-    stream = io.StringIO()
-    handler = configure_logging("DEBUG", stream=stream)
-    try:
-        yield stream
-    finally:
-        logging.getLogger().removeHandler(handler)
-        structlog.reset_defaults()
-
-
-@pytest.fixture
 def full_settings(fake: FakeGitHub, database_url: str, redis_url: str, queue_name: str) -> Settings:
     return make_settings(
         fake,
@@ -69,8 +55,8 @@ def full_settings(fake: FakeGitHub, database_url: str, redis_url: str, queue_nam
 
 
 @pytest.fixture
-async def web(full_settings: Settings, logs: io.StringIO) -> AsyncIterator[httpx.AsyncClient]:
-    configure_logging("DEBUG", secrets=secrets_of(full_settings), stream=logs)  # what the commands do at start
+async def web(full_settings: Settings, json_logs: io.StringIO) -> AsyncIterator[httpx.AsyncClient]:
+    configure_logging("DEBUG", secrets=secrets_of(full_settings), stream=json_logs)  # what the commands do at start
     app: FastAPI = create_app(full_settings, env_file=Path("/nonexistent/.env"))
     async with (
         app.router.lifespan_context(app),
@@ -98,10 +84,10 @@ def secrets_to_find(fake: FakeGitHub) -> dict[str, str]:
 
 
 async def everything_said(
-    web: httpx.AsyncClient, settings: Settings, fake: FakeGitHub, logs: io.StringIO
+    web: httpx.AsyncClient, settings: Settings, fake: FakeGitHub, json_logs: io.StringIO
 ) -> dict[str, str]:
     """Where a secret could surface: logs, every page and answer, the database's reasons, what went to GitHub."""
-    said = {"logs": logs.getvalue()}
+    said = {"logs": json_logs.getvalue()}
     for path in ("/", "/healthz", "/readyz", "/metrics", "/dashboard", "/api/repos", "/login"):
         response = await web.get(path)
         said[f"GET {path}"] = f"{response.status_code} {response.headers} {response.text}"
@@ -109,7 +95,7 @@ async def everything_said(
     said["OAuth callback"] = f"{callback.status_code} {callback.headers} {callback.text}"
     unsigned = await web.post(PATH, content=b"{}", headers={"X-Hub-Signature-256": "sha256=" + "0" * 64})
     said["unsigned delivery"] = f"{unsigned.status_code} {unsigned.text}"
-    said["logs after"] = logs.getvalue()
+    said["logs after"] = json_logs.getvalue()
     engine = make_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
@@ -128,7 +114,7 @@ async def test_no_secret_surfaces_in_a_review_or_its_failures(
     web: httpx.AsyncClient,
     pool: ArqRedis,
     full_settings: Settings,
-    logs: io.StringIO,
+    json_logs: io.StringIO,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     settings = full_settings
@@ -149,7 +135,7 @@ async def test_no_secret_surfaces_in_a_review_or_its_failures(
     await deliver(web, pull_request_delivery(world, 10))
     await drain(settings, pool)
 
-    said = await everything_said(web, settings, fake, logs)
+    said = await everything_said(web, settings, fake, json_logs)
     out, err = capfd.readouterr()
     said.update({"stdout": out, "stderr": err})
 
