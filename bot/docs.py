@@ -7,7 +7,6 @@ the description in the JSON schema `checks.config.json_schema()` publishes.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import inspect
 import json
@@ -20,6 +19,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
+import checks.docs
 from bot.settings import Settings
 from checks.config import CONFIG_PATH, json_schema
 
@@ -251,29 +251,11 @@ def documents() -> dict[str, str]:
 
 def stale(folder: Path) -> list[str]:
     """Names of the generated documents in `folder` that differ from what the code generates now."""
-    return [
-        name
-        for name, text in documents().items()
-        if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text
-    ]
+    return checks.docs.stale(folder, documents)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.docs", description=__doc__)
-    parser.add_argument("folder", type=Path, help="where the document goes (docs)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when the document is stale")
-    args = parser.parse_args(argv)
-    folder: Path = args.folder
-    if args.check:
-        names = stale(folder)
-        for name in names:
-            print(f"{folder / name} is stale: run `python -m bot.docs {folder}`", file=sys.stderr)
-        return 1 if names else 0
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in documents().items():
-        (folder / name).write_text(text, encoding="utf-8", newline="\n")
-        print(f"wrote {folder / name}")
-    return 0
+    return checks.docs.generator_main("python -m bot.docs", documents, argv)
 
 
 if __name__ == "__main__":

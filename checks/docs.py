@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from checks.config import json_schema
@@ -32,32 +32,36 @@ def documents() -> dict[str, str]:
     return {RULES_FILE: rules_reference(), SCHEMA_FILE: config_schema()}
 
 
-def stale(folder: Path) -> list[str]:
+def stale(folder: Path, generate: Callable[[], dict[str, str]] = documents) -> list[str]:
     """Names of the generated documents in `folder` that differ from what the code generates now."""
-    out = []
-    for name, text in documents().items():
-        path = folder / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            out.append(name)
-    return out
+    return [
+        name
+        for name, text in generate().items()
+        if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text
+    ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m checks.docs", description=__doc__)
+def generator_main(prog: str, generate: Callable[[], dict[str, str]], argv: Sequence[str] | None = None) -> int:
+    """`prog FOLDER [--check]`: write the documents `generate` makes into FOLDER, or say which are stale."""
+    parser = argparse.ArgumentParser(prog=prog, description="Write the generated documents into FOLDER.")
     parser.add_argument("folder", type=Path, help="where the documents go (docs)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a document is stale")
     args = parser.parse_args(argv)
     folder: Path = args.folder
     if args.check:
-        names = stale(folder)
+        names = stale(folder, generate)
         for name in names:
-            print(f"{folder / name} is stale: run `python -m checks.docs {folder}`", file=sys.stderr)
+            print(f"{folder / name} is stale: run `{prog} {folder}`", file=sys.stderr)
         return 1 if names else 0
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in documents().items():
+    for name, text in generate().items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")
         print(f"wrote {folder / name}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return generator_main("python -m checks.docs", documents, argv)
 
 
 if __name__ == "__main__":
