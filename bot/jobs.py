@@ -104,6 +104,8 @@ class PullRequestClosed(RepoJob):
     merged_at: datetime | None
     head_sha: HeadSha
     base_ref: str
+    #: The repository's default branch when the event named it: only a merge into it changes the ledger.
+    default_branch: str | None = None
 
     @property
     def job_id(self) -> str:

@@ -157,6 +157,7 @@ def _closed(event: PullRequestEvent, delivery: _Delivery) -> PullRequestClosed:
         merged_at=pr.merged_at,
         head_sha=HeadSha(pr.head.sha),
         base_ref=pr.base.ref,
+        default_branch=event.repository.default_branch,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -277,12 +277,22 @@ async def upsert_pull_request(
         "merged_at": merged_at,
         "merge_commit_sha": merge_commit_sha,
     }
-    statement = (
-        dialect_insert(session, PullRequest)
-        .values(repo_id=repo_id, number=number, created_at=now, updated_at=now, **changes)
-        .on_conflict_do_update(
-            index_elements=[PullRequest.repo_id, PullRequest.number], set_={**changes, "updated_at": now}
-        )
+    insert = dialect_insert(session, PullRequest).values(
+        repo_id=repo_id, number=number, created_at=now, updated_at=now, **changes
+    )
+    # A merge is final: an event that arrives late (an earlier close redelivered, a review that started before
+    # the merge) never records the pull request unmerged, which would let its merge be booked a second time.
+    kept_merged = {
+        "state": case((PullRequest.merged, PullRequestState.CLOSED), else_=insert.excluded.state),
+        "merged": or_(PullRequest.merged, insert.excluded.merged),
+        "merged_at": case((PullRequest.merged, PullRequest.merged_at), else_=insert.excluded.merged_at),
+        "merge_commit_sha": case(
+            (PullRequest.merged, PullRequest.merge_commit_sha), else_=insert.excluded.merge_commit_sha
+        ),
+    }
+    statement = insert.on_conflict_do_update(
+        index_elements=[PullRequest.repo_id, PullRequest.number],
+        set_={**changes, **kept_merged, "updated_at": now},
     )
     await session.execute(statement)
 

@@ -55,6 +55,12 @@ def booking_of(rows: Iterable[FindingRow]) -> Booking:
 async def book_merge(deps: WorkerDeps, gateway: GitHubGateway, request: PullRequestClosed) -> Outcome:
     """Book a merged pull request (raises what the gateway raises, for the job to classify)."""
     started = utcnow()
+    if request.default_branch is not None and request.base_ref != request.default_branch:
+        # Merged into a release or feature branch: the default branch, whose debt the ledger keeps, is unchanged.
+        log.info("merge_not_into_default_branch", base_ref=request.base_ref, default_branch=request.default_branch)
+        async with deps.sessions.begin() as session:
+            await _claim_merge(session, request)
+        return Outcome.IGNORED
     if await _booked(deps, request):
         log.info("merge_already_booked")
         return Outcome.IGNORED

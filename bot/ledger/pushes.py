@@ -81,7 +81,11 @@ def push_booking(
 async def book_push(deps: WorkerDeps, gateway: GitHubGateway, request: PushReview) -> Outcome:
     """Review and book a push (raises what the gateway raises, for the job to classify)."""
     repo = request.repo_full_name
-    merged = sorted(p.number for p in await gateway.list_pulls_for_commit(repo, request.after) if p.merged)
+    # Only a merge into this branch is booked as a pull request (`bot.ledger.merges`); one into another branch
+    # (then fast-forwarded here) is this push's to book.
+    branch = request.ref.removeprefix("refs/heads/")
+    pulls = await gateway.list_pulls_for_commit(repo, request.after)
+    merged = sorted(p.number for p in pulls if p.merged and p.base_ref == branch)
     if merged:
         log.info("push_is_a_merge", pulls=merged)
         return Outcome.IGNORED

@@ -240,6 +240,32 @@ async def test_upsert_pull_request_follows_the_pull_request(sessions: Sessions) 
     assert rows[REPO + 1, 7].author == "bob"
 
 
+async def test_a_late_event_never_records_a_merged_pull_request_unmerged(sessions: Sessions) -> None:
+    merged_at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    merged = {"merged": True, "merged_at": merged_at, "merge_commit_sha": "c" * 40}
+    async with sessions.begin() as session:
+        await upsert_pull_request(
+            session, repo_id=REPO, number=8, author="ada", base_ref="main", head_sha=SHA,
+            state=PullRequestState.CLOSED, **merged,
+        )  # fmt: skip
+    async with sessions.begin() as session:
+        # A review that started before the merge, then an earlier close redelivered.
+        for state in (PullRequestState.OPEN, PullRequestState.CLOSED):
+            await upsert_pull_request(
+                session, repo_id=REPO, number=8, author="ada", base_ref="main", head_sha="d" * 40, state=state
+            )
+
+    async with sessions() as session:
+        pull = (await session.scalars(select(PullRequest).where(PullRequest.number == 8))).one()
+    assert (pull.state, pull.merged, pull.merged_at, pull.merge_commit_sha) == (
+        PullRequestState.CLOSED,
+        True,
+        merged_at,
+        "c" * 40,
+    )
+    assert pull.head_sha == "d" * 40  # what is not final still follows the events
+
+
 async def test_start_and_finish_a_review_run(sessions: Sessions) -> None:
     async with sessions.begin() as session:
         run_id = await start_review_run(

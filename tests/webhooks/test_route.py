@@ -326,13 +326,14 @@ async def test_a_hanging_store_is_503_within_the_budget(recorder: MemoryRecorder
 async def test_a_command_on_a_pull_request_is_queued(
     body: str, job_name: str, client: httpx.AsyncClient, enqueuer: MemoryEnqueuer
 ) -> None:
-    delivery = Delivery.of("issue_comment", pr_comment(body))
+    payload = pr_comment(body)
 
-    response = await post(client, delivery)
+    response = await post(client, Delivery.of("issue_comment", payload))
 
     assert response.status_code == 202
     job_id = response.json()["job_id"]
-    assert job_id == f"{job_name}:186853002:1:{delivery.delivery_id}"
+    # Keyed by the comment (in the signed body), not by the delivery header.
+    assert job_id == f"{job_name}:186853002:1:{payload['comment']['id']}"
     assert enqueuer.jobs[job_id].name == job_name
     assert enqueuer.jobs[job_id].payload["pr_number"] == 1
 

@@ -130,6 +130,26 @@ async def test_a_pull_request_closed_without_a_merge_books_nothing(
     assert await _pull_request_state(settings) == (PullRequestState.CLOSED, False, None)
 
 
+async def test_a_pull_request_merged_into_another_branch_books_nothing(
+    world: World, fake: FakeGitHub, client: httpx.AsyncClient, pool: ArqRedis, settings: Settings
+) -> None:
+    # A pull request into a release or feature branch: its debt is not on the default branch (yet), and what it
+    # removes is still owed there.
+    world.open_pull(7, DEBT_FILES)
+    await deliver(client, pull_request_delivery(world, 7))
+    await drain(settings, pool)
+    merged = merged_delivery(world, 7, merge_sha="e" * 40, merged_at=now())
+    merged.payload["pull_request"]["base"].update(ref="release-1.x", label="octo-org:release-1.x")
+
+    await deliver(client, merged)
+    worker = await drain(settings, pool)
+
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    ledger = await read_ledger(settings)
+    assert ledger.items == []
+    assert ledger.events == []
+
+
 def _job_payload(delivery: Delivery, world: World) -> dict[str, object]:
     """The job the webhook queued for a merge's delivery (as routing builds it)."""
     pr = delivery.payload["pull_request"]

@@ -141,3 +141,21 @@ async def test_a_push_is_booked_once_even_when_its_job_runs_again(pusher: Pusher
 
 def _todo(line: str) -> str:
     return "TODO comment: " + line.removeprefix("# ").strip()
+
+
+async def test_a_branch_fast_forwarded_onto_the_default_branch_is_booked_by_its_push(pusher: Pusher) -> None:
+    # Pull request 9 was merged into `develop`, which is then pushed onto `main` as it is: GitHub lists pull
+    # request 9 for the pushed commit, but only a merge into the default branch books it.
+    world = pusher.world
+    pull = world.open_pull(9, {"prep.py": script(TODO_A)})
+    pr = world.fake.world.pulls[("octo-org/widgets", 9)]
+    pr.base_ref = "develop"
+    world.fake.merge_pull("octo-org/widgets", 9, merge_commit_sha=pull.head_sha)
+    world.git.checkout("main")
+    world.git.git("merge", "--ff-only", "-q", pull.branch)
+    pusher.branch._publish(pull.head_sha)  # `main` fast-forwarded to the pull request's head, known to the fake
+    await pusher.push()
+
+    ledger = await pusher.ledger()
+    assert owed_messages(ledger) == {_todo(TODO_A)}
+    assert ledger.items[0].source is LedgerSource.PUSH
