@@ -242,11 +242,10 @@ async def test_upsert_pull_request_follows_the_pull_request(sessions: Sessions) 
 
 async def test_a_late_event_never_records_a_merged_pull_request_unmerged(sessions: Sessions) -> None:
     merged_at = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    merged = {"merged": True, "merged_at": merged_at, "merge_commit_sha": "c" * 40}
     async with sessions.begin() as session:
         await upsert_pull_request(
             session, repo_id=REPO, number=8, author="ada", base_ref="main", head_sha=SHA,
-            state=PullRequestState.CLOSED, **merged,
+            state=PullRequestState.CLOSED, merged=True, merged_at=merged_at, merge_commit_sha="c" * 40,
         )  # fmt: skip
     async with sessions.begin() as session:
         # A review that started before the merge, then an earlier close redelivered.
