@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from checks.policy import Conclusion
 from checks.report import Format, render
 from checks.runner import ReviewResult
 from checks.snapshot import Snapshot
+
+#: `--fail-on` values: a severity, or never.
+FAIL_ON = ("info", "low", "medium", "high", "never")
 
 if TYPE_CHECKING:
     from checks.config import LoadedConfig
@@ -55,6 +59,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"settings file (default: {CONFIG_PATH} as it is at the base, never at the head)",
     )
     parser.add_argument("--format", choices=[f.value for f in Format], default=Format.TEXT.value)
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="fail on any new finding of this severity or above (never: only the debt budget fails), "
+        "in place of the config's policy.fail_on",
+    )
     parser.set_defaults(run=run)
 
 
@@ -75,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     except CliError:
         _parse(source)  # a malformed diff is reported first, whatever its size
         raise
+    if args.fail_on is not None:
+        loaded = _with_fail_on(loaded, args.fail_on)
     try:
         result = parallel.review(source.diff, snapshot=source.snapshot, config=loaded)
     except DiffError as exc:  # only a large diff is still unparsed here
@@ -155,6 +167,17 @@ def _load(data: bytes) -> LoadedConfig:
     from checks.config import load_config  # noqa: PLC0415  (see `_config`)
 
     return load_config(data)
+
+
+def _with_fail_on(loaded: LoadedConfig | None, fail_on: str) -> LoadedConfig:
+    """The settings with `policy.fail_on` replaced (the rest, and any error found reading them, kept)."""
+    from checks.config import Config, LoadedConfig  # noqa: PLC0415  (see `_config`)
+    from checks.finding import Severity  # noqa: PLC0415
+
+    base = loaded if loaded is not None else LoadedConfig(Config())
+    value = "never" if fail_on == "never" else Severity(fail_on)
+    policy = base.config.policy.model_copy(update={"fail_on": value})
+    return dataclasses.replace(base, config=base.config.model_copy(update={"policy": policy}))
 
 
 def _warn_config(loaded: LoadedConfig | None, where: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from checks.diff import Diff, DiffError, parse_diff
 from checks.runner import ReviewResult, review
 from checks.snapshot import Snapshot
 from tests.cli.conftest import RunCli
+from tests.test_runner import git_diff
 
 TODAY = dt.date(2026, 11, 26)
 MODULES = 48
@@ -53,25 +53,9 @@ def _files() -> dict[str, tuple[str | None, str | None]]:
     return files
 
 
-def _git_diff(files: dict[str, tuple[str | None, str | None]]) -> str:
-    out: list[str] = []
-    for path, (old, new) in files.items():
-        out.append(f"diff --git a/{path} b/{path}\n")
-        if old is None:
-            out.append("new file mode 100644\n")
-        if new is None:
-            out.append("deleted file mode 100644\n")
-        source = "/dev/null" if old is None else f"a/{path}"
-        target = "/dev/null" if new is None else f"b/{path}"
-        before = (old or "").splitlines(keepends=True)
-        after = (new or "").splitlines(keepends=True)
-        out.extend(difflib.unified_diff(before, after, source, target))
-    return "".join(out)
-
-
 @pytest.fixture(scope="module")
 def data() -> bytes:
-    return _git_diff(_files()).encode()
+    return git_diff(_files()).encode()
 
 
 def _snapshot(*, texts: bool) -> Snapshot:

@@ -175,6 +175,32 @@ def test_a_config_file_given_wins_over_the_base(tmp_path: Path, run_cli: RunCli)
     assert run.code == 0
 
 
+def test_fail_on_replaces_the_base_policy_and_keeps_the_rest(tmp_path: Path, run_cli: RunCli) -> None:
+    repo = config_repo(tmp_path / "repo", base_config=LOOSE, head_config=None)
+    run = run_cli("review", "--repo", repo.path, "--fail-on", "low", "--format", "json")
+    assert run.json()["conclusion"] == "failure"
+    assert any("severity low or above" in reason for reason in run.json()["reasons"])
+    assert run.code == 1
+
+    strict = config_repo(tmp_path / "strict", base_config=STRICT, head_config=None)
+    run = run_cli("review", "--repo", strict.path, "--fail-on", "never", "--format", "json")
+    assert run.json()["conclusion"] == "neutral"  # the TODO is still reported, and fails nothing
+    assert by_rule(run.json(), "CODE001")
+    assert run.code == 0
+
+
+def test_fail_on_applies_without_a_config_file_too(tmp_path: Path, run_cli: RunCli) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.write("src/app.py", "print('hello')\n")
+    repo.commit("main")
+    repo.branch("feature")
+    repo.write("src/app.py", "print('hello')  # TODO: greet by name\n")
+    repo.commit("a TODO")
+
+    assert run_cli("review", "--repo", repo.path).code == 0  # the default policy: a low TODO fails nothing
+    assert run_cli("review", "--repo", repo.path, "--fail-on", "low").code == 1
+
+
 def test_a_broken_config_warns_with_its_location_and_uses_the_defaults(tmp_path: Path, run_cli: RunCli) -> None:
     repo = config_repo(tmp_path / "repo", base_config="policy:\n  fail_on: hgih\n", head_config=None)
     run = run_cli("review", "--repo", repo.path, "--format", "json")

@@ -289,4 +289,4 @@ def test_a_wrong_fail_on_is_an_error_not_a_silent_default(runner: Runner, tmp_pa
     run = review(runner, pr, tmp_path, fail_on="critical")
 
     assert run.done.returncode == 2
-    assert "::error::fail-on must be" in run.done.stdout
+    assert "--fail-on: invalid choice: 'critical'" in run.done.stderr
