@@ -7,7 +7,6 @@ process runs it, talking to GitHub as the App, and prints where it ended.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import uuid
 from typing import TYPE_CHECKING
 
@@ -37,6 +36,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
     # Imported here: `debtbot review` and `rules` start without loading the service's modules.
     from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
 

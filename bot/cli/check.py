@@ -7,7 +7,6 @@ the same words, when one fails.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING
 
 from bot.cli.errors import CliError
@@ -42,6 +41,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
     from bot.startup_checks import blocking_message, report, run_checks  # noqa: PLC0415 - loaded when run
 
     settings = load_settings()
@@ -64,6 +65,8 @@ def load_settings() -> Settings:
 
 def run_startup_checks(settings: Settings, role: Role) -> None:
     """Raise `CliError` naming every problem that stops `role` from starting; log the warnings."""
+    import asyncio  # noqa: PLC0415
+
     from bot.logging import get_logger  # noqa: PLC0415
     from bot.startup_checks import blocking_message, run_checks  # noqa: PLC0415
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from bot.cli.errors import CliError
 
@@ -18,6 +17,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
     # Imported here: `debtbot review` and `rules` start without loading the database stack.
     from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
 

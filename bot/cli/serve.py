@@ -6,7 +6,6 @@ The service's modules are imported when the command runs, so that `debtbot revie
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import signal
 import threading
@@ -17,6 +16,8 @@ from typing import TYPE_CHECKING
 from bot.cli.errors import CliError
 
 if TYPE_CHECKING:
+    import asyncio
+
     import uvicorn
 
     from bot.settings import Settings
@@ -60,6 +61,8 @@ class _Stop:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
     from bot.cli.check import run_startup_checks  # noqa: PLC0415 - see the module's docstring
     from bot.embedded import EmbeddedRedis, EmbeddedRedisError  # noqa: PLC0415
     from bot.logging import configure_logging, secrets_of  # noqa: PLC0415
@@ -102,6 +105,8 @@ def _with_redis(url: str) -> Settings:
 
 
 async def _serve(settings: Settings, *, host: str, port: int, worker: bool, stop: _Stop) -> int:
+    import asyncio  # noqa: PLC0415
+
     import uvicorn  # noqa: PLC0415
 
     from bot.app import create_app  # noqa: PLC0415

@@ -6,7 +6,6 @@ The service's modules are imported when the command runs, so that `debtbot revie
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from bot.cli.errors import CliError
 
@@ -33,6 +32,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
     from arq.connections import RedisSettings  # noqa: PLC0415 - see the module's docstring
     from arq.worker import async_check_health, run_worker  # noqa: PLC0415
 
