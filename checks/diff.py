@@ -22,6 +22,8 @@ from unidiff.constants import DEV_NULL, RE_DIFF_GIT_HEADER, RE_HUNK_HEADER, SUBM
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
+from checks.lazyre import lazy
+
 __all__ = [
     "Diff",
     "DiffError",
@@ -36,17 +38,17 @@ __all__ = [
     "split_points",
 ]
 
-_PLAIN_HEADER = re.compile(r"^--- [^\n]*\n\+\+\+ ", re.MULTILINE)
-_ADDED = re.compile(r"^\+([^\n]*)", re.MULTILINE)
-_REMOVED = re.compile(r"^-([^\n]*)", re.MULTILINE)
-_DIFF_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? ([+-]\d{4})$")
+_PLAIN_HEADER = lazy(r"^--- [^\n]*\n\+\+\+ ", re.MULTILINE)
+_ADDED = lazy(r"^\+([^\n]*)", re.MULTILINE)
+_REMOVED = lazy(r"^-([^\n]*)", re.MULTILINE)
+_DIFF_TIME = lazy(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? ([+-]\d{4})$")
 # git's C-style quoting of a name: one escape at a time, so `\\n` (a backslash, then n) stays two characters.
 _C_ESCAPE = re.compile(rb'\\([0-3][0-7]{2}|[abtnvfr"\\])')
 _C_LETTERS = {b"a": b"\a", b"b": b"\b", b"t": b"\t", b"n": b"\n", b"v": b"\v", b"f": b"\f", b"r": b"\r"}
 # Lines git may print after the last hunk of a file: the format-patch signature and blank lines.
-_TRAILER_LINE = re.compile(r"^(?:|-- ?|\d+(?:\.\d+)+.*|\\ .*)$")
+_TRAILER_LINE = lazy(r"^(?:|-- ?|\d+(?:\.\d+)+.*|\\ .*)$")
 # What `diff -r` prints between the files of a plain diff: the command line and its notes.
-_PLAIN_NOISE = re.compile(r"^(?:diff |Only in |Common subdirectories: |Binary files |Files |File )")
+_PLAIN_NOISE = lazy(r"^(?:diff |Only in |Common subdirectories: |Binary files |Files |File )")
 # Lines of git's extended header: a section with none of them (and no hunk) was cut short.
 _GIT_HEADER_LINES = (
     "index ",

@@ -6,6 +6,8 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 
+from checks.lazyre import lazy
+
 
 class Role(StrEnum):
     """Roles change how rules treat a path: test fixtures may hold small data, vendored code is not ours."""
@@ -21,25 +23,23 @@ class Role(StrEnum):
 _ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.VENDORED,
-        re.compile(r"(^|/)(vendor|vendored|third[_-]party|external|extern|site-packages|node_modules)/", re.I),
+        lazy(r"(^|/)(vendor|vendored|third[_-]party|external|extern|site-packages|node_modules)/", re.I),
     ),
     (
         Role.GENERATED,
-        re.compile(
+        lazy(
             r"(^|/)(build|dist|__pycache__|\.eggs|[^/]+\.egg-info|mlruns|\.tox|\.nox)/|"
             r"(_pb2(_grpc)?\.py|\.pb\.go|\.min\.js|\.generated\.\w+|_generated\.py)$",
             re.I,
         ),
     ),
-    (Role.FIXTURE, re.compile(r"(^|/)(fixtures?|testdata|test_data|test-data|__snapshots__|snapshots)/", re.I)),
+    (Role.FIXTURE, lazy(r"(^|/)(fixtures?|testdata|test_data|test-data|__snapshots__|snapshots)/", re.I)),
     (
         Role.TEST,
-        re.compile(
-            r"(^|/)(tests?|testing|spec|specs|__tests__)/|(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$", re.I
-        ),
+        lazy(r"(^|/)(tests?|testing|spec|specs|__tests__)/|(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$", re.I),
     ),
-    (Role.EXAMPLE, re.compile(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/", re.I)),
-    (Role.DOCS, re.compile(r"(^|/)(docs?|documentation|site)/|\.(md|rst|adoc|txt)$", re.I)),
+    (Role.EXAMPLE, lazy(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/", re.I)),
+    (Role.DOCS, lazy(r"(^|/)(docs?|documentation|site)/|\.(md|rst|adoc|txt)$", re.I)),
 )
 
 
@@ -74,44 +74,44 @@ class Kind(StrEnum):
 
 
 _KIND_BY_NAME: tuple[tuple[re.Pattern[str], Kind], ...] = (
-    (re.compile(r"\.ipynb$", re.I), Kind.NOTEBOOK),
+    (lazy(r"\.ipynb$", re.I), Kind.NOTEBOOK),
     (
-        re.compile(r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$", re.I),
+        lazy(r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$", re.I),
         Kind.REQUIREMENTS,
     ),
-    (re.compile(r"(^|/)pyproject\.toml$"), Kind.PYPROJECT),
-    (re.compile(r"(^|/)setup\.(py|cfg)$"), Kind.SETUP),
-    (re.compile(r"(^|/)Pipfile$"), Kind.PIPFILE),
-    (re.compile(r"(^|/)(poetry\.lock|uv\.lock|pdm\.lock|Pipfile\.lock|conda-lock\.ya?ml|[\w.-]*\.lock)$"), Kind.LOCK),
-    (re.compile(r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$", re.I), Kind.CONDA),
-    (re.compile(r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$", re.I), Kind.DOCKERFILE),
-    (re.compile(r"(^|/)(docker-compose[\w.-]*|compose)\.ya?ml$", re.I), Kind.COMPOSE),
+    (lazy(r"(^|/)pyproject\.toml$"), Kind.PYPROJECT),
+    (lazy(r"(^|/)setup\.(py|cfg)$"), Kind.SETUP),
+    (lazy(r"(^|/)Pipfile$"), Kind.PIPFILE),
+    (lazy(r"(^|/)(poetry\.lock|uv\.lock|pdm\.lock|Pipfile\.lock|conda-lock\.ya?ml|[\w.-]*\.lock)$"), Kind.LOCK),
+    (lazy(r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$", re.I), Kind.CONDA),
+    (lazy(r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$", re.I), Kind.DOCKERFILE),
+    (lazy(r"(^|/)(docker-compose[\w.-]*|compose)\.ya?ml$", re.I), Kind.COMPOSE),
     (
-        re.compile(
+        lazy(
             r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.circleci/config\.ya?ml$|(^|/)azure-pipelines\.ya?ml$|(^|/)Jenkinsfile$"
         ),
         Kind.CI,
     ),
     (
-        re.compile(
+        lazy(
             r"(^|/)(k8s|kubernetes|manifests|helm|charts)/[^\n]*\.ya?ml$|(^|/)[\w.-]*(deployment|statefulset|cronjob|daemonset)[\w.-]*\.ya?ml$",
             re.I,
         ),
         Kind.KUBERNETES,
     ),
-    (re.compile(r"\.pyi?$|\.pyw$"), Kind.PYTHON),
-    (re.compile(r"\.ya?ml$", re.I), Kind.YAML),
-    (re.compile(r"\.(sh|bash|zsh)$"), Kind.SHELL),
-    (re.compile(r"(^|/)(Makefile|GNUmakefile|[\w.-]*\.mk)$"), Kind.MAKEFILE),
-    (re.compile(r"\.json$", re.I), Kind.JSON),
-    (re.compile(r"\.toml$", re.I), Kind.TOML),
-    (re.compile(r"\.(md|markdown|rst)$", re.I), Kind.MARKDOWN),
+    (lazy(r"\.pyi?$|\.pyw$"), Kind.PYTHON),
+    (lazy(r"\.ya?ml$", re.I), Kind.YAML),
+    (lazy(r"\.(sh|bash|zsh)$"), Kind.SHELL),
+    (lazy(r"(^|/)(Makefile|GNUmakefile|[\w.-]*\.mk)$"), Kind.MAKEFILE),
+    (lazy(r"\.json$", re.I), Kind.JSON),
+    (lazy(r"\.toml$", re.I), Kind.TOML),
+    (lazy(r"\.(md|markdown|rst)$", re.I), Kind.MARKDOWN),
     (
-        re.compile(r"\.(c|h|cc|cpp|cxx|hpp|cu|cuh|java|kt|scala|js|jsx|ts|tsx|go|rs|swift|cs|php|m|mm|proto)$", re.I),
+        lazy(r"\.(c|h|cc|cpp|cxx|hpp|cu|cuh|java|kt|scala|js|jsx|ts|tsx|go|rs|swift|cs|php|m|mm|proto)$", re.I),
         Kind.C_LIKE,
     ),
-    (re.compile(r"\.(r|rmd)$", re.I), Kind.R),
-    (re.compile(r"\.sql$", re.I), Kind.SQL),
+    (lazy(r"\.(r|rmd)$", re.I), Kind.R),
+    (lazy(r"\.sql$", re.I), Kind.SQL),
 )
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
+from checks.prefilter import invalid_needle
 
 if TYPE_CHECKING:
     from checks.views import ChangeView, FileView
 
-_CODE = re.compile(r"^(DATA|MODEL|DEP|CODE)\d{3}$")
-_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_CODE = lazy(r"^(DATA|MODEL|DEP|CODE)\d{3}$")
+_SLUG = lazy(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _PREFIX = {Category.DATA: "DATA", Category.MODEL: "MODEL", Category.DEPENDENCY: "DEP", Category.CODE: "CODE"}
 
 
@@ -58,6 +59,9 @@ class Rule:
     check: Callable[..., Iterable[Hit]]
     #: For CHANGE rules: files whose lines the rule reads, so the runner keeps them.
     keeps: Callable[[str], bool] | None = None
+    #: For FILE rules: strings of which one occurs, as written, in the hunks of every file where the rule finds
+    #: something; the rule is not run on other files (see `checks.prefilter`). None: run everywhere.
+    needles: tuple[str, ...] | None = None
 
     def applies_to(self, path_kind: Kind, path_roles: frozenset[Role]) -> bool:
         if self.kinds is not None and path_kind not in self.kinds:
@@ -83,12 +87,20 @@ def rule(
     skip_roles: Iterable[Role] = (Role.VENDORED, Role.GENERATED),
     reads_lines: bool = True,
     keeps: Callable[[str], bool] | None = None,
+    needles: Iterable[str] | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a rule. Codes carry their family prefix (DATA, MODEL, DEP, CODE) and never change."""
     if not _CODE.match(code) or not code.startswith(_PREFIX[category]):
         raise ValueError(f"rule code {code!r} must be {_PREFIX[category]} followed by three digits")
     if not _SLUG.match(slug):
         raise ValueError(f"rule slug {slug!r} must be kebab-case")
+    listed = tuple(needles) if needles is not None else None
+    if listed is not None:
+        if scope is not Scope.FILE or not reads_lines or not listed:
+            raise ValueError(f"rule {code}: needles gate a file rule that reads lines, and are never an empty list")
+        for needle in listed:
+            if (why := invalid_needle(needle)) is not None:
+                raise ValueError(f"rule {code}: {why}")
 
     def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if code in _CATALOG or any(r.slug == slug for r in _CATALOG.values()):
@@ -108,6 +120,7 @@ def rule(
             reads_lines=reads_lines,
             check=check,
             keeps=keeps,
+            needles=listed,
         )
         return check
 

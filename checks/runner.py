@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,7 +12,10 @@ from checks.defaults import DEFAULTS, Settings
 from checks.diff import Diff, FilePatch, iter_file_patches
 from checks.finding import Category, Finding, Hit, Occurrence, Severity, Side, fingerprint, normalize
 from checks.globs import Glob
+from checks.lazyre import lazy
+from checks.paths import Kind, Role
 from checks.policy import Conclusion, Verdict, decide
+from checks.prefilter import Prefilter, prefilter_for
 from checks.registry import Rule, Scope, catalog
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from checks.config import AcceptedDebt, Config, ConfigError, LoadedConfig
 
 #: `# debtbot: ignore[CODE001, DATA003] reason` on the line or the line above it.
-SUPPRESSION = re.compile(r"debtbot:\s*ignore\[([A-Za-z0-9_,\s-]+)\]\s*(.*)")
+SUPPRESSION = lazy(r"debtbot:\s*ignore\[([A-Za-z0-9_,\s-]+)\]\s*(.*)")
 MIN_REASON_LENGTH = 3
 
 #: Per path, the added line numbers an inline suppression covers: (rule codes or slugs, reason).
@@ -150,10 +152,15 @@ def review(
     *,
     snapshot: Snapshot | None = None,
     config: Config | LoadedConfig | None = None,
+    prefilter: bool = True,
 ) -> ReviewResult:
-    """Review a change. Raises `DiffError` on a malformed diff; every other problem is reported."""
+    """Review a change. Raises `DiffError` on a malformed diff; every other problem is reported.
+
+    `prefilter=False` runs every rule on every file, needles or not: the same result, more slowly.
+    """
     patches: Iterable[FilePatch] = diff.files if isinstance(diff, Diff) else iter_file_patches(diff)
-    return finish(collect(patches, snapshot=snapshot, config=config), snapshot=snapshot, config=config)
+    collected = collect(patches, snapshot=snapshot, config=config, prefilter=prefilter)
+    return finish(collected, snapshot=snapshot, config=config)
 
 
 def collect(
@@ -161,12 +168,15 @@ def collect(
     *,
     snapshot: Snapshot | None = None,
     config: Config | LoadedConfig | None = None,
+    prefilter: bool = True,
 ) -> Collected:
     """Run the file rules over `patches` (all of a change's files, or some of them)."""
     settings, _ = _settings(config)
     snapshot = snapshot or Snapshot()
     selection = _Selection.of(settings)
     file_rules = [r for r in selection.rules if r.scope is Scope.FILE]
+    # Per kind and roles of file: the rules that read such a file, and the prefilter of their needles.
+    plans: dict[tuple[Kind, frozenset[Role]], tuple[tuple[Rule, ...], Prefilter]] = {}
     keepers = [r.keeps for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
 
     hits: list[tuple[str, Hit]] = []
@@ -183,9 +193,20 @@ def collect(
         view = FileView(patch, snapshot, settings)
         file_hits: list[tuple[Rule, Hit]] = []
         hunkless = not patch.hunks
-        for r in file_rules:
-            if (r.reads_lines and hunkless) or not r.applies_to(view.kind, view.roles):
+        plan = plans.get((view.kind, view.roles))
+        if plan is None:
+            applicable = tuple(r for r in file_rules if r.applies_to(view.kind, view.roles))
+            plan = plans[(view.kind, view.roles)] = (applicable, prefilter_for(applicable if prefilter else ()))
+        applicable, needles = plan
+        present: frozenset[int] | None = None  # the needles in this file's hunks, found when first asked
+        for r in applicable:
+            if r.reads_lines and hunkless:
                 continue
+            if needles.gates(r):
+                if present is None:
+                    present = needles.found(patch)
+                if not needles.may_find(r, present):
+                    continue
             if selection.enabled_at(r, patch.path):
                 file_hits.extend(_run(r, view, errors))
         if any(h.side is Side.ADDED and h.line is not None for _, h in file_hits):

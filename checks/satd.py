@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 
+from checks.lazyre import lazy
+from checks.prefilter import any_case
+
 #: Task tags, case-insensitive as measured (precision 0.87, Maldonado & Shihab); not inside identifiers.
-TAG = re.compile(r"(?<![\w-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack)(?![\w-])")
-TAG_OWNER = re.compile(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+\s*\)", re.IGNORECASE)
-TAG_LINK = re.compile(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
+TAG = lazy(r"(?<![\w-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack)(?![\w-])")
+#: TAG's words as it spells them, for the rule prefilter: every TAG match is one of them.
+TAG_NEEDLES = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo", "ToDo", "hack")
+TAG_OWNER = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+\s*\)", re.IGNORECASE)
+TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 
 #: ML concepts that make a debt comment ML debt (OBrien et al., 23 shades of ML SATD).
-ML_TOPIC = re.compile(
+ML_TOPIC = lazy(
     # Words that name models, data or training in any codebase; generic ones ("optimize", "batch",
     # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out.
     r"\b(epochs?|lr|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|models?|"
@@ -28,26 +33,89 @@ def is_ml_comment(comment: str) -> bool:
 _NT = r"n['’]?t"  # "doesn't", "doesn’t", "doesnt"
 
 #: Potdar & Shihab (2014) SATD comment patterns that admit a defect: medium severity for CODE002.
-DEFECT_PHRASE = re.compile(
-    r"\b(?:probably a bug|prolly a bug|certainly buggy|this is wrong|this is" + _NT + r" quite right|"
-    r"does" + _NT + r" look right|something serious is wrong|is this (?:next )?line (?:really )?safe|"
-    r"doubt that this (?:would|will) work|risk of this blowing up|it does" + _NT + r" work yet|"
-    r"fix this crap|remove me before production|temporary (?:solution|crutch|fix|workaround|hack)|"
-    r"this is temporary)\b",
-    re.IGNORECASE,
+_DEFECT_PHRASES = (
+    *("probably a bug", "prolly a bug", "certainly buggy", "this is wrong", "this is" + _NT + " quite right"),
+    *("does" + _NT + " look right", "something serious is wrong", "is this (?:next )?line (?:really )?safe"),
+    *("doubt that this (?:would|will) work", "risk of this blowing up", "it does" + _NT + " work yet"),
+    *("fix this crap", "remove me before production", "temporary (?:solution|crutch|fix|workaround|hack)"),
+    "this is temporary",
 )
+DEFECT_PHRASE = lazy(r"\b(?:" + "|".join(_DEFECT_PHRASES) + r")\b", re.IGNORECASE)
 
 #: Potdar & Shihab (2014) SATD comment patterns (measured precision 0.83 on Maldonado & Shihab's comments),
 #: without those that read as plain prose in ML code ("give up" after retries, "bail out", "take care of",
 #: "at a loss", "nuke", "barf", "inconsistency" in data checks, "something bad happened" in error handling),
 #: and never the modal phrases ("should have", "need to": precision 0.26).
-SATD_PHRASE = re.compile(
-    DEFECT_PHRASE.pattern + r"|\b(?:hack(?:s|y|ish|ed)?|kludge[sy]?|workaround for (?:a |the )?bug|ugly|"
-    r"is problematic|may cause (?:a )?problems?|trial and error|give up and go away|just abandon it|"
-    r"abandon all hope|remove this code|get rid of this|do" + _NT + r" use this|stupid|silly|yuck|crap|"
-    r"kaboom|this is bs|this is uncool|you can be unhappy now|hang our heads in shame|"
-    r"hope everything will work|this can be a mess|this is" + _NT + r" very solid|"
-    r"this indicates a more fundamental problem|unknown why we ever experience this|"
-    r"treat this as a soft error|something bad is going on)\b",
-    re.IGNORECASE,
+_DEBT_PHRASES = (
+    *("hack(?:s|y|ish|ed)?", "kludge[sy]?", "workaround for (?:a |the )?bug", "ugly", "is problematic"),
+    *("may cause (?:a )?problems?", "trial and error", "give up and go away", "just abandon it"),
+    *("abandon all hope", "remove this code", "get rid of this", "do" + _NT + " use this", "stupid", "silly"),
+    *("yuck", "crap", "kaboom", "this is bs", "this is uncool", "you can be unhappy now"),
+    *("hang our heads in shame", "hope everything will work", "this can be a mess", "this is" + _NT + " very solid"),
+    *("this indicates a more fundamental problem", "unknown why we ever experience this"),
+    *("treat this as a soft error", "something bad is going on"),
+)
+SATD_PHRASE = lazy(DEFECT_PHRASE.pattern + r"|\b(?:" + "|".join(_DEBT_PHRASES) + r")\b", re.IGNORECASE)
+
+
+def _literal_prefix(phrase: str) -> str:
+    """The start of a phrase pattern up to its first regex syntax (a character a quantifier follows excluded):
+    every match of the phrase holds it."""
+    end = 0
+    while end < len(phrase) and phrase[end] not in "\\[](){}?*+|.^$":
+        end += 1
+    if end < len(phrase) and phrase[end] in "?*{":
+        end -= 1
+    return phrase[:end]
+
+
+#: Literals in lower case, one of which every SATD_PHRASE match holds once lowercased: the start of each
+#: phrase, with each spelling of its "n't" (a "don" alone would be in every "done").
+SATD_PHRASE_LITERALS = tuple(
+    dict.fromkeys(
+        _literal_prefix(phrase.replace(_NT, nt))
+        for phrase in (*_DEFECT_PHRASES, *_DEBT_PHRASES)
+        for nt in ("nt", "n't", "n’t")
+    )
+)
+
+#: For the rule prefilter, a part of every SATD_PHRASE alternative (DEFECT_PHRASE's included) in every case:
+#: few letters, as each doubles the spellings. Not across a "n't", also spelt "nt" or "n’t" (JSON escapes it).
+SATD_PHRASE_NEEDLES = any_case(
+    " bug",  # probably a bug, prolly a bug, certainly buggy, workaround for (a, the) bug
+    " wrong",  # this is wrong, something serious is wrong
+    " quite",  # this isn't quite right
+    " look r",  # doesn't look right
+    " line s",  # is this (next) line safe
+    " line r",  # is this (next) line really safe
+    "doubt",  # doubt that this would work
+    " blow",  # risk of this blowing up
+    " work y",  # it doesn't work yet
+    "crap",  # fix this crap, crap
+    " me b",  # remove me before production
+    "porar",  # temporary solution/crutch/fix/workaround/hack, this is temporary
+    "hack",  # hack, hacks, hacky, hackish, hacked
+    "kludge",  # kludge, kludges, kludgey
+    "ugly",
+    " problem",  # is problematic, may cause (a) problem(s), indicates a more fundamental problem
+    " and err",  # trial and error
+    " go away",  # give up and go away
+    "abandon",  # just abandon it, abandon all hope
+    " this cod",  # remove this code
+    " rid of",  # get rid of this
+    "don",  # don't use this ("t use this" is in every Apache license header: "may not use this file")
+    "stupid",
+    "silly",
+    "yuck",
+    "kaboom",
+    " is bs",  # this is bs
+    " uncool",  # this is uncool
+    " unhappy",  # you can be unhappy now
+    " shame",  # hang our heads in shame
+    " will w",  # hope everything will work
+    " a mess",  # this can be a mess
+    " very so",  # this isn't very solid
+    " we ever",  # unknown why we ever experience this
+    " soft e",  # treat this as a soft error
+    " bad is",  # something bad is going on
 )

@@ -9,12 +9,13 @@ from datetime import date
 from functools import cached_property
 
 from checks.globs import Glob, GlobError
+from checks.lazyre import lazy
 
 LFS_POINTER_PREFIX = "version https://git-lfs.github.com/spec/v1"
 #: `.gitattributes` LFS patterns other than `*.ext` read at most (real files hold a few dozen).
 MAX_LFS_GLOBS = 200
 #: `*.ext` (or `*.tar.gz`): a name ending, matched by a set lookup.
-_PLAIN_SUFFIX = re.compile(r"\*\.[^*?\[\]/\\]+")
+_PLAIN_SUFFIX = lazy(r"\*\.[^*?\[\]/\\]+")
 
 
 @dataclass(frozen=True)

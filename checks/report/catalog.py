@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
 from checks.finding import Category
+from checks.lazyre import lazy
 from checks.registry import Rule
 
 _CATEGORY_TITLE = {
@@ -17,7 +17,7 @@ _CATEGORY_TITLE = {
     Category.DEPENDENCY: "Dependency debt",
     Category.CODE: "Code debt",
 }
-_LONGEST_BACKTICKS = re.compile(r"`+")
+_LONGEST_BACKTICKS = lazy(r"`+")
 
 
 def rule_record(r: Rule) -> dict[str, Any]:

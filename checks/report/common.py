@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from checks.defaults import CONFIG_PATH
 from checks.finding import Finding
+from checks.lazyre import lazy
 from checks.policy import Conclusion
 from checks.runner import ReviewResult
 
@@ -29,7 +29,7 @@ POLICY = {
 INLINE_PREFIX = "suppressed inline: "
 
 # Repository text (comments, paths) reaches terminals and pages: keep control characters out of it.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ a mention, an image or a broken table. When the findings do not fit, the tables 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from checks.defaults import CONFIG_PATH
 from checks.finding import Category, Finding, Severity
+from checks.lazyre import lazy
 from checks.policy import Conclusion
 from checks.report.catalog import fenced
 from checks.report.common import (
@@ -33,8 +33,8 @@ _NOTE_ROOM = 400
 
 _ICON = {Conclusion.SUCCESS: "✅", Conclusion.NEUTRAL: "⚠️", Conclusion.FAILURE: "❌"}
 _SEVERITY_ICON = {Severity.HIGH: "🔴", Severity.MEDIUM: "🟠", Severity.LOW: "🟡", Severity.INFO: "⚪"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
-_CONFIG_LINE = re.compile(r"line (\d+)\b")
+_MARKDOWN_SPECIAL = lazy(r"([\\`*_{}\[\]<>()#+!|~&])")
+_CONFIG_LINE = lazy(r"line (\d+)\b")
 
 #: Given a path and a line, a link to it (the App passes blob URLs; the CLI none).
 Linker = Callable[[str, int | None], str | None]

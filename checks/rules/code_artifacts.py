@@ -9,32 +9,33 @@ from dataclasses import dataclass, field
 from checks.diff import FilePatch, FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.globs import Glob
+from checks.lazyre import lazy
 from checks.paths import Role, roles
 from checks.registry import Docs, Scope, rule
 from checks.views import ChangeView
 
 #: (label, pattern): when the pattern has a `dir` group, files are grouped by that folder, else all together.
 _ARTIFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Python bytecode cache", re.compile(r"^(?P<dir>(?:.*/)?__pycache__/)")),
-    ("compiled Python file", re.compile(r"\.py[co]$")),
-    ("JetBrains IDE workspace", re.compile(r"^(?P<dir>(?:.*/)?\.idea/)")),
-    ("VS Code settings with a local path", re.compile(r"(?:^|/)\.vscode/(?:settings|launch)\.json$")),
-    ("macOS Finder metadata (.DS_Store)", re.compile(r"(?:^|/)\.DS_Store$")),
-    ("Windows Explorer metadata", re.compile(r"(?:^|/)(?:Thumbs\.db|desktop\.ini)$")),
-    ("editor swap file", re.compile(r"(?:^|/)\.[^/]+\.sw[op]$")),
-    ("nohup output", re.compile(r"(?:^|/)nohup\.out$")),
-    ("log file", re.compile(r"\.log$")),
+    ("Python bytecode cache", lazy(r"^(?P<dir>(?:.*/)?__pycache__/)")),
+    ("compiled Python file", lazy(r"\.py[co]$")),
+    ("JetBrains IDE workspace", lazy(r"^(?P<dir>(?:.*/)?\.idea/)")),
+    ("VS Code settings with a local path", lazy(r"(?:^|/)\.vscode/(?:settings|launch)\.json$")),
+    ("macOS Finder metadata (.DS_Store)", lazy(r"(?:^|/)\.DS_Store$")),
+    ("Windows Explorer metadata", lazy(r"(?:^|/)(?:Thumbs\.db|desktop\.ini)$")),
+    ("editor swap file", lazy(r"(?:^|/)\.[^/]+\.sw[op]$")),
+    ("nohup output", lazy(r"(?:^|/)nohup\.out$")),
+    ("log file", lazy(r"\.log$")),
     (
         "test or lint tool cache",
-        re.compile(r"^(?P<dir>(?:.*/)?(?:\.pytest_cache|\.mypy_cache|\.ruff_cache|\.hypothesis|htmlcov)/)"),
+        lazy(r"^(?P<dir>(?:.*/)?(?:\.pytest_cache|\.mypy_cache|\.ruff_cache|\.hypothesis|htmlcov)/)"),
     ),
-    ("coverage data", re.compile(r"(?:^|/)\.coverage(?:\.[\w.-]+)?$")),
-    ("packaging metadata (egg-info)", re.compile(r"^(?P<dir>(?:.*/)?[^/]+\.egg-info/)")),
+    ("coverage data", lazy(r"(?:^|/)\.coverage(?:\.[\w.-]+)?$")),
+    ("packaging metadata (egg-info)", lazy(r"^(?P<dir>(?:.*/)?[^/]+\.egg-info/)")),
 )
 #: Which labels need the file's text: IDE settings are shared on purpose unless they hold a developer's path.
 _NEEDS_LOCAL_PATH = frozenset({"VS Code settings with a local path"})
 _SKIP_IN_TESTS = frozenset({"log file"})  # sample logs are fixtures of log-parsing tests
-LOCAL_PATH = re.compile(r"/home/(?!runner/|jovyan/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|[A-Za-z]:(?:\\\\|/)+Users\b")
+LOCAL_PATH = lazy(r"/home/(?!runner/|jovyan/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|[A-Za-z]:(?:\\\\|/)+Users\b")
 _TEST_ROLES = frozenset({Role.TEST, Role.FIXTURE, Role.DOCS})
 
 

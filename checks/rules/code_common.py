@@ -8,19 +8,23 @@ import re
 import warnings
 from collections.abc import Iterator
 from functools import cache, lru_cache
-from itertools import chain
+from itertools import accumulate, chain, repeat
+from operator import add
+
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from checks.finding import Side
 from checks.languages import line_markers
+from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
-from checks.satd import TAG
+from checks.satd import TAG, TAG_NEEDLES
 from checks.views import FileView, Match, SideView
 
 #: Every language whose comments we read: code, and the `#` comments of config files. Not Markdown:
 #: a TODO list in docs is a plan, not debt.
 COMMENT_KINDS = CODE_KINDS | HASH_COMMENT_KINDS
 
-_SPACE = re.compile(r"\s+")
+_SPACE = lazy(r"\s+")
 
 
 def statement_key(statement: str) -> str:
@@ -28,16 +32,21 @@ def statement_key(statement: str) -> str:
     return _SPACE.sub("", statement)
 
 
+def _tail_markers(kind: Kind) -> tuple[str, ...]:
+    """The comment markers of the language (C-like block-comment lines' `*` too)."""
+    return (*line_markers(kind), "*") if kind is Kind.C_LIKE else line_markers(kind)
+
+
 @cache
 def _tail_pattern(kind: Kind) -> re.Pattern[str] | None:
-    """From a comment marker of the language to the end of its line (C-like block-comment lines too)."""
-    markers = [re.escape(m) for m in line_markers(kind)]
-    if kind is Kind.C_LIKE:
-        markers.append(r"\*")
-    return re.compile("(?:" + "|".join(markers) + r")[^\n]*") if markers else None
+    """From a comment marker of the language to the end of its line."""
+    markers = _tail_markers(kind)
+    return re.compile("(?:" + "|".join(map(re.escape, markers)) + r")[^\n]*") if markers else None
 
 
-_CommentTails = tuple[list[tuple[int, str]], list[int], str, bool]
+#: Where each tail starts in the side's text and in the joined tails, the joined tails (lowercased when that
+#: keeps every character in place), and whether they are lowercased.
+_CommentTails = tuple[list[int], list[int], str, bool]
 
 
 def _comment_tails(side: SideView) -> _CommentTails | None:
@@ -45,38 +54,46 @@ def _comment_tails(side: SideView) -> _CommentTails | None:
     tail = _tail_pattern(side.kind)
     if tail is None:
         return None
-    found = [(m.start(), m.group()) for m in tail.finditer(side.lines.text)]
+    # Lists built by C calls, not a Python step per comment: a release diff has tens of thousands.
+    found = list(tail.finditer(side.lines.text))
     if not found:
         return None
-    joined = "\n".join(part for _, part in found)
+    parts = list(map(re.Match.group, found))
+    joined = "\n".join(parts)
     lowered = joined.lower()
     exact = len(lowered) == len(joined)
-    starts, offset = [], 0
-    for _, part in found:
-        starts.append(offset)
-        offset += len(part) + 1
-    return found, starts, lowered if exact else joined, exact
+    # Each part starts after the lengths of the parts before it, and a newline each.
+    starts = list(accumulate(map(add, map(len, parts[:-1]), repeat(1)), initial=0))
+    return list(map(re.Match.start, found)), starts, lowered if exact else joined, exact
 
 
-def search_comments(side: SideView, prefilter: re.Pattern[str], pattern: re.Pattern[str]) -> Iterator[Match]:
+def search_comments(
+    side: SideView, prefilter: re.Pattern[str], pattern: re.Pattern[str], literals: AhoCorasick | None = None
+) -> Iterator[Match]:
     """Matches of `pattern` that start in comment-looking text of the side's lines.
 
     Word lists with IGNORECASE are slow over a whole diff, so the lowercased tails of the lines from a
     comment marker on are scanned first with `prefilter` (lowercase, no flags: every `pattern` match must
     be a `prefilter` match of the same start); `pattern` is then matched on the line itself. Callers
     still check `side.in_comment` (a marker may sit inside a string).
+
+    `literals` (lowercase, one of which every `prefilter` match holds) are looked for first, in one pass:
+    a side's comments without any are not scanned with `prefilter`, whose alternatives sre tries at every
+    position.
     """
     comments = side.memo("comment-tails", lambda: _comment_tails(side))
     if comments is None:
         return
-    found, starts, lowered, lowered_exact = comments
+    origins, starts, lowered, lowered_exact = comments
     if not lowered_exact:  # a few characters grow when lowercased: scan the original, ignoring case
         prefilter = re.compile(prefilter.pattern, re.IGNORECASE)
+    elif literals is not None and not literals.find_matches_as_indexes(lowered):
+        return
     text = side.lines.text
     seen: set[tuple[int, int]] = set()
     for hit in prefilter.finditer(lowered):
         i = bisect.bisect_right(starts, hit.start()) - 1
-        origin = found[i][0] + hit.start() - starts[i]
+        origin = origins[i] + hit.start() - starts[i]
         index = side.lines.at(origin)
         line = side.lines.line(index)
         m = pattern.match(text, origin, side.lines.start(index) + len(line))
@@ -86,15 +103,36 @@ def search_comments(side: SideView, prefilter: re.Pattern[str], pattern: re.Patt
         yield Match(m, index, side.lines.number(index), line)
 
 
-#: Task tags' lowercase forms, for the fast first pass over comments (see `search_comments`).
-TAG_PREFILTER = re.compile(r"(?:todo|fixme|xxx|hack)(?![\w-])")
+#: Every spelling TAG matches, found in one pass over a side's lines (see `_tags_after_markers`).
+_TAG_WORDS = AhoCorasick(list(TAG_NEEDLES), matchkind=MatchKind.LeftmostFirst)
 
 
 def comment_tags(side: SideView) -> list[Match]:
     """The task tags (`TAG`: TODO, FIXME, XXX, HACK...) in the comments of a side, found once for every rule."""
-    return side.memo(
-        "comment-tags", lambda: [m for m in search_comments(side, TAG_PREFILTER, TAG) if side.in_comment(m)]
-    )
+    return side.memo("comment-tags", lambda: [m for m in _tags_after_markers(side) if side.in_comment(m)])
+
+
+def _tags_after_markers(side: SideView) -> Iterator[Match]:
+    """TAG matches that start after a comment marker of their line, in order: what `search_comments` gives for
+    TAG (its lowercase words as the prefilter), found from the tags' own spellings rather than by cutting out
+    every comment first. A tag cannot start inside another tag's word (TAG wants no letter before it), so the
+    words found without overlaps hold every TAG match.
+    """
+    markers = _tail_markers(side.kind)
+    if not markers:
+        return
+    lines = side.lines
+    text = lines.text
+    for _, start, _ in _TAG_WORDS.find_matches_as_indexes(text):
+        index = lines.at(start)
+        line_start = lines.start(index)
+        before = text[line_start:start]
+        if not any(marker in before for marker in markers):
+            continue
+        line = lines.line(index)
+        m = TAG.match(text, start, line_start + len(line))
+        if m is not None:
+            yield Match(m, index, lines.number(index), line)
 
 
 def in_string(line: str, column: int) -> bool:
@@ -149,19 +187,52 @@ def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             pending.pop()
             continue
         yield node
-        fields = _BLOCK_FIELDS.get(type(node))
-        if fields is None:
-            fields = _BLOCK_FIELDS[type(node)] = tuple(n for n in _BLOCK_NAMES if n in node._fields)
-        if not fields:
-            continue
-        nested: list[list[ast.stmt]] = []
-        for name in fields:
-            block = getattr(node, name, None)
-            if name in ("handlers", "cases"):
-                nested.extend(item.body for item in block or ())
-            elif isinstance(block, list):
-                nested.append(block)
-        pending.append(chain.from_iterable(nested))
+        fields = _block_fields(type(node))
+        if fields:
+            pending.append(_nested(node, fields))
+
+
+def string_statements(body: list[ast.stmt]) -> list[tuple[ast.Expr, str]]:
+    """The statements that are a string alone (docstrings included), with their string, in the order
+    `statements` gives: the same walk, without a generator step for each of the other statements."""
+    found: list[tuple[ast.Expr, str]] = []
+    pending: list[Iterator[ast.stmt]] = [iter(body)]
+    while pending:
+        for node in pending[-1]:
+            if isinstance(node, ast.Expr):
+                value = node.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    found.append((node, value.value))
+                continue
+            fields = _BLOCK_FIELDS.get(type(node))
+            if fields is None:
+                fields = _block_fields(type(node))
+            if fields:
+                pending.append(_nested(node, fields))
+                break  # its statements come next, then the rest of this block
+        else:
+            pending.pop()
+    return found
+
+
+def _block_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a statement type that hold nested statements; () for most."""
+    fields = _BLOCK_FIELDS.get(kind)
+    if fields is None:
+        fields = _BLOCK_FIELDS[kind] = tuple(n for n in _BLOCK_NAMES if n in getattr(kind, "_fields", ()))
+    return fields
+
+
+def _nested(node: ast.stmt, fields: tuple[str, ...]) -> Iterator[ast.stmt]:
+    """The statements of a statement's blocks (`fields` of `_block_fields`), in order."""
+    nested: list[list[ast.stmt]] = []
+    for name in fields:
+        block = getattr(node, name, None)
+        if name in ("handlers", "cases"):
+            nested.extend(item.body for item in block or ())
+        elif isinstance(block, list):
+            nested.append(block)
+    return chain.from_iterable(nested)
 
 
 @lru_cache(maxsize=4)
@@ -170,9 +241,8 @@ def _string_statement_lines(text: str) -> frozenset[int]:
     if not isinstance(tree, ast.Module):
         return frozenset()
     lines: set[int] = set()
-    for node in statements(tree.body):
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    for node, _ in string_statements(tree.body):
+        lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
     return frozenset(lines)
 
 

@@ -10,20 +10,22 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import parse_python, statement_key, statements
+from checks.rules.code_common import parse_python, statement_key, string_statements
 from checks.views import FileView, SideView
 
 #: The fewest commented-out code lines that make a block (one or two are usually an inline note).
 MIN_BLOCK_LINES = 3
 #: Comment lines in a row (starting from a `#`, so the scan jumps from one to the next; a first line with
-#: code before its `#` is dropped afterwards).
-COMMENT_RUN = re.compile(rf"#[^\n]*(?:\n[ \t]*#[^\n]*){{{MIN_BLOCK_LINES - 1},}}")
+#: code before its `#` is dropped afterwards). Possessive: giving back a line's characters never makes a
+#: newline or a `#` match, and sre would try each of them after every lone comment line.
+COMMENT_RUN = lazy(rf"#[^\n]*+(?:\n[ \t]*+#[^\n]*+){{{MIN_BLOCK_LINES - 1},}}")
 #: `if False:`, `elif 0:` (one literal first, so the scan is fast; the line's start is checked per match).
-DISABLED_BRANCH = re.compile(r"if[ \t]+(?:False|0)[ \t]*:")
+DISABLED_BRANCH = lazy(r"if[ \t]+(?:False|0)[ \t]*:")
 #: A comment body that starts like a Python statement; the block is then confirmed with `ast.parse`.
-CODE_LIKE = re.compile(
+CODE_LIKE = lazy(
     r"""^(?:
         [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
       | [A-Za-z_][\w.]*\(.*\)\s*$
@@ -35,9 +37,11 @@ CODE_LIKE = re.compile(
     re.VERBOSE,
 )
 #: A line that opens a triple-quoted string: the cue to look for code parked in a string statement.
-STRING_OPENER = re.compile(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
+STRING_OPENER = lazy(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
+#: What STRING_OPENER wants before the quotes, on their line (see `_opens_string`).
+_BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
 #: Comment blocks that show usage are documentation, not dead code.
-EXAMPLE = re.compile(r"\b(?:example|usage|e\.g\.|for instance|such as|like so|like this)\b|>>>", re.IGNORECASE)
+EXAMPLE = lazy(r"\b(?:example|usage|e\.g\.|for instance|such as|like so|like this)\b|>>>", re.IGNORECASE)
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 
 
@@ -70,7 +74,7 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.EXAMPLE),
 )
 def dead_code(view: FileView) -> Iterator[Hit]:
-    if view.kind is Kind.PYTHON and view.text is not None and STRING_OPENER.search(view.added.lines.text):
+    if view.kind is Kind.PYTHON and view.text is not None and _opens_string(view.added.lines.text):
         yield from _parked_in_strings(view, view.text)
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
@@ -85,17 +89,25 @@ def dead_code(view: FileView) -> Iterator[Hit]:
             yield side.hit(m, f"Code disabled with `{statement}`", content=statement_key(statement))
 
 
+def _opens_string(text: str) -> bool:
+    """Whether STRING_OPENER matches in `text`, found from the quotes (sre would try its `^` everywhere)."""
+    for quotes in ('"""', "'''"):
+        at = text.find(quotes)
+        while at != -1:
+            if _BEFORE_QUOTES.fullmatch(text, text.rfind("\n", 0, at) + 1, at):
+                return True
+            at = text.find(quotes, at + 1)
+    return False
+
+
 def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
     """String statements (docstring position included) the change adds whose text is Python code."""
     tree = parse_python(text)
     if not isinstance(tree, ast.Module):
         return
     added = frozenset(view.patch.added.numbers())
-    for node in statements(tree.body):
-        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)) or node.lineno not in added:
-            continue
-        value = node.value.value
-        if not isinstance(value, str) or "\n" not in value.strip():
+    for node, value in string_statements(tree.body):
+        if node.lineno not in added or "\n" not in value.strip() or not _two_code_like_lines(value):
             continue
         code = inspect.cleandoc(value)
         lines = [line for line in code.splitlines() if line.strip()]
@@ -109,6 +121,18 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
             content=code,
             message=f"Code parked in a string ({len(lines)} lines): {lines[0].strip()[:80]}",
         )
+
+
+def _two_code_like_lines(text: str) -> bool:
+    """Whether two lines of `text` start like a statement: most docstrings are prose, and are let go before
+    `inspect.cleandoc`, which only changes whitespace (CODE_LIKE reads lines stripped, tabs as any space)."""
+    found = 0
+    for line in text.splitlines():
+        if CODE_LIKE.match(line.strip()):
+            found += 1
+            if found == 2:
+                return True
+    return False
 
 
 def _empty_generator(side: SideView, index: int) -> bool:
@@ -126,9 +150,10 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     bodies = tuple(line.lstrip()[1:] for line in block.split("\n"))
     if _shows_usage(bodies):
         return
+    numbers = [lines.number(first + i) for i in range(len(bodies))]
     start = 0
     for i in range(1, len(bodies) + 1):
-        if i == len(bodies) or lines.number(first + i) != lines.number(first + i - 1) + 1:
+        if i == len(bodies) or numbers[i] != numbers[i - 1] + 1:
             for low, high, code, count in _code_stretches(bodies[start:i]):
                 yield Hit(
                     side=side.side,

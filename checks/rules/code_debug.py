@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_key
@@ -13,18 +14,18 @@ from checks.views import FileView
 
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
 #: word boundary before the name is checked per match.
-DEBUGGER = re.compile(
+DEBUGGER = lazy(
     r"breakpoint\(\)|(?:pdb|ipdb|pudb|pdbpp)\.set_trace\(|IPython\.embed\(|from[ \t]+IPython[ \t]+import[ \t]+embed\b|"
     r"torch\.autograd\.(?:set_detect_anomaly\(\s*True|detect_anomaly\()"
 )
 #: Words without which DEBUGGER cannot match: most files skip the regex.
 _DEBUGGER_NEEDLES = ("breakpoint()", "set_trace(", "IPython", "anomaly")
 #: A web app started from code: Flask `app.run(...)`, Dash `app.run_server(...)`; its statement is then read.
-SERVER_RUN = re.compile(r"\.run(?:_server)?\(")
-DEBUG_ON = re.compile(r"\bdebug\s*=\s*True\b")
+SERVER_RUN = lazy(r"\.run(?:_server)?\(")
+DEBUG_ON = lazy(r"\bdebug\s*=\s*True\b")
 #: JavaScript's `debugger;` statement, alone on its line.
-JS_DEBUGGER = re.compile(r"^[ \t]*debugger\b\s*;?[ \t]*$", re.MULTILINE)
-_JS = re.compile(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
+JS_DEBUGGER = lazy(r"^[ \t]*debugger\b\s*;?[ \t]*$", re.MULTILINE)
+_JS = lazy(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
 
 
 @rule(
@@ -54,6 +55,8 @@ _JS = re.compile(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.C_LIKE},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS),
+    # What DEBUGGER, SERVER_RUN and JS_DEBUGGER matches hold on the hit line.
+    needles=(*_DEBUGGER_NEEDLES, ".run(", ".run_server(", "debugger"),
 )
 def debug_leftovers(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.C_LIKE:

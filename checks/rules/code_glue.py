@@ -6,15 +6,16 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_key
 from checks.views import FileView
 
-SYS_PATH = re.compile(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
-WILDCARD = re.compile(r"^[ \t]*from\s+[\w.]+\s+import\s+\*", re.MULTILINE)
+SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
+WILDCARD = lazy(r"^[ \t]*from\s+[\w.]+\s+import\s+\*", re.MULTILINE)
 #: Sphinx's conf.py puts the package on sys.path by design.
-SPHINX_CONF = re.compile(r"(?:^|/)conf\.py$")
+SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
 
 
 @rule(
@@ -44,6 +45,8 @@ SPHINX_CONF = re.compile(r"(?:^|/)conf\.py$")
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS),
+    # The rule reads no side without them (a wildcard import spelt `import\t*` counts only beside an `import *`).
+    needles=("sys.path", "import *"),
 )
 def glue_code_hacks(view: FileView) -> Iterator[Hit]:
     if SPHINX_CONF.search(view.path):

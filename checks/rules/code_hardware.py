@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_key
 from checks.views import FileView
 
 #: The process's visible GPUs set from inside the program.
-VISIBLE_DEVICES = re.compile(
+VISIBLE_DEVICES = lazy(
     r"""os\.environ(?:\[\s*["']CUDA_VISIBLE_DEVICES["']\s*\]\s*=(?!=)|\.setdefault\(\s*["']CUDA_VISIBLE_DEVICES["'])"""
 )
 #: One GPU named by number: a "cuda:1" literal, or torch.cuda.set_device(1).
-PINNED_DEVICE = re.compile(r"""["']cuda:\d+["']|torch\.cuda\.set_device\(\s*\d+\s*\)""")
+PINNED_DEVICE = lazy(r"""["']cuda:\d+["']|torch\.cuda\.set_device\(\s*\d+\s*\)""")
 #: What each PINNED_DEVICE match holds, after its opening quote or at its start: found at `str.find` speed.
 _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
 
@@ -47,6 +47,7 @@ _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS),
+    needles=("CUDA_VISIBLE_DEVICES", *_PINNED_LITERALS),
 )
 def hardcoded_device(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():

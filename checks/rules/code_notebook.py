@@ -6,32 +6,32 @@ notebook already had are not new), and the parsed post-change notebook, when kno
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.notebook import Notebook
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.views import FileView, Match, SideView
 
-OUTPUT = re.compile(r'"output_type"\s*:\s*"(?:stream|execute_result|display_data|error)"')
-ERROR_OUTPUT = re.compile(r'"output_type"\s*:\s*"error"')
+OUTPUT = lazy(r'"output_type"\s*:\s*"(?:stream|execute_result|display_data|error)"')
+ERROR_OUTPUT = lazy(r'"output_type"\s*:\s*"error"')
 #: An inline base64 image; its size is read from the rest of the line (nbformat writes it on one line).
-IMAGE = re.compile(r'"image/(?:png|jpeg|gif|webp|bmp)"\s*:\s*"')
+IMAGE = lazy(r'"image/(?:png|jpeg|gif|webp|bmp)"\s*:\s*"')
 #: A developer's own folders (not container users such as jovyan or CI runners).
-LOCAL_PATH = re.compile(
+LOCAL_PATH = lazy(
     r"/home/(?!jovyan/|runner/|user/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|"
     r"\b[A-Za-z]:(?:\\\\|/)+Users(?:\\\\|/)+[\w.-]+|/content/drive/"
 )
 #: Access tokens with a recognisable prefix (Hugging Face, GitHub, AWS, OpenAI, Slack).
-SECRET = re.compile(
+SECRET = lazy(
     r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{32,}|"
     r"xox[abpr]-[A-Za-z0-9-]{20,})"
 )
-EXECUTION_COUNT = re.compile(r'"execution_count"\s*:\s*(\d+)')
-_INDENT = re.compile(r"[ \t]*")
+EXECUTION_COUNT = lazy(r'"execution_count"\s*:\s*(\d+)')
+_INDENT = lazy(r"[ \t]*")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ _SECRET = _Escalation("credential in outputs", "Notebook output shows what looks
     ),
     kinds={Kind.NOTEBOOK},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.TEST, Role.FIXTURE),
+    needles=("output_type",),  # a side without an OUTPUT match is not read further
 )
 def notebook_outputs(view: FileView) -> Iterator[Hit]:
     notebook = view.notebook
@@ -164,6 +165,7 @@ def _line_indent(text: str) -> int:
         fix='cell 1: "execution_count": 1\ncell 2: "execution_count": 2',
     ),
     kinds={Kind.NOTEBOOK},
+    needles=("execution_count",),  # a side without an EXECUTION_COUNT match is not read further
 )
 def notebook_execution_order(view: FileView) -> Iterator[Hit]:
     notebook = view.notebook

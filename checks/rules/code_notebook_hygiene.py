@@ -7,32 +7,33 @@ from collections.abc import Iterator
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import statement_key
 from checks.views import FileView, SideView
 
-CHECKPOINT = re.compile(r"(^|/)\.ipynb_checkpoints/")
+CHECKPOINT = lazy(r"(^|/)\.ipynb_checkpoints/")
 #: (pattern, netting content, message) for notebook names nobody chose.
 _NAMES: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (
-        re.compile(r"(?:^|/)Untitled-?\d*\.ipynb$", re.IGNORECASE),
+        lazy(r"(?:^|/)Untitled-?\d*\.ipynb$", re.IGNORECASE),
         "untitled notebook",
         "Notebook committed under its default name",
     ),
     (
-        re.compile(r"(?:^|/)(?:Copy of [^/]*|[^/]*-Copy\d+|[^/]*\s\(\d+\))\.ipynb$", re.IGNORECASE),
+        lazy(r"(?:^|/)(?:Copy of [^/]*|[^/]*-Copy\d+|[^/]*\s\(\d+\))\.ipynb$", re.IGNORECASE),
         "copied notebook",
         "Notebook committed as an unrenamed copy",
     ),
     (
         # Spaces, brackets and accents break shell commands, URLs and other platforms (pynblint).
-        re.compile(r"(?:^|/)[^/]*[^A-Za-z0-9_./-][^/]*\.ipynb$"),
+        lazy(r"(?:^|/)[^/]*[^A-Za-z0-9_./-][^/]*\.ipynb$"),
         "non-portable notebook name",
         "Notebook name with spaces or special characters",
     ),
 )
-CELL = re.compile(r'"cell_type"\s*:')
+CELL = lazy(r'"cell_type"\s*:')
 
 
 @rule(
@@ -128,21 +129,21 @@ def _too_long(view: FileView) -> Iterator[Hit]:
 
 
 #: Calls that persist a trained model or fitted object.
-SAVES = re.compile(
+SAVES = lazy(
     r"\b(?:torch\.save|joblib\.dump|pickle\.dump|dill\.dump|cloudpickle\.dump|skops\.io\.dump)\("
     r"|\.(?:save_model|save_pretrained|save_weights)\("
     r"|\bmlflow\.\w+\.(?:log_model|save_model)\("
     r"|\b\w*(?:model|clf|estimator|pipeline|pipe|regressor|classifier|net|learner|booster|bst)\w*\.save\("
 )
 #: Training or fitting: sklearn/keras fit, Hugging Face/XGBoost/LightGBM train, a backward pass.
-TRAINS = re.compile(
+TRAINS = lazy(
     r"\.fit(?:_generator|_one_cycle)?\(|\btrainer\.train\(|\b(?:xgb|lgb|lightgbm|xgboost)\.train\(|\.backward\(\)"
 )
 #: A dataset written to the repository's data folders (not a table of results or predictions).
-WRITES_DATASET = re.compile(r"\.to_(?:parquet|feather|csv|pickle|hdf|json|orc)\(")
-DATA_FOLDER = re.compile(r"(?:^|[\s\"'/(])(?:data|datasets?|processed|interim|features?)/")
+WRITES_DATASET = lazy(r"\.to_(?:parquet|feather|csv|pickle|hdf|json|orc)\(")
+DATA_FOLDER = lazy(r"(?:^|[\s\"'/(])(?:data|datasets?|processed|interim|features?)/")
 #: Notebooks that import or run other notebooks: a pipeline stitched from notebooks.
-RUNS_NOTEBOOK = re.compile(
+RUNS_NOTEBOOK = lazy(
     r"^\s*(?:import\s+import_ipynb\b|(?:from|import)\s+ipynb\.fs\b|import\s+nbimporter\b|%run\s+\S+\.ipynb\b)",
     re.MULTILINE,
 )
@@ -176,6 +177,12 @@ RUNS_NOTEBOOK = re.compile(
     ),
     kinds={Kind.NOTEBOOK},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.EXAMPLE, Role.DOCS, Role.TEST, Role.FIXTURE),
+    # What SAVES, WRITES_DATASET and RUNS_NOTEBOOK matches hold (TRAINS only decides whether SAVES counts).
+    needles=(
+        *(".save(", ".dump(", ".save_", "log_model("),
+        *(".to_parquet(", ".to_feather(", ".to_csv(", ".to_pickle(", ".to_hdf(", ".to_json(", ".to_orc("),
+        *("import_ipynb", "ipynb.fs", "nbimporter", "%run"),
+    ),
 )
 def notebook_pipeline(view: FileView) -> Iterator[Hit]:
     notebook = view.notebook

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 from checks.finding import Category, Hit, Severity
 from checks.languages import comment_text
+from checks.lazyre import lazy
 from checks.paths import Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import COMMENT_KINDS, comment_tags, search_comments
-from checks.satd import DEFECT_PHRASE, SATD_PHRASE, TAG, TAG_LINK, TAG_OWNER, is_ml_comment
+from checks.satd import (
+    DEFECT_PHRASE,
+    SATD_PHRASE,
+    SATD_PHRASE_LITERALS,
+    SATD_PHRASE_NEEDLES,
+    TAG,
+    TAG_LINK,
+    TAG_NEEDLES,
+    TAG_OWNER,
+    is_ml_comment,
+)
 from checks.views import FileView, Match, SideView
 
 #: After a tag not written in capitals: a tag's punctuation, or the end of the comment. "# todo: x" is a task
 #: note, "# todo items are stored per user" and "# looks like a hack attempt" are prose.
-_TAG_PUNCTUATION = re.compile(r"[ \t]*(?:[:(!\-—]|$)")
+_TAG_PUNCTUATION = lazy(r"[ \t]*(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
-_PHRASE_PREFILTER = re.compile(SATD_PHRASE.pattern)
+_PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
+#: What every phrase holds: most comments hold none, and are not scanned with the phrase alternatives.
+_PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.LeftmostFirst)
 
 
 @rule(
@@ -46,6 +60,7 @@ _PHRASE_PREFILTER = re.compile(SATD_PHRASE.pattern)
     ),
     kinds=COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED),
+    needles=TAG_NEEDLES,
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
@@ -103,11 +118,12 @@ def _tag_severity(tag: str, comment: str) -> Severity:
     ),
     kinds=COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED),
+    needles=SATD_PHRASE_NEEDLES,
 )
 def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         reported: set[int] = set()
-        for m in search_comments(side, _PHRASE_PREFILTER, SATD_PHRASE):
+        for m in search_comments(side, _PHRASE_PREFILTER, SATD_PHRASE, _PHRASE_LITERALS):
             if m.index in reported or not side.in_comment(m):
                 continue
             comment = _comment(side, m.text)

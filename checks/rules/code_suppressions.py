@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from checks.finding import Category, Hit, Severity
 from checks.languages import comment_start
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
+from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.code_common import COMMENT_KINDS, search_comments
 from checks.views import FileView, Match, SideView
@@ -74,14 +76,27 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
 )
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
-_COMMENT_PREFILTER = re.compile(
+_COMMENT_PREFILTER = lazy(
     r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|nosec|pragma\s*:\s*no|"
     r"shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
-COMMENT_DIRECTIVE = re.compile(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
+COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
 #: Directives written as code (annotations, attributes, pragmas), looked for when their names appear at all.
-CODE_DIRECTIVE = re.compile(r"@SuppressWarnings\s*\(|#!?\[allow\(|#[ \t]*pragma[ \t]+(?:GCC|clang|warning)")
+CODE_DIRECTIVE = lazy(r"@SuppressWarnings\s*\(|#!?\[allow\(|#[ \t]*pragma[ \t]+(?:GCC|clang|warning)")
 _CODE_NEEDLES = ("@SuppressWarnings", "[allow(", "pragma")
+#: For the rule prefilter, a part of every directive of `_DIRECTIVES` (each hit is a match of one of them) in
+#: every case, as they match ignoring case.
+_DIRECTIVE_NEEDLES = any_case(
+    "noqa",  # flake8/ruff noqa, sqlfluff noqa
+    "ignore",  # type: ignore, mypy: ignore-errors, pyright: ignore, istanbul/c8/v8 ignore, hadolint ignore
+    "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable
+    "nosec",
+    "pragma",  # pragma: no cover, compiler warning pragmas
+    "llcheck",  # shellcheck
+    "@ts-",  # @ts-ignore, @ts-nocheck, @ts-expect-error
+    "@sup",  # @SuppressWarnings
+    "[allow(",  # Rust
+)
 _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
 
 
@@ -115,6 +130,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     ),
     kinds=COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS),
+    needles=_DIRECTIVE_NEEDLES,
 )
 def lint_suppression(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.notebook import Cell
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
@@ -19,23 +19,23 @@ MAX_PARSE_CHARS = 1_000_000
 #: How far above a syntax error an added line may be and still be its cause (an unclosed bracket).
 CAUSE_WINDOW = 5
 #: Jinja/cookiecutter templates with a .py name are not Python until rendered.
-TEMPLATE = re.compile(r"\{%-?\s*\w+|\{\{-?\s*[\w.]+(?:\s*\|[^}\n]*)?\s*-?\}\}")
+TEMPLATE = lazy(r"\{%-?\s*\w+|\{\{-?\s*[\w.]+(?:\s*\|[^}\n]*)?\s*-?\}\}")
 #: Python 2 syntax on the failing line: DEP017 reports those once.
-PYTHON2 = re.compile(
+PYTHON2 = lazy(
     r"^\s*print\s+[^\s(=,)]|^\s*exec\s+['\"]|\bexcept\s+[\w.]+\s*,\s*\w+\s*:|\bur['\"]|`|<>|\b0\d+\b|"
     r"^\s*raise\s+\w+\s*,"
 )
 #: Syntax newer than Python 3.11 (PEP 695 type parameters and aliases, 3.14 template strings and bare
 #: `except A, B:`): valid for the repository's interpreter, maybe not for ours.
-NEWER_SYNTAX = re.compile(
+NEWER_SYNTAX = lazy(
     r"^\s*type\s+\w+\s*(?:\[[^\]]*\])?\s*=|^\s*(?:async\s+)?def\s+\w+\s*\[|^\s*class\s+\w+\s*\[|\bt['\"]|"
     r"\bexcept\s*\*?\s*[\w.]+\s*,"
 )
 #: Cell magics whose body is still Python.
-PYTHON_CELL_MAGIC = re.compile(r"%%(?:time|timeit|capture|prun|debug)\b")
+PYTHON_CELL_MAGIC = lazy(r"%%(?:time|timeit|capture|prun|debug)\b")
 #: Line magics (`%matplotlib inline`), shell escapes (`!pip install x`), help (`obj?`), and `x = !ls`.
-LINE_MAGIC = re.compile(r"^(?:%{1,2}[A-Za-z]|![A-Za-z./~$\"'-]|\?|[\w.]+\?\??\s*$|[\w\s,]+=\s*[!%][A-Za-z])")
-KERNEL_LANGUAGE = re.compile(r'"(?:language|name)"\s*:\s*"([^"]+)"')
+LINE_MAGIC = lazy(r"^(?:%{1,2}[A-Za-z]|![A-Za-z./~$\"'-]|\?|[\w.]+\?\??\s*$|[\w\s,]+=\s*[!%][A-Za-z])")
+KERNEL_LANGUAGE = lazy(r'"(?:language|name)"\s*:\s*"([^"]+)"')
 
 
 @rule(

@@ -4,40 +4,41 @@ from __future__ import annotations
 
 import re
 
+from checks.lazyre import lazy
 from checks.paths import Kind, kind
 
 #: Extensions that are data whatever folder they sit in (tabular, array, record and archive formats).
-DATA_EXTENSION = re.compile(
+DATA_EXTENSION = lazy(
     r"\.(csv|tsv|parquet|pq|feather|arrow|orc|avro|xlsx?|jsonl|ndjson|npy|npz|tfrecords?|tfrec|mat|arff|"
     r"libsvm|svmlight|sqlite3?|db|dta|sas7bdat|lmdb|mdb|zip|tar|tgz|gz|bz2|xz|zst|7z|rar)$",
     re.IGNORECASE,
 )
 #: Folders that hold data by convention (cookiecutter-data-science: data/raw, data/interim, data/processed).
-DATA_FOLDER = re.compile(r"(^|/)(data|datasets?|raw|interim|processed)/", re.IGNORECASE)
+DATA_FOLDER = lazy(r"(^|/)(data|datasets?|raw|interim|processed)/", re.IGNORECASE)
 #: Serialized models belong to the model rules, even inside a data folder.
-MODEL_EXTENSION = re.compile(
+MODEL_EXTENSION = lazy(
     r"\.(pt|pth|ckpt|keras|onnx|safetensors|tflite|gguf|ggml|msgpack|model|pmml|mlmodel|caffemodel|pdparams|"
     r"weights|mar)$",
     re.IGNORECASE,
 )
 #: Formats that hold models and data alike (HDF5, raw binaries, pickles, SPSS/pickle .sav): data when their
 #: folder or name says data and their name does not say model, the line the model rules draw from the other side.
-_SHARED_EXTENSION = re.compile(r"\.(h5|hdf5|bin|pb|params|sav|pkl|pickle|joblib)$", re.IGNORECASE)
-_MODEL_NAME = re.compile(
+_SHARED_EXTENSION = lazy(r"\.(h5|hdf5|bin|pb|params|sav|pkl|pickle|joblib)$", re.IGNORECASE)
+_MODEL_NAME = lazy(
     r"model|weight|checkpoint|ckpt|classifier|regressor|encoder|decoder|tokeni[sz]er|estimator|pretrained|"
     r"finetuned|vectori[sz]er|scaler|pipeline|clf|xgb|lgbm|bert|gpt|resnet",
     re.IGNORECASE,
 )
-_DATA_NAME = re.compile(
+_DATA_NAME = lazy(
     r"(?:^|[^a-z])(?:data|dataset|datasets|df|frame|features?|train|test|val|valid|labels?|corpus|embeddings?|"
     r"samples?|records?|recordings?|splits?)(?:[^a-z]|$)",
     re.IGNORECASE,
 )
 #: Experiment trackers' local stores are run artifacts (the model rules' MODEL004), not datasets.
-_TRACKER_STORE = re.compile(r"(^|/)(mlruns|wandb|lightning_logs|\.aim|\.neptune)/|(^|/)mlflow\.db$")
+_TRACKER_STORE = lazy(r"(^|/)(mlruns|wandb|lightning_logs|\.aim|\.neptune)/|(^|/)mlflow\.db$")
 #: Kinds that are data when they sit in a data folder; code, docs and config never are.
 _DATA_FOLDER_KINDS = frozenset({Kind.OTHER, Kind.JSON})
-_NOT_DATA_NAME = re.compile(r"(^|/)(\.[^/]*|README[^/]*|LICEN[CS]E[^/]*|[^/]*\.dvc)$", re.IGNORECASE)
+_NOT_DATA_NAME = lazy(r"(^|/)(\.[^/]*|README[^/]*|LICEN[CS]E[^/]*|[^/]*\.dvc)$", re.IGNORECASE)
 
 
 def is_data_path(path: str) -> bool:
@@ -57,7 +58,7 @@ def is_data_path(path: str) -> bool:
 
 
 #: Paths of data-preparation and training code, where data handling choices shape the model.
-_TRAINING_PATH = re.compile(
+_TRAINING_PATH = lazy(
     r"(?:^|[/_.\-\d])(?:pre)?(?:train|data|preprocess|prepar|feature|pipeline|etl|ingest|loader|finetun|fine_tun)",
     re.IGNORECASE,
 )

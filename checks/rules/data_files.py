@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from checks.diff import FilePatch, FileStatus
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Role
 from checks.registry import Docs, Scope, rule
 from checks.rules.data_common import basename, dirname, is_data_path
@@ -115,11 +116,11 @@ def _was_large(view: FileView) -> bool:
     return len(removed) >= LINE_PROXY or len(removed.text) + 1 >= threshold
 
 
-_DVC_FILE = re.compile(r"(^|/)(dvc\.yaml|params\.yaml|[^/]+\.dvc)$")
-_YAML_KEY = re.compile(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
-_TOP_LEVEL_KEY = re.compile(r"^[^\s#-][^:]*:")
+_DVC_FILE = lazy(r"(^|/)(dvc\.yaml|params\.yaml|[^/]+\.dvc)$")
+_YAML_KEY = lazy(r"^\s*(?:-\s+)?([\w.-]+)\s*:")
+_TOP_LEVEL_KEY = lazy(r"^[^\s#-][^:]*:")
 #: A .dvc pointer edit that changes the data itself (not only its description or remote).
-_DATA_VERSION = re.compile(r"^\s*-?\s*(?:md5|etag|checksum|hash)\s*:", re.MULTILINE)
+_DATA_VERSION = lazy(r"^\s*-?\s*(?:md5|etag|checksum|hash)\s*:", re.MULTILINE)
 
 
 def _is_dvc_file(path: str) -> bool:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.data_common import is_training_path, needles
@@ -16,21 +17,20 @@ _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Ro
 
 # Literal-led alternatives for a fast scan; what precedes a match (the assignment, the subset's name) is
 # checked per match.
-_HEAD_SLICE = re.compile(
+_HEAD_SLICE = lazy(
     r"split\s*=\s*[rRfF]?[\"'](?P<split>[\w-]*train[\w-]*)\[\s*:\s*(?P<count>\d+)(?P<percent>%?)\s*\][\"']"
     r"|nrows\s*=\s*(?P<nrows>\d{4,})\b"  # a few rows (nrows=5, 100) are a schema preview
     r"|\.head\(\s*(?P<head>\d{3,})\s*\)"
     r"|\.select\(\s*range\(\s*(?P<select>\d{2,})\s*\)\s*\)"
 )
-_ASSIGNED = re.compile(r"(?<![=!<>])=(?!=)")
-_TRAINING_SUBSET = re.compile(r"(\w*train\w*)$", re.IGNORECASE)
-_HEAD_SLICE_NEEDLES = needles("split", "nrows", ".head(", ".select(")
+_ASSIGNED = lazy(r"(?<![=!<>])=(?!=)")
+_TRAINING_SUBSET = lazy(r"(\w*train\w*)$", re.IGNORECASE)
 #: What each `_HEAD_SLICE` alternative starts with: found at `str.find` speed rather than by trying four
-#: alternatives at every `.` of the text.
+#: alternatives at every `.` of the text. Every match holds one, so they are the rule's needles too.
 _HEAD_SLICE_LITERALS = ("split", "nrows", ".head(", ".select(")
 #: Shuffling or random sampling anywhere in the file: the subset may well be drawn after it.
-_SHUFFLED = re.compile(r"shuffle\(|\.sample\(|permutation\(")
-_DISPLAY = re.compile(r"^\s*(?:print|display|log\w*|logger\.\w+|st\.\w+)\(")
+_SHUFFLED = lazy(r"shuffle\(|\.sample\(|permutation\(")
+_DISPLAY = lazy(r"^\s*(?:print|display|log\w*|logger\.\w+|st\.\w+)\(")
 
 
 @rule(
@@ -62,13 +62,12 @@ _DISPLAY = re.compile(r"^\s*(?:print|display|log\w*|logger\.\w+|st\.\w+)\(")
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=_NOT_OURS,
+    needles=_HEAD_SLICE_LITERALS,
 )
 def training_data_head_slice(view: FileView) -> Iterator[Hit]:
     if not is_training_path(view.path):
         return
     for side in view.source_sides():
-        if not _HEAD_SLICE_NEEDLES.found_in(side.lines.text):
-            continue
         shuffled: bool | None = None
         for m in side.search_near(_HEAD_SLICE, _HEAD_SLICE_LITERALS, (0,)):
             if side.in_comment(m) or _DISPLAY.match(m.text):
@@ -109,32 +108,29 @@ def _context(view: FileView, side: SideView) -> str:
     return side.lines.text
 
 
+# A broad clause: a bare `except:` or `except :` (a wider gap, which no formatter writes, is not read: so every
+# clause holds one of the rule's needles), or one naming Exception or BaseException.
+_CLAUSE = r"except(?: ?|\b\s*\(?\s*(?:Exception|BaseException)\s*\)?\s*(?:as\s+\w+\s*)?):"
 #: A broad clause, found literal-first; `_BROAD_EXCEPT` then checks that it is the whole line.
-_EXCEPT = re.compile(
-    r"except\b\s*(?:\(?\s*(?:Exception|BaseException)\s*\)?\s*(?:as\s+\w+\s*)?)?:[ \t]*"
-    r"(?:pass|continue|\.\.\.)?[ \t]*(?:#[^\n]*)?$",
-    re.MULTILINE,
-)
+_EXCEPT = lazy(_CLAUSE + r"[ \t]*(?:pass|continue|\.\.\.)?[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 #: A whole line that is a bare or `except Exception` clause, with its body when on the same line.
-_BROAD_EXCEPT = re.compile(
-    r"(?P<indent>[ \t]*)except\b\s*(?:\(?\s*(?:Exception|BaseException)\s*\)?\s*(?:as\s+\w+\s*)?)?:"
-    r"[ \t]*(?P<body>pass|continue|\.\.\.)?[ \t]*(?:#.*)?$"
-)
+_BROAD_EXCEPT = lazy(r"(?P<indent>[ \t]*)" + _CLAUSE + r"[ \t]*(?P<body>pass|continue|\.\.\.)?[ \t]*(?:#.*)?$")
 #: Calls that read or parse data: what a swallowed exception around them drops is a record.
-_READS_DATA = re.compile(
+_READS_DATA = lazy(
     r"\bread_\w+\(|\.read\(|\b(?:json|yaml|pickle|orjson|ujson|tomllib)\.(?:safe_)?loads?\(|"
     r"\b(?:np|numpy)\.(?:load|loadtxt|genfromtxt|fromfile)\(|\b(?:pd|pandas)\.\w+\(|\bImage\.open\(|"
     r"\bimread\(|\bimdecode\(|\bliteral_eval\(|\bstrptime\(|\.decode\(|\bparse\w*\(|\bload_dataset\(|"
     r"\bto_(?:numeric|datetime)\(|\bcsv\.(?:reader|DictReader)\(|\bsf\.read\(|\blibrosa\.load\("
 )
 #: Converting a field is parsing too, when the handler drops the record (`continue`).
-_CONVERTS = re.compile(r"\b(?:int|float|Decimal|complex)\(")
-_OPTIONS = needles("bad_lines", "coerce")
-_SILENT_PANDAS = re.compile(
+_CONVERTS = lazy(r"\b(?:int|float|Decimal|complex)\(")
+_OPTION_WORDS = ("bad_lines", "coerce")
+_OPTIONS = needles(*_OPTION_WORDS)
+_SILENT_PANDAS = lazy(
     r"\bon_bad_lines\s*=\s*[\"']skip[\"']|\berror_bad_lines\s*=\s*False\b|\berrors\s*=\s*[\"']coerce[\"']"
 )
 #: Signs that dropped or coerced records are counted, logged or checked right after.
-_ACCOUNTED = re.compile(
+_ACCOUNTED = lazy(
     r"\b(?:isna|isnull|notna|notnull)\(\)\s*\.\s*(?:sum|any|all|mean)\(|\blog\w*\.|\blogging\.|\bwarn|"
     r"\bassert\b|\braise\b|\bprint\("
 )
@@ -173,6 +169,8 @@ _TRY_SCAN_LINES = 40
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=_NOT_OURS,
+    # Every hit is on a broad clause's line (`except:`, `except :`, or one naming Exception) or a pandas option.
+    needles=("except:", "except :", "Exception", *_OPTION_WORDS),
 )
 def data_errors_swallowed(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
@@ -268,9 +266,11 @@ def _try_body(lines: Sequence[str], at: int, indent: int) -> list[str] | None:
 
 
 _DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
+#: A date the rule reports is valid, so it holds its month between dashes: the rule's needles.
+_MONTHS = tuple(f"-{month:02}-" for month in range(1, 13))
 #: Every window has an ISO date; this literal-led pattern finds one fast.
-_DATE_HINT = re.compile(r"-[01]\d-[0-3]\d")
-_WINDOW = re.compile(
+_DATE_HINT = lazy(r"-[01]\d-[0-3]\d")
+_WINDOW = lazy(
     rf"\b(?P<name>[A-Za-z_]\w*)[\"']?\s*[:=]\s*[rRbBuU]?[\"'](?P<date>{_DATE})"
     rf"|\b(?P<column>[\w.]*(?:date|time|_at|_ts|day|dt))\s*(?P<op>[<>]=?|between)\s*(?:date\s+|timestamp\s+)?"
     rf"'(?P<bound>{_DATE})",
@@ -283,7 +283,7 @@ _START_WORDS = frozenset({"start", "begin", "since"})
 _LOOSE_END_WORDS = frozenset({"to", "max", "last", "latest", "upper"})
 _LOOSE_START_WORDS = frozenset({"from", "min", "first", "earliest", "lower"})
 _TIME_WORDS = frozenset({"date", "time", "dt", "day", "ts", "timestamp", "period"})
-_BACKTEST = re.compile(r"backtest|back_test", re.IGNORECASE)
+_BACKTEST = lazy(r"backtest|back_test", re.IGNORECASE)
 STALE_AFTER_DAYS = 730
 
 
@@ -315,6 +315,7 @@ STALE_AFTER_DAYS = 730
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.SQL},
     skip_roles=_NOT_OURS,
+    needles=_MONTHS,
 )
 def hard_coded_training_window(view: FileView) -> Iterator[Hit]:
     if not is_training_path(view.path) or _BACKTEST.search(view.path):

@@ -79,8 +79,10 @@ _LEARNING_TRANSFORMERS = frozenset(
     }
 )
 _FITS = frozenset({"fit", "fit_transform", "fit_resample"})
-#: A change that touches neither a fit nor a split cannot add this leakage.
-_LEAKAGE_NEEDLES = needles("fit", "split", "cross_val", "_curve(", "permutation_test_score")
+#: A change that touches neither a fit nor a split cannot add this leakage (removed lines are parsed only when
+#: they hold "fit"): the rule's needles.
+_LEAKAGE_WORDS = ("fit", "split", "cross_val", "_curve(", "permutation_test_score")
+_LEAKAGE_NEEDLES = needles(*_LEAKAGE_WORDS)
 # Every split call contains one of these; checked first, so the 40 class names are scanned only in the rare
 # files that split.
 _SPLIT_NEEDLES = needles(
@@ -131,6 +133,7 @@ class _Fit:
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=_NOT_OURS,
+    needles=_LEAKAGE_WORDS,
 )
 def fit_before_split(view: FileView) -> Iterator[Hit]:
     # The post-change file is parsed only when the added lines touch a fit or a split.

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from enum import Enum
 
 from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.data_common import brackets_closed, needles
@@ -31,23 +32,23 @@ _USER_ROOT = (
     r"|/(?:scratch|gpfs|lustre)\d*/)"
 )
 #: In code a path is a string literal that starts with the user root.
-_QUOTED_USER_PATH = re.compile(rf"[\"'](?P<path>{_USER_ROOT}[^\"'\n]*)")
+_QUOTED_USER_PATH = lazy(rf"[\"'](?P<path>{_USER_ROOT}[^\"'\n]*)")
 #: In config files and scripts values are often bare: after `:`, `=`, a space or a bracket.
-_BARE_USER_PATH = re.compile(rf"(?:^|(?<=[\s=:,\[(\"']))(?P<path>{_USER_ROOT}[^\s\"',\])]*)", re.MULTILINE)
-_USER_ROOT_ONLY = re.compile(_USER_ROOT)
+_BARE_USER_PATH = lazy(rf"(?:^|(?<=[\s=:,\[(\"']))(?P<path>{_USER_ROOT}[^\s\"',\])]*)", re.MULTILINE)
+_USER_ROOT_ONLY = lazy(_USER_ROOT)
 #: Sides naming none of these roots (nor a drive letter) are skipped before the slower full patterns run.
 _USER_ROOT_NEEDLES = needles(
     "/home/", "/Users/", "/content/drive/", "/kaggle/", "/mnt/", "/scratch", "/gpfs", "/lustre"
 )
-_DRIVE = re.compile(r":(?:\\|/(?!/))(?<=[\"'\s=:,\[(][A-Za-z]:.)")
+_DRIVE = lazy(r":(?:\\|/(?!/))(?<=[\"'\s=:,\[(][A-Za-z]:.)")
 #: In a compose file every path is inside the container (its contract) except the host side of a volume.
-_COMPOSE_HOST_PATH = re.compile(
+_COMPOSE_HOST_PATH = lazy(
     rf"^\s*-\s*[\"']?(?P<path>{_USER_ROOT}[^:\s\"']*):|^\s*source:\s*[\"']?(?P<source>{_USER_ROOT}[^\s\"']*)",
     re.MULTILINE,
 )
 #: Editor settings with a local interpreter path are the code rules' business (CODE007).
-_EDITOR_SETTINGS = re.compile(r"(^|/)\.(vscode|idea)/")
-_CONFIG_EXTENSION = re.compile(r"\.(cfg|ini|conf)$", re.IGNORECASE)
+_EDITOR_SETTINGS = lazy(r"(^|/)\.(vscode|idea)/")
+_CONFIG_EXTENSION = lazy(r"\.(cfg|ini|conf)$", re.IGNORECASE)
 _QUOTED_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK, Kind.R, Kind.JSON})
 # Kubernetes manifests describe containers: their paths are the containers' (hostPath volumes aside, rare).
 _BARE_KINDS = frozenset({Kind.YAML, Kind.TOML, Kind.PYPROJECT, Kind.SHELL})
@@ -84,6 +85,8 @@ _BARE_KINDS = frozenset({Kind.YAML, Kind.TOML, Kind.PYPROJECT, Kind.SHELL})
     ),
     kinds=_QUOTED_KINDS | _BARE_KINDS | {Kind.COMPOSE, Kind.SETUP, Kind.OTHER},
     skip_roles=_NOT_OURS,
+    # No needles: a drive path (`"D:\\data\\x.csv"`) holds none but its letter and colon (a quote before it and a
+    # backslash after it cannot be needles), and `e:`, `s:`... are in nearly every file.
 )
 def user_specific_path(view: FileView) -> Iterator[Hit]:
     pattern = _pattern_for(view)
@@ -144,11 +147,23 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-_READ_URL = re.compile(
-    r"read_(?:csv|parquet|json|excel|table|feather|fwf|orc|pickle|sas|stata|xml|html)\(\s*[rRbBuUfF]?"
-    r"([\"'])https?://[^\"'\s]+\1"
+_URL_READERS = (
+    "csv",
+    "parquet",
+    "json",
+    "excel",
+    "table",
+    "feather",
+    "fwf",
+    "orc",
+    "pickle",
+    "sas",
+    "stata",
+    "xml",
+    "html",
 )
-_KAGGLE = re.compile(r"kaggle\s+datasets\s+download\b|kagglehub\.dataset_download\(")
+_READ_URL = lazy(rf"read_(?:{'|'.join(_URL_READERS)})\(\s*[rRbBuUfF]?([\"'])https?://[^\"'\s]+\1")
+_KAGGLE = lazy(r"kaggle\s+datasets\s+download\b|kagglehub\.dataset_download\(")
 
 
 class _Source(Enum):
@@ -159,21 +174,30 @@ class _Source(Enum):
     KAGGLE = "kaggle"
 
 
-# Each pattern starts with its needle and runs only on sides that contain it: a literal-led scan of a few
-# sides instead of an alternation over all of them. What precedes a match is checked per match.
-_TRIGGERS: tuple[tuple[str, re.Pattern[str], _Source], ...] = (
-    ("load_dataset(", re.compile(r"load_dataset\("), _Source.HUB),
-    ("_download(", re.compile(r"(?:hf_hub|snapshot)_download\("), _Source.HUB_FILE),
-    ("read_", _READ_URL, _Source.URL_READ),
-    ("download", re.compile(r"download(?:_url_to_file|_url|_and_extract_archive|_folder)?\("), _Source.DOWNLOAD),
-    ("retrieve(", re.compile(r"retrieve\("), _Source.DOWNLOAD),
-    ("get_file(", re.compile(r"get_file\("), _Source.DOWNLOAD),
-    ("kaggle", _KAGGLE, _Source.KAGGLE),
-)
+_DOWNLOAD_SUFFIXES = ("_url_to_file", "_url", "_and_extract_archive", "_folder")
 #: Downloads named by what precedes the matched word: `urlretrieve(`, `wget.download(`, `pooch.retrieve(`.
 _DOWNLOAD_PREFIXES = ("url", "wget.", "gdown.", "pooch.")
-#: Every needle above contains one of these ("_download(" and "kaggle" calls all say "download").
-_NEEDLES = needles("load_dataset(", "download", "read_", "retrieve(", "get_file(")
+#: A call qualified by its module is the Hub's own, whatever its name.
+_QUALIFIERS = ("datasets.", "huggingface_hub.")
+# Each pattern runs only on sides holding one of its needles, which every hit holds on its line (a bare
+# `download(` counts only after a prefix or a qualifier): a literal-led scan of a few sides instead of an
+# alternation over all of them. What precedes a match is checked per match.
+_TRIGGERS: tuple[tuple[tuple[str, ...], re.Pattern[str], _Source], ...] = (
+    (("load_dataset(",), lazy(r"load_dataset\("), _Source.HUB),
+    (("hf_hub_download(", "snapshot_download("), lazy(r"(?:hf_hub|snapshot)_download\("), _Source.HUB_FILE),
+    (tuple(f"read_{reader}(" for reader in _URL_READERS), _READ_URL, _Source.URL_READ),
+    (
+        (
+            *(f"download{suffix}(" for suffix in _DOWNLOAD_SUFFIXES),
+            *(f"{prefix}download(" for prefix in (*_DOWNLOAD_PREFIXES, *_QUALIFIERS)),
+        ),
+        lazy(rf"download(?:{'|'.join(_DOWNLOAD_SUFFIXES)})?\("),
+        _Source.DOWNLOAD,
+    ),
+    (("retrieve(",), lazy(r"retrieve\("), _Source.DOWNLOAD),
+    (("get_file(",), lazy(r"get_file\("), _Source.DOWNLOAD),
+    (("kaggle",), _KAGGLE, _Source.KAGGLE),
+)
 _NAME_CHARS = string.ascii_letters + string.digits + "_."
 
 
@@ -183,25 +207,23 @@ _LOCAL_BUILDERS = frozenset(
     | {"webdataset", "generator", "sql", "xml", "spark", "cache"}
 )
 _LOCAL_ROOTS = frozenset({"data", "datasets", "dataset", "raw", "processed", "interim", "input", "inputs"})
-_FIRST_LITERAL = re.compile(r"(?:[\w.]*\.)?load_dataset\(\s*(?:path\s*=\s*)?[rRbBuU]?([\"'])([^\"'\n]+)\1")
-_REVISION = re.compile(r"\brevision\s*=\s*([^,)\s]+)")
-_FLOATING_REVISION = re.compile(r"^[rRbBuU]?[\"'](?:main|master|HEAD|latest)[\"']$")
-_DATASET_REPO = re.compile(r"\brepo_type\s*=\s*[\"']dataset[\"']")
-_CHECKSUM_ARGUMENT = re.compile(r"\b(?:md5|sha256|file_hash|md5_hash|hash_prefix|checksum|known_hash)\s*=\s*(?!None\b)")
-_CHECKSUM_IN_FILE = re.compile(
-    r"\bhashlib\.|\bmd5sum\b|\bsha256sum\b|\bcheck_integrity\(|\bverify_\w*(?:hash|checksum)"
-)
-_HF_IMPORT = re.compile(r"\bfrom\s+datasets\s+import\b|\bimport\s+datasets\b")
-_OWN_LOADER = re.compile(r"\bdef\s+load_dataset\(")
+_FIRST_LITERAL = lazy(r"(?:[\w.]*\.)?load_dataset\(\s*(?:path\s*=\s*)?[rRbBuU]?([\"'])([^\"'\n]+)\1")
+_REVISION = lazy(r"\brevision\s*=\s*([^,)\s]+)")
+_FLOATING_REVISION = lazy(r"^[rRbBuU]?[\"'](?:main|master|HEAD|latest)[\"']$")
+_DATASET_REPO = lazy(r"\brepo_type\s*=\s*[\"']dataset[\"']")
+_CHECKSUM_ARGUMENT = lazy(r"\b(?:md5|sha256|file_hash|md5_hash|hash_prefix|checksum|known_hash)\s*=\s*(?!None\b)")
+_CHECKSUM_IN_FILE = lazy(r"\bhashlib\.|\bmd5sum\b|\bsha256sum\b|\bcheck_integrity\(|\bverify_\w*(?:hash|checksum)")
+_HF_IMPORT = lazy(r"\bfrom\s+datasets\s+import\b|\bimport\s+datasets\b")
+_OWN_LOADER = lazy(r"\bdef\s+load_dataset\(")
 #: URLs that cannot change: a commit or content hash, a DOI, a versioned release or record.
-_IMMUTABLE_URL = re.compile(
+_IMMUTABLE_URL = lazy(
     r"\b[0-9a-f]{40}\b|\b[0-9a-f]{64}\b|zenodo\.org/records?/\d+|doi\.org/|/v\d+\.\d+(?:\.\d+)*/|"
     r"[?&](?:version|rev|revision|versionId)=|/releases/download/|figshare\.com/ndownloader/files/\d+|"
     r"/versions/\d+",
     re.IGNORECASE,
 )
-_DATA_WORD = re.compile(r"data|corpus|\.(?:csv|tsv|jsonl?|parquet|zip|tar|gz|tgz|bz2|xz|npz|npy|txt|xlsx?)\b", re.I)
-_MODEL_WORD = re.compile(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|gguf|pkl)\b|weights|model", re.I)
+_DATA_WORD = lazy(r"data|corpus|\.(?:csv|tsv|jsonl?|parquet|zip|tar|gz|tgz|bz2|xz|npz|npy|txt|xlsx?)\b", re.I)
+_MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|gguf|pkl)\b|weights|model", re.I)
 
 
 @rule(
@@ -235,19 +257,20 @@ _MODEL_WORD = re.compile(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tfli
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.SHELL},
     skip_roles=_NOT_OURS,
+    needles=tuple(needle for words, _, _ in _TRIGGERS for needle in words),
 )
 def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         text = side.lines.text
-        if not _NEEDLES.found_in(text):
+        triggers = [(pattern, source) for words, pattern, source in _TRIGGERS if any(w in text for w in words)]
+        if not triggers:
             continue
-        triggers = [(pattern, source) for needle, pattern, source in _TRIGGERS if needle in text]
         context = view.text if side.side is Side.ADDED and view.text is not None else text
         for pattern, source in triggers:
             for m in side.search(pattern):
                 column = side.column(m)
                 before = m.text[:column]
-                qualified = before.endswith(("datasets.", "huggingface_hub."))
+                qualified = before.endswith(_QUALIFIERS)
                 if not (qualified or _called_by_name(before, m.group(0), source)) or side.in_comment(m):
                     continue
                 statement, end_line = side.statement(m.index)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,6 +9,7 @@ from functools import cached_property
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.languages import comment_start
+from checks.lazyre import lazy
 from checks.paths import Kind, Role, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.data_common import basename, dirname, is_data_path
@@ -33,12 +33,12 @@ _REFERENCE_KINDS = frozenset(
 _QUOTED_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK, Kind.R})
 _PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/\\")
 #: A line that writes the file: the code regenerates it, so deleting the committed copy breaks nothing.
-_WRITES = re.compile(
+_WRITES = lazy(
     r"\.to_(?:csv|parquet|json|excel|feather|pickle|hdf|orc)\(|\bsave(?:txt|z|z_compressed)?\(|\bdump\(|"
     r"\bwrite\w*\(|open\([^)]*,\s*(?:mode\s*=\s*)?[rbf]?[\"'][wax]|>>?\s*\S*$|\bouts?:",
 )
 #: File-name-like words: a path splits into its folders and its file name.
-_WORD = re.compile(r"[\w.-]+")
+_WORD = lazy(r"[\w.-]+")
 
 
 def _keeps_references(path: str) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from checks.finding import Side, normalize
+from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.rules.code_common import parse_python
 from checks.views import FileView, SideView
@@ -48,7 +49,7 @@ SPLITTERS = frozenset(
     }
 )
 #: A variable named as training data (`X_train`, `train_df`).
-TRAINING_NAME = re.compile(r"train", re.IGNORECASE)
+TRAINING_NAME = lazy(r"train", re.IGNORECASE)
 
 #: Larger files are left to the line rules: parsing them would cost more than their findings are worth.
 MAX_SOURCE_CHARS = 2_000_000

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.data_common import needles
@@ -32,19 +33,23 @@ _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.DOCS, Role.VENDORED, Role.GENERATED)
 
 # Each with the calls it matches, read in this order (fit, then train, then Trainer).
 _VALIDATED_CALLS = (
-    (re.compile(r"fit(?:_generator)?\("), ("fit(", "fit_generator(")),
-    (re.compile(r"train\("), ("train(",)),
-    (re.compile(r"Trainer\("), ("Trainer(",)),
+    (lazy(r"fit(?:_generator)?\("), ("fit(", "fit_generator(")),
+    (lazy(r"train\("), ("train(",)),
+    (lazy(r"Trainer\("), ("Trainer(",)),
 )
-#: Every `(` that ends one of those calls: one scan over the `(` of a side instead of one per pattern.
-_VALIDATED_OPENS = re.compile(r"\((?:(?<=fit\()|(?<=fit_generator\()|(?<=train\()|(?<=Trainer\())")
-_OVERFIT = re.compile(r"overfit", re.IGNORECASE)
+#: Scores that make a side worth parsing: the model may be evaluated on its training data.
+_SCORE_CALLS = ("score(", "evaluate(")
+_SCORE_NEEDLES = needles(*_SCORE_CALLS)
+#: Every `(` that ends one of those calls or a score: one scan over the `(` of a side instead of one per name.
+_OPENED = (*(call for _, calls in _VALIDATED_CALLS for call in calls), *_SCORE_CALLS)
+_CALL_OPENS = lazy(r"\((?:" + "|".join(f"(?<={re.escape(call)})" for call in _OPENED) + ")")
+_OVERFIT = lazy(r"overfit", re.IGNORECASE)
 #: Every validation argument the rule reads contains one of these (validation_data, eval_set, val_dataloaders...).
 _VALIDATION_NEEDLES = needles("val", "loader")
-_EARLY_STOPPING = re.compile(r"early_stop|EarlyStopping", re.IGNORECASE)
-_HOLDOUT_NAME = re.compile(r"(?:^|_)(?:val|valid|validation|dev|eval|test|holdout)(?:_|$|\d)", re.IGNORECASE)
+_EARLY_STOPPING = lazy(r"early_stop|EarlyStopping", re.IGNORECASE)
+_HOLDOUT_NAME = lazy(r"(?:^|_)(?:val|valid|validation|dev|eval|test|holdout)(?:_|$|\d)", re.IGNORECASE)
 #: A slice of a training variable (`X_train[:1000]`), literal-led for a fast scan; the AST checks the rest.
-_TRAIN_SLICE = re.compile(r"train\w*(?:\.iloc|\.loc)?\[[^\]\n]*:")
+_TRAIN_SLICE = lazy(r"train\w*(?:\.iloc|\.loc)?\[[^\]\n]*:")
 _TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
 
 
@@ -78,6 +83,9 @@ _TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=_NOT_OURS,
+    # A validated call's line holds `fit(`, `fit_generator(`, `train(` or `Trainer(`; a sliced or scored side is
+    # parsed only when it holds "train".
+    needles=("train", "Trainer(", "fit(", "fit_generator("),
 )
 def validation_is_training(view: FileView) -> Iterator[Hit]:
     if _OVERFIT.search(view.path):
@@ -85,8 +93,10 @@ def validation_is_training(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         if _VALIDATION_NEEDLES.found_in(side.lines.text):
             yield from _self_validating_calls(view, side)
-    added = view.source_sides()[0].lines.text
-    post = "train" in added and (_TRAIN_SLICE.search(added) is not None or _SCORE_NEEDLES.found_in(added))
+    added = view.source_sides()[0]
+    text = added.lines.text
+    # As `_slices_or_scores`, with the scores from the scan of the `(` the calls above needed anyway.
+    post = "train" in text and (_TRAIN_SLICE.search(text) is not None or bool(_call_starts(added, _SCORE_CALLS)))
     for source in parse_sources(view, _slices_or_scores, post=post):
         yield from _sliced_validation(source)
         # "No held-out score in the file" needs the whole file: removed lines are whole only when it is deleted.
@@ -98,15 +108,19 @@ def _slices_or_scores(text: str) -> bool:
     return "train" in text and (_TRAIN_SLICE.search(text) is not None or _SCORE_NEEDLES.found_in(text))
 
 
+def _call_starts(side: SideView, calls: tuple[str, ...]) -> list[int]:
+    """Where each of `calls` (names with their `(`) starts in the side's text."""
+    text = side.lines.text
+    opens = side.memo("DATA006 opens", lambda: [m.end() for m in _CALL_OPENS.finditer(text)])
+    return [end - len(call) for end in opens for call in calls if text.startswith(call, end - len(call), end)]
+
+
 def _self_validating_calls(view: FileView, side: SideView) -> Iterator[Hit]:
     context = view.text if side.side is Side.ADDED and view.text is not None else side.lines.text
     early_stopping: bool | None = None
     matches: list[Match] = []
-    text = side.lines.text
-    opens = [m.end() for m in _VALIDATED_OPENS.finditer(text)]
     for pattern, calls in _VALIDATED_CALLS:
-        starts = [end - len(call) for end in opens for call in calls if text.startswith(call, end - len(call), end)]
-        matches.extend(side.matches_at(pattern, starts))
+        matches.extend(side.matches_at(pattern, _call_starts(side, calls)))
     for m in matches:
         if side.in_comment(m):
             continue
@@ -163,6 +177,12 @@ def _loaders(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None] | None:
 
 def _sliced_validation(source: ParsedSource) -> Iterator[Hit]:
     """`X_val = X_train[:1000]` while X_train is still fitted whole: the validation rows are training rows."""
+    # Most parsed files hold no such slice on a changed line: one walk says so, before the scopes are listed.
+    if not any(
+        isinstance(n, ast.Assign) and source.number(n.lineno) is not None and _holdout_slice(n)
+        for n in ast.walk(source.tree)
+    ):
+        return
     for body in scopes(source.tree):
         nodes = scope_nodes(body)
         for node in nodes:
@@ -209,9 +229,8 @@ def _fits_on(node: ast.AST, training: str) -> bool:
     return any(isinstance(a, ast.Name) and a.id == training for a in inputs)
 
 
-_SCORE_NEEDLES = needles("score(", "evaluate(")
 #: sklearn-style metric functions: `accuracy_score(y, pred)`, `mean_squared_error(y, pred)`.
-_METRIC = re.compile(r"_(?:score|error|loss)$|^(?:classification_report|confusion_matrix)$")
+_METRIC = lazy(r"_(?:score|error|loss)$|^(?:classification_report|confusion_matrix)$")
 #: Anything in the file that splits or validates means a held-out set exists somewhere.
 _HOLDOUT_KEYWORDS = frozenset({"validation_data", "validation_split", "eval_set", "eval_dataset", "valid_sets"})
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.dependency_common import in_docs_folder, lines_before, words
@@ -16,7 +17,7 @@ _NOT_OURS = (Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE, Role.EXAMPL
 # --- DEP010 --------------------------------------------------------------------------------------------------------
 
 #: `!pip install x`, `%pip install x`, `!python -m pip install x`, `!{sys.executable} -m pip install x`, conda too.
-_MAGIC_INSTALL = re.compile(
+_MAGIC_INSTALL = lazy(
     r"^[ \t]*[!%][ \t]*(?:pip3?|(?:python3?|\{sys\.executable\}|\$\{?\w+\}?)[ \t]+-m[ \t]+pip|uv[ \t]+pip|conda|mamba)"
     r"[ \t]+install\b(?P<args>[^\n]*)",
     re.MULTILINE,
@@ -26,18 +27,18 @@ _MAGIC_INSTALL = re.compile(
 #: - a shell string: os.system("pip install x"), subprocess.run("python -m pip install x", shell=True);
 #: - a process argument list: subprocess.check_call([sys.executable, "-m", "pip", "install", "x"]);
 #: - pip's own entry point: pip.main(["install", "x"]).
-_CODE_INSTALL = re.compile(
+_CODE_INSTALL = lazy(
     r"pip(?:3?[ \t]+install\b(?P<shell>[^\"'\n]*)"
     r"|3?[\"']\s*,\s*[\"']install[\"'](?P<listed>[^\]\n]*)"
     r"|(?:\._internal)?\.main\(\s*\[\s*[\"']install[\"'](?P<main>[^\]\n]*))"
 )
 #: What must precede each form on its line (or statement) for it to run an install in this environment.
-_SHELL_CALL = re.compile(
+_SHELL_CALL = lazy(
     r"(?:\bos\.(?:system|popen)|\bsubprocess\.\w+|get_ipython\(\)\.system|\bcheck_call|\bcheck_output)"
     r"\(\s*[rfbu]*[\"'][^\"'\n]*$"
 )
 #: `shlex.join([...])`, or a list sent to a remote sandbox, is not an install into this environment.
-_PROCESS_CALL = re.compile(r"(?:subprocess\.\w+|\bcheck_call|\bcheck_output|\bPopen|\brun|\bcall)\(\s*\[[^\]]*$")
+_PROCESS_CALL = lazy(r"(?:subprocess\.\w+|\bcheck_call|\bcheck_output|\bPopen|\brun|\bcall)\(\s*\[[^\]]*$")
 _VALUE_OPTIONS = words("-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url -f")
 
 
@@ -98,6 +99,8 @@ def _pins(words: list[str]) -> tuple[list[str], bool]:
     ),
     kinds={Kind.NOTEBOOK, Kind.PYTHON},
     skip_roles=_NOT_OURS,
+    # Every form, magic or code, writes `install`: on its line, or the next when a list breaks after `"pip",`.
+    needles=("install",),
 )
 def runtime_pip_install(view: FileView) -> Iterator[Hit]:
     if in_docs_folder(view.path):
@@ -144,13 +147,13 @@ def _code_install(view: FileView, side: SideView, m: Match) -> str | None:
 # Each pattern starts with a literal so the regex engine skips ahead at C speed (an alternation or a
 # look-behind first is tried at every position); what must come before is checked per match.
 #: `filterwarnings("ignore")` and `simplefilter("ignore")` share the literal `filter`: one scan finds both.
-_FILTER = re.compile(r"filter(?:warnings)?\(\s*(?:action\s*=\s*)?[\"']ignore[\"']\s*\)")
+_FILTER = lazy(r"filter(?:warnings)?\(\s*(?:action\s*=\s*)?[\"']ignore[\"']\s*\)")
 _ENVIRONMENT = (
-    re.compile(r"TF_CPP_MIN_LOG_LEVEL[\"']\s*(?:\]\s*=|,)\s*[\"']?[23]"),
-    re.compile(r"PYTHONWARNINGS[\"']\s*(?:\]\s*=|,)\s*[\"']ignore[\"']"),
+    lazy(r"TF_CPP_MIN_LOG_LEVEL[\"']\s*(?:\]\s*=|,)\s*[\"']?[23]"),
+    lazy(r"PYTHONWARNINGS[\"']\s*(?:\]\s*=|,)\s*[\"']ignore[\"']"),
 )
-_ENVIRONMENT_WRITE = re.compile(r"\bos\.(?:environ\[|environ\.setdefault\(|putenv\()\s*[\"']$")
-_SCOPED = re.compile(r"catch_warnings\(|sys\.warnoptions")
+_ENVIRONMENT_WRITE = lazy(r"\bos\.(?:environ\[|environ\.setdefault\(|putenv\()\s*[\"']$")
+_SCOPED = lazy(r"catch_warnings\(|sys\.warnoptions")
 
 
 @rule(
@@ -183,6 +186,8 @@ _SCOPED = re.compile(r"catch_warnings\(|sys\.warnoptions")
     ),
     kinds={Kind.NOTEBOOK, Kind.PYTHON},
     skip_roles=_NOT_OURS,
+    # `_filter_call` keeps a `filter(` match only as `simplefilter(`; the environment patterns are literal.
+    needles=("filterwarnings(", "simplefilter(", "TF_CPP_MIN_LOG_LEVEL", "PYTHONWARNINGS"),
 )
 def warnings_silenced(view: FileView) -> Iterator[Hit]:
     if in_docs_folder(view.path):

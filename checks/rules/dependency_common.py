@@ -8,25 +8,26 @@ from dataclasses import dataclass
 
 from checks.diff import Line, LineSet
 from checks.finding import Side
+from checks.lazyre import lazy
 from checks.views import FileView, SideView
 
 #: pip's name normalization (PEP 503): case, `-`, `_` and `.` do not tell names apart.
-_SEPARATORS = re.compile(r"[-_.]+")
-_NAME_AND_REST = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)")
+_SEPARATORS = lazy(r"[-_.]+")
+_NAME_AND_REST = lazy(r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)")
 #: A requirement line's comment starts at `#` at the start of the line or after whitespace (pip's rule).
-_COMMENT = re.compile(r"(?:^|\s)#.*")
+_COMMENT = lazy(r"(?:^|\s)#.*")
 #: Per-requirement options pip accepts after the specifier (`--hash=...`, `--config-settings ...`).
-_TRAILING_OPTIONS = re.compile(r"\s--?[A-Za-z].*$")
+_TRAILING_OPTIONS = lazy(r"\s--?[A-Za-z].*$")
 _FILE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".egg")
 
 #: Requirements files kept in a `requirements/` folder (`requirements/prod.txt`), which `paths.kind` calls OTHER.
-REQUIREMENTS_FOLDER = re.compile(r"(^|/)requirements/[\w.-]+\.(txt|in)$", re.IGNORECASE)
+REQUIREMENTS_FOLDER = lazy(r"(^|/)requirements/[\w.-]+\.(txt|in)$", re.IGNORECASE)
 #: Requirement files for development, tests, docs or CI (by name), not the application's runtime.
-_DEV_NAME = re.compile(
+_DEV_NAME = lazy(
     r"(?i)(^|[_.-])(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|ci|style|typing|mypy|"
     r"bench|benchmarks?|build)([_.-]|$)"
 )
-_DOCS_FOLDER = re.compile(r"(?i)(^|/)(docs?|documentation)/")
+_DOCS_FOLDER = lazy(r"(?i)(^|/)(docs?|documentation)/")
 
 
 def words(text: str) -> frozenset[str]:

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
+from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.dependency_common import (
     canonical,
@@ -25,17 +27,17 @@ _NOT_OURS = (Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE)
 
 # --- DEP011 --------------------------------------------------------------------------------------------------------
 
-_FROM = re.compile(
+_FROM = lazy(
     r"^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*(?P<image>[^\s#]+)(?:[ \t]+AS[ \t]+(?P<alias>\S+))?[ \t]*$",
     re.MULTILINE | re.IGNORECASE,
 )
-_ARG = re.compile(r"^[ \t]*ARG[ \t]+(?P<name>\w+)(?:=(?P<value>\S*))?", re.IGNORECASE)
-_VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
-_IMAGE_KEY = re.compile(
+_ARG = lazy(r"^[ \t]*ARG[ \t]+(?P<name>\w+)(?:=(?P<value>\S*))?", re.IGNORECASE)
+_VARIABLE = lazy(r"\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)")
+_IMAGE_KEY = lazy(
     r"^(?P<indent>[ \t]*)(?:-[ \t]+)?image:[ \t]*(?P<quote>[\"']?)(?P<image>[^\s\"'#]+)(?P=quote)[ \t]*(?:#.*)?$",
     re.MULTILINE,
 )
-_KEY = re.compile(r"^([ \t]*)(?:-[ \t]+)?([\w.-]+):")
+_KEY = lazy(r"^([ \t]*)(?:-[ \t]+)?([\w.-]+):")
 #: Official images that are never stage names; a bare `FROM <word>` is judged only for these when the
 #: rest of the Dockerfile (where stage aliases are declared) is unknown.
 OFFICIAL_IMAGES = words(
@@ -92,6 +94,8 @@ class ImageRef:
     ),
     kinds={Kind.DOCKERFILE, Kind.COMPOSE, Kind.KUBERNETES},
     skip_roles=_NOT_OURS,
+    # Only changed `FROM` (any case) and `image:` lines are judged; the rest of the file resolves ARGs and stages.
+    needles=(*any_case("from"), "image:"),
 )
 def floating_image_tag(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.DOCKERFILE:
@@ -182,7 +186,7 @@ def _builds_locally(view: FileView, side: SideView, m: Match) -> bool:
 
 # --- DEP012 --------------------------------------------------------------------------------------------------------
 
-_INSTALL = re.compile(
+_INSTALL = lazy(
     r"(?:^|[\s;&|(])(?P<tool>pip3?(?:\.\d+)?|python3?(?:\.\d+)?[ \t]+-m[ \t]+pip|uv[ \t]+pip|conda|mamba|micromamba"
     r"|apt-get|apt)[ \t]+(?:-\S+[ \t]+)*install\b",
     re.MULTILINE,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.dependency_common import in_docs_folder, lines_before
@@ -16,20 +17,20 @@ from checks.views import ChangeView, FileView, Match, SideView
 
 # --- DEP013 --------------------------------------------------------------------------------------------------------
 
-_PREFIX = re.compile(r"^prefix:[ \t]*[\"']?(?P<path>(?:/|~|[A-Za-z]:[\\/])[^\s\"']*)", re.MULTILINE)
+_PREFIX = lazy(r"^prefix:[ \t]*[\"']?(?P<path>(?:/|~|[A-Za-z]:[\\/])[^\s\"']*)", re.MULTILINE)
 #: `- numpy=1.26.4=py311h64a7726_0`: a build string pins one platform's binary.
-_BUILD_STRING = re.compile(
+_BUILD_STRING = lazy(
     r"^[ \t]*-[ \t]*[\"']?(?P<name>[A-Za-z0-9][\w.-]*)[ \t]*==?(?P<version>[^=\s\"'#]+)=(?P<build>[^\s\"'#*]+)",
     re.MULTILINE,
 )
 #: `- numpy` with no version at all.
-_BARE_ITEM = re.compile(
+_BARE_ITEM = lazy(
     r"^(?P<indent>[ \t]*)-[ \t]*[\"']?(?:[\w.-]+::)?(?P<name>[A-Za-z][\w.-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE
 )
-_CONDA_FILE_NAME = re.compile(r"(?i)(^|/)(environment|conda)[\w.-]*\.ya?ml$")
-_DEPENDENCIES_KEY = re.compile(r"^dependencies:", re.MULTILINE)
-_CHANNELS_KEY = re.compile(r"^channels:", re.MULTILINE)
-_PARENT_KEY = re.compile(r"^[ \t]*(?:-[ \t]*)?([\w.-]+):")
+_CONDA_FILE_NAME = lazy(r"(?i)(^|/)(environment|conda)[\w.-]*\.ya?ml$")
+_DEPENDENCIES_KEY = lazy(r"^dependencies:", re.MULTILINE)
+_CHANNELS_KEY = lazy(r"^channels:", re.MULTILINE)
+_PARENT_KEY = lazy(r"^[ \t]*(?:-[ \t]*)?([\w.-]+):")
 #: Tools an environment installs to run pip or the interpreter itself; unpinned on purpose in most files.
 _UNVERSIONED_OK = frozenset({"pip", "python", "setuptools", "wheel"})
 
@@ -126,8 +127,8 @@ def _parent(view: FileView, side: SideView, m: Match) -> str | None:
 # --- DEP014 --------------------------------------------------------------------------------------------------------
 
 #: Cheap first look at every changed path; the precise reading is `environment_root`.
-_ENV_HINT = re.compile(r"site-packages/|conda-meta/|pyvenv\.cfg$|/activate[\w.]*$|(?:^|/)\.?v(?:irtual)?env/", re.I)
-_ACTIVATE = re.compile(r"(?i)^(activate(\.(bat|csh|fish|ps1|nu|xsh))?|Activate\.ps1)$")
+_ENV_HINT = lazy(r"site-packages/|conda-meta/|pyvenv\.cfg$|/activate[\w.]*$|(?:^|/)\.?v(?:irtual)?env/", re.I)
+_ACTIVATE = lazy(r"(?i)^(activate(\.(bat|csh|fish|ps1|nu|xsh))?|Activate\.ps1)$")
 _VENV_NAMES = frozenset({"venv", ".venv", "virtualenv", ".virtualenv"})
 _VENV_PARTS = frozenset({"bin", "scripts", "lib", "lib64", "include"})
 

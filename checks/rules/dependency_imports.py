@@ -33,6 +33,7 @@ from checks.importmap import (
     VARIANT_SUFFIX_PATTERN,
     VARIANT_SUFFIXES,
 )
+from checks.lazyre import lazy
 from checks.paths import Kind, Role, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.dependency_common import canonical, parse_requirement, strip_comment
@@ -50,7 +51,7 @@ MANIFEST_PATTERNS: tuple[str, ...] = (
     r"(^|/)(conda[\w.-]*|[\w.-]*recipe[\w.-]*)/meta\.ya?ml$",
     r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$",
 )
-_MANIFEST = re.compile("|".join(f"(?:{p})" for p in MANIFEST_PATTERNS), re.IGNORECASE)
+_MANIFEST = lazy("|".join(f"(?:{p})" for p in MANIFEST_PATTERNS), re.IGNORECASE)
 #: Manifests of code that is not the repository's own (and test data) neither declare nor need texts.
 _NOT_A_MANIFEST_ROLES = frozenset({Role.VENDORED, Role.GENERATED, Role.FIXTURE})
 
@@ -62,21 +63,21 @@ def is_manifest(path: str) -> bool:
 
 # --- reading names out of manifests --------------------------------------------------------------------------------
 
-_OPTION_WITH_FILE = re.compile(r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
-_EDITABLE = re.compile(r"(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][\w.-]*)")
-_FIRST_NAME = re.compile(r"(?:[\w./-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)")
+_OPTION_WITH_FILE = lazy(r"(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
+_EDITABLE = lazy(r"(?:-e|--editable)(?:\s*=\s*|\s+)(\S+)")
+_EGG = lazy(r"[#&]egg=([A-Za-z0-9][\w.-]*)")
+_FIRST_NAME = lazy(r"(?:[\w./-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)")
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".egg")
 #: A comment (`#` at the start of a line or after a space, as pip reads it) and the words in it.
-_COMMENT = re.compile(r"(?:^|\s)#([^\n]*)")
-_WORD = re.compile(r"[A-Za-z][\w.-]*")
-_QUOTED = re.compile(r"[\"']([^\"'\n]+)[\"']")
-_TOML_KEY = re.compile(r"^\s*[\"']?([A-Za-z0-9][\w.-]*)[\"']?\s*=")
-_DEPENDENCY_KEY = re.compile(
+_COMMENT = lazy(r"(?:^|\s)#([^\n]*)")
+_WORD = lazy(r"[A-Za-z][\w.-]*")
+_QUOTED = lazy(r"[\"']([^\"'\n]+)[\"']")
+_TOML_KEY = lazy(r"^\s*[\"']?([A-Za-z0-9][\w.-]*)[\"']?\s*=")
+_DEPENDENCY_KEY = lazy(
     r"(?i)^(?:.*[-_])?(?:dependencies|requires|requirements|dev-packages|extras)$|^dependency-groups$"
 )
 #: `pip install x`, `conda install x`; and the installs from files: `conda env create -f x`, `pip-sync x`.
-_INSTALL = re.compile(
+_INSTALL = lazy(
     r"\b(?:(?:pip3?|uv[ \t]+pip|conda|mamba|micromamba)[ \t]+install\b"
     r"|(?P<sync>(?:conda|mamba|micromamba)[ \t]+env[ \t]+(?:create|update)\b|pip-sync\b|uv[ \t]+pip[ \t]+sync\b))"
     r"(?P<args>[^\n&;|]*)"
@@ -84,7 +85,7 @@ _INSTALL = re.compile(
 _VALUE_OPTIONS = frozenset({"--channel", "-i", "--index-url", "--extra-index-url", "--find-links", "-n", "--name"})
 _FILE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint", "-f", "--file"})
 #: A file name setup.py reads its requirements from (`open("requirements/base.txt")`).
-_DEPENDENCY_FILE = re.compile(r"(?i)(req|dep|constraint)[\w.-]*\.(txt|in|pip)$")
+_DEPENDENCY_FILE = lazy(r"(?i)(req|dep|constraint)[\w.-]*\.(txt|in|pip)$")
 _SETUP_KEYWORDS = frozenset({"install_requires", "extras_require", "setup_requires", "tests_require"})
 _PIPFILE_OTHER_TABLES = frozenset({"source", "requires", "scripts", "pipenv"})
 
@@ -413,7 +414,7 @@ def _read_manifest(path: str, text: str) -> _Reading:
     return reading
 
 
-_VARIANT_SUFFIX = re.compile(rf"-(?:{'|'.join(VARIANT_SUFFIXES)}|{VARIANT_SUFFIX_PATTERN})$")
+_VARIANT_SUFFIX = lazy(rf"-(?:{'|'.join(VARIANT_SUFFIXES)}|{VARIANT_SUFFIX_PATTERN})$")
 
 
 def _bare_forms(name: str) -> set[str]:
@@ -489,20 +490,20 @@ def read_manifests(view: ChangeView) -> Manifests | None:
 #: `import a.b` and `from a.b import`, each starting with a literal so the regex engine skips ahead at C speed
 #: (a pattern opening with `^` or an alternation is tried at every position); that nothing but indentation
 #: precedes them on their line is checked per match. Relative imports (`from . import x`) do not match.
-_PLAIN_IMPORT = re.compile(r"import[ \t]+([A-Za-z_][\w.]*)")
-_FROM_IMPORT = re.compile(r"from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b")
+_PLAIN_IMPORT = lazy(r"import[ \t]+([A-Za-z_][\w.]*)")
+_FROM_IMPORT = lazy(r"from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b")
 _BRACKETS = str.maketrans("()\\", "   ")
-_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_DOTTED = lazy(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _STDLIB = frozenset(sys.stdlib_module_names) | FORMER_STDLIB | ALWAYS_AVAILABLE
 #: spaCy and scispaCy pipelines, installed with `python -m spacy download`, not from a manifest.
-_SPACY_MODEL = re.compile(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlpba|bc5cdr|bionlp)\w*$")
+_SPACY_MODEL = lazy(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlpba|bc5cdr|bionlp)\w*$")
 #: Folders whose code has its dependencies declared elsewhere (benchmark and CI tooling).
-_ELSEWHERE = re.compile(r"(?i)(^|/)(benchmarks?|\.github)/")
+_ELSEWHERE = lazy(r"(?i)(^|/)(benchmarks?|\.github)/")
 _TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "conftest.py", "dodo.py"})
 _NOT_OURS = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 _DATABRICKS = "# Databricks notebook source"
 #: Where a namespace folder of Python files is not a package the code imports.
-_NOT_IMPORTED_FOLDER = re.compile(r"(?i)(^|/)(tests?|testing|examples?|docs?|fixtures?|tutorials?)/")
+_NOT_IMPORTED_FOLDER = lazy(r"(?i)(^|/)(tests?|testing|examples?|docs?|fixtures?|tutorials?)/")
 _PYTHON_MODULE = (".py", ".pyi", ".pyx", ".pxd", ".so", ".pyd")
 
 
@@ -647,12 +648,12 @@ def _imported_modules(text: str, raw: re.Match[str]) -> list[str]:
 
 # --- which imports run unconditionally -----------------------------------------------------------------------------
 
-_MAIN_CHECK = re.compile(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)""")
+_MAIN_CHECK = lazy(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)""")
 #: Lines that open a block whose imports are optional or conditional: `try:` and its handlers, any `if`
 #: (`TYPE_CHECKING`, `is_x_available()`, a feature flag), `with suppress(ImportError)` / `with try_import()`.
 #: A check that an optional package is installed, before a function imports it.
-_AVAILABILITY = re.compile(r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(")
-_GUARD_OPENER = re.compile(
+_AVAILABILITY = lazy(r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(")
+_GUARD_OPENER = lazy(
     r"^(?:try\s*:|except\b|else\s*:|elif\b|if\b|match\b|case\b|with\b.*(?:suppress|import|optional|lazy))"
 )
 

@@ -10,17 +10,18 @@ from dataclasses import dataclass
 
 from checks.diff import FilePatch, FileStatus
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Role, roles
 from checks.registry import Docs, Scope, rule
 from checks.views import ChangeView
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=""")
-_BLANK_OR_COMMENT = re.compile(r"^\s*(?:#.*)?$")
-_CONDA_NAME_KEYS = re.compile(r"^(?:name|prefix)\s*:")
+_HEADER = lazy(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = lazy(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=""")
+_BLANK_OR_COMMENT = lazy(r"^\s*(?:#.*)?$")
+_CONDA_NAME_KEYS = lazy(r"^(?:name|prefix)\s*:")
 #: Without the post-change text, a changed line whose table is not in view counts only when it looks like
 #: a requirement: `"numpy>=1.26",` in an array or `numpy = "^1.26"` in a Poetry table.
-_LOOKS_LIKE_DEPENDENCY = re.compile(
+_LOOKS_LIKE_DEPENDENCY = lazy(
     r"""^\s*["'][A-Za-z0-9][\w.-]*\s*(?:\[[^\]]*\])?\s*(?:[<>=!~^]=?|@)[^"']*["']\s*,?\s*(?:#.*)?$"""
     r"""|^\s*[A-Za-z0-9][\w.-]*\s*=\s*(?:["'][\^~<>=!*][^"']*["']|\{\s*(?:version|git|path|url)\s*=)"""
 )
@@ -146,8 +147,8 @@ _TOML_MANIFESTS = {
     "Pipfile": Manifest(("Pipfile.lock",), _pipfile_dependency),
     "pixi.toml": Manifest(("pixi.lock",), _pixi_dependency),
 }
-_CONDA_ENV = re.compile(r"(?i)^(environment|conda)[\w.-]*\.ya?ml$")
-_REQUIREMENTS_IN = re.compile(r"(?i)(^|/)(requirements|constraints)[\w.-]*\.in$|(^|/)requirements/[\w.-]+\.in$")
+_CONDA_ENV = lazy(r"(?i)^(environment|conda)[\w.-]*\.ya?ml$")
+_REQUIREMENTS_IN = lazy(r"(?i)(^|/)(requirements|constraints)[\w.-]*\.in$|(^|/)requirements/[\w.-]+\.in$")
 
 
 def _manifest(path: str) -> Manifest | None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import parse_python
@@ -29,24 +30,21 @@ PYTHON3_HOME = {
     "Tkinter": "tkinter",
     "__builtin__": "builtins",
 }
+_MODULE_NAMES = tuple(PYTHON3_HOME)
 _MODULES = "|".join(sorted(PYTHON3_HOME, key=len, reverse=True))
-_IMPORT = re.compile(
-    rf"[ \t]*(?:import[ \t]+(?P<imported>{_MODULES})\b|from[ \t]+(?P<source>{_MODULES})[ \t]+import\b)"
-)
+_IMPORT = lazy(rf"[ \t]*(?:import[ \t]+(?P<imported>{_MODULES})\b|from[ \t]+(?P<source>{_MODULES})[ \t]+import\b)")
 #: Literal-first finders (fast to scan for); each hit's line is then read whole with `_IMPORT`.
 _IMPORT_FINDERS = (
-    re.compile(rf"import[ \t]+(?:{_MODULES})\b"),
-    re.compile(rf"from[ \t]+(?:{_MODULES})[ \t]+import\b"),
+    lazy(rf"import[ \t]+(?:{_MODULES})\b"),
+    lazy(rf"from[ \t]+(?:{_MODULES})[ \t]+import\b"),
 )
 #: `print "x"`, `print x, y`, `print len(x)`, `print >>sys.stderr, x`: a statement, not the print() function.
 #: A name must end the line or be followed by an operator, so prose ("print the value") does not match.
 #: The pattern starts with its literal so the engine can skip ahead; `_starts_statement` checks the line start.
-_PRINT = re.compile(
-    r"print(?:[ \t]*>>|[ \t]+(?:[urbURB]{0,2}[\"']|[A-Za-z_][\w.]*[ \t]*(?:$|[,%+\[(*/-])))", re.MULTILINE
-)
-_XRANGE = re.compile(r"xrange\(")
+_PRINT = lazy(r"print(?:[ \t]*>>|[ \t]+(?:[urbURB]{0,2}[\"']|[A-Za-z_][\w.]*[ \t]*(?:$|[,%+\[(*/-])))", re.MULTILINE)
+_XRANGE = lazy(r"xrange\(")
 #: An enclosing line that makes the Python 2 code a guarded fallback or a version switch.
-_GUARD = re.compile(r"^\s*(?:try\s*:|except\b.*\b(?:ImportError|ModuleNotFoundError)|if\b.*(?:version_info|PY2|PY3))")
+_GUARD = lazy(r"^\s*(?:try\s*:|except\b.*\b(?:ImportError|ModuleNotFoundError)|if\b.*(?:version_info|PY2|PY3))")
 
 
 @rule(
@@ -78,6 +76,9 @@ _GUARD = re.compile(r"^\s*(?:try\s*:|except\b.*\b(?:ImportError|ModuleNotFoundEr
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE),
+    # An import names its module and `xrange(` is literal; a print statement shows only `print`, since the
+    # whitespace after it may be a tab, which no needle can hold (`print ` would miss `print\tx`).
+    needles=("print", "xrange(", *_MODULE_NAMES),
 )
 def python2_only_code(view: FileView) -> Iterator[Hit]:
     if in_docs_folder(view.path):

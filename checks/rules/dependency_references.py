@@ -10,29 +10,30 @@ from collections.abc import Iterator
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role, kind
 from checks.registry import Docs, Scope, rule
 from checks.views import ChangeView, FileView, SideView
 
 _READERS = frozenset({Kind.CI, Kind.DOCKERFILE, Kind.MAKEFILE, Kind.SHELL})
-_OTHER_READERS = re.compile(r"(^|/)(tox\.ini|\.readthedocs\.ya?ml|noxfile\.py)$")
+_OTHER_READERS = lazy(r"(^|/)(tox\.ini|\.readthedocs\.ya?ml|noxfile\.py)$")
 _NOT_OURS = frozenset({Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE})
 
 _PATH = r"[\"']?(?P<ref>[^\s\"';&|)<>]+)"
 #: `pip install -r x`, `uv pip sync x`, `conda env create -f x` on one line; pip (or uv, conda...) must be on it,
 #: since `-r` means something else to rm, cp and grep.
-_INSTALL_REF = re.compile(
+_INSTALL_REF = lazy(
     r"(?:\b(?:pip3?|uv)\b[^\n#]*?(?<![\w-])(?:-r|-c|--requirements?|--constraints?)(?:[ \t]*=[ \t]*|[ \t]+)"
     r"|\b(?:pip-sync|uv[ \t]+pip[ \t]+sync)[ \t]+(?:-\S+[ \t]+)*"
     r"|\b(?:conda|mamba|micromamba)[ \t]+env[ \t]+(?:create|update)\b[^\n#]*?(?:-f|--file)(?:[ \t]*=[ \t]*|[ \t]+))"
     + _PATH
 )
-_MORE_REFS = re.compile(r"(?<![\w-])(?:-r|-c|--requirements?|--constraints?)(?:[ \t]*=[ \t]*|[ \t]+)" + _PATH)
+_MORE_REFS = lazy(r"(?<![\w-])(?:-r|-c|--requirements?|--constraints?)(?:[ \t]*=[ \t]*|[ \t]+)" + _PATH)
 #: tox `deps = -r requirements.txt` lines need no pip; neither do Read the Docs' `requirements:` keys.
-_TOX_REF = re.compile(r"(?<![\w-])(?:-r|-c)[ \t]+" + _PATH)
-_RTD_REF = re.compile(r"^[ \t]*-?[ \t]*requirements:[ \t]*" + _PATH, re.MULTILINE)
-_COPY = re.compile(r"^[ \t]*(?:COPY|ADD)[ \t]+(?P<args>[^\n]+)", re.MULTILINE | re.IGNORECASE)
-_DEPENDENCY_FILE = re.compile(
+_TOX_REF = lazy(r"(?<![\w-])(?:-r|-c)[ \t]+" + _PATH)
+_RTD_REF = lazy(r"^[ \t]*-?[ \t]*requirements:[ \t]*" + _PATH, re.MULTILINE)
+_COPY = lazy(r"^[ \t]*(?:COPY|ADD)[ \t]+(?P<args>[^\n]+)", re.MULTILINE | re.IGNORECASE)
+_DEPENDENCY_FILE = lazy(
     r"(?i)(^|/)((requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)|Pipfile(\.lock)?|"
     r"pyproject\.toml|poetry\.lock|uv\.lock|pdm\.lock|(environment|conda)[\w.-]*\.ya?ml)$"
 )

@@ -6,7 +6,9 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
+from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.dependency_common import (
     REQUIREMENTS_FOLDER,
@@ -19,7 +21,7 @@ from checks.views import FileView
 
 _NOT_OURS = (Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE)
 #: Every line that could hold a requirement; the parser decides per line (requirement files are small).
-_REQUIREMENT_LINE = re.compile(r"^[ \t]*[A-Za-z0-9][^\n]*", re.MULTILINE)
+_REQUIREMENT_LINE = lazy(r"^[ \t]*[A-Za-z0-9][^\n]*", re.MULTILINE)
 
 
 def _requirement_kinds_path(view: FileView) -> bool:
@@ -167,7 +169,7 @@ def invalid_requirement_name(view: FileView) -> Iterator[Hit]:
 
 # --- DEP015 --------------------------------------------------------------------------------------------------------
 
-_EXTRA_INDEX = re.compile(
+_EXTRA_INDEX = lazy(
     r"(?:--extra-index-url(?:[ \t]*=[ \t]*|[ \t]+)"
     r"|\bPIP_EXTRA_INDEX_URL[\"']?[ \t]*[=:][ \t]*"
     r"|^[ \t]*extra[-_]index[-_]url[ \t]*=[ \t]*\[?[ \t]*)"
@@ -176,10 +178,10 @@ _EXTRA_INDEX = re.compile(
 )
 #: Public vendor indexes that publish wheels PyPI cannot host (CUDA builds); allow-listed as RULES.md says.
 TRUSTED_INDEX_HOSTS = ("download.pytorch.org", "pypi.nvidia.com")
-_PIP_CONFIG = re.compile(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini)$")
+_PIP_CONFIG = lazy(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini)$")
 #: uv searches indexes in order and stops at the first that has the package (its default `first-index`
 #: strategy exists to prevent dependency confusion), so its extra indexes are not pip's risk.
-_UV = re.compile(r"\buv\b")
+_UV = lazy(r"\buv\b")
 
 
 @rule(
@@ -220,6 +222,8 @@ _UV = re.compile(r"\buv\b")
         Kind.OTHER,
     },
     skip_roles=(*_NOT_OURS, Role.EXAMPLE),
+    # `--extra-index-url`, `PIP_EXTRA_INDEX_URL` and pip.conf's `extra[-_]index[-_]url`, in any case.
+    needles=any_case("xtra-", "xtra_"),
 )
 def extra_index_url(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.OTHER and not (_PIP_CONFIG.search(view.path) or REQUIREMENTS_FOLDER.search(view.path)):

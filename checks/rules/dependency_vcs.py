@@ -6,29 +6,31 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, Role
+from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.dependency_common import REQUIREMENTS_FOLDER, in_docs_folder
 from checks.views import FileView, Match, SideView
 
 _URL_END = r"[^\s\"'`,;\]\)}]"
 #: `git+https://host/org/repo.git@ref#egg=x`, and the same for Mercurial.
-_VCS = re.compile(rf"(?i)\b(?:git|hg)\+(?:https?|ssh|git|file)://{_URL_END}+")
+_VCS = lazy(rf"(?i)\b(?:git|hg)\+(?:https?|ssh|git|file)://{_URL_END}+")
 #: Source archives of a forge: github.com/org/repo/archive/<ref>.zip, gitlab's -/archive, codeload.
-_ARCHIVE = re.compile(
+_ARCHIVE = lazy(
     rf"(?i)\bhttps?://(?:(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org)/{_URL_END}+?/(?:-/)?(?:archive|get)/"
     rf"|codeload\.github\.com/){_URL_END}+"
 )
 #: Poetry, uv and Pipenv name git dependencies in an inline table: `x = { git = "...", rev = "..." }`.
-_GIT_TABLE = re.compile(r"\{[^}\n]*?\bgit[ \t]*=[ \t]*[\"'](?P<url>[^\"']+)[\"'][^}\n]*\}?")
-_TABLE_REF = re.compile(r"\b(?:rev|ref|commit)[ \t]*=[ \t]*[\"']([0-9a-f]{40}|[0-9a-f]{64})[\"']")
-_TABLE_NAMED_REF = re.compile(r"\b(?:rev|ref|branch|tag)[ \t]*=[ \t]*[\"']([^\"']+)[\"']")
-_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
-_HASH_PIN = re.compile(r"#(?:sha256|sha384|sha512)=|--hash[= ]")
+_GIT_TABLE = lazy(r"\{[^}\n]*?\bgit[ \t]*=[ \t]*[\"'](?P<url>[^\"']+)[\"'][^}\n]*\}?")
+_TABLE_REF = lazy(r"\b(?:rev|ref|commit)[ \t]*=[ \t]*[\"']([0-9a-f]{40}|[0-9a-f]{64})[\"']")
+_TABLE_NAMED_REF = lazy(r"\b(?:rev|ref|branch|tag)[ \t]*=[ \t]*[\"']([^\"']+)[\"']")
+_COMMIT = lazy(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_HASH_PIN = lazy(r"#(?:sha256|sha384|sha512)=|--hash[= ]")
 #: A quoted string that *is* a requirement: it starts with the URL or with `name @ `.
-_STRING_HEAD = re.compile(r"[\"'][ \t]*(?:[A-Za-z0-9][\w.-]*[ \t]*(?:\[[^\]]*\])?[ \t]*@[ \t]*)?$")
+_STRING_HEAD = lazy(r"[\"'][ \t]*(?:[A-Za-z0-9][\w.-]*[ \t]*(?:\[[^\]]*\])?[ \t]*@[ \t]*)?$")
 #: setup.cfg lists requirements unquoted under install_requires.
-_BARE_HEAD = re.compile(r"^[ \t]*(?:-[ \t]*)?(?:[A-Za-z0-9][\w.-]*[ \t]*(?:\[[^\]]*\])?[ \t]*@[ \t]*)?$")
+_BARE_HEAD = lazy(r"^[ \t]*(?:-[ \t]*)?(?:[A-Za-z0-9][\w.-]*[ \t]*(?:\[[^\]]*\])?[ \t]*@[ \t]*)?$")
 _MANIFEST_KINDS = frozenset({Kind.PYPROJECT, Kind.SETUP, Kind.PIPFILE})
 
 
@@ -66,6 +68,9 @@ _MANIFEST_KINDS = frozenset({Kind.PYPROJECT, Kind.SETUP, Kind.PIPFILE})
         Kind.OTHER,
     },
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE, Role.EXAMPLE),
+    # `git+`/`hg+` URLs, github/gitlab/codeload archives (any case) and `git =` tables all write `git`, or
+    # else `hg+` or bitbucket.org's `.org/`.
+    needles=any_case("git", "hg+", ".org/"),
 )
 def unpinned_vcs_dependency(view: FileView) -> Iterator[Hit]:
     if (view.kind is Kind.OTHER and not REQUIREMENTS_FOLDER.search(view.path)) or in_docs_folder(view.path):

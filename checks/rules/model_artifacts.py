@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from checks.diff import FilePatch, FileStatus
 from checks.finding import Category, Hit, Severity, Side
+from checks.lazyre import lazy
 from checks.paths import Kind, Role, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.model_paths import (
@@ -110,7 +111,7 @@ def _removed_artifact(view: FileView) -> Hit | None:
 # --- MODEL002: a model with no training code or provenance ---------------------------------------------------
 
 #: Paths of training code and pipeline definitions in the repository tree (one scan of the joined tree).
-_TRAINING_PATH = re.compile(
+_TRAINING_PATH = lazy(
     r"^(?:[^\n]*/)?(?:"
     r"(?:train|training|trainers?|pipelines?|experiments?)/[^\n]*\.(?:py|ipynb|r|sh)"
     r"|[^/\n]*?(?<![a-z])(?:train|fit|finetun|fine[_-]tun|pretrain|retrain|learn|sweep|tun(?:e|ing)|hpo|"
@@ -121,7 +122,7 @@ _TRAINING_PATH = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 #: Training calls in the change's own code.
-_TRAINING_CALL = re.compile(
+_TRAINING_CALL = lazy(
     r"\.fit(?:_generator)?\(|\btrainer\.train\(|\bTrainer\(|\boptimi[sz]er\.step\(|\.backward\(|\btrain_on_batch\(|"
     r"\bfit_one_cycle\(|\bmlflow\.\w+\.log_model\(",
 )
@@ -284,7 +285,7 @@ def _documented(path: str, tree: frozenset[str]) -> bool:
 # --- MODEL003: a model changed with nothing that explains it -------------------------------------------------
 
 #: Files a model update may touch without any change to how the model is made.
-_INCIDENTAL = re.compile(
+_INCIDENTAL = lazy(
     r"(?:^|/)(?:\.gitattributes|\.gitignore|\.mailmap|LICENSE[^/]*|CHANGELOG[^/]*|CITATION[^/]*)$|"
     r"\.(?:md|rst|txt|png|jpe?g|gif|svg)$",
     re.IGNORECASE,

@@ -9,26 +9,27 @@ from __future__ import annotations
 import ast
 import bisect
 import math
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 
 from checks.finding import Side
+from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.views import FileView, Match, SideView
 
 #: How far up a Markdown code fence is looked for, around a match whose docstring opening is not in the diff.
 MAX_FENCE_LOOKBACK = 40
-_FENCE = re.compile(r"\s*```\s*(\w*)")
+_FENCE = lazy(r"\s*```\s*(\w*)")
 #: How far a call is followed past its first line, and how far back its opening is looked for.
 MAX_CALL_LINES = 25
 MAX_LOOKBACK_LINES = 15
 _OPEN, _CLOSE = "([{", ")]}"
 #: The dotted name that ends where a call's `(` begins.
-CALLEE = re.compile(r"[\w.]*$")
-_HASH_REVISION = re.compile(r"^[0-9a-f]{7,40}$")
+CALLEE = lazy(r"[\w.]*$")
+_HASH_REVISION = lazy(r"^[0-9a-f]{7,40}$")
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,21 @@ class CallReader:
         """
         lines = self.side.lines
         index = m.index
+        # Most matches have no fence above: look for "```" in the lines above at C speed before walking them.
+        text = lines.text
+        end = above = lines.start(index)
         for _ in range(MAX_FENCE_LOOKBACK):
-            if index == 0 or lines.number(index - 1) != lines.number(index) - 1:
+            if above == 0:
+                break
+            above = text.rfind("\n", 0, above - 1) + 1
+        if text.find("```", above, end) == -1:
+            return False
+        number = m.number
+        for _ in range(MAX_FENCE_LOOKBACK):
+            if index == 0 or lines.number(index - 1) != number - 1:
                 return False
             index -= 1
+            number -= 1
             fence = _FENCE.match(lines.line(index))
             if fence is not None:
                 return bool(fence.group(1))
@@ -166,7 +178,8 @@ class CallReader:
     def _post_joined(self) -> tuple[str, list[int]]:
         def joined() -> tuple[str, list[int]]:
             lines = self._post_lines or []
-            starts = [0, *accumulate(len(line) + 1 for line in lines)]
+            # Each start is the lengths (plus newlines) of the lines before it, summed in C.
+            starts = list(accumulate(map(add, map(len, lines), repeat(1)), initial=0))
             return "\n".join(lines), starts
 
         return self.side.memo("post-joined", joined)
@@ -202,34 +215,49 @@ class CallReader:
             start = max(0, number - 1 - before)
             return post[start : number - 1 + after], start + 1, number - 1 - start
         # Without the post-change text, only the side's own consecutive lines continue the statement.
+        # Each line's number is asked once: the one beside it is known.
         lines = self.side.lines
-        low = m.index
-        while low > 0 and m.index - low < before and lines.number(low - 1) == lines.number(low) - 1:
-            low -= 1
-        high = m.index + 1
-        while high < len(lines) and high - m.index < after and lines.number(high) == lines.number(high - 1) + 1:
-            high += 1
-        return [lines.line(i) for i in range(low, high)], lines.number(low), m.index - low
+        low, first = m.index, m.number
+        while low > 0 and m.index - low < before and lines.number(low - 1) == first - 1:
+            low, first = low - 1, first - 1
+        high, last = m.index + 1, m.number
+        while high < len(lines) and high - m.index < after and lines.number(high) == last + 1:
+            high, last = high + 1, last + 1
+        return [lines.line(i) for i in range(low, high)], first, m.index - low
 
 
 #: Strings and comments, read at C speed so a quote inside a comment or a one-line string opens nothing.
-_STRING_TOKEN = re.compile(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
+_STRING_TOKEN = lazy(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
 
 
 def _triple_quoted_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the triple-quoted strings of a Python text, in order."""
+    """(start, end) offsets of the triple-quoted strings of a Python text, in order.
+
+    Strings and comments are read token by token only on the lines that hold triple quotes: a one-line string
+    or comment never spans lines, so the lines between tell nothing (a file's docstrings cost a few searches).
+    """
     spans: list[tuple[int, int]] = []
-    found = _STRING_TOKEN.search(text)
-    while found is not None:
+    position = 0  # the text before is read
+    double, single = text.find('"""'), text.find("'''")
+    while True:
+        if 0 <= double < position:
+            double = text.find('"""', position)
+        if 0 <= single < position:
+            single = text.find("'''", position)
+        first = double if single == -1 or 0 <= double < single else single
+        if first == -1:
+            return spans
+        # The first token from the start of that line (or from where reading stopped): the triple quotes, or a
+        # string or comment before or around them.
+        found = _STRING_TOKEN.search(text, max(position, text.rfind("\n", 0, first) + 1))
+        if found is None:
+            return spans
         token = found.group(0)
         position = found.end()
         if token in ('"""', "'''"):
             end = text.find(token, position)
-            end = len(text) if end == -1 else end + 3
-            spans.append((found.start(), end))
-            position = end
-        found = _STRING_TOKEN.search(text, position)
-    return spans
+            position = len(text) if end == -1 else end + 3
+            spans.append((found.start(), position))
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind, kind
 from checks.registry import Docs, rule
 from checks.rules.model_calls import Call
@@ -26,7 +27,7 @@ from checks.views import FileView, Match, SideView
 # --- MODEL005: pickle-family loads ---------------------------------------------------------------------------
 
 #: One regex pass: it starts with a literal the engine skips to, cheaper than three `str.find` passes.
-_PICKLE_LOAD = Scan(re.compile(r"\.(?:loads?|Unpickler|read_pickle)\("))
+_PICKLE_LOAD = Scan(lazy(r"\.(?:loads?|Unpickler|read_pickle)\("))
 #: What may be called for each method: `pickle.load`, `pd.read_pickle`, and `np.load` (with allow_pickle=True).
 _PICKLE_RECEIVERS = {
     "load": frozenset({"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "np", "numpy"}),
@@ -34,12 +35,15 @@ _PICKLE_RECEIVERS = {
     "Unpickler": frozenset({"pickle", "cPickle", "_pickle", "dill", "cloudpickle"}),
     "read_pickle": frozenset({"pd", "pandas"}),
 }
-_SERVING_PATH = re.compile(
+#: Every hit's line holds its receiver, method and `(` joined (`cloudpickle.loads(`): the rule runs only on files
+#: whose changed lines hold one.
+_PICKLE_NEEDLES = tuple(f"{r}.{method}(" for method, receivers in _PICKLE_RECEIVERS.items() for r in sorted(receivers))
+_SERVING_PATH = lazy(
     r"(?:^|/)(?:api|apis|serving|server|service|services|app|endpoints?)/|"
     r"(?:^|/)(?:app|server|serve\w*|serving|wsgi|asgi|handler|lambda_function|endpoint)\.py$",
     re.IGNORECASE,
 )
-_WEB_FRAMEWORK = re.compile(
+_WEB_FRAMEWORK = lazy(
     r"^\s*(?:from|import)\s+(?:fastapi|flask|django|starlette|sanic|tornado|aiohttp|bentoml|litserve|ray\.serve|"
     r"gradio|streamlit|falcon|quart)\b",
     re.MULTILINE,
@@ -73,6 +77,7 @@ _WEB_FRAMEWORK = re.compile(
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
+    needles=_PICKLE_NEEDLES,
 )
 def pickle_model_load(view: FileView) -> Iterator[Hit]:
     serving: bool | None = None
@@ -112,8 +117,8 @@ def _is_serving(view: FileView) -> bool:
 
 # --- MODEL006: torch.load without weights_only=True ----------------------------------------------------------
 
-_TORCH_LOAD = Scan(re.compile(r"torch\.load\("), ("torch.load(",))
-_TORCH_PIN = re.compile(
+_TORCH_LOAD = Scan(lazy(r"torch\.load\("), ("torch.load(",))
+_TORCH_PIN = lazy(
     r"""^\s*["']?torch\s*(?:\[[^\]\n]*\])?\s*(?:(?:==|>=|~=|===)\s*|=\s*["'][\^~>=]*\s*)(\d+)\.(\d+)""",
     re.MULTILINE,
 )
@@ -148,6 +153,7 @@ _SAFE_TORCH = (2, 6)
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
+    needles=("torch.load(",),
 )
 def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
     safe_default: bool | None = None

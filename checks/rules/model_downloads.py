@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
 from checks.rules.model_calls import Call, Revision, literal_str
@@ -31,28 +32,28 @@ from checks.views import FileView, Match, SideView
 # --- MODEL007: hub downloads without a pinned revision -------------------------------------------------------
 
 _HUB_FUNCTIONS = ("from_pretrained", "hf_hub_download", "snapshot_download", "SentenceTransformer", "pipeline")
-_HUB_LOAD = Scan(re.compile("(?:" + "|".join(_HUB_FUNCTIONS) + r")\("), tuple(f"{name}(" for name in _HUB_FUNCTIONS))
+_HUB_LOAD = Scan(lazy("(?:" + "|".join(_HUB_FUNCTIONS) + r")\("), tuple(f"{name}(" for name in _HUB_FUNCTIONS))
 _HUB_MODULES = ("huggingface_hub", "sentence_transformers", "transformers")
 _HUB_DOWNLOADS = frozenset({"hf_hub_download", "snapshot_download"})
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+_HUB_ID = lazy(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 #: Hub ids without a namespace from before namespaces were required.
-_LEGACY_ID = re.compile(
+_LEGACY_ID = lazy(
     r"^(?:(?:bert|roberta|distilbert|distilroberta|xlm-roberta|albert|xlnet|xlm|t5|camembert|flaubert|longformer|"
     r"electra)-[\w.-]+|gpt2(?:-medium|-large|-xl)?|distilgpt2|openai-gpt|ctrl)$"
 )
-_SENTENCE_TRANSFORMERS_ID = re.compile(
+_SENTENCE_TRANSFORMERS_ID = lazy(
     r"^(?:all|paraphrase|multi-qa|msmarco|distiluse|stsb|nli|sentence-t5|gtr-t5|clip|average_word_embeddings|"
     r"bert-base-nli|LaBSE)[\w.-]*$"
 )
 #: First folders of relative paths that are local directories, not hub namespaces.
-_LOCAL_FOLDER = re.compile(
+_LOCAL_FOLDER = lazy(
     r"^(?:models?|checkpoints?|ckpts?|ckpt|outputs?|out|runs?|saved(?:_models?)?|save|tmp|temp|weights|artifacts?|"
     r"data|results?|exp|experiments?|pretrained(?:_models?)?|cache|logs?|local|assets|resources|build|dist|src|"
     r"lib|trained(?:_models?)?|finetuned|fine_tuned|training|train|work_dirs?|workdir|model_dir|models_dir|"
     r"exports?|exported)$",
     re.IGNORECASE,
 )
-_FILE_SUFFIX = re.compile(r"\.(?:json|bin|pt|pth|safetensors|onnx|ckpt|h5|pkl|model|txt)$", re.IGNORECASE)
+_FILE_SUFFIX = lazy(r"\.(?:json|bin|pt|pth|safetensors|onnx|ckpt|h5|pkl|model|txt)$", re.IGNORECASE)
 
 
 def hub_id(value: str, *, bare: re.Pattern[str] = _LEGACY_ID) -> bool:
@@ -95,6 +96,7 @@ def hub_id(value: str, *, bare: re.Pattern[str] = _LEGACY_ID) -> bool:
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
+    needles=_HUB_LOAD.literals,  # every match is one of the names called, `(` included
 )
 def hub_model_unpinned(view: FileView) -> Iterator[Hit]:
     for reader, m in code_matches(view, _HUB_LOAD, accept=_is_hub_call):
@@ -148,8 +150,8 @@ def _hub_target(function: str, call: Call) -> str | None:
 
 # --- MODEL008: trust_remote_code=True -----------------------------------------------------------------------
 
-_REMOTE_CODE_PY = Scan(re.compile(r"trust_remote_code(?:\s*=|[\"']\s*:)\s*True\b"), ("trust_remote_code",))
-_REMOTE_CODE_CONFIG = re.compile(
+_REMOTE_CODE_PY = Scan(lazy(r"trust_remote_code(?:\s*=|[\"']\s*:)\s*True\b"), ("trust_remote_code",))
+_REMOTE_CODE_CONFIG = lazy(
     r"[\"']?\btrust_remote_code[\"']?\s*[:=]\s*(?:true|True|yes)\b|--trust[-_]remote[-_]code\b(?![-\w])(?!\s*=?\s*(?:false|False|0)\b)"
 )
 _CONFIG_KINDS = frozenset(
@@ -165,7 +167,7 @@ _CONFIG_KINDS = frozenset(
         Kind.KUBERNETES,
     }
 )
-_PINNED_NEARBY = re.compile(r"revision[\"']?\s*[:= ]\s*[\"']?[0-9a-f]{7,40}\b")
+_PINNED_NEARBY = lazy(r"revision[\"']?\s*[:= ]\s*[\"']?[0-9a-f]{7,40}\b")
 _NEARBY_LINES = 10
 
 
@@ -196,6 +198,8 @@ _NEARBY_LINES = 10
     ),
     kinds=PYTHON_KINDS | _CONFIG_KINDS,
     skip_roles=NOT_PRODUCTION,
+    # Code matches hold `trust_remote_code`; config is read only in sides that hold one of the two.
+    needles=("trust_remote_code", "trust-remote-code"),
 )
 def trust_remote_code(view: FileView) -> Iterator[Hit]:
     if view.kind in PYTHON_KINDS:
@@ -231,24 +235,26 @@ _MODEL_URL = (
     rf"https?://[^\s\"'/]+/[^\s\"'|;&)]*?(?:\.(?:{_STRONG_EXT})"
     rf"|(?:model|weight|ckpt|checkpoint)[^\s\"'|;&)/]*\.(?:bin|h5|pb|pkl|joblib|params|ggml)){_URL_END}"
 )
-_MODEL_URL_RE = re.compile(_MODEL_URL, re.IGNORECASE)
-_FETCH_COMMAND = re.compile(
+_MODEL_URL_RE = lazy(_MODEL_URL, re.IGNORECASE)
+_FETCH_COMMAND = lazy(
     rf"\b(?:wget|curl)\b[^\n]*?(?:{_MODEL_URL}|(?:-O|-o|--output(?:-document)?)[\s=]+[\"']?[^\s\"']*\.(?:{_STRONG_EXT}){_URL_END})",
     re.IGNORECASE,
 )
+_DOWNLOAD_FUNCTIONS = ("hub.load", "load_state_dict_from_url", "download_url_to_file", "get_file", "urlretrieve")
+_DOWNLOAD_FUNCTIONS_CALLED = tuple(f"{name}(" for name in _DOWNLOAD_FUNCTIONS)
 #: Each literal costs a pass over the text: `url` finds three of the names at once; `hub.load(` is checked to be
 #: `torch.hub.load(` by its callee.
 _PY_DOWNLOAD = Scan(
-    re.compile(r"(?:hub\.load|load_state_dict_from_url|download_url_to_file|get_file|urlretrieve)\("),
+    lazy("(?:" + "|".join(map(re.escape, _DOWNLOAD_FUNCTIONS)) + r")\("),
     ("hub.load(", "url", "get_file("),
     word_start=True,
 )
-_CHECKSUM = re.compile(
+_CHECKSUM = lazy(
     r"sha\d*sum|shasum|md5sum|b2sum|--checksum|--hash|openssl\s+dgst|sha256|checksum|hashlib|hash_prefix|file_hash",
     re.IGNORECASE,
 )
 _FLOATING_REFS = frozenset({"main", "master", "dev", "develop", "HEAD", "latest", "trunk", "nightly"})
-_PINNED_HF_URL = re.compile(r"/resolve/[0-9a-f]{40}/")
+_PINNED_HF_URL = lazy(r"/resolve/[0-9a-f]{40}/")
 _COMMAND_KINDS = frozenset({Kind.SHELL, Kind.DOCKERFILE, Kind.MAKEFILE, Kind.CI})
 _CHECKSUM_LINES = 5
 
@@ -281,6 +287,8 @@ _CHECKSUM_LINES = 5
     ),
     kinds=PYTHON_KINDS | _COMMAND_KINDS,
     skip_roles=NOT_PRODUCTION,
+    # The names called in code (`(` included), and the commands read only in sides holding `wget` or `curl`.
+    needles=(*_DOWNLOAD_FUNCTIONS_CALLED, "wget", "curl"),
 )
 def model_download_unpinned(view: FileView) -> Iterator[Hit]:
     if view.kind in _COMMAND_KINDS:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from checks.diff import FilePatch, FileStatus
+from checks.lazyre import lazy
 from checks.snapshot import LFS_POINTER_PREFIX
 
 #: Formats that are models whatever their name.
@@ -38,30 +39,30 @@ _SHARED_FORMATS = {
     "params": "MXNet params",
     "sav": "pickle",
 }
-_TF_SHARD = re.compile(r"\.data-\d{5}-of-\d{5}$")
+_TF_SHARD = lazy(r"\.data-\d{5}-of-\d{5}$")
 
 #: Cheap first test on every changed path; the rest runs only for candidates.
-CANDIDATE = re.compile(
+CANDIDATE = lazy(
     r"\.(?:" + "|".join(sorted({*_MODEL_FORMATS, *_PICKLE_FORMATS, *_SHARED_FORMATS})) + r")$|\.data-\d{5}-of-\d{5}$",
     re.IGNORECASE,
 )
-_MODEL_WORD = re.compile(
+_MODEL_WORD = lazy(
     r"model|weight|checkpoint|ckpt|classifier|regressor|encoder|decoder|tokeni[sz]er|estimator|pretrained|"
     r"finetuned|vectori[sz]er|resnet|mobilenet|efficientnet|densenet|yolo|bert|gpt|llama|whisper|xgboost|"
     r"lightgbm|catboost|lgbm|xgb",
     re.IGNORECASE,
 )
-_MODEL_TOKEN = re.compile(
+_MODEL_TOKEN = lazy(
     r"(?:^|[^a-z])(?:clf|svm|knn|rf|net|unet|vit|lora|adapter|best|last|final|pipeline|scaler|graph|frozen|"
     r"inference)(?:[^a-z]|$)",
     re.IGNORECASE,
 )
-_DATA_TOKEN = re.compile(
+_DATA_TOKEN = lazy(
     r"(?:^|[^a-z])(?:data|dataset|datasets|df|frame|features?|x|y|train|test|val|valid|labels?|corpus|cache|"
     r"index|embeddings?|stats|results?|history|vocab|meta|metadata|splits?|samples?|records?)(?:[^a-z]|$)",
     re.IGNORECASE,
 )
-MODEL_DIR = re.compile(
+MODEL_DIR = lazy(
     r"(?:^|/)(?:models?|weights|checkpoints?|checkpoint[-_]\d+|ckpts?|saved_models?|trained_models?|"
     r"pretrained(?:_models?)?)/",
     re.IGNORECASE,
@@ -106,21 +107,21 @@ def carries_blob(patch: FilePatch) -> bool:
 
 
 #: Experiment trackers' local stores: the folder that roots a run store, and what proves it is one.
-_TRACKING = re.compile(
+_TRACKING = lazy(
     r"(?:^|/)(?:mlruns|wandb|lightning_logs|tb_logs|runs|outputs|multirun|\.neptune|\.aim)/|"
     r"(?:^|/)mlflow\.db$|events\.out\.tfevents\.",
 )
-_STORE_DIR = re.compile(r"(?:(?<=/)|^)(mlruns|wandb|lightning_logs|tb_logs|runs|outputs|multirun|\.neptune|\.aim)/")
-_WANDB_RUN = re.compile(r"^(?:(?:offline-)?run-\d{8}_\d{6}-\w+|latest-run)/|^debug(?:-internal)?\.log$|\.wandb$")
-_LIGHTNING_RUN = re.compile(r"^version_\d+/")
-_HYDRA_RUN = re.compile(r"(?:^|/)\.hydra/|(?:^|/)multirun\.yaml$|^\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}/")
+_STORE_DIR = lazy(r"(?:(?<=/)|^)(mlruns|wandb|lightning_logs|tb_logs|runs|outputs|multirun|\.neptune|\.aim)/")
+_WANDB_RUN = lazy(r"^(?:(?:offline-)?run-\d{8}_\d{6}-\w+|latest-run)/|^debug(?:-internal)?\.log$|\.wandb$")
+_LIGHTNING_RUN = lazy(r"^version_\d+/")
+_HYDRA_RUN = lazy(r"(?:^|/)\.hydra/|(?:^|/)multirun\.yaml$|^\d{4}-\d{2}-\d{2}/\d{2}-\d{2}-\d{2}/")
 #: `runs/` is a common source folder name: only TensorBoard events, MLflow run metadata or an Ultralytics run
 #: layout prove a run store.
-_RUNS_RUN = re.compile(
+_RUNS_RUN = lazy(
     r"(?:^|/)events\.out\.tfevents\.|(?:^|/)meta\.yaml$|"
     r"^(?:detect|segment|classify|pose|obb|train|val|predict)/[^/]+/(?:weights/|results\.csv$|args\.yaml$|opt\.yaml$|hyp\.yaml$)"
 )
-_SOURCE = re.compile(r"\.(?:py|pyi|ipynb)$")
+_SOURCE = lazy(r"\.(?:py|pyi|ipynb)$")
 _PROOF = {
     "wandb": _WANDB_RUN,
     "lightning_logs": _LIGHTNING_RUN,

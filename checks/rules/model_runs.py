@@ -44,6 +44,7 @@ _CURATED = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VEN
     ),
     scope=Scope.CHANGE,
     skip_roles=(),
+    reads_lines=False,  # paths and statuses only
 )
 def experiment_runs_committed(change: ChangeView) -> Iterator[Hit]:
     added: dict[str, tuple[RunStore, list[str]]] = {}

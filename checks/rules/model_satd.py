@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import comment_tags
@@ -14,13 +15,15 @@ from checks.views import FileView
 
 #: OBrien et al. (2022) ML SATD groups, by the first ML word of the comment.
 _GROUPS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("hyper-parameter configuration", re.compile(r"epoch|^lr$|learning|hyper|batch.?size|seed|random", re.I)),
-    ("model configuration", re.compile(r"model|layer|weight|embedding|checkpoint", re.I)),
-    ("data dependency", re.compile(r"data|label|feature|tokeni", re.I)),
-    ("training", re.compile(r"train|loss|gradient|optimi|overfit", re.I)),
-    ("prediction quality", re.compile(r"accura|metric|valid|test|predict|inference", re.I)),
+    ("hyper-parameter configuration", lazy(r"epoch|^lr$|learning|hyper|batch.?size|seed|random", re.I)),
+    ("model configuration", lazy(r"model|layer|weight|embedding|checkpoint", re.I)),
+    ("data dependency", lazy(r"data|label|feature|tokeni", re.I)),
+    ("training", lazy(r"train|loss|gradient|optimi|overfit", re.I)),
+    ("prediction quality", lazy(r"accura|metric|valid|test|predict|inference", re.I)),
 )
 _LOWER_ROLES = frozenset({Role.TEST, Role.EXAMPLE, Role.DOCS, Role.FIXTURE})
+#: The spellings `TAG` accepts (case matters): every hit holds one, so the rule runs only where one is.
+TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo", "ToDo", "hack")
 
 
 @rule(
@@ -51,6 +54,7 @@ _LOWER_ROLES = frozenset({Role.TEST, Role.EXAMPLE, Role.DOCS, Role.FIXTURE})
     ),
     kinds=CODE_KINDS | HASH_COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED),
+    needles=TAG_SPELLINGS,
 )
 def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
+from checks.lazyre import lazy
 from checks.registry import Docs, rule
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
@@ -27,14 +28,15 @@ from checks.views import FileView, Match, SideView
 
 #: scikit-learn (and umap) objects whose results depend on a random state. XGBoost, LightGBM and CatBoost are
 #: not listed: their default seeds are fixed, so their results repeat.
-_RANDOM_ESTIMATORS = re.compile(
-    r"(?:RandomForest(?:Classifier|Regressor)|ExtraTrees(?:Classifier|Regressor)|"
-    r"GradientBoosting(?:Classifier|Regressor)|HistGradientBoosting(?:Classifier|Regressor)|IsolationForest|"
-    r"KMeans|MiniBatchKMeans|SGD(?:Classifier|Regressor|OneClassSVM)|MLP(?:Classifier|Regressor)|TSNE|UMAP|"
-    r"ShuffleSplit|StratifiedShuffleSplit|GroupShuffleSplit|KFold|StratifiedKFold|RepeatedKFold|"
-    r"RepeatedStratifiedKFold|Bagging(?:Classifier|Regressor)|AdaBoost(?:Classifier|Regressor)|"
-    r"RandomizedSearchCV|RandomTreesEmbedding)\("
-)
+_RANDOM_ESTIMATOR_NAMES = (
+    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+    "GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
+    "HistGradientBoostingRegressor", "IsolationForest", "KMeans", "MiniBatchKMeans", "SGDClassifier", "SGDRegressor",
+    "SGDOneClassSVM", "MLPClassifier", "MLPRegressor", "TSNE", "UMAP", "ShuffleSplit", "StratifiedShuffleSplit",
+    "GroupShuffleSplit", "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold", "BaggingClassifier",
+    "BaggingRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "RandomizedSearchCV", "RandomTreesEmbedding",
+)  # fmt: skip
+_RANDOM_ESTIMATORS = lazy("(?:" + "|".join(_RANDOM_ESTIMATOR_NAMES) + r")\(")
 #: The estimators are found by how their names end (every match is a whole name: `is_free_call` drops the
 #: tails of longer names); the split by its literal.
 _ESTIMATOR_ENDINGS = (
@@ -42,15 +44,15 @@ _ESTIMATOR_ENDINGS = (
 )  # fmt: skip
 _RANDOM_CALLS = (
     Scan(_RANDOM_ESTIMATORS, word_start=True, call_suffixes=_ESTIMATOR_ENDINGS),
-    Scan(re.compile(r"train_test_split\("), ("train_test_split(",)),
+    Scan(lazy(r"train_test_split\("), ("train_test_split(",)),
 )
 #: A global seed makes scikit-learn's `random_state=None` repeatable (it draws from numpy's global generator).
-_GLOBAL_SEED = re.compile(
+_GLOBAL_SEED = lazy(
     r"\b(?:np|numpy)\.random\.seed\(|\bseed_everything\(|\bset_seed\(|\bset_random_seed\(|"
     r"\.set_params\([^)]*random_state"
 )
 _SHUFFLE_OPTIONAL = frozenset({"KFold", "StratifiedKFold"})
-_TRAINING_PATH = re.compile(r"train", re.IGNORECASE)
+_TRAINING_PATH = lazy(r"train", re.IGNORECASE)
 
 
 @rule(
@@ -79,6 +81,7 @@ _TRAINING_PATH = re.compile(r"train", re.IGNORECASE)
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
+    needles=(*(f"{name}(" for name in _RANDOM_ESTIMATOR_NAMES), "train_test_split("),  # every match is one
 )
 def unseeded_randomness(view: FileView) -> Iterator[Hit]:
     seeded: bool | None = None
@@ -127,14 +130,14 @@ def _is_true(node: ast.expr | None) -> bool:
 # --- MODEL013: training without held-out evaluation ----------------------------------------------------------
 
 _NO_EVALUATION = Scan(
-    re.compile(r"eval(?:uation)?_strategy\s*=\s*(?:[\"']no[\"']|IntervalStrategy\.NO\b)|train_test_split\("),
+    lazy(r"eval(?:uation)?_strategy\s*=\s*(?:[\"']no[\"']|IntervalStrategy\.NO\b)|train_test_split\("),
     ("_strategy", "train_test_split("),
     word_start=True,
 )
 #: The targets of `a, _, b, _ = train_test_split(`, read from the text before the call.
-_SPLIT_TARGETS = re.compile(r"^\s*(?P<targets>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)\s*=\s*(?:[\w.]+\.)?$")
+_SPLIT_TARGETS = lazy(r"^\s*(?P<targets>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)\s*=\s*(?:[\w.]+\.)?$")
 #: Any sign that the file evaluates a model: then the discarded split is a subsample, not a skipped evaluation.
-_EVALUATION = re.compile(
+_EVALUATION = lazy(
     r"\.evaluate\(|\.score\(|\w_score\(|\bcross_val\w*\(|\bcross_validate\(|classification_report\(|"
     r"confusion_matrix\(|\.predict(?:_proba)?\(|\bmetrics?\.\w|\bevaluate\.load\(|\bcompute_metrics\b|"
     r"\bvalidation_data\s*=|\bvalidation_split\s*=|\beval_dataset\s*=|\b(?:mean_\w+_error|log_loss)\(|"
@@ -166,6 +169,7 @@ _EVALUATION = re.compile(
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
+    needles=("eval_strategy", "evaluation_strategy", "train_test_split("),  # what `_NO_EVALUATION` matches
 )
 def no_held_out_evaluation(view: FileView) -> Iterator[Hit]:
     evaluates: bool | None = None
@@ -200,16 +204,18 @@ def _discards_held_out(targets: list[str]) -> bool:
 
 # --- MODEL016: model saved to a fixed file name --------------------------------------------------------------
 
-_SAVE_CALL = Scan(re.compile(r"(?:save(?:_model|_weights)?|dump)\("), ("save", "dump("))
+_SAVE_NAMES = ("save(", "save_model(", "save_weights(", "dump(")
+#: The names called, found in one pass over the `(` behind them (`save` alone also finds `save_pretrained`...).
+_SAVE_CALL = Scan(lazy(r"(?:save(?:_model|_weights)?|dump)\("), _SAVE_NAMES)
 #: Dumps that write a model file; `json.dump` and friends write no model.
 _DUMPERS = frozenset({"torch.save", "joblib.dump", "pickle.dump", "cPickle.dump", "dill.dump", "cloudpickle.dump"})
-_FIXED_MODEL_FILE = re.compile(
+_FIXED_MODEL_FILE = lazy(
     r"^[\w./-]*?(?:model|clf|weights|classifier|regressor|pipeline|estimator|checkpoint|ckpt)[\w.-]*"
     r"\.(?:pkl|pickle|joblib|h5|keras|pt|pth|bin|onnx|sav|ckpt|safetensors)$",
     re.IGNORECASE,
 )
 #: A tracker or registry that versions the model alongside the local file.
-_REGISTRY = re.compile(
+_REGISTRY = lazy(
     r"\bmlflow\.|\bwandb\.(?:log_artifact|Artifact)\b|\.log_artifacts?\(|\blog_model\(|\bdvc\s+add\b|"
     r"\bneptune\b|\bclearml\b|\bcomet_ml\b|\bbentoml\.|\.push_to_hub\(|\bmodel_registry\b|\bsagemaker\b"
 )
@@ -242,6 +248,7 @@ _REGISTRY = re.compile(
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
+    needles=_SAVE_NAMES,  # what `_SAVE_CALL` matches
 )
 def model_saved_unversioned(view: FileView) -> Iterator[Hit]:
     registered: bool | None = None

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
+import re
 
-from checks import Snapshot, review
-from checks.finding import Finding
+from ahocorasick_rs import AhoCorasick
+
+from checks import Snapshot, review, satd
+from checks.diff import Line, LineSet
+from checks.finding import Finding, Side
+from checks.paths import Kind
+from checks.prefilter import any_case
+from checks.registry import find
+from checks.rules import code_common, code_dead, code_suppressions
+from checks.views import SideView
 
 _TWO_HUNKS = """\
 diff --git a/src/train.py b/src/train.py
@@ -107,3 +118,197 @@ def test_each_tagged_comment_is_reported_by_exactly_one_of_code001_and_model017(
             for line in finding.lines:
                 owners.setdefault(line, []).append(finding.rule)
     assert owners == {1: ["MODEL017"], 2: ["CODE001"], 3: ["CODE001"], 4: ["MODEL017"], 5: ["CODE001"]}
+
+
+# The needles of the code rules (see checks.prefilter), and the rules' own shortcuts, against what they stand for.
+
+
+def _spellings(pattern: str) -> list[str]:
+    """Every string a phrase pattern of `checks.satd` matches: literals, `(?:a|b)`, `[ab]`, each maybe with `?`."""
+    options: list[list[str]] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("(?:", i):
+            end = pattern.index(")", i)
+            choices = [s for part in pattern[i + 3 : end].split("|") for s in _spellings(part)]
+        elif pattern[i] == "[":
+            end = pattern.index("]", i)
+            choices = list(pattern[i + 1 : end])
+        else:
+            end, choices = i, [pattern[i]]
+        i = end + 1
+        if i < len(pattern) and pattern[i] == "?":
+            choices, i = ["", *choices], i + 1
+        options.append(choices)
+    return ["".join(parts) for parts in itertools.product(*options)]
+
+
+def _written(phrase: str) -> list[str]:
+    """A phrase as people write it, and as a notebook's JSON holds it."""
+    cases = [phrase, phrase.upper(), phrase.title(), phrase.capitalize(), phrase.swapcase()]
+    return [*cases, *(json.dumps(c) for c in cases)]
+
+
+def test_every_satd_phrase_holds_a_needle_and_a_literal_however_written() -> None:
+    for pattern in (*satd._DEFECT_PHRASES, *satd._DEBT_PHRASES):
+        spellings = _spellings(pattern)
+        assert spellings, pattern
+        for phrase in spellings:
+            assert satd.SATD_PHRASE.fullmatch(phrase), (pattern, phrase)
+            for written in _written(phrase):
+                assert any(n in written for n in satd.SATD_PHRASE_NEEDLES), (pattern, written)
+            assert any(lit in phrase.lower() for lit in satd.SATD_PHRASE_LITERALS), (pattern, phrase)
+
+
+def test_the_tag_needles_are_the_spellings_tag_matches() -> None:
+    every_case = any_case("todo", "fixme", "xxx", "hack")
+    assert {w for w in every_case if satd.TAG.fullmatch(w)} == set(satd.TAG_NEEDLES)
+
+
+#: One directive of each kind CODE018 knows, as its tool writes it.
+_DIRECTIVES = (
+    "# flake8: noqa",
+    "# noqa: E501",
+    "# type: ignore[attr-defined]",
+    "# mypy: ignore-errors",
+    "# pyright: ignore[reportGeneralTypeIssues]",
+    "# pylint: skip-file",
+    "# pylint: disable=invalid-name",
+    "# nosec B101",
+    "# pragma: no cover",
+    "# shellcheck disable=SC2086",
+    "# hadolint ignore=DL3008",
+    "# yamllint disable-line rule:line-length",
+    "# nolint",
+    "// eslint-disable-next-line no-console",
+    "// @ts-ignore",
+    "// @ts-nocheck",
+    "// @ts-expect-error wrong types",
+    "/* istanbul ignore next */",
+    "//nolint:errcheck",
+    "// NOLINTNEXTLINE(bugprone-*)",
+    "-- noqa: L010",
+    '@SuppressWarnings("unchecked")',
+    "#![allow(dead_code)]",
+    '#pragma GCC diagnostic ignored "-Wunused"',
+    "#pragma warning(disable: 4996)",
+)
+
+
+def test_every_suppression_directive_holds_a_needle_however_written() -> None:
+    for directive in code_suppressions._DIRECTIVES:
+        assert any(directive.pattern.search(d) for d in _DIRECTIVES), f"no example of {directive.name}"
+    rule = find("CODE018")
+    assert rule is not None
+    assert rule.needles is not None
+    for d in _DIRECTIVES:
+        for written in _written(d):
+            assert any(n in written for n in rule.needles), written
+
+
+def _side(text: str, kind: Kind, numbers: list[int] | None = None) -> SideView:
+    lines = text.split("\n")
+    listed = [Line(n, t) for n, t in zip(numbers or range(1, len(lines) + 1), lines, strict=True)]
+    return SideView(path="x", side=Side.ADDED, lines=LineSet.of(listed), file_kind=kind, post_text=None)
+
+
+_COMMENTS = (
+    "x = 1  # TODO: later\ny = 2  # todo items per user\n# FIXME(bob) and # HACK - x\n# XXXX xxx Fixme ToDo tOdO",
+    'url = "http://x/todo"  # ok\ns = "# TODO in a string"\n#TODO\n#-TODO TODO- _todo todo_ TODOs',
+    "a = b * c  // TODO: fix\n/* FIXME */ x++; // hack\n * XXX: continued\nint todo = 0; // ToDo",
+    "select 1 -- TODO: index\n/* Fixme */ select 2",
+    "İstanbul # FIXME: transliterate\nſ # todo: x\n# ToDo – later\n\u212a # HACK",
+    "no comment here TODO\n\n#\n# todo",
+)
+
+
+def test_comment_tags_are_what_a_scan_of_the_comments_finds() -> None:
+    prefilter = re.compile(r"(?:todo|fixme|xxx|hack)(?![\w-])")
+    for text in _COMMENTS:
+        for kind in (Kind.PYTHON, Kind.C_LIKE, Kind.SQL, Kind.SHELL, Kind.JSON):
+            side = _side(text, kind)
+            expected = [(m.index, m.match.span()) for m in code_common.search_comments(side, prefilter, satd.TAG)]
+            found = [(m.index, m.match.span()) for m in code_common._tags_after_markers(_side(text, kind))]
+            assert found == expected, (text, kind)
+
+
+def test_phrase_literals_skip_only_comments_without_a_phrase() -> None:
+    texts = [
+        "# " + " ".join(variant) for variant in itertools.product(("x", "THIS DOESN’T LOOK RIGHT"), ("y", "Kludgy"))
+    ]
+    texts += ["# you may not use this file except in compliance with the License", "# İ: dont use this"]
+    for text in texts:
+        plain = [m.match.span() for m in code_common.search_comments(_side(text, Kind.PYTHON), *_PHRASES)]
+        fast = [m.match.span() for m in code_common.search_comments(_side(text, Kind.PYTHON), *_PHRASES, _LITERALS)]
+        assert fast == plain, text
+
+
+_PHRASES = (re.compile(satd.SATD_PHRASE.pattern), satd.SATD_PHRASE)
+_LITERALS = AhoCorasick(list(satd.SATD_PHRASE_LITERALS))
+
+_MODULE = '''"""Module docstring.
+
+x = 1
+"""
+import os
+
+
+class A:
+    """Class doc."""
+
+    def f(self):
+        "one line"
+        try:
+            """x = 1
+            y = 2"""
+        except ValueError:
+            "handler"
+        else:
+            "else"
+        finally:
+            "finally"
+        match self:
+            case 1:
+                "case"
+        return (
+            "not a statement"
+        )
+
+
+if True:
+    ("parenthesized"
+     "string")
+elif False:
+    b"bytes"
+    f"f-string {os}"
+'''
+
+
+def test_string_statements_are_the_string_statements_walked() -> None:
+    tree = ast.parse(_MODULE)
+    walked = [
+        (node.lineno, node.value.value)
+        for node in code_common.statements(tree.body)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+    assert [(node.lineno, value) for node, value in code_common.string_statements(tree.body)] == walked
+    assert len(walked) == 9
+
+
+def test_the_dead_code_shortcuts_match_their_patterns() -> None:
+    old_run = re.compile(r"#[^\n]*(?:\n[ \t]*#[^\n]*){2,}")
+    texts = [
+        "# a\n# b\n#c\nx = 1  # d\n    # e\n\t# f\n#\n",
+        "x = 1  # a\n# b\n\n# c\n# d",
+        "###\n#\n#",
+        'r"""x\n  u\'\'\'y\nx = """\n',
+        'x = """a\n"""',
+        "  R'''\n",
+        '"""\n',
+        "'''",
+        "f'''x'''\nbr\"\"\"y\"\"\"\nx = 1",
+        "",
+    ]
+    for text in texts:
+        assert [m.span() for m in code_dead.COMMENT_RUN.finditer(text)] == [m.span() for m in old_run.finditer(text)]
+        assert code_dead._opens_string(text) == (code_dead.STRING_OPENER.search(text) is not None), text

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 from checks.config import Config
 from checks.diff import parse_diff
-from checks.rules.model_calls import CallReader, Revision
+from checks.rules.model_calls import _STRING_TOKEN, CallReader, Revision, _triple_quoted_spans
 from checks.rules.model_scan import Scan, code_matches, in_string, scan
 from checks.snapshot import Snapshot
 from checks.views import FileView, Match
@@ -84,3 +85,36 @@ def test_a_suffix_literal_finds_the_whole_name() -> None:
     names = re.compile(r"(?:RandomForestClassifier|KFold)\(")
     what = Scan(names, ("Classifier(", "KFold("), word_start=True)
     assert [m.group(0) for m in scan(view.added, what)] == ["RandomForestClassifier(", "KFold("]
+
+
+def _spans_token_by_token(text: str) -> list[tuple[int, int]]:
+    """The plain reading `_triple_quoted_spans` must equal: every string and comment token, in order."""
+    spans: list[tuple[int, int]] = []
+    found = _STRING_TOKEN.search(text)
+    while found is not None:
+        token, position = found.group(0), found.end()
+        if token in ('"""', "'''"):
+            end = text.find(token, position)
+            position = len(text) if end == -1 else end + 3
+            spans.append((found.start(), position))
+        found = _STRING_TOKEN.search(text, position)
+    return spans
+
+
+def test_triple_quoted_strings_are_found_only_outside_strings_and_comments() -> None:
+    tricky = [
+        'x = 1\n"""doc"""\ny = 2\n',
+        "s = '\"\"\"'  # not a docstring\n'''real\n\"\"\" still inside\n'''\n",
+        '# """ in a comment\nx = """open\n',
+        'a = ""\n"""b"""\'\'\'c',
+        'x = "unclosed \'\'\'\n"""',
+        "x = 'it\\'s'\n'''\\'''\n",
+        '""""\n""',
+    ]
+    for text in tricky:
+        assert _triple_quoted_spans(text) == _spans_token_by_token(text), text
+    rng = random.Random(7)
+    pieces = ['"', "'", "#", "\\", "\n", "a", " ", '"""', "'''", '""', "\\\n"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        assert _triple_quoted_spans(text) == _spans_token_by_token(text), text

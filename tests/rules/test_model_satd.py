@@ -7,6 +7,8 @@ import pytest
 from checks.config import Config
 from checks.diff import parse_diff
 from checks.finding import Side
+from checks.prefilter import any_case
+from checks.registry import find
 from checks.rules.model_satd import ml_satd
 from checks.satd import TAG, is_ml_comment
 from checks.snapshot import Snapshot
@@ -48,3 +50,14 @@ def test_model017_claims_what_code001_would_hand_over(path: str) -> None:
     hits = [(h.line, h.content) for h in ml_satd(view) if h.side is Side.ADDED]
     assert hits == _reference(LINES, view)
     assert [line for line, _ in hits] == [1, 2, 4, 5, 8, 9, 11, 11]
+
+
+def test_model017_needles_are_every_spelling_of_a_task_tag() -> None:
+    """The prefilter runs MODEL017 only where a needle occurs (case matters): a tag `TAG` accepts but the
+    needles miss would silently lose its findings."""
+    spellings = set(any_case("todo", "fixme", "xxx", "hack"))
+    accepted = {word for word in spellings if TAG.fullmatch(word)}
+    rule = find("MODEL017")
+    assert rule is not None
+    assert rule.needles is not None
+    assert set(rule.needles) == accepted
