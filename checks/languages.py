@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from checks.paths import HASH_COMMENT_KINDS, Kind
 
 _LINE_MARKERS: dict[Kind, tuple[str, ...]] = {
@@ -32,24 +35,28 @@ def comment_start(line: str, kind: Kind) -> int | None:
             return len(line) - len(stripped) + (2 if stripped.startswith("/*") else 1)
     if not markers:
         return None
-    quote: str | None = None
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if quote is not None:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch in "\"'" and kind is not Kind.MAKEFILE and kind is not Kind.DOCKERFILE:
-            quote = ch
-        else:
-            for marker in markers:
-                if line.startswith(marker, i):
-                    return i + len(marker)
-        i += 1
-    return None
+    found = _up_to_marker(kind).match(line)
+    return None if found is None else found.end()
+
+
+@cache
+def _up_to_marker(kind: Kind) -> re.Pattern[str]:
+    """From a line's start to the end of its first comment marker outside quotes, in one C-level match rather
+    than a Python step per character: anything but a quote or a marker, or a quoted string (closed, its
+    backslashes escaping the next character). Makefiles and Dockerfiles have no quotes for this."""
+    markers = line_markers(kind)
+    quoted = kind is not Kind.MAKEFILE and kind is not Kind.DOCKERFILE
+    firsts = sorted({marker[0] for marker in markers})
+    plain = "[^" + re.escape("".join(firsts)) + ("\"'" if quoted else "") + "]++"
+    # A marker's first character where no marker starts is plain too.
+    partial = [
+        re.escape(first) + "(?!" + "|".join(re.escape(m[1:]) for m in markers if m[0] == first) + ")"
+        for first in firsts
+        if all(len(m) > 1 for m in markers if m[0] == first)
+    ]
+    strings = [r'"(?:[^"\\]++|\\[\s\S])*+"', r"'(?:[^'\\]++|\\[\s\S])*+'"] if quoted else []
+    prefix = "(?:" + "|".join([plain, *partial, *strings]) + ")*+"
+    return re.compile(prefix + "(?:" + "|".join(map(re.escape, markers)) + ")")
 
 
 def comment_text(line: str, kind: Kind) -> str | None:

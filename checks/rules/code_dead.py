@@ -150,20 +150,25 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     bodies = tuple(line.lstrip()[1:] for line in block.split("\n"))
     if _shows_usage(bodies):
         return
-    numbers = [lines.number(first + i) for i in range(len(bodies))]
+    # Line numbers rise along a side: when the block's ends are as far apart in the file as in the side, every
+    # line between is consecutive, and the lines are not numbered one by one (they seldom have gaps).
+    if lines.number(last) - lines.number(first) == last - first:
+        ends = [len(bodies)]
+    else:
+        numbers = [lines.number(first + i) for i in range(len(bodies))]
+        ends = [i for i in range(1, len(bodies) + 1) if i == len(bodies) or numbers[i] != numbers[i - 1] + 1]
     start = 0
-    for i in range(1, len(bodies) + 1):
-        if i == len(bodies) or numbers[i] != numbers[i - 1] + 1:
-            for low, high, code, count in _code_stretches(bodies[start:i]):
-                yield Hit(
-                    side=side.side,
-                    path=side.path,
-                    line=lines.number(first + start + low),
-                    end_line=lines.number(first + start + high),
-                    content=code,
-                    message=f"Commented-out code ({count} lines): {code.strip().splitlines()[0][:80]}",
-                )
-            start = i
+    for i in ends:
+        for low, high, code, count in _code_stretches(bodies[start:i]):
+            yield Hit(
+                side=side.side,
+                path=side.path,
+                line=lines.number(first + start + low),
+                end_line=lines.number(first + start + high),
+                content=code,
+                message=f"Commented-out code ({count} lines): {code.strip().splitlines()[0][:80]}",
+            )
+        start = i
 
 
 # The same comment blocks come back file after file (a license header, say): each is judged once.

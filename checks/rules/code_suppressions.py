@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ahocorasick_rs import AhoCorasick
+
 from checks.finding import Category, Hit, Severity
 from checks.languages import comment_start
 from checks.lazyre import lazy
@@ -81,6 +83,13 @@ _COMMENT_PREFILTER = lazy(
     r"shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
 COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
+#: The first word of each `_COMMENT_PREFILTER` alternative (keep them in step), after its marker and blanks:
+#: sre tries those alternatives at every marker, Aho–Corasick finds the words in one pass.
+COMMENT_WORDS = (
+    *("noqa", "type", "mypy", "pyright", "pylint", "nosec", "pragma", "shellcheck", "hadolint", "yamllint"),
+    *("nolint", "eslint-disable", "@ts-", "istanbul", "c8", "v8", "flake8", "ruff"),
+)
+_COMMENT_WORDS = AhoCorasick(list(COMMENT_WORDS))
 #: Directives written as code (annotations, attributes, pragmas), looked for when their names appear at all.
 CODE_DIRECTIVE = lazy(r"@SuppressWarnings\s*\(|#!?\[allow\(|#[ \t]*pragma[ \t]+(?:GCC|clang|warning)")
 _CODE_NEEDLES = ("@SuppressWarnings", "[allow(", "pragma")
@@ -135,7 +144,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
 def lint_suppression(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         seen: set[tuple[int, int]] = set()
-        matches = list(search_comments(side, _COMMENT_PREFILTER, COMMENT_DIRECTIVE))
+        matches = list(search_comments(side, _COMMENT_PREFILTER, COMMENT_DIRECTIVE, after_marker=_COMMENT_WORDS))
         if side.kind is Kind.C_LIKE and any(needle in side.lines.text for needle in _CODE_NEEDLES):
             matches += side.search(CODE_DIRECTIVE)
         for m in matches:

@@ -19,8 +19,12 @@ PYTHON = lazy(
     r"pytest\.mark\.(?P<kind>skip|skipif|xfail)\b|@mark\.(?P<kind2>skip|skipif|xfail)\b|"
     r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\("
 )
-#: Where PYTHON's mark word (skip..., xfail) sits in a match: after `pytest.mark.`, `@mark.`, `@` or `@unittest.`.
-_PYTHON_WORDS, _PYTHON_OFFSETS = ("skip", "xfail"), (len("pytest.mark."), len("@mark."), len("@"), len("@unittest."))
+#: PYTHON's mark words (skip..., xfail), for the rule prefilter.
+_PYTHON_WORDS = ("skip", "xfail")
+#: What every PYTHON match holds, and where it may sit from the match's start: `mark.` (after `pytest.` or `@`) or
+#: `@skip`, `@unittest.skip` (at the start). Longer than the mark words alone, which `skip_layers` and the like hold.
+_PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip")
+_PYTHON_OFFSETS = (0, len("@"), len("pytest."))
 MODULE_MARK = lazy(r"^\s*pytestmark\s*=")
 CALLED = lazy(r"@?[\w.]+\s*\(")
 #: JavaScript/TypeScript test runners (jest, mocha, jasmine, vitest): `.skip`, `x`-prefixed and focused tests.
@@ -87,8 +91,7 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
         yield from _c_like(view)
         return
     for side in view.source_sides():
-        text = side.lines.text
-        for m in side.search_near(PYTHON, _PYTHON_WORDS, _PYTHON_OFFSETS) if "skip" in text or "xfail" in text else ():
+        for m in side.search_near(PYTHON, _PYTHON_LITERALS, _PYTHON_OFFSETS):
             column = side.column(m)
             decorator_only = not m.group("kind")  # `@mark.skip`, `@skip(`: only as a decorator
             if decorator_only and m.text[:column].strip():

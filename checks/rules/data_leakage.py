@@ -136,8 +136,9 @@ class _Fit:
     needles=_LEAKAGE_WORDS,
 )
 def fit_before_split(view: FileView) -> Iterator[Hit]:
-    # The post-change file is parsed only when the added lines touch a fit or a split.
-    touched = _LEAKAGE_NEEDLES.found_in(view.source_sides()[0].lines.text)
+    # The post-change file is parsed only when the added lines touch a fit or a split; without its text
+    # only the removed side is parsed, and the added lines are not worth a scan.
+    touched = view.text is not None and _LEAKAGE_NEEDLES.found_in(view.source_sides()[0].lines.text)
     for source in parse_sources(view, _fits_and_splits, post=touched):
         yield from _leak_hits(source)
 

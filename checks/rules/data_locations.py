@@ -8,6 +8,8 @@ import string
 from collections.abc import Iterator
 from enum import Enum
 
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
+
 from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
@@ -199,6 +201,14 @@ _TRIGGERS: tuple[tuple[tuple[str, ...], re.Pattern[str], _Source], ...] = (
     (("kaggle",), _KAGGLE, _Source.KAGGLE),
 )
 _NAME_CHARS = string.ascii_letters + string.digits + "_."
+#: Every trigger's needles in one automaton: one pass over a side says which triggers may match, where a
+#: substring test per needle took up to 28 passes over a side holding none.
+_TRIGGER_WORDS = AhoCorasick(
+    [word for words, _, _ in _TRIGGERS for word in words],
+    matchkind=MatchKind.Standard,
+    implementation=Implementation.DFA,
+)
+_TRIGGER_OF_WORD = tuple(index for index, (words, _, _) in enumerate(_TRIGGERS) for _ in words)
 
 
 #: Builders that read local files: the data's version is the file's, not a hub revision.
@@ -262,7 +272,9 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
 def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         text = side.lines.text
-        triggers = [(pattern, source) for words, pattern, source in _TRIGGERS if any(w in text for w in words)]
+        # Overlapping matches: a needle inside another's match still counts, as a substring test would see it.
+        present = {_TRIGGER_OF_WORD[i] for i, _, _ in _TRIGGER_WORDS.find_matches_as_indexes(text, overlapping=True)}
+        triggers = [(pattern, source) for index, (_, pattern, source) in enumerate(_TRIGGERS) if index in present]
         if not triggers:
             continue
         context = view.text if side.side is Side.ADDED and view.text is not None else text

@@ -40,9 +40,20 @@ _VALIDATED_CALLS = (
 #: Scores that make a side worth parsing: the model may be evaluated on its training data.
 _SCORE_CALLS = ("score(", "evaluate(")
 _SCORE_NEEDLES = needles(*_SCORE_CALLS)
+
+
+def _opens(calls: tuple[str, ...]) -> re.Pattern[str]:
+    """Every `(` that ends one of `calls`; one look-behind at the character before it turns most `(` away first."""
+    last = "".join(sorted({re.escape(call[-2]) for call in calls}))
+    names = "|".join(f"(?<={re.escape(call)})" for call in calls)
+    return lazy(rf"\((?<=[{last}]\()(?:{names})")
+
+
+_VALIDATED = tuple(call for _, calls in _VALIDATED_CALLS for call in calls)
 #: Every `(` that ends one of those calls or a score: one scan over the `(` of a side instead of one per name.
-_OPENED = (*(call for _, calls in _VALIDATED_CALLS for call in calls), *_SCORE_CALLS)
-_CALL_OPENS = lazy(r"\((?:" + "|".join(f"(?<={re.escape(call)})" for call in _OPENED) + ")")
+_CALL_OPENS = _opens((*_VALIDATED, *_SCORE_CALLS))
+#: The same without the scores, for a side whose scores are never read: fewer look-behinds at every `(`.
+_VALIDATED_OPENS = _opens(_VALIDATED)
 _OVERFIT = lazy(r"overfit", re.IGNORECASE)
 #: Every validation argument the rule reads contains one of these (validation_data, eval_set, val_dataloaders...).
 _VALIDATION_NEEDLES = needles("val", "loader")
@@ -92,11 +103,18 @@ def validation_is_training(view: FileView) -> Iterator[Hit]:
         return
     for side in view.source_sides():
         if _VALIDATION_NEEDLES.found_in(side.lines.text):
-            yield from _self_validating_calls(view, side)
+            # Only the added side's scores are read, and only when the post-change text is known.
+            scores = side.side is Side.ADDED and view.text is not None
+            yield from _self_validating_calls(view, side, scores=scores)
     added = view.source_sides()[0]
     text = added.lines.text
-    # As `_slices_or_scores`, with the scores from the scan of the `(` the calls above needed anyway.
-    post = "train" in text and (_TRAIN_SLICE.search(text) is not None or bool(_call_starts(added, _SCORE_CALLS)))
+    # As `_slices_or_scores`, with the scores from the scan of the `(` the calls above needed anyway. Without
+    # the post-change text only the removed side is parsed: `post` is not read, so not worth a scan.
+    post = (
+        view.text is not None
+        and "train" in text
+        and (_TRAIN_SLICE.search(text) is not None or bool(_call_starts(added, _SCORE_CALLS, scores=True)))
+    )
     for source in parse_sources(view, _slices_or_scores, post=post):
         yield from _sliced_validation(source)
         # "No held-out score in the file" needs the whole file: removed lines are whole only when it is deleted.
@@ -108,19 +126,21 @@ def _slices_or_scores(text: str) -> bool:
     return "train" in text and (_TRAIN_SLICE.search(text) is not None or _SCORE_NEEDLES.found_in(text))
 
 
-def _call_starts(side: SideView, calls: tuple[str, ...]) -> list[int]:
-    """Where each of `calls` (names with their `(`) starts in the side's text."""
+def _call_starts(side: SideView, calls: tuple[str, ...], *, scores: bool) -> list[int]:
+    """Where each of `calls` (names with their `(`) starts in the side's text. With `scores` the one `(` scan
+    finds the score calls too: every call on a side passes the same `scores`, or the side is scanned twice."""
     text = side.lines.text
-    opens = side.memo("DATA006 opens", lambda: [m.end() for m in _CALL_OPENS.finditer(text)])
+    key, pattern = ("DATA006 opens", _CALL_OPENS) if scores else ("DATA006 validated opens", _VALIDATED_OPENS)
+    opens = side.memo(key, lambda: [m.end() for m in pattern.finditer(text)])
     return [end - len(call) for end in opens for call in calls if text.startswith(call, end - len(call), end)]
 
 
-def _self_validating_calls(view: FileView, side: SideView) -> Iterator[Hit]:
+def _self_validating_calls(view: FileView, side: SideView, *, scores: bool) -> Iterator[Hit]:
     context = view.text if side.side is Side.ADDED and view.text is not None else side.lines.text
     early_stopping: bool | None = None
     matches: list[Match] = []
     for pattern, calls in _VALIDATED_CALLS:
-        matches.extend(side.matches_at(pattern, _call_starts(side, calls)))
+        matches.extend(side.matches_at(pattern, _call_starts(side, calls, scores=scores)))
     for m in matches:
         if side.in_comment(m):
             continue

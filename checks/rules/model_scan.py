@@ -139,7 +139,12 @@ _MIN_CALL_LITERALS = 3
 
 @cache
 def _calls_ending(suffixes: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"\((?:" + "|".join(rf"(?<={re.escape(s)}\()" for s in suffixes) + ")")
+    names = "|".join(rf"(?<={re.escape(s)}\()" for s in suffixes)
+    if not all(suffixes):
+        return re.compile(rf"\((?:{names})")
+    # One look-behind at the character before each `(` turns most of them away before the names are tried.
+    last = "".join(sorted({re.escape(s[-1]) for s in suffixes}))
+    return re.compile(rf"\((?<=[{last}]\()(?:{names})")
 
 
 def scan(side: SideView, what: Scan) -> Iterator[Match]:

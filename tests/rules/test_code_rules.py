@@ -9,7 +9,7 @@ import re
 
 from ahocorasick_rs import AhoCorasick
 
-from checks import Snapshot, review, satd
+from checks import Snapshot, languages, review, satd
 from checks.diff import Line, LineSet
 from checks.finding import Finding, Side
 from checks.paths import Kind
@@ -230,6 +230,34 @@ def test_comment_tags_are_what_a_scan_of_the_comments_finds() -> None:
             expected = [(m.index, m.match.span()) for m in code_common.search_comments(side, prefilter, satd.TAG)]
             found = [(m.index, m.match.span()) for m in code_common._tags_after_markers(_side(text, kind))]
             assert found == expected, (text, kind)
+            in_tails = [(m.index, m.match.span()) for m in code_common._tags_in_tails(_side(text, kind))]
+            assert in_tails == expected, (text, kind)
+
+
+def test_suppression_words_find_what_the_comment_prefilter_finds() -> None:
+    prefilter = code_suppressions._COMMENT_PREFILTER
+    texts = [
+        "# noqa  #\ttype : ignore // pylint: x /* @ts--noqa -- nosec #--noqa ///noqa",
+        "--#noqa #  pragma:no # istanbul  ignore #flake8: #ruff : # c8 ignore # mypy",
+        *("".join(p) for p in itertools.product(("#", "//", "/", "-", "--", " ", "@ts-", "\n"), repeat=3)),
+    ]
+    words = code_suppressions._COMMENT_WORDS
+    for text in texts:
+        for tail in (text, text + "noqa", text + " eslint-disable"):
+            expected = [m.span() for m in prefilter.finditer(tail)]
+            assert [m.span() for m in code_common._matches_before(tail, prefilter, words)] == expected, tail
+    # Each alternative after the marker and blanks starts with one of the words (a new one needs its word).
+    alternatives = prefilter.pattern.split("[ \\t]*(?:", 1)[1][:-1]
+    depth, start, starts = 0, 0, []
+    for i, ch in enumerate(alternatives + "|"):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "|" and depth == 0:
+            starts.append(alternatives[start:i].removeprefix("(?:").split("|"))
+            start = i + 1
+    firsts = [option for options in starts for option in options]
+    assert len(firsts) > 15
+    for option in firsts:
+        assert option.startswith(code_suppressions.COMMENT_WORDS), option
 
 
 def test_phrase_literals_skip_only_comments_without_a_phrase() -> None:
@@ -312,3 +340,38 @@ def test_the_dead_code_shortcuts_match_their_patterns() -> None:
     for text in texts:
         assert [m.span() for m in code_dead.COMMENT_RUN.finditer(text)] == [m.span() for m in old_run.finditer(text)]
         assert code_dead._opens_string(text) == (code_dead.STRING_OPENER.search(text) is not None), text
+
+
+def _comment_start_stepwise(line: str, kind: Kind) -> int | None:
+    """`languages.comment_start` as it was written first: one step per character (the reference)."""
+    markers = languages.line_markers(kind)
+    if kind is Kind.C_LIKE:
+        stripped = line.lstrip()
+        if stripped.startswith(("/*", "*")) and not stripped.startswith("*/"):
+            return len(line) - len(stripped) + (2 if stripped.startswith("/*") else 1)
+    quote: str | None = None
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "\"'" and kind is not Kind.MAKEFILE and kind is not Kind.DOCKERFILE:
+            quote = ch
+        else:
+            for marker in markers:
+                if line.startswith(marker, i):
+                    return i + len(marker)
+        i += 1
+    return None
+
+
+def test_comment_start_is_the_stepwise_scan() -> None:
+    pieces = ("#", "/", "*", "-", "<!--", "<", "!", '"', "'", "\\", " ", "a")
+    for kind in (Kind.PYTHON, Kind.MAKEFILE, Kind.C_LIKE, Kind.SQL, Kind.MARKDOWN, Kind.JSON):
+        for parts in itertools.product(pieces, repeat=4):
+            line = "".join(parts)
+            assert languages.comment_start(line, kind) == _comment_start_stepwise(line, kind), (line, kind)

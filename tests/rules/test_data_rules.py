@@ -158,3 +158,26 @@ def test_the_leakage_prechecks_let_every_known_name_through() -> None:
     missed = [n for n in data_leakage._LEARNING_TRANSFORMERS if not data_leakage._TRANSFORMER_NEEDLES.found_in(n)]
     missed += [n for n in SPLIT_FUNCTIONS | SPLITTERS if not data_leakage._SPLIT_NEEDLES.found_in(f"{n}(")]
     assert missed == []
+
+
+def _occurrences(text: str, words: tuple[str, ...]) -> set[int]:
+    return {i for word in words for i in range(len(text)) if text.startswith(word, i)}
+
+
+def test_the_head_slice_scan_starts_where_each_literal_does() -> None:
+    # Its one `(` pass stands in for a `str.find` pass per call: a start it missed would lose a finding.
+    from checks.rules import data_handling
+
+    text = 'df.head(500) x.select(range(20)) split="train[:5]" nrows=5000 .head(.select( head( select( splits'
+    expected = _occurrences(text, data_handling._HEAD_SLICE_LITERALS)
+    assert data_handling._head_slice_starts(text) == expected
+
+
+def test_the_validation_scans_find_every_call_they_name() -> None:
+    from checks.rules import data_validation
+
+    text = "fit(a) m.fit_generator(b) train(c) Trainer(d) s.score(e) evaluate(f) refit (g) retrain(h) fit_(i)"
+    opened = (data_validation._VALIDATED, (*data_validation._VALIDATED, *data_validation._SCORE_CALLS))
+    for pattern, calls in zip((data_validation._VALIDATED_OPENS, data_validation._CALL_OPENS), opened, strict=True):
+        ends = {m.end() for m in pattern.finditer(text)}
+        assert ends == {i + len(call) for i in range(len(text)) for call in calls if text.startswith(call, i)}

@@ -8,7 +8,7 @@ import re
 from checks.config import Config
 from checks.diff import parse_diff
 from checks.rules.model_calls import _STRING_TOKEN, CallReader, Revision, _triple_quoted_spans
-from checks.rules.model_scan import Scan, code_matches, in_string, scan
+from checks.rules.model_scan import Scan, _calls_ending, code_matches, in_string, scan
 from checks.snapshot import Snapshot
 from checks.views import FileView, Match
 from tests.rules.casefile import build_diff
@@ -118,3 +118,11 @@ def test_triple_quoted_strings_are_found_only_outside_strings_and_comments() -> 
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
         assert _triple_quoted_spans(text) == _spans_token_by_token(text), text
+
+
+def test_the_call_scan_finds_the_open_of_every_name_it_is_given() -> None:
+    # The look-behind at the character before each `(` only turns away what no name could end.
+    text = "from_pretrained(a) x.pipeline(b) save( dump(c) a-b( x]( (d) ( e("
+    for suffixes in (("from_pretrained", "pipeline", "save", "dump"), ("a-b", "x]"), ("", "e")):
+        starts = {m.start() for m in _calls_ending(suffixes).finditer(text)}
+        assert starts == {i for i, ch in enumerate(text) if ch == "(" and any(text[:i].endswith(s) for s in suffixes)}
