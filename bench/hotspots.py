@@ -6,7 +6,7 @@ import cProfile
 import io
 import pstats
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -19,14 +19,21 @@ from checks.registry import Rule, catalog
 
 
 @contextmanager
-def _timing_rules(spent: defaultdict[str, float]) -> Iterator[None]:
-    """Time every rule run of the reviews inside the block (the runner calls `_run` once per rule and view)."""
+def timing_rules(
+    spent: defaultdict[str, float], runs: Counter[str] | None = None, found_in: Counter[str] | None = None
+) -> Iterator[None]:
+    """Time every rule run of the reviews inside the block (the runner calls `_run` once per rule and view);
+    `runs` counts each rule's runs, `found_in` those that found something."""
     original = checks.runner._run
 
     def timed(r: Rule, view: object, errors: list[checks.runner.RuleError]) -> Iterable[tuple[Rule, Hit]]:
         start = time.perf_counter()
         found = list(original(r, view, errors))  # type: ignore[arg-type]
         spent[r.code] += time.perf_counter() - start
+        if runs is not None:
+            runs[r.code] += 1
+        if found_in is not None and found:
+            found_in[r.code] += 1
         return found
 
     checks.runner._run = timed  # type: ignore[assignment]
@@ -58,7 +65,7 @@ def per_rule_report(data: bytes, snapshot: Snapshot | None = None, *, top: int =
         _warm(diff)
         parsed = time.perf_counter()
         spent: defaultdict[str, float] = defaultdict(float)
-        with _timing_rules(spent):
+        with timing_rules(spent):
             review(diff, snapshot=snapshot)
         parse = min(parse, parsed - start)
         total = min(total, time.perf_counter() - parsed)

@@ -13,38 +13,17 @@ import argparse
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import checks.runner
 from bench.commits import TODAY
+from bench.hotspots import timing_rules
 from bench.release import release_diff
 from bench.review_child import tree_snapshot
 from bench.stats import table
 from checks import Snapshot, parse_diff
-from checks.finding import Hit
-from checks.registry import Rule, catalog
+from checks.registry import catalog
 from checks.runner import ReviewResult
-
-
-@contextmanager
-def _counting(runs: Counter[str], hits: Counter[str], spent: defaultdict[str, float]) -> Iterator[None]:
-    original = checks.runner._run
-
-    def counted(r: Rule, view: object, errors: list[checks.runner.RuleError]) -> Iterable[tuple[Rule, Hit]]:
-        start = time.perf_counter()
-        found = list(original(r, view, errors))  # type: ignore[arg-type]
-        spent[r.code] += time.perf_counter() - start
-        runs[r.code] += 1
-        hits[r.code] += bool(found)
-        return found
-
-    checks.runner._run = counted  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        checks.runner._run = original
 
 
 @dataclass(frozen=True)
@@ -61,7 +40,7 @@ def _review(data: bytes, snapshot: Snapshot, *, prefilter: bool) -> _Run:
     hits: Counter[str] = Counter()
     spent: defaultdict[str, float] = defaultdict(float)
     diff = parse_diff(data)
-    with _counting(runs, hits, spent):
+    with timing_rules(spent, runs, hits):
         start = time.perf_counter()
         result = checks.runner.review(diff, snapshot=snapshot, prefilter=prefilter)
         seconds = time.perf_counter() - start
