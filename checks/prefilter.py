@@ -9,6 +9,10 @@ instead of once a rule, is most of a review's time.
 A rule that matches regardless of case lists the spellings with `any_case("todo")` (all 16 of them) rather
 than have every hunk lowercased first, which would cost about as much again as the search.
 
+Python's case-insensitive matching folds four non-ASCII letters onto ASCII ones (KELVIN SIGN is `k`, LONG S
+`s`, DOTLESS I and I WITH DOT ABOVE `i`): a rule that ignores case finds `kludge` spelled with a KELVIN SIGN, which
+holds no ASCII needle. A file whose hunks hold one of them, or its JSON escape, runs every rule.
+
 The hunks are read as the diff holds them: context lines and `+`/`-` markers included, a notebook's JSON
 not decoded. So a needle is printable ASCII without quotes or backslashes (JSON would escape them), and
 without a newline (a hunk line starts with its marker).
@@ -16,6 +20,7 @@ without a newline (a hunk line starts with its marker).
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable
 from functools import lru_cache
@@ -28,6 +33,8 @@ if TYPE_CHECKING:
     from checks.diff import FilePatch
     from checks.registry import Rule
 
+_FOLDING = "\u212a\u017f\u0131\u0130"
+_FOLDING_ESCAPED = re.compile(r"\\u(?:212[aA]|017[fF]|0131|0130)")
 _ALLOWED = frozenset(string.ascii_letters + string.digits + string.punctuation + " ") - frozenset('"\\')
 #: `any_case` of a longer word would list thousands of spellings: a rule names a short part of it instead.
 MAX_ANY_CASE_LETTERS = 8
@@ -77,6 +84,7 @@ class Prefilter:
         self._automaton = (
             AhoCorasick(ids, matchkind=MatchKind.Standard, implementation=Implementation.DFA) if ids else None
         )
+        self._every = frozenset(ids.values())
 
     def gates(self, rule: Rule) -> bool:
         """Whether the rule runs only where its needles occur."""
@@ -92,6 +100,8 @@ class Prefilter:
             return frozenset()
         present: set[int] = set()
         for text in texts:
+            if _folds_to_ascii(text):
+                return self._every
             present.update(i for i, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))
         return frozenset(present)
 
@@ -99,3 +109,10 @@ class Prefilter:
         """False when the rule has needles and none of them is in `present`."""
         wanted = self._wanted.get(rule.code)
         return wanted is None or not wanted.isdisjoint(present)
+
+
+def _folds_to_ascii(text: str) -> bool:
+    """Whether `text` holds a letter case-insensitive matching reads as an ASCII one (see the module's notes)."""
+    if not text.isascii() and any(ch in text for ch in _FOLDING):
+        return True
+    return "\\u" in text and _FOLDING_ESCAPED.search(text) is not None

@@ -205,3 +205,24 @@ def test_needles_overlapping_another_match_are_found(needles: tuple[str, ...], t
     assert {n for r, n in zip(rules, needles, strict=True) if prefilter.may_find(r, present)} == {needles[0]} | (
         {wanted} if wanted else set()
     )
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        "x = 1  # a \u212aludge until the API settles",  # KELVIN SIGN: `(?i)k` matches it
+        "y = 2  # hac\u212aed around the cache",
+    ],
+)
+def test_a_word_spelled_with_a_letter_that_folds_to_ascii_is_still_found(added: str) -> None:
+    diff = f"diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,0 +1,1 @@\n+{added}\n"
+    every = review(diff, snapshot=Snapshot(), prefilter=False)
+    assert any(f.rule == "CODE002" for f in every.findings)
+    _same_with_and_without(diff, Snapshot())
+
+
+def test_a_notebook_escaping_such_a_letter_runs_every_rule() -> None:
+    probe = dataclasses.replace(catalog()[0], code="CODE997", needles=("kludge",))
+    prefilter = Prefilter([probe])
+    assert not prefilter.may_find(probe, prefilter.found_in(['+    "# a Kludge\\n",']))  # case matters
+    assert prefilter.may_find(probe, prefilter.found_in(['+    "# a \\u212Aludge\\n",']))
