@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.worker import shutdown, startup, worker_kwargs
 from bot.worker_context import DEPS, OPTIONS, REDIS, SETTINGS, WorkerDeps
 from checks.config import WeeklySummary as Schedule
+from tests.e2e.conftest import burst_worker_kwargs
 from tests.fakegithub import FakeGitHub
 from tests.ledger.test_weekly import CONFIG, REPO, install, weeks_in
 from tests.worker.conftest import TEST_OPTIONS, make_settings
@@ -47,15 +48,7 @@ async def pool(redis_url: str, queue_name: str) -> AsyncIterator[ArqRedis]:
 
 async def start_worker(settings: Settings, pool: ArqRedis) -> Worker:
     """A real arq worker, as `debtbot worker` builds it, in burst mode: it stops once its queue is empty."""
-    worker = Worker(
-        **{
-            **worker_kwargs(settings, OPTIONS_),
-            "redis_pool": pool,
-            "burst": True,
-            "poll_delay": 0,
-            "handle_signals": False,
-        }
-    )
+    worker = Worker(**burst_worker_kwargs(settings, pool, OPTIONS_))
     try:
         await worker.main()
     finally:
