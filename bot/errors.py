@@ -93,11 +93,21 @@ def classify(exc: BaseException, *, now: float | None = None, attempt: int = 1) 
     return Bug(f"{type(exc).__name__}: {exc!r}")
 
 
+#: PostgreSQL's SQLSTATEs of a server going away or not back yet: class 08 (connection exception), and admin
+#: shutdown, crash shutdown, "the database system is not yet accepting connections" (57P01-57P03).
+_UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
 def _storage_unreachable(exc: BaseException) -> bool:
     """The database or Redis went away (a restart, a crash): a connection dropped in the middle of a query, or
     refused. Its driver raises the refusal as a bare OSError; GitHub's come wrapped by githubkit or httpx."""
     if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+        state = getattr(exc.orig, "sqlstate", None)
+        return (
+            exc.connection_invalidated
+            or isinstance(exc, OperationalError | InterfaceError)
+            or (isinstance(state, str) and state.startswith(_UNREACHABLE_SQLSTATES))
+        )
     return isinstance(exc, OSError | RedisConnectionError | RedisTimeoutError)
 
 

@@ -335,3 +335,31 @@ def test_plain_httpx_status_errors_are_classified_alike() -> None:
 
     assert isinstance(classify(first.value, now=NOW), Ignore)
     assert classify(second.value, now=NOW) == RetryLater(15, f"GitHub failed (503 on GET {PULL}/files)")
+
+
+class _DriverError(Exception):
+    """What SQLAlchemy's asyncpg adapter raises: the server's SQLSTATE on the error."""
+
+    def __init__(self, message: str, sqlstate: str | None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "retried"),
+    [
+        ("57P03", True),  # the database system is not yet accepting connections (starting after a crash)
+        ("57P01", True),  # terminating connection due to administrator command
+        ("08006", True),  # connection failure
+        ("23505", False),  # a unique violation is ours to fix
+        (None, False),  # SQLite says nothing of the kind
+    ],
+)
+def test_a_database_not_back_yet_is_retried_and_a_query_error_is_not(sqlstate: str | None, retried: bool) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    exc = DBAPIError("SELECT 1", {}, _DriverError("the database system is not yet accepting connections", sqlstate))
+    outcome = classify(exc, now=NOW)
+    assert isinstance(outcome, RetryLater) is retried
+    if not retried:
+        assert isinstance(outcome, Bug)
