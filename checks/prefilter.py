@@ -13,28 +13,32 @@ Python's case-insensitive matching folds four non-ASCII letters onto ASCII ones 
 `s`, DOTLESS I and I WITH DOT ABOVE `i`): a rule that ignores case finds `kludge` spelled with a KELVIN SIGN, which
 holds no ASCII needle. A file whose hunks hold one of them, or its JSON escape, runs every rule.
 
-The hunks are read as the diff holds them: context lines and `+`/`-` markers included, a notebook's JSON
-not decoded. So a needle is printable ASCII without quotes or backslashes (JSON would escape them), and
-without a newline (a hunk line starts with its marker).
+The hunks are read as the diff holds them, as UTF-8 bytes (an automaton over bytes reads twice as fast as
+one over `str`, which maps every match back to a character index): context lines and `+`/`-` markers
+included, a notebook's JSON not decoded. So a needle is printable ASCII without quotes or backslashes (JSON
+would escape them), and without a newline (a hunk line starts with its marker).
 """
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import product
 from typing import TYPE_CHECKING
 
-from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
+from ahocorasick_rs import BytesAhoCorasick, Implementation, MatchKind
 
 if TYPE_CHECKING:
     from checks.diff import FilePatch
+    from checks.paths import Kind
     from checks.registry import Rule
 
+#: The letters that fold onto ASCII ones, and their JSON escapes: the automaton looks for them too.
 _FOLDING = "\u212a\u017f\u0131\u0130"
-_FOLDING_ESCAPED = re.compile(r"\\u(?:212[aA]|017[fF]|0131|0130)")
+_FOLDING_NEEDLES = tuple(
+    dict.fromkeys(spelled for ch in _FOLDING for spelled in (ch, f"\\u{ord(ch):04x}", f"\\u{ord(ch):04X}"))
+)
 _ALLOWED = frozenset(string.ascii_letters + string.digits + string.punctuation + " ") - frozenset('"\\')
 #: `any_case` of a longer word would list thousands of spellings: a rule names a short part of it instead.
 MAX_ANY_CASE_LETTERS = 8
@@ -63,28 +67,33 @@ def any_case(*words: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def prefilter_for(rules: tuple[Rule, ...]) -> Prefilter:
-    """The prefilter of these rules, built once: a service reviews with the same rules all day. A runner asks
-    for one per kind of file, with the rules that read that kind only: a Dockerfile's `FROM` needles, in every
-    spelling, would otherwise match every `from` of every Python file."""
-    return Prefilter(rules)
+def prefilter_for(rules: tuple[Rule, ...], kind: Kind | None = None) -> Prefilter:
+    """The prefilter of these rules on files of `kind`, built once: a service reviews with the same rules all day.
+    A runner asks for one per kind of file, with the rules that read that kind only: a Dockerfile's `FROM`
+    needles, in every spelling, would otherwise match every `from` of every Python file."""
+    return Prefilter(rules, kind)
 
 
 class Prefilter:
     """The needles of some rules, and which of those rules may find something in a file."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], kind: Kind | None = None) -> None:
+        """`kind`: the kind of the files it reads, for the rules that name needles by kind."""
         ids: dict[str, int] = {}
         self._wanted: dict[str, frozenset[int]] = {}
         for r in rules:
-            if r.needles is not None:
-                self._wanted[r.code] = frozenset(ids.setdefault(n, len(ids)) for n in r.needles)
+            listed = r.needles if kind is None else r.needles_for(kind)
+            if listed is not None:
+                self._wanted[r.code] = frozenset(ids.setdefault(n, len(ids)) for n in listed)
+        self._every = frozenset(ids.values())
+        # Ids from here on are the folding letters: finding one means every rule runs.
+        self._folding = len(ids)
+        needles = [n.encode() for n in ids] + [n.encode() for n in _FOLDING_NEEDLES]
         # Every match, overlapping ones too (`load(` inside `torch.load(`), from the DFA: over a thousand
         # needles it reads as fast as a leftmost-first search, and several times faster than the NFA.
         self._automaton = (
-            AhoCorasick(ids, matchkind=MatchKind.Standard, implementation=Implementation.DFA) if ids else None
+            BytesAhoCorasick(needles, matchkind=MatchKind.Standard, implementation=Implementation.DFA) if ids else None
         )
-        self._every = frozenset(ids.values())
 
     def gates(self, rule: Rule) -> bool:
         """Whether the rule runs only where its needles occur."""
@@ -99,20 +108,16 @@ class Prefilter:
         if automaton is None:
             return frozenset()
         present: set[int] = set()
+        folding = self._folding
         for text in texts:
-            if _folds_to_ascii(text):
-                return self._every
-            present.update(i for i, _, _ in automaton.find_matches_as_indexes(text, overlapping=True))
+            # surrogatepass: a JSON patch may hold a lone surrogate, which no needle starts with anyway.
+            for i, _, _ in automaton.find_matches_as_indexes(text.encode("utf-8", "surrogatepass"), overlapping=True):
+                if i >= folding:
+                    return self._every
+                present.add(i)
         return frozenset(present)
 
     def may_find(self, rule: Rule, present: frozenset[int]) -> bool:
         """False when the rule has needles and none of them is in `present`."""
         wanted = self._wanted.get(rule.code)
         return wanted is None or not wanted.isdisjoint(present)
-
-
-def _folds_to_ascii(text: str) -> bool:
-    """Whether `text` holds a letter case-insensitive matching reads as an ASCII one (see the module's notes)."""
-    if not text.isascii() and any(ch in text for ch in _FOLDING):
-        return True
-    return "\\u" in text and _FOLDING_ESCAPED.search(text) is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -62,6 +62,12 @@ class Rule:
     #: For FILE rules: strings of which one occurs, as written, in the hunks of every file where the rule finds
     #: something; the rule is not run on other files (see `checks.prefilter`). None: run everywhere.
     needles: tuple[str, ...] | None = None
+    #: Narrower needles for some of the kinds the rule reads (its Python spellings, not its JavaScript ones).
+    kind_needles: tuple[tuple[Kind, tuple[str, ...]], ...] = ()
+
+    def needles_for(self, path_kind: Kind) -> tuple[str, ...] | None:
+        """The needles that gate the rule on a file of this kind."""
+        return next((listed for k, listed in self.kind_needles if k is path_kind), self.needles)
 
     def applies_to(self, path_kind: Kind, path_roles: frozenset[Role]) -> bool:
         if self.kinds is not None and path_kind not in self.kinds:
@@ -88,6 +94,7 @@ def rule(
     reads_lines: bool = True,
     keeps: Callable[[str], bool] | None = None,
     needles: Iterable[str] | None = None,
+    needles_by_kind: Mapping[Kind, Iterable[str]] | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a rule. Codes carry their family prefix (DATA, MODEL, DEP, CODE) and never change."""
     if not _CODE.match(code) or not code.startswith(_PREFIX[category]):
@@ -95,10 +102,15 @@ def rule(
     if not _SLUG.match(slug):
         raise ValueError(f"rule slug {slug!r} must be kebab-case")
     listed = tuple(needles) if needles is not None else None
-    if listed is not None:
-        if scope is not Scope.FILE or not reads_lines or not listed:
+    by_kind = tuple((k, tuple(n)) for k, n in (needles_by_kind or {}).items())
+    if by_kind and (listed is None or kinds is None or not {k for k, _ in by_kind} <= set(kinds)):
+        raise ValueError(f"rule {code}: needles by kind narrow the rule's needles, for kinds it reads")
+    for group in (listed, *(n for _, n in by_kind)):
+        if group is None:
+            continue
+        if scope is not Scope.FILE or not reads_lines or not group:
             raise ValueError(f"rule {code}: needles gate a file rule that reads lines, and are never an empty list")
-        for needle in listed:
+        for needle in group:
             if (why := invalid_needle(needle)) is not None:
                 raise ValueError(f"rule {code}: {why}")
 
@@ -121,6 +133,7 @@ def rule(
             check=check,
             keeps=keeps,
             needles=listed,
+            kind_needles=by_kind,
         )
         return check
 

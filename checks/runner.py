@@ -196,7 +196,10 @@ def collect(
         plan = plans.get((view.kind, view.roles))
         if plan is None:
             applicable = tuple(r for r in file_rules if r.applies_to(view.kind, view.roles))
-            plan = plans[(view.kind, view.roles)] = (applicable, prefilter_for(applicable if prefilter else ()))
+            plan = plans[(view.kind, view.roles)] = (
+                applicable,
+                prefilter_for(applicable if prefilter else (), view.kind),
+            )
         applicable, needles = plan
         present: frozenset[int] | None = None  # the needles in this file's hunks, found when first asked
         for r in applicable:

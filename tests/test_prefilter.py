@@ -13,6 +13,7 @@ from bench.quality import diff_of, load_corpus, snapshot_of
 from checks import Snapshot, parse_diff, review
 from checks.config import Config
 from checks.finding import Hit
+from checks.paths import Kind
 from checks.prefilter import Prefilter, any_case, invalid_needle
 from checks.registry import Docs, Scope, catalog, rule
 from checks.runner import ReviewResult
@@ -109,7 +110,13 @@ def test_every_rule_that_reads_lines_of_python_names_its_needles() -> None:
 # The automaton itself, on a rule registered for these tests only.
 
 
-def _rule(code: str, needles: tuple[str, ...]) -> None:
+def _rule(
+    code: str,
+    needles: tuple[str, ...] | None,
+    *,
+    kinds: set[Kind] | None = None,
+    by_kind: dict[Kind, tuple[str, ...]] | None = None,
+) -> None:
     @rule(
         code=code,
         slug=f"prefilter-probe-{code.lower()}",
@@ -119,7 +126,9 @@ def _rule(code: str, needles: tuple[str, ...]) -> None:
         effort=1,
         remediation="-",
         docs=Docs("-", "-", "-", "-"),
+        kinds=kinds,
         needles=needles,
+        needles_by_kind=by_kind,
     )
     def probe(view: object) -> list[Hit]:
         return []
@@ -178,6 +187,26 @@ def test_a_rule_with_a_bad_needle_is_refused_at_registration() -> None:
         _rule("CODE996", ())
 
 
+def test_needles_by_kind_narrow_known_needles_for_kinds_the_rule_reads() -> None:
+    with pytest.raises(ValueError, match="needles by kind"):
+        _rule("CODE995", None, kinds={Kind.PYTHON}, by_kind={Kind.PYTHON: ("skip",)})
+    with pytest.raises(ValueError, match="needles by kind"):
+        _rule("CODE995", ("skip", "xit"), kinds={Kind.PYTHON}, by_kind={Kind.SHELL: ("skip",)})
+    with pytest.raises(ValueError, match="never an empty list"):
+        _rule("CODE995", ("skip", "xit"), kinds={Kind.PYTHON}, by_kind={Kind.PYTHON: ()})
+    with pytest.raises(ValueError, match="printable ASCII"):
+        _rule("CODE995", ("skip", "xit"), kinds={Kind.PYTHON}, by_kind={Kind.PYTHON: ("ski\\p",)})
+
+
+def test_a_rule_is_gated_by_the_needles_of_the_files_kind() -> None:
+    skipped = next(r for r in catalog() if r.code == "CODE019")
+    exiting = ["+    sys.exit(main())\n"]
+    assert Prefilter([skipped], Kind.C_LIKE).may_find(skipped, Prefilter([skipped], Kind.C_LIKE).found_in(exiting))
+    python = Prefilter([skipped], Kind.PYTHON)
+    assert not python.may_find(skipped, python.found_in(exiting))
+    assert python.may_find(skipped, python.found_in(["+@pytest.mark.skip(reason='flaky')\n"]))
+
+
 def test_any_case_spells_every_mix_of_capitals() -> None:
     assert any_case("to-do") == ("to-do", "to-dO", "to-Do", "to-DO", "tO-do", "tO-dO", "tO-Do", "tO-DO",
                                  "To-do", "To-dO", "To-Do", "To-DO", "TO-do", "TO-dO", "TO-Do", "TO-DO")  # fmt: skip
@@ -226,3 +255,25 @@ def test_a_notebook_escaping_such_a_letter_runs_every_rule() -> None:
     prefilter = Prefilter([probe])
     assert not prefilter.may_find(probe, prefilter.found_in(['+    "# a Kludge\\n",']))  # case matters
     assert prefilter.may_find(probe, prefilter.found_in(['+    "# a \\u212Aludge\\n",']))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("+# a " + letter + "ludge\n" for letter in "\u212a\u017f\u0131\u0130"),
+        *(f'+    "# a \\u{code}ludge\\n",' for code in ("212a", "212A", "017f", "017F", "0131", "0130")),
+    ],
+)
+def test_every_folding_letter_and_escape_runs_every_rule(text: str) -> None:
+    probe = dataclasses.replace(catalog()[0], code="CODE997", needles=("kludge",))
+    prefilter = Prefilter([probe])
+    assert prefilter.may_find(probe, prefilter.found_in([text]))
+
+
+def test_needles_after_other_non_ascii_text_and_lone_surrogates_are_found() -> None:
+    probe = dataclasses.replace(catalog()[0], code="CODE997", needles=("kludge",))
+    prefilter = Prefilter([probe])
+    # Matched on UTF-8 bytes: multi-byte characters before a needle, or a lone surrogate a JSON patch may
+    # hold, neither hide it nor raise.
+    assert prefilter.may_find(probe, prefilter.found_in(["+# caf\u00e9 \U0001f600 \ud800 kludge\n"]))
+    assert not prefilter.may_find(probe, prefilter.found_in(["+# caf\u00e9 \U0001f600 \ud800 clean\n"]))

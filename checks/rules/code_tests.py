@@ -78,13 +78,15 @@ _TRUE = {"True", "1"}
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.C_LIKE},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.EXAMPLE),
-    # What PYTHON, JS and ANNOTATED matches hold, as they spell it. `xit` and `fit` also let Python files with
-    # `exit` or `.fit(` through: a JS test name may be followed by spaces or a line break before its `(`.
+    # What PYTHON, JS and ANNOTATED matches hold, as they spell it (a JS test name may be followed by spaces or a
+    # line break before its `(`, so `xit` is all there is to look for). Python and notebooks read PYTHON only:
+    # the JS words would let in every file with an `exit(` or a `.fit(`.
     needles=(
         *_PYTHON_WORDS,  # skip, skipif, skipIf, skipUnless, describe.skip...; xfail
         *("xdescribe", "xcontext", "xit", "xtest", "fdescribe", "fit", ".only"),
         *("@Disabled", "@Ignore", "[Ignore", "#[ignore", "Skip"),  # Skip: xUnit `[Fact(Skip = ...)]`
     ),
+    needles_by_kind=dict.fromkeys((Kind.PYTHON, Kind.NOTEBOOK), _PYTHON_WORDS),
 )
 def skipped_tests(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.C_LIKE:

@@ -367,6 +367,7 @@ def _looks_like_model(name: str) -> bool:
 def _fetch_commands(view: FileView) -> Iterator[Hit]:
     sides = view.source_sides() if view.kind is Kind.NOTEBOOK else view.sides()
     for side in sides:
+        # Lower case only: commands are case-sensitive, a `WGET` line runs nothing.
         if not contains_any(side.lines.text, ("wget", "curl")):
             continue
         texts = side.lines.texts()
