@@ -26,8 +26,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Settings come from each test alone: no DEBTBOT_* of the environment, no .env of the working folder."""
+def no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings come from each test alone: no DEBTBOT_* of the environment, no .env of the working folder.
+    Autouse here; the conftests of other folders that run the app import it to make it theirs."""
     for name in [n for n in os.environ if n.startswith("DEBTBOT_")]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)

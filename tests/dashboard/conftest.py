@@ -3,7 +3,6 @@ database of its own for the sign-ins, and the fake GitHub over HTTP playing gith
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,24 +15,18 @@ import pytest
 from bot.app import create_app
 from bot.db.engine import make_engine, session_factory, upgrade
 from bot.settings import Settings
-from tests.app.conftest import BASE_URL, serving
+from tests.app.conftest import BASE_URL, no_outside_settings, serving
 from tests.dashboard.scenario import CLIENT_ID, CLIENT_SECRET, SESSION_SECRET, Ids, build_github, build_ledger
 from tests.fakegithub import FakeGitHub, shared_app_key
 
 CALLBACK = f"{BASE_URL}/login/callback"
 
+__all__ = ["no_outside_settings"]  # autouse: settings from each test alone
+
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Settings come from each test alone: no DEBTBOT_* of the environment, no .env of the working folder."""
-    for name in [n for n in os.environ if n.startswith("DEBTBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ tests here; and settings from each test alone."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,19 +10,21 @@ import pytest
 from arq.connections import ArqRedis
 
 from bot.app import create_app
-from tests.app.conftest import configured_settings, serving
+from tests.app.conftest import configured_settings, no_outside_settings, serving
 from tests.e2e.conftest import anyio_backend, client, database_url, fake, fake_settings, pool, settings, world
 from tests.hardening.webapp import App
 
-__all__ = ["anyio_backend", "client", "database_url", "fake", "fake_settings", "pool", "settings", "world"]
-
-
-@pytest.fixture(autouse=True)
-def _no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No DEBTBOT_* of the environment, no .env of the working folder."""
-    for name in [n for n in os.environ if n.startswith("DEBTBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+__all__ = [
+    "anyio_backend",
+    "client",
+    "database_url",
+    "fake",
+    "fake_settings",
+    "no_outside_settings",
+    "pool",
+    "settings",
+    "world",
+]
 
 
 @pytest.fixture
