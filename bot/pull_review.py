@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from bisect import bisect_right
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import accumulate
 from typing import Any
 
 from arq import Retry
@@ -454,6 +456,8 @@ class PullRequestReview:
         """
         if self.check_run_id is None:
             raise RuntimeError("no check run to report to")
+        if self.resumed and self.batches_sent < len(report.batches()):
+            await self._count_held_batches(report, self.check_run_id)
         for index, body in enumerate(report.updates()):
             output: dict[str, Any] | None = body.get("output")
             batch = bool(output and output.get("annotations"))
@@ -471,6 +475,16 @@ class PullRequestReview:
             )
             if batch and index >= self.batches_sent:
                 await self._count_batches(index + 1)
+
+    async def _count_held_batches(self, report: CheckRunReport, check_run_id: int) -> None:
+        """Count the batches the check run holds that no try counted: GitHub made the update, then answered 5xx
+        (the update is not retried within the request: `bot.github.retry.appends_annotations`)."""
+        held = await self.gateway.check_run_annotations(self.repo, check_run_id)
+        sizes = list(accumulate(len(batch) for batch in report.batches()))
+        batches = bisect_right(sizes, held)  # the first batches whose annotations add up to no more than held
+        if batches > self.batches_sent:
+            log.info("annotation_batches_found", held=held, batches=batches, counted=self.batches_sent)
+            await self._count_batches(batches)
 
     async def _count_batches(self, sent: int) -> None:
         self.batches_sent = sent

@@ -492,6 +492,12 @@ class GitHubKitGateway:
         return None
 
     @_github_errors
+    async def check_run_annotations(self, repo: str, check_run_id: int) -> int:
+        owner, repo_name = split_repo(repo)
+        run: Any = (await self._rest.checks.async_get(owner, repo_name, check_run_id)).json()
+        return int(run["output"]["annotations_count"])
+
+    @_github_errors
     async def get_branch_head(self, repo: str, branch: str | None = None) -> BranchHead:
         owner, name = split_repo(repo)
         if branch is None:

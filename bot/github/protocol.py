@@ -241,6 +241,10 @@ class GitHubGateway(Protocol):
         """The id of this App's check run `name` on `head_sha` created with `external_id`; None when there is none."""
         ...
 
+    async def check_run_annotations(self, repo: str, check_run_id: int) -> int:
+        """How many annotations the check run holds (its `output.annotations_count`)."""
+        ...
+
     async def get_branch_head(self, repo: str, branch: str | None = None) -> BranchHead:
         """The tip of `branch`, or of the repository's default branch."""
         ...

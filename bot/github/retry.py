@@ -8,6 +8,7 @@ arq `Retry(defer=...)`: the job lets go of the worker and comes back when GitHub
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,8 @@ from githubkit.retry import RetryOption
 MIN_WAIT_SECONDS = 0.05
 #: A 5xx answer to one of these can be repeated safely. A POST may have created the content before
 #: GitHub failed (a 502 from a proxy, say): posting it again from here would duplicate it, while the
-#: retried job looks at what is already there (fingerprints, the sticky marker) before writing.
+#: retried job looks at what is already there (fingerprints, the sticky marker) before writing. The same
+#: holds for a check run update carrying annotations (see `appends_annotations`).
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
@@ -42,11 +44,7 @@ class ShortRetry:
         if isinstance(exc, RateLimitExceeded):
             wait = exc.retry_after.total_seconds()
             return RetryOption(True, _wait(wait)) if wait <= self.max_wait else RetryOption(False)
-        if (
-            isinstance(exc, RequestFailed)
-            and exc.response.status_code >= 500
-            and exc.request.method.upper() in IDEMPOTENT_METHODS
-        ):
+        if isinstance(exc, RequestFailed) and exc.response.status_code >= 500 and _idempotent(exc.request):
             return RetryOption(True, _wait(self.server_error_wait * (retry_count + 1)))
         if retry_count == 0 and _dropped_connection(exc):
             return RetryOption(True, _wait(MIN_WAIT_SECONDS))
@@ -61,10 +59,27 @@ def _dropped_connection(exc: GitHubException) -> bool:
     if not isinstance(cause, httpx.TransportError) or isinstance(cause, httpx.TimeoutException):
         return False
     try:
-        method = cause.request.method
+        request = cause.request
     except RuntimeError:  # httpx raises when the error carries no request
         return False
-    return method.upper() in IDEMPOTENT_METHODS
+    return _idempotent(request)
+
+
+def _idempotent(request: httpx.Request) -> bool:
+    return request.method.upper() in IDEMPOTENT_METHODS and not appends_annotations(request)
+
+
+def appends_annotations(request: httpx.Request) -> bool:
+    """A check run update carrying annotations: GitHub appends them to the run's, so the same update made twice
+    shows each of them twice. The review job reads the run's count before sending a batch again."""
+    if request.method.upper() != "PATCH" or "/check-runs/" not in request.url.path:
+        return False
+    try:
+        body = json.loads(request.content)
+    except (ValueError, httpx.RequestNotRead):  # not JSON, or a streamed body: not one of the App's updates
+        return False
+    output = body.get("output") if isinstance(body, dict) else None
+    return isinstance(output, dict) and bool(output.get("annotations"))
 
 
 def _wait(seconds: float) -> timedelta:

@@ -13,6 +13,7 @@ from githubkit.exception import (
 from bot.errors import RetryLater, classify
 from bot.github import ShortRetry
 from tests.fakegithub import FakeGitHub
+from tests.gateway.test_writes import annotation
 from tests.gateway.world import HEAD, OWN, REPO, make_app, status_of
 
 pytest_plugins = ["tests.fakegithub.plugin"]
@@ -107,3 +108,26 @@ async def test_a_timeout_is_not_retried_inside_the_request(fake: FakeGitHub) -> 
             await app.gateway_for(OWN).get_pull(REPO, 7)
 
     assert failure.hits == 1
+
+
+async def test_a_check_run_update_carrying_annotations_is_not_sent_again_after_a_server_error(fake: FakeGitHub) -> None:
+    """GitHub appends an update's annotations: the one it made before a proxy's 502 must not be made twice. The
+    update without annotations, which is the same however often it is made, is retried as any PATCH."""
+    async with make_app(fake) as app:
+        gateway = app.gateway_for(OWN)
+        run_id = await gateway.create_check_run(REPO, HEAD, "debtbot", "in_progress")
+        fake.fail("PATCH", rf"/check-runs/{run_id}$", 502, applied=True)
+        with pytest.raises(RequestFailed) as failed:
+            await gateway.update_check_run(
+                REPO, run_id, output={"title": "t", "summary": "s", "annotations": [annotation(1)]}
+            )
+        assert isinstance(classify(failed.value), RetryLater)
+        assert await gateway.check_run_annotations(REPO, run_id) == 1  # what the job's next try reads
+
+        fake.fail("PATCH", rf"/check-runs/{run_id}$", 502, applied=True)
+        await gateway.update_check_run(REPO, run_id, conclusion="neutral", output={"title": "t", "summary": "s"})
+
+    answered = [(r.method, r.status) for r in fake.requests if r.path.endswith(f"/check-runs/{run_id}")]
+    assert answered == [("PATCH", 502), ("GET", 200), ("PATCH", 502), ("PATCH", 200)]
+    (run,) = fake.check_runs(repo=REPO)
+    assert (run.conclusion, len(run.annotations)) == ("neutral", 1)

@@ -66,6 +66,28 @@ def test_only_idempotent_requests_are_sent_again_after_a_server_error(method: st
     assert RETRY(RequestFailed(answer(503, method)), 0).do_retry is retried
 
 
+CHECK_RUN = "https://api.github.com/repos/octo-org/widgets/check-runs/5"
+NOTE = {"path": "a.py", "start_line": 1, "end_line": 1, "annotation_level": "notice", "message": "m"}
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "retried"),
+    [
+        (CHECK_RUN, {"output": {"title": "t", "summary": "s", "annotations": [NOTE]}}, False),
+        (CHECK_RUN, {"conclusion": "success", "output": {"title": "t", "summary": "s", "annotations": []}}, True),
+        (CHECK_RUN, {"conclusion": "success", "output": {"title": "t", "summary": "s"}}, True),
+        # The word in a comment's text, or an annotation-like body elsewhere, is not a check run's annotations.
+        ("https://api.github.com/repos/octo-org/widgets/issues/comments/9", {"body": '"annotations": [1]'}, True),
+        ("https://api.github.com/repos/octo-org/widgets/issues/9", {"output": {"annotations": [NOTE]}}, True),
+    ],
+)
+def test_a_check_run_update_carrying_annotations_is_not_sent_again(url: str, body: object, retried: bool) -> None:
+    request = httpx.Request("PATCH", url, json=body)
+    failed = RequestFailed(Response(httpx.Response(502, json={"message": "x"}, request=request), Any))
+
+    assert RETRY(failed, 0).do_retry is retried
+
+
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
 def test_client_errors_are_not_retried(status: int) -> None:
     assert RETRY(RequestFailed(answer(status)), 0) == (False, None)

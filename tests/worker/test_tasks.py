@@ -344,7 +344,7 @@ async def test_a_retried_job_does_not_send_the_annotation_batches_it_sent_before
     world.open_pull(7, MANY_TODOS)
     request = world.review_request(7)
     fake_github.slow("PATCH", CHECK_RUN_UPDATE, 0.0, times=1)  # the first batch goes through
-    fake_github.fail("PATCH", CHECK_RUN_UPDATE, 502, times=3)  # the second fails, and githubkit's two retries
+    fake_github.fail("PATCH", CHECK_RUN_UPDATE, 502)  # the second fails, and is not sent again within the try
 
     with pytest.raises(Retry):
         await review(worker_ctx, request)
@@ -363,6 +363,30 @@ async def test_a_retried_job_does_not_send_the_annotation_batches_it_sent_before
     (run,) = await runs(worker_ctx)
     assert (run.status, run.attempts, run.annotation_batches_sent) == (RunStatus.COMPLETED, 2, 2)
     assert len(fake_github.reviews(REPO, 7)) == 1
+
+
+async def test_a_batch_github_made_before_answering_5xx_is_found_on_the_check_run_and_not_sent_again(
+    world: World, fake_github: FakeGitHub, worker_ctx: Ctx
+) -> None:
+    world.open_pull(7, MANY_TODOS)
+    request = world.review_request(7)
+    fake_github.slow("PATCH", CHECK_RUN_UPDATE, 0.0, times=1)  # the first batch goes through
+    fake_github.fail("PATCH", CHECK_RUN_UPDATE, 502, applied=True)  # the second is made, then answered 502
+
+    with pytest.raises(Retry):
+        await review(worker_ctx, request)
+    (interrupted,) = await runs(worker_ctx)
+    assert interrupted.annotation_batches_sent == 1  # all this try knows
+
+    assert await review(worker_ctx, request, job_try=2) == "success"
+
+    (check,) = fake_github.check_runs()
+    assert (check.status, check.conclusion) == ("completed", "failure")
+    assert sorted(a["start_line"] for a in check.annotations) == list(range(1, 61))  # each once
+    # Create, the two batches, then the completing update again without the batch GitHub already holds.
+    assert [len(b["output"].get("annotations", [])) for b in check.bodies] == [0, 50, 10, 0]
+    (run,) = await runs(worker_ctx)
+    assert (run.status, run.attempts, run.annotation_batches_sent) == (RunStatus.COMPLETED, 2, 2)
 
 
 async def test_the_last_try_completes_the_check_run_as_neutral_with_the_reason(

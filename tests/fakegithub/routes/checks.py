@@ -77,10 +77,19 @@ def create_check_run(call: Call) -> Response:
     return Response(201, call.render.check_run(run))
 
 
-def update_check_run(call: Call) -> Response:
+def _check_run(call: Call) -> CheckRun:
     run = call.world.check_runs.get(int(call.params["check_run_id"]))
     if run is None or run.repo != call.repository.full_name:
         raise not_found(call.docs_url)
+    return run
+
+
+def get_check_run(call: Call) -> Response:
+    return Response(200, call.render.check_run(_check_run(call)))
+
+
+def update_check_run(call: Call) -> Response:
+    run = _check_run(call)
     _apply(call, run, call.body or {})
     return Response(200, call.render.check_run(run))
 
@@ -114,5 +123,6 @@ def list_for_ref(call: Call) -> Response:
 ROUTES = {
     "checks/create": Route(create_check_run, (("checks", "write"),)),
     "checks/update": Route(update_check_run, (("checks", "write"),)),
+    "checks/get": Route(get_check_run, (("checks", "read"),)),
     "checks/list-for-ref": Route(list_for_ref, (("checks", "read"),)),
 }
