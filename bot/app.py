@@ -123,11 +123,24 @@ class DatabaseDeliveries:
             )
 
     async def mark_delivery(
-        self, delivery_id: str, *, outcome: Outcome, reason: str | None, job_id: str | None
+        self,
+        delivery_id: str,
+        *,
+        outcome: Outcome,
+        reason: str | None,
+        job_id: str | None,
+        job_name: str | None = None,
+        job_payload: dict[str, Any] | None = None,
     ) -> None:
         async with self._resources.require_sessions().begin() as session:
             await store.mark_delivery(
-                session, delivery_id, outcome=DeliveryOutcome(outcome), reason=reason, job_id=job_id
+                session,
+                delivery_id,
+                outcome=DeliveryOutcome(outcome),
+                reason=reason,
+                job_id=job_id,
+                job_name=job_name,
+                job_payload=job_payload,
             )
 
 

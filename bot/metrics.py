@@ -91,7 +91,8 @@ FINDINGS = Counter(
 )
 REDELIVERIES = Counter(
     "debtbot_redeliveries",
-    "Failed webhook deliveries GitHub was asked to deliver again, by what GitHub answered (requested, refused, error).",
+    "Failed webhook deliveries GitHub was asked to deliver again, by what GitHub answered (requested, refused, "
+    "error); and queued deliveries whose job Redis lost, queued again (requeued).",
     ["outcome"],
     registry=REGISTRY,
 )

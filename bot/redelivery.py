@@ -11,6 +11,9 @@ Each run then asks GitHub to deliver again up to `max_per_run` pending guids, ol
 once per `window`, unless our own deliveries table shows the webhook took it (GitHub counts a slow answer
 as failed even when the job was queued). GitHub redelivers for three days (`lookback`): older guids are
 dropped, as are those GitHub refuses to deliver again.
+
+Each run first queues again the jobs of deliveries the webhook took whose job Redis lost (`bot.requeue`):
+GitHub's log shows those delivered, so no redelivery would ever bring them back.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from arq.connections import ArqRedis
 from githubkit.exception import GitHubException, RateLimitExceeded, RequestFailed
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -33,6 +37,7 @@ from bot.db.models import DeliveryOutcome
 from bot.github import Delivery, GitHubApp
 from bot.logging import get_logger
 from bot.metrics import count_redelivery
+from bot.requeue import LostJobs
 from bot.settings import Settings
 from bot.worker_context import WorkerDeps
 
@@ -77,6 +82,7 @@ class RunReport:
     taken: int = 0  # pending guids our deliveries table shows the webhook took
     refused: int = 0
     expired: int = 0
+    requeued: list[str] = field(default_factory=list)  # job ids Redis lost, queued again (`bot.requeue`)
 
 
 @dataclass(frozen=True)
@@ -202,15 +208,19 @@ class Redeliverer:
         state: RedeliveryState,
         sessions: async_sessionmaker[AsyncSession],
         policy: RedeliveryPolicy,
+        lost_jobs: LostJobs | None = None,
     ) -> None:
         self.github = github
         self.state = state
         self.sessions = sessions
         self.policy = policy
+        self.lost_jobs = lost_jobs
 
     async def run(self, now: datetime | None = None) -> RunReport:
         now = now or datetime.now(UTC)
         report = RunReport()
+        if self.lost_jobs is not None:  # first: it needs no GitHub, which may be failing
+            report.requeued = await self.lost_jobs.requeue(now)
         await self.read_log(now, report)
         await self.redeliver(now, report)
         log.info(
@@ -223,6 +233,7 @@ class Redeliverer:
             taken=report.taken,
             refused=report.refused,
             expired=report.expired,
+            requeued=len(report.requeued),
         )
         return report
 
@@ -313,12 +324,14 @@ def _refused(error: RequestFailed) -> bool:
 # --- the periodic run in each worker ----------------------------------------------------------------------------
 
 
-def redeliverer(deps: WorkerDeps, redis: Redis, policy: RedeliveryPolicy) -> Redeliverer:
+def redeliverer(deps: WorkerDeps, pool: ArqRedis, policy: RedeliveryPolicy) -> Redeliverer:
+    queue_name = deps.settings.queue_name
     return Redeliverer(
         github=deps.github,
-        state=RedeliveryState(redis, deps.settings.queue_name),
+        state=RedeliveryState(pool, queue_name),
         sessions=deps.sessions,
         policy=policy,
+        lost_jobs=LostJobs(deps.sessions, pool, queue_name, keep_result=deps.options.keep_result),
     )
 
 

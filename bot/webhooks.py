@@ -56,9 +56,16 @@ class DeliveryRecorder(Protocol):
         ...
 
     async def mark_delivery(
-        self, delivery_id: str, *, outcome: Outcome, reason: str | None, job_id: str | None
+        self,
+        delivery_id: str,
+        *,
+        outcome: Outcome,
+        reason: str | None,
+        job_id: str | None,
+        job_name: str | None = None,
+        job_payload: dict[str, Any] | None = None,
     ) -> None:
-        """Set what became of a recorded delivery."""
+        """Set what became of a recorded delivery; a queued one keeps its job's function and argument."""
         ...
 
 
@@ -183,7 +190,16 @@ class _Receiver:
                 queued_now = await self._within_budget(
                     self.enqueuer.enqueue(decision.job_name, decision.job.to_queue(), decision.job_id)
                 )
-                await self._mark(delivery_id, "queued", None, decision.job_id)
+                await self._within_budget(
+                    self.recorder.mark_delivery(
+                        delivery_id,
+                        outcome="queued",
+                        reason=None,
+                        job_id=decision.job_id,
+                        job_name=decision.job_name,
+                        job_payload=decision.job.to_queue(),
+                    )
+                )
                 log.info("webhook_queued", extra={**context, "job_id": decision.job_id, "queued_now": queued_now})
                 return JSONResponse({"status": "queued", "job_id": decision.job_id}, status_code=202)
             await self._mark(delivery_id, "ignored", decision.reason, None)

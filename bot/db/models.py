@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -224,6 +225,9 @@ class Delivery(Base):
     outcome: Mapped[DeliveryOutcome] = mapped_column(_enum(DeliveryOutcome, "delivery_outcome"))
     reason: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    #: The queued job's function and argument: what `bot.requeue` queues again when Redis lost the job.
+    job_name: Mapped[str | None] = mapped_column(String(64))
+    job_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class PullRequest(Base):

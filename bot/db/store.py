@@ -130,11 +130,16 @@ async def mark_delivery(
     outcome: DeliveryOutcome,
     reason: str | None = None,
     job_id: str | None = None,
+    job_name: str | None = None,
+    job_payload: dict[str, Any] | None = None,
 ) -> bool:
-    """Set what became of a delivery (queued with its job id, ignored or failed with why); False if unknown."""
+    """Set what became of a delivery (queued with its job id, function and argument, ignored or failed with why);
+    False if unknown."""
     changes: dict[str, Any] = {"outcome": outcome, "reason": reason}
     if job_id is not None:
         changes["job_id"] = job_id
+    if job_name is not None:
+        changes["job_name"], changes["job_payload"] = job_name, job_payload
     statement = (
         update(Delivery).where(Delivery.delivery_id == delivery_id).values(changes).returning(Delivery.delivery_id)
     )

@@ -64,6 +64,10 @@ async def test_a_signed_delivery_is_queued_and_its_redelivery_is_a_duplicate(
         DeliveryOutcome.QUEUED,
         REVIEW_ID,
     )
+    # What `bot.requeue` would queue again if Redis lost the job: the very job Redis holds.
+    queued = await Job(REVIEW_ID, pool, _queue_name=queue_name).info()
+    assert queued is not None
+    assert (row.job_name, [row.job_payload]) == (queued.function, list(queued.args))
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ class DeliveryRow:
     reason: str | None = None
     job_id: str | None = None
     attempts: int = 1
+    #: The queued job, as the webhook recorded it.
+    job: QueuedJob | None = None
 
 
 @dataclass
@@ -48,12 +50,20 @@ class MemoryRecorder:
         return True
 
     async def mark_delivery(
-        self, delivery_id: str, *, outcome: Outcome, reason: str | None, job_id: str | None
+        self,
+        delivery_id: str,
+        *,
+        outcome: Outcome,
+        reason: str | None,
+        job_id: str | None,
+        job_name: str | None = None,
+        job_payload: dict[str, Any] | None = None,
     ) -> None:
         if self.mark_error is not None and outcome in self.failing_outcomes:
             raise self.mark_error
         row = self.deliveries[delivery_id]
         row.outcome, row.reason, row.job_id = outcome, reason, job_id
+        row.job = None if job_name is None else QueuedJob(job_name, job_payload or {})
 
 
 @dataclass(frozen=True)

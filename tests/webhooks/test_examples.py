@@ -172,7 +172,7 @@ async def test_example_delivery(
         assert list(enqueuer.jobs) == [job_id]
         assert enqueuer.jobs[job_id].name == expected.job_name
         assert enqueuer.jobs[job_id].payload["delivery_id"] == delivery.delivery_id
-        assert (row.outcome, row.job_id) == ("queued", job_id)
+        assert (row.outcome, row.job_id, row.job) == ("queued", job_id, enqueuer.jobs[job_id])
     elif isinstance(expected, Ignored):
         assert (response.status_code, response.json()) == (200, {"status": "ignored", "reason": expected.reason})
         assert enqueuer.jobs == {}
