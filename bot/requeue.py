@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix, result_key_prefix
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,17 +47,30 @@ class LostJobs:
         window = timedelta(seconds=self.keep_result) - MARGIN
         if window <= timedelta(0):
             return []  # results are not kept long enough to tell a lost job from a finished one
+        queued = await self._queued_since(now - window)
+        missing = await self._missing({job_id for _, job_id, _, _ in queued})
         requeued: list[str] = []
-        for delivery_id, job_id, job_name, payload in await self._queued_since(now - window):
+        for delivery_id, job_id, job_name, payload in queued:
             if len(requeued) >= self.limit:
                 break
-            # arq refuses an id it holds (waiting, deferred, running, or finished: its result): that job is in hand.
+            if job_id not in missing:
+                continue
+            # arq refuses an id it holds: queued meanwhile (by another delivery of the job, say).
             if await self.pool.enqueue_job(job_name, payload, _job_id=job_id, _queue_name=self.queue_name) is None:
                 continue
             log.warning("lost_job_requeued", delivery_id=delivery_id, job_id=job_id, job_name=job_name)
             count_redelivery("requeued")
             requeued.append(job_id)
         return requeued
+
+    async def _missing(self, job_ids: set[str]) -> set[str]:
+        """The ids Redis holds neither as a job (waiting, deferred or running) nor as a result, in one round trip."""
+        ordered = sorted(job_ids)
+        async with self.pool.pipeline(transaction=False) as pipe:
+            for job_id in ordered:
+                pipe.exists(job_key_prefix + job_id, result_key_prefix + job_id)
+            held = await pipe.execute()
+        return {job_id for job_id, count in zip(ordered, held, strict=True) if not count}
 
     async def _queued_since(self, since: datetime) -> list[tuple[str, str, str, object]]:
         async with self.sessions() as session:
