@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -13,6 +13,8 @@ from checks.paths import Kind, Role
 from checks.prefilter import invalid_needle
 
 if TYPE_CHECKING:
+    from checks.diff import FilePatch
+    from checks.snapshot import Snapshot
     from checks.views import ChangeView, FileView
 
 _CODE = lazy(r"^(DATA|MODEL|DEP|CODE)\d{3}$")
@@ -59,6 +61,11 @@ class Rule:
     check: Callable[..., Iterable[Hit]]
     #: For CHANGE rules: files whose lines the rule reads, so the runner keeps them.
     keeps: Callable[[str], bool] | None = None
+    #: For CHANGE rules that keep files: whether this change needs their lines, from every file's header and the
+    #: snapshot (None: always). True for some of a change's files must mean true for all of them (so "the change
+    #: deletes a data file", not "it deletes none"). A review in parts then sends between its processes only the
+    #: lines some rule will read.
+    keeps_if: Callable[[Sequence[FilePatch], Snapshot], bool] | None = None
     #: For FILE rules: strings of which one occurs, as written, in the hunks of every file where the rule finds
     #: something; the rule is not run on other files (see `checks.prefilter`). None: run everywhere.
     needles: tuple[str, ...] | None = None
@@ -93,6 +100,7 @@ def rule(
     skip_roles: Iterable[Role] = (Role.VENDORED, Role.GENERATED),
     reads_lines: bool = True,
     keeps: Callable[[str], bool] | None = None,
+    keeps_if: Callable[[Sequence[FilePatch], Snapshot], bool] | None = None,
     needles: Iterable[str] | None = None,
     needles_by_kind: Mapping[Kind, Iterable[str]] | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
@@ -101,6 +109,8 @@ def rule(
         raise ValueError(f"rule code {code!r} must be {_PREFIX[category]} followed by three digits")
     if not _SLUG.match(slug):
         raise ValueError(f"rule slug {slug!r} must be kebab-case")
+    if keeps_if is not None and keeps is None:
+        raise ValueError(f"rule {code}: keeps_if says when the files `keeps` names are needed; it needs keeps")
     listed = tuple(needles) if needles is not None else None
     by_kind = tuple((k, tuple(n)) for k, n in (needles_by_kind or {}).items())
     if by_kind and (listed is None or kinds is None or not {k for k, _ in by_kind} <= set(kinds)):
@@ -132,6 +142,7 @@ def rule(
             reads_lines=reads_lines,
             check=check,
             keeps=keeps,
+            keeps_if=keeps_if,
             needles=listed,
             kind_needles=by_kind,
         )

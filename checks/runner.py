@@ -129,6 +129,9 @@ class Collected:
     kept: tuple[FilePatch, ...] = ()
     suppressions: Suppressions = field(default_factory=dict)
     errors: tuple[RuleError, ...] = ()
+    #: Kept files whose hunks were withheld (`collect(withhold=True)`): only rules with a `keeps_if` keep them,
+    #: and `finish` asks for them again when one of those holds for the change.
+    withheld: frozenset[str] = frozenset()
 
     @classmethod
     def merge(cls, parts: Iterable[Collected]) -> Collected:
@@ -144,6 +147,16 @@ class Collected:
             kept=tuple(p for part in listed for p in part.kept),
             suppressions=suppressions,
             errors=tuple(e for part in listed for e in part.errors),
+            withheld=frozenset().union(*(part.withheld for part in listed)),
+        )
+
+    def with_lines(self, patches: Iterable[FilePatch]) -> Collected:
+        """These withheld files given back with their hunks."""
+        given = {p.path: p for p in patches if p.path in self.withheld}
+        return dataclasses.replace(
+            self,
+            kept=tuple(given.get(p.path, p) if p.path in self.withheld else p for p in self.kept),
+            withheld=self.withheld - given.keys(),
         )
 
 
@@ -169,24 +182,33 @@ def collect(
     snapshot: Snapshot | None = None,
     config: Config | LoadedConfig | None = None,
     prefilter: bool = True,
+    withhold: bool = False,
 ) -> Collected:
-    """Run the file rules over `patches` (all of a change's files, or some of them)."""
+    """Run the file rules over `patches` (all of a change's files, or some of them).
+
+    `withhold=True` keeps no hunks of the files that only rules with a `keeps_if` keep (they are listed in
+    `Collected.withheld`): for parts collected in another process, whose kept lines would cross a pipe.
+    """
     settings, _ = _settings(config)
     snapshot = snapshot or Snapshot()
     selection = _Selection.of(settings)
     file_rules = [r for r in selection.rules if r.scope is Scope.FILE]
     # Per kind and roles of file: the rules that read such a file, and the prefilter of their needles.
     plans: dict[tuple[Kind, frozenset[Role]], tuple[tuple[Rule, ...], Prefilter]] = {}
-    keepers = [r.keeps for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
+    keepers = [r for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
 
     hits: list[tuple[str, Hit]] = []
     errors: list[RuleError] = []
     kept: list[FilePatch] = []
+    withheld: dict[str, FilePatch] = {}  # the files as given, until the end of this part
     suppressions: Suppressions = {}
     for patch in patches:
-        keep = any(keeps(patch.path) for keeps in keepers)
+        keeping = [r for r in keepers if r.keeps is not None and r.keeps(patch.path)]
+        if keeping and withhold and all(r.keeps_if is not None for r in keeping):
+            withheld[patch.path] = patch
+            keeping = []
         # A copy either way: lines a change rule extracts go with the review, not with the caller's diff.
-        kept.append(dataclasses.replace(patch) if keep else dataclasses.replace(patch, hunks=()))
+        kept.append(dataclasses.replace(patch) if keeping else dataclasses.replace(patch, hunks=()))
         if selection.excluded(patch.path):
             continue
         extracted = _LINE_CACHES & patch.__dict__.keys()
@@ -219,7 +241,16 @@ def collect(
         # all stay in memory, with the caller's diff, until the review ends.
         for name in _LINE_CACHES - extracted:
             patch.__dict__.pop(name, None)
-    return Collected(hits=tuple(hits), kept=tuple(kept), suppressions=suppressions, errors=tuple(errors))
+    collected = Collected(
+        hits=tuple(hits),
+        kept=tuple(kept),
+        suppressions=suppressions,
+        errors=tuple(errors),
+        withheld=frozenset(withheld),
+    )
+    # What holds for some of a change's files holds for all of it (`Rule.keeps_if`): these lines are needed.
+    needed = _withheld_needed(collected, selection, snapshot)
+    return collected.with_lines(dataclasses.replace(withheld[path]) for path in needed) if needed else collected
 
 
 def finish(
@@ -227,11 +258,20 @@ def finish(
     *,
     snapshot: Snapshot | None = None,
     config: Config | LoadedConfig | None = None,
+    reread: Callable[[frozenset[str]], Iterable[FilePatch]] | None = None,
 ) -> ReviewResult:
-    """Run the change rules, net added against removed hits across every file, aggregate, and decide."""
+    """Run the change rules, net added against removed hits across every file, aggregate, and decide.
+
+    `reread(paths)` gives back withheld files (with their hunks) when a rule needs their lines after all.
+    """
     settings, config_errors = _settings(config)
     snapshot = snapshot or Snapshot()
     selection = _Selection.of(settings)
+    needed = _withheld_needed(collected, selection, snapshot)
+    if needed:
+        if reread is None:
+            raise ValueError(f"the lines of {len(needed)} withheld files are needed, and nothing can read them again")
+        collected = collected.with_lines(reread(needed))
     by_code = {r.code: r for r in selection.rules}
     hits: list[tuple[Rule, Hit]] = [(by_code[code], h) for code, h in collected.hits]
     errors = list(collected.errors)
@@ -272,6 +312,18 @@ def finish(
         rule_errors=tuple(errors),
         files=len(collected.kept),
     )
+
+
+def _withheld_needed(collected: Collected, selection: _Selection, snapshot: Snapshot) -> frozenset[str]:
+    """The withheld files kept by a rule whose `keeps_if` holds for this change."""
+    if not collected.withheld:
+        return frozenset()
+    wanting = [
+        r.keeps
+        for r in selection.rules
+        if r.keeps is not None and r.keeps_if is not None and r.keeps_if(collected.kept, snapshot)
+    ]
+    return frozenset(path for path in collected.withheld if any(keeps(path) for keeps in wanting))
 
 
 #: The line sets `FilePatch` caches (its `added` and `removed` cached properties).

@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 
 from checks.config import Config, LoadedConfig
-from checks.diff import parse_diff
+from checks.diff import FilePatch, parse_diff
 from checks.runner import Collected, collect, finish, review
 from checks.snapshot import Snapshot
 
@@ -65,3 +65,73 @@ def test_a_review_keeps_no_lines_it_extracted_on_the_callers_diff() -> None:
     assert "removed" in vars(warm)
     # On a release diff the lines of every file would otherwise stay in memory until the review ends.
     assert [p.path for p in diff.files[1:] if {"added", "removed"} & vars(p).keys()] == []
+
+
+def _withholding_diff(*, delete_data: bool) -> str:
+    """A module reading a CSV file, a manifest DEP006 always reads, and (or not) the CSV file deleted: DATA014 then
+    reads the module."""
+    files: dict[str, tuple[str | None, str | None]] = {
+        "src/load.py": ("import pandas\n", "import pandas\nframe = pandas.read_csv('data/train.csv')\n"),
+        "pyproject.toml": ('[project]\nname = "x"\n', '[project]\nname = "x"\nversion = "1"\n'),
+    }
+    if delete_data:
+        files["data/train.csv"] = ("a,b\n1,2\n", None)
+    out: list[str] = []
+    for path, (old, new) in files.items():
+        out.append(f"diff --git a/{path} b/{path}\n" + ("deleted file mode 100644\n" if new is None else ""))
+        before = (old or "").splitlines(keepends=True)
+        after = (new or "").splitlines(keepends=True)
+        out.extend(difflib.unified_diff(before, after, f"a/{path}", "/dev/null" if new is None else f"b/{path}"))
+    return "".join(out)
+
+
+def _hunks(collected: Collected) -> dict[str, int]:
+    return {p.path: len(p.hunks) for p in collected.kept}
+
+
+def test_withholding_drops_the_lines_only_rules_that_need_them_sometimes_keep() -> None:
+    diff = parse_diff(_withholding_diff(delete_data=False))
+    plain = collect(diff.files, snapshot=Snapshot(today=TODAY))
+    withheld = collect(diff.files, snapshot=Snapshot(today=TODAY), withhold=True)
+
+    # DATA014 and DEP009 keep the module, for a deleted data file or the tree: neither here.
+    assert (_hunks(plain), plain.withheld) == ({"src/load.py": 1, "pyproject.toml": 1}, frozenset())
+    assert (_hunks(withheld), withheld.withheld) == (
+        {"src/load.py": 0, "pyproject.toml": 1},
+        frozenset({"src/load.py"}),
+    )
+    # Nothing reads them: the review finishes without asking for them.
+    assert finish(withheld, snapshot=Snapshot(today=TODAY)) == review(diff, snapshot=Snapshot(today=TODAY))
+
+
+@pytest.mark.parametrize(("delete_data", "tree"), [(True, None), (False, frozenset({"src/load.py", "pyproject.toml"}))])
+def test_lines_a_part_shows_to_be_needed_are_kept_there(delete_data: bool, tree: frozenset[str] | None) -> None:
+    """A deleted data file among the part's files, or the tree (DEP009 reads imports with it), needs the lines."""
+    diff = parse_diff(_withholding_diff(delete_data=delete_data))
+    snapshot = Snapshot(today=TODAY, tree=tree)
+    collected = collect(diff.files, snapshot=snapshot, withhold=True)
+
+    assert collected.withheld == frozenset()
+    assert _hunks(collected)["src/load.py"] == 1
+
+
+def test_lines_another_part_shows_to_be_needed_are_read_again_or_the_review_refuses() -> None:
+    diff = parse_diff(_withholding_diff(delete_data=True))
+    snapshot = Snapshot(today=TODAY)
+    module, rest = diff.files[:1], diff.files[1:]  # the module's part cannot tell that the other deletes data
+    parts = [collect(module, snapshot=snapshot, withhold=True), collect(rest, snapshot=snapshot, withhold=True)]
+    merged = Collected.merge(parts)
+    assert merged.withheld == {"src/load.py"}
+    asked: list[frozenset[str]] = []
+
+    def reread(paths: frozenset[str]) -> list[FilePatch]:
+        asked.append(paths)
+        return [p for p in module if p.path in paths]
+
+    result = finish(merged, snapshot=snapshot, reread=reread)
+
+    assert asked == [{"src/load.py"}]
+    assert result == review(diff, snapshot=snapshot)
+    assert any(f.rule == "DATA014" and f.path == "src/load.py" for f in result.findings)
+    with pytest.raises(ValueError, match="withheld"):
+        finish(merged, snapshot=snapshot)

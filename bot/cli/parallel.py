@@ -5,7 +5,9 @@ change is cut into parts of consecutive files; this process and its forked worke
 time until none is left, each reading its parts from memory inherited at fork (nothing large is pickled)
 and keeping what the file rules found. This process then merges the parts in file order and finishes
 the review (change rules, netting across every file, the verdict), so the result is the one
-`checks.runner.review` gives for the whole change.
+`checks.runner.review` gives for the whole change. Workers send back no lines a change rule reads only for
+some changes (`Rule.keeps_if`); when the whole change needs them after all, this process reads those files
+again from their parts.
 
 A diff given as bytes is read by `checks.diff.iter_file_patches`, which decodes it a piece at a time, so no
 process ever holds the whole diff decoded (a diff with one emoji decodes to four bytes a character).
@@ -83,18 +85,27 @@ def review(
     processes = max(1, wanted) if size >= min_parallel_bytes else 1
     count = processes * PARTS_PER_PROCESS if processes > 1 else 1
     parts = _byte_parts(change, count, piece_bytes) if isinstance(change, bytes) else _file_parts(change, count)
+    job = _Job(parts, snapshot, config)
     try:
-        collected = _collect(_Job(parts, snapshot, config), processes)
+        collected = _collect(job, processes)
     except DiffError:
         if isinstance(change, bytes):
             parse_diff(change)  # a piece counts lines from its own start: read it whole for the diff's line
         raise
-    return finish(collected, snapshot=snapshot, config=config)
+
+    def reread(paths: frozenset[str]) -> Iterator[FilePatch]:
+        """The files at `paths`, read again from the parts a worker withheld their lines in (see `_worker`)."""
+        for part, found in zip(job.parts, collected, strict=True):
+            if found.withheld & paths:
+                yield from (patch for patch in part() if patch.path in paths)
+
+    return finish(Collected.merge(collected), snapshot=snapshot, config=config, reread=reread)
 
 
-def _collect(job: _Job, processes: int) -> Collected:
+def _collect(job: _Job, processes: int) -> list[Collected]:
+    """What each part found, in the parts' order."""
     if processes == 1 or len(job.parts) == 1:
-        return Collected.merge([_collect_part(job, index) for index in range(len(job.parts))])
+        return [_collect_part(job, index) for index in range(len(job.parts))]
     # Imported here: a small change (the usual case) never pays for the process machinery.
     import multiprocessing  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
@@ -114,14 +125,14 @@ def _collect(job: _Job, processes: int) -> Collected:
         _job = _next_part = None
         gc.unfreeze()
     # Parts a worker claimed but never returned (it was killed, say) are collected here.
-    return Collected.merge([done.get(index) or _collect_part(job, index) for index in range(len(job.parts))])
+    return [done.get(index) or _collect_part(job, index) for index in range(len(job.parts))]
 
 
-def _work(job: _Job) -> list[tuple[int, Collected]]:
+def _work(job: _Job, *, withhold: bool = False) -> list[tuple[int, Collected]]:
     """Collect parts, claiming the next one free until none is left: fast processes take more of them."""
     done: list[tuple[int, Collected]] = []
     while (index := _claim()) < len(job.parts):
-        done.append((index, _collect_part(job, index)))
+        done.append((index, _collect_part(job, index, withhold=withhold)))
     return done
 
 
@@ -147,11 +158,13 @@ def _results(future: Future[list[tuple[int, Collected]]]) -> list[tuple[int, Col
 def _worker() -> list[tuple[int, Collected]]:
     if _job is None:
         raise RuntimeError("a review worker started without its job")
-    return _work(_job)
+    # What it found crosses a pipe: the lines of files a change rule keeps only for some changes (every Python
+    # file, for two of them) stay behind, and the parent reads them again from its parts if the change needs them.
+    return _work(_job, withhold=True)
 
 
-def _collect_part(job: _Job, index: int) -> Collected:
-    return collect(job.parts[index](), snapshot=job.snapshot, config=job.config)
+def _collect_part(job: _Job, index: int, *, withhold: bool = False) -> Collected:
+    return collect(job.parts[index](), snapshot=job.snapshot, config=job.config, withhold=withhold)
 
 
 def _byte_parts(data: bytes, count: int, piece_bytes: int) -> list[Part]:

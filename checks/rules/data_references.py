@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from checks.diff import FileStatus
+from checks.diff import FilePatch, FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.languages import comment_start
 from checks.lazyre import lazy
@@ -69,9 +69,10 @@ def _keeps_references(path: str) -> bool:
     ),
     scope=Scope.CHANGE,
     keeps=_keeps_references,
+    keeps_if=lambda patches, _: any(_deletes_own_data(p) for p in patches),
 )
 def deleted_data_referenced(view: ChangeView) -> Iterator[Hit]:
-    deleted = [p.path for p in view.patches if p.status is FileStatus.REMOVED and _is_own_data(p.path)]
+    deleted = [p.path for p in view.patches if _deletes_own_data(p)]
     if not deleted:
         return
     # Built once, so a change deleting thousands of files costs one pass over the texts, not one per file.
@@ -89,6 +90,10 @@ def deleted_data_referenced(view: ChangeView) -> Iterator[Hit]:
         found = [(hit, writes) for r in naming for hit, writes in _references(r, path, unique=unique)]
         if found and not any(writes for _, writes in found):
             yield from (hit for hit, _ in found)
+
+
+def _deletes_own_data(patch: FilePatch) -> bool:
+    return patch.status is FileStatus.REMOVED and _is_own_data(patch.path)
 
 
 def _is_own_data(path: str) -> bool:

@@ -859,6 +859,7 @@ def _judged_file(file: FileView) -> bool:
     ),
     scope=Scope.CHANGE,
     keeps=reads_lines,
+    keeps_if=lambda _, snapshot: snapshot.tree is not None,  # silent without the tree
 )
 def undeclared_import(view: ChangeView) -> Iterator[Hit]:
     if view.snapshot.tree is None:
