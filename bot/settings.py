@@ -121,7 +121,8 @@ class Settings(BaseSettings):
     queue_name: str = "debtbot:queue"
     #: The level of the JSON logs (secrets are redacted).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    #: Minutes between runs of the redelivery of failed webhook deliveries (`bot.redelivery`); 0 turns it off.
+    #: Minutes between runs of the redelivery of failed webhook deliveries (`bot.redelivery`), which also queues
+    #: again the jobs Redis lost (`bot.requeue`); 0 turns both off.
     redelivery_interval_minutes: int = Field(default=10, ge=0, le=24 * 60)
     #: Redeliveries asked of GitHub in one run at most.
     redelivery_max_per_run: int = Field(default=50, ge=1)
