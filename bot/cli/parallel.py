@@ -15,8 +15,11 @@ process ever holds the whole diff decoded (a diff with one emoji decodes to four
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -27,9 +30,6 @@ from checks.runner import Collected, ReviewResult, collect, finish
 from checks.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-    from multiprocessing.sharedctypes import Synchronized
-
     from checks.config import LoadedConfig
 
 #: Changes smaller than this are reviewed in one process: a fork costs more than it saves.
@@ -52,11 +52,6 @@ class _Job:
     snapshot: Snapshot
     #: None: the defaults (see `checks.defaults`).
     config: LoadedConfig | None
-
-
-#: The job forked workers read, and the index of the next part nobody has claimed; set while a pool runs.
-_job: _Job | None = None
-_next_part: Synchronized[int] | None = None
 
 
 def cores() -> int:
@@ -104,63 +99,88 @@ def review(
 
 def _collect(job: _Job, processes: int) -> list[Collected]:
     """What each part found, in the parts' order."""
-    if processes == 1 or len(job.parts) == 1:
+    if processes == 1 or len(job.parts) == 1 or not hasattr(os, "fork"):
         return [_collect_part(job, index) for index in range(len(job.parts))]
-    # Imported here: a small change (the usual case) never pays for the process machinery.
-    import multiprocessing  # noqa: PLC0415
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-    global _job, _next_part  # noqa: PLW0603  (forked workers inherit both; nothing large crosses a pipe)
-    context = multiprocessing.get_context("fork")
-    _job, _next_part = job, context.Value("i", 0)
+    claims = _claims(len(job.parts))
     gc.freeze()  # keep the collector from touching, and so copying, the pages workers share with this process
+    workers: list[tuple[int, int]] = []
     done: dict[int, Collected] = {}
     try:
-        with ProcessPoolExecutor(max_workers=processes - 1, mp_context=context) as pool:
-            futures = [pool.submit(_worker) for _ in range(processes - 1)]
-            done.update(_work(job))
-            for future in futures:
-                done.update(_results(future))
+        workers = [_fork_worker(job, claims) for _ in range(processes - 1)]
+        done.update(_work(job, claims))
+        while workers:
+            done.update(_results(*workers.pop()))
     finally:
-        _job = _next_part = None
+        for pid, results in workers:  # this process failed (a malformed piece, Ctrl-C): its workers go too
+            _stop(pid, results)
+        os.close(claims)
         gc.unfreeze()
-    # Parts a worker claimed but never returned (it was killed, say) are collected here.
+    # Parts a worker claimed but never returned (it died, or failed on one) are collected here.
     return [done.get(index) or _collect_part(job, index) for index in range(len(job.parts))]
 
 
-def _work(job: _Job, *, withhold: bool = False) -> list[tuple[int, Collected]]:
+def _claims(count: int) -> int:
+    """A pipe holding one byte per part: reading a byte claims that part, an empty pipe means none is left.
+    A one-byte read is atomic however many processes read, and the pipe needs no lock nor any import."""
+    read, write = os.pipe()
+    os.write(write, bytes(range(count)))  # at most MAX_PROCESSES * PARTS_PER_PROCESS bytes: far below PIPE_BUF
+    os.close(write)
+    return read
+
+
+def _work(job: _Job, claims: int, *, withhold: bool = False) -> list[tuple[int, Collected]]:
     """Collect parts, claiming the next one free until none is left: fast processes take more of them."""
     done: list[tuple[int, Collected]] = []
-    while (index := _claim()) < len(job.parts):
+    while claimed := os.read(claims, 1):
+        index = claimed[0]
         done.append((index, _collect_part(job, index, withhold=withhold)))
     return done
 
 
-def _claim() -> int:
-    counter = _next_part
-    if counter is None:
-        raise RuntimeError("parts claimed outside of a parallel review")
-    with counter.get_lock():
-        index: int = counter.value
-        counter.value = index + 1
-    return index
+def _fork_worker(job: _Job, claims: int) -> tuple[int, int]:
+    """Fork a worker that collects parts and sends back what it found; its pid and the pipe it answers on.
 
-
-def _results(future: Future[list[tuple[int, Collected]]]) -> list[tuple[int, Collected]]:
-    from concurrent.futures.process import BrokenProcessPool  # noqa: PLC0415  (loaded with the pool)
-
+    The worker inherits the job (the diff's bytes included) from this process's memory. What it found crosses
+    the pipe: the lines of files a change rule keeps only for some changes (every Python file, for two of them)
+    stay behind, and this process reads them again from their parts if the change needs them. It leaves with
+    `os._exit`: none of this process's exit handlers or buffered output may run twice.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write)
+        return pid, read
+    status = 1
     try:
-        return future.result()
-    except (BrokenProcessPool, OSError, EOFError):
-        return []  # a worker died: its parts are redone by the caller
+        os.close(read)
+        done: list[tuple[int, Collected]] = []
+        try:
+            while claimed := os.read(claims, 1):
+                done.append((claimed[0], _collect_part(job, claimed[0], withhold=True)))
+        finally:  # what it did before a failure is kept; the part it failed on is redone by the parent
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(done, out, pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)
 
 
-def _worker() -> list[tuple[int, Collected]]:
-    if _job is None:
-        raise RuntimeError("a review worker started without its job")
-    # What it found crosses a pipe: the lines of files a change rule keeps only for some changes (every Python
-    # file, for two of them) stay behind, and the parent reads them again from its parts if the change needs them.
-    return _work(_job, withhold=True)
+def _results(pid: int, results: int) -> list[tuple[int, Collected]]:
+    with os.fdopen(results, "rb") as source:
+        data = source.read()
+    os.waitpid(pid, 0)
+    try:
+        answer: list[tuple[int, Collected]] = pickle.loads(data)  # noqa: S301  (our own fork wrote it)
+    except Exception:  # noqa: BLE001  (the worker died, its answer cut short: its parts are redone)
+        return []
+    return answer
+
+
+def _stop(pid: int, results: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.close(results)
+    os.waitpid(pid, 0)
 
 
 def _collect_part(job: _Job, index: int, *, withhold: bool = False) -> Collected:

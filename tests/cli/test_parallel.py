@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,6 +115,49 @@ def test_a_malformed_piece_reports_the_line_of_the_whole_diff(data: bytes) -> No
     assert (str(parts.value), parts.value.line) == (str(whole.value), whole.value.line)
     assert whole.value.line is not None
     assert whole.value.line > len(lines) // 2
+
+
+@pytest.mark.parametrize("after_parts", [0, 1])
+def test_the_parts_of_a_worker_that_dies_are_collected_by_this_process(
+    data: bytes, after_parts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed (SIGKILL) at its first part or after one: its parts are redone here, the result unchanged."""
+    parent, real = os.getpid(), parallel._collect_part
+    done_in_worker: list[int] = []
+
+    def dying(job: Any, index: int, *, withhold: bool = False) -> Any:
+        if os.getpid() != parent:
+            if len(done_in_worker) >= after_parts:
+                os.kill(os.getpid(), signal.SIGKILL)
+            done_in_worker.append(index)
+        return real(job, index, withhold=withhold)
+
+    monkeypatch.setattr(parallel, "_collect_part", dying)
+    snapshot = _snapshot(texts=False)
+
+    assert _in_parts(data, snapshot, 2) == review(data, snapshot=snapshot)
+
+
+@pytest.mark.parametrize("fails_at", [0, 1])
+def test_a_worker_that_fails_on_a_part_ends_and_this_process_collects_what_it_did_not_return(
+    data: bytes, fails_at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part that raises in the worker (a malformed piece, say) ends the worker, not the review: this process
+    collects that part again and meets the error itself, if it is one."""
+    parent, real = os.getpid(), parallel._collect_part
+    done_in_worker: list[int] = []
+
+    def failing(job: Any, index: int, *, withhold: bool = False) -> Any:
+        if os.getpid() != parent:
+            if len(done_in_worker) >= fails_at:
+                raise DiffError("a piece the worker could not read", line=1)
+            done_in_worker.append(index)
+        return real(job, index, withhold=withhold)
+
+    monkeypatch.setattr(parallel, "_collect_part", failing)
+    snapshot = _snapshot(texts=False)
+
+    assert _in_parts(data, snapshot, 2) == review(data, snapshot=snapshot)
 
 
 def test_below_the_threshold_the_review_is_the_plain_one(data: bytes) -> None:
