@@ -107,7 +107,9 @@ def _collect(job: _Job, processes: int) -> list[Collected]:
     done: dict[int, Collected] = {}
     try:
         workers = [_fork_worker(job, claims) for _ in range(processes - 1)]
-        done.update(_work(job, claims))
+        mine: list[tuple[int, Collected]] = []
+        _work(job, claims, mine)
+        done.update(mine)
         while workers:
             done.update(_results(*workers.pop()))
     finally:
@@ -128,13 +130,11 @@ def _claims(count: int) -> int:
     return read
 
 
-def _work(job: _Job, claims: int, *, withhold: bool = False) -> list[tuple[int, Collected]]:
-    """Collect parts, claiming the next one free until none is left: fast processes take more of them."""
-    done: list[tuple[int, Collected]] = []
+def _work(job: _Job, claims: int, done: list[tuple[int, Collected]], *, withhold: bool = False) -> None:
+    """Collect parts into `done`, claiming the next one free until none is left: fast processes take more of
+    them. `done` keeps what was collected before a part fails."""
     while claimed := os.read(claims, 1):
-        index = claimed[0]
-        done.append((index, _collect_part(job, index, withhold=withhold)))
-    return done
+        done.append((claimed[0], _collect_part(job, claimed[0], withhold=withhold)))
 
 
 def _fork_worker(job: _Job, claims: int) -> tuple[int, int]:
@@ -155,9 +155,8 @@ def _fork_worker(job: _Job, claims: int) -> tuple[int, int]:
         os.close(read)
         done: list[tuple[int, Collected]] = []
         try:
-            while claimed := os.read(claims, 1):
-                done.append((claimed[0], _collect_part(job, claimed[0], withhold=True)))
-        finally:  # what it did before a failure is kept; the part it failed on is redone by the parent
+            _work(job, claims, done, withhold=True)
+        finally:  # what it did before a failure is sent; the part it failed on is redone by the parent
             with os.fdopen(write, "wb") as out:
                 pickle.dump(done, out, pickle.HIGHEST_PROTOCOL)
         status = 0

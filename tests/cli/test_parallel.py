@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -117,47 +118,41 @@ def test_a_malformed_piece_reports_the_line_of_the_whole_diff(data: bytes) -> No
     assert whole.value.line > len(lines) // 2
 
 
+@pytest.mark.parametrize("ending", ["killed", "failing"])
 @pytest.mark.parametrize("after_parts", [0, 1])
-def test_the_parts_of_a_worker_that_dies_are_collected_by_this_process(
-    data: bytes, after_parts: int, monkeypatch: pytest.MonkeyPatch
+def test_the_parts_a_worker_does_not_return_are_collected_by_this_process(
+    data: bytes, ending: str, after_parts: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A worker killed (SIGKILL) at its first part or after one: its parts are redone here, the result unchanged."""
+    """A worker killed (SIGKILL) or failing on a part (a malformed piece, say), at its first part or after one:
+    the review goes on. A failing worker sends what it did before; this process collects the rest, and meets
+    the error itself if it is one. The result is the single-process review's."""
     parent, real = os.getpid(), parallel._collect_part
-    done_in_worker: list[int] = []
+    here: list[int] = []  # the parts this process collects
+    worker_did, worker_ended = tmp_path / "worker-did", tmp_path / "worker-ended"
 
-    def dying(job: Any, index: int, *, withhold: bool = False) -> Any:
-        if os.getpid() != parent:
-            if len(done_in_worker) >= after_parts:
-                os.kill(os.getpid(), signal.SIGKILL)
-            done_in_worker.append(index)
-        return real(job, index, withhold=withhold)
-
-    monkeypatch.setattr(parallel, "_collect_part", dying)
-    snapshot = _snapshot(texts=False)
-
-    assert _in_parts(data, snapshot, 2) == review(data, snapshot=snapshot)
-
-
-@pytest.mark.parametrize("fails_at", [0, 1])
-def test_a_worker_that_fails_on_a_part_ends_and_this_process_collects_what_it_did_not_return(
-    data: bytes, fails_at: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A part that raises in the worker (a malformed piece, say) ends the worker, not the review: this process
-    collects that part again and meets the error itself, if it is one."""
-    parent, real = os.getpid(), parallel._collect_part
-    done_in_worker: list[int] = []
-
-    def failing(job: Any, index: int, *, withhold: bool = False) -> Any:
-        if os.getpid() != parent:
-            if len(done_in_worker) >= fails_at:
+    def ending_part(job: Any, index: int, *, withhold: bool = False) -> Any:
+        if os.getpid() == parent:
+            here.append(index)
+            time.sleep(0.05)  # the worker claims parts meanwhile
+        else:
+            did = worker_did.read_text().split() if worker_did.exists() else []
+            if len(did) >= after_parts:
+                worker_ended.write_text(str(index))
+                if ending == "killed":
+                    os.kill(os.getpid(), signal.SIGKILL)
                 raise DiffError("a piece the worker could not read", line=1)
-            done_in_worker.append(index)
+            worker_did.write_text(" ".join([*did, str(index)]))
         return real(job, index, withhold=withhold)
 
-    monkeypatch.setattr(parallel, "_collect_part", failing)
+    monkeypatch.setattr(parallel, "_collect_part", ending_part)
     snapshot = _snapshot(texts=False)
 
     assert _in_parts(data, snapshot, 2) == review(data, snapshot=snapshot)
+    assert int(worker_ended.read_text()) in here  # the part it ended on was collected here
+    did = [int(i) for i in worker_did.read_text().split()] if worker_did.exists() else []
+    assert len(did) == after_parts
+    # What the worker did before it ended: lost with a killed worker (collected here again), sent by a failing one.
+    assert all((index in here) is (ending == "killed") for index in did)
 
 
 def test_below_the_threshold_the_review_is_the_plain_one(data: bytes) -> None:
