@@ -17,12 +17,16 @@ from enum import StrEnum
 from functools import cached_property, partial
 from itertools import accumulate, pairwise, repeat
 from operator import add
+from typing import TYPE_CHECKING
 
 from unidiff.constants import DEV_NULL, RE_DIFF_GIT_HEADER, RE_HUNK_HEADER, SUBMODULE_FILE_MODE
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 from checks.lazyre import lazy
+
+if TYPE_CHECKING:
+    from mmap import mmap
 
 __all__ = [
     "Diff",
@@ -445,16 +449,17 @@ def _pieces(data: bytes, points: list[int]) -> Iterator[FilePatch]:
             raise type(exc)(exc.reason, line=exc.line + data.count(b"\n", 0, start)) from exc.__cause__
 
 
-def split_points(data: bytes, piece_bytes: int) -> list[int]:
+def split_points(data: bytes | mmap, piece_bytes: int) -> list[int]:
     """Where to cut a git diff into pieces of about `piece_bytes` (or more) made of whole files.
 
     The first offset is 0 (the first piece keeps any preamble); every other one starts a `diff --git`
     line. Reading the pieces one after another with `iter_file_patches` gives the files of the whole
     diff, though a malformed piece reports lines counted from its own start. A plain diff (no
-    `diff --git` line) is one piece: its file boundaries are not certain before it is parsed.
+    `diff --git` line) is one piece: its file boundaries are not certain before it is parsed. `data` may be
+    a file mapped in memory (which has no `startswith`).
     """
     needle = b"\ndiff --git "
-    first = 0 if data.startswith(needle[1:]) else data.find(needle)
+    first = 0 if data[: len(needle) - 1] == needle[1:] else data.find(needle)
     if first == -1:
         return [0]
     points = [0]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import mmap
 import os
 import pickle
 import signal
@@ -44,6 +45,8 @@ PARTS_PER_PROCESS = 4
 
 #: One part of a change: its files, read when the part runs.
 Part = Callable[[], Iterator[FilePatch]]
+#: A diff's bytes: read into memory, or mapped from its file.
+DiffBytes = bytes | mmap.mmap
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def cores() -> int:
 
 
 def review(
-    change: Diff | bytes,
+    change: Diff | DiffBytes,
     *,
     snapshot: Snapshot,
     config: LoadedConfig | None,
@@ -75,17 +78,17 @@ def review(
 
     Raises `DiffError` on malformed bytes, with the line counted in the whole diff.
     """
-    size = len(change) if isinstance(change, bytes) else sum(_patch_bytes(p) for p in change)
+    size = sum(_patch_bytes(p) for p in change) if isinstance(change, Diff) else len(change)
     wanted = workers if workers is not None else min(cores(), MAX_PROCESSES)
     processes = max(1, wanted) if size >= min_parallel_bytes else 1
     count = processes * PARTS_PER_PROCESS if processes > 1 else 1
-    parts = _byte_parts(change, count, piece_bytes) if isinstance(change, bytes) else _file_parts(change, count)
+    parts = _file_parts(change, count) if isinstance(change, Diff) else _byte_parts(change, count, piece_bytes)
     job = _Job(parts, snapshot, config)
     try:
         collected = _collect(job, processes)
     except DiffError:
-        if isinstance(change, bytes):
-            parse_diff(change)  # a piece counts lines from its own start: read it whole for the diff's line
+        if not isinstance(change, Diff):
+            parse_diff(change[:])  # a piece counts lines from its own start: read it whole for the diff's line
         raise
 
     def reread(paths: frozenset[str]) -> Iterator[FilePatch]:
@@ -186,7 +189,7 @@ def _collect_part(job: _Job, index: int, *, withhold: bool = False) -> Collected
     return collect(job.parts[index](), snapshot=job.snapshot, config=job.config, withhold=withhold)
 
 
-def _byte_parts(data: bytes, count: int, piece_bytes: int) -> list[Part]:
+def _byte_parts(data: DiffBytes, count: int, piece_bytes: int) -> list[Part]:
     """`count` runs of consecutive files of about equal size (cut where pieces of `piece_bytes` start)."""
     points = split_points(data, piece_bytes)
     ranges = list(pairwise([*points, len(data)]))
@@ -194,7 +197,7 @@ def _byte_parts(data: bytes, count: int, piece_bytes: int) -> list[Part]:
     return [_bytes_part(data, ranges[first][0], ranges[last - 1][1]) for first, last in groups]
 
 
-def _bytes_part(data: bytes, start: int, stop: int) -> Part:
+def _bytes_part(data: DiffBytes, start: int, stop: int) -> Part:
     return lambda: iter_file_patches(data[start:stop])  # decoded and parsed a piece at a time
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import mmap
 import os
 import sys
 from dataclasses import dataclass
@@ -65,13 +66,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="fail on any new finding of this severity or above (never: only the debt budget fails), "
         "in place of the config's policy.fail_on",
     )
-    parser.set_defaults(run=run)
+    # Nothing runs after the review's output: the process may end without freeing the review object by object.
+    parser.set_defaults(run=run, exit_at_once=True)
 
 
 @dataclass(frozen=True)
 class _Input:
     #: Bytes: a large diff, parsed in parts while it is reviewed (see `bot.cli.parallel`).
-    diff: Diff | bytes
+    diff: Diff | parallel.DiffBytes
     snapshot: Snapshot
     change: LocalChange | None
     name: str = ""
@@ -112,7 +114,7 @@ def _read_input(args: argparse.Namespace, today: date) -> _Input:
         data = _read_diff(args.diff)
         if len(data) >= parallel.MIN_PARALLEL_BYTES and parallel.cores() > 1:
             return _Input(data, Snapshot(today=today), None, name)
-        return _parse(_Input(data, Snapshot(today=today), None, name))
+        return _parse(_Input(data[:], Snapshot(today=today), None, name))
     try:
         repo = Repository(args.repo or Path.cwd())
         change = read_change(repo, base=args.base, head=args.head, today=today)
@@ -124,19 +126,24 @@ def _read_input(args: argparse.Namespace, today: date) -> _Input:
 
 
 def _parse(source: _Input) -> _Input:
-    if not isinstance(source.diff, bytes):
+    if isinstance(source.diff, Diff):
         return source
     try:
-        return _Input(parse_diff(source.diff), source.snapshot, source.change, source.name)
+        return _Input(parse_diff(source.diff[:]), source.snapshot, source.change, source.name)
     except DiffError as exc:
         raise CliError(f"malformed diff in {source.name}: {exc}") from exc
 
 
-def _read_diff(name: str) -> bytes:
+def _read_diff(name: str) -> parallel.DiffBytes:
+    """The diff's bytes. A large file is mapped, not read: the parts of it each process reviews are copied
+    there, at the same time, rather than all of it here first (a release diff's 19 MB take 10 ms to read)."""
     if name == STDIN:
         return sys.stdin.buffer.read()
     try:
-        return Path(name).read_bytes()
+        with Path(name).open("rb") as file:
+            if os.fstat(file.fileno()).st_size < parallel.MIN_PARALLEL_BYTES:
+                return file.read()
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)  # the mapping outlives the file
     except OSError as exc:
         raise CliError(f"cannot read the diff {name}: {exc.strerror or exc}") from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 import os
 import signal
 import time
@@ -68,7 +69,7 @@ def _snapshot(*, texts: bool) -> Snapshot:
     return Snapshot(texts=after if texts else {}, tree=frozenset(after) if texts else None, today=TODAY)
 
 
-def _in_parts(change: bytes | Diff, snapshot: Snapshot, workers: int) -> ReviewResult:
+def _in_parts(change: parallel.DiffBytes | Diff, snapshot: Snapshot, workers: int) -> ReviewResult:
     return parallel.review(
         change,
         snapshot=snapshot,
@@ -102,6 +103,15 @@ def test_a_parsed_change_with_texts_reviewed_in_parts_equals_the_whole_review(da
     expected = review(diff, snapshot=snapshot)
     assert any(f.rule == "DATA014" for f in expected.findings)  # a change rule read the kept lines
     assert _in_parts(diff, snapshot, workers) == expected
+
+
+def test_a_diff_mapped_from_its_file_is_reviewed_as_its_bytes(data: bytes, tmp_path: Path) -> None:
+    """The command line maps a large diff file rather than read it (`bot.cli.review._read_diff`)."""
+    patch = tmp_path / "change.diff"
+    patch.write_bytes(data)
+    snapshot = _snapshot(texts=False)
+    with patch.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        assert _in_parts(mapped, snapshot, 2) == review(data, snapshot=snapshot)
 
 
 def test_a_malformed_piece_reports_the_line_of_the_whole_diff(data: bytes) -> None:

@@ -259,6 +259,33 @@ def test_a_diff_on_standard_input(feature_repo: GitRepo) -> None:
     assert done.returncode == (1 if report["conclusion"] == "failure" else 0)
 
 
+def test_the_process_ends_with_all_its_output_and_its_status(tmp_path: Path) -> None:
+    """`review` ends the process without the interpreter's teardown: what it wrote (more than a pipe holds) and
+    its warnings still arrive whole, and the exit status is the verdict's."""
+    files = 400
+    patch = "".join(
+        f"diff --git a/src/m{i}.py b/src/m{i}.py\nnew file mode 100644\n--- /dev/null\n+++ b/src/m{i}.py\n"
+        f"@@ -0,0 +1,2 @@\n+# TODO: finish module {i}\n+VALUE = {i}\n"
+        for i in range(files)
+    )
+    broken = tmp_path / "debtbot.yml"
+    broken.write_text("rules: [not, a, mapping\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "review", "--diff", "-", "--format", "json", "--config", str(broken)],
+        input=patch,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    assert len(done.stdout) > 65536  # more than a pipe's buffer: the last of it is written at the end
+    report = json.loads(done.stdout)
+    assert len(by_rule(report, "CODE001")) == files
+    assert report["conclusion"] == "failure"
+    assert done.returncode == 1
+    assert f"warning: {broken}" in done.stderr
+
+
 def test_an_empty_diff_is_a_success(tmp_path: Path, run_cli: RunCli) -> None:
     empty = tmp_path / "empty.diff"
     empty.write_text("", encoding="utf-8")
