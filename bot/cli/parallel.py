@@ -40,8 +40,9 @@ MIN_PARALLEL_BYTES = 5 * 1024 * 1024
 MAX_PROCESSES = 4
 #: The grain of the cuts between the parts of a diff given as bytes.
 PIECE_BYTES = 1024 * 1024
-#: Parts per process, claimed one at a time: a process slowed by a dear part leaves the rest to the others.
-PARTS_PER_PROCESS = 4
+#: The smallest part is a (MIN_PART_SHARE * processes)-th of the change: the last parts are small, so the
+#: processes end together, but not so small that each part's fixed cost (a `collect` call) adds up.
+MIN_PART_SHARE = 16
 
 #: One part of a change: its files, read when the part runs.
 Part = Callable[[], Iterator[FilePatch]]
@@ -79,10 +80,9 @@ def review(
     Raises `DiffError` on malformed bytes, with the line counted in the whole diff.
     """
     size = sum(_patch_bytes(p) for p in change) if isinstance(change, Diff) else len(change)
-    wanted = workers if workers is not None else min(cores(), MAX_PROCESSES)
+    wanted = min(workers if workers is not None else cores(), MAX_PROCESSES)
     processes = max(1, wanted) if size >= min_parallel_bytes else 1
-    count = processes * PARTS_PER_PROCESS if processes > 1 else 1
-    parts = _file_parts(change, count) if isinstance(change, Diff) else _byte_parts(change, count, piece_bytes)
+    parts = _file_parts(change, processes) if isinstance(change, Diff) else _byte_parts(change, processes, piece_bytes)
     job = _Job(parts, snapshot, config)
     try:
         collected = _collect(job, processes)
@@ -128,7 +128,7 @@ def _claims(count: int) -> int:
     """A pipe holding one byte per part: reading a byte claims that part, an empty pipe means none is left.
     A one-byte read is atomic however many processes read, and the pipe needs no lock nor any import."""
     read, write = os.pipe()
-    os.write(write, bytes(range(count)))  # at most MAX_PROCESSES * PARTS_PER_PROCESS bytes: far below PIPE_BUF
+    os.write(write, bytes(range(count)))  # at most MIN_PART_SHARE * MAX_PROCESSES + 1 bytes: far below PIPE_BUF
     os.close(write)
     return read
 
@@ -189,11 +189,11 @@ def _collect_part(job: _Job, index: int, *, withhold: bool = False) -> Collected
     return collect(job.parts[index](), snapshot=job.snapshot, config=job.config, withhold=withhold)
 
 
-def _byte_parts(data: DiffBytes, count: int, piece_bytes: int) -> list[Part]:
-    """`count` runs of consecutive files of about equal size (cut where pieces of `piece_bytes` start)."""
+def _byte_parts(data: DiffBytes, processes: int, piece_bytes: int) -> list[Part]:
+    """Runs of consecutive files for `processes` to share (see `_guided`), cut where pieces of `piece_bytes` start."""
     points = split_points(data, piece_bytes)
     ranges = list(pairwise([*points, len(data)]))
-    groups = _balanced([stop - start for start, stop in ranges], count)
+    groups = _guided([stop - start for start, stop in ranges], processes)
     return [_bytes_part(data, ranges[first][0], ranges[last - 1][1]) for first, last in groups]
 
 
@@ -201,9 +201,9 @@ def _bytes_part(data: DiffBytes, start: int, stop: int) -> Part:
     return lambda: iter_file_patches(data[start:stop])  # decoded and parsed a piece at a time
 
 
-def _file_parts(diff: Diff, count: int) -> list[Part]:
-    """`count` runs of consecutive files with about as many hunk bytes each."""
-    groups = _balanced([_patch_bytes(p) for p in diff], count)
+def _file_parts(diff: Diff, processes: int) -> list[Part]:
+    """Runs of consecutive files for `processes` to share (see `_guided`), sized by their hunks' bytes."""
+    groups = _guided([_patch_bytes(p) for p in diff], processes)
     return [_files_part(diff.files[first:last]) for first, last in groups]
 
 
@@ -215,18 +215,24 @@ def _patch_bytes(patch: FilePatch) -> int:
     return 1 + sum(len(h.body) for h in patch.hunks)
 
 
-def _balanced(sizes: Sequence[int], count: int) -> list[tuple[int, int]]:
-    """Cut `sizes` into at most `count` runs (start, stop) of consecutive items with about equal sums."""
+def _guided(sizes: Sequence[int], processes: int) -> list[tuple[int, int]]:
+    """Cut `sizes` into runs (start, stop) of consecutive items for `processes` that claim them in order.
+
+    Each run is about a (2 * processes)-th of what is left after the runs before it, and no less than a
+    (MIN_PART_SHARE * processes)-th of the whole: the first parts are large, the last small, so no process
+    works through a large part while the others have nothing left (guided self-scheduling).
+    """
     total = sum(sizes)
-    if count <= 1 or len(sizes) <= 1 or total == 0:
+    if processes <= 1 or len(sizes) <= 1 or total == 0:
         return [(0, len(sizes))]
+    smallest = total / (MIN_PART_SHARE * processes)
     runs: list[tuple[int, int]] = []
     start = running = 0
+    left = total
     for index, size in enumerate(sizes):
         running += size
-        # Close a run once it reaches its share of the whole (the last run takes what is left).
-        if running * count >= total * (len(runs) + 1) and len(runs) < count - 1 and index + 1 < len(sizes):
+        if running >= max(left / (2 * processes), smallest) and index + 1 < len(sizes):
             runs.append((start, index + 1))
-            start = index + 1
+            start, left, running = index + 1, left - running, 0
     runs.append((start, len(sizes)))
     return runs

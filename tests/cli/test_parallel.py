@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import mmap
 import os
 import signal
@@ -87,7 +88,29 @@ def test_the_generated_diff_exercises_netting_across_parts(data: bytes) -> None:
     assert {f.path for f in todos if f.counts_against_policy} == {"src/pkg/new_tool.py", "src/pkg/mod_040.py"}
     assert any(f.rule == "CODE001" and f.path == "src/pkg/mod_005.py" for f in whole.paid)
     assert any(f.acknowledged and f.path == "src/pkg/mod_030.py" for f in whole.findings)
-    assert len(parallel._balanced([len(data) // 10] * 10, 3)) == 3
+    assert len(parallel._byte_parts(data, 2, PIECE_BYTES)) > 4  # the moved TODO's two files are in different parts
+
+
+@pytest.mark.parametrize("processes", [2, 3, 4])
+def test_parts_shrink_as_the_work_runs_out(processes: int) -> None:
+    sizes = [1000 + 7 * (i % 13) for i in range(400)]
+    runs = parallel._guided(sizes, processes)
+    sums = [sum(sizes[start:stop]) for start, stop in runs]
+    assert [i for run in runs for i in range(*run)] == list(range(len(sizes)))  # every item, once, in order
+    total = sum(sizes)
+    assert abs(sums[0] - total / (2 * processes)) <= max(sizes)  # the first: a 2p-th of the whole
+    # Then smaller and smaller (to within an item: parts end between items)...
+    assert all(a + max(sizes) >= b for a, b in itertools.pairwise(sums[:-1]))
+    assert min(sums[:-1]) >= total / (parallel.MIN_PART_SHARE * processes)  # ...down to the smallest part
+    assert sums[-2] < sums[0] / 4
+    assert len(runs) <= parallel.MIN_PART_SHARE * processes + 1
+
+
+def test_one_process_or_one_item_is_one_part() -> None:
+    assert parallel._guided([5, 6, 7], 1) == [(0, 3)]
+    assert parallel._guided([5], 4) == [(0, 1)]
+    assert parallel._guided([0, 0], 2) == [(0, 2)]
+    assert parallel._guided([10**6, 1, 1], 2) == [(0, 1), (1, 3)]  # a large first item is a part alone
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
