@@ -20,32 +20,67 @@ class Role(StrEnum):
     GENERATED = "generated"
 
 
-_ROLE_PATTERNS: tuple[tuple[Role, re.Pattern[str]], ...] = (
+#: Each role's pattern, after the words one of which the lower-cased path holds when the pattern matches. `re`
+#: tries a pattern that starts with `(^|/)` at every character of a path: the words let most paths skip it
+#: (the whole table took 30 µs a path; `tests/test_paths.py` checks the words against the patterns alone).
+_ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.VENDORED,
+        ("vendor", "third", "extern", "site-packages", "node_modules"),
         lazy(r"(^|/)(vendor|vendored|third[_-]party|external|extern|site-packages|node_modules)/", re.I),
     ),
     (
         Role.GENERATED,
+        (
+            *("build/", "dist/", "__pycache__/", ".eggs/", ".egg-info/", "mlruns/", ".tox/", ".nox/"),
+            *("_pb2", ".pb.go", ".min.js", ".generated.", "_generated.py"),
+        ),
         lazy(
             r"(^|/)(build|dist|__pycache__|\.eggs|[^/]+\.egg-info|mlruns|\.tox|\.nox)/|"
             r"(_pb2(_grpc)?\.py|\.pb\.go|\.min\.js|\.generated\.\w+|_generated\.py)$",
             re.I,
         ),
     ),
-    (Role.FIXTURE, lazy(r"(^|/)(fixtures?|testdata|test_data|test-data|__snapshots__|snapshots)/", re.I)),
+    (
+        Role.FIXTURE,
+        ("fixture", "testdata", "test_data", "test-data", "snapshots"),
+        lazy(r"(^|/)(fixtures?|testdata|test_data|test-data|__snapshots__|snapshots)/", re.I),
+    ),
     (
         Role.TEST,
+        ("test", "spec"),
         lazy(r"(^|/)(tests?|testing|spec|specs|__tests__)/|(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$", re.I),
     ),
-    (Role.EXAMPLE, lazy(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/", re.I)),
-    (Role.DOCS, lazy(r"(^|/)(docs?|documentation|site)/|\.(md|rst|adoc|txt)$", re.I)),
+    (
+        Role.EXAMPLE,
+        ("example", "sample", "demo", "tutorial"),
+        lazy(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/", re.I),
+    ),
+    (
+        Role.DOCS,
+        ("doc", "site/", ".md", ".rst", ".adoc", ".txt"),
+        lazy(r"(^|/)(docs?|documentation|site)/|\.(md|rst|adoc|txt)$", re.I),
+    ),
 )
 
 
 @lru_cache(maxsize=4096)
 def roles(path: str) -> frozenset[Role]:
-    return frozenset(role for role, pattern in _ROLE_PATTERNS if pattern.search(path))
+    lowered = _lowered(path)
+    return frozenset(
+        role for role, words, pattern in _ROLE_PATTERNS if _may_match(lowered, words) and pattern.search(path)
+    )
+
+
+def _lowered(path: str) -> str | None:
+    """The path in lower case for `_may_match`; None for a non-ASCII path, whose every pattern is tried: `re`
+    ignoring case matches `s` with LONG S and `i` with DOTLESS I, which `lower()` leaves as they are."""
+    return path.lower() if path.isascii() else None
+
+
+def _may_match(lowered: str | None, words: tuple[str, ...]) -> bool:
+    """False when the lower-cased path holds none of `words` (no words, or no lowered path: it may match)."""
+    return lowered is None or not words or any(word in lowered for word in words)
 
 
 class Kind(StrEnum):
@@ -73,52 +108,66 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
-_KIND_BY_NAME: tuple[tuple[re.Pattern[str], Kind], ...] = (
-    (lazy(r"\.ipynb$", re.I), Kind.NOTEBOOK),
+#: The kinds' patterns in order (the first that matches wins), each after its words as in `_ROLE_PATTERNS`.
+_KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
+    ((".ipynb",), lazy(r"\.ipynb$", re.I), Kind.NOTEBOOK),
     (
+        ("req", "constraints"),
         lazy(r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$", re.I),
         Kind.REQUIREMENTS,
     ),
-    (lazy(r"(^|/)pyproject\.toml$"), Kind.PYPROJECT),
-    (lazy(r"(^|/)setup\.(py|cfg)$"), Kind.SETUP),
-    (lazy(r"(^|/)Pipfile$"), Kind.PIPFILE),
-    (lazy(r"(^|/)(poetry\.lock|uv\.lock|pdm\.lock|Pipfile\.lock|conda-lock\.ya?ml|[\w.-]*\.lock)$"), Kind.LOCK),
-    (lazy(r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$", re.I), Kind.CONDA),
-    (lazy(r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$", re.I), Kind.DOCKERFILE),
-    (lazy(r"(^|/)(docker-compose[\w.-]*|compose)\.ya?ml$", re.I), Kind.COMPOSE),
+    (("pyproject.toml",), lazy(r"(^|/)pyproject\.toml$"), Kind.PYPROJECT),
+    (("setup.",), lazy(r"(^|/)setup\.(py|cfg)$"), Kind.SETUP),
+    (("pipfile",), lazy(r"(^|/)Pipfile$"), Kind.PIPFILE),
     (
+        (".lock", "conda-lock"),
+        lazy(r"(^|/)(poetry\.lock|uv\.lock|pdm\.lock|Pipfile\.lock|conda-lock\.ya?ml|[\w.-]*\.lock)$"),
+        Kind.LOCK,
+    ),
+    ((".yml", ".yaml"), lazy(r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$", re.I), Kind.CONDA),
+    (
+        ("dockerfile", "containerfile"),
+        lazy(r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$", re.I),
+        Kind.DOCKERFILE,
+    ),
+    (("compose",), lazy(r"(^|/)(docker-compose[\w.-]*|compose)\.ya?ml$", re.I), Kind.COMPOSE),
+    (
+        (".yml", ".yaml", "jenkinsfile"),
         lazy(
             r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.circleci/config\.ya?ml$|(^|/)azure-pipelines\.ya?ml$|(^|/)Jenkinsfile$"
         ),
         Kind.CI,
     ),
     (
+        (".yml", ".yaml"),
         lazy(
             r"(^|/)(k8s|kubernetes|manifests|helm|charts)/[^\n]*\.ya?ml$|(^|/)[\w.-]*(deployment|statefulset|cronjob|daemonset)[\w.-]*\.ya?ml$",
             re.I,
         ),
         Kind.KUBERNETES,
     ),
-    (lazy(r"\.pyi?$|\.pyw$"), Kind.PYTHON),
-    (lazy(r"\.ya?ml$", re.I), Kind.YAML),
-    (lazy(r"\.(sh|bash|zsh)$"), Kind.SHELL),
-    (lazy(r"(^|/)(Makefile|GNUmakefile|[\w.-]*\.mk)$"), Kind.MAKEFILE),
-    (lazy(r"\.json$", re.I), Kind.JSON),
-    (lazy(r"\.toml$", re.I), Kind.TOML),
-    (lazy(r"\.(md|markdown|rst)$", re.I), Kind.MARKDOWN),
+    ((".py",), lazy(r"\.pyi?$|\.pyw$"), Kind.PYTHON),
+    ((".yml", ".yaml"), lazy(r"\.ya?ml$", re.I), Kind.YAML),
+    ((".sh", ".bash", ".zsh"), lazy(r"\.(sh|bash|zsh)$"), Kind.SHELL),
+    (("makefile", ".mk"), lazy(r"(^|/)(Makefile|GNUmakefile|[\w.-]*\.mk)$"), Kind.MAKEFILE),
+    ((".json",), lazy(r"\.json$", re.I), Kind.JSON),
+    ((".toml",), lazy(r"\.toml$", re.I), Kind.TOML),
+    ((".md", ".markdown", ".rst"), lazy(r"\.(md|markdown|rst)$", re.I), Kind.MARKDOWN),
     (
+        (),
         lazy(r"\.(c|h|cc|cpp|cxx|hpp|cu|cuh|java|kt|scala|js|jsx|ts|tsx|go|rs|swift|cs|php|m|mm|proto)$", re.I),
         Kind.C_LIKE,
     ),
-    (lazy(r"\.(r|rmd)$", re.I), Kind.R),
-    (lazy(r"\.sql$", re.I), Kind.SQL),
+    ((".r",), lazy(r"\.(r|rmd)$", re.I), Kind.R),
+    ((".sql",), lazy(r"\.sql$", re.I), Kind.SQL),
 )
 
 
 @lru_cache(maxsize=4096)
 def kind(path: str) -> Kind:
-    for pattern, file_kind in _KIND_BY_NAME:
-        if pattern.search(path):
+    lowered = _lowered(path)
+    for words, pattern, file_kind in _KIND_BY_NAME:
+        if _may_match(lowered, words) and pattern.search(path):
             return file_kind
     return Kind.OTHER
 

@@ -1,0 +1,93 @@
+"""Kinds and roles of paths: the words that let a path skip a pattern never change what the patterns alone say."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks.paths import _KIND_BY_NAME, _ROLE_PATTERNS, Kind, Role, kind, roles
+
+#: Every word of the patterns and the guards, so generated paths hit and nearly hit each of them.
+_PATTERN_WORDS = sorted(
+    {w for _, pattern, _ in _KIND_BY_NAME for w in re.findall(r"[A-Za-z0-9_-]{2,}", pattern.pattern)}
+    | {w for _, _, pattern in _ROLE_PATTERNS for w in re.findall(r"[A-Za-z0-9_-]{2,}", pattern.pattern)}
+    | {w for words, _, _ in _KIND_BY_NAME for w in words}
+    | {w for _, words, _ in _ROLE_PATTERNS for w in words}
+)
+_PIECES = st.one_of(
+    st.sampled_from(_PATTERN_WORDS),
+    st.sampled_from([".", "/", "-", "_", ".github/workflows/", "__", "s", "ed"]),
+    st.text(alphabet="abcdeiklmnoprstuxyz._-/ſıİK", max_size=4),  # LONG S, DOTLESS I...: `re` folds them
+)
+
+
+def _randomly_cased(draw: st.DrawFn, word: str) -> str:
+    return "".join(c.upper() if draw(st.booleans()) else c for c in word)
+
+
+@st.composite
+def paths(draw: st.DrawFn) -> str:
+    pieces = draw(st.lists(_PIECES, min_size=1, max_size=6))
+    return "".join(_randomly_cased(draw, p) if draw(st.booleans()) else p for p in pieces)
+
+
+def _kind_by_patterns_alone(path: str) -> Kind:
+    return next((k for _, pattern, k in _KIND_BY_NAME if pattern.search(path)), Kind.OTHER)
+
+
+def _roles_by_patterns_alone(path: str) -> frozenset[Role]:
+    return frozenset(role for role, _, pattern in _ROLE_PATTERNS if pattern.search(path))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(paths())
+def test_the_words_never_change_a_kind_or_a_role(path: str) -> None:
+    assert kind(path) == _kind_by_patterns_alone(path)
+    assert roles(path) == _roles_by_patterns_alone(path)
+
+
+def test_the_words_never_change_a_kind_or_a_role_for_any_pattern_word() -> None:
+    """Each word of the patterns alone, in a folder, with each ending the patterns read, in three cases."""
+    endings = ["", ".yml", ".yaml", ".txt", ".in", ".py", ".lock", ".json", ".md", "/x.py", "/a/b.yaml", "-1.2.yml"]
+    for word in _PATTERN_WORDS:
+        for cased in {word, word.lower(), word.upper()}:
+            for ending in endings:
+                for path in (cased + ending, f"src/{cased}{ending}", f"a.{cased}{ending}", f"x_{cased}{ending}"):
+                    assert kind(path) == _kind_by_patterns_alone(path), path
+                    assert roles(path) == _roles_by_patterns_alone(path), path
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("src/train.py", Kind.PYTHON),
+        ("setup.py", Kind.SETUP),
+        ("requirements-dev.txt", Kind.REQUIREMENTS),
+        ("deploy/k8s/app.yaml", Kind.KUBERNETES),
+        (".github/workflows/ci.yml", Kind.CI),
+        ("ops/Dockerfile.gpu", Kind.DOCKERFILE),
+        ("Jenkinsfile", Kind.CI),
+        ("NOTES", Kind.OTHER),
+        ("ſetup.py", Kind.PYTHON),  # not SETUP: `setup` is matched with case
+    ],
+)
+def test_kinds(path: str, expected: Kind) -> None:
+    assert kind(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/fixtures/data.csv", {Role.TEST, Role.FIXTURE}),
+        ("third_party/lib/x.py", {Role.VENDORED}),
+        ("Docs/index.md", {Role.DOCS}),
+        ("proto/model_pb2.py", {Role.GENERATED}),
+        ("ſite-packages/x.py", {Role.VENDORED}),  # LONG S folds onto `s` when case is ignored
+        ("src/model.py", set()),
+    ],
+)
+def test_roles(path: str, expected: set[Role]) -> None:
+    assert roles(path) == expected
