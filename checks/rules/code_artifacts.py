@@ -14,23 +14,25 @@ from checks.paths import Role, roles
 from checks.registry import Docs, Scope, rule
 from checks.views import ChangeView
 
-#: (label, pattern): when the pattern has a `dir` group, files are grouped by that folder, else all together.
-_ARTIFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Python bytecode cache", lazy(r"^(?P<dir>(?:.*/)?__pycache__/)")),
-    ("compiled Python file", lazy(r"\.py[co]$")),
-    ("JetBrains IDE workspace", lazy(r"^(?P<dir>(?:.*/)?\.idea/)")),
-    ("VS Code settings with a local path", lazy(r"(?:^|/)\.vscode/(?:settings|launch)\.json$")),
-    ("macOS Finder metadata (.DS_Store)", lazy(r"(?:^|/)\.DS_Store$")),
-    ("Windows Explorer metadata", lazy(r"(?:^|/)(?:Thumbs\.db|desktop\.ini)$")),
-    ("editor swap file", lazy(r"(?:^|/)\.[^/]+\.sw[op]$")),
-    ("nohup output", lazy(r"(?:^|/)nohup\.out$")),
-    ("log file", lazy(r"\.log$")),
+#: (label, words, pattern): the pattern runs only on paths holding one of the words (it cannot match
+#: without), as most paths are source files; when it has a `dir` group, files are grouped by that folder.
+_ARTIFACTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    ("Python bytecode cache", ("__pycache__/",), lazy(r"^(?P<dir>(?:.*/)?__pycache__/)")),
+    ("compiled Python file", (".pyc", ".pyo"), lazy(r"\.py[co]$")),
+    ("JetBrains IDE workspace", (".idea/",), lazy(r"^(?P<dir>(?:.*/)?\.idea/)")),
+    ("VS Code settings with a local path", (".vscode/",), lazy(r"(?:^|/)\.vscode/(?:settings|launch)\.json$")),
+    ("macOS Finder metadata (.DS_Store)", (".DS_Store",), lazy(r"(?:^|/)\.DS_Store$")),
+    ("Windows Explorer metadata", ("Thumbs.db", "desktop.ini"), lazy(r"(?:^|/)(?:Thumbs\.db|desktop\.ini)$")),
+    ("editor swap file", (".sw",), lazy(r"(?:^|/)\.[^/]+\.sw[op]$")),
+    ("nohup output", ("nohup.out",), lazy(r"(?:^|/)nohup\.out$")),
+    ("log file", (".log",), lazy(r"\.log$")),
     (
         "test or lint tool cache",
+        ("_cache/", ".hypothesis/", "htmlcov/"),
         lazy(r"^(?P<dir>(?:.*/)?(?:\.pytest_cache|\.mypy_cache|\.ruff_cache|\.hypothesis|htmlcov)/)"),
     ),
-    ("coverage data", lazy(r"(?:^|/)\.coverage(?:\.[\w.-]+)?$")),
-    ("packaging metadata (egg-info)", lazy(r"^(?P<dir>(?:.*/)?[^/]+\.egg-info/)")),
+    ("coverage data", (".coverage",), lazy(r"(?:^|/)\.coverage(?:\.[\w.-]+)?$")),
+    ("packaging metadata (egg-info)", (".egg-info/",), lazy(r"^(?P<dir>(?:.*/)?[^/]+\.egg-info/)")),
 )
 #: Which labels need the file's text: IDE settings are shared on purpose unless they hold a developer's path.
 _NEEDS_LOCAL_PATH = frozenset({"VS Code settings with a local path"})
@@ -115,7 +117,9 @@ def _artifact(path: str) -> tuple[str, str] | None:
     path_roles = roles(path)
     if Role.VENDORED in path_roles:
         return None
-    for label, pattern in _ARTIFACTS:
+    for label, words, pattern in _ARTIFACTS:
+        if not any(word in path for word in words):
+            continue
         m = pattern.search(path)
         if m is None:
             continue

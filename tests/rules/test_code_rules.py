@@ -12,10 +12,10 @@ from ahocorasick_rs import AhoCorasick
 from checks import Snapshot, languages, review, satd
 from checks.diff import Line, LineSet
 from checks.finding import Finding, Side
-from checks.paths import Kind
+from checks.paths import Kind, Role, roles
 from checks.prefilter import any_case
 from checks.registry import find
-from checks.rules import code_common, code_dead, code_suppressions
+from checks.rules import code_artifacts, code_common, code_dead, code_suppressions
 from checks.views import SideView
 
 _TWO_HUNKS = """\
@@ -375,3 +375,28 @@ def test_comment_start_is_the_stepwise_scan() -> None:
         for parts in itertools.product(pieces, repeat=4):
             line = "".join(parts)
             assert languages.comment_start(line, kind) == _comment_start_stepwise(line, kind), (line, kind)
+
+
+def _artifact_by_patterns_alone(path: str) -> tuple[str, str] | None:
+    path_roles = roles(path)
+    if Role.VENDORED in path_roles:
+        return None
+    for label, _, pattern in code_artifacts._ARTIFACTS:
+        m = pattern.search(path)
+        if m is not None:
+            if label in code_artifacts._SKIP_IN_TESTS and path_roles & code_artifacts._TEST_ROLES:
+                return None
+            return label, m.groupdict().get("dir") or label
+    return None
+
+
+def test_committed_artifact_words_never_change_what_the_patterns_find() -> None:
+    """CODE007 tries each pattern only on paths holding one of its words: never a different answer."""
+    words = {w for _, ws, _ in code_artifacts._ARTIFACTS for w in ws}
+    words |= {w for _, _, p in code_artifacts._ARTIFACTS for w in re.findall(r"[A-Za-z_.-]{2,}", p.pattern)}
+    endings = ["", "/", "/x.py", ".pyc", ".pyo", ".json", "/settings.json", ".swp", ".x.swo", ".log", ".1.2"]
+    starts = ["", "src/", ".", "a.", "tests/"]
+    paths = [f"{start}{word}{ending}" for word in words for start in starts for ending in endings]
+    found = [_artifact_by_patterns_alone(path) for path in paths]
+    assert sum(f is not None for f in found) > 100  # the sweep reaches every kind of artifact
+    assert [code_artifacts._artifact(path) for path in paths] == found
