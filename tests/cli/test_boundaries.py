@@ -39,3 +39,17 @@ def test_a_review_without_a_config_file_imports_neither_pydantic_nor_yaml(tmp_pa
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 
     assert done.stdout.strip().split(maxsplit=2) == ["0", "True", "[]"]
+
+
+def test_a_review_of_a_diff_alone_imports_nothing_it_does_not_run(tmp_path: Path) -> None:
+    """Startup is most of a small review: `subprocess` (for git) and `uuid` (for baselines) wait for their commands."""
+    diff = tmp_path / "change.diff"
+    diff.write_text("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-x = 1\n+x = 2  # TODO: y\n")
+    probe = (
+        "import io, sys; from bot.__main__ import main; sys.stdout = io.StringIO(); "
+        f"code = main(['review', '--diff', {str(diff)!r}]); sys.stdout = sys.__stdout__; "
+        "print(code, sorted(set(sys.modules) & {'subprocess', 'uuid', 'bot.localgit'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip().split(maxsplit=1) == ["0", "[]"]
