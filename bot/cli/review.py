@@ -139,7 +139,9 @@ def _parse(source: _Input) -> _Input:
 
 def _read_diff(name: str) -> parallel.DiffBytes:
     """The diff's bytes. A large file is mapped, not read: the parts of it each process reviews are copied
-    there, at the same time, rather than all of it here first (a release diff's 19 MB take 10 ms to read)."""
+    there, at the same time, rather than all of it here first (a release diff's 19 MB take 10 ms to read).
+    A pipe or a special file reports no size and is read. (A mapped file cut short by another program while
+    it is reviewed ends the process with SIGBUS, as it would `grep` or `git`.)"""
     if name == STDIN:
         return sys.stdin.buffer.read()
     try:
