@@ -213,7 +213,12 @@ def _large_diff(files: int = 6, lines: int = 90_000) -> bytes:
     return "".join(out).encode()
 
 
-def test_the_command_line_reviews_a_large_diff_in_parts(tmp_path: Path, run_cli: RunCli) -> None:
+@pytest.mark.parametrize("cores", [1, 2])
+def test_the_command_line_reviews_a_large_diff_in_parts(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, cores: int
+) -> None:
+    """On two cores in parts; on one, the mapped file is parsed whole first."""
+    monkeypatch.setattr(parallel, "cores", lambda: cores)
     data = _large_diff()
     assert len(data) > parallel.MIN_PARALLEL_BYTES
     patch = tmp_path / "large.diff"
