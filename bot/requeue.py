@@ -8,6 +8,10 @@ arq keeps a job in its queue while it waits, is deferred or runs, and its result
 `keep_result` seconds once it ends. So a delivery queued less than `keep_result` ago whose job Redis knows
 neither way lost its job; an older one may have finished and its result expired, and is left alone. Each
 run of the redelivery (`bot.redelivery`) queues such jobs again under their own ids, oldest first.
+
+A job that queues another (`/debtbot review` queues the review) is recovered with it: a Redis that restarts
+empty loses both, and the first, queued again, queues the second again. A Redis that drops single keys (an
+eviction policy other than `noeviction`) could lose the second alone, which nothing queues again.
 """
 
 from __future__ import annotations

@@ -91,7 +91,9 @@ def test_data_lives_in_named_volumes() -> None:
     assert mounts["postgres"] == ["postgres-data"]
     assert mounts["redis"] == ["redis-data"]
     assert {v for vs in mounts.values() for v in vs} <= declared
-    assert "--appendonly" in m.compose_command(document["services"]["redis"])  # queued jobs survive a restart
+    command = m.compose_command(document["services"]["redis"])
+    assert "--appendonly" in command  # queued jobs survive a restart
+    assert command[command.index("--maxmemory-policy") + 1] == "noeviction"  # and are never evicted
 
 
 def test_images_are_pinned_to_exact_tags() -> None:

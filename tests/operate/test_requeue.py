@@ -11,6 +11,7 @@ import pytest
 from arq import Worker
 from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
+from arq.worker import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import store
@@ -141,3 +142,46 @@ async def test_nothing_is_queued_again_when_results_are_not_kept_past_the_margin
     for keep_result in (0.0, MARGIN.total_seconds()):
         assert await lost_jobs(sessions, pool, queue_name, keep_result=keep_result).requeue(NOW) == []
     assert await pool.zcard(queue_name) == 0
+
+
+async def test_a_job_that_queues_another_is_queued_again_and_queues_it_again(
+    sessions: async_sessionmaker[AsyncSession], pool: ArqRedis, queue_name: str
+) -> None:
+    """`/debtbot review` is a delivery's job that queues the review under an id of its own. A Redis that restarts
+    empty loses the review and the command's result alike: the command is queued again and queues the review
+    again. (A Redis that drops single keys, under an eviction policy other than `noeviction`, could lose the
+    review alone: the command's result still stands, and nothing queues it again.)"""
+
+    async def command(ctx: dict[str, Any], payload: dict[str, Any]) -> str:
+        follow_up = f"review-{payload['pr']}"
+        await ctx["redis"].enqueue_job("noop", payload, _job_id=follow_up, _queue_name=queue_name)
+        return follow_up
+
+    async def run_one_job() -> None:
+        worker = Worker(
+            functions=[func(command, name="command"), noop],
+            redis_pool=pool,
+            queue_name=queue_name,
+            burst=True,
+            max_burst_jobs=1,
+            poll_delay=0,
+            handle_signals=False,
+            keep_result=KEEP_RESULT,
+        )
+        await worker.main()
+
+    await queued(sessions, "d-command", "job-command", job_name="command")
+    await pool.enqueue_job("command", {"pr": "d-command"}, _job_id="job-command", _queue_name=queue_name)
+    await run_one_job()
+    assert await status(pool, queue_name, "job-command") is JobStatus.complete
+    assert await status(pool, queue_name, "review-d-command") is JobStatus.queued
+
+    # Redis restarts empty (this test's keys only: the database also holds the lease that keeps other runs out).
+    lost = [key async for key in pool.scan_iter("arq:*")]
+    await pool.delete(queue_name, *lost)
+    assert await status(pool, queue_name, "review-d-command") is JobStatus.not_found
+
+    assert await lost_jobs(sessions, pool, queue_name).requeue(NOW) == ["job-command"]
+    await run_one_job()
+
+    assert await status(pool, queue_name, "review-d-command") is JobStatus.queued
