@@ -34,7 +34,7 @@ from bot.logging import get_logger
 from bot.settings import Settings
 from bot.setup import manifest_file, page, setup_page, setup_router
 from bot.webhooks import PATH as WEBHOOK_PATH
-from bot.webhooks import ArqEnqueuer, Outcome, webhook_router
+from bot.webhooks import ArqEnqueuer, Outcome, QueuedJob, webhook_router
 
 log = get_logger(__name__)
 
@@ -123,14 +123,7 @@ class DatabaseDeliveries:
             )
 
     async def mark_delivery(
-        self,
-        delivery_id: str,
-        *,
-        outcome: Outcome,
-        reason: str | None,
-        job_id: str | None,
-        job_name: str | None = None,
-        job_payload: dict[str, Any] | None = None,
+        self, delivery_id: str, *, outcome: Outcome, reason: str | None, job: QueuedJob | None = None
     ) -> None:
         async with self._resources.require_sessions().begin() as session:
             await store.mark_delivery(
@@ -138,9 +131,9 @@ class DatabaseDeliveries:
                 delivery_id,
                 outcome=DeliveryOutcome(outcome),
                 reason=reason,
-                job_id=job_id,
-                job_name=job_name,
-                job_payload=job_payload,
+                job_id=None if job is None else job.id,
+                job_name=None if job is None else job.name,
+                job_payload=None if job is None else job.payload,
             )
 
 

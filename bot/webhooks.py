@@ -45,6 +45,16 @@ Outcome = Literal["queued", "ignored", "failed"]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class QueuedJob:
+    """The job a delivery queued: its id in the queue, the task and the task's one argument. The delivery keeps
+    it, so that a job Redis loses can be queued again (`bot.requeue`)."""
+
+    id: str
+    name: str
+    payload: dict[str, Any]
+
+
 class DeliveryRecorder(Protocol):
     """The delivery log, unique on GitHub's delivery id (a redelivery reuses the id)."""
 
@@ -56,16 +66,9 @@ class DeliveryRecorder(Protocol):
         ...
 
     async def mark_delivery(
-        self,
-        delivery_id: str,
-        *,
-        outcome: Outcome,
-        reason: str | None,
-        job_id: str | None,
-        job_name: str | None = None,
-        job_payload: dict[str, Any] | None = None,
+        self, delivery_id: str, *, outcome: Outcome, reason: str | None, job: QueuedJob | None = None
     ) -> None:
-        """Set what became of a recorded delivery; a queued one keeps its job's function and argument."""
+        """Set what became of a recorded delivery; a queued one keeps its job."""
         ...
 
 
@@ -187,22 +190,14 @@ class _Receiver:
             return JSONResponse({"status": "duplicate", "reason": "already received"}, status_code=200)
         try:
             if isinstance(decision, Route):
-                queued_now = await self._within_budget(
-                    self.enqueuer.enqueue(decision.job_name, decision.job.to_queue(), decision.job_id)
-                )
+                job = QueuedJob(decision.job_id, decision.job_name, decision.job.to_queue())
+                queued_now = await self._within_budget(self.enqueuer.enqueue(job.name, job.payload, job.id))
                 await self._within_budget(
-                    self.recorder.mark_delivery(
-                        delivery_id,
-                        outcome="queued",
-                        reason=None,
-                        job_id=decision.job_id,
-                        job_name=decision.job_name,
-                        job_payload=decision.job.to_queue(),
-                    )
+                    self.recorder.mark_delivery(delivery_id, outcome="queued", reason=None, job=job)
                 )
-                log.info("webhook_queued", extra={**context, "job_id": decision.job_id, "queued_now": queued_now})
-                return JSONResponse({"status": "queued", "job_id": decision.job_id}, status_code=202)
-            await self._mark(delivery_id, "ignored", decision.reason, None)
+                log.info("webhook_queued", extra={**context, "job_id": job.id, "queued_now": queued_now})
+                return JSONResponse({"status": "queued", "job_id": job.id}, status_code=202)
+            await self._mark(delivery_id, "ignored", decision.reason)
         except Exception as error:
             log.exception("webhook_enqueue_failed", extra=context)
             await self._mark_failed(delivery_id, error)
@@ -216,15 +211,13 @@ class _Receiver:
         async with asyncio.timeout(self.dependency_timeout):
             return await call
 
-    async def _mark(self, delivery_id: str, outcome: Outcome, reason: str | None, job_id: str | None) -> None:
-        await self._within_budget(
-            self.recorder.mark_delivery(delivery_id, outcome=outcome, reason=reason, job_id=job_id)
-        )
+    async def _mark(self, delivery_id: str, outcome: Outcome, reason: str | None) -> None:
+        await self._within_budget(self.recorder.mark_delivery(delivery_id, outcome=outcome, reason=reason))
 
     async def _mark_failed(self, delivery_id: str, error: BaseException) -> None:
         # So that GitHub's redelivery of this id is accepted rather than answered "duplicate".
         try:
-            await self._mark(delivery_id, "failed", type(error).__name__, None)
+            await self._mark(delivery_id, "failed", type(error).__name__)
         except Exception:
             log.exception("webhook_mark_failed_failed", extra={"delivery_id": delivery_id})
 

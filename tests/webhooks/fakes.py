@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.webhooks import Outcome
+from bot.webhooks import Outcome, QueuedJob
 
 
 @dataclass
@@ -16,10 +16,13 @@ class DeliveryRow:
     installation_id: int | None
     outcome: Outcome | None = None
     reason: str | None = None
-    job_id: str | None = None
     attempts: int = 1
     #: The queued job, as the webhook recorded it.
     job: QueuedJob | None = None
+
+    @property
+    def job_id(self) -> str | None:
+        return None if self.job is None else self.job.id
 
 
 @dataclass
@@ -50,26 +53,12 @@ class MemoryRecorder:
         return True
 
     async def mark_delivery(
-        self,
-        delivery_id: str,
-        *,
-        outcome: Outcome,
-        reason: str | None,
-        job_id: str | None,
-        job_name: str | None = None,
-        job_payload: dict[str, Any] | None = None,
+        self, delivery_id: str, *, outcome: Outcome, reason: str | None, job: QueuedJob | None = None
     ) -> None:
         if self.mark_error is not None and outcome in self.failing_outcomes:
             raise self.mark_error
         row = self.deliveries[delivery_id]
-        row.outcome, row.reason, row.job_id = outcome, reason, job_id
-        row.job = None if job_name is None else QueuedJob(job_name, job_payload or {})
-
-
-@dataclass(frozen=True)
-class QueuedJob:
-    name: str
-    payload: dict[str, Any]
+        row.outcome, row.reason, row.job = outcome, reason, job
 
 
 @dataclass
@@ -85,5 +74,5 @@ class MemoryEnqueuer:
             raise self.error
         if job_id in self.jobs:
             return False
-        self.jobs[job_id] = QueuedJob(job_name, payload)
+        self.jobs[job_id] = QueuedJob(job_id, job_name, payload)
         return True
