@@ -105,13 +105,18 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Hunk:
-    """One `@@` block. `body` is its raw lines, each with its `+`, `-` or ` ` prefix."""
+    """One `@@` block. `body` is its raw lines, each with its `+`, `-` or ` ` prefix.
+
+    `one_sided`: reading the diff found that every line of `body` carries the prefix of the one side the
+    header counts (a new or deleted file's hunk, without a `\\ No newline` marker).
+    """
 
     old_start: int
     old_length: int
     new_start: int
     new_length: int
     body: str = field(repr=False)
+    one_sided: bool = field(default=False, repr=False)
 
     def contains_new_line(self, number: int) -> bool:
         """True when `number` is an added or context line of this hunk (a valid review anchor)."""
@@ -306,9 +311,10 @@ class _HunkNumbers:
     def every(self) -> list[int]:
         numbers: list[int] = []
         for hunk, pure in self.hunks:
-            if pure:
-                first = hunk.new_start if self.prefix == "+" else hunk.old_start
-                numbers.extend(range(first, first + hunk.body.count("\n") + 1))
+            if pure:  # every line of the hunk is one of this side's, as many as its header counts
+                added = self.prefix == "+"
+                first = hunk.new_start if added else hunk.old_start
+                numbers.extend(range(first, first + (hunk.new_length if added else hunk.old_length)))
             else:
                 numbers.extend(hunk.numbered(self.prefix))
         return numbers
@@ -332,16 +338,11 @@ def _hunk_side(hunk: Hunk, prefix: str, pattern: re.Pattern[str]) -> tuple[str, 
     """One hunk's lines of a side: their joined text, how many, and whether the hunk holds nothing else."""
     body = hunk.body
     own_length = hunk.new_length if prefix == "+" else hunk.old_length
-    other_length = hunk.old_length if prefix == "+" else hunk.new_length
     if own_length == 0:
         return "", 0, False  # the header counts none of this side's lines (the removed side of a new file)
-    if other_length == 0 and body.startswith(prefix) and "\r" not in body:
-        # Usually every line carries the prefix (a new file): drop the prefixes in one C pass, and
-        # check that it dropped one a line (a `\ No newline` marker line would not carry one).
-        text = body[1:].replace("\n" + prefix, "\n")
-        newlines = text.count("\n")
-        if len(body) - 1 - len(text) == newlines:
-            return text, newlines + 1, True
+    if hunk.one_sided and "\r" not in body:
+        # Every line carries the prefix (a new file, checked when the diff was read): drop them in one C pass.
+        return body[1:].replace("\n" + prefix, "\n"), own_length, True
     if not body.startswith(prefix) and "\n" + prefix not in body:
         return "", 0, False  # none of this side's lines (the removed side of a new file): no regex pass
     found = pattern.findall(body)
@@ -708,7 +709,7 @@ def _read_hunks(text: str, starts: list[int], end: int, *, plain: bool) -> tuple
             while body_end > newline + 1 and text[body_end - 1] == "\n":  # one slice, without trailing newlines
                 body_end -= 1
             body = text[newline + 1 : body_end]
-        body = _checked_body(
+        body, one_sided = _checked_body(
             body,
             old_len,
             new_len,
@@ -716,21 +717,22 @@ def _read_hunks(text: str, starts: list[int], end: int, *, plain: bool) -> tuple
             plain=plain,
             first_line=partial(_line_of, text, header_end + 1),
         )
-        hunks.append(Hunk(old_start, old_len, new_start, new_len, body))
+        hunks.append(Hunk(old_start, old_len, new_start, new_len, body, one_sided))
     return tuple(hunks)
 
 
 def _checked_body(
     body: str, old_len: int, new_len: int, *, at_end: bool, plain: bool, first_line: Callable[[], int]
-) -> str:
-    """Verify the hunk's line counts (`body` has no trailing newline); return it without trailing non-hunk lines."""
+) -> tuple[str, bool]:
+    """Verify the hunk's line counts (`body` has no trailing newline); return it without trailing non-hunk lines,
+    and whether every line of it carries the prefix of the one side its header counts (see `Hunk.one_sided`)."""
     if body:
         n_lines = body.count("\n") + 1
         if old_len == 0 or new_len == 0:
             # One side only (a new or deleted file): every line carries that side's prefix.
             prefix = "+" if old_len == 0 else "-"
             if n_lines == old_len + new_len and body.startswith(prefix) and body.count("\n" + prefix) + 1 == n_lines:
-                return body
+                return body, True
         added = body.count("\n+") + body.startswith("+")
         removed = body.count("\n-") + body.startswith("-")
         marker = body.count("\n\\") + body.startswith("\\")
@@ -740,8 +742,8 @@ def _checked_body(
             and added + context == new_len
             and removed + context == old_len
         ):
-            return body
-    return _walk_body(body, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line)
+            return body, False
+    return _walk_body(body, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line), False
 
 
 def _walk_body(

@@ -243,6 +243,41 @@ def test_no_newline_at_end_of_file(
     assert [(line.number, line.text) for line in patch.removed] == removed
 
 
+NEW_FILE = "diff --git a/n.py b/n.py\nnew file mode 100644\n--- /dev/null\n+++ b/n.py\n"
+GONE_FILE = "diff --git a/n.py b/n.py\ndeleted file mode 100644\n--- a/n.py\n+++ /dev/null\n"
+
+
+@pytest.mark.parametrize(
+    ("diff", "one_sided", "added", "removed"),
+    [
+        pytest.param(NEW_FILE + "@@ -0,0 +1,2 @@\n+a\n+b\n", True, ["a", "b"], [], id="new-file"),
+        pytest.param(GONE_FILE + "@@ -1,2 +0,0 @@\n-a\n-b\n", True, [], ["a", "b"], id="deleted-file"),
+        pytest.param(
+            NEW_FILE + "@@ -0,0 +1,2 @@\n+a\n+b\n\\ No newline at end of file\n",
+            False,
+            ["a", "b"],
+            [],
+            id="new-file-without-newline-at-end",
+        ),
+        pytest.param(NEW_FILE + "@@ -0,0 +1,2 @@\n+a\r\n+b\r\n", True, ["a", "b"], [], id="new-crlf-file"),
+        pytest.param(NEW_FILE + "@@ -0,0 +1,3 @@\n+a\n+\n+++b\n", True, ["a", "", "++b"], [], id="lines-like-markers"),
+    ],
+)
+def test_a_one_sided_hunk_is_known_from_reading_the_diff(
+    diff: str, one_sided: bool, added: list[str], removed: list[str]
+) -> None:
+    """A hunk whose every line carries its one side's prefix is marked so when read: its lines are then taken by
+    dropping the prefixes, numbered from the header, with nothing left of a CRLF or a marker line."""
+    [patch] = parse_diff(diff).files
+
+    assert [h.one_sided for h in patch.hunks] == [one_sided]
+    assert patch.added.texts() == added
+    assert patch.removed.texts() == removed
+    assert patch.added.numbers() == list(range(1, len(added) + 1))
+    assert [patch.added.number(i) for i in range(len(added))] == patch.added.numbers()
+    assert patch.removed.numbers() == list(range(1, len(removed) + 1))
+
+
 def test_crlf_file_lines_lose_their_carriage_return(repo: Repo) -> None:
     old = "x = 1\r\ny = 2\r\nz = 3\r\n"
     new = "x = 1\r\ny = 20\r\nz = 3\r\nw = 4\r\n"

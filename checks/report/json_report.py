@@ -56,4 +56,24 @@ def result_record(result: ReviewResult) -> dict[str, Any]:
 
 
 def render_json(result: ReviewResult) -> str:
-    return json.dumps(result_record(result), indent=2, ensure_ascii=False) + "\n"
+    """The record with each top-level key on its own line, and each finding of a list on its own line.
+
+    Every value is written by the json module's C encoder, which `indent` would turn off: indenting a release
+    diff's 600 findings in Python took twice as long as the whole report does now. A finding per line still
+    reads, and greps, one at a time.
+    """
+    record = result_record(result)
+    lines = ["{"]
+    for n, (key, value) in enumerate(record.items()):
+        comma = "," if n < len(record) - 1 else ""
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"    {_compact(item)}" for item in value)
+            lines.append(f"  {_compact(key)}: [\n{items}\n  ]{comma}")
+        else:
+            lines.append(f"  {_compact(key)}: {_compact(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)

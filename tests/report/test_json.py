@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from checks.report import render_json
@@ -77,3 +78,26 @@ def test_no_findings_is_a_success_with_empty_lists() -> None:
     report = json.loads(render_json(assembled([])))
     assert (report["findings"], report["paid"], report["conclusion"]) == ([], [], "success")
     assert report["summary"]["effort_minutes"] == 0
+
+
+def test_each_finding_is_one_line_and_the_object_is_the_same_as_indented() -> None:
+    result = every_category()
+    text = render_json(result)
+    record = json.loads(text)
+    lines = text.splitlines()
+
+    assert record == json.loads(json.dumps(record, indent=2))  # nothing lost to the layout
+    assert (lines[0], lines[-1], text.endswith("}\n")) == ("{", "}", True)
+    for finding in [*record["findings"], *record["paid"]]:
+        own_line = [line for line in lines if f'"fingerprint": "{finding["fingerprint"]}"' in line and '"rule"' in line]
+        assert len(own_line) == 1
+        assert json.loads(own_line[0].strip().rstrip(",")) == finding
+    assert '  "conclusion": "failure",' in lines
+    assert all(line.startswith(("{", "}", "  ")) for line in lines)
+
+
+def test_non_ascii_is_written_as_is() -> None:
+    result = assembled([])
+    text = render_json(dataclasses.replace(result, verdict=dataclasses.replace(result.verdict, reasons=("café ✓",))))
+    assert '"reasons": [\n    "café ✓"\n  ]' in text
+    assert json.loads(text)["reasons"] == ["café ✓"]
