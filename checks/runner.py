@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from checks.defaults import DEFAULTS, Settings
 from checks.diff import Diff, FilePatch, iter_file_patches
 from checks.finding import Category, Finding, Hit, Occurrence, Severity, Side, fingerprint, normalize
+from checks.gc_threshold import raised_gc_threshold
 from checks.globs import Glob
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
@@ -176,6 +177,7 @@ def review(
     return finish(collected, snapshot=snapshot, config=config)
 
 
+@raised_gc_threshold()  # the syntax trees of the post-change texts: see `checks.gc_threshold`
 def collect(
     patches: Iterable[FilePatch],
     *,
@@ -253,6 +255,7 @@ def collect(
     return collected.with_lines(dataclasses.replace(withheld[path]) for path in needed) if needed else collected
 
 
+@raised_gc_threshold()  # DEP009 parses every changed Python file's imports
 def finish(
     collected: Collected,
     *,
