@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from checks.defaults import CONFIG_PATH, MAX_CONFIG_BYTES
 from checks.diff import Diff, FileStatus, parse_diff
@@ -45,8 +46,9 @@ class GitError(Exception):
     """git could not answer: not a repository, an unknown revision, git missing."""
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
+    """One path of a tree, as `git ls-tree -l` lists it. A tuple: a monorepo's tree has hundreds of thousands."""
+
     mode: str
     kind: str
     sha: str
@@ -157,13 +159,13 @@ class Repository:
 
 
 def _tree_entries(out: bytes) -> Iterable[tuple[str, TreeEntry]]:
-    for record in out.split(b"\0"):
+    # Decoded once: the modes, types, SHAs and sizes before each tab are ASCII, so only names can be replaced.
+    for record in out.decode("utf-8", "replace").split("\0"):
         if not record:
             continue
-        info, _, raw_path = record.partition(b"\t")
-        mode, kind, sha, size = info.decode().split(maxsplit=3)
-        path = raw_path.decode("utf-8", "replace")
-        yield path, TreeEntry(mode, kind, sha, int(size) if size.strip().isdigit() else None)
+        info, _, path = record.partition("\t")
+        mode, kind, sha, size = info.split(maxsplit=3)
+        yield path, TreeEntry(mode, kind, sha, int(size) if size.isdigit() else None)
 
 
 def _batch_contents(out: bytes) -> dict[str, bytes]:

@@ -1,4 +1,5 @@
-"""Kinds and roles of paths: the words that let a path skip a pattern never change what the patterns alone say."""
+"""Kinds, roles and manifests of paths: the words that let a path skip a pattern never change what the patterns alone
+say."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checks.paths import _KIND_BY_NAME, _ROLE_PATTERNS, Kind, Role, kind, roles
+from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
 
 #: Every word of the patterns and the guards, so generated paths hit and nearly hit each of them.
 _PATTERN_WORDS = sorted(
@@ -16,6 +18,8 @@ _PATTERN_WORDS = sorted(
     | {w for _, _, pattern in _ROLE_PATTERNS for w in re.findall(r"[A-Za-z0-9_-]{2,}", pattern.pattern)}
     | {w for words, _, _ in _KIND_BY_NAME for w in words}
     | {w for _, words, _ in _ROLE_PATTERNS for w in words}
+    | set(re.findall(r"[A-Za-z0-9_-]{2,}", _MANIFEST.pattern))
+    | {e.strip(".") for e in _MANIFEST_ENDINGS}
 )
 _PIECES = st.one_of(
     st.sampled_from(_PATTERN_WORDS),
@@ -42,11 +46,16 @@ def _roles_by_patterns_alone(path: str) -> frozenset[Role]:
     return frozenset(role for role, _, pattern in _ROLE_PATTERNS if pattern.search(path))
 
 
+def _manifest_by_pattern_alone(path: str) -> bool:
+    return _MANIFEST.search(path) is not None and not roles(path) & _NOT_A_MANIFEST_ROLES
+
+
 @settings(max_examples=3000, deadline=None)
 @given(paths())
 def test_the_words_never_change_a_kind_or_a_role(path: str) -> None:
     assert kind(path) == _kind_by_patterns_alone(path)
     assert roles(path) == _roles_by_patterns_alone(path)
+    assert is_manifest(path) == _manifest_by_pattern_alone(path)
 
 
 def test_the_words_never_change_a_kind_or_a_role_for_any_pattern_word() -> None:
@@ -58,6 +67,8 @@ def test_the_words_never_change_a_kind_or_a_role_for_any_pattern_word() -> None:
                 for path in (cased + ending, f"src/{cased}{ending}", f"a.{cased}{ending}", f"x_{cased}{ending}"):
                     assert kind(path) == _kind_by_patterns_alone(path), path
                     assert roles(path) == _roles_by_patterns_alone(path), path
+                    assert is_manifest(path) == _manifest_by_pattern_alone(path), path
+                    assert is_manifest(path + "\n") == _manifest_by_pattern_alone(path + "\n"), path
 
 
 @pytest.mark.parametrize(

@@ -52,13 +52,25 @@ MANIFEST_PATTERNS: tuple[str, ...] = (
     r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$",
 )
 _MANIFEST = lazy("|".join(f"(?:{p})" for p in MANIFEST_PATTERNS), re.IGNORECASE)
+#: How every manifest's name ends, in lower case (one of MANIFEST_PATTERNS' endings, or a Dockerfile's name
+#: anywhere in it): `re` would try each `(^|/)` pattern at every character of every path in the tree.
+_MANIFEST_ENDINGS = (".txt", ".in", ".toml", "setup.py", ".cfg", "pipfile", ".yml", ".yaml", "containerfile")
 #: Manifests of code that is not the repository's own (and test data) neither declare nor need texts.
 _NOT_A_MANIFEST_ROLES = frozenset({Role.VENDORED, Role.GENERATED, Role.FIXTURE})
 
 
 def is_manifest(path: str) -> bool:
     """Whether DEP009 reads `path` as a dependency manifest (so callers fetch its text)."""
-    return _MANIFEST.search(path) is not None and not roles(path) & _NOT_A_MANIFEST_ROLES
+    return _may_be_manifest(path) and _MANIFEST.search(path) is not None and not roles(path) & _NOT_A_MANIFEST_ROLES
+
+
+def _may_be_manifest(path: str) -> bool:
+    """False for most paths that `_MANIFEST` cannot match, at `str.endswith` speed. Not for a non-ASCII path:
+    ignoring case, `re` matches `s` with LONG S and `k` with KELVIN SIGN, which `lower()` leaves as they are."""
+    if not path.isascii():
+        return True
+    lowered = path.lower().removesuffix("\n")  # `$` also matches before a final newline
+    return lowered.endswith(_MANIFEST_ENDINGS) or "dockerfile" in lowered
 
 
 # --- reading names out of manifests --------------------------------------------------------------------------------

@@ -91,12 +91,16 @@ def test_unusual_file_names_match_between_the_diff_and_the_tree(tmp_path: Path) 
     repo.commit("empty")
     repo.branch("feature")
     name = 'src/naïve "quoted" file.py'
+    tabbed = "src/a\tb 2.py"  # the tree lists `<mode> <type> <sha> <size>\t<name>`: a tab in a name is the name's
     repo.write(name, "a, b = 1, 2\n")
-    repo.commit("an awkward name")
+    repo.write(tabbed, "c = 3\n")
+    repo.commit("awkward names")
     change = read_change(Repository(repo.path))
-    assert [p.path for p in change.diff] == [name]
-    assert change.snapshot.sizes == {name: 12}
+    assert sorted(p.path for p in change.diff) == sorted([name, tabbed])
+    assert change.snapshot.sizes == {name: 12, tabbed: 6}
     assert change.snapshot.text(name) == "a, b = 1, 2\n"
+    assert change.snapshot.text(tabbed) == "c = 3\n"
+    assert change.snapshot.tree == frozenset({name, tabbed})
 
 
 def test_a_hostile_git_config_does_not_change_what_is_parsed(
