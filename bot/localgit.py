@@ -160,12 +160,17 @@ class Repository:
 
 def _tree_entries(out: bytes) -> Iterable[tuple[str, TreeEntry]]:
     # Decoded once: the modes, types, SHAs and sizes before each tab are ASCII, so only names can be replaced.
+    # The few modes and types are shared by every entry rather than held once per path.
+    shared: dict[str, str] = {}
     for record in out.decode("utf-8", "replace").split("\0"):
         if not record:
             continue
         info, _, path = record.partition("\t")
         mode, kind, sha, size = info.split(maxsplit=3)
-        yield path, TreeEntry(mode, kind, sha, int(size) if size.isdigit() else None)
+        entry = TreeEntry(
+            shared.setdefault(mode, mode), shared.setdefault(kind, kind), sha, int(size) if size.isdigit() else None
+        )
+        yield path, entry
 
 
 def _batch_contents(out: bytes) -> dict[str, bytes]:
