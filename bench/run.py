@@ -1,5 +1,6 @@
-"""Every benchmark in one command (`make bench`): rule quality on the labelled corpus, speed and memory, then the
-GitHub App (webhook ingest under load, review latency end to end) when Redis answers.
+"""Every benchmark in one command (`make bench`): rule quality on the labelled corpus, speed and memory (a large
+diff, then a large repository), then the GitHub App (webhook ingest under load, review latency end to end) when
+Redis answers.
 
 python -m bench.run [--no-app] [speed options, e.g. --repeat 5]
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import quality, speed
+from bench import large_repo, quality, speed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     status = quality.main([])
     print(flush=True)
     speed.main(rest)
+    print("\n== a small change in a large repository (python -m bench.large_repo) ==", flush=True)
+    status = max(status, large_repo.main([]))
     if not own.no_app:
         status = max(status, _app())
     return status
