@@ -499,6 +499,14 @@ def _plain_file(text: str, starts: list[int], i: int) -> tuple[FilePatch, int]:
         raise short
 
 
+def _next_line_start(text: str, prefix: str, start: int, end: int) -> int:
+    """Offset of the first line of `text[start:end]` that begins with `prefix`, or -1."""
+    if text.startswith(prefix, start, end):
+        return start
+    at = text.find("\n" + prefix, start, end)
+    return at if at == -1 else at + 1
+
+
 def _line_starts(text: str, prefix: str, start: int = 0, end: int | None = None) -> list[int]:
     """Offsets of the lines of `text[start:end]` that begin with `prefix`; str.find beats re here."""
     stop = len(text) if end is None else end
@@ -513,17 +521,17 @@ def _line_starts(text: str, prefix: str, start: int = 0, end: int | None = None)
 
 def _parse_section(text: str, begin: int, end: int, *, plain: bool) -> FilePatch:
     """The file whose lines are `text[begin:end]` (offsets into the whole diff, for error lines)."""
-    hunk_starts = _line_starts(text, "@@ ", begin, end)
-    header = text[begin : hunk_starts[0]] if hunk_starts else text[begin:end]
+    first_hunk = _next_line_start(text, "@@ ", begin, end)
+    header = text[begin:first_hunk] if first_hunk != -1 else text[begin:end]
     if "\r" in header:  # a diff saved with CRLF line ends
         header = header.replace("\r\n", "\n")
     info = _read_header(header, text, begin, plain=plain)
     if info.is_binary:
         return info
-    if not hunk_starts:
+    if first_hunk == -1:
         _check_hunkless(header, plain=plain, line=_line_of(text, begin))
         return info
-    hunks = _read_hunks(text, hunk_starts, end, plain=plain)
+    hunks = _read_hunks(text, first_hunk, end, plain=plain)
     return FilePatch(
         path=info.path,
         status=info.status,
@@ -687,14 +695,13 @@ def _strip_prefix(name: str) -> str:
     return name[2:] if len(name) > 2 and name[1] == "/" and name[0] in "abciow12" else name
 
 
-def _read_hunks(text: str, starts: list[int], end: int, *, plain: bool) -> tuple[Hunk, ...]:
-    """The hunks whose `@@` lines start at `starts`, the last one running to `end`."""
-    bounds = [*starts, end]
+def _read_hunks(text: str, first: int, end: int, *, plain: bool) -> tuple[Hunk, ...]:
+    """The hunks from the `@@` line at `first` to `end`, each found after the one before it."""
     hunks: list[Hunk] = []
-    last = len(starts) - 1
-    for i, (start, stop) in enumerate(pairwise(bounds)):
-        newline = text.find("\n", start, stop)
-        header_end = stop if newline == -1 else newline
+    start = first
+    while start != -1:
+        newline = text.find("\n", start, end)
+        header_end = end if newline == -1 else newline
         header = text[start:header_end].rstrip("\r")
         match = RE_HUNK_HEADER.match(header)
         if match is None:
@@ -703,22 +710,44 @@ def _read_hunks(text: str, starts: list[int], end: int, *, plain: bool) -> tuple
         old_start, new_start = int(match.group(1)), int(match.group(3))
         old_len = int(match.group(2)) if match.group(2) is not None else 1
         new_len = int(match.group(4)) if match.group(4) is not None else 1
-        body = ""
-        if newline != -1:
-            body_end = stop
-            while body_end > newline + 1 and text[body_end - 1] == "\n":  # one slice, without trailing newlines
-                body_end -= 1
-            body = text[newline + 1 : body_end]
+        if newline == -1:
+            body, following = "", -1
+        else:
+            rest = _without_trailing_newlines(text, newline + 1, end)
+            # A new (or deleted) file's hunk is the whole file, and usually the rest of its section: when its
+            # counts say so, no pass looks for a next `@@` line through it.
+            whole_file = not hunks and 0 in (old_start + old_len, new_start + new_len)
+            if whole_file and _one_sided(rest, old_len, new_len):
+                hunks.append(Hunk(old_start, old_len, new_start, new_len, rest, one_sided=True))
+                break
+            following = _next_line_start(text, "@@ ", newline + 1, end)
+            body = rest if following == -1 else _without_trailing_newlines(text, newline + 1, following)
         body, one_sided = _checked_body(
             body,
             old_len,
             new_len,
-            at_end=i == last,
+            at_end=following == -1,
             plain=plain,
             first_line=partial(_line_of, text, header_end + 1),
         )
         hunks.append(Hunk(old_start, old_len, new_start, new_len, body, one_sided))
+        start = following
     return tuple(hunks)
+
+
+def _without_trailing_newlines(text: str, start: int, stop: int) -> str:
+    while stop > start and text[stop - 1] == "\n":  # one slice, without trailing newlines
+        stop -= 1
+    return text[start:stop]
+
+
+def _one_sided(body: str, old_len: int, new_len: int) -> bool:
+    """Whether `body` (no trailing newline) is a hunk of only one side's lines, as many as the header counts."""
+    if not body or (old_len and new_len):
+        return False
+    prefix = "+" if old_len == 0 else "-"
+    n_lines = body.count("\n") + 1
+    return n_lines == old_len + new_len and body.startswith(prefix) and body.count("\n" + prefix) + 1 == n_lines
 
 
 def _checked_body(
@@ -726,13 +755,10 @@ def _checked_body(
 ) -> tuple[str, bool]:
     """Verify the hunk's line counts (`body` has no trailing newline); return it without trailing non-hunk lines,
     and whether every line of it carries the prefix of the one side its header counts (see `Hunk.one_sided`)."""
+    if _one_sided(body, old_len, new_len):  # a new or deleted file, say: every line carries that side's prefix
+        return body, True
     if body:
         n_lines = body.count("\n") + 1
-        if old_len == 0 or new_len == 0:
-            # One side only (a new or deleted file): every line carries that side's prefix.
-            prefix = "+" if old_len == 0 else "-"
-            if n_lines == old_len + new_len and body.startswith(prefix) and body.count("\n" + prefix) + 1 == n_lines:
-                return body, True
         added = body.count("\n+") + body.startswith("+")
         removed = body.count("\n-") + body.startswith("-")
         marker = body.count("\n\\") + body.startswith("\\")

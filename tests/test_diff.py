@@ -493,6 +493,41 @@ def test_format_patch_signature_after_a_removed_line(repo: Repo) -> None:
     assert [(line.number, line.text) for line in patch.removed] == [(2, "drop")]
 
 
+def test_a_new_and_a_deleted_file_before_the_signature(repo: Repo) -> None:
+    """A whole-file hunk is read as the rest of its section only when its counts say so: a deleted file's last
+    line before format-patch's `-- ` signature, and the signature itself, are told apart."""
+    repo.write("schema.sql", "-- the old schema\nselect 1;\n")
+    repo.commit()
+    (repo.root / "schema.sql").unlink()
+    repo.write("new.py", "x = 1\n")
+    repo.commit("replace the schema")
+
+    patch_text = repo.git("format-patch", "-1", "--stdout")
+    files = by_path(parse_diff(patch_text))
+
+    assert patch_text.rstrip(b"\n").split(b"\n")[-3:-1] == [b"-select 1;", b"-- "]  # the deleted file is last
+    removed = [(line.number, line.text) for line in files["schema.sql"].removed]
+    assert removed == [(1, "-- the old schema"), (2, "select 1;")]
+    assert [(line.number, line.text) for line in files["new.py"].added] == [(1, "x = 1")]
+    assert [h.one_sided for h in files["new.py"].hunks] == [True]
+
+
+def test_an_insertion_at_the_top_without_context_is_one_hunk_of_several(repo: Repo) -> None:
+    """`-U0` writes an insertion before the first line as `@@ -0,0 +1,2 @@`, like a new file's hunk, but more
+    hunks follow it in the same file."""
+    repo.write("f.py", lines_of(10, "f"))
+    repo.commit()
+    repo.write("f.py", "top = 0\nmore = 1\n" + lines_of(10, "f").replace("f line 7\n", "seven\n"))
+
+    raw = repo.staged("-U0")
+    [patch] = parse_diff(raw).files
+
+    assert b"@@ -0,0 +1,2 @@" in raw
+    assert [(h.old_start, h.old_length, h.new_start, h.new_length) for h in patch.hunks] == [(0, 0, 1, 2), (7, 1, 9, 1)]
+    assert [(line.number, line.text) for line in patch.added] == [(1, "top = 0"), (2, "more = 1"), (9, "seven")]
+    assert [(line.number, line.text) for line in patch.removed] == [(7, "f line 7")]
+
+
 def test_git_show_output(repo: Repo) -> None:
     repo.write("a.py", "x = 1\n")
     repo.commit()
