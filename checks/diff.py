@@ -713,15 +713,15 @@ def _read_hunks(text: str, first: int, end: int, *, plain: bool) -> tuple[Hunk, 
         if newline == -1:
             body, following = "", -1
         else:
-            rest = _without_trailing_newlines(text, newline + 1, end)
             # A new (or deleted) file's hunk is the whole file, and usually the rest of its section: when its
             # counts say so, no pass looks for a next `@@` line through it.
-            whole_file = not hunks and 0 in (old_start + old_len, new_start + new_len)
-            if whole_file and _one_sided(rest, old_len, new_len):
-                hunks.append(Hunk(old_start, old_len, new_start, new_len, rest, one_sided=True))
-                break
+            if not hunks and 0 in (old_start + old_len, new_start + new_len):
+                rest = _without_trailing_newlines(text, newline + 1, end)
+                if _one_sided(rest, old_len, new_len):
+                    hunks.append(Hunk(old_start, old_len, new_start, new_len, rest, one_sided=True))
+                    break
             following = _next_line_start(text, "@@ ", newline + 1, end)
-            body = rest if following == -1 else _without_trailing_newlines(text, newline + 1, following)
+            body = _without_trailing_newlines(text, newline + 1, end if following == -1 else following)
         body, one_sided = _checked_body(
             body,
             old_len,
