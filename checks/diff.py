@@ -769,7 +769,8 @@ def _checked_body(
             and removed + context == old_len
         ):
             return body, False
-    return _walk_body(body, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line), False
+    walked = _walk_body(body, old_len, new_len, at_end=at_end, plain=plain, first_line=first_line)
+    return walked, _one_sided(walked, old_len, new_len)  # one-sided once trailing lines are trimmed off, say
 
 
 def _walk_body(

@@ -510,6 +510,7 @@ def test_a_new_and_a_deleted_file_before_the_signature(repo: Repo) -> None:
     assert removed == [(1, "-- the old schema"), (2, "select 1;")]
     assert [(line.number, line.text) for line in files["new.py"].added] == [(1, "x = 1")]
     assert [h.one_sided for h in files["new.py"].hunks] == [True]
+    assert [h.one_sided for h in files["schema.sql"].hunks] == [True]  # once the signature is trimmed off
 
 
 def test_an_insertion_at_the_top_without_context_is_one_hunk_of_several(repo: Repo) -> None:
