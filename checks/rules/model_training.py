@@ -6,6 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.registry import Docs, rule
@@ -18,6 +19,7 @@ from checks.rules.model_scan import (
     called,
     callee,
     code_matches,
+    contains_any,
     file_source,
     is_definition,
     is_free_call,
@@ -53,12 +55,41 @@ _GLOBAL_SEED = lazy(
 )
 _SHUFFLE_OPTIONAL = frozenset({"KFold", "StratifiedKFold"})
 _TRAINING_PATH = lazy(r"train", re.IGNORECASE)
+#: A torch dataset split, repeatable with `generator=` or a seed for torch's global generator.
+_TORCH_SPLIT = Scan(lazy(r"random_split\("), ("random_split(",))
+#: Numbers drawn from torch's, numpy's global, the `random` module's or TensorFlow's generator: a seed fixes them.
+#: numpy's own generator objects and the seeding calls are not draws; neither is a method of another object.
+_DRAWS = Scan(
+    lazy(
+        r"(?<![\w.])(?:torch\.(?:rand|randn|randint|randperm|rand_like|randn_like|randint_like|normal|bernoulli"
+        r"|multinomial|poisson)|(?:np|numpy)\.random\.(?!seed\(|default_rng\(|RandomState\(|Generator\(|SeedSequence\("
+        r"|get_state\(|set_state\()\w+|random\.(?:random|shuffle|choice|choices|sample|randint|randrange|uniform|gauss"
+        r"|normalvariate)|tf\.random\.(?!set_seed\()\w+)\("
+    ),
+    # Where every match begins (`random.` is also found inside `np.random.`, where the look-behind turns it away).
+    (
+        "torch.rand",
+        "torch.normal(",
+        "torch.bernoulli(",
+        "torch.multinomial(",
+        "torch.poisson(",
+        "np.random.",
+        "numpy.random.",
+        "tf.random.",
+        "random.",
+    ),
+)
+#: Any seed a file sets (torch's, numpy's, the `random` module's, TensorFlow's, or all at once): drawing without
+#: one in a file that also sets one is taken as intended.
+_ANY_SEED = lazy(r"manual_seed\(|\bseed\(|seed_everything\(|set_seed\(|set_random_seed\(")
+#: A training step in the file: the draws there (noise, dropout masks, shuffles) change what is learnt.
+_TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
 
 
 @rule(
     code="MODEL010",
     slug="unseeded-randomness",
-    title="Randomness uncontrolled: missing random_state",
+    title="Randomness uncontrolled: missing random_state or seed",
     category=Category.MODEL,
     severity=Severity.LOW,
     effort=2,
@@ -67,9 +98,13 @@ _TRAINING_PATH = lazy(r"train", re.IGNORECASE)
         what=(
             "Added code builds a scikit-learn splitter or estimator whose result depends on chance "
             "(train_test_split, RandomForest*, KMeans, SGD*, MLP*, ShuffleSplit, KFold with shuffle=True, "
-            "TSNE, UMAP...) without `random_state`. The whole call is read across lines; calls passing "
-            "`**params`, splits with shuffle=False, and files that seed numpy globally (`np.random.seed`, "
-            "`seed_everything`, `set_seed`) are left alone. Medium for train_test_split in training code."
+            "TSNE, UMAP...) without `random_state`, or a torch `random_split` without a `generator`; or a training "
+            "file (one with a training step: `.backward(`, `.fit(`...) draws numbers from torch, numpy's global "
+            "generator, `random` or `tf.random` and sets no seed anywhere (read only when the whole file is known). "
+            "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
+            "shuffle=False, and files that seed the generator concerned (`np.random.seed`, `torch.manual_seed`, "
+            "`seed_everything`, `set_seed`...) are left alone. Medium for train_test_split and random_split in "
+            "training code."
         ),
         why=(
             "Unseeded splits and models give different numbers on every run, so a change in a metric cannot be "
@@ -81,9 +116,22 @@ _TRAINING_PATH = lazy(r"train", re.IGNORECASE)
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
-    needles=(*(f"{name}(" for name in _RANDOM_ESTIMATOR_NAMES), "train_test_split("),  # every match is one
+    # Every match holds one: an estimator's or split's name, or a draw's start (`random.` in numpy's and
+    # TensorFlow's too).
+    needles=(
+        *(f"{name}(" for name in _RANDOM_ESTIMATOR_NAMES),
+        "train_test_split(",
+        "random_split(",
+        *_DRAWS.literals,
+    ),
 )
 def unseeded_randomness(view: FileView) -> Iterator[Hit]:
+    yield from _unseeded_estimators(view)
+    yield from _unseeded_torch_splits(view)
+    yield from _unseeded_draws(view)
+
+
+def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
     seeded: bool | None = None
     for reader, m in code_matches(view, *_RANDOM_CALLS, accept=is_free_call):
         call = reader.call(m)
@@ -102,6 +150,54 @@ def unseeded_randomness(view: FileView) -> Iterator[Hit]:
             call,
             Severity.MEDIUM if training else None,
         )
+
+
+def _unseeded_torch_splits(view: FileView) -> Iterator[Hit]:
+    """`random_split` without a generator, in a file that seeds nothing: medium in training code, as a split."""
+    seeded: bool | None = None
+    for reader, m in code_matches(view, _TORCH_SPLIT, accept=is_free_call):
+        call = reader.call(m)
+        if call is None or _given_a_generator(call, position=2):
+            continue
+        if seeded is None:
+            seeded = _ANY_SEED.search(file_source(view)) is not None
+        if seeded:
+            return
+        training = _TRAINING_PATH.search(view.path) is not None
+        message = "`random_split` without a `generator`, and no seed set in this file: the split changes every run"
+        yield call_hit(reader, m, message, call, Severity.MEDIUM if training else None)
+
+
+def _unseeded_draws(view: FileView) -> Iterator[Hit]:
+    """Numbers drawn in a training file (one with a training step) that sets no seed anywhere. Only when the whole
+    file is known: a seed may sit on a line the change leaves alone."""
+    if view.text is None and view.status is not FileStatus.ADDED:
+        return
+    source = file_source(view)
+    if not contains_any(source, _TRAINING_STEPS) or _ANY_SEED.search(source) is not None:
+        return
+    for reader, m in code_matches(view, _DRAWS):
+        call = reader.call(m)
+        if call is None or _given_a_generator(call):
+            continue
+        name = called(m)
+        yield call_hit(
+            reader,
+            m,
+            f"`{name}` in training code, and no seed set in this file: results change from run to run",
+            call,
+            None,
+        )
+
+
+def _given_a_generator(call: Call, position: int | None = None) -> bool:
+    """Whether the call draws from a generator its caller seeds (`generator=`, TensorFlow's `seed=`), or may: its
+    arguments run on past the known lines, or `**kwargs` may carry one."""
+    if not call.complete or call.splats:
+        return True
+    if call.node is None:  # unparseable: judged by the text
+        return re.search(r"\b(?:generator|seed)\s*=", call.text) is not None
+    return call.argument(position, "generator", "seed") is not None
 
 
 def _unseeded(name: str, call: Call) -> bool:
