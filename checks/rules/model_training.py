@@ -62,9 +62,10 @@ _TORCH_SPLIT = Scan(lazy(r"random_split\("), ("random_split(",))
 _DRAWS = Scan(
     lazy(
         r"(?<![\w.])(?:torch\.(?:rand|randn|randint|randperm|rand_like|randn_like|randint_like|normal|bernoulli"
-        r"|multinomial|poisson)|(?:np|numpy)\.random\.(?!seed\(|default_rng\(|RandomState\(|Generator\(|SeedSequence\("
-        r"|get_state\(|set_state\()\w+|random\.(?:random|shuffle|choice|choices|sample|randint|randrange|uniform|gauss"
-        r"|normalvariate)|tf\.random\.(?!set_seed\()\w+)\("
+        r"|multinomial|poisson)|(?:np|numpy)\.random\.(?!(?:seed|default_rng|RandomState|Generator|SeedSequence"
+        r"|BitGenerator|PCG64\w*|MT19937|Philox|SFC64|get_state|set_state)\()\w+|random\.(?:random|shuffle|choice"
+        r"|choices|sample|randint|randrange|uniform|gauss|normalvariate)|tf\.random\.(?!(?:set_seed|Generator"
+        r"|get_global_generator|set_global_generator)\()\w+)\("
     ),
     # Where every match begins (`random.` is also found inside `np.random.`, where the look-behind turns it away).
     (
@@ -102,9 +103,9 @@ _TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", 
             "file (one with a training step: `.backward(`, `.fit(`...) draws numbers from torch, numpy's global "
             "generator, `random` or `tf.random` and sets no seed anywhere (read only when the whole file is known). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
-            "shuffle=False, and files that seed the generator concerned (`np.random.seed`, `torch.manual_seed`, "
-            "`seed_everything`, `set_seed`...) are left alone. Medium for train_test_split and random_split in "
-            "training code."
+            "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
+            "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...). Medium for "
+            "train_test_split and random_split in training code."
         ),
         why=(
             "Unseeded splits and models give different numbers on every run, so a change in a metric cannot be "
