@@ -165,7 +165,7 @@ _URL_READERS = (
     "html",
 )
 _READ_URL = lazy(rf"read_(?:{'|'.join(_URL_READERS)})\(\s*[rRbBuUfF]?([\"'])https?://[^\"'\s]+\1")
-_KAGGLE = lazy(r"kaggle\s+datasets\s+download\b|kagglehub\.dataset_download\(")
+_KAGGLE = lazy(r"kaggle\s+(?:datasets|competitions)\s+download\b|kagglehub\.dataset_download\(")
 
 
 class _Source(Enum):
@@ -254,7 +254,8 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
             "or with a branch name, `pd.read_*` over an http(s) URL, a download helper (urlretrieve, gdown, "
             "get_file, download_url, pooch) of a recognisable dataset (any Google Drive download with gdown) without "
             "a hash argument and without checksum code in the file, or "
-            '`kaggle datasets download` without a version. Local builders (`load_dataset("csv", ...)`), '
+            "`kaggle datasets download` without a version or `kaggle competitions download`. "
+            'Local builders (`load_dataset("csv", ...)`), '
             "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
             "are fine; tests, examples and docs are not reviewed."
         ),
@@ -321,7 +322,7 @@ def _unpinned(source: _Source, call: str, context: str, path: str, *, qualified:
     if source is _Source.URL_READ:
         return "Dataset read from a URL with no version or checksum"
     if source is _Source.KAGGLE:
-        return "Kaggle dataset downloaded without a version"
+        return "Kaggle data downloaded without a version"
     if _CHECKSUM_ARGUMENT.search(call) or _CHECKSUM_IN_FILE.search(context) or _hash_by_position(call):
         return None
     if _MODEL_WORD.search(call) or _MODEL_WORD.search(path):
