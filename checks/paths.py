@@ -66,15 +66,16 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
 
 @lru_cache(maxsize=4096)
 def roles(path: str) -> frozenset[Role]:
-    lowered = _lowered(path)
+    lowered = ascii_lowered(path)
     return frozenset(
         role for role, words, pattern in _ROLE_PATTERNS if _may_match(lowered, words) and pattern.search(path)
     )
 
 
-def _lowered(path: str) -> str | None:
-    """The path in lower case for `_may_match`; None for a non-ASCII path, whose every pattern is tried: `re`
-    ignoring case matches `s` with LONG S and `i` with DOTLESS I, which `lower()` leaves as they are."""
+def ascii_lowered(path: str) -> str | None:
+    """The path in lower case, to look for a pattern's words before `re` tries the pattern ignoring case; None for
+    a non-ASCII path, whose every pattern is tried: `re` ignoring case matches `s` with LONG S and `i` with
+    DOTLESS I, which `lower()` leaves as they are."""
     return path.lower() if path.isascii() else None
 
 
@@ -165,7 +166,7 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
 
 @lru_cache(maxsize=4096)
 def kind(path: str) -> Kind:
-    lowered = _lowered(path)
+    lowered = ascii_lowered(path)
     for words, pattern, file_kind in _KIND_BY_NAME:
         if _may_match(lowered, words) and pattern.search(path):
             return file_kind

@@ -34,7 +34,7 @@ from checks.importmap import (
     VARIANT_SUFFIXES,
 )
 from checks.lazyre import lazy
-from checks.paths import Kind, Role, kind, roles
+from checks.paths import Kind, Role, ascii_lowered, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.dependency_common import canonical, parse_requirement, strip_comment
 from checks.views import MAX_STATEMENT_LINES, ChangeView, FileView, Match, SideView
@@ -65,11 +65,11 @@ def is_manifest(path: str) -> bool:
 
 
 def _may_be_manifest(path: str) -> bool:
-    """False for most paths that `_MANIFEST` cannot match, at `str.endswith` speed. Not for a non-ASCII path:
-    ignoring case, `re` matches `s` with LONG S and `k` with KELVIN SIGN, which `lower()` leaves as they are."""
-    if not path.isascii():
+    """False for most paths that `_MANIFEST` cannot match, at `str.endswith` speed (never for a non-ASCII one)."""
+    lowered = ascii_lowered(path)
+    if lowered is None:
         return True
-    lowered = path.lower().removesuffix("\n")  # `$` also matches before a final newline
+    lowered = lowered.removesuffix("\n")  # `$` also matches before a final newline
     return lowered.endswith(_MANIFEST_ENDINGS) or "dockerfile" in lowered
 
 
