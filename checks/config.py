@@ -88,6 +88,7 @@ class Thresholds(_Model):
     model_file_mb: float = Field(0.0, ge=0, description="Model files from this size (MB) are reported (0: all).")
     model_file_high_mb: float = Field(10.0, ge=0, description="Model files from this size (MB) are high severity.")
     notebook_max_cells: int = Field(50, ge=1, description="Notebooks with more cells are too long.")
+    notebook_max_cell_lines: int = Field(25, ge=1, description="Code cells with more lines are too long.")
     notebook_output_image_kb: int = Field(50, ge=1, description="Output images from this size (KB) raise severity.")
 
 

@@ -32,6 +32,7 @@ class DefaultThresholds:
     model_file_mb: float = 0.0
     model_file_high_mb: float = 10.0
     notebook_max_cells: int = 50
+    notebook_max_cell_lines: int = 25
     notebook_output_image_kb: int = 50
 
 

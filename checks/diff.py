@@ -136,6 +136,19 @@ class Hunk:
                 number += 1
         return numbers
 
+    def removed_in_new(self) -> list[tuple[int, str]]:
+        """Each removed line's text with the new-file line it stands before (where it was, in new numbers)."""
+        # A `+5,0` header places nothing at line 5: what it removes stood before new line 6.
+        number = self.new_start if self.new_length else self.new_start + 1
+        found: list[tuple[int, str]] = []
+        for raw in self.body.split("\n"):
+            kind = raw[:1]
+            if kind == "-":
+                found.append((number, raw[1:]))
+            elif kind != "\\":
+                number += 1
+        return found
+
 
 class LineSet(Sequence[Line]):
     """The added (or removed) lines of one file as a single text, for fast regex scans.

@@ -62,6 +62,50 @@ class Notebook:
         return (c for c in self.cells if c.cell_type == "code")
 
 
+@dataclass(frozen=True, slots=True)
+class CellSpan:
+    """A code cell and the file lines (1-based, inclusive) that hold its source items."""
+
+    cell: Cell
+    first: int
+    last: int
+
+
+def code_cell_spans(text: str, notebook: Notebook) -> list[CellSpan] | None:
+    """Where each non-empty code cell's source sits in the notebook's text, as nbformat lays it out.
+
+    nbformat writes sorted keys and one JSON string per source line between `"source": [` and `]`.
+    A notebook written otherwise (minified, a single source string, unsorted keys) gives None: every
+    span found must decode to its cell's source, so a span is never pinned on the wrong lines.
+    """
+    cells = [c for c in notebook.code_cells() if c.source]
+    lines = text.splitlines()
+    spans: list[CellSpan] = []
+    code = False
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if stripped.startswith('"cell_type":'):
+            code = stripped.removesuffix(",").split(":", 1)[1].strip() == '"code"'
+        elif code and stripped == '"source": [':
+            end = index + 1
+            while end < len(lines) and lines[end].strip() not in ("]", "],"):
+                end += 1
+            if len(spans) == len(cells):
+                return None
+            spans.append(CellSpan(cells[len(spans)], index + 2, end))
+            code = False
+            index = end
+        index += 1
+    if len(spans) != len(cells):
+        return None
+    for span in spans:
+        items = [decode_json_string_line(line) for line in lines[span.first - 1 : span.last]]
+        if None in items or "".join(item or "" for item in items) != span.cell.source:
+            return None
+    return spans
+
+
 def decode_json_string_line(raw: str) -> str | None:
     """The string in a notebook JSON line such as `    "x = 1\\n",`, or None when it is not one."""
     body = raw.strip()

@@ -46,6 +46,7 @@ thresholds:
   model_file_mb: 1
   model_file_high_mb: 100
   notebook_max_cells: 80
+  notebook_max_cell_lines: 40
   notebook_output_image_kb: 200
 accept:
   - rule: CODE001
@@ -108,6 +109,7 @@ def test_every_section_is_read() -> None:
         "model_file_mb": 1.0,
         "model_file_high_mb": 100.0,
         "notebook_max_cells": 80,
+        "notebook_max_cell_lines": 40,
         "notebook_output_image_kb": 200,
     }
     legacy, by_fingerprint = config.accept

@@ -890,3 +890,14 @@ def test_arbitrary_input_raises_nothing_but_diff_error(data: str | bytes) -> Non
     except DiffError as exc:
         error = exc
     assert error is None or error.line is None or error.line >= 1
+
+
+def test_removed_lines_are_placed_before_the_new_line_that_follows_them() -> None:
+    diff = parse_diff(
+        "diff --git a/f.txt b/f.txt\n--- a/f.txt\n+++ b/f.txt\n"
+        "@@ -1,5 +1,3 @@\n keep\n-gone one\n-gone two\n+new\n keep too\n-last\n"
+        "@@ -10,1 +9,0 @@\n-dropped\n\\ No newline at end of file\n"
+    )
+    first, second = diff.files[0].hunks
+    assert first.removed_in_new() == [(2, "gone one"), (2, "gone two"), (4, "last")]
+    assert second.removed_in_new() == [(10, "dropped")]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
+from checks.notebook import Notebook, NotebookError, code_cell_spans, decode_json_string_line
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import statement_key
@@ -51,12 +53,13 @@ CELL = lazy(r'"cell_type"\s*:')
         what=(
             "The change adds Jupyter checkpoint files, a notebook still named Untitled.ipynb or as a copy "
             "(`-Copy1`, `Copy of`, `(1)`) or named with spaces or special characters, or grows a notebook past "
-            "`thresholds.notebook_max_cells` cells (50)."
+            "`thresholds.notebook_max_cells` cells (50) or a code cell past `thresholds.notebook_max_cell_lines` "
+            "lines (25). A cell that was that long before the change is not new."
         ),
         why=(
             "Checkpoints are editor state that duplicates every notebook; default and copy names hide what a "
             "notebook is for and which copy is current; very long notebooks hold pipelines that belong in tested "
-            "modules (pynblint untitled-notebook, duplicate-notebook-not-renamed, notebook-too-long)."
+            "modules (pynblint untitled-notebook, duplicate-notebook-not-renamed, notebook-too-long, cell-too-long)."
         ),
         example="notebooks/.ipynb_checkpoints/eda-checkpoint.ipynb\nnotebooks/Untitled1.ipynb\nnotebooks/eda-Copy1.ipynb",
         fix="notebooks/01-explore-ratings.ipynb  (and .ipynb_checkpoints/ in .gitignore)",
@@ -74,6 +77,7 @@ def notebook_hygiene(view: FileView) -> Iterator[Hit]:
         yield view.file_hit(Side.REMOVED, _message(old_label, old or ""), content=old_label)
     if view.kind is Kind.NOTEBOOK and view.status is not FileStatus.REMOVED and not CHECKPOINT.search(view.path):
         yield from _too_long(view)
+        yield from _long_cells(view)
 
 
 def _new_and_old_paths(view: FileView) -> tuple[str | None, str | None]:
@@ -126,6 +130,67 @@ def _too_long(view: FileView) -> Iterator[Hit]:
             f"Notebook has {cells} cells (more than {limit}): split it and move logic into modules",
             content="too many cells",
         )
+
+
+def _long_cells(view: FileView) -> Iterator[Hit]:
+    """Code cells the change grows past `thresholds.notebook_max_cell_lines` (a cell long before is not new)."""
+    limit = view.config.thresholds.notebook_max_cell_lines
+    post = _post_notebook(view)
+    if post is None:
+        return
+    text, notebook = post
+    if all(_line_count(c.source) <= limit for c in notebook.code_cells()):
+        return  # the common case: no span needs finding
+    spans = code_cell_spans(text, notebook)
+    if spans is None:
+        return
+    added = view.patch.added
+    numbers = added.numbers()
+    texts = added.texts()
+    removed = [at for hunk in view.patch.hunks for at in hunk.removed_in_new()]
+    for span in spans:
+        length = _line_count(span.cell.source)
+        if length <= limit:
+            continue
+        if view.status is not FileStatus.ADDED:
+            first, last = bisect_left(numbers, span.first), bisect_right(numbers, span.last)
+            grown = sum(_item_lines(raw) for raw in texts[first:last])
+            # What the change removed where the cell now stands was part of it before.
+            shrunk = sum(_item_lines(raw) for at, raw in removed if span.first <= at <= span.last + 1)
+            if grown == 0 or length - grown + shrunk > limit:
+                continue
+        opening = next((line.strip() for line in span.cell.source.splitlines() if line.strip()), "")
+        yield Hit(
+            side=Side.ADDED,
+            path=view.path,
+            line=span.first,
+            end_line=span.last,
+            content=f"long cell: {opening}",
+            message=f"Code cell of {length} lines (more than {limit}): move its logic into a module",
+        )
+
+
+def _post_notebook(view: FileView) -> tuple[str, Notebook] | None:
+    """The notebook after the change and its text: given, or a new file's added lines (they are all of it)."""
+    if view.notebook is not None and view.text is not None:
+        return view.text, view.notebook
+    if view.status is not FileStatus.ADDED or not view.patch.hunks or view.text is not None:
+        return None
+    text = view.patch.added.text
+    try:
+        return text, Notebook.parse(text)
+    except NotebookError:
+        return None
+
+
+def _line_count(source: str) -> int:
+    return len(source.splitlines())
+
+
+def _item_lines(raw: str) -> int:
+    """How many source lines one JSON line of a notebook holds (0 when it is not a string item)."""
+    value = decode_json_string_line(raw)
+    return 0 if value is None else max(1, len(value.splitlines()))
 
 
 #: Calls that persist a trained model or fitted object.
