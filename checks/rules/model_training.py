@@ -1,4 +1,4 @@
-"""Model debt in training code: uncontrolled randomness, no held-out evaluation, models saved without a version."""
+"""Model debt in training code: uncontrolled randomness, models saved without a version."""
 
 from __future__ import annotations
 
@@ -222,81 +222,6 @@ def _unseeded(name: str, call: Call) -> bool:
 
 def _is_true(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
-
-
-# --- MODEL013: training without held-out evaluation ----------------------------------------------------------
-
-_NO_EVALUATION = Scan(
-    lazy(r"eval(?:uation)?_strategy\s*=\s*(?:[\"']no[\"']|IntervalStrategy\.NO\b)|train_test_split\("),
-    ("_strategy", "train_test_split("),
-    word_start=True,
-)
-#: The targets of `a, _, b, _ = train_test_split(`, read from the text before the call.
-_SPLIT_TARGETS = lazy(r"^\s*(?P<targets>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)+)\s*=\s*(?:[\w.]+\.)?$")
-#: Any sign that the file evaluates a model: then the discarded split is a subsample, not a skipped evaluation.
-_EVALUATION = lazy(
-    r"\.evaluate\(|\.score\(|\w_score\(|\bcross_val\w*\(|\bcross_validate\(|classification_report\(|"
-    r"confusion_matrix\(|\.predict(?:_proba)?\(|\bmetrics?\.\w|\bevaluate\.load\(|\bcompute_metrics\b|"
-    r"\bvalidation_data\s*=|\bvalidation_split\s*=|\beval_dataset\s*=|\b(?:mean_\w+_error|log_loss)\(|"
-    r"\btrainer\.(?:validate|test)\(|\bval_dataloaders?\s*=|\bvalidation_step\b"
-)
-
-
-@rule(
-    code="MODEL013",
-    slug="no-held-out-evaluation",
-    title="Model trained without held-out evaluation",
-    category=Category.MODEL,
-    severity=Severity.MEDIUM,
-    effort=30,
-    remediation="Evaluate on a held-out set and record the metrics with the model before it can be used or deployed.",
-    docs=Docs(
-        what=(
-            'Added training code turns evaluation off (`eval_strategy="no"` / `evaluation_strategy="no"`) '
-            "or throws the held-out split away (`X_train, _, y_train, _ = train_test_split(...)`), and nothing "
-            "in the file evaluates a model (no evaluate/score/predict, metric, cross-validation, eval_dataset or "
-            "validation data)."
-        ),
-        why=(
-            "A model that was never measured on data it did not see can be worse than the one it replaces, and "
-            "nobody finds out before users do (ML Test Score, Infra 4 and Model 5)."
-        ),
-        example='args = TrainingArguments(output_dir="out", eval_strategy="no", num_train_epochs=3)',
-        fix='args = TrainingArguments(output_dir="out", eval_strategy="epoch")  # and pass eval_dataset=',
-    ),
-    kinds=PYTHON_KINDS,
-    skip_roles=NOT_PRODUCTION,
-    needles=("eval_strategy", "evaluation_strategy", "train_test_split("),  # what `_NO_EVALUATION` matches
-)
-def no_held_out_evaluation(view: FileView) -> Iterator[Hit]:
-    evaluates: bool | None = None
-    for reader, m in code_matches(view, _NO_EVALUATION):
-        split = m.group(0) == "train_test_split("
-        if split:
-            assigned = _SPLIT_TARGETS.match(m.text[: reader.side.column(m)])
-            if assigned is None or not _discards_held_out([t.strip() for t in assigned.group("targets").split(",")]):
-                continue
-            content = m.text.strip()
-        else:
-            content = m.group(0)
-        if evaluates is None:
-            evaluates = _EVALUATION.search(file_source(view)) is not None
-        if evaluates:
-            return
-        message = (
-            "Evaluation is turned off for this training run and nothing in the file evaluates the model"
-            if not split
-            else "The held-out split is thrown away (`_`) and nothing in the file evaluates the model"
-        )
-        yield reader.side.hit(m, message, content=content)
-
-
-def _discards_held_out(targets: list[str]) -> bool:
-    """train_test_split returns (train, test) per array: every test slot `_`, every train slot kept."""
-    if len(targets) % 2:
-        return False
-    trains, tests = targets[0::2], targets[1::2]
-    return all(t == "_" for t in tests) and all(t != "_" for t in trains)
 
 
 # --- MODEL016: model saved to a fixed file name --------------------------------------------------------------
