@@ -254,6 +254,22 @@ def statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             pending.append(_nested(node, fields))
 
 
+def blocks(body: list[ast.stmt]) -> Iterator[list[ast.stmt]]:
+    """A module's body and every block nested in it (function and class bodies, else and finally blocks,
+    handlers, cases), each a list of statements in source order."""
+    pending = [body]
+    while pending:
+        block = pending.pop()
+        yield block
+        for node in block:
+            for name in _block_fields(type(node)):
+                value = getattr(node, name, None)
+                if name in ("handlers", "cases"):
+                    pending.extend(item.body for item in value or ())
+                elif isinstance(value, list) and value:
+                    pending.append(value)
+
+
 def string_statements(body: list[ast.stmt]) -> list[tuple[ast.Expr, str]]:
     """The statements that are a string alone (docstrings included), with their string, in the order
     `statements` gives: the same walk, without a generator step for each of the other statements."""

@@ -1,4 +1,4 @@
-"""Dead experimental code paths (CODE008): commented-out code blocks and branches disabled with `if False:`."""
+"""Dead experimental code paths (CODE008): commented-out code, branches disabled with `if False:`, unreachable code."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import parse_python, statement_key, string_statements
+from checks.rules.code_common import blocks, parse_python, statement_key, string_statements
 from checks.views import FileView, SideView
 
 #: The fewest commented-out code lines that make a block (one or two are usually an inline note).
@@ -48,7 +48,7 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 @rule(
     code="CODE008",
     slug="dead-code",
-    title="Dead experimental code: commented-out blocks and disabled branches",
+    title="Dead experimental code: commented-out blocks, disabled branches, unreachable code",
     category=Category.CODE,
     severity=Severity.LOW,
     effort=10,
@@ -60,7 +60,9 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
             "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
-            "is Python code, and branches disabled with `if False:` / `if 0:`. "
+            "is Python code, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
+            "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it "
+            "(medium when an added exit cuts off code that ran; read when the file's text is known). "
             "Comment blocks that show usage (`Example:`, `>>>`) are documentation and skipped."
         ),
         why=(
@@ -74,8 +76,10 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS, Role.EXAMPLE),
 )
 def dead_code(view: FileView) -> Iterator[Hit]:
-    if view.kind is Kind.PYTHON and view.text is not None and _opens_string(view.added.lines.text):
-        yield from _parked_in_strings(view, view.text)
+    if view.kind is Kind.PYTHON and view.text is not None:
+        if _opens_string(view.added.lines.text):
+            yield from _parked_in_strings(view, view.text)
+        yield from _unreachable(view, view.text)
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
             first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
@@ -121,6 +125,49 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
             content=code,
             message=f"Code parked in a string ({len(lines)} lines): {lines[0].strip()[:80]}",
         )
+
+
+#: Statements after which nothing in the same block runs.
+_EXITS: dict[type, str] = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue", ast.Break: "break"}
+
+
+def _unreachable(view: FileView, text: str) -> Iterator[Hit]:
+    """Statements after a return, raise, continue or break in their block, when the change adds the exit or the
+    first statement after it. An exit added before code that ran is a live path disabled: medium."""
+    tree = parse_python(text)
+    if not isinstance(tree, ast.Module):
+        return
+    added = frozenset(view.patch.added.numbers())
+    lines = text.splitlines()
+    for block in blocks(tree.body):
+        for index, node in enumerate(block[:-1]):
+            exit_kind = _EXITS.get(type(node))
+            if exit_kind is None:
+                continue
+            dead = block[index + 1 :]
+            new_exit = node.lineno in added
+            if (new_exit or dead[0].lineno in added) and not all(map(_is_yield, dead)):
+                first, last = dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno
+                disabled = new_exit and any(s.lineno not in added for s in dead)
+                opening = lines[first - 1].strip()
+                yield Hit(
+                    side=Side.ADDED,
+                    path=view.path,
+                    line=first,
+                    end_line=last,
+                    content=f"unreachable after {lines[node.lineno - 1].strip()}: {opening}",
+                    message=(
+                        f"Unreachable code after `{exit_kind}` on line {node.lineno} "
+                        f"({len(dead)} statement{'s' if len(dead) > 1 else ''}): {opening[:80]}"
+                    ),
+                    severity=Severity.MEDIUM if disabled else None,
+                )
+            break
+
+
+def _is_yield(node: ast.stmt) -> bool:
+    """`return` then `yield`: the idiom for a generator that yields nothing."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Yield | ast.YieldFrom)
 
 
 def _two_code_like_lines(text: str) -> bool:
