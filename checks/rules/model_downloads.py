@@ -257,6 +257,17 @@ _FLOATING_REFS = frozenset({"main", "master", "dev", "develop", "HEAD", "latest"
 _PINNED_HF_URL = lazy(r"/resolve/[0-9a-f]{40}/")
 _COMMAND_KINDS = frozenset({Kind.SHELL, Kind.DOCKERFILE, Kind.MAKEFILE, Kind.CI})
 _CHECKSUM_LINES = 5
+#: A build step that runs the project's own weight download (`make download-models`, `download_weights.py`).
+_DOWNLOAD_STEP = lazy(r"\bdownload[-_](?:models?|weights|checkpoints?)\b")
+#: Lines that print or copy a step's name, define it, or key YAML with it, rather than run it.
+_MESSAGE = lazy(r"^\s*(?:RUN\s+|-\s+)?@?(?:echo|printf)\b")
+_DOCKER_NOT_RUN = lazy(r"^\s*(?:COPY|ADD|LABEL|ENV|ARG|WORKDIR|VOLUME|USER|EXPOSE)\b", re.IGNORECASE)
+_YAML_KEY = lazy(r"^\s*-?\s*(?!run\b|script\b)[\w-]+\s*:(?:\s|$)")
+_SHELL_DOWNLOAD_FUNCTION = lazy(
+    r"^\s*(?:function\s+[\w-]*download[-_][\w-]*|(?:function\s+)?[\w-]*download[-_][\w-]*\s*\(\s*\))", re.MULTILINE
+)
+#: A script the step runs, named in the command (`python scripts/download_models.py`).
+_STEP_SCRIPT = lazy(r"[\w./-]*download[-_](?:models?|weights|checkpoints?)\.(?:py|sh)\b")
 
 
 @rule(
@@ -276,7 +287,10 @@ _CHECKSUM_LINES = 5
             '`torch.hub.load("owner/repo")` with no tag or commit, `load_state_dict_from_url` without '
             "`check_hash=True`, `download_url_to_file` without `hash_prefix`, keras `get_file` of a model without "
             "`file_hash`, `urlretrieve` of a weights URL with no hash check in the file, or `wget`/`curl` of a "
-            'weights file with no checksum within the next lines. `torch.hub.load(..., source="local")` is fine.'
+            "weights file with no checksum within the next lines, or a build step (Dockerfile, CI, Makefile, "
+            "shell) that runs the project's own weight download (`make download-models`, "
+            "`python scripts/download_weights.py`) with no checksum in the next lines nor, when its text is "
+            'known, in the script. `torch.hub.load(..., source="local")` is fine.'
         ),
         why=(
             "Unverified weights can change or be replaced between builds, and torch.hub runs the repository's "
@@ -287,12 +301,18 @@ _CHECKSUM_LINES = 5
     ),
     kinds=PYTHON_KINDS | _COMMAND_KINDS,
     skip_roles=NOT_PRODUCTION,
-    # The names called in code (`(` included), and the commands read only in sides holding `wget` or `curl`.
-    needles=(*_DOWNLOAD_FUNCTIONS_CALLED, "wget", "curl"),
+    # The names called in code (`(` included), the commands read only in sides holding `wget` or `curl`, and
+    # the download steps of build files.
+    needles=(*_DOWNLOAD_FUNCTIONS_CALLED, "wget", "curl", "download-", "download_"),
+    needles_by_kind={
+        Kind.PYTHON: _DOWNLOAD_FUNCTIONS_CALLED,
+        Kind.NOTEBOOK: (*_DOWNLOAD_FUNCTIONS_CALLED, "wget", "curl"),
+    },
 )
 def model_download_unpinned(view: FileView) -> Iterator[Hit]:
     if view.kind in _COMMAND_KINDS:
         yield from _fetch_commands(view)
+        yield from _download_steps(view)
         return
     source: str | None = None
     for reader, m in code_matches(view, _PY_DOWNLOAD, accept=_is_download_call):
@@ -362,6 +382,50 @@ def _is_true(node: ast.expr | None) -> bool:
 def _looks_like_model(name: str) -> bool:
     base = name.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return model_format(base) is not None or _MODEL_URL_RE.search(name) is not None
+
+
+def _download_steps(view: FileView) -> Iterator[Hit]:
+    """Build steps that run a model download of the project's own, verifying nothing in the lines after it
+    (nor, when its text is known, in the script it runs)."""
+    for side in view.sides():
+        text = side.lines.text
+        if not contains_any(text, ("download-", "download_")):
+            continue
+        if view.kind is Kind.SHELL and _SHELL_DOWNLOAD_FUNCTION.search(text):
+            continue  # a script's own download function: its wget and curl lines are what is judged
+        texts = side.lines.texts()
+        for m in side.search(_DOWNLOAD_STEP):
+            if side.in_comment(m) or not _runs(view.kind, m.text):
+                continue
+            following = "\n".join(texts[m.index : m.index + _CHECKSUM_LINES + 1])
+            if _CHECKSUM.search(following) or _script_verifies(view, m.text):
+                continue
+            yield side.hit(
+                m,
+                f"Build step downloads model weights with no checksum verification: {m.text.strip()[:100]}",
+                content=m.text.strip(),
+            )
+
+
+def _runs(kind: Kind, line: str) -> bool:
+    """Whether a build file's line runs the step it names (a make recipe line, a RUN, a CI command...)."""
+    if _MESSAGE.match(line):
+        return False
+    if kind is Kind.MAKEFILE:
+        return line.startswith("\t")  # recipe lines run; a rule line only names targets
+    if kind is Kind.CI:
+        return _YAML_KEY.match(line) is None  # commands sit under run: or script:, or are those keys' values
+    if kind is Kind.DOCKERFILE:
+        return _DOCKER_NOT_RUN.match(line) is None
+    return True
+
+
+def _script_verifies(view: FileView, command: str) -> bool:
+    script = _STEP_SCRIPT.search(command)
+    if script is None:
+        return False
+    text = view.snapshot.text(script.group(0).removeprefix("./"))
+    return text is not None and _CHECKSUM.search(text) is not None
 
 
 def _fetch_commands(view: FileView) -> Iterator[Hit]:

@@ -68,7 +68,8 @@ def test_a_new_notebook_with_a_long_cell_is_low_at_the_cells_lines(given_text: b
     assert finding.severity == "low"
     assert finding.message == "Code cell of 30 lines (more than 25): move its logic into a module"
     lines = after.splitlines()
-    assert finding.line is not None and finding.end_line is not None
+    assert finding.line is not None
+    assert finding.end_line is not None
     assert json.loads(lines[finding.line - 1].strip().rstrip(",")) == "b0 = 0\n"
     assert json.loads(lines[finding.end_line - 1].strip()) == "b29 = 29"
 
