@@ -1,15 +1,18 @@
-"""Debug leftovers (CODE015): debugger breakpoints, web servers in debug mode, autograd anomaly detection."""
+"""Debug leftovers (CODE015): debugger breakpoints, web servers in debug mode, autograd anomaly detection, and
+prints of shapes and data in library modules."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, statement_key
+from checks.rules.code_common import in_docstring, in_string, parse_python, statement_key
 from checks.views import FileView
 
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
@@ -26,12 +29,22 @@ DEBUG_ON = lazy(r"\bdebug\s*=\s*True\b")
 #: JavaScript's `debugger;` statement, alone on its line.
 JS_DEBUGGER = lazy(r"^[ \t]*debugger\b\s*;?[ \t]*$", re.MULTILINE)
 _JS = lazy(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
+#: A print of what one looks at while debugging: a shape, dtype, device or type, a table's head, `f"{x=}"`.
+DEBUG_PRINT = lazy(
+    r"(?<![\w.])print\((?=[^\n]*(?:\.(?:shape|dtype|device)\b|\.size\(\)|\.head\(|\.describe\(|=(?:!r)?\}"
+    r"|\btype\([^()\n]*\)(?!\.__name__)))"  # `type(e).__name__` names an error in a message
+)
+#: A module that is run (a script, a CLI) prints on purpose; a library module reports through logging.
+_RUN_AS_PROGRAM = ("__main__", "argparse", "import click", "import typer", "sys.argv", "fire.Fire(")
+_PROGRAM_PATH = lazy(
+    r"(?:^|/)(?:scripts?|bin|tools|bench(?:marks?)?|notebooks?|demos?|cli)/|(?:^|/)(?:__main__|cli|main|setup|conftest)\.py$"
+)
 
 
 @rule(
     code="CODE015",
     slug="debug-leftovers",
-    title="Debug leftovers: breakpoints, debug-mode servers, anomaly detection",
+    title="Debug leftovers: breakpoints, debug-mode servers, anomaly detection, debug prints",
     category=Category.CODE,
     severity=Severity.LOW,
     effort=5,
@@ -43,7 +56,10 @@ _JS = lazy(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
         what=(
             "Code added by the change that stops in a debugger (`breakpoint()`, `pdb.set_trace()`, `IPython.embed()`, "
             "JavaScript `debugger;`), turns on autograd anomaly detection, or starts a Flask/Dash app with "
-            "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it)."
+            "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
+            "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
+            "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
+            '`f"{x=}"` is a debug print.'
         ),
         why=(
             "A breakpoint hangs a training job or a server waiting for a terminal nobody watches; anomaly "
@@ -55,8 +71,8 @@ _JS = lazy(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK, Kind.C_LIKE},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS),
-    # What DEBUGGER, SERVER_RUN and JS_DEBUGGER matches hold on the hit line.
-    needles=(*_DEBUGGER_NEEDLES, ".run(", ".run_server(", "debugger"),
+    # What DEBUGGER, SERVER_RUN, JS_DEBUGGER and DEBUG_PRINT matches hold on the hit line.
+    needles=(*_DEBUGGER_NEEDLES, ".run(", ".run_server(", "debugger", "print("),
 )
 def debug_leftovers(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.C_LIKE:
@@ -90,6 +106,64 @@ def debug_leftovers(view: FileView) -> Iterator[Hit]:
                 end_line=end,
                 severity=Severity.LOW if example else Severity.MEDIUM,
             )
+    if view.kind is Kind.PYTHON and "print(" in view.added.lines.text:
+        yield from _debug_prints(view)
+
+
+def _library_module(view: FileView) -> bool:
+    """A module imported by others, judged from its whole text: not a script, a CLI, a test or an example."""
+    if view.roles & {Role.TEST, Role.FIXTURE, Role.EXAMPLE} or _PROGRAM_PATH.search(view.path):
+        return False
+    text = view.text
+    if text is None:
+        if view.status is not FileStatus.ADDED:
+            return False  # a guard or a CLI may sit on lines the change leaves alone
+        text = view.added.lines.text
+    return not any(map(text.__contains__, _RUN_AS_PROGRAM))
+
+
+def _debug_prints(view: FileView) -> Iterator[Hit]:
+    side = view.added
+    showing: frozenset[int] | None = None
+    library: bool | None = None
+    for m in side.search_near(DEBUG_PRINT, ("print(",), (0,)):
+        column = side.column(m)
+        if _after_word(m.text, column) or side.in_comment(m) or in_string(m.text, column):
+            continue
+        if in_docstring(view, side, m):
+            continue
+        if library is None:
+            library = _library_module(view)
+        if not library:
+            return
+        if showing is None:
+            showing = _in_showing_functions(view.text if view.text is not None else side.lines.text)
+        if m.number in showing:
+            continue
+        statement, end = side.statement(m.index)
+        yield side.hit(
+            m,
+            f"Debug print in a library module: {statement.strip()[:100]}",
+            content=statement_key(statement),
+            end_line=end,
+        )
+
+
+#: Functions whose job is to show something (`preview`, `print_summary`, `debug_shapes`): their prints are meant.
+_SHOWING = lazy(r"show|preview|print|display|summar|describe|report|inspect|dump|explain|visuali|plot|debug", re.I)
+
+
+def _in_showing_functions(text: str) -> frozenset[int]:
+    """The lines of the functions whose names say they show something."""
+    tree = parse_python(text)
+    if not isinstance(tree, ast.Module):
+        return frozenset()
+    return frozenset(
+        line
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _SHOWING.search(node.name)
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    )
 
 
 def _after_word(line: str, column: int) -> bool:
