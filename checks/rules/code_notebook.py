@@ -30,6 +30,9 @@ SECRET = lazy(
     r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{32,}|"
     r"xox[abpr]-[A-Za-z0-9-]{20,})"
 )
+#: A pandas DataFrame rendered as HTML (nbformat stores the quotes escaped), and the size pandas states under it.
+DATAFRAME = lazy(r'class=\\"dataframe\\"')
+FRAME_SIZE = lazy(r"(\d[\d,]*) rows (?:\u00d7|\\u00d7) (\d[\d,]*) columns")  # "×" as written, or JSON-escaped
 EXECUTION_COUNT = lazy(r'"execution_count"\s*:\s*(\d+)')
 _INDENT = lazy(r"[ \t]*")
 
@@ -44,6 +47,7 @@ _ERROR = _Escalation("error traceback in outputs", "Notebook output holds an err
 _IMAGE = _Escalation("large image in outputs", "Notebook output holds a large image")
 _PATH = _Escalation("local path in outputs", "Notebook output shows a developer's local path")
 _SECRET = _Escalation("credential in outputs", "Notebook output shows what looks like an access token: rotate it")
+_ROWS = _Escalation("data rows in outputs", "Notebook output shows rows of a DataFrame")
 
 
 @rule(
@@ -60,7 +64,8 @@ _SECRET = _Escalation("credential in outputs", "Notebook output shows what looks
     docs=Docs(
         what=(
             "A notebook whose changed JSON holds cell outputs. Medium when the outputs hold an error traceback, an "
-            "image over `thresholds.notebook_output_image_kb` (50 KB), a developer's local path or an access token. "
+            "image over `thresholds.notebook_output_image_kb` (50 KB), a rendered DataFrame (rows of data), a "
+            "developer's local path or an access token. "
             "Notebooks under docs/ and tests/ keep outputs on purpose and are skipped; tutorials under examples/ "
             "are rendered on purpose, so only tracebacks, local paths and tokens count there."
         ),
@@ -112,6 +117,13 @@ def _escalations(
         image = next((m for m in side.search(IMAGE) if _inline_bytes(side, m) >= image_bytes), None)
     if image is not None:
         yield _hit(side, image, _IMAGE, f"{_inline_bytes(side, image) // 1024} KB")
+    # Data in a tutorial is sample data, rendered on purpose: like images, only judged elsewhere.
+    rows = None
+    if image_bytes is not None:
+        rows = next((m for m in side.search(DATAFRAME) if _line_indent(m.text) >= output_indent), None)
+    if rows is not None:
+        size = FRAME_SIZE.search(side.lines.text)
+        yield _hit(side, rows, _ROWS, f"{size.group(1)} rows \u00d7 {size.group(2)} columns" if size else "")
     for pattern, escalation in ((LOCAL_PATH, _PATH), (SECRET, _SECRET)):
         m = next((m for m in side.search(pattern) if _line_indent(m.text) >= output_indent), None)
         if m is not None:

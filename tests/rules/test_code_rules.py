@@ -400,3 +400,41 @@ def test_committed_artifact_words_never_change_what_the_patterns_find() -> None:
     found = [_artifact_by_patterns_alone(path) for path in paths]
     assert sum(f is not None for f in found) > 100  # the sweep reaches every kind of artifact
     assert [code_artifacts._artifact(path) for path in paths] == found
+
+
+def _frame_notebook(*, source: str = "df", html: list[str] | None = None) -> str:
+    """A notebook as nbformat writes it, whose one cell rendered a pandas DataFrame as HTML."""
+    table = html or [
+        '<table border="1" class="dataframe">\n',
+        "  <tr><th></th><th>email</th></tr>\n",
+        "  <tr><th>0</th><td>ana@example.com</td></tr>\n",
+        "</table>\n",
+        "<p>1000 rows \u00d7 3 columns</p>",
+    ]
+    output = {
+        "data": {"text/html": table, "text/plain": ["   email\n", "0  ana@example.com"]},
+        "execution_count": 1,
+        "metadata": {},
+        "output_type": "execute_result",
+    }
+    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [output], "source": [source]}
+    data = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def test_a_rendered_dataframe_in_the_outputs_is_medium_with_its_size() -> None:
+    notebook = _frame_notebook()
+    for texts in ({}, {"nb/eda.ipynb": notebook}):
+        (finding,) = _findings(_added_file("nb/eda.ipynb", notebook), "CODE003", texts)
+        assert finding.severity == "medium", texts
+        assert "Notebook output shows rows of a DataFrame (1000 rows \u00d7 3 columns)" in [
+            o.message for o in finding.occurrences
+        ]
+
+
+def test_a_dataframe_in_a_tutorial_or_in_code_is_not_data_in_outputs() -> None:
+    notebook = _frame_notebook()
+    assert _findings(_added_file("examples/tour.ipynb", notebook), "CODE003") == []
+    in_code = _frame_notebook(source="html = '<table class=\"dataframe\">'", html=["<b>ok</b>"])
+    (finding,) = _findings(_added_file("nb/eda.ipynb", in_code), "CODE003")
+    assert finding.severity == "low"
