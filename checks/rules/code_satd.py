@@ -30,6 +30,7 @@ from checks.views import FileView, Match, SideView
 _TAG_PUNCTUATION = lazy(r"[ \t]*(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
 _PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
+_FREE_OF = ("-free", "-proof")
 #: What every phrase holds: most comments hold none, and are not scanned with the phrase alternatives.
 _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.LeftmostFirst)
 
@@ -104,7 +105,8 @@ def _tag_severity(tag: str, comment: str) -> Severity:
         what=(
             "A comment added by the change admits debt in words rather than with a tag: 'hacky', 'kludge', "
             "'ugly', 'temporary solution', 'probably a bug', 'this is wrong'... (the Potdar & Shihab "
-            "patterns). Comments that also carry a TODO/FIXME/XXX/HACK tag are left to CODE001."
+            "patterns). Comments that also carry a TODO/FIXME/XXX/HACK tag are left to CODE001, and comments "
+            "about models, data or training are reported as ML debt (MODEL017)."
         ),
         why=(
             "Developers admit debt in plain words as often as with tags. Potdar & Shihab's 62 patterns "
@@ -113,8 +115,8 @@ def _tag_severity(tag: str, comment: str) -> Severity:
             "as are modal phrases ('should have', 'need to': precision 0.26). Phrases that admit a defect "
             "('probably a bug', 'this is wrong', 'temporary solution') are medium."
         ),
-        example="# Temporary solution until the tokenizer handles emoji: strip them.\ntext = EMOJI.sub('', text)",
-        fix="# The tokenizer drops emoji (issue #88); strip them so offsets stay aligned.\ntext = EMOJI.sub('', text)",
+        example="# Temporary solution until the PDF parser handles emoji: strip them.\ntext = EMOJI.sub('', text)",
+        fix="# The PDF parser drops emoji (issue #88); strip them so offsets stay aligned.\ntext = EMOJI.sub('', text)",
     ),
     kinds=COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED),
@@ -122,14 +124,9 @@ def _tag_severity(tag: str, comment: str) -> Severity:
 )
 def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        reported: set[int] = set()
-        for m in search_comments(side, _PHRASE_PREFILTER, SATD_PHRASE, _PHRASE_LITERALS):
-            if m.index in reported or not side.in_comment(m):
-                continue
-            comment = _comment(side, m.text)
-            if TAG.search(comment):
-                continue  # CODE001 (or MODEL017) reports this comment already
-            reported.add(m.index)
+        for m, comment in phrase_comments(side):
+            if is_ml_comment(comment):
+                continue  # MODEL017 reports debt about models, data or training
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(
                 m,
@@ -137,6 +134,26 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
                 content=comment,
                 severity=severity,
             )
+
+
+def phrase_comments(side: SideView) -> list[tuple[Match, str]]:
+    """The untagged comments of a side that admit debt in words, each with its first phrase, found once for
+    CODE002 and MODEL017 (a comment with a tag is CODE001's or MODEL017's already)."""
+    return side.memo("phrase-comments", lambda: list(_phrase_comments(side)))
+
+
+def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
+    reported: set[int] = set()
+    for m in search_comments(side, _PHRASE_PREFILTER, SATD_PHRASE, _PHRASE_LITERALS):
+        if m.index in reported or not side.in_comment(m):
+            continue
+        if m.text.startswith(_FREE_OF, side.column(m) + len(m.group())):
+            continue  # "hack-free", "kludge-proof": the opposite of an admission
+        comment = _comment(side, m.text)
+        if TAG.search(comment):
+            continue
+        reported.add(m.index)
+        yield m, comment
 
 
 def _comment(side: SideView, line: str) -> str:

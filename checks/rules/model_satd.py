@@ -10,7 +10,8 @@ from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import comment_tags
-from checks.satd import ML_TOPIC, TAG_LINK, TAG_OWNER, is_ml_comment
+from checks.rules.code_satd import phrase_comments
+from checks.satd import ML_TOPIC, SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment
 from checks.views import FileView
 
 #: OBrien et al. (2022) ML SATD groups, by the first ML word of the comment.
@@ -39,10 +40,11 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
     ),
     docs=Docs(
         what=(
-            "A comment added by the change carries a task tag (TODO, FIXME, XXX, HACK) and speaks of models, data "
-            "or training (epochs, learning rate, layers, weights, loss, labels, features, metrics...). The finding "
-            "names the ML debt group. Such comments are reported here instead of by CODE001. Info when the tag has "
-            "an owner and an issue link; low in tests, examples and docs."
+            "A comment added by the change carries a task tag (TODO, FIXME, XXX, HACK) or admits debt in words "
+            "('hacky', 'temporary workaround', CODE002's phrases) and speaks of models, data or training (epochs, "
+            "learning rate, layers, weights, loss, labels, features, metrics...). The finding names the ML debt "
+            "group. Such comments are reported here instead of by CODE001 or CODE002. Info when the tag has an "
+            "owner and an issue link; low in tests, examples and docs."
         ),
         why=(
             "ML projects carry about twice the self-admitted debt of other software, and ML debt (hyper-parameter, "
@@ -54,11 +56,12 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
     ),
     kinds=CODE_KINDS | HASH_COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED),
-    needles=TAG_SPELLINGS,
+    needles=(*TAG_SPELLINGS, *SATD_PHRASE_NEEDLES),
 )
 def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        # The tags CODE001 reads, from the same text on: exactly one of the two rules owns each tagged comment.
+        # The tags CODE001 reads and the phrases CODE002 reads, from the same text on: exactly one of the rules
+        # owns each comment.
         for m in comment_tags(side):
             comment = m.text[side.column(m) :]
             if not is_ml_comment(comment):
@@ -66,6 +69,15 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
             yield side.hit(
                 m,
                 f"ML debt ({_group(comment)}), {m.group(1).upper()} comment: {comment.strip()[:120]}",
+                content=comment,
+                severity=_severity(view, comment),
+            )
+        for m, comment in phrase_comments(side):
+            if not is_ml_comment(comment):
+                continue
+            yield side.hit(
+                m,
+                f"ML debt ({_group(comment)}), admitted in words ('{m.group().lower()}'): {comment.strip()[:120]}",
                 content=comment,
                 severity=_severity(view, comment),
             )
