@@ -13,7 +13,7 @@ from operator import add
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from checks.finding import Side
+from checks.finding import Hit, Severity, Side
 from checks.languages import line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
@@ -30,6 +30,15 @@ _SPACE = lazy(r"\s+")
 def statement_key(statement: str) -> str:
     """A statement without any whitespace: `f( x, y )` and `f(x, y)` are the same debt after a reformat."""
     return _SPACE.sub("", statement)
+
+
+def statement_hit(side: SideView, m: Match, label: str, *, severity: Severity | None = None) -> Hit:
+    """A hit on the whole statement that holds `m` (read across lines), shown after `label` and keyed by
+    `statement_key`."""
+    statement, end = side.statement(m.index)
+    return side.hit(
+        m, f"{label}: {statement.strip()[:100]}", content=statement_key(statement), end_line=end, severity=severity
+    )
 
 
 def _tail_markers(kind: Kind) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, parse_python, statement_key
+from checks.rules.code_common import in_docstring, in_string, parse_python, statement_hit, statement_key
 from checks.views import FileView
 
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
@@ -140,13 +140,7 @@ def _debug_prints(view: FileView) -> Iterator[Hit]:
             showing = _in_showing_functions(view.text if view.text is not None else side.lines.text)
         if m.number in showing:
             continue
-        statement, end = side.statement(m.index)
-        yield side.hit(
-            m,
-            f"Debug print in a library module: {statement.strip()[:100]}",
-            content=statement_key(statement),
-            end_line=end,
-        )
+        yield statement_hit(side, m, "Debug print in a library module")
 
 
 #: Functions whose job is to show something (`preview`, `print_summary`, `debug_shapes`): their prints are meant.

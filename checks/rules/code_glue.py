@@ -9,7 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, statement_key
+from checks.rules.code_common import in_docstring, in_string, statement_hit, statement_key
 from checks.views import FileView
 
 SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
@@ -59,14 +59,7 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
         for m in side.search(SYS_PATH) if "sys.path" in text else ():
             if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                 continue
-            statement, end = side.statement(m.index)
-            yield side.hit(
-                m,
-                f"sys.path changed at run time: {statement.strip()[:100]}",
-                content=statement_key(statement),
-                end_line=end,
-                severity=severity,
-            )
+            yield statement_hit(side, m, "sys.path changed at run time", severity=severity)
         if init_module:
             continue
         for m in side.search(WILDCARD) if "import *" in text else ():

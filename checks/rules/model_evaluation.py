@@ -38,12 +38,16 @@ _EVALUATION = lazy(
 )
 #: Where a training call shows (what the tree then confirms is one).
 _TRAINING_NEEDLES = (".fit(", ".fit_generator(", ".train(")
+#: What may own a `.train(` that trains: a trainer, a booster library, `Trainer(...)`.
+_TRAIN_OWNERS = ("rainer", "lgb", "lightgbm", "xgb", "xgboost", ")")
 #: Where an evaluation the module-wide reading may report shows in added code.
 _EVALUATION_NEEDLES = (
-    "score(", "error(", "predict", "evaluate(", "validate(", "test(", "cross_val", "classification_report(",
-    "confusion_matrix(", "log_loss(", "validation_data", "eval_dataset", "eval_set", "valid_sets", "evals",
-    "val_dataloaders",
+    "score(", "_error(", ".predict", "evaluate(", "validate(", ".test(", "cross_val", "classification_report(",
+    "confusion_matrix(", "log_loss(", "decision_function(", "compute_metrics", "validation_data", "eval_dataset",
+    "eval_set", "valid_sets", "evals", "val_dataloaders",
 )  # fmt: skip
+#: What `_NO_EVALUATION` matches holds one of these.
+_SWITCHED_OFF_NEEDLES = ("eval_strategy", "evaluation_strategy", "train_test_split(")
 
 
 @rule(
@@ -82,10 +86,12 @@ _EVALUATION_NEEDLES = (
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
     # What `_NO_EVALUATION` matches, and the training and evaluation calls the module-wide reading reports.
-    needles=("eval_strategy", "evaluation_strategy", "train_test_split(", *_TRAINING_NEEDLES, *_EVALUATION_NEEDLES),
+    needles=(*_SWITCHED_OFF_NEEDLES, *_TRAINING_NEEDLES, *_EVALUATION_NEEDLES),
 )
 def no_held_out_evaluation(view: FileView) -> Iterator[Hit]:
-    found = list(_evaluation_switched_off(view))
+    found: list[Hit] = []
+    if any(contains_any(side.lines.text, _SWITCHED_OFF_NEEDLES) for side in view.sides()):
+        found = list(_evaluation_switched_off(view))
     yield from found
     if not found:
         yield from _not_measured_on_unseen_data(view)
@@ -153,7 +159,7 @@ _MODEL_NAME = lazy(
 _EVALUATION_MODULE = lazy(r"(?:^|/)(?:[^/]*[_-])?eval(?:uate|uation)?(?:[_-][^/]*)?\.py$", re.IGNORECASE)
 
 
-class Measured(Enum):
+class _Measured(Enum):
     NOTHING = "nothing"
     TRAINING_DATA_ONLY = "training data only"
     UNSEEN_DATA = "unseen data"
@@ -172,13 +178,13 @@ class _Evaluation:
     saves: bool = False
 
     @property
-    def measured(self) -> Measured:
+    def measured(self) -> _Measured:
         if self.unseen or (self.unnamed and not self.on_training_data):
-            return Measured.UNSEEN_DATA
-        return Measured.TRAINING_DATA_ONLY if self.on_training_data else Measured.NOTHING
+            return _Measured.UNSEEN_DATA
+        return _Measured.TRAINING_DATA_ONLY if self.on_training_data else _Measured.NOTHING
 
 
-def read_evaluation(tree: ast.Module) -> _Evaluation:
+def _read_evaluation(tree: ast.Module) -> _Evaluation:
     found = _Evaluation()
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -266,29 +272,42 @@ def _not_measured_on_unseen_data(view: FileView) -> Iterator[Hit]:
     if view.kind is not Kind.PYTHON or (view.text is None and view.status is not FileStatus.ADDED):
         return
     source = file_source(view)
-    if not contains_any(source, _TRAINING_NEEDLES):
+    if not _may_train(source):
         return
     tree = parse_python(source)
     if not isinstance(tree, ast.Module):
         return
-    found = read_evaluation(tree)
+    found = _read_evaluation(tree)
     if not found.training_calls:
         return
     added = set(view.patch.added.numbers())
     lines = source.splitlines()
     measured = found.measured
-    if measured is Measured.TRAINING_DATA_ONLY:
+    if measured is _Measured.TRAINING_DATA_ONLY:
         for node, names in found.on_training_data:
             line = getattr(node, "lineno", 0)
             if line in added:
                 shown = ", ".join(dict.fromkeys(names))
                 yield _hit(view, lines, node, f"The model is measured only on its training data ({shown})")
-    elif measured is Measured.NOTHING and found.saves and not _evaluated_beside(view):
+    elif measured is _Measured.NOTHING and found.saves and not _evaluated_beside(view):
         call = next((c for c in found.training_calls if c.lineno in added), None)
         if call is not None:
             yield _hit(
                 view, lines, call, "Model trained and saved with nothing in the file measuring it on held-out data"
             )
+
+
+def _may_train(source: str) -> bool:
+    """Whether the text holds what `_is_training` may accept, found with `str.find` before any tree is built:
+    `model.train()` only switches a torch module's mode."""
+    if ".fit(" in source or ".fit_generator(" in source:
+        return True
+    at = source.find(".train(")
+    while at != -1:
+        if source[max(0, at - 12) : at].rstrip().endswith(_TRAIN_OWNERS):
+            return True
+        at = source.find(".train(", at + 1)
+    return False
 
 
 def _evaluated_beside(view: FileView) -> bool:

@@ -43,7 +43,8 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
             "A comment added by the change carries a task tag (TODO, FIXME, XXX, HACK) or admits debt in words "
             "('hacky', 'temporary workaround', CODE002's phrases) and speaks of models, data or training (epochs, "
             "learning rate, layers, weights, loss, labels, features, metrics...). The finding names the ML debt "
-            "group. Such comments are reported here instead of by CODE001 or CODE002. Info when the tag has an "
+            "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
+            "not the module's name: a TODO about retries in train.py stays CODE001's. Info when the tag has an "
             "owner and an issue link; low in tests, examples and docs."
         ),
         why=(
@@ -61,26 +62,21 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
 def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         # The tags CODE001 reads and the phrases CODE002 reads, from the same text on: exactly one of the rules
-        # owns each comment.
-        for m in comment_tags(side):
-            comment = m.text[side.column(m) :]
-            if not is_ml_comment(comment):
-                continue
-            yield side.hit(
-                m,
-                f"ML debt ({_group(comment)}), {m.group(1).upper()} comment: {comment.strip()[:120]}",
-                content=comment,
-                severity=_severity(view, comment),
-            )
-        for m, comment in phrase_comments(side):
-            if not is_ml_comment(comment):
-                continue
-            yield side.hit(
-                m,
-                f"ML debt ({_group(comment)}), admitted in words ('{m.group().lower()}'): {comment.strip()[:120]}",
-                content=comment,
-                severity=_severity(view, comment),
-            )
+        # owns each comment. The tags are read only where one is written (the phrases have their own prefilter).
+        text = side.lines.text
+        tagged = comment_tags(side) if any(map(text.__contains__, TAG_SPELLINGS)) else []
+        found = [
+            *((m, m.text[side.column(m) :], f"{m.group(1).upper()} comment") for m in tagged),
+            *((m, comment, f"admitted in words ('{m.group().lower()}')") for m, comment in phrase_comments(side)),
+        ]
+        for m, comment, how in found:
+            if is_ml_comment(comment):
+                yield side.hit(
+                    m,
+                    f"ML debt ({_group(comment)}), {how}: {comment.strip()[:120]}",
+                    content=comment,
+                    severity=_severity(view, comment),
+                )
 
 
 def _group(comment: str) -> str:
