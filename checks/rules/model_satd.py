@@ -62,9 +62,8 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
 def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         # The tags CODE001 reads and the phrases CODE002 reads, from the same text on: exactly one of the rules
-        # owns each comment. The tags are read only where one is written (the phrases have their own prefilter).
-        text = side.lines.text
-        tagged = comment_tags(side) if any(map(text.__contains__, TAG_SPELLINGS)) else []
+        # owns each comment. Both readings are shared with those rules (and their comment tails with CODE018).
+        tagged = comment_tags(side)
         found = [
             *((m, m.text[side.column(m) :], f"{m.group(1).upper()} comment") for m in tagged),
             *((m, comment, f"admitted in words ('{m.group().lower()}')") for m, comment in phrase_comments(side)),
