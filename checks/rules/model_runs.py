@@ -52,7 +52,8 @@ def experiment_runs_committed(change: ChangeView) -> Iterator[Hit]:
     existing: set[str] = set()
     for patch in change.patches:
         store = run_store(patch.path)
-        if store is None or roles(patch.path) & _CURATED:
+        # Curated by where the store sits (docs/, examples/), not by a file in it (a run's requirements.txt).
+        if store is None or roles(store.root + "/") & _CURATED:
             continue
         if patch.status is FileStatus.MODIFIED:
             existing.add(store.root)  # the store was committed before: adding to it is no new debt
@@ -65,8 +66,9 @@ def experiment_runs_committed(change: ChangeView) -> Iterator[Hit]:
             if old is not None and old.root != store.root and patch.status is FileStatus.RENAMED:
                 removed.setdefault(old.root, (old, []))[1].append(patch.old_path or patch.path)
     tree = change.snapshot.tree
+    new_paths = [p.path for p in change.patches if p.status not in (FileStatus.MODIFIED, FileStatus.REMOVED)]
     for root, (store, paths) in added.items():
-        if root in existing or root in removed or _existed(root, tree, paths):
+        if root in existing or root in removed or _existed(root, tree, new_paths):
             continue
         count = f"{len(paths)} files" if len(paths) > 1 else "1 file"
         yield Hit(
