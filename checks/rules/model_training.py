@@ -231,8 +231,9 @@ _SAVE_NAMES = ("save(", "save_model(", "save_weights(", "dump(")
 _SAVE_CALL = Scan(lazy(r"(?:save(?:_model|_weights)?|dump)\("), _SAVE_NAMES)
 #: Dumps that write a model file; `json.dump` and friends write no model.
 _DUMPERS = frozenset({"torch.save", "joblib.dump", "pickle.dump", "cPickle.dump", "dill.dump", "cloudpickle.dump"})
+#: A model file's fixed name: the model word in the file's name or a folder's (`../models/baseline.joblib`).
 _FIXED_MODEL_FILE = lazy(
-    r"^[\w./-]*?(?:model|clf|weights|classifier|regressor|pipeline|estimator|checkpoint|ckpt)[\w.-]*"
+    r"^[\w./-]*?(?:model|clf|weights|classifier|regressor|pipeline|estimator|checkpoint|ckpt)[\w./-]*"
     r"\.(?:pkl|pickle|joblib|h5|keras|pt|pth|bin|onnx|sav|ckpt|safetensors)$",
     re.IGNORECASE,
 )
