@@ -29,6 +29,14 @@ from checks.views import FileView, Match, SideView
 #: note, "# todo items are stored per user" and "# looks like a hack attempt" are prose.
 _TAG_PUNCTUATION = lazy(r"[ \t]*(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
+#: Nothing but a comment marker before the tag on its line.
+_COMMENT_OPENS = lazy(r"(?:^|[ \t])(?:#+|//+|--|;+|/?\*+|<!--)[ \t]*$")
+#: The verbs a task note starts with; "# todo items are stored per user" is prose.
+_TASK_VERB = lazy(
+    r"[ \t]+(?:add|fix|remove|handle|use|make|check|implement|support|refactor|clean|move|replace|update|rename|"
+    r"split|merge|document|investigate|find|avoid|drop|delete|cache|retry|validate|verify|consider|improve|"
+    r"rewrite|switch|migrate|expose|allow|return|raise|log|pass|read|write|set|get|call|wrap|limit|test)\b"
+)
 _PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
 _FREE_OF = ("-free", "-proof")
 #: What every phrase holds: most comments hold none, and are not scanned with the phrase alternatives.
@@ -84,7 +92,16 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
 def _is_tag(side: SideView, m: Match) -> bool:
     if m.group(1) in _CAPITAL_TAGS:
         return True
-    return _TAG_PUNCTUATION.match(m.text, side.column(m) + len(m.group())) is not None
+    column = side.column(m)
+    end = column + len(m.group())
+    if _TAG_PUNCTUATION.match(m.text, end) is not None:
+        return True
+    # "# todo add retries": a comment that opens with the word and an order is a task note too.
+    return (
+        m.group(1).lower() in ("todo", "fixme")
+        and _COMMENT_OPENS.search(m.text, 0, column) is not None
+        and _TASK_VERB.match(m.text, end) is not None
+    )
 
 
 def _tag_severity(tag: str, comment: str) -> Severity:
