@@ -54,7 +54,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
     docs=Docs(
         what=(
             "A comment added by the change carries a task tag: TODO, FIXME, XXX or HACK. In lower or mixed case "
-            "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`): `# todo items per user` and "
+            "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`) or open its comment with an order "
+            "(`# todo add retries`): `# todo items per user` and "
             "`# a hack attempt` are prose. Comments about models, data or training are reported as ML debt "
             "(MODEL017) instead."
         ),
