@@ -85,6 +85,11 @@ _DRAWS = Scan(
 _ANY_SEED = lazy(r"manual_seed\(|\bseed\(|seed_everything\(|set_seed\(|set_random_seed\(")
 #: A training step in the file: the draws there (noise, dropout masks, shuffles) change what is learnt.
 _TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
+#: A training module by its name (train.py, training_loop.py): a hand-written loop has no framework step.
+_TRAINING_MODULE = lazy(r"(?:^|[/_-])(?:pre|re)?train[\w-]*\.(?:py|ipynb)$", re.IGNORECASE)  # not constraints.py
+#: Samples of a torch distribution (`Categorical(probs).sample()`), read in files that use torch.distributions.
+_DISTRIBUTION_SAMPLES = Scan(lazy(r"\.r?sample\("), (".sample(", ".rsample("))
+_DISTRIBUTIONS = ("torch.distributions", "distributions import")
 
 
 @rule(
@@ -100,8 +105,9 @@ _TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", 
             "Added code builds a scikit-learn splitter or estimator whose result depends on chance "
             "(train_test_split, RandomForest*, KMeans, SGD*, MLP*, ShuffleSplit, KFold with shuffle=True, "
             "TSNE, UMAP...) without `random_state`, or a torch `random_split` without a `generator`; or a training "
-            "file (one with a training step: `.backward(`, `.fit(`...) draws numbers from torch, numpy's global "
-            "generator, `random` or `tf.random` and sets no seed anywhere (read only when the whole file is known). "
+            "file (one with a training step: `.backward(`, `.fit(`..., or named for training: train*.py) draws "
+            "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
+            "and sets no seed anywhere (read only when the whole file is known). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...). Medium for "
@@ -124,6 +130,7 @@ _TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", 
         "train_test_split(",
         "random_split(",
         *_DRAWS.literals,
+        *_DISTRIBUTION_SAMPLES.literals,
     ),
 )
 def unseeded_randomness(view: FileView) -> Iterator[Hit]:
@@ -175,17 +182,20 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
     if view.text is None and view.status is not FileStatus.ADDED:
         return
     source = file_source(view)
-    if not contains_any(source, _TRAINING_STEPS) or _ANY_SEED.search(source) is not None:
+    training = contains_any(source, _TRAINING_STEPS) or _TRAINING_MODULE.search(view.path) is not None
+    if not training or _ANY_SEED.search(source) is not None:
         return
-    for reader, m in code_matches(view, _DRAWS):
+    scans = (_DRAWS, _DISTRIBUTION_SAMPLES) if contains_any(source, _DISTRIBUTIONS) else (_DRAWS,)
+    for reader, m in code_matches(view, *scans):
         call = reader.call(m)
         if call is None or _given_a_generator(call):
             continue
-        name = called(m)
+        # A draw is named by its function; a sample by its method (a distribution's, or a table's `.sample()`).
+        drawn = m.group(0).rstrip("(") + "()" if m.group(0).startswith(".") else called(m)
         yield call_hit(
             reader,
             m,
-            f"`{name}` in training code, and no seed set in this file: results change from run to run",
+            f"`{drawn}` in training code, and no seed set in this file: results change from run to run",
             call,
             None,
         )
