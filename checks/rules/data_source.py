@@ -50,6 +50,8 @@ SPLITTERS = frozenset(
 )
 #: A variable named as training data (`X_train`, `train_df`).
 TRAINING_NAME = lazy(r"train", re.IGNORECASE)
+#: A name for held-out data: x_val, val_loader, valid_ds, X_test, eval_set, dev_df, holdout, val2.
+HOLDOUT_NAME = lazy(r"(?:^|[_xy])(?:val|valid|validation|dev|eval|test|holdout)(?:$|_|\d|s|set|data)", re.IGNORECASE)
 
 #: Larger files are left to the line rules: parsing them would cost more than their findings are worth.
 MAX_SOURCE_CHARS = 2_000_000

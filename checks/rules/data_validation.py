@@ -13,6 +13,7 @@ from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.data_common import needles
 from checks.rules.data_source import (
+    HOLDOUT_NAME,
     SPLIT_FUNCTIONS,
     SPLITTERS,
     TRAINING_NAME,
@@ -58,7 +59,6 @@ _OVERFIT = lazy(r"overfit", re.IGNORECASE)
 #: Every validation argument the rule reads contains one of these (validation_data, eval_set, val_dataloaders...).
 _VALIDATION_NEEDLES = needles("val", "loader")
 _EARLY_STOPPING = lazy(r"early_stop|EarlyStopping", re.IGNORECASE)
-_HOLDOUT_NAME = lazy(r"(?:^|_)(?:val|valid|validation|dev|eval|test|holdout)(?:_|$|\d)", re.IGNORECASE)
 #: A slice of a training variable (`X_train[:1000]`), literal-led for a fast scan; the AST checks the rest.
 _TRAIN_SLICE = lazy(r"train\w*(?:\.iloc|\.loc)?\[[^\]\n]*:")
 _TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
@@ -232,7 +232,7 @@ def _holdout_slice(node: ast.AST) -> tuple[ast.Assign, str, str] | None:
         return None
     holdout = node.targets[0].id
     value = node.value
-    if not (_HOLDOUT_NAME.search(holdout) and isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice)):
+    if not (HOLDOUT_NAME.search(holdout) and isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice)):
         return None
     base = value.value
     if isinstance(base, ast.Attribute) and base.attr in ("iloc", "loc"):
@@ -285,7 +285,7 @@ def _has_holdout(tree: ast.Module) -> bool:
             if isinstance(node, ast.arg | ast.keyword)
             else None
         )
-        if label and (_HOLDOUT_NAME.search(label) or label in _HOLDOUT_KEYWORDS):
+        if label and (HOLDOUT_NAME.search(label) or label in _HOLDOUT_KEYWORDS):
             return True
         if isinstance(node, ast.Call) and call_name(node) in SPLIT_FUNCTIONS | SPLITTERS:
             return True

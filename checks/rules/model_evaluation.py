@@ -19,6 +19,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
 from checks.rules.code_common import parse_python, statement_key
+from checks.rules.data_source import HOLDOUT_NAME
 from checks.rules.model_scan import NOT_PRODUCTION, PYTHON_KINDS, Scan, code_matches, contains_any, file_source
 from checks.views import FileView
 
@@ -144,8 +145,6 @@ _EVALUATION_ELSEWHERE = frozenset({"validation_split", "compute_metrics"})
 _EVALUATING_DEFINITION = lazy(r"^(?:validation_step|test_step|eval\w*|evaluate\w*|validate\w*|test)$")
 #: A name for training data: x_train, y_train, train_ds, Xtrain, training_set, splits["train"].
 _TRAINING_DATA = lazy(r"(?:^|[_xy])train", re.IGNORECASE)
-#: A name for held-out data: x_val, val_loader, valid_ds, X_test, eval_set, dev_df, holdout.
-_HELD_OUT_DATA = lazy(r"(?:^|[_xy])(?:val|valid|validation|eval|test|dev|holdout)(?:$|_|s|set|data)", re.IGNORECASE)
 #: Calls that persist the fitted model.
 _SAVES = frozenset({"save", "save_model", "save_pretrained", "save_weights", "dump", "log_model", "push_to_hub"})
 #: Boosting libraries whose module-level `train` trains.
@@ -201,9 +200,7 @@ def _read_call(call: ast.Call, found: _Evaluation) -> None:
         found.training_calls.append(call)
         # A fit of the project's own that takes validation data: `model.fit(train, val, epochs=10)`.
         if any(
-            _HELD_OUT_DATA.search(n)
-            for arg in (*call.args, *(k.value for k in call.keywords))
-            for n in _data_names(arg)
+            HOLDOUT_NAME.search(n) for arg in (*call.args, *(k.value for k in call.keywords)) for n in _data_names(arg)
         ):
             found.unseen = True
     if name in _SAVES:
