@@ -137,32 +137,40 @@ def _unreachable(view: FileView, text: str) -> Iterator[Hit]:
     tree = parse_python(text)
     if not isinstance(tree, ast.Module):
         return
+    found = list(_exits_with_code_after(tree))
+    if not found:
+        return  # most modules: no need for the change's line numbers or the text's lines
     added = frozenset(view.patch.added.numbers())
     lines = text.splitlines()
+    for node, dead in found:
+        new_exit = node.lineno in added
+        if not (new_exit or dead[0].lineno in added):
+            continue
+        first, last = dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno
+        opening = lines[first - 1].strip()
+        yield Hit(
+            side=Side.ADDED,
+            path=view.path,
+            line=first,
+            end_line=last,
+            content=f"unreachable after {lines[node.lineno - 1].strip()}: {opening}",
+            message=(
+                f"Unreachable code after `{_EXITS[type(node)]}` on line {node.lineno} "
+                f"({len(dead)} statement{'s' if len(dead) > 1 else ''}): {opening[:80]}"
+            ),
+            severity=Severity.MEDIUM if new_exit and any(s.lineno not in added for s in dead) else None,
+        )
+
+
+def _exits_with_code_after(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
+    """Each exit followed by statements in its block, with those statements (`return` then `yield` excepted)."""
     for block in blocks(tree.body):
         for index, node in enumerate(block[:-1]):
-            exit_kind = _EXITS.get(type(node))
-            if exit_kind is None:
-                continue
-            dead = block[index + 1 :]
-            new_exit = node.lineno in added
-            if (new_exit or dead[0].lineno in added) and not all(map(_is_yield, dead)):
-                first, last = dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno
-                disabled = new_exit and any(s.lineno not in added for s in dead)
-                opening = lines[first - 1].strip()
-                yield Hit(
-                    side=Side.ADDED,
-                    path=view.path,
-                    line=first,
-                    end_line=last,
-                    content=f"unreachable after {lines[node.lineno - 1].strip()}: {opening}",
-                    message=(
-                        f"Unreachable code after `{exit_kind}` on line {node.lineno} "
-                        f"({len(dead)} statement{'s' if len(dead) > 1 else ''}): {opening[:80]}"
-                    ),
-                    severity=Severity.MEDIUM if disabled else None,
-                )
-            break
+            if type(node) in _EXITS:
+                dead = block[index + 1 :]
+                if not all(map(_is_yield, dead)):
+                    yield node, dead
+                break
 
 
 def _is_yield(node: ast.stmt) -> bool:

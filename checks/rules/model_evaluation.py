@@ -278,8 +278,8 @@ def _not_measured_on_unseen_data(view: FileView) -> Iterator[Hit]:
     if not found.training_calls:
         return
     added = set(view.patch.added.numbers())
-    lines = source.splitlines()
     measured = found.measured
+    lines = source.splitlines() if measured is not _Measured.UNSEEN_DATA else []
     if measured is _Measured.TRAINING_DATA_ONLY:
         for node, names in found.on_training_data:
             line = getattr(node, "lineno", 0)
