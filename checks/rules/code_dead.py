@@ -6,9 +6,10 @@ import ast
 import inspect
 import re
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
@@ -62,7 +63,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
             "is Python code, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it "
-            "(medium when an added exit cuts off code that ran; read when the file's text is known). "
+            "(medium when an added exit cuts off code that ran; read when the file's text is known, and in a "
+            "deleted module, whose unreachable code is then paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `>>>`) are documentation and skipped."
         ),
         why=(
@@ -79,7 +81,10 @@ def dead_code(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.PYTHON and view.text is not None:
         if _opens_string(view.added.lines.text):
             yield from _parked_in_strings(view, view.text)
-        yield from _unreachable(view, view.text)
+        yield from _unreachable(view.added, view.text, view.patch.added.numbers)
+    elif view.kind is Kind.PYTHON and view.status is FileStatus.REMOVED:
+        # A deleted module's lines are all of it: its unreachable code is paid, or cancels the same code moved.
+        yield from _unreachable(view.removed, view.removed.lines.text, view.patch.removed.numbers)
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
             first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
@@ -131,16 +136,17 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
 _EXITS: dict[type, str] = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue", ast.Break: "break"}
 
 
-def _unreachable(view: FileView, text: str) -> Iterator[Hit]:
-    """Statements after a return, raise, continue or break in their block, when the change adds the exit or the
-    first statement after it. An exit added before code that ran is a live path disabled: medium."""
+def _unreachable(side: SideView, text: str, changed_lines: Callable[[], list[int]]) -> Iterator[Hit]:
+    """Statements after a return, raise, continue or break in their block, when the change adds (or removes)
+    the exit or the first statement after it. An exit added before code that ran is a live path disabled:
+    medium. `text` is the whole module on that side."""
     tree = parse_python(text)
     if not isinstance(tree, ast.Module):
         return
     found = list(_exits_with_code_after(tree))
     if not found:
         return  # most modules: no need for the change's line numbers or the text's lines
-    added = frozenset(view.patch.added.numbers())
+    added = frozenset(changed_lines())
     lines = text.splitlines()
     for node, dead in found:
         new_exit = node.lineno in added
@@ -149,8 +155,8 @@ def _unreachable(view: FileView, text: str) -> Iterator[Hit]:
         first, last = dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno
         opening = lines[first - 1].strip()
         yield Hit(
-            side=Side.ADDED,
-            path=view.path,
+            side=side.side,
+            path=side.path,
             line=first,
             end_line=last,
             content=f"unreachable after {lines[node.lineno - 1].strip()}: {opening}",
