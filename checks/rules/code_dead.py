@@ -63,8 +63,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
             "is Python code, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it "
-            "(medium when an added exit cuts off code that ran; read when the file's text is known, and in a "
-            "deleted module, whose unreachable code is then paid or cancels the same code moved elsewhere). "
+            "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
+            "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `>>>`) are documentation and skipped."
         ),
         why=(
@@ -82,8 +82,9 @@ def dead_code(view: FileView) -> Iterator[Hit]:
         if _opens_string(view.added.lines.text):
             yield from _parked_in_strings(view, view.text)
         yield from _unreachable(view.added, view.text, view.patch.added.numbers)
-    elif view.kind is Kind.PYTHON and view.status is FileStatus.REMOVED:
+    elif view.kind is Kind.PYTHON and view.status is FileStatus.REMOVED and view.snapshot.texts:
         # A deleted module's lines are all of it: its unreachable code is paid, or cancels the same code moved.
+        # Only in a review that reads whole modules: diff-only, the new module it moved to is not read.
         yield from _unreachable(view.removed, view.removed.lines.text, view.patch.removed.numbers)
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
