@@ -39,7 +39,7 @@ _VALIDATED_CALLS = (
     (lazy(r"Trainer\("), ("Trainer(",)),
 )
 #: Scores that make a side worth parsing: the model may be evaluated on its training data.
-_SCORE_CALLS = ("score(", "evaluate(")
+_SCORE_CALLS = ("score(", "evaluate(", "_error(", "log_loss(", "classification_report(", "confusion_matrix(")
 _SCORE_NEEDLES = needles(*_SCORE_CALLS)
 
 
@@ -82,7 +82,8 @@ _TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
             "`fit(train_dataloaders=dl, val_dataloaders=dl)`, or a gradient-boosting `eval_set` / `valid_sets` "
             "made only of the training data while early stopping is on. Also a validation set sliced from the "
             "training set (`X_val = X_train[:1000]`) while the whole training set is still fitted; or a file whose "
-            "only evaluation scores the model on its training data (`model.score(X_train, y_train)`). Calls that "
+            "only evaluation scores the model on its training data (`model.score(X_train, y_train)`, "
+            "`classification_report(y_train, ...)`), a split whose held-out part is never read included. Calls that "
             "mention overfitting on purpose (overfit-one-batch checks) and tests are not reported."
         ),
         why=(
@@ -274,22 +275,44 @@ def _scored_on_training_only(source: ParsedSource) -> Iterator[Hit]:
         )
 
 
+#: Splits that evaluate by themselves; `train_test_split` holds data out only if its held-out part is read.
+_CROSS_VALIDATION = (SPLIT_FUNCTIONS - {"train_test_split"}) | SPLITTERS
+
+
 def _has_holdout(tree: ast.Module) -> bool:
-    for node in ast.walk(tree):
-        label = (
-            node.id
-            if isinstance(node, ast.Name)
-            else node.attr
-            if isinstance(node, ast.Attribute)
-            else node.arg
-            if isinstance(node, ast.arg | ast.keyword)
-            else None
-        )
-        if label and (HOLDOUT_NAME.search(label) or label in _HOLDOUT_KEYWORDS):
+    """Whether the module reads held-out data: a held-out name read, or a held-out part of a split (a split's
+    `X_test` assigned and never read holds nothing out), a held-out attribute or parameter, a validation
+    keyword, or cross-validation."""
+    called: set[int] = set()  # functions called by name are not data: `train_test_split` holds "_test"
+    loaded: set[str] = set()
+    split_out: set[str] = set()  # the held-out targets of `a, b, ya, yb = train_test_split(...)`: b, yb
+    for node in ast.walk(tree):  # a call is walked before its function
+        if isinstance(node, ast.keyword):
+            if node.arg in _HOLDOUT_KEYWORDS:  # not every keyword named for held-out data: `test_size=0.2`
+                return True
+            continue
+        if isinstance(node, ast.Call):
+            called.add(id(node.func))
+            if call_name(node) in _CROSS_VALIDATION:
+                return True
+        elif isinstance(node, ast.Assign):
+            split_out.update(_split_held_out(node))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called:
+            loaded.add(node.id)
+        label = node.attr if isinstance(node, ast.Attribute) else node.arg if isinstance(node, ast.arg) else None
+        if label and HOLDOUT_NAME.search(label):
             return True
-        if isinstance(node, ast.Call) and call_name(node) in SPLIT_FUNCTIONS | SPLITTERS:
-            return True
-    return False
+    return any(HOLDOUT_NAME.search(name) for name in loaded) or bool(loaded & split_out)
+
+
+def _split_held_out(assign: ast.Assign) -> list[str]:
+    """The names a `train_test_split` assigns its held-out parts to (every second target)."""
+    target = assign.targets[0] if len(assign.targets) == 1 else None
+    if not (isinstance(assign.value, ast.Call) and call_name(assign.value) == "train_test_split"):
+        return []
+    if not isinstance(target, ast.Tuple | ast.List):
+        return []
+    return [t.id for t in target.elts[1::2] if isinstance(t, ast.Name)]
 
 
 def _scores_on_training(call: ast.Call) -> bool:
