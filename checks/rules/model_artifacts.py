@@ -284,10 +284,11 @@ def _documented(path: str, tree: frozenset[str]) -> bool:
 
 # --- MODEL003: a model changed with nothing that explains it -------------------------------------------------
 
-#: Files a model update may touch without any change to how the model is made.
+#: Files a model update may touch without any change to how the model is made: docs and images, and the
+#: model's own tokenizer files (a SentencePiece `.model`, `tokenizer.json`), which ship with its weights.
 _INCIDENTAL = lazy(
     r"(?:^|/)(?:\.gitattributes|\.gitignore|\.mailmap|LICENSE[^/]*|CHANGELOG[^/]*|CITATION[^/]*)$|"
-    r"\.(?:md|rst|txt|png|jpe?g|gif|svg)$",
+    r"\.(?:md|rst|txt|png|jpe?g|gif|svg|model)$|(?:^|/)tokenizer[^/]*\.json$",
     re.IGNORECASE,
 )
 
@@ -306,8 +307,8 @@ _INCIDENTAL = lazy(
     docs=Docs(
         what=(
             "The change replaces an existing model artifact (binary or LFS pointer) and changes nothing else that "
-            "could explain the new weights: no code, config, parameters, data or DVC pointer; only models, docs "
-            "and images."
+            "could explain the new weights: no code, config, parameters, data or DVC pointer; only models, their "
+            "tokenizer files (a SentencePiece `.model`, `tokenizer*.json`), docs and images."
         ),
         why=(
             "A model swapped in on its own cannot be traced to the data and code that made it, so it cannot be "
