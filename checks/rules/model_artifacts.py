@@ -147,6 +147,7 @@ _PROVENANCE_NAMES = (
     "metadata.yaml",
     "params.yaml",
 )
+_PROJECT_FILES = ("README", "LICENSE")
 _CODE_KINDS_FOR_TRAINING = frozenset({Kind.PYTHON, Kind.NOTEBOOK})
 
 
@@ -171,7 +172,8 @@ def _keeps_model_lines(path: str) -> bool:
             "The change adds a model artifact, but neither the change nor the repository holds code that could "
             "train it (no train*/fit*/finetune* script, no training folder, no dvc.yaml or MLproject, no fit or "
             "optimizer step in the changed code), and nothing beside it says where it comes from (README, model "
-            "card, MLmodel, config.json, metrics, .dvc). When training exists only in notebooks it is medium. "
+            "card, MLmodel, config.json, metrics, .dvc; at the repository's root the project's README and LICENSE "
+            "do not count). When training exists only in notebooks it is medium. "
             "Silent when the repository tree is unknown."
         ),
         why=(
@@ -276,7 +278,9 @@ def _documented(path: str, tree: frozenset[str]) -> bool:
     folder, _, name = path.rpartition("/")
     prefix = f"{folder}/" if folder else ""
     stem = name.split(".", 1)[0]
-    beside = [*_PROVENANCE_NAMES, *(f"{stem}.{ext}" for ext in ("json", "yaml", "yml", "md", "txt", "dvc"))]
+    # At the repository's root, README and LICENSE are the project's, not the model's.
+    names = _PROVENANCE_NAMES if folder else [n for n in _PROVENANCE_NAMES if not n.upper().startswith(_PROJECT_FILES)]
+    beside = [*names, *(f"{stem}.{ext}" for ext in ("json", "yaml", "yml", "md", "txt", "dvc"))]
     if any(prefix + candidate in tree for candidate in beside):
         return True
     return f"{path}.dvc" in tree
