@@ -43,8 +43,8 @@ _TRAINING_NEEDLES = (".fit(", ".fit_generator(", ".train(")
 _TRAIN_OWNERS = ("rainer", "lgb", "lightgbm", "xgb", "xgboost", ")")
 #: Where an evaluation the module-wide reading may report shows in added code.
 _EVALUATION_NEEDLES = (
-    "score(", "_error(", ".predict", "evaluate(", "validate(", ".test(", "cross_val", "classification_report(",
-    "confusion_matrix(", "log_loss(", "decision_function(", "compute_metrics", "validation_data", "eval_dataset",
+    "score(", "_error(", ".predict", "evaluate(", ".validate(", ".test(", "cross_val", "classification_report(",
+    "confusion_matrix(", "log_loss(", ".decision_function(", "compute_metrics", "validation_data", "eval_dataset",
     "eval_set", "valid_sets", "evals", "val_dataloaders",
 )  # fmt: skip
 #: What `_NO_EVALUATION` matches holds one of these.
@@ -137,6 +137,11 @@ _EVALUATION_CALLS = frozenset({
     "cross_val_score", "cross_validate", "cross_val_predict", "classification_report", "confusion_matrix",
     "log_loss", "compute_metrics",
 })  # fmt: skip
+#: Of those, the ones read only as methods (`model.predict(...)`, `trainer.test(...)`): a function of the
+#: project's own named `test` or `predict` is no evaluation to go by, and the needles hold their `.`.
+_EVALUATION_METHODS = frozenset(
+    {"score", "predict", "predict_proba", "predict_log_proba", "decision_function", "validate", "test"}
+)
 #: Arguments that hand a model its evaluation data while it trains.
 _EVALUATION_DATA = frozenset({"validation_data", "eval_dataset", "eval_set", "valid_sets", "evals", "val_dataloaders"})
 #: Arguments that evaluate on data the caller cannot have trained on, or by a function defined elsewhere.
@@ -210,7 +215,10 @@ def _read_call(call: ast.Call, found: _Evaluation) -> None:
             found.unnamed = True
         elif keyword.arg in _EVALUATION_DATA:
             _judge(keyword.value, [keyword.value], found)
-    if name in _EVALUATION_CALLS or name.endswith(("_score", "_error")):
+    method = isinstance(call.func, ast.Attribute)
+    if (name in _EVALUATION_CALLS and (method or name not in _EVALUATION_METHODS)) or name.endswith(
+        ("_score", "_error")
+    ):
         data = [*call.args, *(k.value for k in call.keywords if k.arg not in _EVALUATION_DATA)]
         _judge(call, data, found)
 
