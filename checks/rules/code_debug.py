@@ -126,9 +126,8 @@ def _debug_prints(view: FileView) -> Iterator[Hit]:
     side = view.added
     showing: frozenset[int] | None = None
     library: bool | None = None
-    for m in side.search_near(DEBUG_PRINT, ("print(",), (0,)):
-        column = side.column(m)
-        if _after_word(m.text, column) or side.in_comment(m) or in_string(m.text, column):
+    for m in side.search_near(DEBUG_PRINT, ("print(",), (0,)):  # its look-behind drops `pprint(`, `x.print(`
+        if side.in_comment(m) or in_string(m.text, side.column(m)):
             continue
         if in_docstring(view, side, m):
             continue
