@@ -251,7 +251,7 @@ def _fits_on(node: ast.AST, training: str) -> bool:
 
 
 #: sklearn-style metric functions: `accuracy_score(y, pred)`, `mean_squared_error(y, pred)`.
-_METRIC = lazy(r"_(?:score|error|loss)$|^(?:classification_report|confusion_matrix)$")
+_METRIC = lazy(r"_(?:score|error)$|^(?:log_loss|classification_report|confusion_matrix)$")  # not compute_loss
 #: Anything in the file that splits or validates means a held-out set exists somewhere.
 _HOLDOUT_KEYWORDS = frozenset({"validation_data", "validation_split", "eval_set", "eval_dataset", "valid_sets"})
 
