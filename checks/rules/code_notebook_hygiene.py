@@ -144,15 +144,15 @@ def _long_cells(view: FileView) -> Iterator[Hit]:
     spans = code_cell_spans(text, notebook)
     if spans is None:
         return
+    new_file = view.status is FileStatus.ADDED  # every cell is new: nothing to weigh against the old notebook
     added = view.patch.added
-    numbers = added.numbers()
-    texts = added.texts()
-    removed = [at for hunk in view.patch.hunks for at in hunk.removed_in_new()]
+    numbers, texts = ([], []) if new_file else (added.numbers(), added.texts())
+    removed = [] if new_file else [at for hunk in view.patch.hunks for at in hunk.removed_in_new()]
     for span in spans:
         length = _line_count(span.cell.source)
         if length <= limit:
             continue
-        if view.status is not FileStatus.ADDED:
+        if not new_file:
             first, last = bisect_left(numbers, span.first), bisect_right(numbers, span.last)
             grown = sum(_item_lines(raw) for raw in texts[first:last])
             # What the change removed where the cell now stands was part of it before.
