@@ -11,9 +11,12 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.model_paths import (
+    artifact_roles,
     carries_blob,
     is_lfs_pointer_patch,
+    may_be_text_model,
     model_format,
+    text_model_format,
 )
 from checks.rules.model_scan import NOT_PRODUCTION
 from checks.snapshot import Snapshot
@@ -49,9 +52,11 @@ def _described(fmt: str, size: int | None) -> str:
     ),
     docs=Docs(
         what=(
-            "The change commits a serialized model (.pt, .pkl, .onnx, .safetensors, .h5 named like a model...) as "
-            "a Git blob, not through Git LFS or DVC. Changing an already committed model counts too: every "
-            "version stays in the history. Severity is high from `thresholds.model_file_high_mb` (10 MB)."
+            "The change commits a serialized model (.pt, .pkl, .onnx, .safetensors, .ubj, .cbm, .h5 named like a "
+            "model...) as a Git blob, not through Git LFS or DVC; or a gradient-boosting model saved as text "
+            "(XGBoost's JSON, LightGBM's text format) under a model's name, told by its first lines. Changing an "
+            "already committed model counts too: every version stays in the history. Severity is high from "
+            "`thresholds.model_file_high_mb` (10 MB)."
         ),
         why=(
             "Binary models bloat every clone and have no lineage: nobody can tell which data and code produced "
@@ -65,7 +70,7 @@ def _described(fmt: str, size: int | None) -> str:
             "the .dvc pointer; load it by version from the registry."
         ),
     ),
-    reads_lines=False,
+    reads_lines=False,  # it reads binaries, which have no lines (and a text model's first lines, when there)
 )
 def model_artifact_committed(view: FileView) -> Iterator[Hit]:
     patch = view.patch
@@ -76,6 +81,8 @@ def model_artifact_committed(view: FileView) -> Iterator[Hit]:
         return
     fmt = model_format(view.path)
     if fmt is None or not carries_blob(patch):
+        fmt = text_model_format(patch)  # a boosting model saved as text: the diff is the model
+    if fmt is None:
         return
     snapshot = view.snapshot
     if snapshot.in_lfs(view.path) or snapshot.in_dvc(view.path):
@@ -84,7 +91,7 @@ def model_artifact_committed(view: FileView) -> Iterator[Hit]:
     thresholds = view.config.thresholds
     if size == 0 or (size is not None and size < thresholds.model_file_mb * MB):
         return
-    if view.roles & SMALL_OK_ROLES and (size is None or size < SMALL_OK_BYTES):
+    if artifact_roles(view.path) & SMALL_OK_ROLES and (size is None or size < SMALL_OK_BYTES):
         return
     high = size is not None and size >= thresholds.model_file_high_mb * MB
     verb = "committed to Git" if patch.status in (FileStatus.ADDED, FileStatus.COPIED) else "changed in Git"
@@ -99,9 +106,12 @@ def model_artifact_committed(view: FileView) -> Iterator[Hit]:
 def _removed_artifact(view: FileView) -> Hit | None:
     """Deleting a committed model pays its debt (its history stays, but no new clone needs it)."""
     patch = view.patch
-    if patch.hunks or model_format(view.path) is None or view.roles & SMALL_OK_ROLES:
-        return None  # a text file (an LFS pointer), or a small test model we never counted
-    if view.snapshot.in_lfs(view.path):
+    if artifact_roles(view.path) & SMALL_OK_ROLES or view.snapshot.in_lfs(view.path):
+        return None  # a small test model we never counted, or weights that were never in Git
+    if patch.hunks:  # a text file: an LFS pointer, or a model saved as text
+        if text_model_format(patch) is None:
+            return None
+    elif model_format(view.path) is None:
         return None
     return view.file_hit(
         Side.REMOVED, f"Model artifact `{_name(view.path)}` removed from Git", content=_name(view.path)
@@ -152,8 +162,9 @@ _CODE_KINDS_FOR_TRAINING = frozenset({Kind.PYTHON, Kind.NOTEBOOK})
 
 
 def _keeps_model_lines(path: str) -> bool:
-    """Only model files' lines are kept (to tell an LFS pointer): changed code is read from its post-change text."""
-    return model_format(path) is not None
+    """Only model files' lines are kept (to tell an LFS pointer or a model saved as text): changed code is read from
+    its post-change text."""
+    return model_format(path) is not None or may_be_text_model(path)
 
 
 @rule(
@@ -200,8 +211,9 @@ def model_without_training_code(change: ChangeView) -> Iterator[Hit]:
     evidence = _training_evidence(change, "\n".join(tree))
     if evidence == "script":
         return
+    models = frozenset(p.path for p in added)
     for patch in added:
-        if _documented(patch.path, tree):
+        if _documented(patch.path, tree - models):
             continue
         notebook_only = evidence == "notebook"
         where = " (training exists only in notebooks: see CODE006)" if notebook_only else ""
@@ -223,29 +235,30 @@ def model_without_training_code(change: ChangeView) -> Iterator[Hit]:
         )
 
 
-def _is_model_blob_or_pointer(patch: FilePatch) -> bool:
-    # Storage does not make a model less magic: an LFS-tracked model counts as well.
-    return carries_blob(patch) or is_lfs_pointer_patch(patch)
+def _is_model(patch: FilePatch) -> bool:
+    """A model the change writes: its blob, its LFS pointer (storage does not make a model less magic), or the
+    model itself saved as text."""
+    if model_format(patch.path) is not None and (carries_blob(patch) or is_lfs_pointer_patch(patch)):
+        return True
+    return text_model_format(patch) is not None
 
 
 def _is_new_model(patch: FilePatch, snapshot: Snapshot) -> bool:
     # Only new artifacts: a changed one was already magic before the change (MODEL003 covers retraining).
     return (
         patch.status in (FileStatus.ADDED, FileStatus.COPIED)
-        and model_format(patch.path) is not None
-        and not roles(patch.path) & NOT_PRODUCTION
-        and _is_model_blob_or_pointer(patch)
+        and not artifact_roles(patch.path) & NOT_PRODUCTION
+        and _is_model(patch)
         and not snapshot.in_dvc(patch.path)
     )
 
 
 def _is_removed_model(patch: FilePatch, snapshot: Snapshot) -> bool:
-    return (
-        patch.status is FileStatus.REMOVED
-        and model_format(patch.path) is not None
-        and not roles(patch.path) & NOT_PRODUCTION
-        and (not patch.hunks or is_lfs_pointer_patch(patch))
-    )
+    if patch.status is not FileStatus.REMOVED or artifact_roles(patch.path) & NOT_PRODUCTION:
+        return False
+    if model_format(patch.path) is not None and (not patch.hunks or is_lfs_pointer_patch(patch)):
+        return True
+    return text_model_format(patch) is not None
 
 
 def _training_evidence(change: ChangeView, tree_text: str) -> str | None:
@@ -274,7 +287,8 @@ def _training_evidence(change: ChangeView, tree_text: str) -> str | None:
 
 
 def _documented(path: str, tree: frozenset[str]) -> bool:
-    """True when a model card, README, MLflow MLmodel, metrics or a sidecar file sits beside the model."""
+    """True when a model card, README, MLflow MLmodel, metrics or a sidecar file sits beside the model (`tree`
+    without the models the change adds: XGBoost's `model.json` is no sidecar of its `model.bin`, nor of itself)."""
     folder, _, name = path.rpartition("/")
     prefix = f"{folder}/" if folder else ""
     stem = name.split(".", 1)[0]
@@ -310,9 +324,10 @@ _INCIDENTAL = lazy(
     ),
     docs=Docs(
         what=(
-            "The change replaces an existing model artifact (binary or LFS pointer) and changes nothing else that "
-            "could explain the new weights: no code, config, parameters, data or DVC pointer; only models, their "
-            "tokenizer files (a SentencePiece `.model`, `tokenizer*.json`), docs and images."
+            "The change replaces an existing model artifact (binary, LFS pointer or a boosting model's text) and "
+            "changes nothing else that could explain the new weights: no code, config, parameters, data or DVC "
+            "pointer; only models, their tokenizer files (a SentencePiece `.model`, `tokenizer*.json`), docs and "
+            "images."
         ),
         why=(
             "A model swapped in on its own cannot be traced to the data and code that made it, so it cannot be "
@@ -342,17 +357,13 @@ def model_changed_without_pipeline(change: ChangeView) -> Iterator[Hit]:
 
 def _is_changed_model(patch: FilePatch) -> bool:
     changed = patch.status is FileStatus.MODIFIED or (patch.status is FileStatus.RENAMED and patch.is_binary)
-    return (
-        changed
-        and model_format(patch.path) is not None
-        and not roles(patch.path) & NOT_PRODUCTION
-        and _is_model_blob_or_pointer(patch)
-    )
+    return changed and not artifact_roles(patch.path) & NOT_PRODUCTION and _is_model(patch)
 
 
 def _is_incidental(patch: FilePatch) -> bool:
     return (
         model_format(patch.path) is not None
+        or text_model_format(patch) is not None
         or Role.DOCS in roles(patch.path)
         or _INCIDENTAL.search(patch.path) is not None
     )

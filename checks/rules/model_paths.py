@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from checks.diff import FilePatch, FileStatus
 from checks.lazyre import lazy
+from checks.paths import Role, roles
 from checks.snapshot import LFS_POINTER_PREFIX
 
 #: Formats that are models whatever their name.
@@ -26,6 +27,8 @@ _MODEL_FORMATS = {
     "pdparams": "PaddlePaddle",
     "weights": "Darknet",
     "mar": "TorchServe archive",
+    "ubj": "XGBoost UBJSON",
+    "cbm": "CatBoost",
 }
 #: Pickles hold models and data alike: a data-like name leaves them to the data rules.
 _PICKLE_FORMATS = {"pkl": "pickle", "pickle": "pickle", "joblib": "joblib"}
@@ -40,6 +43,15 @@ _SHARED_FORMATS = {
     "sav": "pickle",
 }
 _TF_SHARD = lazy(r"\.data-\d{5}-of-\d{5}$")
+#: Text formats gradient-boosting libraries save their models in: models when named like one (or kept in a
+#: model folder) and their first lines are the library's own (see `text_model_format`).
+_TEXT_FORMATS = {"json": "XGBoost JSON", "txt": "LightGBM text"}
+#: The first lines of each: XGBoost's JSON opens with its `learner` object (keys are written sorted, compact or
+#: indented), LightGBM's text with a `tree` line and the format's version.
+_TEXT_MODEL_START = {
+    "json": lazy(r'\{\s*"learner"\s*:'),
+    "txt": lazy(r"tree\nversion=v\d"),
+}
 
 #: Cheap first test on every changed path; the rest runs only for candidates.
 CANDIDATE = lazy(
@@ -49,7 +61,7 @@ CANDIDATE = lazy(
 _MODEL_WORD = lazy(
     r"model|weight|checkpoint|ckpt|classifier|regressor|encoder|decoder|tokeni[sz]er|estimator|pretrained|"
     r"finetuned|vectori[sz]er|resnet|mobilenet|efficientnet|densenet|yolo|bert|gpt|llama|whisper|xgboost|"
-    r"lightgbm|catboost|lgbm|xgb",
+    r"lightgbm|catboost|lgbm|xgb|booster",
     re.IGNORECASE,
 )
 _MODEL_TOKEN = lazy(
@@ -87,6 +99,33 @@ def model_format(path: str) -> str | None:
     if named_model or MODEL_DIR.search(path):
         return _SHARED_FORMATS.get(ext)
     return None
+
+
+def text_model_format(patch: FilePatch) -> str | None:
+    """The format of a gradient-boosting model saved as text (XGBoost's JSON, LightGBM's text): named like a model
+    or kept in a model folder, with the library's first lines where the change shows the file's start (on the
+    removed side for a deleted file). The text is the model: a diff of it writes the model into Git."""
+    if not may_be_text_model(patch.path):
+        return None
+    ext = patch.path.rpartition(".")[2].lower()
+    lines = patch.removed if patch.status is FileStatus.REMOVED else patch.added
+    if not len(lines) or lines.number(0) != 1:
+        return None
+    head = "\n".join(lines.line(i) for i in range(min(2, len(lines))))
+    return _TEXT_FORMATS[ext] if _TEXT_MODEL_START[ext].match(head) else None
+
+
+def may_be_text_model(path: str) -> bool:
+    """Whether a path may hold a model saved as text (`text_model_format` then reads its first lines)."""
+    stem, _, ext = path.rsplit("/", 1)[-1].rpartition(".")
+    if ext.lower() not in _TEXT_FORMATS:
+        return False
+    return bool(_MODEL_WORD.search(stem) or _MODEL_TOKEN.search(stem) or MODEL_DIR.search(path))
+
+
+def artifact_roles(path: str) -> frozenset[Role]:
+    """The roles of a model's path, from its folders and name: a `.txt` suffix makes no docs of LightGBM's model."""
+    return roles(path[:-4] if path.lower().endswith(".txt") else path)
 
 
 def is_lfs_pointer_patch(patch: FilePatch) -> bool:

@@ -84,8 +84,9 @@ def build_diff(files: list[dict[str, Any]]) -> str:
         source = "/dev/null" if status == "added" else f"a/{old_path}"
         target = "/dev/null" if status == "removed" else f"b/{path}"
         out.append(f"--- {source}\n+++ {target}\n")
-        old_start = 0 if status == "added" else 1
-        new_start = 0 if status == "removed" else 1
+        start = f.get("start", 1)  # where the hunk starts in the file (both sides: removed lines come first)
+        old_start = 0 if status == "added" else start
+        new_start = 0 if status == "removed" else start
         out.append(f"@@ -{old_start},{len(removed)} +{new_start},{len(added)} @@\n")
         out.extend(f"-{line}\n" for line in removed)
         out.extend(f"+{line}\n" for line in added)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.rules.model_paths import model_format, run_store
+from checks.rules.model_paths import may_be_text_model, model_format, run_store
 
 
 @pytest.mark.parametrize(
@@ -20,6 +20,8 @@ from checks.rules.model_paths import model_format, run_store
         ("keras_weights.h5", "HDF5"),
         ("finalized_model.sav", "pickle"),
         ("export/variables/variables.data-00000-of-00001", "TensorFlow checkpoint"),
+        ("export/booster.ubj", "XGBoost UBJSON"),
+        ("export/ranking.cbm", "CatBoost"),
         ("data/train_model.pkl", "pickle"),
         # Shared formats without a model name or folder, and pickles named like data, are not models.
         ("firmware/board.bin", None),
@@ -31,10 +33,30 @@ from checks.rules.model_paths import model_format, run_store
         ("export/variables/variables.index", None),
         ("src/model.py", None),
         ("README.md", None),
+        # Text formats are told by their first lines (`text_model_format`), never by the name alone.
+        ("models/fraud_xgb.json", None),
+        ("lgbm_model.txt", None),
     ],
 )
 def test_model_format(path: str, fmt: str | None) -> None:
     assert model_format(path) == fmt
+
+
+@pytest.mark.parametrize(
+    ("path", "candidate"),
+    [
+        ("models/fraud_xgb.json", True),
+        ("lgbm_model.txt", True),
+        ("models/churn.json", True),
+        ("export/booster.json", True),
+        ("configs/params.json", False),
+        ("notes.txt", False),
+        ("models/fraud_xgb.yaml", False),
+    ],
+)
+def test_may_be_text_model(path: str, candidate: bool) -> None:
+    """The names whose first lines are read: named like a model or in a model folder, in a boosting text format."""
+    assert may_be_text_model(path) is candidate
 
 
 @pytest.mark.parametrize(
