@@ -6,6 +6,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from checks.defaults import DEFAULTS, Settings
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 #: `# debtbot: ignore[CODE001, DATA003] reason` on the line or the line above it.
 SUPPRESSION = lazy(r"debtbot:\s*ignore\[([A-Za-z0-9_,\s-]+)\]\s*(.*)")
 MIN_REASON_LENGTH = 3
+#: How alike a debt's removed and added text must be, within one hunk, to be one debt edited rather than one paid
+#: and another new (difflib's own cutoff for a close match).
+EDITED_SIMILARITY = 0.6
+#: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
+MAX_EDIT_COMPARISONS = 400
 
 #: Per path, the added line numbers an inline suppression covers: (rule codes or slugs, reason).
 Suppressions = dict[str, dict[int, tuple[frozenset[str], str]]]
@@ -54,6 +60,11 @@ class ReviewResult:
     config_errors: tuple[ConfigError, ...] = ()
     rule_errors: tuple[RuleError, ...] = ()
     files: int = 0
+    #: Debt edited where it stands (`torch.load(path)` -> `torch.load(resolve(path))`): neither new nor paid, so
+    #: outside the findings and the verdict. As it reads after the change, and as it read before: a ledger keyed by
+    #: fingerprints books the one owed and the other paid (see `_without_edited_debt`).
+    carried: tuple[Finding, ...] = ()
+    carried_from: tuple[Finding, ...] = ()
 
     @property
     def conclusion(self) -> Conclusion:
@@ -133,6 +144,8 @@ class Collected:
     #: Kept files whose hunks were withheld (`collect(withhold=True)`): only rules with a `keeps_if` keep them,
     #: and `finish` asks for them again when one of those holds for the change.
     withheld: frozenset[str] = frozenset()
+    #: (rule code, hit) of debt edited where it stands, both sides: left out of `hits` (see `_without_edited_debt`).
+    carried: tuple[tuple[str, Hit], ...] = ()
 
     @classmethod
     def merge(cls, parts: Iterable[Collected]) -> Collected:
@@ -149,6 +162,7 @@ class Collected:
             suppressions=suppressions,
             errors=tuple(e for part in listed for e in part.errors),
             withheld=frozenset().union(*(part.withheld for part in listed)),
+            carried=tuple(h for part in listed for h in part.carried),
         )
 
     def with_lines(self, patches: Iterable[FilePatch]) -> Collected:
@@ -200,6 +214,7 @@ def collect(
     keepers = [r for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
 
     hits: list[tuple[str, Hit]] = []
+    carried: list[tuple[str, Hit]] = []
     errors: list[RuleError] = []
     kept: list[FilePatch] = []
     withheld: dict[str, FilePatch] = {}  # the files as given, until the end of this part
@@ -236,6 +251,8 @@ def collect(
                     continue
             if selection.enabled_at(r, patch.path):
                 file_hits.extend(_run(r, view, errors))
+        file_hits, edited = _without_edited_debt(file_hits, patch)
+        carried.extend((r.code, h) for r, h in edited)
         if any(h.side is Side.ADDED and h.line is not None for _, h in file_hits):
             suppressions[patch.path] = _suppressions(patch)
         hits.extend((r.code, h) for r, h in file_hits)
@@ -249,6 +266,7 @@ def collect(
         suppressions=suppressions,
         errors=tuple(errors),
         withheld=frozenset(withheld),
+        carried=tuple(carried),
     )
     # What holds for some of a change's files holds for all of it (`Rule.keeps_if`): these lines are needed.
     needed = _withheld_needed(collected, selection, snapshot)
@@ -303,17 +321,23 @@ def finish(
     def accept_whole(r: Rule, path: str, key: str) -> str | None:
         return _accepted(selection, snapshot, r, path, key)
 
+    def aggregate(listed: list[tuple[Rule, Hit]]) -> tuple[Finding, ...]:
+        return tuple(_aggregate(listed, selection, lambda *_: None, lambda *_: None))
+
     new_hits, paid_hits = _net(hits)
     findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
-    paid = _aggregate(paid_hits, selection, lambda *_: None, lambda *_: None)
+    paid = aggregate(paid_hits)
+    carried = [(by_code[code], h) for code, h in collected.carried]
     verdict = decide(findings, paid, settings.policy)
     return ReviewResult(
         findings=tuple(findings),
-        paid=tuple(paid),
+        paid=paid,
         verdict=verdict,
         config_errors=config_errors,
         rule_errors=tuple(errors),
         files=len(collected.kept),
+        carried=aggregate([(r, h) for r, h in carried if h.side is Side.ADDED]),
+        carried_from=aggregate([(r, h) for r, h in carried if h.side is Side.REMOVED]),
     )
 
 
@@ -373,6 +397,70 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
         else:
             paid.append((r, h))
     return new, paid
+
+
+def _without_edited_debt(
+    hits: list[tuple[Rule, Hit]], patch: FilePatch
+) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]]]:
+    """The file's hits without the debt a hunk both removes and adds, and that debt (both sides): a line edited
+    around its debt (`torch.load(path)` -> `torch.load(resolve(path))`), a block reformatted. Such a debt is carried
+    over, neither new nor paid (see `_pairs`); the rest is new or paid, and exact copies elsewhere in the change
+    still cancel (see `_net`)."""
+    sides = {h.side for _, h in hits if h.line is not None}
+    if len(sides) < 2:  # nearly always: a file's change adds debt or removes it
+        return hits, []
+    gone: dict[tuple[str, int], list[Hit]] = defaultdict(list)
+    came: dict[tuple[str, int], list[Hit]] = defaultdict(list)
+    for r, h in hits:
+        at = _hunk_of(patch, h) if h.line is not None else None
+        if at is not None:
+            (came if h.side is Side.ADDED else gone)[(r.code, at)].append(h)
+    paired = [pair for key in gone.keys() & came.keys() for pair in _pairs(gone[key], came[key])]
+    # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
+    carried = {id(h) for pair in paired if normalize(pair[0].content) != normalize(pair[1].content) for h in pair}
+    dropped = {id(h) for pair in paired for h in pair}
+    return [(r, h) for r, h in hits if id(h) not in dropped], [(r, h) for r, h in hits if id(h) in carried]
+
+
+def _pairs(gone: list[Hit], came: list[Hit]) -> Iterator[tuple[Hit, Hit]]:
+    """The (removed, added) hits of one rule and hunk that are one debt: the same content first (a reformat), then
+    the closest contents left (an edit: `SequenceMatcher` ratio of at least EDITED_SIMILARITY), each hit in one
+    pair at most. A TODO replaced by an unrelated FIXME is a debt paid and a new one."""
+    gone, came = list(gone), list(came)
+    for h in list(came):
+        twin = next((g for g in gone if normalize(g.content) == normalize(h.content)), None)
+        if twin is not None:
+            gone.remove(twin)
+            came.remove(h)
+            yield twin, h
+    if len(gone) * len(came) > MAX_EDIT_COMPARISONS:
+        return  # a rewrite of many debts: compared only as wholes (above), not each with each
+    scored = sorted(
+        (
+            (SequenceMatcher(None, g.content, h.content).ratio(), i, j)
+            for i, g in enumerate(gone)
+            for j, h in enumerate(came)
+        ),
+        reverse=True,
+    )
+    paired_gone: set[int] = set()
+    paired_came: set[int] = set()
+    for ratio, i, j in scored:
+        if ratio < EDITED_SIMILARITY:
+            break
+        if i not in paired_gone and j not in paired_came:
+            paired_gone.add(i)
+            paired_came.add(j)
+            yield gone[i], came[j]
+
+
+def _hunk_of(patch: FilePatch, h: Hit) -> int | None:
+    """The index of the hunk that holds the hit's line, on the hit's side."""
+    for index, hunk in enumerate(patch.hunks):
+        start, length = (hunk.new_start, hunk.new_length) if h.side is Side.ADDED else (hunk.old_start, hunk.old_length)
+        if h.line is not None and start <= h.line < start + length:
+            return index
+    return None
 
 
 def _suppressions(patch: FilePatch) -> dict[int, tuple[frozenset[str], str]]:

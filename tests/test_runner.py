@@ -22,7 +22,7 @@ from checks.finding import Category, Finding, Hit, Severity, Side
 from checks.paths import Kind
 from checks.policy import Conclusion, decide
 from checks.registry import Docs, Scope, catalog, rule
-from checks.runner import ReviewResult, RuleError, review
+from checks.runner import MAX_EDIT_COMPARISONS, ReviewResult, RuleError, review
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
 
@@ -378,10 +378,74 @@ def test_default_policy_fails_on_any_high_finding() -> None:
 
 
 def test_paid_debt_offsets_the_budget() -> None:
-    result = run({"src/a.py": (todos(2, "old"), todos(5, "new"))})
+    result = run({"src/old.py": (todos(2, "old"), None), "src/a.py": (None, todos(5, "new"))})
 
     assert (result.verdict.new_minutes, result.verdict.paid_minutes, result.verdict.net_minutes) == (75, 30, 45)
     assert result.conclusion is Conclusion.NEUTRAL
+
+
+def test_debt_a_hunk_rewrites_is_carried_over_not_new_nor_paid() -> None:
+    """Two TODOs rewritten as five in one hunk: three are new, none is paid (the two were edited, not settled)."""
+    result = run({"src/a.py": (todos(2, "old"), todos(5, "new"))})
+
+    assert (result.verdict.new_minutes, result.verdict.paid_minutes) == (45, 0)
+    assert [o.line for f in mine(result) for o in f.occurrences] == [3, 4, 5]
+
+
+def test_debt_edited_in_place_is_given_apart_for_the_ledger() -> None:
+    """Outside the findings and the verdict, the edited debt is still told: as it reads now and as it read before,
+    each with its own fingerprint, so a ledger keyed by fingerprints can move it from one to the other."""
+    result = run({"src/a.py": ("x = 1  # TODO: retry on timeout\n", "x = 2  # TODO: retry on timeouts (see #12)\n")})
+
+    (now,), (before,) = result.carried, result.carried_from
+    assert (now.message, before.message) == (
+        "TODO comment: TODO: retry on timeouts (see #12)",
+        "TODO comment: TODO: retry on timeout",
+    )
+    assert now.fingerprint != before.fingerprint
+    assert result.verdict.conclusion is Conclusion.SUCCESS
+
+
+def test_debt_reformatted_in_place_is_not_carried() -> None:
+    """The same debt, only re-indented: nothing moved in the ledger either."""
+    result = run({"src/a.py": ("def f():\n  pass  # TODO: retry\n", "def f():\n    pass  # TODO: retry\n")})
+
+    assert (result.findings, result.paid, result.carried, result.carried_from) == ((), (), (), ())
+
+
+def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:
+    """Only debt edited (alike before and after) is carried over: a different TODO in its place is new."""
+    result = run({"src/a.py": ("# TODO: remove the retry loop\n", "# TODO: cache the parsed headers\n")})
+
+    assert (result.verdict.new_minutes, result.verdict.paid_minutes) == (15, 15)
+
+
+def test_a_todo_reworded_in_place_is_carried_over() -> None:
+    result = run({"src/a.py": ("x = 1  # TODO: retry on timeout\n", "x = 2  # TODO: retry on timeouts (see #12)\n")})
+
+    assert (mine(result), result.paid) == ([], ())
+
+
+def test_a_rewrite_of_many_debts_compares_them_only_as_wholes() -> None:
+    """Past MAX_EDIT_COMPARISONS pairs in a hunk, only identical debts are carried over: the rest is paid and new."""
+    side = int(MAX_EDIT_COMPARISONS**0.5) + 1
+    before = "# TODO: keep 0\n" + "".join(f"# TODO: old task {i}\n" for i in range(side))
+    after = "# TODO: keep 0\n" + "".join(f"# TODO: old task {i}!\n" for i in range(side))
+    result = run({"src/a.py": (before, after)})
+
+    assert (result.verdict.new_minutes, result.verdict.paid_minutes) == (side * EFFORT, side * EFFORT)
+    # One of them left as it was: the others are few enough to compare, and are each the same debt edited.
+    fewer = run({"src/a.py": (before, after.replace("!", "", 1))}).verdict
+    assert (side - 1) ** 2 <= MAX_EDIT_COMPARISONS
+    assert (fewer.new_minutes, fewer.paid_minutes) == (0, 0)
+
+
+def test_debt_edited_in_one_hunk_is_paid_where_another_hunk_adds_it() -> None:
+    """Pairs stay within a hunk: a TODO removed at the top and one added far below are paid and new."""
+    body = "".join(f"x{i} = {i}\n" for i in range(40))
+    result = run({"src/a.py": ("# TODO: old\n" + body, body + "# TODO: new\n")})
+
+    assert (result.verdict.new_minutes, result.verdict.paid_minutes) == (15, 15)
 
 
 def test_acknowledged_findings_stay_visible_but_pass() -> None:
@@ -407,7 +471,7 @@ def test_custom_policy(policy: dict[str, Any], text: str, conclusion: Conclusion
 
 
 def test_budget_without_netting_paid_debt() -> None:
-    files = {"src/a.py": (todos(2, "old"), todos(5, "new"))}
+    files = {"src/old.py": (todos(2, "old"), None), "src/a.py": (None, todos(5, "new"))}
 
     netted = run(files, policy={"net_of_paid": True})
     gross = run(files, policy={"net_of_paid": False})
@@ -566,7 +630,7 @@ def test_change_rule_hits_honour_inline_suppressions(test_rules: list[str]) -> N
 
 
 def test_results_by_category() -> None:
-    result = run({"src/a.py": ("# TODO: old\n", todos(2))})
+    result = run({"src/old.py": ("# TODO: old\n", None), "src/a.py": (None, todos(2))})
 
     assert result.by_category()[Category.CODE] == {"findings": 1, "effort_minutes": 30, "paid_minutes": 15}
     assert result.by_category()[Category.DATA] == {"findings": 0, "effort_minutes": 0, "paid_minutes": 0}

@@ -130,6 +130,10 @@ class FindingState(StrEnum):
     #: Let in on purpose: an inline ignore with a reason, or accepted in the repository's config.
     ACKNOWLEDGED = "acknowledged"
     PAID = "paid"
+    #: Debt edited where it stands, neither new nor paid (`checks.runner.ReviewResult.carried`): as it reads after
+    #: the change (the ledger owes it under this fingerprint) and as it read before (the fingerprint it leaves).
+    CARRIED = "carried"
+    CARRIED_FROM = "carried-from"
 
 
 class CommentKind(StrEnum):

@@ -441,9 +441,12 @@ async def save_findings(
     findings: Iterable[Finding],
     *,
     paid: Iterable[Finding] = (),
+    carried: Iterable[Finding] = (),
+    carried_from: Iterable[Finding] = (),
     reach: Mapping[str, int] | None = None,
 ) -> int:
-    """Store a run's findings (debt added, new or acknowledged) and the debt it paid; return how many rows.
+    """Store a run's findings (debt added, new or acknowledged), the debt it paid and the debt it edited where it
+    stands (`ReviewResult.carried`, after and before); return how many rows.
 
     Replaces what the run held before, so a retried job does not store its findings twice. `reach` (files
     depending on each path, `bot.ledger.reach`) is kept with each hit, for the ledger to book when it merges.
@@ -452,6 +455,8 @@ async def save_findings(
     reach = reach or {}
     rows = [_finding_row(run_id, f, _added_state(f), f.acknowledged, reach) for f in findings]
     rows += [_finding_row(run_id, f, FindingState.PAID, None, reach) for f in paid]
+    rows += [_finding_row(run_id, f, FindingState.CARRIED, None, reach) for f in carried]
+    rows += [_finding_row(run_id, f, FindingState.CARRIED_FROM, None, reach) for f in carried_from]
     for chunk in chunks(rows):
         await session.execute(dialect_insert(session, FindingRow).values(list(chunk)))
     return len(rows)

@@ -36,7 +36,10 @@ from checks.diff import DiffError
 
 log = get_logger(__name__)
 
-_ADDED = (FindingState.NEW, FindingState.ACKNOWLEDGED)
+#: Rows the ledger owes from the merge on, and rows whose fingerprints it pays: debt edited where it stands is
+#: owed under the fingerprint it has now and leaves the one it had.
+_OWED = (FindingState.NEW, FindingState.ACKNOWLEDGED, FindingState.CARRIED)
+_SETTLED = (FindingState.PAID, FindingState.CARRIED_FROM)
 
 
 def merge_review_job_id(request: PullRequestClosed) -> str:
@@ -45,10 +48,11 @@ def merge_review_job_id(request: PullRequestClosed) -> str:
 
 
 def booking_of(rows: Iterable[FindingRow]) -> Booking:
-    """A review's stored findings as a booking: debt added (new or acknowledged) accrues, debt paid is paid."""
+    """A review's stored findings as a booking: debt added (new or acknowledged) accrues, debt paid is paid, debt
+    edited where it stands moves from its old fingerprint to its new one."""
     listed = list(rows)
-    added = book.debts_of_rows(r for r in listed if r.state in _ADDED)
-    paid = book.debts_of_rows(r for r in listed if r.state is FindingState.PAID)
+    added = book.debts_of_rows(r for r in listed if r.state in _OWED)
+    paid = book.debts_of_rows(r for r in listed if r.state in _SETTLED)
     return Booking(accrue=added, pay=frozenset(d.fingerprint for d in paid))
 
 
@@ -163,7 +167,15 @@ async def _record_review(
     if run_id is None:  # recorded by a try whose booking was rolled back after: take it up
         run_id = (await session.scalars(select(ReviewRun.id).where(ReviewRun.job_id == job_id))).one()
     result = engine.result
-    await store.save_findings(session, run_id, result.findings, paid=result.paid, reach=engine.reach)
+    await store.save_findings(
+        session,
+        run_id,
+        result.findings,
+        paid=result.paid,
+        carried=result.carried,
+        carried_from=result.carried_from,
+        reach=engine.reach,
+    )
     return run_id
 
 

@@ -54,11 +54,14 @@ class PushReviews:
 def booking_of(reviews: PushReviews) -> Booking:
     """What the push does to the ledger (see the module's docstring)."""
     kept, dropped = reviews.kept, reviews.dropped
+    # Debt edited where it stands moves from the fingerprint it had (paid) to the one it has (owed).
     return push_booking(
-        added=book.debts_of(kept.result.findings, kept.reach),
-        paid=book.debts_of(kept.result.paid),
-        dropped_added=book.debts_of(dropped.result.findings) if dropped else (),
-        dropped_paid=book.debts_of(dropped.result.paid, dropped.reach) if dropped else (),
+        added=book.debts_of((*kept.result.findings, *kept.result.carried), kept.reach),
+        paid=book.debts_of((*kept.result.paid, *kept.result.carried_from)),
+        dropped_added=book.debts_of((*dropped.result.findings, *dropped.result.carried)) if dropped else (),
+        dropped_paid=book.debts_of((*dropped.result.paid, *dropped.result.carried_from), dropped.reach)
+        if dropped
+        else (),
     )
 
 
@@ -121,7 +124,15 @@ async def book_push(deps: WorkerDeps, gateway: GitHubGateway, request: PushRevie
         if run_id is None:
             log.info("push_already_booked")
             return Outcome.IGNORED
-        await store.save_findings(session, run_id, kept.result.findings, paid=kept.result.paid, reach=kept.reach)
+        await store.save_findings(
+            session,
+            run_id,
+            kept.result.findings,
+            paid=kept.result.paid,
+            carried=kept.result.carried,
+            carried_from=kept.result.carried_from,
+            reach=kept.reach,
+        )
         booked = await book_change(session, request.repo_id, booking, by, today=datetime.now(UTC).date())
     log.info(
         "push_booked",

@@ -114,6 +114,33 @@ async def test_a_merge_is_booked_once_and_a_later_payment_stands(
     assert [r.job_id for r in ledger.runs].count(merge_review_job_id(job)) == 1
 
 
+async def test_debt_a_merged_pull_request_edits_in_place_moves_to_its_new_fingerprint(
+    world: World, client: httpx.AsyncClient, pool: ArqRedis, settings: Settings
+) -> None:
+    """A TODO reworded by pull request 8 is not its new debt (its check passes), yet the ledger follows it: the
+    item it was is paid and the item it is now is owed, so removing it later pays what the ledger holds."""
+    branch = Branch(world)
+    world.open_pull(7, DEBT_FILES)
+    await deliver(client, merged_delivery(world, 7, merge_sha=branch.merge(7), merged_at=now()))
+    await drain(settings, pool)
+    reworded = str(DEBT_FILES["train.py"]).replace("fix this hack before the release", "fix this hack before 2.0")
+    for number, files in ((8, reworded), (9, TODO_FIXED)):
+        world.open_pull(number, {"train.py": files})
+        await deliver(client, pull_request_delivery(world, number))
+        await drain(settings, pool)
+        await deliver(client, merged_delivery(world, number, merge_sha=branch.merge(number), merged_at=now()))
+        await drain(settings, pool)
+
+    ledger = await read_ledger(settings)
+    before, after = sorted(ledger.by_rule()["CODE001"], key=lambda i: i.accrued_pr or 0)
+    assert (before.accrued_pr, before.paid_pr, before.state) == (7, 8, LedgerState.PAID)
+    assert (after.accrued_pr, after.paid_pr, after.state) == (8, 9, LedgerState.PAID)
+    assert "before 2.0" in after.message
+    assert {i.rule for i in ledger.owed().values()} == DEBT_RULES - {"CODE001"}
+    reviews = {r.pr_number: r for r in ledger.runs}
+    assert (reviews[8].findings_count, reviews[8].paid_count) == (0, 0)
+
+
 async def test_a_pull_request_closed_without_a_merge_books_nothing(
     world: World, fake: FakeGitHub, client: httpx.AsyncClient, pool: ArqRedis, settings: Settings
 ) -> None:

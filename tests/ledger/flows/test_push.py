@@ -121,6 +121,25 @@ async def test_a_revert_pays_and_a_revert_of_the_revert_owes_again_the_same_item
     assert owed == item.effort_minutes
 
 
+async def test_debt_a_push_edits_in_place_moves_to_its_new_fingerprint_and_is_paid_when_removed(pusher: Pusher) -> None:
+    pusher.branch.commit({"prep.py": script(TODO_A)})
+    await pusher.push()
+    pusher.branch.commit({"prep.py": script(TODO_A.replace("is fixed", "is fixed upstream"))})
+    await pusher.push()
+    pusher.branch.commit({"prep.py": script()})
+    await pusher.push()
+
+    ledger = await pusher.ledger()
+    assert [i.state for i in ledger.items] == [LedgerState.PAID, LedgerState.PAID]
+    assert owed_messages(ledger) == set()
+    assert [e.kind for e in ledger.events] == [
+        LedgerEventKind.ACCRUED,
+        LedgerEventKind.ACCRUED,  # the TODO as reworded, owed under its new fingerprint...
+        LedgerEventKind.PAID,  # ...and the one it was, paid
+        LedgerEventKind.PAID,  # removed: the ledger pays what it holds
+    ]
+
+
 async def test_a_push_is_booked_once_even_when_its_job_runs_again(pusher: Pusher) -> None:
     pusher.branch.commit({"prep.py": script(TODO_A)})
     delivery = await pusher.push()
