@@ -207,6 +207,11 @@ class CallReader:
         line_index, column = opening
         return _read_call(lines, first_number, line_index, column)
 
+    def lines_before(self, m: Match, count: int) -> list[str]:
+        """Up to `count` lines just before the match's line (the post-change text's, or the side's consecutive ones)."""
+        lines, _, at = self._window(m, count, 1)
+        return lines[:at]
+
     def _window(self, m: Match, before: int, after: int) -> tuple[list[str], int, int]:
         """Lines around the match: (lines, number of the first, index of the match's line among them)."""
         post = self._post_lines

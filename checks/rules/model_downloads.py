@@ -169,6 +169,16 @@ _CONFIG_KINDS = frozenset(
 )
 _PINNED_NEARBY = lazy(r"revision[\"']?\s*[:= ]\s*[\"']?[0-9a-f]{7,40}\b")
 _NEARBY_LINES = 10
+#: A gate that refuses unless the user opted in (`if not TRUST_REMOTE_KERNELS: raise ...`): the remote code after it
+#: runs only by the user's explicit choice. Its condition names trust, remote code or an allowance.
+_OPT_IN_GATE = lazy(
+    r"\s*if\s+not\s+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?\s*:\s*(raise\b)?",
+    re.IGNORECASE,
+)
+_RAISES = lazy(r"\s*raise\b")
+_DEFINITION = lazy(r"\s*(?:async\s+def|def|class)\s")
+#: Lines above the remote code where such a gate is looked for.
+_GATE_LINES = 12
 
 
 @rule(
@@ -186,7 +196,9 @@ _NEARBY_LINES = 10
         what=(
             "Added code or config enables `trust_remote_code` (a keyword, a config key, or the "
             "`--trust-remote-code` flag of a serving command). Medium when the same call pins `revision` to a "
-            "commit hash, so the code that runs was reviewed once and cannot change."
+            "commit hash, so the code that runs was reviewed once and cannot change. Code behind an opt-in gate "
+            "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`) runs only by the user's explicit choice "
+            "and is left alone."
         ),
         why=(
             "It runs Python fetched from the model's hub repository on your machines, with your credentials: "
@@ -207,6 +219,8 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
             call = reader.enclosing_call(m)
             if call is None and "=" in m.group(0):
                 continue  # `trust_remote_code = True` assigns a variable (after asking the user, say); no load
+            if _behind_opt_in(reader.lines_before(m, _GATE_LINES)):
+                continue
             pinned = call is not None and Revision.of(call) is Revision.HASH
             yield call_hit(reader, m, _REMOTE_CODE_MESSAGE, call, Severity.MEDIUM if pinned else None)
         return
@@ -225,6 +239,24 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
 
 
 _REMOTE_CODE_MESSAGE = "`trust_remote_code` runs Python from the model's hub repository in your pipeline"
+
+
+def _behind_opt_in(lines: list[str]) -> bool:
+    """Whether `lines` (those just above the remote code) hold an opt-in gate that raises, on its own line or on
+    the next line that holds anything; in the same function (a gate in the one before guards nothing here)."""
+    starts = [i for i, line in enumerate(lines) if _DEFINITION.match(line)]
+    if starts:
+        lines = lines[starts[-1] + 1 :]
+    for i, line in enumerate(lines):
+        gate = _OPT_IN_GATE.match(line)
+        if gate is None:
+            continue
+        if gate.group(1):
+            return True
+        following = next((later for later in lines[i + 1 :] if later.strip()), "")
+        if _RAISES.match(following):
+            return True
+    return False
 
 
 # --- MODEL009: unpinned model downloads ----------------------------------------------------------------------
