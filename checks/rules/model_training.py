@@ -85,6 +85,12 @@ _DRAWS = Scan(
 _ANY_SEED = lazy(r"manual_seed\(|\bseed\(|seed_everything\(|set_seed\(|set_random_seed\(")
 #: A training step in the file: the draws there (noise, dropout masks, shuffles) change what is learnt.
 _TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
+#: `.backward(` handed a gradient is autograd plumbing (a custom `Function`'s backward pass), not a training step.
+_GRADIENT_PLUMBING = lazy(r"\.backward\(\s*grad")
+#: A Hugging Face `Trainer` subclass: the Trainer seeds every generator from `TrainingArguments.seed` when it is
+#: built, so its methods draw from seeded generators (Lightning's Trainer does not: no import of transformers).
+_HF_TRAINER_CLASS = lazy(r"^class\s+\w+\((?:[\w.]+\.)?\w*Trainer\b", re.MULTILINE)
+_HF_IMPORTS = ("from transformers", "import transformers", "from trl", "import trl")
 #: A training module by its name (train.py, training_loop.py): a hand-written loop has no framework step.
 _TRAINING_MODULE = lazy(r"(?:^|[/_-])(?:pre|re)?train[\w-]*\.(?:py|ipynb)$", re.IGNORECASE)  # not constraints.py
 #: Samples of a torch distribution (`Categorical(probs).sample()`), read in files that use torch.distributions.
@@ -107,7 +113,9 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "TSNE, UMAP...) without `random_state`, or a torch `random_split` without a `generator`; or a training "
             "file (one with a training step: `.backward(`, `.fit(`..., or named for training: train*.py) draws "
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
-            "and sets no seed anywhere (read only when the whole file is known). "
+            "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(` is "
+            "a custom backward pass, not a training step, and a Hugging Face `Trainer` subclass is seeded by the "
+            "Trainer itself). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...). Medium for "
@@ -183,8 +191,7 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
     if view.text is None and view.status is not FileStatus.ADDED:
         return
     source = file_source(view)
-    training = contains_any(source, _TRAINING_STEPS) or _TRAINING_MODULE.search(view.path) is not None
-    if not training or _ANY_SEED.search(source) is not None:
+    if not _is_training_code(view.path, source) or _ANY_SEED.search(source) is not None or _seeded_by_trainer(source):
         return
     # Samples only where the change's lines name torch.distributions: the rule's needle, so the prefilter
     # never hides what a review without it would find.
@@ -203,6 +210,21 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
             call,
             None,
         )
+
+
+def _is_training_code(path: str, source: str) -> bool:
+    """A module named for training, or one with a training step (a gradient handed to `.backward(` is none)."""
+    if _TRAINING_MODULE.search(path) is not None:
+        return True
+    steps = [step for step in _TRAINING_STEPS if step in source]
+    if steps != [".backward("]:
+        return bool(steps)
+    return source.count(".backward(") > len(_GRADIENT_PLUMBING.findall(source))
+
+
+def _seeded_by_trainer(source: str) -> bool:
+    """Whether the module's code runs inside a Hugging Face Trainer subclass, seeded when the Trainer is built."""
+    return contains_any(source, _HF_IMPORTS) and _HF_TRAINER_CLASS.search(source) is not None
 
 
 def _given_a_generator(call: Call, position: int | None = None) -> bool:
