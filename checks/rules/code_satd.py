@@ -82,9 +82,11 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
             if is_ml_comment(comment):
                 continue
             tag = m.group(1).upper()
+            # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone.
+            shown = comment_text(m.text, side.kind) or comment
             yield side.hit(
                 m,
-                f"{tag} comment: {comment.strip()[:120]}",
+                f"{tag} comment: {shown.strip().lstrip('#/*-; ').strip()[:120]}",
                 content=comment,
                 severity=_tag_severity(tag, comment),
             )
