@@ -25,9 +25,19 @@ ML_TOPIC = lazy(
 )
 
 
+#: Paths and addresses in a comment (`tests/models/test_unet.py`): their folders name no topic of the comment.
+_PATH_TOKEN = lazy(r"\S*/\S*")
+
+
+def ml_topic(comment: str) -> str | None:
+    """The word that makes a debt comment ML debt (models, data, training), read outside paths; None if none."""
+    topic = ML_TOPIC.search(_PATH_TOKEN.sub(" ", comment) if "/" in comment else comment)
+    return topic.group(0) if topic is not None else None
+
+
 def is_ml_comment(comment: str) -> bool:
     """True when a debt comment speaks of models, data or training (then MODEL017 owns it, not CODE001)."""
-    return ML_TOPIC.search(comment) is not None
+    return ml_topic(comment) is not None
 
 
 _NT = r"n['’]?t"  # "doesn't", "doesn’t", "doesnt"

@@ -11,7 +11,7 @@ from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import comment_tags
 from checks.rules.code_satd import phrase_comments
-from checks.satd import ML_TOPIC, SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment
+from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
 from checks.views import FileView
 
 #: OBrien et al. (2022) ML SATD groups, by the first ML word of the comment.
@@ -79,8 +79,7 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
 
 
 def _group(comment: str) -> str:
-    topic = ML_TOPIC.search(comment)
-    word = topic.group(0) if topic is not None else ""
+    word = ml_topic(comment) or ""
     return next((name for name, pattern in _GROUPS if pattern.search(word)), "ML knowledge")
 
 
