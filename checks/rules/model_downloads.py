@@ -322,7 +322,8 @@ _STEP_SCRIPT = lazy(r"[\w./-]*download[-_](?:models?|weights|checkpoints?)\.(?:p
             "weights file with no checksum within the next lines, or a build step (Dockerfile, CI, Makefile, "
             "shell) that runs the project's own weight download (`make download-models`, "
             "`python scripts/download_weights.py`) with no checksum in the next lines nor, when its text is "
-            'known, in the script. `torch.hub.load(..., source="local")` is fine.'
+            'known, in the script. `torch.hub.load(..., source="local")` is fine, and so is a check the caller '
+            "switches (`check_hash=check_hash`, a `hash_prefix` variable)."
         ),
         why=(
             "Unverified weights can change or be replaced between builds, and torch.hub runs the repository's "
@@ -386,12 +387,13 @@ def _download_problem(function: str, call: Call) -> str | None:
             return None
         branch = f"`{ref}` branch" if ref else "default branch"
         return f"`torch.hub.load('{repo}')` runs code and weights from the repository's moving {branch}"
+    # A check the caller switches (`check_hash=check_hash`, a `hash_prefix` variable) is wired in: not "never".
     if function == "load_state_dict_from_url":
-        if call.is_true("check_hash") or _is_true(call.positional(4)):
+        if _given(call.argument(4, "check_hash")):
             return None
         return "`load_state_dict_from_url` without `check_hash=True`: the downloaded weights are never verified"
     if function == "download_url_to_file":
-        if literal_str(call.argument(2, "hash_prefix")) is not None:
+        if _given(call.argument(2, "hash_prefix")):
             return None
         return "`download_url_to_file` without `hash_prefix`: the downloaded weights are never verified"
     if function == "get_file":
@@ -407,8 +409,9 @@ def _download_problem(function: str, call: Call) -> str | None:
     return "Model weights downloaded from a URL with no checksum verification in this file"
 
 
-def _is_true(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
+def _given(node: ast.expr | None) -> bool:
+    """An argument passed that may switch a check on: anything but nothing, `None`, `False` or an empty string."""
+    return node is not None and not (isinstance(node, ast.Constant) and not node.value)
 
 
 def _looks_like_model(name: str) -> bool:
