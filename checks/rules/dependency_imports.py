@@ -663,8 +663,12 @@ def _imported_modules(text: str, raw: re.Match[str]) -> list[str]:
 _MAIN_CHECK = lazy(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__main__["']\s*==\s*__name__)""")
 #: Lines that open a block whose imports are optional or conditional: `try:` and its handlers, any `if`
 #: (`TYPE_CHECKING`, `is_x_available()`, a feature flag), `with suppress(ImportError)` / `with try_import()`.
-#: A check that an optional package is installed, before a function imports it.
-_AVAILABILITY = lazy(r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(")
+#: A check that an optional package is installed (or installs it: DEP010's debt, `check_requirements("mss")`), or
+#: that its feature is on (`is_deepspeed_zero3_enabled()`), before a function imports it.
+_AVAILABILITY = lazy(
+    r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(|check_requirements\(|"
+    r"\bis_\w+_enabled\("
+)
 _GUARD_OPENER = lazy(
     r"^(?:try\s*:|except\b|else\s*:|elif\b|if\b|match\b|case\b|with\b.*(?:suppress|import|optional|lazy))"
 )
@@ -856,9 +860,10 @@ def _judged_file(file: FileView) -> bool:
             "are mapped to distributions where they differ (cv2 -> opencv-python, sklearn -> scikit-learn, "
             "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
             "declares faiss). The standard library, the repository's own packages and modules, optional imports "
-            "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`), packages a "
-            "requirements or environment file mentions in a comment (`# torch: install for your CUDA`), tests, "
-            "docs, examples and benchmarks are not judged; notebooks draw info. One finding per file and "
+            "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an import after "
+            "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`), "
+            "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
+            "tests, docs, examples and benchmarks are not judged; notebooks draw info. One finding per file and "
             "distribution. Needs the repository tree and the text of every manifest in it: silent without them."
         ),
         why=(
