@@ -306,15 +306,7 @@ class PullRequestReview:
                 raise
         report = review_report(result, self.links, policy=config.policy, diff=inputs.diff)
         async with self.deps.sessions.begin() as session:
-            await store.save_findings(
-                session,
-                self._run_id(),
-                result.findings,
-                paid=result.paid,
-                carried=result.carried,
-                carried_from=result.carried_from,
-                reach=engine.reach,
-            )
+            await store.save_result(session, self._run_id(), result, engine.reach)
         await self._send(report)
         async with self.deps.sessions.begin() as session:
             await store.finish_review_run(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +37,9 @@ from bot.db.models import (
     utcnow,
 )
 from checks.finding import Finding
+
+if TYPE_CHECKING:
+    from checks.runner import ReviewResult
 
 #: Rows per multi-row statement: far below either database's limit on bound parameters.
 CHUNK = 500
@@ -460,6 +463,19 @@ async def save_findings(
     for chunk in chunks(rows):
         await session.execute(dialect_insert(session, FindingRow).values(list(chunk)))
     return len(rows)
+
+
+async def save_result(session: AsyncSession, run_id: int, result: ReviewResult, reach: Mapping[str, int]) -> int:
+    """Store what a review found, paid and carried over (see `save_findings`); return how many rows."""
+    return await save_findings(
+        session,
+        run_id,
+        result.findings,
+        paid=result.paid,
+        carried=result.carried,
+        carried_from=result.carried_from,
+        reach=reach,
+    )
 
 
 def _added_state(finding: Finding) -> FindingState:

@@ -166,16 +166,7 @@ async def _record_review(
     )
     if run_id is None:  # recorded by a try whose booking was rolled back after: take it up
         run_id = (await session.scalars(select(ReviewRun.id).where(ReviewRun.job_id == job_id))).one()
-    result = engine.result
-    await store.save_findings(
-        session,
-        run_id,
-        result.findings,
-        paid=result.paid,
-        carried=result.carried,
-        carried_from=result.carried_from,
-        reach=engine.reach,
-    )
+    await store.save_result(session, run_id, engine.result, engine.reach)
     return run_id
 
 

@@ -124,15 +124,7 @@ async def book_push(deps: WorkerDeps, gateway: GitHubGateway, request: PushRevie
         if run_id is None:
             log.info("push_already_booked")
             return Outcome.IGNORED
-        await store.save_findings(
-            session,
-            run_id,
-            kept.result.findings,
-            paid=kept.result.paid,
-            carried=kept.result.carried,
-            carried_from=kept.result.carried_from,
-            reach=kept.reach,
-        )
+        await store.save_result(session, run_id, kept.result, kept.reach)
         booked = await book_change(session, request.repo_id, booking, by, today=datetime.now(UTC).date())
     log.info(
         "push_booked",

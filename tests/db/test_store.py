@@ -32,6 +32,7 @@ from bot.db.store import (
     record_annotation_batches,
     record_posted_comment,
     save_findings,
+    save_result,
     set_baseline_status,
     set_check_run,
     set_installation_repositories,
@@ -43,6 +44,7 @@ from bot.db.store import (
     upsert_repositories,
 )
 from checks.finding import Category, Finding, Severity
+from checks.runner import review
 
 pytestmark = pytest.mark.anyio
 
@@ -442,6 +444,25 @@ async def test_save_findings_stores_new_acknowledged_and_paid(sessions: Sessions
     )
     assert rows["fp-ack"].acknowledged_reason == "tracked in #12"
     assert rows["fp-paid"].effort_minutes == 15
+
+
+async def test_debt_carried_over_is_stored_apart_for_the_ledger(sessions: Sessions) -> None:
+    """Edited debt is neither new nor paid, but the merge's booking needs both of its fingerprints."""
+    result = review(
+        "diff --git a/src/a.py b/src/a.py\n--- a/src/a.py\n+++ b/src/a.py\n@@ -1 +1 @@\n"
+        "-x = 1  # TODO: retry on timeout\n+x = 2  # TODO: retry on timeouts (see #12)\n"
+    )
+    async with sessions.begin() as session:
+        run_id = await start_review_run(session, repo_id=REPO, pr_number=7, head_sha=SHA)
+        saved = await save_result(session, run_id, result, {})
+
+    assert (saved, result.findings, result.paid) == (2, (), ())
+    async with sessions() as session:
+        rows = {r.state: r.fingerprint for r in await session.scalars(select(FindingRow))}
+    assert rows == {
+        FindingState.CARRIED: result.carried[0].fingerprint,
+        FindingState.CARRIED_FROM: result.carried_from[0].fingerprint,
+    }
 
 
 async def test_saving_a_runs_findings_again_replaces_them(sessions: Sessions) -> None:
