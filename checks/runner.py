@@ -411,11 +411,19 @@ def _without_edited_debt(
         return hits, []
     gone: dict[tuple[str, int], list[Hit]] = defaultdict(list)
     came: dict[tuple[str, int], list[Hit]] = defaultdict(list)
+    defaults: dict[str, Severity] = {}
     for r, h in hits:
         at = _hunk_of(patch, h) if h.line is not None else None
         if at is not None:
             (came if h.side is Side.ADDED else gone)[(r.code, at)].append(h)
-    paired = [pair for key in gone.keys() & came.keys() for pair in _pairs(gone[key], came[key])]
+            defaults[r.code] = r.severity
+    paired = [
+        pair
+        for key in gone.keys() & came.keys()
+        for pair in _pairs(gone[key], came[key])
+        # An edit that makes the debt worse (a TODO turned FIXME) is a debt paid and a graver one added.
+        if (pair[1].severity or defaults[key[0]]).rank <= (pair[0].severity or defaults[key[0]]).rank
+    ]
     # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
     carried = {id(h) for pair in paired if normalize(pair[0].content) != normalize(pair[1].content) for h in pair}
     dropped = {id(h) for pair in paired for h in pair}

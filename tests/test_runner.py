@@ -426,6 +426,17 @@ def test_a_todo_reworded_in_place_is_carried_over() -> None:
     assert (mine(result), result.paid) == ([], ())
 
 
+def test_a_debt_made_graver_in_place_is_paid_and_new() -> None:
+    """A TODO turned FIXME is alike in its words, but a defect now: the low TODO is paid, the medium FIXME new."""
+    result = run({"src/a.py": ("x = 1  # TODO: retry on timeout\n", "x = 1  # FIXME: retry on timeout\n")})
+
+    assert [(f.severity, f.message) for f in mine(result)] == [
+        (Severity.MEDIUM, "FIXME comment: FIXME: retry on timeout")
+    ]
+    assert [f.severity for f in result.paid] == [Severity.LOW]
+    assert (result.carried, result.carried_from) == ((), ())
+
+
 def test_a_rewrite_of_many_debts_compares_them_only_as_wholes() -> None:
     """Past MAX_EDIT_COMPARISONS pairs in a hunk, only identical debts are carried over: the rest is paid and new."""
     side = int(MAX_EDIT_COMPARISONS**0.5) + 1
