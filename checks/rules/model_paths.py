@@ -47,9 +47,9 @@ _TF_SHARD = lazy(r"\.data-\d{5}-of-\d{5}$")
 #: model folder) and their first lines are the library's own (see `text_model_format`).
 _TEXT_FORMATS = {"json": "XGBoost JSON", "txt": "LightGBM text"}
 #: The first lines of each: XGBoost's JSON opens with its `learner` object (keys are written sorted, compact or
-#: indented), LightGBM's text with a `tree` line and the format's version.
+#: indented; a config's `"learner": "gbtree"` is a string), LightGBM's text with a `tree` line and the version.
 _TEXT_MODEL_START = {
-    "json": lazy(r'\{\s*"learner"\s*:'),
+    "json": lazy(r'\{\s*"learner"\s*:\s*\{'),
     "txt": lazy(r"tree\nversion=v\d"),
 }
 
