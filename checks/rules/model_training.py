@@ -84,8 +84,9 @@ _DRAWS = Scan(
 #: one in a file that also sets one is taken as intended.
 _ANY_SEED = lazy(r"manual_seed\(|\bseed\(|seed_everything\(|set_seed\(|set_random_seed\(")
 #: A training step in the file: the draws there (noise, dropout masks, shuffles) change what is learnt.
-_TRAINING_STEPS = (".backward(", "optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
-#: `.backward(` handed a gradient is autograd plumbing (a custom `Function`'s backward pass), not a training step.
+_TRAINING_STEPS = ("optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
+#: `loss.backward()` too, but not when handed a gradient: that is a custom autograd `Function`'s backward pass.
+_BACKWARD = ".backward("
 _GRADIENT_PLUMBING = lazy(r"\.backward\(\s*grad")
 #: A Hugging Face `Trainer` subclass: the Trainer seeds every generator from `TrainingArguments.seed` when it is
 #: built, so its methods draw from seeded generators (Lightning's Trainer does not: no import of transformers).
@@ -214,12 +215,9 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
 
 def _is_training_code(path: str, source: str) -> bool:
     """A module named for training, or one with a training step (a gradient handed to `.backward(` is none)."""
-    if _TRAINING_MODULE.search(path) is not None:
+    if _TRAINING_MODULE.search(path) is not None or contains_any(source, _TRAINING_STEPS):
         return True
-    steps = [step for step in _TRAINING_STEPS if step in source]
-    if steps != [".backward("]:
-        return bool(steps)
-    return source.count(".backward(") > len(_GRADIENT_PLUMBING.findall(source))
+    return _BACKWARD in source and source.count(_BACKWARD) > len(_GRADIENT_PLUMBING.findall(source))
 
 
 def _seeded_by_trainer(source: str) -> bool:
