@@ -31,6 +31,8 @@ from bot.pull_review import EngineRun, run_engine
 from bot.review_inputs import inputs_at
 from bot.worker_context import Outcome, WorkerDeps
 from checks.diff import DiffError, parse_github_files
+from checks.finding import Finding
+from checks.runner import ReviewResult
 
 log = get_logger(__name__)
 
@@ -54,15 +56,21 @@ class PushReviews:
 def booking_of(reviews: PushReviews) -> Booking:
     """What the push does to the ledger (see the module's docstring)."""
     kept, dropped = reviews.kept, reviews.dropped
-    # Debt edited where it stands moves from the fingerprint it had (paid) to the one it has (owed).
     return push_booking(
-        added=book.debts_of((*kept.result.findings, *kept.result.carried), kept.reach),
-        paid=book.debts_of((*kept.result.paid, *kept.result.carried_from)),
-        dropped_added=book.debts_of((*dropped.result.findings, *dropped.result.carried)) if dropped else (),
-        dropped_paid=book.debts_of((*dropped.result.paid, *dropped.result.carried_from), dropped.reach)
-        if dropped
-        else (),
+        added=book.debts_of(_owed(kept.result), kept.reach),
+        paid=book.debts_of(_settled(kept.result)),
+        dropped_added=book.debts_of(_owed(dropped.result)) if dropped else (),
+        dropped_paid=book.debts_of(_settled(dropped.result), dropped.reach) if dropped else (),
     )
+
+
+# Debt edited where it stands moves from the fingerprint it had (settled) to the one it has (owed).
+def _owed(result: ReviewResult) -> tuple[Finding, ...]:
+    return (*result.findings, *result.carried)
+
+
+def _settled(result: ReviewResult) -> tuple[Finding, ...]:
+    return (*result.paid, *result.carried_from)
 
 
 def push_booking(
