@@ -14,8 +14,10 @@ from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
+from checks.rules.code_common import in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
+from checks.rules.model_scan import is_doctest
 from checks.views import FileView
 
 _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
@@ -257,7 +259,7 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
             "`kaggle datasets download` without a version or `kaggle competitions download`. "
             'Local builders (`load_dataset("csv", ...)`), '
             "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
-            "are fine; tests, examples and docs are not reviewed."
+            "are fine; tests, examples, docs and docstrings' usage examples are not reviewed."
         ),
         why=(
             "When the upstream dataset changes, retraining silently uses different data and results cannot "
@@ -286,6 +288,8 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                 qualified = before.endswith(_QUALIFIERS)
                 if not (qualified or _called_by_name(before, m.group(0), source)) or side.in_comment(m):
                     continue
+                if is_doctest(m.text) or in_docstring(view, side, m):
+                    continue  # a docstring's usage example, not the program
                 statement, end_line = side.statement(m.index)
                 if not brackets_closed(statement):
                     continue  # the call goes on past the lines we can see
