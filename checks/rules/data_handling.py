@@ -137,7 +137,9 @@ _BROAD_EXCEPT = lazy(r"(?P<indent>[ \t]*)" + _CLAUSE + r"[ \t]*(?P<body>pass|con
 _READS_DATA = lazy(
     r"\bread_\w+\(|\.read\(|\b(?:json|yaml|pickle|orjson|ujson|tomllib)\.(?:safe_)?loads?\(|"
     r"\b(?:np|numpy)\.(?:load|loadtxt|genfromtxt|fromfile)\(|\b(?:pd|pandas)\.\w+\(|\bImage\.open\(|"
-    r"\bimread\(|\bimdecode\(|\bliteral_eval\(|\bstrptime\(|\.decode\(|\bparse\w*\(|\bload_dataset\(|"
+    r"\bimread\(|\bimdecode\(|\bliteral_eval\(|\bstrptime\(|\.decode\(|\bload_dataset\(|"
+    # Parsing a record, not a version compared (`parse(driver) < parse("550.40")`, `version.parse(v)`).
+    r"(?<!version\.)(?<![<>=]\s)(?<![<>=])\bparse\w*\((?![^)\n]*version)(?![^)\n]*\)\s*[<>!=]=?)|"
     r"\bto_(?:numeric|datetime)\(|\bcsv\.(?:reader|DictReader)\(|\bsf\.read\(|\blibrosa\.load\("
 )
 #: Converting a field is parsing too, when the handler drops the record (`continue`).
@@ -169,7 +171,8 @@ _TRY_SCAN_LINES = 40
     docs=Docs(
         what=(
             "Added code drops bad data without a trace: a bare or `except Exception:` handler whose only "
-            "statement is `pass` or `continue` around a call that reads or parses data, "
+            "statement is `pass` or `continue` around a call that reads or parses data (not a version compared: "
+            '`parse(driver) < parse("550.40")`), '
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
             "log or check on the lines that follow."
         ),
