@@ -10,6 +10,7 @@ from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.registry import Docs, rule
+from checks.rules.data_source import call_name
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
     NOT_PRODUCTION,
@@ -294,7 +295,8 @@ _REGISTRY = lazy(
             'Added code saves a model to a constant file name (`torch.save(..., "model.pt")`, '
             '`joblib.dump(clf, "clf.pkl")`, `model.save("model.h5")`) and the file logs it to no tracker or '
             "registry (MLflow, W&B artifacts, DVC, BentoML, Neptune, ClearML, Comet, push_to_hub). Names built "
-            "from variables or f-strings are left alone."
+            "from variables or f-strings, and fixed names under a folder a variable holds "
+            '(`os.path.join(output_dir, "model.bin")`), are left alone.'
         ),
         why=(
             "Each run overwrites the last model, and nothing records which data, code and metrics produced the "
@@ -332,6 +334,22 @@ def _is_model_save(m: Match, side: SideView) -> bool:
     return name in _DUMPERS or not (method == "dump" or (method == "save" and name == "save"))
 
 
+def _joined_under_a_variable(node: ast.AST) -> bool:
+    """A path joined (`os.path.join(d, ...)`, `Path(d, ...)`, `d / ...`) under a folder held by a variable, not a
+    module constant (`MODEL_DIR`)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _folder_is_variable(node.left)
+    if isinstance(node, ast.Call) and call_name(node) in ("join", "Path", "PurePath") and node.args:
+        return _folder_is_variable(node.args[0])
+    return False
+
+
+def _folder_is_variable(node: ast.expr) -> bool:
+    if isinstance(node, ast.Name | ast.Attribute):
+        return not (node.id if isinstance(node, ast.Name) else node.attr).isupper()
+    return _joined_under_a_variable(node)
+
+
 def _fixed_model_file(node: ast.Call) -> str | None:
     """A constant model file name among the call's arguments (`open("clf.pkl", "wb")` included)."""
     pending: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
@@ -339,6 +357,8 @@ def _fixed_model_file(node: ast.Call) -> str | None:
         sub = pending.pop()
         if isinstance(sub, ast.JoinedStr):
             continue  # an f-string's constant parts are pieces of a name built at run time
+        if _joined_under_a_variable(sub):
+            continue  # `os.path.join(output_dir, "model.bin")`: the caller's folder names each run's file
         value = literal_str(sub) if isinstance(sub, ast.expr) else None
         if value is not None and _FIXED_MODEL_FILE.match(value):
             return value
