@@ -49,7 +49,12 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.TEST,
         ("test", "spec"),
-        lazy(r"(^|/)(tests?|testing|spec|specs|__tests__)/|(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$", re.I),
+        # Test helpers a package ships (`accelerate/test_utils/`) are test code too.
+        lazy(
+            r"(^|/)(tests?|testing|test_?utils|testing_utils|spec|specs|__tests__)/|"
+            r"(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$",
+            re.I,
+        ),
     ),
     (
         Role.EXAMPLE,

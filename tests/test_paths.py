@@ -98,6 +98,9 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("proto/model_pb2.py", {Role.GENERATED}),
         ("ſite-packages/x.py", {Role.VENDORED}),  # LONG S folds onto `s` when case is ignored
         ("src/model.py", set()),
+        ("src/accelerate/test_utils/training.py", {Role.TEST}),
+        ("src/pkg/testing_utils/helpers.py", {Role.TEST}),
+        ("src/pkg/utils/testing.py", set()),
     ],
 )
 def test_roles(path: str, expected: set[Role]) -> None:
