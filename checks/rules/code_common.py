@@ -333,9 +333,19 @@ def _string_statement_lines(text: str) -> frozenset[int]:
     return frozenset(lines)
 
 
+def is_doctest(line: str) -> bool:
+    """Interactive examples in docstrings (`>>> torch.load(p)`) show usage; they are not the program."""
+    return line.lstrip().startswith((">>>", "... "))
+
+
 def in_docstring(view: FileView, side: SideView, m: Match) -> bool:
-    """True when an added match of a Python file sits in a docstring (or another string statement): prose that
-    mentions code, not code. Known only from the post-change text; the file is parsed once for all rules."""
-    if side.side is not Side.ADDED or view.kind is not Kind.PYTHON or view.text is None:
+    """True when a match of a Python file sits in a docstring (or another string statement): prose that mentions
+    code, not code. A doctest line (`>>> ...`) tells itself on either side; the rest is known only from the
+    post-change text of added lines, the file parsed once for all rules."""
+    if view.kind is not Kind.PYTHON:
+        return False
+    if is_doctest(m.text):
+        return True
+    if side.side is not Side.ADDED or view.text is None:
         return False
     return m.number in _string_statement_lines(view.text)

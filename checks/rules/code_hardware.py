@@ -9,7 +9,6 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_key
-from checks.rules.model_scan import is_doctest
 from checks.views import FileView
 
 #: The process's visible GPUs set from inside the program.
@@ -62,7 +61,5 @@ def hardcoded_device(view: FileView) -> Iterator[Hit]:
             for m in matches:
                 if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                     continue
-                if is_doctest(m.text):
-                    continue  # a docstring's interactive example, told even where the docstring's quotes are not
                 statement = m.text.strip()
                 yield side.hit(m, f"{what}: {statement[:100]}", content=statement_key(statement))

@@ -17,7 +17,6 @@ from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
-from checks.rules.model_scan import is_doctest
 from checks.views import FileView
 
 _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
@@ -288,7 +287,7 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                 qualified = before.endswith(_QUALIFIERS)
                 if not (qualified or _called_by_name(before, m.group(0), source)) or side.in_comment(m):
                     continue
-                if is_doctest(m.text) or in_docstring(view, side, m):
+                if in_docstring(view, side, m):
                     continue  # a docstring's usage example, not the program
                 statement, end_line = side.statement(m.index)
                 if not brackets_closed(statement):

@@ -14,6 +14,7 @@ from functools import cache
 from checks.finding import Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
+from checks.rules.code_common import is_doctest
 from checks.rules.model_calls import CALLEE, Call, CallReader
 from checks.views import FileView, Match, SideView
 
@@ -89,11 +90,6 @@ def in_comment(side: SideView, m: Match, column: int) -> bool:
     if side.kind is Kind.PYTHON and m.text.find("#", 0, column) == -1:
         return False  # Python's only comment marker is `#`
     return side.in_comment(m)
-
-
-def is_doctest(line: str) -> bool:
-    """Interactive examples in docstrings (`>>> torch.load(p)`) show usage; they are not the program."""
-    return line.lstrip().startswith((">>>", "... "))
 
 
 def file_source(view: FileView) -> str:
