@@ -409,20 +409,15 @@ def _without_edited_debt(
     sides = {h.side for _, h in hits if h.line is not None}
     if len(sides) < 2:  # nearly always: a file's change adds debt or removes it
         return hits, []
+    rules = {r.code: r for r, _ in hits}
     gone: dict[tuple[str, int], list[Hit]] = defaultdict(list)
     came: dict[tuple[str, int], list[Hit]] = defaultdict(list)
-    defaults: dict[str, Severity] = {}
     for r, h in hits:
         at = _hunk_of(patch, h) if h.line is not None else None
         if at is not None:
             (came if h.side is Side.ADDED else gone)[(r.code, at)].append(h)
-            defaults[r.code] = r.severity
     paired = [
-        pair
-        for key in gone.keys() & came.keys()
-        for pair in _pairs(gone[key], came[key])
-        # An edit that makes the debt worse (a TODO turned FIXME) is a debt paid and a graver one added.
-        if (pair[1].severity or defaults[key[0]]).rank <= (pair[0].severity or defaults[key[0]]).rank
+        pair for key in gone.keys() & came.keys() for pair in _pairs(gone[key], came[key], rules[key[0]].severity)
     ]
     # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
     carried = {id(h) for pair in paired if normalize(pair[0].content) != normalize(pair[1].content) for h in pair}
@@ -430,10 +425,15 @@ def _without_edited_debt(
     return [(r, h) for r, h in hits if id(h) not in dropped], [(r, h) for r, h in hits if id(h) in carried]
 
 
-def _pairs(gone: list[Hit], came: list[Hit]) -> Iterator[tuple[Hit, Hit]]:
+def _pairs(gone: list[Hit], came: list[Hit], default: Severity) -> Iterator[tuple[Hit, Hit]]:
     """The (removed, added) hits of one rule and hunk that are one debt: the same content first (a reformat), then
     the closest contents left (an edit: `SequenceMatcher` ratio of at least EDITED_SIMILARITY), each hit in one
-    pair at most. A TODO replaced by an unrelated FIXME is a debt paid and a new one."""
+    pair at most. A TODO replaced by an unrelated FIXME is a debt paid and a new one, and so is an edit that makes
+    the debt graver (a TODO turned FIXME: `default` is the rule's severity, for hits that name none)."""
+
+    def rank(h: Hit) -> int:
+        return (h.severity or default).rank
+
     gone, came = list(gone), list(came)
     for h in list(came):
         twin = next((g for g in gone if normalize(g.content) == normalize(h.content)), None)
@@ -448,6 +448,7 @@ def _pairs(gone: list[Hit], came: list[Hit]) -> Iterator[tuple[Hit, Hit]]:
             (SequenceMatcher(None, g.content, h.content).ratio(), i, j)
             for i, g in enumerate(gone)
             for j, h in enumerate(came)
+            if rank(h) <= rank(g)
         ),
         reverse=True,
     )
