@@ -70,7 +70,7 @@ def _described(fmt: str, size: int | None) -> str:
             "the .dvc pointer; load it by version from the registry."
         ),
     ),
-    reads_lines=False,  # it reads binaries, which have no lines (and a text model's first lines, when there)
+    reads_lines=False,  # binaries have no lines; a text model is told by its first two (see `text_model_format`)
 )
 def model_artifact_committed(view: FileView) -> Iterator[Hit]:
     patch = view.patch
