@@ -56,9 +56,9 @@ class Rule:
     kinds: frozenset[Kind] | None
     #: Roles where the rule stays silent (tests, vendored code...).
     skip_roles: frozenset[Role]
-    #: Whether the rule finds its debt in diff lines: such a rule is not run on a file without hunks, and must name
-    #: needles (see `checks.prefilter`). False for a rule that judges files by name, size or first lines (a binary
-    #: model, a text model's header), which runs on every file.
+    #: Whether the rule finds its debt in diff lines: such a rule is not run on a file without hunks, and only such a
+    #: rule may name needles (see `checks.prefilter`). False for a rule that judges files by name, size or first
+    #: lines (a binary model, a text model's header), which runs on every file.
     reads_lines: bool
     check: Callable[..., Iterable[Hit]]
     #: For CHANGE rules: files whose lines the rule reads, so the runner keeps them.
