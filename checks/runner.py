@@ -520,8 +520,10 @@ def _aggregate(
         if len(members) == 1:
             message, key = first.message, occurrences[0].fingerprint
         else:
-            lines = ", ".join(str(o.line) for o in occurrences if o.line is not None)
-            message = f"{first.message} ({len(members)} occurrences in this file: lines {lines})"
+            # Two hits on one line (a type-checker and a linter suppression) name the line once.
+            numbers = [str(n) for n in dict.fromkeys(o.line for o in occurrences if o.line is not None)]
+            where = f"line{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+            message = f"{first.message} ({len(members)} occurrences in this file: {where})"
             contents = sorted({normalize(h.content) for _, h, _ in members})
             key = fingerprint(code, path, "\n".join(contents), 0)
             if acknowledged is None:

@@ -10,6 +10,7 @@ text was not supplied) it stays silent.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import posixpath
 import re
 import sys
@@ -509,8 +510,9 @@ _DOTTED = lazy(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _STDLIB = frozenset(sys.stdlib_module_names) | FORMER_STDLIB | ALWAYS_AVAILABLE
 #: spaCy and scispaCy pipelines, installed with `python -m spacy download`, not from a manifest.
 _SPACY_MODEL = lazy(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlpba|bc5cdr|bionlp)\w*$")
-#: Folders whose code has its dependencies declared elsewhere (benchmark and CI tooling).
-_ELSEWHERE = lazy(r"(?i)(^|/)(benchmarks?|\.github)/")
+#: Folders whose code has its dependencies declared elsewhere: benchmarks, and tooling in a dot folder (`.github/`,
+#: `.actions/`, `.ci/`), which no code imports (a folder named with a dot is no package).
+_ELSEWHERE = lazy(r"(?i)(^|/)(benchmarks?|\.[\w-]+)/")
 _TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "conftest.py", "dodo.py"})
 _NOT_OURS = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 _DATABRICKS = "# Databricks notebook source"
@@ -863,8 +865,10 @@ def _judged_file(file: FileView) -> bool:
             "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an import after "
             "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`), "
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
-            "tests, docs, examples and benchmarks are not judged; notebooks draw info. One finding per file and "
-            "distribution. Needs the repository tree and the text of every manifest in it: silent without them."
+            "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
+            "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
+            "others: one declaration fixes them all. Needs the repository tree and the text of every manifest in "
+            "it: silent without them."
         ),
         why=(
             "The code runs only where someone installed the package by hand: a fresh environment (CI, a "
@@ -882,6 +886,7 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
     if view.snapshot.tree is None:
         return
     judge = _Judge(view)
+    by_distribution: dict[tuple[Side, str], list[Hit]] = {}
     for file in view.files():
         if not _judged_file(file) or not file.patch.hunks:
             continue
@@ -889,7 +894,24 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
         for side in file.source_sides():
             if "import" not in side.lines.text:
                 continue
-            yield from _side_hits(judge, file, side, notebook=notebook)
+            for hit in _side_hits(judge, file, side, notebook=notebook):
+                by_distribution.setdefault((hit.side, hit.content), []).append(hit)
+    for hits in by_distribution.values():
+        yield _one_for_all(hits)
+
+
+def _one_for_all(hits: list[Hit]) -> Hit:
+    """One hit for a distribution that files of the change import undeclared: declaring it once fixes them all.
+
+    It sits at the first file importing it from code (a notebook's import draws info), and names the others."""
+    first = next((h for h in hits if h.severity is None), hits[0])
+    others = list(dict.fromkeys(h.path for h in hits if h.path != first.path))
+    if not others:
+        return first
+    files = "file" if len(others) == 1 else "files"
+    return dataclasses.replace(
+        first, message=f"{first.message}; {len(others)} more {files} of the change import it: {_listed(tuple(others))}"
+    )
 
 
 def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool) -> Iterator[Hit]:

@@ -75,9 +75,11 @@ def _invalid_name(key: str) -> bool:
             "requirements/*.txt) without an exact `==` pin: a bare name, a range (`>=`, `~=`, `<`), a wildcard "
             "(`==1.*`), or a pin loosened from `==` to a range. Not read: pip-tools inputs (`*.in`), option "
             "lines (`-r`, `-c`, `-e`, `--index-url`), URLs, dev/test/docs requirement files, examples, and "
-            "library ranges in pyproject or setup.py (meant to be ranges); standard-library and deprecated "
-            "names are DEP003's. Moving a line, or raising the lower bound of a requirement that already was "
-            "a range, is not new debt."
+            "library ranges in pyproject or setup.py (meant to be ranges), nor a requirements file the package's "
+            "metadata reads (setup.py's `install_requires` or extras built from it, setup.cfg's `file:`, "
+            "pyproject's dynamic dependencies; known when the review has the manifests); standard-library and "
+            "deprecated names are DEP003's. Moving a line, or raising the lower bound of a requirement that already "
+            "was a range, is not new debt."
         ),
         why=(
             "An application installs whatever is newest on the day it is built, so two builds of the same "
@@ -92,6 +94,8 @@ def _invalid_name(key: str) -> bool:
 )
 def unpinned_requirement(view: FileView) -> Iterator[Hit]:
     if not _requirement_kinds_path(view) or not view.path.lower().endswith(".txt") or is_dev_requirements(view.path):
+        return
+    if _read_by_package_metadata(view):
         return
     added, removed = view.sides()
     pins: dict[str, str] = {}
@@ -111,6 +115,39 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
             else:
                 message = f"`{req.text()}` has no version"
             yield side.hit(m, message, content=req.key)
+
+
+#: setup.cfg's `install_requires = file: requirements.txt` (and extras' `file:` lines).
+_CFG_FILE_DIRECTIVE = lazy(r"file:[^\n]*")
+#: Markers of pyproject.toml reading requirements files into its metadata: setuptools' `dynamic` dependencies
+#: (`{file = [...]}`) and hatch's `requirements_txt` metadata hook.
+_PYPROJECT_READERS = ("dynamic", "requirements_txt")
+
+
+def _read_by_package_metadata(view: FileView) -> bool:
+    """Whether a package's metadata beside or above the file reads it: its lines are then the library's ranges
+    (`install_requires`, extras), not an application's pins. Known from the manifests' texts (when the review has
+    the tree); diff-only, the file counts as an application's."""
+    folder = view.path
+    while folder:
+        folder = folder.rpartition("/")[0]
+        relative = view.path[len(folder) + 1 :] if folder else view.path
+        names = {relative, relative.rpartition("/")[2], relative.partition("/")[0]}
+        prefix = f"{folder}/" if folder else ""
+        setup = view.snapshot.text(f"{prefix}setup.py")
+        if setup is not None and ("install_requires" in setup or "extras_require" in setup) and _quoted(setup, names):
+            return True
+        config = view.snapshot.text(f"{prefix}setup.cfg")
+        if config is not None and any(relative in line for line in _CFG_FILE_DIRECTIVE.findall(config)):
+            return True
+        pyproject = view.snapshot.text(f"{prefix}pyproject.toml")
+        if pyproject is not None and any(r in pyproject for r in _PYPROJECT_READERS) and _quoted(pyproject, {relative}):
+            return True
+    return False
+
+
+def _quoted(text: str, names: set[str]) -> bool:
+    return any(f'"{name}"' in text or f"'{name}'" in text for name in names)
 
 
 # --- DEP003 --------------------------------------------------------------------------------------------------------

@@ -8,8 +8,11 @@ from collections.abc import Iterator
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity
+from checks.languages import comment_start
 from checks.lazyre import lazy
+from checks.paths import Kind
 from checks.registry import Docs, rule
+from checks.rules.code_common import is_doctest
 from checks.rules.data_source import call_name
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
@@ -22,6 +25,7 @@ from checks.rules.model_scan import (
     code_matches,
     contains_any,
     file_source,
+    in_string,
     is_definition,
     is_free_call,
 )
@@ -89,6 +93,8 @@ _TRAINING_STEPS = ("optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(
 #: `loss.backward()` too, but not when handed a gradient: that is a custom autograd `Function`'s backward pass.
 _BACKWARD = ".backward("
 _GRADIENT_PLUMBING = lazy(r"\.backward\(\s*grad")
+#: What a dotted callee is made of (`self.model.fit(`): stripped to see what stands before it.
+_NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 #: A Hugging Face `Trainer` subclass: the Trainer seeds every generator from `TrainingArguments.seed` when it is
 #: built, so its methods draw from seeded generators (Lightning's Trainer does not: no import of transformers).
 _HF_TRAINER_CLASS = lazy(r"^class\s+\w+\((?:[\w.]+\.)?\w*Trainer\b", re.MULTILINE)
@@ -116,8 +122,8 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "file (one with a training step: `.backward(`, `.fit(`..., or named for training: train*.py) draws "
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
             "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(` is "
-            "a custom backward pass, not a training step, and a Hugging Face `Trainer` subclass is seeded by the "
-            "Trainer itself). "
+            "a custom backward pass, not a training step, nor is a step a docstring, comment or string mentions, "
+            "and a Hugging Face `Trainer` subclass is seeded by the Trainer itself). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...). Medium for "
@@ -216,9 +222,37 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
 
 def _is_training_code(path: str, source: str) -> bool:
     """A module named for training, or one with a training step (a gradient handed to `.backward(` is none)."""
-    if _TRAINING_MODULE.search(path) is not None or contains_any(source, _TRAINING_STEPS):
+    if _TRAINING_MODULE.search(path) is not None:
         return True
-    return _BACKWARD in source and source.count(_BACKWARD) > len(_GRADIENT_PLUMBING.findall(source))
+    if contains_any(source, _TRAINING_STEPS) and any(_first(_in_code(source, step)) for step in _TRAINING_STEPS):
+        return True
+    backwards = _in_code(source, _BACKWARD) if _BACKWARD in source else iter(())
+    return _first(at for at in backwards if _GRADIENT_PLUMBING.match(source, at) is None)
+
+
+def _first(positions: Iterator[int]) -> bool:
+    return next(positions, None) is not None
+
+
+def _in_code(source: str, needle: str) -> Iterator[int]:
+    """Where `needle` occurs as code: not in a comment, an inline string, a doctest or a documentation code span
+    (a docstring's "passed to `model.fit()`" trains nothing)."""
+    at = source.find(needle)
+    while at != -1:
+        start = source.rfind("\n", 0, at) + 1
+        end = source.find("\n", at)
+        line = source[start : end if end != -1 else len(source)]
+        column = at - start
+        comment = comment_start(line, Kind.PYTHON)
+        mentioned = (
+            line[:column].rstrip(_NAME_CHARACTERS).endswith("`")
+            or (comment is not None and comment <= column)
+            or in_string(line, column)
+            or is_doctest(line)
+        )
+        if not mentioned:
+            yield at
+        at = source.find(needle, at + 1)
 
 
 def _seeded_by_trainer(source: str) -> bool:
