@@ -671,6 +671,8 @@ _AVAILABILITY = lazy(
     r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(|check_requirements\(|"
     r"\bis_\w+_enabled\("
 )
+#: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names.
+_CHECKED_BY_NAME = lazy(rf"(?:{_AVAILABILITY.pattern}|RequirementCache\()\s*[\"']")
 _GUARD_OPENER = lazy(
     r"^(?:try\s*:|except\b|else\s*:|elif\b|if\b|match\b|case\b|with\b.*(?:suppress|import|optional|lazy))"
 )
@@ -802,6 +804,17 @@ class _FileImports:
             return False  # an unclosed docstring above, as far as the hunk shows
         return _guarded_by_indent(m.text, above) is False
 
+    def checks_by_name(self, module: str, distribution: str) -> bool:
+        """Whether the file checks by name that the package is installed (`RequirementCache("comet-ml>=3")`,
+        `find_spec("comet_ml")`): an optional integration, whose imports run once that check passed."""
+        source = self.file.text if self.file.text is not None else self.side.lines.text
+        if _CHECKED_BY_NAME.search(source) is None:
+            return False
+        # Named either way (`comet-ml`, `comet_ml`): separators compare alike, as PEP 503 has it.
+        names = sorted({module.partition(".")[0], distribution})
+        named = "|".join("[-_.]".join(map(re.escape, re.split(r"[-_.]+", name))) for name in names)
+        return re.search(rf"{_CHECKED_BY_NAME.pattern}(?:{named})(?![\w.])", source, re.IGNORECASE) is not None
+
     def _hunk_above(self, m: Match) -> list[str]:
         """The lines the match's hunk shows above it on its side, context lines included."""
         added = self.side.side is Side.ADDED
@@ -863,7 +876,9 @@ def _judged_file(file: FileView) -> bool:
             "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
             "declares faiss). The standard library, the repository's own packages and modules, optional imports "
             "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an import after "
-            "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`), "
+            "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`; "
+            'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
+            '`find_spec("comet_ml")`), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
@@ -908,10 +923,12 @@ def _one_for_all(hits: list[Hit]) -> Hit:
     others = list(dict.fromkeys(h.path for h in hits if h.path != first.path))
     if not others:
         return first
-    files = "file" if len(others) == 1 else "files"
-    return dataclasses.replace(
-        first, message=f"{first.message}; {len(others)} more {files} of the change import it: {_listed(tuple(others))}"
+    more = (
+        "1 more file of the change imports it"
+        if len(others) == 1
+        else f"{len(others)} more files of the change import it"
     )
+    return dataclasses.replace(first, message=f"{first.message}; {more}: {_listed(tuple(others))}")
 
 
 def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool) -> Iterator[Hit]:
@@ -930,7 +947,7 @@ def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool)
             if m is None:
                 index = lines.at(raw.start())
                 m = Match(raw, index, lines.number(index), lines.line(index))
-            if not imports.plain(m):
+            if not imports.plain(m) or imports.checks_by_name(module, distribution):
                 break
             reported.add(distribution)
             yield side.hit(
