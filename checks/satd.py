@@ -7,8 +7,9 @@ import re
 from checks.lazyre import lazy
 from checks.prefilter import any_case
 
-#: Task tags, case-insensitive as measured (precision 0.87, Maldonado & Shihab); not inside identifiers.
-TAG = lazy(r"(?<![\w-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack)(?![\w-])")
+#: Task tags, case-insensitive as measured (precision 0.87, Maldonado & Shihab); not inside identifiers, nor at the
+#: end of a path or address (`issues/XXX` is a placeholder).
+TAG = lazy(r"(?<![\w/-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack)(?![\w-])")
 #: TAG's words as it spells them, for the rule prefilter: every TAG match is one of them.
 TAG_NEEDLES = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo", "ToDo", "hack")
 TAG_OWNER = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+\s*\)", re.IGNORECASE)

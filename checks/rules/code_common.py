@@ -6,7 +6,7 @@ import ast
 import bisect
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
 from itertools import accumulate, chain, repeat
 from operator import add
@@ -149,6 +149,23 @@ _TAG_WORDS = AhoCorasick(list(TAG_NEEDLES), matchkind=MatchKind.LeftmostFirst)
 _TAG_WORDS_LOWER = AhoCorasick(
     list(dict.fromkeys(word.lower() for word in TAG_NEEDLES)), matchkind=MatchKind.LeftmostFirst
 )
+
+
+#: After a tag, what makes it open a task of its own (`FIXME: the loss is NaN`, `TODO(bob)`).
+_OPENS_TASK = lazy(r"[ \t]*[:(]")
+
+
+def tasks_by_line(side: SideView, tags: Iterable[Match]) -> list[list[Match]]:
+    """Tags grouped into the debts they admit: a tag further along a comment line belongs to the task before it
+    (`# TODO: crude hack`), unless it opens one of its own (`# TODO: clean up. FIXME: the loss is NaN`)."""
+    tasks: list[list[Match]] = []
+    for m in tags:
+        column = side.column(m) + len(m.group(0))
+        if tasks and tasks[-1][0].index == m.index and _OPENS_TASK.match(m.text, column) is None:
+            tasks[-1].append(m)
+        else:
+            tasks.append([m])
+    return tasks
 
 
 def comment_tags(side: SideView) -> list[Match]:

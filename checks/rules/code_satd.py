@@ -11,7 +11,7 @@ from checks.languages import comment_text
 from checks.lazyre import lazy
 from checks.paths import Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import COMMENT_KINDS, comment_tags, search_comments
+from checks.rules.code_common import COMMENT_KINDS, comment_tags, search_comments, tasks_by_line
 from checks.satd import (
     DEFECT_PHRASE,
     SATD_PHRASE,
@@ -56,8 +56,10 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "A comment added by the change carries a task tag: TODO, FIXME, XXX or HACK. In lower or mixed case "
             "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`) or open its comment with an order "
             "(`# todo add retries`): `# todo items per user` and "
-            "`# a hack attempt` are prose. Comments about models, data or training are reported as ML debt "
-            "(MODEL017) instead."
+            "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`). One comment line holds "
+            "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
+            "(`# TODO: clean up. FIXME: fails on empty input`). Comments about models, data or training are reported "
+            "as ML debt (MODEL017) instead."
         ),
         why=(
             "Self-admitted debt is the debt developers know about; untracked tags pile up and are rarely "
@@ -74,9 +76,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        for m in comment_tags(side):
-            if not _is_tag(side, m):
-                continue
+        # One hit a task, at its first tag, as grave as its gravest (`# TODO: crude hack` is one debt).
+        for m, *others in tasks_by_line(side, (m for m in comment_tags(side) if _is_tag(side, m))):
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
             if is_ml_comment(comment):
@@ -84,11 +85,12 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
             tag = m.group(1).upper()
             # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone.
             shown = comment_text(m.text, side.kind) or comment
+            severity = max((_tag_severity(t.group(1).upper(), comment) for t in (m, *others)), key=lambda s: s.rank)
             yield side.hit(
                 m,
                 f"{tag} comment: {shown.strip().lstrip('#/*-; ').strip()[:120]}",
                 content=comment,
-                severity=_tag_severity(tag, comment),
+                severity=severity,
             )
 
 

@@ -9,7 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import comment_tags
+from checks.rules.code_common import comment_tags, tasks_by_line
 from checks.rules.code_satd import phrase_comments
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
 from checks.views import FileView
@@ -63,10 +63,17 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         # The tags CODE001 reads and the phrases CODE002 reads, from the same text on: exactly one of the rules
         # owns each comment. Both readings are shared with those rules (and their comment tails with CODE018).
-        tagged = comment_tags(side)
+        # One hit a task: a tag further along a line is the task before it unless it opens one (`tasks_by_line`),
+        # and a phrase on a tagged line is the tag's.
+        tasks = tasks_by_line(side, comment_tags(side))
+        tagged_lines = {task[0].index for task in tasks}
         found = [
-            *((m, m.text[side.column(m) :], f"{m.group(1).upper()} comment") for m in tagged),
-            *((m, comment, f"admitted in words ('{m.group().lower()}')") for m, comment in phrase_comments(side)),
+            *((m, m.text[side.column(m) :], f"{m.group(1).upper()} comment") for m, *_ in tasks),
+            *(
+                (m, comment, f"admitted in words ('{m.group().lower()}')")
+                for m, comment in phrase_comments(side)
+                if m.index not in tagged_lines
+            ),
         ]
         for m, comment, how in found:
             if is_ml_comment(comment):

@@ -330,7 +330,7 @@ _REGISTRY = lazy(
             '`joblib.dump(clf, "clf.pkl")`, `model.save("model.h5")`) and the file logs it to no tracker or '
             "registry (MLflow, W&B artifacts, DVC, BentoML, Neptune, ClearML, Comet, push_to_hub). Names built "
             "from variables or f-strings, and fixed names under a folder a variable holds "
-            '(`os.path.join(output_dir, "model.bin")`), are left alone.'
+            '(`os.path.join(output_dir, "model.bin")`, `Path(root).joinpath("models", "best.pth")`), are left alone.'
         ),
         why=(
             "Each run overwrites the last model, and nothing records which data, code and metrics produced the "
@@ -369,10 +369,12 @@ def _is_model_save(m: Match, side: SideView) -> bool:
 
 
 def _joined_under_a_variable(node: ast.AST) -> bool:
-    """A path joined (`os.path.join(d, ...)`, `Path(d, ...)`, `d / ...`) under a folder held by a variable, not a
-    module constant (`MODEL_DIR`)."""
+    """A path joined (`os.path.join(d, ...)`, `Path(d, ...)`, `d / ...`, `Path(d).joinpath(...)`) under a folder
+    held by a variable, not a module constant (`MODEL_DIR`)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         return _folder_is_variable(node.left)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "joinpath":
+        return _folder_is_variable(node.func.value)
     if isinstance(node, ast.Call) and call_name(node) in ("join", "Path", "PurePath") and node.args:
         return _folder_is_variable(node.args[0])
     return False
