@@ -128,12 +128,11 @@ def _read_by_package_metadata(view: FileView) -> bool:
     """Whether a package's metadata beside or above the file reads it: its lines are then the library's ranges
     (`install_requires`, extras), not an application's pins. Known from the manifests' texts (when the review has
     the tree); diff-only, the file counts as an application's."""
-    folder = view.path
-    while folder:
-        folder = folder.rpartition("/")[0]
-        relative = view.path[len(folder) + 1 :] if folder else view.path
-        names = {relative, relative.rpartition("/")[2], relative.partition("/")[0]}
-        prefix = f"{folder}/" if folder else ""
+    parts = view.path.split("/")
+    for depth in reversed(range(len(parts))):  # the file's folder, then each one above it
+        prefix = "".join(f"{part}/" for part in parts[:depth])
+        relative = "/".join(parts[depth:])
+        names = {relative, parts[-1], parts[depth]}  # `requirements/x.txt`, `x.txt`, or the folder `requirements`
         setup = view.snapshot.text(f"{prefix}setup.py")
         if setup is not None and ("install_requires" in setup or "extras_require" in setup) and _quoted(setup, names):
             return True

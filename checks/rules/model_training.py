@@ -224,10 +224,9 @@ def _is_training_code(path: str, source: str) -> bool:
     """A module named for training, or one with a training step (a gradient handed to `.backward(` is none)."""
     if _TRAINING_MODULE.search(path) is not None:
         return True
-    if contains_any(source, _TRAINING_STEPS) and any(_first(_in_code(source, step)) for step in _TRAINING_STEPS):
+    if any(_first(_in_code(source, step)) for step in _TRAINING_STEPS):
         return True
-    backwards = _in_code(source, _BACKWARD) if _BACKWARD in source else iter(())
-    return _first(at for at in backwards if _GRADIENT_PLUMBING.match(source, at) is None)
+    return _first(at for at in _in_code(source, _BACKWARD) if _GRADIENT_PLUMBING.match(source, at) is None)
 
 
 def _first(positions: Iterator[int]) -> bool:
