@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from checks.defaults import DEFAULTS, Settings
-from checks.diff import Diff, FilePatch, iter_file_patches
+from checks.diff import Diff, FilePatch, Hunk, iter_file_patches
 from checks.finding import Category, Finding, Hit, Occurrence, Severity, Side, fingerprint, normalize
 from checks.gc_threshold import raised_gc_threshold
 from checks.globs import Glob
@@ -417,7 +417,9 @@ def _without_edited_debt(
         if at is not None:
             (came if h.side is Side.ADDED else gone)[(r.code, at)].append(h)
     paired = [
-        pair for key in gone.keys() & came.keys() for pair in _pairs(gone[key], came[key], rules[key[0]].severity)
+        pair
+        for key in gone.keys() & came.keys()
+        for pair in _pairs(gone[key], came[key], rules[key[0]].severity, _likeness(patch.hunks[key[1]]))
     ]
     # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
     carried = {id(h) for pair in paired if normalize(pair[0].content) != normalize(pair[1].content) for h in pair}
@@ -425,22 +427,40 @@ def _without_edited_debt(
     return [(r, h) for r, h in hits if id(h) not in dropped], [(r, h) for r, h in hits if id(h) in carried]
 
 
-def _pairs(gone: list[Hit], came: list[Hit], default: Severity) -> Iterator[tuple[Hit, Hit]]:
-    """The (removed, added) hits of one rule and hunk that are one debt: the same content first (a reformat), then
-    the closest contents left (an edit: `SequenceMatcher` ratio of at least EDITED_SIMILARITY), each hit in one
-    pair at most. A TODO replaced by an unrelated FIXME is a debt paid and a new one, and so is an edit that makes
-    the debt graver (a TODO turned FIXME: `default` is the rule's severity, for hits that name none)."""
+def _pairs(
+    gone: list[Hit], came: list[Hit], default: Severity, likeness: Callable[[Hit, Hit], float]
+) -> Iterator[tuple[Hit, Hit]]:
+    """The (removed, added) hits of one rule and hunk that are one debt: the same content first (a reformat), the
+    likeliest such pairs first (`likeness` of their lines: of two added `# type: ignore`, the one on the line
+    edited from the removed one is the old debt), then the closest contents left (an edit:
+    `SequenceMatcher` ratio of at least EDITED_SIMILARITY), each hit in one pair at most. A TODO replaced by an
+    unrelated FIXME is a debt paid and a new one, and so is an edit that makes the debt graver (a TODO turned
+    FIXME: `default` is the rule's severity, for hits that name none)."""
 
     def rank(h: Hit) -> int:
         return (h.severity or default).rank
 
-    gone, came = list(gone), list(came)
-    for h in list(came):
-        twin = next((g for g in gone if normalize(g.content) == normalize(h.content)), None)
-        if twin is not None:
-            gone.remove(twin)
-            came.remove(h)
-            yield twin, h
+    by_content: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for i, g in enumerate(gone):
+        by_content[normalize(g.content)][0].append(i)
+    for j, h in enumerate(came):
+        by_content[normalize(h.content)][1].append(j)
+    twins: list[tuple[float, int, int]] = []
+    for olds, news in by_content.values():
+        if len(olds) * len(news) > MAX_EDIT_COMPARISONS:  # many copies of one debt: in order
+            twins.extend((0, i, j) for i, j in zip(olds, news, strict=False))
+        else:
+            twins.extend((-likeness(gone[i], came[j]), i, j) for i in olds for j in news)
+    twins.sort()
+    taken_gone: set[int] = set()
+    taken_came: set[int] = set()
+    for _, i, j in twins:
+        if i not in taken_gone and j not in taken_came:
+            taken_gone.add(i)
+            taken_came.add(j)
+            yield gone[i], came[j]
+    gone = [g for i, g in enumerate(gone) if i not in taken_gone]
+    came = [h for j, h in enumerate(came) if j not in taken_came]
     if len(gone) * len(came) > MAX_EDIT_COMPARISONS:
         return  # a rewrite of many debts: compared only as wholes (above), not each with each
     scored = sorted(
@@ -461,6 +481,21 @@ def _pairs(gone: list[Hit], came: list[Hit], default: Severity) -> Iterator[tupl
             paired_gone.add(i)
             paired_came.add(j)
             yield gone[i], came[j]
+
+
+def _likeness(hunk: Hunk) -> Callable[[Hit, Hit], float]:
+    """How alike the lines of a removed and an added hit of the hunk read (`SequenceMatcher` ratio, 0 to 1)."""
+    texts: dict[tuple[Side, int], str] = {}
+    for side, prefix in ((Side.REMOVED, "-"), (Side.ADDED, "+")):
+        lines = [raw[1:] for raw in hunk.body.split("\n") if raw[:1] == prefix]
+        texts.update(((side, number), text) for number, text in zip(hunk.numbered(prefix), lines, strict=True))
+
+    def likeness(removed: Hit, added: Hit) -> float:
+        before = texts.get((Side.REMOVED, removed.line or 0), "")
+        after = texts.get((Side.ADDED, added.line or 0), "")
+        return SequenceMatcher(None, before, after).ratio()
+
+    return likeness
 
 
 def _hunk_of(patch: FilePatch, h: Hit) -> int | None:
@@ -523,7 +558,10 @@ def _aggregate(
             # Two hits on one line (a type-checker and a linter suppression) name the line once.
             numbers = [str(n) for n in dict.fromkeys(o.line for o in occurrences if o.line is not None)]
             where = f"line{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
-            message = f"{first.message} ({len(members)} occurrences in this file: {where})"
+            # Hits that read differently (a `# type: ignore` after a `# pragma: no cover`) are not the first again.
+            alike = all(h.message == first.message for _, h, _ in members)
+            count = f"{len(members)} occurrences" if alike else f"and {len(members) - 1} more"
+            message = f"{first.message} ({count} in this file: {where})"
             contents = sorted({normalize(h.content) for _, h, _ in members})
             key = fingerprint(code, path, "\n".join(contents), 0)
             if acknowledged is None:

@@ -137,9 +137,17 @@ def test_hits_in_one_file_are_one_finding_with_their_lines() -> None:
     assert finding.lines == (1, 5, 9)
     assert finding.effort_minutes == 3 * EFFORT
     assert finding.severity is Severity.MEDIUM  # the worst of low, medium, low
-    assert finding.message.endswith("(3 occurrences in this file: lines 1, 5, 9)")
+    assert finding.message == "TODO comment: TODO: first thing (and 2 more in this file: lines 1, 5, 9)"
     assert len({o.fingerprint for o in finding.occurrences}) == 3
     assert finding.fingerprint not in {o.fingerprint for o in finding.occurrences}
+
+
+def test_hits_that_read_alike_are_counted_as_occurrences_of_one() -> None:
+    text = numbered_file({1: "# TODO: retry", 5: "# TODO: retry", 9: "# TODO: retry"}, 10)
+
+    [finding] = mine(run(added("src/many.py", text)))
+
+    assert finding.message == "TODO comment: TODO: retry (3 occurrences in this file: lines 1, 5, 9)"
 
 
 def test_each_file_is_its_own_finding() -> None:
@@ -411,6 +419,25 @@ def test_debt_reformatted_in_place_is_not_carried() -> None:
     result = run({"src/a.py": ("def f():\n  pass  # TODO: retry\n", "def f():\n    pass  # TODO: retry\n")})
 
     assert (result.findings, result.paid, result.carried, result.carried_from) == ((), (), (), ())
+
+
+def test_an_edited_line_keeps_its_debt_and_a_like_debt_added_above_is_the_new_one() -> None:
+    """Two added lines with the same debt, one where the removed one stood: that one is the old debt."""
+    old = "x = 1\n\nsend(x)  # TODO: retry\n"
+    new = "x = 1  # TODO: retry\n\nsend(x, timeout=3)  # TODO: retry\n"
+    result = run({"src/a.py": (old, new)})
+
+    assert [o.line for f in mine(result) for o in f.occurrences] == [1]
+    assert result.paid == ()
+
+
+def test_a_line_edited_below_a_like_debt_inserted_above_it_keeps_its_debt() -> None:
+    """The diff lists the removed line before all three added ones: the likeness of the lines tells which it was."""
+    old = "send(x)  # TODO: retry\n"
+    new = "y = 0  # TODO: retry\nz = 1\nsend(x, timeout=3)  # TODO: retry\n"
+    result = run({"src/a.py": (old, new)})
+
+    assert [o.line for f in mine(result) for o in f.occurrences] == [1]
 
 
 def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:

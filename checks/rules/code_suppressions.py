@@ -127,7 +127,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
             "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
             "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
-            "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`); info when it names the rules it silences."
+            "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`) or names the rules it silences in a whole file "
+            "(`# ruff: noqa: E731`); info when it names the rules it silences on its line."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "

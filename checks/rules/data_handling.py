@@ -203,13 +203,36 @@ def data_errors_swallowed(view: FileView) -> Iterator[Hit]:
         lines, by_number = _lines_of(view, side)
         for m, handler in handlers:
             hit = _swallowing_handler(side, m, handler, lines, m.number - 1 if by_number else m.index)
-            if hit is not None:
+            if hit is not None and not (by_number and _clause_edited_in_place(view, hit, lines)):
                 yield hit
         for m in options:
             at = m.number - 1 if by_number else m.index
             if "coerce" in m.group(0) and _ACCOUNTED.search(" ".join(lines[at : at + 4])):
                 continue
             yield side.hit(m, f"Bad records are dropped or coerced silently ({m.group(0)})", content=m.text)
+
+
+def _clause_edited_in_place(view: FileView, hit: Hit, lines: Sequence[str]) -> bool:
+    """The change rewrote only the clause line of a handler that swallowed before (`except:  # noqa` ->
+    `except Exception:`): a broad clause removed where the added one stands, and the handler's body and the read
+    in its `try` block on lines the change keeps. That debt was there; the change narrows it. `lines`: the
+    post-change file."""
+    line = hit.line
+    if line is None:
+        return False
+    end = hit.end_line or line
+    added = frozenset(view.patch.added.numbers())
+    # A diff lists a block's removed lines before its added ones: they all stand before the block's first line.
+    first = line
+    while first - 1 in added:
+        first -= 1
+    replaced = [text for hunk in view.patch.hunks for at, text in hunk.removed_in_new() if at == first]
+    if not any(_BROAD_EXCEPT.match(text) for text in replaced):
+        return False
+    read = hit.content.split(" | ", 1)[0]
+    above = range(line - 2, max(-1, line - 2 - _TRY_SCAN_LINES), -1)
+    read_at = next((index + 1 for index in above if lines[index] == read), None)
+    return read_at is not None and read_at not in added and not any(n in added for n in range(line + 1, end + 1))
 
 
 def _lines_of(view: FileView, side: SideView) -> tuple[Sequence[str], bool]:

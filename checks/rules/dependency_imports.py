@@ -804,6 +804,29 @@ class _FileImports:
             return False  # an unclosed docstring above, as far as the hunk shows
         return _guarded_by_indent(m.text, above) is False
 
+    def imported_before(self, judge: _Judge, distribution: str) -> bool:
+        """Whether the post-change file imports the distribution unconditionally on a line the change keeps: the
+        file depended on it before (`import faiss` in one more function of a module that had it)."""
+        return distribution in self.side.memo("DEP009 kept", lambda: self._read_kept(judge))
+
+    def _read_kept(self, judge: _Judge) -> frozenset[str]:
+        post, text = self._post, self.file.text
+        if post is None or text is None or self.file.status is FileStatus.ADDED:
+            return frozenset()
+        added = frozenset(self.file.patch.added.numbers())
+        found: set[str] = set()
+        index, counted = 0, 0
+        for raw in _import_statements(text):
+            index += text.count("\n", counted, raw.start())
+            counted = raw.start()
+            if index + 1 in added or not post.plain(index):
+                continue
+            for module in _imported_modules(text, raw):
+                distribution = judge.distribution(module, notebook=False)
+                if distribution is not None:
+                    found.add(distribution)
+        return frozenset(found)
+
     def checks_by_name(self, module: str, distribution: str) -> bool:
         """Whether the file checks by name that the package is installed (`RequirementCache("comet-ml>=3")`,
         `find_spec("comet_ml")`): an optional integration, whose imports run once that check passed."""
@@ -949,6 +972,8 @@ def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool)
                 m = Match(raw, index, lines.number(index), lines.line(index))
             if not imports.plain(m) or imports.checks_by_name(module, distribution):
                 break
+            if side.side is Side.ADDED and imports.imported_before(judge, distribution):
+                continue
             reported.add(distribution)
             yield side.hit(
                 m,

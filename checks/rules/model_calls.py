@@ -9,12 +9,14 @@ from __future__ import annotations
 import ast
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from itertools import accumulate, repeat
 from operator import add
 
+from checks.diff import LineSet
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
@@ -188,7 +190,10 @@ class CallReader:
         cache: dict[int, list[tuple[int, int]]] = self.side.memo("triple-quoted-spans", dict)
         cached = cache.get(id(text))
         if cached is None:
-            cached = cache[id(text)] = _triple_quoted_spans(text)
+            # The side's own lines jump over the lines it does not hold (context, the other side's): a string
+            # opened before a jump may close in a line not shown, so none is read across one.
+            breaks = _jumps(self.side.lines) if text is self.side.lines.text else ()
+            cached = cache[id(text)] = _triple_quoted_spans(text, breaks)
         return cached
 
     def call(self, m: Match, open_column: int | None = None) -> Call | None:
@@ -235,11 +240,19 @@ class CallReader:
 _STRING_TOKEN = lazy(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
 
 
-def _triple_quoted_spans(text: str) -> list[tuple[int, int]]:
+def _jumps(lines: LineSet) -> list[int]:
+    """The offsets in `lines.text` of the lines that do not follow the line before them in the file."""
+    numbers = lines.numbers()
+    return [lines.start(i) for i in range(1, len(numbers)) if numbers[i] != numbers[i - 1] + 1]
+
+
+def _triple_quoted_spans(text: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
     """(start, end) offsets of the triple-quoted strings of a Python text, in order.
 
     Strings and comments are read token by token only on the lines that hold triple quotes: a one-line string
     or comment never spans lines, so the lines between tell nothing (a file's docstrings cost a few searches).
+    `breaks`: offsets (ascending) where the text jumps over lines it does not hold; a string left open at one
+    ends there, and reading starts afresh after it.
     """
     spans: list[tuple[int, int]] = []
     position = 0  # the text before is read
@@ -260,8 +273,10 @@ def _triple_quoted_spans(text: str) -> list[tuple[int, int]]:
         token = found.group(0)
         position = found.end()
         if token in ('"""', "'''"):
-            end = text.find(token, position)
-            position = len(text) if end == -1 else end + 3
+            jump = bisect.bisect_right(breaks, found.start())
+            stop = breaks[jump] if jump < len(breaks) else len(text)
+            end = text.find(token, position, stop)
+            position = stop if end == -1 else end + 3
             spans.append((found.start(), position))
 
 

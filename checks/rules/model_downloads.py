@@ -222,7 +222,11 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
             if _behind_opt_in(reader.lines_before(m, _GATE_LINES)):
                 continue
             pinned = call is not None and Revision.of(call) is Revision.HASH
-            yield call_hit(reader, m, _REMOTE_CODE_MESSAGE, call, Severity.MEDIUM if pinned else None)
+            # The callee says what is loaded; a dict entry's enclosing keys do (`"dataset_kwargs": {...}`).
+            entry = "=" not in m.group(0)
+            loader = call.text.partition("(")[0] if call is not None else ""
+            message = _remote_code_message(m.text[: reader.side.column(m)] if entry else loader)
+            yield call_hit(reader, m, message, call, Severity.MEDIUM if pinned else None)
         return
     for side in view.sides():
         if not contains_any(side.lines.text, ("trust_remote_code", "trust-remote-code")):
@@ -233,12 +237,24 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
                 continue
             nearby = "\n".join(texts[max(0, m.index - _NEARBY_LINES) : m.index + _NEARBY_LINES])
             pinned = _PINNED_NEARBY.search(nearby) is not None
+            # The keys just above say what is loaded (`dataset_kwargs:` over `trust_remote_code: true`).
+            above = "\n".join(texts[max(0, m.index - _KEYS_ABOVE) : m.index + 1])
             yield side.hit(
-                m, _REMOTE_CODE_MESSAGE, content=m.text.strip(), severity=Severity.MEDIUM if pinned else None
+                m,
+                _remote_code_message(above),
+                content=m.text.strip(),
+                severity=Severity.MEDIUM if pinned else None,
             )
 
 
-_REMOTE_CODE_MESSAGE = "`trust_remote_code` runs Python from the model's hub repository in your pipeline"
+#: Lines above a config's `trust_remote_code` whose keys tell a dataset's loading from a model's.
+_KEYS_ABOVE = 3
+
+
+def _remote_code_message(context: str) -> str:
+    """A dataset's loading script (`load_dataset(...)`, a `dataset_kwargs:` block) or a model's code."""
+    loaded = "dataset" if "dataset" in context.lower() else "model"
+    return f"`trust_remote_code` runs Python from the {loaded}'s hub repository in your pipeline"
 
 
 def _behind_opt_in(lines: list[str]) -> bool:

@@ -23,11 +23,27 @@ PYTHON_KINDS = frozenset({Kind.PYTHON, Kind.NOTEBOOK})
 NOT_PRODUCTION = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 
 
-def in_string(line: str, column: int) -> bool:
-    """True when `column` of `line` sits inside a string literal that opened on this line."""
-    if line.find('"', 0, column) == -1 and line.find("'", 0, column) == -1:
+def in_string(line: str, column: int, opened: str = "") -> bool:
+    """True when `column` of `line` sits inside a string literal that opened on this line, or in the one-quote
+    string `opened` that the line above left open (see `continued_quote`)."""
+    if not opened and line.find('"', 0, column) == -1 and line.find("'", 0, column) == -1:
         return False  # no quote before the column: most lines, told at C speed
-    quote = ""
+    return bool(_open_quote(line, column, opened))
+
+
+def continued_quote(previous: str) -> str:
+    """The quote of a one-quote string that `previous` leaves open with a backslash at its end ('' when none):
+    `"...requires \\` continues its string on the next line."""
+    if not previous.endswith("\\"):
+        return ""
+    quote = _open_quote(previous, len(previous) - 1)
+    return quote if len(quote) == 1 else ""
+
+
+def _open_quote(line: str, column: int, opened: str = "") -> str:
+    """The quotes of the string literal open at `column` of `line` ('' when none is); `opened`: the string open
+    where the line starts."""
+    quote = opened
     i = 0
     while i < column:
         ch = line[i]
@@ -41,9 +57,9 @@ def in_string(line: str, column: int) -> bool:
             quote = ch * 3 if line.startswith(ch * 3, i) else ch
             i += len(quote) - 1
         elif ch == "#":
-            return False
+            return ""
         i += 1
-    return bool(quote)
+    return quote
 
 
 _DEFINITION = lazy(r"\s*(?:async\s+)?(?:def|class)\s")
@@ -200,11 +216,12 @@ def code_matches(
                 if is_doctest(m.text):
                     continue
                 column = side.column(m)
-                if in_comment(side, m, column) or in_string(m.text, column + len(m.group(0))):
+                if in_comment(side, m, column):
                     continue
                 if reader is None:
                     reader = CallReader(view, side)
-                if reader.in_docstring(m):
+                opened = continued_quote("".join(reader.lines_before(m, 1)))
+                if in_string(m.text, column + len(m.group(0)), opened) or reader.in_docstring(m):
                     continue
                 yield reader, m
 

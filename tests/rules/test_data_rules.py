@@ -126,6 +126,34 @@ def test_a_handler_changed_to_swallow_errors_of_an_unchanged_try(repo: Repo) -> 
     assert "json.loads" in found[0].message
 
 
+def test_a_swallowing_clause_narrowed_in_place_is_no_new_debt(repo: Repo) -> None:
+    head = "for path in files:\n    try:\n        row = pd.read_csv(path)\n"
+    base = repo.commit({"src/load.py": head + "    except:  # noqa\n        continue\n"})
+    repo.commit({"src/load.py": head + "    except Exception:\n        continue\n"})
+    assert _rules(repo.review(base), "DATA012") == []
+
+
+def test_a_swallowing_clause_narrowed_with_the_comment_above_it_is_no_new_debt(repo: Repo) -> None:
+    head = "for path in files:\n    try:\n        row = pd.read_csv(path)\n"
+    base = repo.commit({"src/load.py": head + "        # bad files\n    except:  # noqa\n        continue\n"})
+    repo.commit({"src/load.py": head + "        # unreadable files\n    except Exception:\n        continue\n"})
+    assert _rules(repo.review(base), "DATA012") == []
+
+
+def test_a_read_added_under_a_clause_rewritten_with_it_is_new_debt(repo: Repo) -> None:
+    head, tail = "for path in files:\n    try:\n", "        continue\n"
+    base = repo.commit({"src/load.py": head + "        row = None\n    except:  # noqa\n" + tail})
+    repo.commit({"src/load.py": head + "        row = pd.read_csv(path)\n    except Exception:\n" + tail})
+    assert [(f.line, f.end_line) for f in _rules(repo.review(base), "DATA012")] == [(4, 5)]
+
+
+def test_a_swallowing_body_added_under_a_rewritten_clause_is_new_debt(repo: Repo) -> None:
+    head = "for path in files:\n    try:\n        row = pd.read_csv(path)\n"
+    base = repo.commit({"src/load.py": head + "    except:  # noqa\n        raise\n"})
+    repo.commit({"src/load.py": head + "    except Exception:\n        continue\n"})
+    assert [(f.line, f.end_line) for f in _rules(repo.review(base), "DATA012")] == [(4, 5)]
+
+
 def test_a_deleted_dataset_still_read_on_an_unchanged_line(repo: Repo) -> None:
     train = "import pandas as pd\n\ndf = pd.read_csv('data/iris.csv')\nprint(df.shape)\n"
     base = repo.commit({"data/iris.csv": _csv(20), "src/train.py": train})

@@ -136,6 +136,26 @@ def test_moving_an_undeclared_import_into_a_function_is_not_new(repo: Path) -> N
     assert _change(repo, {"src/churn/model.py": moved}, with_texts=True) == []
 
 
+def test_one_more_import_of_a_package_the_module_already_imported_is_not_new(repo: Path) -> None:
+    _change(repo, {"src/churn/model.py": "import xgboost\n" + MODEL}, with_texts=True)
+    again = "import xgboost\n" + MODEL.replace(
+        "def fit(frame):\n", "def fit(frame):\n    from xgboost import DMatrix\n\n"
+    )
+    assert _change(repo, {"src/churn/model.py": again}, with_texts=True) == []
+
+
+def test_a_plain_import_of_a_package_the_module_imported_only_optionally_is_new(repo: Path) -> None:
+    optional = MODEL.replace(
+        "    import matplotlib.pyplot as plt\n", "    import matplotlib.pyplot as plt\n    import xgboost\n"
+    )
+    _change(repo, {"src/churn/model.py": optional}, with_texts=True)
+    plain = optional.replace("def fit(frame):\n", "def fit(frame):\n    from xgboost import DMatrix\n\n")
+    found = _change(repo, {"src/churn/model.py": plain}, with_texts=True)
+    assert [(f.line, "`xgboost`" in f.message) for f in found] == [
+        (plain.splitlines().index("    from xgboost import DMatrix") + 1, True)
+    ]
+
+
 def test_test_code_and_optional_extras_are_not_judged(repo: Path) -> None:
     edits = {
         "tests/test_model.py": "import pytest\nimport hypothesis\n",

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
+import pytest
+
+from checks import review
 from checks.config import Config
 from checks.diff import parse_diff
 from checks.rules.model_calls import _STRING_TOKEN, CallReader, Revision, _triple_quoted_spans
-from checks.rules.model_scan import Scan, _calls_ending, code_matches, in_string, scan
+from checks.rules.model_scan import Scan, _calls_ending, code_matches, continued_quote, in_string, scan
 from checks.snapshot import Snapshot
 from checks.views import FileView, Match
 from tests.rules.casefile import build_diff
+from tests.rules.gitrepo import change, init
 
 LOAD = re.compile(r"torch\.load\(")
 
@@ -118,6 +123,51 @@ def test_triple_quoted_strings_are_found_only_outside_strings_and_comments() -> 
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
         assert _triple_quoted_spans(text) == _spans_token_by_token(text), text
+
+
+def test_a_string_continued_with_a_backslash_holds_the_start_of_the_next_line() -> None:
+    assert continued_quote('    log("the model needs \\') == '"'
+    assert continued_quote("    total = first + \\") == ""  # a line continued outside any string
+    assert continued_quote('    log("done")  # ends with a backslash \\') == ""
+    line = 'requires `trust_remote_code=True` first", trust_remote_code=True)'
+    assert in_string(line, line.index("trust"), continued_quote('log("the model \\'))
+    assert not in_string(line, line.rindex("trust"), continued_quote('log("the model \\'))
+    assert not in_string(line, line.index("trust"))
+
+
+def test_a_string_left_open_where_the_lines_jump_ends_there() -> None:
+    text = '    """The value.\n    return load(url)\n'
+    assert _triple_quoted_spans(text) == [(4, len(text))]
+    assert _triple_quoted_spans(text, [text.index("    return")]) == [(4, text.index("    return"))]
+
+
+_DOCUMENTED = '''import torch
+
+
+def get(x):
+    """{summary}
+
+    Args:
+        x: input.
+    """
+    return x
+
+
+def load(url):
+    return torch.hub.load_state_dict_from_url(url, map_location={where})
+'''
+
+
+@pytest.mark.parametrize("with_texts", [False, True], ids=["diff-only", "with-texts"])
+def test_a_call_edited_below_an_edited_docstring_opening_is_carried_over(tmp_path: Path, with_texts: bool) -> None:
+    """The removed side holds the docstring's opening quotes but not its closing ones (unchanged): the call below
+    them is no string, and its edit carries the old debt over."""
+    init(tmp_path, {"pkg/m.py": _DOCUMENTED.format(summary="The value.", where="cpu")})
+    edited = change(tmp_path, {"pkg/m.py": _DOCUMENTED.format(summary="Get the value.", where='"cpu"')})
+    texts = edited.texts(tmp_path, ["pkg/m.py"]) if with_texts else {}
+    result = review(edited.diff, snapshot=Snapshot(texts=texts, tree=edited.tree))
+    assert [f.rule for f in result.findings] == []
+    assert [f.rule for f in result.carried] == ["MODEL009"]
 
 
 def test_the_call_scan_finds_the_open_of_every_name_it_is_given() -> None:
