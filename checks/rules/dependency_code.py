@@ -86,7 +86,8 @@ def _pins(words: list[str]) -> tuple[list[str], bool]:
             "A notebook cell runs `!pip install` / `%pip install` (or conda), or Python code installs "
             "packages while it runs: `os.system('pip install ...')`, `subprocess.check_call([sys.executable, "
             "'-m', 'pip', 'install', ...])`, `pip.main(['install', ...])`. Medium when a package is unpinned, "
-            "low when all are pinned; one level lower in Colab notebooks, which have no other way to install. "
+            "low when all are pinned or the packages are named at run time (a variable: their pins are not in sight); "
+            "one level lower in Colab notebooks, which have no other way to install. "
             "Tests, examples, tutorials and docs are not read; neither are `pip install` hints in messages."
         ),
         why=(
