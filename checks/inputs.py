@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 from checks.diff import Diff, FileStatus
 from checks.paths import Kind, kind
-from checks.rules.dependency_imports import is_manifest
+from checks.rules.dependency_imports import NBDEV_SETTINGS, is_manifest
 
 #: Files some rules read whatever the change touches (LFS patterns, DVC outputs).
 CONTEXT_FILES = (".gitattributes", "dvc.lock")
@@ -41,8 +41,9 @@ def wanted_texts(diff: Diff, tree: Collection[str] | None) -> list[str]:
     """Paths whose post-change text the rules want, most needed first.
 
     First the context files, then every dependency manifest of the tree (DEP009 must know all that the
-    repository declares, changed or not), then the changed files of `TEXT_KINDS` in diff order. With
-    the tree unknown, only the changed files and the context files are wanted.
+    repository declares, changed or not) and the nbdev settings a setup.py beside them reads, then the changed
+    files of `TEXT_KINDS` in diff order. With the tree unknown, only the changed files and the context files are
+    wanted.
     """
     wanted: dict[str, None] = {}
     for name in CONTEXT_FILES:
@@ -51,6 +52,11 @@ def wanted_texts(diff: Diff, tree: Collection[str] | None) -> list[str]:
     if tree is not None:
         for path in sorted(tree):
             if is_manifest(path):
+                wanted[path] = None
+        # nbdev's setup.py reads its requirements from the settings.ini beside it.
+        for path in sorted(tree):
+            folder, _, name = path.rpartition("/")
+            if name == NBDEV_SETTINGS and f"{folder}/setup.py".lstrip("/") in tree:
                 wanted[path] = None
     for patch in diff:
         if patch.status is not FileStatus.REMOVED and not patch.is_binary and kind(patch.path) in TEXT_KINDS:

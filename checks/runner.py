@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from checks.defaults import DEFAULTS, Settings
@@ -34,6 +35,9 @@ MIN_REASON_LENGTH = 3
 EDITED_SIMILARITY = 0.6
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
 MAX_EDIT_COMPARISONS = 400
+#: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most; past that,
+#: they pair in order (a rewritten `__init__.py` with twenty lint waivers on each side).
+MAX_LIKENESS_COMPARISONS = 100
 
 #: Per path, the added line numbers an inline suppression covers: (rule codes or slugs, reason).
 Suppressions = dict[str, dict[int, tuple[frozenset[str], str]]]
@@ -419,7 +423,7 @@ def _without_edited_debt(
     paired = [
         pair
         for key in gone.keys() & came.keys()
-        for pair in _pairs(gone[key], came[key], rules[key[0]].severity, _likeness(patch.hunks[key[1]]))
+        for pair in _pairs(gone[key], came[key], rules[key[0]].severity, _Likeness(patch.hunks[key[1]]))
     ]
     # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
     carried = {id(h) for pair in paired if normalize(pair[0].content) != normalize(pair[1].content) for h in pair}
@@ -447,8 +451,8 @@ def _pairs(
         by_content[normalize(h.content)][1].append(j)
     twins: list[tuple[float, int, int]] = []
     for olds, news in by_content.values():
-        if len(olds) * len(news) > MAX_EDIT_COMPARISONS:  # many copies of one debt: in order
-            twins.extend((0, i, j) for i, j in zip(olds, news, strict=False))
+        if len(olds) == 1 == len(news) or len(olds) * len(news) > MAX_LIKENESS_COMPARISONS:
+            twins.extend((0, i, j) for i, j in zip(olds, news, strict=False))  # no choice, or too many: in order
         else:
             twins.extend((-likeness(gone[i], came[j]), i, j) for i in olds for j in news)
     twins.sort()
@@ -483,19 +487,38 @@ def _pairs(
             yield gone[i], came[j]
 
 
-def _likeness(hunk: Hunk) -> Callable[[Hit, Hit], float]:
-    """How alike the lines of a removed and an added hit of the hunk read (`SequenceMatcher` ratio, 0 to 1)."""
-    texts: dict[tuple[Side, int], str] = {}
-    for side, prefix in ((Side.REMOVED, "-"), (Side.ADDED, "+")):
-        lines = [raw[1:] for raw in hunk.body.split("\n") if raw[:1] == prefix]
-        texts.update(((side, number), text) for number, text in zip(hunk.numbered(prefix), lines, strict=True))
+class _Likeness:
+    """How alike the lines of a removed and an added hit of one hunk read: the share of the longer line that both
+    begin with, indentation aside (0 to 1; cheap enough for a hunk's hundreds of pairs of like debts). The hunk's
+    lines are read when first asked."""
 
-    def likeness(removed: Hit, added: Hit) -> float:
-        before = texts.get((Side.REMOVED, removed.line or 0), "")
-        after = texts.get((Side.ADDED, added.line or 0), "")
-        return SequenceMatcher(None, before, after).ratio()
+    def __init__(self, hunk: Hunk) -> None:
+        self._hunk = hunk
 
-    return likeness
+    @cached_property
+    def _texts(self) -> dict[tuple[Side, int], str]:
+        texts: dict[tuple[Side, int], str] = {}
+        for side, prefix in ((Side.REMOVED, "-"), (Side.ADDED, "+")):
+            lines = [raw[1:] for raw in self._hunk.body.split("\n") if raw[:1] == prefix]
+            texts.update(((side, n), text) for n, text in zip(self._hunk.numbered(prefix), lines, strict=True))
+        return texts
+
+    def __call__(self, removed: Hit, added: Hit) -> float:
+        before = self._texts.get((Side.REMOVED, removed.line or 0), "").strip()
+        after = self._texts.get((Side.ADDED, added.line or 0), "").strip()
+        return _shared_start(before, after) / max(len(before), len(after), 1)
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` begin with alike (halving the span: each test one comparison in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _hunk_of(patch: FilePatch, h: Hit) -> int | None:

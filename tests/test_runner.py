@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from checks import registry
 from checks.config import Config, LoadedConfig, Policy, load_config
@@ -22,7 +24,7 @@ from checks.finding import Category, Finding, Hit, Severity, Side
 from checks.paths import Kind
 from checks.policy import Conclusion, decide
 from checks.registry import Docs, Scope, catalog, rule
-from checks.runner import MAX_EDIT_COMPARISONS, ReviewResult, RuleError, review
+from checks.runner import MAX_EDIT_COMPARISONS, ReviewResult, RuleError, _shared_start, review
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
 
@@ -438,6 +440,12 @@ def test_a_line_edited_below_a_like_debt_inserted_above_it_keeps_its_debt() -> N
     result = run({"src/a.py": (old, new)})
 
     assert [o.line for f in mine(result) for o in f.occurrences] == [1]
+
+
+@given(st.text(alphabet="ab\u00e9", max_size=12), st.text(alphabet="ab\u00e9", max_size=12))
+def test_the_shared_start_of_two_lines_is_their_common_prefix(a: str, b: str) -> None:
+    alike = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    assert _shared_start(a, b) == alike
 
 
 def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:

@@ -99,6 +99,10 @@ _VALUE_OPTIONS = frozenset({"--channel", "-i", "--index-url", "--extra-index-url
 _FILE_OPTIONS = frozenset({"-r", "--requirement", "-c", "--constraint", "-f", "--file"})
 #: A file name setup.py reads its requirements from (`open("requirements/base.txt")`).
 _DEPENDENCY_FILE = lazy(r"(?i)(req|dep|constraint)[\w.-]*\.(txt|in|pip)$")
+#: Methods that add to a list of requirements after it was assigned.
+_GROWING = frozenset({"append", "extend", "insert", "update", "add"})
+#: nbdev's project settings, whose `requirements = ...` keys a computed setup.py reads with configparser.
+NBDEV_SETTINGS = "settings.ini"
 _SETUP_KEYWORDS = frozenset({"install_requires", "extras_require", "setup_requires", "tests_require"})
 _PIPFILE_OTHER_TABLES = frozenset({"source", "requires", "scripts", "pipenv"})
 
@@ -275,6 +279,12 @@ def _setup_py(text: str, folder: str) -> _Reading:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     assigned[target.id] = node.value
+    # A list added to later (`requirements += cfg.get(...).split()`, `.extend(...)`) is not its first value.
+    for later in ast.walk(tree):
+        if isinstance(later, ast.AugAssign) and isinstance(later.target, ast.Name):
+            assigned.pop(later.target.id, None)
+        elif isinstance(later, ast.Attribute) and isinstance(later.value, ast.Name) and later.attr in _GROWING:
+            assigned.pop(later.value.id, None)
     reading = _Reading()
     literal = False
     computed = False
@@ -298,8 +308,26 @@ def _setup_py(text: str, folder: str) -> _Reading:
             if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
                 for line in constant.value.splitlines():
                     reading.merge(_requirement_line(line, folder))
-                if _DEPENDENCY_FILE.search(constant.value):
+                if _DEPENDENCY_FILE.search(constant.value) or constant.value == NBDEV_SETTINGS:
                     reading.includes.add(_resolve(folder, constant.value))
+    return reading
+
+
+def _nbdev_settings(text: str) -> _Reading:
+    """nbdev's settings.ini: the specs of its `requirements`, `pip_requirements`, `conda_requirements` and
+    `dev_requirements` keys, space-separated."""
+    import configparser  # noqa: PLC0415  (imported only when a review meets one)
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False, delimiters=("=",))
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return _loose(text)
+    reading = _Reading()
+    for key, value in parser.defaults().items():
+        if key.endswith("requirements"):
+            for spec in value.split():
+                reading.names |= _spec_names(spec)
     return reading
 
 
@@ -413,6 +441,8 @@ def _read_manifest(path: str, text: str) -> _Reading:
         return _setup_py(text, folder)
     if lower == "setup.cfg":
         return _setup_cfg(text, folder)
+    if lower == NBDEV_SETTINGS:
+        return _nbdev_settings(text)
     if kind(path) is Kind.DOCKERFILE:
         return _dockerfile(text)
     if lower.startswith("meta.") and lower.endswith((".yml", ".yaml")):
@@ -893,8 +923,9 @@ def _judged_file(file: FileView) -> bool:
             "An added `import x` or `from x import y` (at module level or in a function, in a Python file or a "
             "notebook code cell) needs a third-party distribution that no manifest of the repository declares: "
             "requirements files and pip-tools `.in` files, pyproject.toml (PEP 621 dependencies and extras, "
-            "dependency groups, Poetry, pixi, hatch, uv, PDM), setup.py, setup.cfg, Pipfile, conda environment "
-            "files (with their pip section), pixi.toml, conda recipes and Dockerfile `pip install`s. Import names "
+            "dependency groups, Poetry, pixi, hatch, uv, PDM), setup.py (and nbdev's settings.ini it reads), "
+            "setup.cfg, Pipfile, conda environment files (with their pip section), pixi.toml, conda recipes and "
+            "Dockerfile `pip install`s. Import names "
             "are mapped to distributions where they differ (cv2 -> opencv-python, sklearn -> scikit-learn, "
             "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
             "declares faiss). The standard library, the repository's own packages and modules, optional imports "
@@ -989,4 +1020,12 @@ def _listed(paths: tuple[str, ...]) -> str:
     return shown if len(paths) <= 3 else f"{shown} and {len(paths) - 3} more"
 
 
-__all__ = ["MANIFEST_PATTERNS", "Manifests", "is_manifest", "read_manifests", "reads_lines", "undeclared_import"]
+__all__ = [
+    "MANIFEST_PATTERNS",
+    "NBDEV_SETTINGS",
+    "Manifests",
+    "is_manifest",
+    "read_manifests",
+    "reads_lines",
+    "undeclared_import",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -192,8 +192,8 @@ class CallReader:
         if cached is None:
             # The side's own lines jump over the lines it does not hold (context, the other side's): a string
             # opened before a jump may close in a line not shown, so none is read across one.
-            breaks = _jumps(self.side.lines) if text is self.side.lines.text else ()
-            cached = cache[id(text)] = _triple_quoted_spans(text, breaks)
+            jump = _Jumps(self.side.lines) if text is self.side.lines.text else None
+            cached = cache[id(text)] = _triple_quoted_spans(text, jump)
         return cached
 
     def call(self, m: Match, open_column: int | None = None) -> Call | None:
@@ -240,19 +240,46 @@ class CallReader:
 _STRING_TOKEN = lazy(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
 
 
-def _jumps(lines: LineSet) -> list[int]:
-    """The offsets in `lines.text` of the lines that do not follow the line before them in the file."""
-    numbers = lines.numbers()
-    return [lines.start(i) for i in range(1, len(numbers)) if numbers[i] != numbers[i - 1] + 1]
+class _Jumps:
+    """Where a side's text jumps over lines it does not hold (context, the other side's), asked in rising order:
+    `jumps(start, end)` is the offset of the first line between offsets `start` and `end` that does not follow the
+    line before it in the file, or None: where a string opened at `start` may have closed unseen."""
+
+    def __init__(self, lines: LineSet) -> None:
+        self._lines = lines
+        self._offset = 0  # the index of the line holding `_offset`, counted from the last call
+        self._index = 0
+
+    def __call__(self, start: int, end: int) -> int | None:
+        lines, text = self._lines, self._lines.text
+        if start < self._offset:
+            self._offset = self._index = 0
+        self._index += text.count("\n", self._offset, start)
+        self._offset = start
+        first, count = self._index, text.count("\n", start, end)
+        origin = lines.number(first)
+        if lines.number(first + count) - origin == count:
+            return None  # numbers rise by one a line, unless a jump lies between
+        low, high = first + 1, first + count  # the jump is the first line whose number runs ahead of its index
+        while low < high:
+            middle = (low + high) // 2
+            if lines.number(middle) - origin == middle - first:
+                low = middle + 1
+            else:
+                high = middle
+        at = start
+        for _ in range(low - first):
+            at = text.index("\n", at) + 1
+        return at
 
 
-def _triple_quoted_spans(text: str, breaks: Sequence[int] = ()) -> list[tuple[int, int]]:
+def _triple_quoted_spans(text: str, jump: Callable[[int, int], int | None] | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the triple-quoted strings of a Python text, in order.
 
     Strings and comments are read token by token only on the lines that hold triple quotes: a one-line string
     or comment never spans lines, so the lines between tell nothing (a file's docstrings cost a few searches).
-    `breaks`: offsets (ascending) where the text jumps over lines it does not hold; a string left open at one
-    ends there, and reading starts afresh after it.
+    `jump(start, end)`: the first offset between two where the text jumps over lines it does not hold (a side's
+    lines); a string whose closing quotes lie beyond one ends there, and reading starts afresh after it.
     """
     spans: list[tuple[int, int]] = []
     position = 0  # the text before is read
@@ -273,10 +300,10 @@ def _triple_quoted_spans(text: str, breaks: Sequence[int] = ()) -> list[tuple[in
         token = found.group(0)
         position = found.end()
         if token in ('"""', "'''"):
-            jump = bisect.bisect_right(breaks, found.start())
-            stop = breaks[jump] if jump < len(breaks) else len(text)
-            end = text.find(token, position, stop)
-            position = stop if end == -1 else end + 3
+            end = text.find(token, position)
+            close = len(text) if end == -1 else end + 3
+            cut = jump(found.start(), close) if jump is not None else None
+            position = close if cut is None else cut
             spans.append((found.start(), position))
 
 

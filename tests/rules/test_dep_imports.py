@@ -15,8 +15,10 @@ import pytest
 
 from checks import Snapshot, review
 from checks.config import Config
+from checks.diff import parse_diff
 from checks.finding import Finding, Severity
 from checks.importmap import DISTRIBUTIONS, HOST_PROVIDED, NAMESPACE_DEPTHS
+from checks.inputs import wanted_texts
 from checks.paths import Kind, kind
 from checks.rules.dependency_common import canonical
 from checks.rules.dependency_imports import is_manifest, read_manifests
@@ -347,6 +349,50 @@ def test_setup_py_with_computed_requirements_and_a_syntax_error() -> None:
     computed += 'setup(name="pkg", install_requires=REQS + ["einops>=0.8"])\n'
     assert _declares({"setup.py": computed, "requirements/base.txt": "timm==1.0.9\n"}, "einops", "timm")
     assert _declares({"setup.py": 'setup(install_requires=["kornia>=0.7",\n'}, "kornia")
+
+
+NBDEV_SETUP = """\
+from configparser import ConfigParser
+import setuptools
+
+config = ConfigParser(delimiters=["="])
+config.read("settings.ini")
+cfg = config["DEFAULT"]
+requirements = ["pip", "packaging"]
+if cfg.get("requirements"):
+    requirements += cfg.get("requirements", "").split()
+setuptools.setup(name=cfg["lib_name"], install_requires=requirements)
+"""
+
+NBDEV_SETTINGS = """\
+[DEFAULT]
+lib_name = vision
+requirements = fastcore>=1.5.29,<1.8 torchvision>=0.11 matplotlib
+dev_requirements = nbdev>=2.3
+"""
+
+
+def test_an_nbdev_setup_declares_what_its_settings_list() -> None:
+    texts = {"setup.py": NBDEV_SETUP, "settings.ini": NBDEV_SETTINGS}
+    assert _declares(texts, "torchvision", "fastcore", "matplotlib", "nbdev", "packaging")
+    assert not _declares(texts, "lightgbm")
+    extended = NBDEV_SETUP.replace(
+        'requirements += cfg.get("requirements", "").split()',
+        "requirements.extend(cfg.get('requirements', '').split())",
+    )
+    assert _declares({**texts, "setup.py": extended}, "torchvision")
+
+
+def test_an_nbdev_settings_file_is_fetched_and_read(tmp_path: Path) -> None:
+    files = {"setup.py": NBDEV_SETUP, "settings.ini": NBDEV_SETTINGS, "vision/__init__.py": "", "vision/a.py": ""}
+    init(tmp_path, {**files, "docs/settings.ini": "[DEFAULT]\n"})
+    committed = change(tmp_path, {"vision/a.py": "import torchvision\nimport lightgbm\n"})
+    wanted = wanted_texts(parse_diff(committed.diff), committed.tree)
+    assert "settings.ini" in wanted
+    assert "docs/settings.ini" not in wanted  # no setup.py beside it
+    texts = committed.texts(tmp_path, [p for p in wanted if p in committed.tree])
+    result = review(committed.diff, snapshot=Snapshot(texts=texts, tree=committed.tree))
+    assert [f.message.split(",")[0] for f in result.findings if f.rule == "DEP009"] == ["imports `lightgbm`"]
 
 
 def test_conda_specs_and_pip_section() -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import random
 import re
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from checks import review
 from checks.config import Config
-from checks.diff import parse_diff
-from checks.rules.model_calls import _STRING_TOKEN, CallReader, Revision, _triple_quoted_spans
+from checks.diff import LineSet, parse_diff
+from checks.rules.model_calls import _STRING_TOKEN, CallReader, Revision, _Jumps, _triple_quoted_spans
 from checks.rules.model_scan import Scan, _calls_ending, code_matches, continued_quote, in_string, scan
 from checks.snapshot import Snapshot
 from checks.views import FileView, Match
@@ -125,6 +128,22 @@ def test_triple_quoted_strings_are_found_only_outside_strings_and_comments() -> 
         assert _triple_quoted_spans(text) == _spans_token_by_token(text), text
 
 
+@given(st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=30), st.data())
+def test_the_first_jump_between_two_offsets_is_the_first_line_out_of_sequence(
+    steps: list[int], data: st.DataObject
+) -> None:
+    numbers = list(accumulate(steps))  # each line's number: one more than the last, or a jump past some
+    texts = [f"line {n}" for n in numbers]
+    side = LineSet(texts, lambda: numbers)
+    jumps = _Jumps(side)
+    for _ in range(3):  # one reader asked again and again, mostly further on
+        first = data.draw(st.integers(0, len(texts) - 1))
+        last = data.draw(st.integers(first, len(texts) - 1))
+        start, end = side.start(first) + 2, side.start(last) + 1
+        expected = next((i for i in range(first + 1, last + 1) if numbers[i] != numbers[i - 1] + 1), None)
+        assert jumps(start, end) == (None if expected is None else side.start(expected))
+
+
 def test_a_string_continued_with_a_backslash_holds_the_start_of_the_next_line() -> None:
     assert continued_quote('    log("the model needs \\') == '"'
     assert continued_quote("    total = first + \\") == ""  # a line continued outside any string
@@ -136,9 +155,17 @@ def test_a_string_continued_with_a_backslash_holds_the_start_of_the_next_line() 
 
 
 def test_a_string_left_open_where_the_lines_jump_ends_there() -> None:
-    text = '    """The value.\n    return load(url)\n'
-    assert _triple_quoted_spans(text) == [(4, len(text))]
-    assert _triple_quoted_spans(text, [text.index("    return")]) == [(4, text.index("    return"))]
+    text = '    """The value.\n    return load(url)\n    x = """closed"""\n'
+    side = LineSet(text.split("\n")[:3], lambda: [3, 14, 15])  # a jump from line 3 to line 14
+    cut = text.index("    return")
+    assert _triple_quoted_spans(text)[0] == (4, text.index('"""closed') + 3)
+    assert _triple_quoted_spans(text, _Jumps(side)) == [
+        (4, cut),
+        (text.index('"""closed'), len(text) - 1),
+    ]
+    jumps = _Jumps(side)
+    assert jumps(0, len(text)) == cut
+    assert jumps(cut, len(text)) is None
 
 
 _DOCUMENTED = '''import torch
