@@ -69,6 +69,17 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
 )
 
 
+#: Paths of each role, for people: the rules reference names them (`tests/test_paths.py` checks each has its role).
+ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
+    Role.TEST: ("tests/", "testing/", "test_utils/", "test_*.py", "*_test.py", "conftest.py"),
+    Role.FIXTURE: ("fixtures/", "testdata/", "test_data/", "snapshots/"),
+    Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/"),
+    Role.DOCS: ("docs/", "documentation/", "site/", "*.md", "*.rst", "*.txt"),
+    Role.VENDORED: ("vendor/", "third_party/", "external/", "site-packages/", "node_modules/"),
+    Role.GENERATED: ("build/", "dist/", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),
+}
+
+
 @lru_cache(maxsize=4096)
 def roles(path: str) -> frozenset[Role]:
     lowered = ascii_lowered(path)
@@ -167,6 +178,32 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
     ((".r",), lazy(r"\.(r|rmd)$", re.I), Kind.R),
     ((".sql",), lazy(r"\.sql$", re.I), Kind.SQL),
 )
+
+
+#: Files of each kind, for people: the rules reference names them (`tests/test_paths.py` checks each is that kind).
+KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {
+    Kind.PYTHON: ("*.py", "*.pyi"),
+    Kind.NOTEBOOK: ("*.ipynb",),
+    Kind.REQUIREMENTS: ("requirements*.txt", "requirements*.in", "constraints.txt"),
+    Kind.PYPROJECT: ("pyproject.toml",),
+    Kind.SETUP: ("setup.py", "setup.cfg"),
+    Kind.PIPFILE: ("Pipfile",),
+    Kind.CONDA: ("environment*.yml", "conda*.yaml"),
+    Kind.DOCKERFILE: ("Dockerfile*", "*.dockerfile", "Containerfile"),
+    Kind.COMPOSE: ("docker-compose*.yml", "compose.yaml"),
+    Kind.KUBERNETES: ("k8s/*.yaml", "helm/*.yaml", "*deployment*.yaml"),
+    Kind.CI: (".github/workflows/*.yml", ".gitlab-ci.yml", ".circleci/config.yml", "Jenkinsfile"),
+    Kind.YAML: ("*.yaml", "*.yml"),
+    Kind.SHELL: ("*.sh", "*.bash"),
+    Kind.MAKEFILE: ("Makefile", "*.mk"),
+    Kind.JSON: ("*.json",),
+    Kind.TOML: ("*.toml",),
+    Kind.MARKDOWN: ("*.md", "*.rst"),
+    Kind.C_LIKE: ("*.c", "*.cpp", "*.cu", "*.java", "*.js", "*.ts", "*.go", "*.rs", "*.proto"),
+    Kind.R: ("*.R", "*.Rmd"),
+    Kind.SQL: ("*.sql",),
+    Kind.LOCK: ("poetry.lock", "uv.lock", "Pipfile.lock", "conda-lock.yml"),
+}
 
 
 @lru_cache(maxsize=4096)

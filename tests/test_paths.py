@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.paths import _KIND_BY_NAME, _ROLE_PATTERNS, Kind, Role, kind, roles
+from checks.paths import _KIND_BY_NAME, _ROLE_PATTERNS, KIND_EXAMPLES, ROLE_EXAMPLES, Kind, Role, kind, roles
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
 
 #: Every word of the patterns and the guards, so generated paths hit and nearly hit each of them.
@@ -105,3 +105,26 @@ def test_kinds(path: str, expected: Kind) -> None:
 )
 def test_roles(path: str, expected: set[Role]) -> None:
     assert roles(path) == expected
+
+
+def _instance(example: str) -> str:
+    """A real path for a documented example: `*` filled in, a folder given a file."""
+    path = example.replace("*", "x")
+    return f"{path}a.py" if path.endswith("/") else path
+
+
+@pytest.mark.parametrize(("expected", "example"), [(k, e) for k, examples in KIND_EXAMPLES.items() for e in examples])
+def test_the_documented_kinds_hold(expected: Kind, example: str) -> None:
+    assert kind(_instance(example)) is expected
+    assert kind(f"src/{_instance(example)}") is expected
+
+
+@pytest.mark.parametrize(("expected", "example"), [(r, e) for r, examples in ROLE_EXAMPLES.items() for e in examples])
+def test_the_documented_roles_hold(expected: Role, example: str) -> None:
+    assert expected in roles(_instance(example))
+    assert expected in roles(f"pkg/{_instance(example)}")
+
+
+def test_every_kind_and_role_is_documented() -> None:
+    assert set(KIND_EXAMPLES) == set(Kind) - {Kind.OTHER}
+    assert set(ROLE_EXAMPLES) == set(Role)

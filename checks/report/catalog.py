@@ -9,7 +9,8 @@ from typing import Any
 
 from checks.finding import Category
 from checks.lazyre import lazy
-from checks.registry import Rule
+from checks.paths import KIND_EXAMPLES, ROLE_EXAMPLES, Role
+from checks.registry import Rule, Scope
 
 _CATEGORY_TITLE = {
     Category.DATA: "Data debt",
@@ -74,6 +75,8 @@ def rule_markdown(r: Rule, *, level: int = 3) -> str:
             "",
             f"**What it finds.** {r.docs.what}",
             "",
+            _reach(r),
+            "",
             f"**Why it matters.** {r.docs.why}",
             "",
             "**Example** that draws the finding:",
@@ -101,6 +104,8 @@ def catalog_markdown(rules: Sequence[Rule]) -> str:
         "",
         f"{len(rules)} rule{'' if len(rules) == 1 else 's'}.",
         "",
+        _paths_legend(),
+        "",
         "| code | slug | category | severity | effort (min) | title |",
         "|---|---|---|---|---|---|",
     ]
@@ -114,6 +119,41 @@ def catalog_markdown(rules: Sequence[Rule]) -> str:
         for r in members:
             out += ["", rule_markdown(r)]
     return "\n".join(out) + "\n"
+
+
+def _reach(r: Rule) -> str:
+    """Which files a file rule reads, by kind, and which path roles it leaves out (see `catalog_markdown`); a change
+    rule reads every file and says in its docs which it judges."""
+    if r.scope is Scope.CHANGE:
+        return "**Reads** the whole change at once (the paths it judges are named above)."
+    if r.kinds is None:
+        read = "**Reads** files of every kind"
+    else:
+        read = f"**Reads** {_listed(sorted(f'`{k.value}`' for k in r.kinds))} files"
+    if not r.skip_roles:
+        return f"{read}, whatever their paths."
+    return f"{read}; leaves out {_listed(sorted(f'`{role.value}`' for role in r.skip_roles))} paths."
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _paths_legend() -> str:
+    """What each file kind and path role covers, for the rules' "reads" and "leaves out" lines."""
+    kinds = "; ".join(
+        f"`{k.value}`: {', '.join(f'`{example}`' for example in examples)}" for k, examples in KIND_EXAMPLES.items()
+    )
+    described = "; ".join(
+        f"`{role.value}`: {', '.join(f'`{example}`' for example in ROLE_EXAMPLES[role])}" for role in Role
+    )
+    return (
+        f'Files have a kind, from their names (the first that fits): {kinds}. A rule\'s "reads" line names the '
+        "kinds it reads.\n\n"
+        f"Paths have roles, from their folders and names (any depth, any case): {described}. A rule's "
+        '"leaves out" line names the roles whose paths it does not read; `exclude` in `.github/debtbot.yml` '
+        "leaves out more."
+    )
 
 
 def _cell(text: str) -> str:
