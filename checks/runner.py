@@ -69,6 +69,9 @@ class ReviewResult:
     #: fingerprints books the one owed and the other paid (see `_without_edited_debt`).
     carried: tuple[Finding, ...] = ()
     carried_from: tuple[Finding, ...] = ()
+    #: Each edited debt's occurrence fingerprint before the change and after it, (before, after): a ledger moves
+    #: the debt it owes from one to the other, keeping when and by whom it was accrued.
+    moves: tuple[tuple[str, str], ...] = ()
 
     @property
     def conclusion(self) -> Conclusion:
@@ -148,8 +151,9 @@ class Collected:
     #: Kept files whose hunks were withheld (`collect(withhold=True)`): only rules with a `keeps_if` keep them,
     #: and `finish` asks for them again when one of those holds for the change.
     withheld: frozenset[str] = frozenset()
-    #: (rule code, hit) of debt edited where it stands, both sides: left out of `hits` (see `_without_edited_debt`).
-    carried: tuple[tuple[str, Hit], ...] = ()
+    #: (rule code, removed hit, added hit) of debt edited where it stands: left out of `hits` (see
+    #: `_without_edited_debt`).
+    carried: tuple[tuple[str, Hit, Hit], ...] = ()
 
     @classmethod
     def merge(cls, parts: Iterable[Collected]) -> Collected:
@@ -218,7 +222,7 @@ def collect(
     keepers = [r for r in selection.rules if r.scope is Scope.CHANGE and r.keeps is not None]
 
     hits: list[tuple[str, Hit]] = []
-    carried: list[tuple[str, Hit]] = []
+    carried: list[tuple[str, Hit, Hit]] = []
     errors: list[RuleError] = []
     kept: list[FilePatch] = []
     withheld: dict[str, FilePatch] = {}  # the files as given, until the end of this part
@@ -256,7 +260,7 @@ def collect(
             if selection.enabled_at(r, patch.path):
                 file_hits.extend(_run(r, view, errors))
         file_hits, edited = _without_edited_debt(file_hits, patch)
-        carried.extend((r.code, h) for r, h in edited)
+        carried.extend((r.code, before, after) for r, before, after in edited)
         if any(h.side is Side.ADDED and h.line is not None for _, h in file_hits):
             suppressions[patch.path] = _suppressions(patch)
         hits.extend((r.code, h) for r, h in file_hits)
@@ -331,7 +335,10 @@ def finish(
     new_hits, paid_hits = _net(hits)
     findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
     paid = aggregate(paid_hits)
-    carried = [(by_code[code], h) for code, h in collected.carried]
+    before = [(by_code[code], old) for code, old, _ in collected.carried]
+    after = [(by_code[code], new) for code, _, new in collected.carried]
+    # The same fingerprints `_aggregate` gives each occurrence, so a move names what the findings name.
+    was, now = _occurrence_fingerprints(before), _occurrence_fingerprints(after)
     verdict = decide(findings, paid, settings.policy)
     return ReviewResult(
         findings=tuple(findings),
@@ -340,8 +347,9 @@ def finish(
         config_errors=config_errors,
         rule_errors=tuple(errors),
         files=len(collected.kept),
-        carried=aggregate([(r, h) for r, h in carried if h.side is Side.ADDED]),
-        carried_from=aggregate([(r, h) for r, h in carried if h.side is Side.REMOVED]),
+        carried=aggregate(after),
+        carried_from=aggregate(before),
+        moves=tuple((was[id(old)], now[id(new)]) for _, old, new in collected.carried),
     )
 
 
@@ -405,11 +413,11 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
 
 def _without_edited_debt(
     hits: list[tuple[Rule, Hit]], patch: FilePatch
-) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]]]:
-    """The file's hits without the debt a hunk both removes and adds, and that debt (both sides): a line edited
-    around its debt (`torch.load(path)` -> `torch.load(resolve(path))`), a block reformatted. Such a debt is carried
-    over, neither new nor paid (see `_pairs`); the rest is new or paid, and exact copies elsewhere in the change
-    still cancel (see `_net`)."""
+) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit, Hit]]]:
+    """The file's hits without the debt a hunk both removes and adds, and that debt as (rule, removed hit, added
+    hit): a line edited around its debt (`torch.load(path)` -> `torch.load(resolve(path))`). Such a debt is carried
+    over, neither new nor paid (see `_pairs`); a block only reformatted is dropped; the rest is new or paid, and
+    exact copies elsewhere in the change still cancel (see `_net`)."""
     sides = {h.side for _, h in hits if h.line is not None}
     if len(sides) < 2:  # nearly always: a file's change adds debt or removes it
         return hits, []
@@ -426,9 +434,10 @@ def _without_edited_debt(
         for pair in _pairs(gone[key], came[key], rules[key[0]].severity, _Likeness(patch.hunks[key[1]]))
     ]
     # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
-    carried = {id(h) for pair in paired if normalize(pair[0].content) != normalize(pair[1].content) for h in pair}
+    rule_of = {id(h): r for r, h in hits}
+    carried = [(rule_of[id(old)], old, new) for old, new in paired if normalize(old.content) != normalize(new.content)]
     dropped = {id(h) for pair in paired for h in pair}
-    return [(r, h) for r, h in hits if id(h) not in dropped], [(r, h) for r, h in hits if id(h) in carried]
+    return [(r, h) for r, h in hits if id(h) not in dropped], carried
 
 
 def _pairs(
@@ -551,6 +560,23 @@ def _suppressions(patch: FilePatch) -> dict[int, tuple[frozenset[str], str]]:
     return found
 
 
+def _in_file_order(hits: list[tuple[Rule, Hit]]) -> list[tuple[Rule, Hit]]:
+    return sorted(hits, key=lambda rh: (rh[1].path, rh[1].line or 0, rh[0].code))
+
+
+def _occurrence_fingerprints(hits: list[tuple[Rule, Hit]]) -> dict[int, str]:
+    """Each hit's fingerprint (by `id`): rule, path, content, and how many hits of the same content precede it in
+    the file; never its line, so it survives the lines above moving."""
+    found: dict[int, str] = {}
+    seen: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for r, h in _in_file_order(hits):
+        content = normalize(h.content)
+        before = seen[(r.code, h.path)]
+        found[id(h)] = fingerprint(r.code, h.path, content, before[content])
+        before[content] += 1
+    return found
+
+
 def _aggregate(
     hits: list[tuple[Rule, Hit]], selection: _Selection, acknowledge: Acknowledge, accept_whole: AcceptWhole
 ) -> list[Finding]:
@@ -561,12 +587,9 @@ def _aggregate(
     and accepting one occurrence never accepts the others.
     """
     groups: dict[tuple[str, str, str | None], list[tuple[Rule, Hit, str]]] = defaultdict(list)
-    seen: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for r, h in sorted(hits, key=lambda rh: (rh[1].path, rh[1].line or 0, rh[0].code)):
-        content = normalize(h.content)
-        before = seen[(r.code, h.path)]
-        occurrence = fingerprint(r.code, h.path, content, before[content])
-        before[content] += 1
+    occurrences_of = _occurrence_fingerprints(hits)
+    for r, h in _in_file_order(hits):
+        occurrence = occurrences_of[id(h)]
         groups[(r.code, h.path, acknowledge(r, h, occurrence))].append((r, h, occurrence))
     findings: list[Finding] = []
     for (code, path, why), members in groups.items():

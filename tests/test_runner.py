@@ -413,6 +413,7 @@ def test_debt_edited_in_place_is_given_apart_for_the_ledger() -> None:
         "TODO comment: TODO: retry on timeout",
     )
     assert now.fingerprint != before.fingerprint
+    assert result.moves == ((before.fingerprint, now.fingerprint),)
     assert result.verdict.conclusion is Conclusion.SUCCESS
 
 

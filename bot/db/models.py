@@ -167,6 +167,9 @@ class LedgerEventKind(StrEnum):
     ACCEPTED = "accepted"
     #: An acceptance's date passed: the item is open again.
     EXPIRED = "expired"
+    #: The debt was edited where it stands (a TODO reworded): the item follows it to its new fingerprint, still
+    #: owed since it was first accrued.
+    EDITED = "edited"
 
 
 class Base(DeclarativeBase):

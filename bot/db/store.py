@@ -446,10 +446,12 @@ async def save_findings(
     paid: Iterable[Finding] = (),
     carried: Iterable[Finding] = (),
     carried_from: Iterable[Finding] = (),
+    moves: Iterable[tuple[str, str]] = (),
     reach: Mapping[str, int] | None = None,
 ) -> int:
     """Store a run's findings (debt added, new or acknowledged), the debt it paid and the debt it edited where it
-    stands (`ReviewResult.carried`, after and before); return how many rows.
+    stands (`ReviewResult.carried`, after and before; each edited hit records the fingerprint it had, from
+    `ReviewResult.moves`); return how many rows.
 
     Replaces what the run held before, so a retried job does not store its findings twice. `reach` (files
     depending on each path, `bot.ledger.reach`) is kept with each hit, for the ledger to book when it merges.
@@ -458,7 +460,8 @@ async def save_findings(
     reach = reach or {}
     rows = [_finding_row(run_id, f, _added_state(f), f.acknowledged, reach) for f in findings]
     rows += [_finding_row(run_id, f, FindingState.PAID, None, reach) for f in paid]
-    rows += [_finding_row(run_id, f, FindingState.CARRIED, None, reach) for f in carried]
+    was = {after: before for before, after in moves}
+    rows += [_finding_row(run_id, f, FindingState.CARRIED, None, reach, was=was) for f in carried]
     rows += [_finding_row(run_id, f, FindingState.CARRIED_FROM, None, reach) for f in carried_from]
     for chunk in chunks(rows):
         await session.execute(dialect_insert(session, FindingRow).values(list(chunk)))
@@ -474,6 +477,7 @@ async def save_result(session: AsyncSession, run_id: int, result: ReviewResult, 
         paid=result.paid,
         carried=result.carried,
         carried_from=result.carried_from,
+        moves=result.moves,
         reach=reach,
     )
 
@@ -483,9 +487,16 @@ def _added_state(finding: Finding) -> FindingState:
 
 
 def _finding_row(
-    run_id: int, finding: Finding, state: FindingState, reason: str | None, reach: Mapping[str, int]
+    run_id: int,
+    finding: Finding,
+    state: FindingState,
+    reason: str | None,
+    reach: Mapping[str, int],
+    *,
+    was: Mapping[str, str] | None = None,
 ) -> Mapping[str, Any]:
     hit_reach = reach.get(finding.path, 0)
+    was = was or {}
     return {
         "run_id": run_id,
         "fingerprint": finding.fingerprint,
@@ -507,6 +518,7 @@ def _finding_row(
                 "end_line": o.end_line,
                 "message": o.message,
                 "reach": hit_reach,
+                **({"was": was[o.fingerprint]} if o.fingerprint in was else {}),
             }
             for o in finding.occurrences
         ],

@@ -7,7 +7,7 @@ once, so an accepted rule's new items do not start open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,10 +21,12 @@ from checks.runner import ReviewResult
 
 @dataclass(frozen=True)
 class Booking:
-    """Debt a change adds (to accrue) and the fingerprints of the debt it removes (to pay)."""
+    """Debt a change adds (to accrue), the fingerprints of the debt it removes (to pay), and the debt it edits
+    where it stands (to move: the fingerprint it had -> the debt it is now)."""
 
     accrue: Sequence[book.Debt] = ()
     pay: frozenset[str] = field(default_factory=frozenset)
+    move: Mapping[str, book.Debt] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,19 @@ class Booked:
     accrued: int
     paid: int
     accepted: int
+    edited: int = 0
 
 
 async def book_change(
     session: AsyncSession, repo_id: int, booking: Booking, by: book.Attribution, *, today: date
 ) -> Booked:
-    """Accrue, then pay, then accept what standing acceptances cover; each count is of items that moved."""
-    accrued = await book.accrue(session, repo_id, booking.accrue, by)
-    paid = await book.pay(session, repo_id, booking.pay, by)
+    """Move edited debt, accrue, pay, then accept what standing acceptances cover; each count is of items that
+    moved. An edit the ledger cannot follow (it never owed the debt as it was) pays that and accrues this."""
+    edited, left = await book.move(session, repo_id, booking.move, by)
+    accrued = await book.accrue(session, repo_id, [*booking.accrue, *left.values()], by)
+    paid = await book.pay(session, repo_id, booking.pay | left.keys(), by)
     accepted = await acceptances.apply(session, repo_id, today, by)
-    return Booked(accrued=accrued, paid=paid, accepted=accepted)
+    return Booked(accrued=accrued, paid=paid, accepted=accepted, edited=edited)
 
 
 async def claim_run(

@@ -97,6 +97,19 @@ def debts_of_rows(rows: Iterable[FindingRow]) -> list[Debt]:
     return debts
 
 
+def moves_of_rows(rows: Iterable[FindingRow]) -> dict[str, Debt]:
+    """Debt edited where it stands, from stored carried rows: the fingerprint each hit had -> the debt it is now.
+    Rows stored before hits recorded what they had give none (their debt is paid and owed again instead)."""
+    rows = list(rows)
+    now = {d.fingerprint: d for d in debts_of_rows(rows)}
+    return {
+        str(hit["was"]): now[str(hit["fingerprint"])]
+        for row in rows
+        for hit in row.occurrences or []
+        if hit.get("was") and str(hit["fingerprint"]) in now
+    }
+
+
 def _share(effort: int, hits: int) -> int:
     # A finding's effort is its rule's effort times its hits; at least a minute each.
     return max(1, effort // hits)
@@ -212,6 +225,58 @@ async def _reopen_paid(session: AsyncSession, repo_id: int, debts: Sequence[Debt
         .execution_options(synchronize_session=False)
     )
     return dict((await session.execute(statement)).all())
+
+
+async def move(
+    session: AsyncSession, repo_id: int, moves: Mapping[str, Debt], by: Attribution
+) -> tuple[int, dict[str, Debt]]:
+    """Follow debt edited where it stands to its new fingerprint (`moves`: the fingerprint it had -> the debt it is
+    now), keeping when and by whom it was accrued; return how many items moved, and the moves that found no owed
+    item to move or whose new fingerprint is an item already (those are paid and accrued instead).
+    """
+    if not moves:
+        return 0, {}
+    taken = set(
+        await session.scalars(
+            select(LedgerItem.fingerprint).where(
+                LedgerItem.repo_id == repo_id, LedgerItem.fingerprint.in_([d.fingerprint for d in moves.values()])
+            )
+        )
+    )
+    moved: list[tuple[int, Category, int]] = []
+    left: dict[str, Debt] = {}
+    for was, debt in sorted(moves.items()):
+        if debt.fingerprint in taken:
+            left[was] = debt
+            continue
+        statement = (
+            update(LedgerItem)
+            .where(
+                LedgerItem.repo_id == repo_id,
+                LedgerItem.fingerprint == was,
+                LedgerItem.state.in_([LedgerState.OPEN, LedgerState.ACCEPTED]),
+            )
+            .values(
+                fingerprint=debt.fingerprint,
+                severity=debt.severity,
+                path=debt.path,
+                line=debt.line,
+                message=debt.message,
+                effort_minutes=debt.effort_minutes,
+                reach=debt.reach,
+                updated_at=utcnow(),
+            )
+            .returning(LedgerItem.id, LedgerItem.category, LedgerItem.effort_minutes)
+            .execution_options(synchronize_session=False)
+        )
+        row = (await session.execute(statement)).first()
+        if row is None:
+            left[was] = debt
+        else:
+            moved.append((row[0], row[1], row[2]))
+            taken.add(debt.fingerprint)
+    await _record(session, repo_id, LedgerEventKind.EDITED, by, moved)
+    return len(moved), left
 
 
 async def pay(session: AsyncSession, repo_id: int, fingerprints: Iterable[str], by: Attribution) -> int:

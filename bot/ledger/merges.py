@@ -51,9 +51,11 @@ def booking_of(rows: Iterable[FindingRow]) -> Booking:
     """A review's stored findings as a booking: debt added (new or acknowledged) accrues, debt paid is paid, debt
     edited where it stands moves from its old fingerprint to its new one."""
     listed = list(rows)
-    added = book.debts_of_rows(r for r in listed if r.state in _OWED)
+    moves = book.moves_of_rows(r for r in listed if r.state is FindingState.CARRIED)
+    moved_to = {d.fingerprint for d in moves.values()}
+    added = [d for d in book.debts_of_rows(r for r in listed if r.state in _OWED) if d.fingerprint not in moved_to]
     paid = book.debts_of_rows(r for r in listed if r.state in _SETTLED)
-    return Booking(accrue=added, pay=frozenset(d.fingerprint for d in paid))
+    return Booking(accrue=added, pay=frozenset(d.fingerprint for d in paid) - moves.keys(), move=moves)
 
 
 async def book_merge(deps: WorkerDeps, gateway: GitHubGateway, request: PullRequestClosed) -> Outcome:
@@ -100,6 +102,7 @@ async def book_merge(deps: WorkerDeps, gateway: GitHubGateway, request: PullRequ
         reviewed_now=engine is not None,
         accrued=booked.accrued,
         paid=booked.paid,
+        edited=booked.edited,
         accepted=booked.accepted,
     )
     return Outcome.SUCCESS

@@ -13,7 +13,7 @@ pull request for such a commit, and the push then books nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -56,15 +56,17 @@ class PushReviews:
 def booking_of(reviews: PushReviews) -> Booking:
     """What the push does to the ledger (see the module's docstring)."""
     kept, dropped = reviews.kept, reviews.dropped
+    now = {d.fingerprint: d for d in book.debts_of(kept.result.carried, kept.reach)}
     return push_booking(
-        added=book.debts_of(_owed(kept.result), kept.reach),
-        paid=book.debts_of(_settled(kept.result)),
+        added=book.debts_of(kept.result.findings, kept.reach),
+        paid=book.debts_of(kept.result.paid),
+        edited={was: now[after] for was, after in kept.result.moves if after in now},
         dropped_added=book.debts_of(_owed(dropped.result)) if dropped else (),
         dropped_paid=book.debts_of(_settled(dropped.result), dropped.reach) if dropped else (),
     )
 
 
-# Debt edited where it stands moves from the fingerprint it had (settled) to the one it has (owed).
+# The dropped commits' edits: the debt they left is owed again, the debt they made is paid (see `push_booking`).
 def _owed(result: ReviewResult) -> tuple[Finding, ...]:
     return (*result.findings, *result.carried)
 
@@ -77,16 +79,19 @@ def push_booking(
     *,
     added: Sequence[book.Debt],
     paid: Sequence[book.Debt],
+    edited: Mapping[str, book.Debt] | None = None,
     dropped_added: Sequence[book.Debt] = (),
     dropped_paid: Sequence[book.Debt] = (),
 ) -> Booking:
-    """The booking of a push from its merge base: the debt the pushed commits add and pay, and the debt the
-    commits it dropped had added and paid (none for a push that dropped nothing)."""
-    kept_added = {d.fingerprint for d in added}
+    """The booking of a push from its merge base: the debt the pushed commits add, pay and edit where it stands
+    (the fingerprint it had -> the debt it is now), and the debt the commits it dropped had added and paid (none
+    for a push that dropped nothing)."""
+    edited = edited or {}
+    kept_added = {d.fingerprint for d in added} | {d.fingerprint for d in edited.values()}
     pay = {d.fingerprint for d in paid} | ({d.fingerprint for d in dropped_added} - kept_added)
-    # Debt the dropped commits had paid is owed again, unless the pushed commits pay it too.
-    back = [d for d in dropped_paid if d.fingerprint not in pay]
-    return Booking(accrue=[*added, *back], pay=frozenset(pay))
+    # Debt the dropped commits had paid is owed again, unless the pushed commits pay it (or edit it) too.
+    back = [d for d in dropped_paid if d.fingerprint not in pay and d.fingerprint not in edited]
+    return Booking(accrue=[*added, *back], pay=frozenset(pay - edited.keys()), move=edited)
 
 
 async def book_push(deps: WorkerDeps, gateway: GitHubGateway, request: PushReview) -> Outcome:
@@ -141,6 +146,7 @@ async def book_push(deps: WorkerDeps, gateway: GitHubGateway, request: PushRevie
         dropped_reviewed=reviews.dropped is not None,
         accrued=booked.accrued,
         paid=booked.paid,
+        edited=booked.edited,
         accepted=booked.accepted,
     )
     return Outcome.SUCCESS

@@ -43,6 +43,7 @@ from bot.db.store import (
     upsert_pull_request,
     upsert_repositories,
 )
+from bot.ledger import merges
 from checks.finding import Category, Finding, Severity
 from checks.runner import review
 
@@ -463,6 +464,23 @@ async def test_debt_carried_over_is_stored_apart_for_the_ledger(sessions: Sessio
         FindingState.CARRIED: result.carried[0].fingerprint,
         FindingState.CARRIED_FROM: result.carried_from[0].fingerprint,
     }
+    async with sessions() as session:
+        stored = list(await session.scalars(select(FindingRow)))
+    # The merge's booking moves the debt from what it was to what it is: nothing accrued, nothing paid.
+    booking = merges.booking_of(stored)
+    assert {was: debt.fingerprint for was, debt in booking.move.items()} == {
+        result.carried_from[0].fingerprint: result.carried[0].fingerprint
+    }
+    assert (booking.accrue, booking.pay) == ([], frozenset())
+    # Rows stored before edits recorded what they were: the old debt is paid and the new one owed.
+    for row in stored:
+        row.occurrences = [{k: v for k, v in hit.items() if k != "was"} for hit in row.occurrences or []]
+    legacy = merges.booking_of(stored)
+    assert legacy.move == {}
+    assert ([d.fingerprint for d in legacy.accrue], legacy.pay) == (
+        [result.carried[0].fingerprint],
+        frozenset({result.carried_from[0].fingerprint}),
+    )
 
 
 async def test_saving_a_runs_findings_again_replaces_them(sessions: Sessions) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import FindingRow, LedgerEvent, LedgerEventKind, LedgerItem, LedgerSource, LedgerState
 from bot.ledger import book
+from bot.ledger.accrual import Booking, book_change
 from checks.finding import Category, Finding, Occurrence, Severity
 
 pytestmark = pytest.mark.anyio
@@ -69,6 +71,36 @@ async def test_pay_then_revert_reopens_the_same_item(sessions: async_sessionmake
             LedgerEventKind.PAID,
             LedgerEventKind.ACCRUED,
         ]
+
+
+async def test_edited_debt_moves_to_its_new_fingerprint_and_keeps_its_age(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions.begin() as session:
+        await book.accrue(session, REPO, [_debt("f1")], _by(1))
+        reworded = dataclasses.replace(_debt("f2"), message="TODO, reworded", line=9)
+        assert await book.move(session, REPO, {"f1": reworded}, _by(2)) == (1, {})
+        item = (await session.scalars(select(LedgerItem))).one()
+        assert (item.fingerprint, item.message, item.line, item.accrued_pr) == ("f2", "TODO, reworded", 9, 1)
+        assert item.state is LedgerState.OPEN
+        assert await _events(session) == [(LedgerEventKind.ACCRUED, 5), (LedgerEventKind.EDITED, 5)]
+        # Booked again (a retried job): the debt is where it was moved, nothing moves twice.
+        assert await book.move(session, REPO, {"f1": reworded}, _by(2)) == (0, {"f1": reworded})
+
+
+async def test_an_edit_the_ledger_cannot_follow_is_paid_and_accrued(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Debt the ledger never owed as it was, or whose new fingerprint is an item already, is booked as before."""
+    async with sessions.begin() as session:
+        await book.accrue(session, REPO, [_debt("f1"), _debt("f2")], _by(1))
+        await book.pay(session, REPO, ["f2"], _by(2))
+        booking = Booking(move={"f1": _debt("f2"), "unknown": _debt("f3")})
+        booked = await book_change(session, REPO, booking, _by(3), today=AT.date())
+        assert (booked.edited, booked.accrued, booked.paid) == (0, 2, 1)
+        assert {i.fingerprint: i.state for i in await session.scalars(select(LedgerItem))} == {
+            "f1": LedgerState.PAID,
+            "f2": LedgerState.OPEN,
+            "f3": LedgerState.OPEN,
+        }
 
 
 async def test_accept_by_rule_then_expire(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -117,8 +117,9 @@ async def test_a_merge_is_booked_once_and_a_later_payment_stands(
 async def test_debt_a_merged_pull_request_edits_in_place_moves_to_its_new_fingerprint(
     world: World, client: httpx.AsyncClient, pool: ArqRedis, settings: Settings
 ) -> None:
-    """A TODO reworded by pull request 8 is not its new debt (its check passes), yet the ledger follows it: the
-    item it was is paid and the item it is now is owed, so removing it later pays what the ledger holds."""
+    """A TODO reworded by pull request 8 is not its new debt (its check passes), yet the ledger follows it: the item
+    moves to the fingerprint it has now, still owed since pull request 7 (its age and interest go on), and removing
+    it later pays what the ledger holds."""
     branch = Branch(world)
     world.open_pull(7, DEBT_FILES)
     await deliver(client, merged_delivery(world, 7, merge_sha=branch.merge(7), merged_at=now()))
@@ -132,11 +133,12 @@ async def test_debt_a_merged_pull_request_edits_in_place_moves_to_its_new_finger
         await drain(settings, pool)
 
     ledger = await read_ledger(settings)
-    before, after = sorted(ledger.by_rule()["CODE001"], key=lambda i: i.accrued_pr or 0)
-    assert (before.accrued_pr, before.paid_pr, before.state) == (7, 8, LedgerState.PAID)
-    assert (after.accrued_pr, after.paid_pr, after.state) == (8, 9, LedgerState.PAID)
-    assert "before 2.0" in after.message
+    (todo,) = ledger.by_rule()["CODE001"]
+    assert (todo.accrued_pr, todo.paid_pr, todo.state) == (7, 9, LedgerState.PAID)
+    assert "before 2.0" in todo.message
     assert {i.rule for i in ledger.owed().values()} == DEBT_RULES - {"CODE001"}
+    moves = [(e.kind, e.pr_number) for e in ledger.events if e.item_id == todo.id]
+    assert moves == [(LedgerEventKind.ACCRUED, 7), (LedgerEventKind.EDITED, 8), (LedgerEventKind.PAID, 9)]
     reviews = {r.pr_number: r for r in ledger.runs}
     assert (reviews[8].findings_count, reviews[8].paid_count) == (0, 0)
 
