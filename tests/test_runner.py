@@ -449,6 +449,22 @@ def test_the_shared_start_of_two_lines_is_their_common_prefix(a: str, b: str) ->
     assert _shared_start(a, b) == alike
 
 
+def test_debt_moved_within_its_file_is_not_taken_by_a_copy_added_elsewhere() -> None:
+    """A function moved from the end of its module to the top keeps its TODO; another file adds the same TODO,
+    and that one is the new debt (the diff lists the other file first)."""
+    moved = "def flatten(v):\n    return v  # TODO: retry\n"
+    body = numbered_file({}, 30)
+    result = run(
+        {
+            "src/a.py": ("x = 1\n", "x = 1  # TODO: retry\n"),
+            "src/b.py": (body + moved, moved + body),
+        }
+    )
+
+    assert [(f.path, f.line) for f in mine(result)] == [("src/a.py", 1)]
+    assert result.paid == ()
+
+
 def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:
     """Only debt edited (alike before and after) is carried over: a different TODO in its place is new."""
     result = run({"src/a.py": ("# TODO: remove the retry loop\n", "# TODO: cache the parsed headers\n")})
