@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -401,6 +401,15 @@ class FilePatch:
     def anchors(self, number: int) -> bool:
         """True when a review comment may be placed on new line `number` (inside a hunk)."""
         return any(h.contains_new_line(number) for h in self.hunks)
+
+    def replaced(self, number: int, added: Collection[int]) -> list[str]:
+        """The removed lines that the block of added lines holding new line `number` took the place of (`added`:
+        the added lines' numbers). A diff lists a block's removed lines before its added ones, so they all stand
+        before the block's first line."""
+        first = number
+        while first - 1 in added:
+            first -= 1
+        return [text for hunk in self.hunks for at, text in hunk.removed_in_new() if at == first]
 
 
 @dataclass(frozen=True)

@@ -222,12 +222,7 @@ def _clause_edited_in_place(view: FileView, hit: Hit, lines: Sequence[str]) -> b
         return False
     end = hit.end_line or line
     added = frozenset(view.patch.added.numbers())
-    # A diff lists a block's removed lines before its added ones: they all stand before the block's first line.
-    first = line
-    while first - 1 in added:
-        first -= 1
-    replaced = [text for hunk in view.patch.hunks for at, text in hunk.removed_in_new() if at == first]
-    if not any(_BROAD_EXCEPT.match(text) for text in replaced):
+    if not any(_BROAD_EXCEPT.match(text) for text in view.patch.replaced(line, added)):
         return False
     read = hit.content.split(" | ", 1)[0]
     above = range(line - 2, max(-1, line - 2 - _TRY_SCAN_LINES), -1)

@@ -834,10 +834,22 @@ class _FileImports:
             return False  # an unclosed docstring above, as far as the hunk shows
         return _guarded_by_indent(m.text, above) is False
 
-    def imported_before(self, judge: _Judge, distribution: str) -> bool:
-        """Whether the post-change file imports the distribution unconditionally on a line the change keeps: the
-        file depended on it before (`import faiss` in one more function of a module that had it)."""
-        return distribution in self.side.memo("DEP009 kept", lambda: self._read_kept(judge))
+    def imported_before(self, judge: _Judge, distribution: str, m: Match) -> bool:
+        """Whether the file depended on the distribution before the change: the post-change file imports it
+        unconditionally on a line the change keeps (`import faiss` in one more function of a module that had it),
+        or the import at `m` took the place of one of it (`from hub import a` -> `from hub import a, b`)."""
+        if distribution in self.side.memo("DEP009 kept", lambda: self._read_kept(judge)):
+            return True
+        added = self.side.memo("DEP009 added", lambda: frozenset(self.file.patch.added.numbers()))
+        lines = self.file.patch.replaced(m.number, added)
+        if any(_GUARD_OPENER.match(line.strip()) for line in lines):
+            return False  # the change took a guard away with it (`try:` ... `except ImportError:`): now required
+        replaced = "\n".join(lines)
+        return any(
+            judge.distribution(module, notebook=False) == distribution
+            for raw in _import_statements(replaced)
+            for module in _imported_modules(replaced, raw)
+        )
 
     def _read_kept(self, judge: _Judge) -> frozenset[str]:
         post, text = self._post, self.file.text
@@ -1003,7 +1015,7 @@ def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool)
                 m = Match(raw, index, lines.number(index), lines.line(index))
             if not imports.plain(m) or imports.checks_by_name(module, distribution):
                 break
-            if side.side is Side.ADDED and imports.imported_before(judge, distribution):
+            if side.side is Side.ADDED and imports.imported_before(judge, distribution, m):
                 continue
             reported.add(distribution)
             yield side.hit(

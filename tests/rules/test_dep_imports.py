@@ -146,6 +146,20 @@ def test_one_more_import_of_a_package_the_module_already_imported_is_not_new(rep
     assert _change(repo, {"src/churn/model.py": again}, with_texts=True) == []
 
 
+def test_an_import_edited_in_place_far_below_its_function_is_not_new(repo: Path) -> None:
+    body = "def fetch(name):\n    a = 1\n    b = 2\n    c = 3\n    d = 4\n    from hub import download\n    return a\n"
+    _change(repo, {"src/churn/fetch.py": body}, with_texts=True)
+    edited = body.replace("from hub import download", "from hub import download, list_files")
+    assert _change(repo, {"src/churn/fetch.py": edited}, with_texts=True) == []
+
+
+def test_an_import_whose_guard_the_change_takes_away_is_new(repo: Path) -> None:
+    guarded = "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"
+    _change(repo, {"src/churn/conf.py": "import os\n" + guarded + "x = 1\n"}, with_texts=True)
+    found = _change(repo, {"src/churn/conf.py": "import os\nimport yaml\nx = 1\n"}, with_texts=True)
+    assert [(f.path, f.line) for f in found] == [("src/churn/conf.py", 2)]
+
+
 def test_a_plain_import_of_a_package_the_module_imported_only_optionally_is_new(repo: Path) -> None:
     optional = MODEL.replace(
         "    import matplotlib.pyplot as plt\n", "    import matplotlib.pyplot as plt\n    import xgboost\n"
