@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ahocorasick_rs import AhoCorasick, MatchKind
 
 from checks.finding import Category, Hit, Severity
-from checks.languages import comment_text
+from checks.languages import comment_start, comment_text
 from checks.lazyre import lazy
 from checks.paths import Role
 from checks.registry import Docs, rule
@@ -127,8 +127,9 @@ def _tag_severity(tag: str, comment: str) -> Severity:
         what=(
             "A comment added by the change admits debt in words rather than with a tag: 'hacky', 'kludge', "
             "'ugly', 'temporary solution', 'probably a bug', 'this is wrong'... (the Potdar & Shihab "
-            "patterns). Comments that also carry a TODO/FIXME/XXX/HACK tag are left to CODE001, and comments "
-            "about models, data or training are reported as ML debt (MODEL017)."
+            "patterns). Comments that also carry a TODO/FIXME/XXX/HACK tag, or continue a comment block that "
+            "opens with one, are left to CODE001, and comments about models, data or training are reported as ML "
+            "debt (MODEL017)."
         ),
         why=(
             "Developers admit debt in plain words as often as with tags. Potdar & Shihab's 62 patterns "
@@ -172,10 +173,37 @@ def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
         if m.text.startswith(_FREE_OF, side.column(m) + len(m.group())):
             continue  # "hack-free", "kludge-proof": the opposite of an admission
         comment = _comment(side, m.text)
-        if TAG.search(comment):
+        if TAG.search(comment) or _continues_a_task(side, m):
             continue
         reported.add(m.index)
         yield m, comment
+
+
+#: How far up a comment block is followed to the tag that opens it.
+_BLOCK_LOOKBACK = 8
+
+
+def _continues_a_task(side: SideView, m: Match) -> bool:
+    """Whether the match's line, a comment alone on its line, continues a comment block whose tag is above it
+    (`# TODO: induce this` then `# without the branches. This is a hacky solution.`): one task, CODE001's."""
+    if not _comment_only(m.text, side):
+        return False
+    lines, index, number = side.lines, m.index, m.number
+    for _ in range(_BLOCK_LOOKBACK):
+        if index == 0 or lines.number(index - 1) != number - 1:
+            return False
+        index, number = index - 1, number - 1
+        above = lines.line(index)
+        if not _comment_only(above, side):
+            return False
+        if TAG.search(_comment(side, above)):
+            return True
+    return False
+
+
+def _comment_only(line: str, side: SideView) -> bool:
+    start = comment_start(line, side.kind)
+    return start is not None and not line[:start].strip(" \t#/*-;%")
 
 
 def _comment(side: SideView, line: str) -> str:
