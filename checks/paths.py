@@ -199,7 +199,7 @@ KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {
     Kind.JSON: ("*.json",),
     Kind.TOML: ("*.toml",),
     Kind.MARKDOWN: ("*.md", "*.rst"),
-    Kind.C_LIKE: ("*.c", "*.cpp", "*.cu", "*.java", "*.js", "*.ts", "*.go", "*.rs", "*.proto"),
+    Kind.C_LIKE: ("*.c", "*.h", "*.cpp", "*.cu", "*.java", "*.js", "*.ts", "*.go", "*.rs", "*.proto"),
     Kind.R: ("*.R", "*.Rmd"),
     Kind.SQL: ("*.sql",),
     Kind.LOCK: ("poetry.lock", "uv.lock", "Pipfile.lock", "conda-lock.yml"),
