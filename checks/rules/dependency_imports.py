@@ -840,8 +840,7 @@ class _FileImports:
         or the import at `m` took the place of one of it (`from hub import a` -> `from hub import a, b`)."""
         if distribution in self.side.memo("DEP009 kept", lambda: self._read_kept(judge)):
             return True
-        added = self.side.memo("DEP009 added", lambda: frozenset(self.file.patch.added.numbers()))
-        lines = self.file.patch.replaced(m.number, added)
+        lines = self.file.patch.replaced(m.number, self._added)
         if any(_GUARD_OPENER.match(line.strip()) for line in lines):
             return False  # the change took a guard away with it (`try:` ... `except ImportError:`): now required
         replaced = "\n".join(lines)
@@ -851,11 +850,16 @@ class _FileImports:
             for module in _imported_modules(replaced, raw)
         )
 
+    @cached_property
+    def _added(self) -> frozenset[int]:
+        """The numbers of the file's added lines."""
+        return frozenset(self.file.patch.added.numbers())
+
     def _read_kept(self, judge: _Judge) -> frozenset[str]:
         post, text = self._post, self.file.text
         if post is None or text is None or self.file.status is FileStatus.ADDED:
             return frozenset()
-        added = frozenset(self.file.patch.added.numbers())
+        added = self._added
         found: set[str] = set()
         index, counted = 0, 0
         for raw in _import_statements(text):

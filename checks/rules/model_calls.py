@@ -247,7 +247,8 @@ class _Jumps:
 
     def __init__(self, lines: LineSet) -> None:
         self._lines = lines
-        self._offset = 0  # the index of the line holding `_offset`, counted from the last call
+        # Where the last call started, and the index of its line: the next call counts newlines from there.
+        self._offset = 0
         self._index = 0
 
     def __call__(self, start: int, end: int) -> int | None:
