@@ -28,11 +28,19 @@ ML_TOPIC = lazy(
 
 #: Paths and addresses in a comment (`tests/models/test_unet.py`): their folders name no topic of the comment.
 _PATH_TOKEN = lazy(r"\S*/\S*")
+#: A dotted name in a comment (`self.model.run_with_iobinding`) names its last part: the rest only says where
+#: that lives.
+_DOTTED_NAME = lazy(r"\b(?:\w+\.)+(\w+)")
 
 
 def ml_topic(comment: str) -> str | None:
-    """The word that makes a debt comment ML debt (models, data, training), read outside paths; None if none."""
-    topic = ML_TOPIC.search(_PATH_TOKEN.sub(" ", comment) if "/" in comment else comment)
+    """The word that makes a debt comment ML debt (models, data, training), read outside paths and receivers; None
+    if none."""
+    if "/" in comment:
+        comment = _PATH_TOKEN.sub(" ", comment)
+    if "." in comment:
+        comment = _DOTTED_NAME.sub(r"\1", comment)
+    topic = ML_TOPIC.search(comment)
     return topic.group(0) if topic is not None else None
 
 

@@ -44,8 +44,9 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
             "('hacky', 'temporary workaround', CODE002's phrases) and speaks of models, data or training (epochs, "
             "learning rate, layers, weights, loss, labels, features, metrics...). The finding names the ML debt "
             "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
-            "not the module's name: a TODO about retries in train.py stays CODE001's. Info when the tag has an "
-            "owner and an issue link; low in tests, examples and docs."
+            "not the module's name: a TODO about retries in train.py stays CODE001's; a path's folders and a dotted "
+            "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`). Info when "
+            "the tag has an owner and an issue link; low in tests, examples and docs."
         ),
         why=(
             "ML projects carry about twice the self-admitted debt of other software, and ML debt (hyper-parameter, "
