@@ -150,7 +150,9 @@ def _paths_legend() -> str:
     return (
         f'Files have a kind, from their names (the first that fits): {kinds}. A rule\'s "reads" line names the '
         "kinds it reads.\n\n"
-        f"Paths have roles, from their folders and names (any depth, any case): {described}. A rule's "
+        f"Paths have roles, from their folders and names (any depth, any case): {described}; and a file whose first "
+        "lines carry a generator's mark (`DO NOT EDIT`, `@generated`, `This file was generated`) is `generated` "
+        "wherever it lies. A rule's "
         '"leaves out" line names the roles whose paths it does not read; `exclude` in `.github/debtbot.yml` '
         "leaves out more."
     )
