@@ -36,7 +36,10 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
             *("_pb2", ".pb.go", ".min.js", ".generated.", "_generated.py"),
         ),
         lazy(
-            r"(^|/)(build|dist|__pycache__|\.eggs|[^/]+\.egg-info|mlruns|\.tox|\.nox)/|"
+            # A module right inside a folder named `dist` or `build` is a package's own (`mmengine/dist/utils.py`,
+            # torch.distributed helpers); build output lies deeper (`build/lib/pkg/x.py`) or is no module.
+            r"(^|/)(build|dist)/(?![^/]+\.pyi?$)|"
+            r"(^|/)(__pycache__|\.eggs|[^/]+\.egg-info|mlruns|\.tox|\.nox)/|"
             r"(_pb2(_grpc)?\.py|\.pb\.go|\.min\.js|\.generated\.\w+|_generated\.py)$",
             re.I,
         ),
@@ -76,7 +79,7 @@ ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
     Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/"),
     Role.DOCS: ("docs/", "documentation/", "site/", "*.md", "*.rst", "*.txt"),
     Role.VENDORED: ("vendor/", "third_party/", "external/", "site-packages/", "node_modules/"),
-    Role.GENERATED: ("build/", "dist/", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),
+    Role.GENERATED: ("build/lib/", "dist/*.whl", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),
 }
 
 

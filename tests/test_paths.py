@@ -102,6 +102,11 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("src/accelerate/test_utils/training.py", {Role.TEST}),
         ("src/pkg/testing_utils/helpers.py", {Role.TEST}),
         ("src/pkg/utils/testing.py", set()),
+        ("mmengine/dist/utils.py", set()),  # a package's module (torch.distributed helpers), not build output
+        ("pkg/build/__init__.py", set()),
+        ("build/lib/pkg/model.py", {Role.GENERATED}),
+        ("dist/pkg-1.0.tar.gz", {Role.GENERATED}),
+        ("web/dist/app.js", {Role.GENERATED}),
     ],
 )
 def test_roles(path: str, expected: set[Role]) -> None:

@@ -41,8 +41,8 @@ CODE_LIKE = lazy(
 STRING_OPENER = lazy(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
 #: What STRING_OPENER wants before the quotes, on their line (see `_opens_string`).
 _BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
-#: Comment blocks that show usage are documentation, not dead code.
-EXAMPLE = lazy(r"\b(?:example|usage|e\.g\.|for instance|such as|like so|like this)\b|>>>", re.IGNORECASE)
+#: Comment blocks that show usage (`e.g.:`, a Markdown code fence) are documentation, not dead code.
+EXAMPLE = lazy(r"\b(?:example|usage|for instance|such as|like so|like this)\b|\be\.g\.|>>>|```", re.IGNORECASE)
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 
 
@@ -65,7 +65,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
-            "Comment blocks that show usage (`Example:`, `>>>`) are documentation and skipped."
+            "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence) are documentation and "
+            "skipped."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "

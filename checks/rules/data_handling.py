@@ -153,6 +153,8 @@ _SILENT_PANDAS = lazy(
 _ACCOUNTED = lazy(
     r"\b(?:isna|isnull|notna|notnull)\(\)\s*\.\s*(?:sum|any|all|mean)\(|\blog\w*\.|\blogging\.|\bwarn|"
     r"\bassert\b|\braise\b|\bprint\("
+    # A coerced scalar tested for the missing value it may have become (`... is not pd.NaT`, `pd.isna(value)`).
+    r"|\bNaT\b|\b(?:pd|pandas|np|numpy)\.(?:isna|isnull|notna|notnull|isnan|isnat)\("
 )
 _TRY_SCAN_LINES = 40
 
@@ -174,7 +176,7 @@ _TRY_SCAN_LINES = 40
             "statement is `pass` or `continue` around a call that reads or parses data (not a version compared: "
             '`parse(driver) < parse("550.40")`), '
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
-            "log or check on the lines that follow."
+            "log or check on the lines that follow (`is not pd.NaT` and `pd.isna(...)` check a coerced value)."
         ),
         why=(
             "Silently skipped records and values coerced to NaN hide upstream data problems until the model "
