@@ -838,7 +838,7 @@ class _FileImports:
         """Whether the file depended on the distribution before the change: the post-change file imports it
         unconditionally on a line the change keeps (`import faiss` in one more function of a module that had it),
         or the import at `m` took the place of one of it (`from hub import a` -> `from hub import a, b`)."""
-        if distribution in self.side.memo("DEP009 kept", lambda: self._read_kept(judge)):
+        if distribution in self.kept(judge):
             return True
         lines = self.file.patch.replaced(m.number, self._added)
         if any(_GUARD_OPENER.match(line.strip()) for line in lines):
@@ -854,6 +854,10 @@ class _FileImports:
     def _added(self) -> frozenset[int]:
         """The numbers of the file's added lines."""
         return frozenset(self.file.patch.added.numbers())
+
+    def kept(self, judge: _Judge) -> frozenset[str]:
+        """The undeclared distributions the post-change file imports unconditionally on lines the change keeps."""
+        return self.side.memo("DEP009 kept", lambda: self._read_kept(judge))
 
     def _read_kept(self, judge: _Judge) -> frozenset[str]:
         post, text = self._post, self.file.text
@@ -952,7 +956,8 @@ def _judged_file(file: FileView) -> bool:
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
-            "others: one declaration fixes them all. Needs the repository tree and the text of every manifest in "
+            "others: one declaration fixes them all. Removing an import pays nothing while a changed file still "
+            "imports the distribution. Needs the repository tree and the text of every manifest in "
             "it: silent without them."
         ),
         why=(
@@ -981,8 +986,23 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
                 continue
             for hit in _side_hits(judge, file, side, notebook=notebook):
                 by_distribution.setdefault((hit.side, hit.content), []).append(hit)
-    for hits in by_distribution.values():
+    still: frozenset[str] | None = None
+    for (taken, distribution), hits in by_distribution.items():
+        if taken is Side.REMOVED:
+            still = _still_imported(judge, view) if still is None else still
+            if distribution in still:
+                continue  # another file of the change still imports it: one import less, nothing declared or paid
         yield _one_for_all(hits)
+
+
+def _still_imported(judge: _Judge, view: ChangeView) -> frozenset[str]:
+    """The undeclared distributions that the change's files, as far as their post-change texts show, still import
+    unconditionally on lines the change keeps."""
+    found: set[str] = set()
+    for file in view.files():
+        if _judged_file(file) and file.kind is Kind.PYTHON and file.text is not None:
+            found |= _FileImports(file, file.added).kept(judge)
+    return frozenset(found)
 
 
 def _one_for_all(hits: list[Hit]) -> Hit:
