@@ -58,6 +58,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         # Machine learning frameworks and their companions
         "sklearn": ("scikit-learn", "sklearn"),
         "skopt": ("scikit-optimize",),
+        "skbase": ("scikit-base",),
         "imblearn": ("imbalanced-learn",),
         "umap": ("umap-learn",),
         "hydra": ("hydra-core",),
