@@ -13,7 +13,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, parse_python, statement_hit, statement_key
-from checks.views import FileView
+from checks.views import FileView, Match, SideView
 
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
 #: word boundary before the name is checked per match.
@@ -59,7 +59,7 @@ _PROGRAM_PATH = lazy(
             "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
             "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
-            '`f"{x=}"` is a debug print.'
+            '`f"{x=}"` is a debug print, unless an `if` on verbosity guards it (`if self.verbose > 0:`).'
         ),
         why=(
             "A breakpoint hangs a training job or a server waiting for a terminal nobody watches; anomaly "
@@ -137,9 +137,44 @@ def _debug_prints(view: FileView) -> Iterator[Hit]:
             return
         if showing is None:
             showing = _in_showing_functions(view.text if view.text is not None else side.lines.text)
-        if m.number in showing:
+        if m.number in showing or _under_verbosity(view, m):
             continue
         yield statement_hit(side, m, "Debug print in a library module")
+
+
+#: The condition of a block whose prints the caller asked for (`if self.verbose > 0:`, `if verbosity >= 2:`).
+_VERBOSITY = lazy(r"\s*(?:el)?if\b[^\n]*\b(?:verbose|verbosity|debug)\b", re.I)
+#: How far up the enclosing `if` is looked for.
+_GUARD_LOOKBACK = 12
+
+
+def _under_verbosity(view: FileView, m: Match) -> bool:
+    """Whether the print sits in an `if` on verbosity (opt-in progress output, as sklearn's estimators print), as
+    far as the lines above show: the post-change text, or the change's own consecutive lines."""
+    if view.text is not None:
+        lines = view.added.memo("post-lines", view.text.splitlines)
+        above = lines[max(0, m.number - 1 - _GUARD_LOOKBACK) : m.number - 1]
+    else:
+        above = [text for _, text in _consecutive_above(view.added, m)]
+    indent = len(m.text) - len(m.text.lstrip())
+    for line in reversed(above):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        level = len(line) - len(line.lstrip())
+        if level < indent:
+            return _VERBOSITY.match(line) is not None
+    return False
+
+
+def _consecutive_above(side: SideView, m: Match) -> list[tuple[int, str]]:
+    """The side's lines right above the match, as long as they follow one another in the file."""
+    lines, index = side.lines, m.index
+    found: list[tuple[int, str]] = []
+    while index > 0 and len(found) < _GUARD_LOOKBACK and lines.number(index - 1) == m.number - len(found) - 1:
+        index -= 1
+        found.append((lines.number(index), lines.line(index)))
+    return found[::-1]
 
 
 #: Functions whose job is to show something (`preview`, `print_summary`, `debug_shapes`): their prints are meant.

@@ -11,7 +11,7 @@ from checks.languages import comment_start, comment_text
 from checks.lazyre import lazy
 from checks.paths import Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import COMMENT_KINDS, comment_tags, search_comments, tasks_by_line
+from checks.rules.code_common import COMMENT_KINDS, comment_tags, in_docstring, search_comments, tasks_by_line
 from checks.satd import (
     DEFECT_PHRASE,
     SATD_PHRASE,
@@ -56,7 +56,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "A comment added by the change carries a task tag: TODO, FIXME, XXX or HACK. In lower or mixed case "
             "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`) or open its comment with an order "
             "(`# todo add retries`): `# todo items per user` and "
-            "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`). One comment line holds "
+            "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`); a `# TODO` line of a "
+            "docstring's text is no comment (known from the post-change text). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
             "(`# TODO: clean up. FIXME: fails on empty input`). Comments about models, data or training are reported "
             "as ML debt (MODEL017) instead."
@@ -78,6 +79,8 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         # One hit a task, at its first tag, as grave as its gravest (`# TODO: crude hack` is one debt).
         for m, *others in tasks_by_line(side, (m for m in comment_tags(side) if _is_tag(side, m))):
+            if in_docstring(view, side, m):
+                continue  # a `# TODO` line of a docstring's text is documentation, not a comment
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
             if is_ml_comment(comment):
@@ -148,7 +151,7 @@ def _tag_severity(tag: str, comment: str) -> Severity:
 def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         for m, comment in phrase_comments(side):
-            if is_ml_comment(comment):
+            if is_ml_comment(comment) or in_docstring(view, side, m):
                 continue  # MODEL017 reports debt about models, data or training
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(

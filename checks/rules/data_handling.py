@@ -144,6 +144,8 @@ _READS_DATA = lazy(
 )
 #: Converting a field is parsing too, when the handler drops the record (`continue`).
 _CONVERTS = lazy(r"\b(?:int|float|Decimal|complex)\(")
+#: A model fitted in the `try` block: what fails there is a setting tried, not a record read.
+_FITS = lazy(r"\.fit(?:_transform|_predict)?\(")
 _OPTION_WORDS = ("bad_lines", "coerce")
 _OPTIONS = needles(*_OPTION_WORDS)
 _SILENT_PANDAS = lazy(
@@ -174,7 +176,7 @@ _TRY_SCAN_LINES = 40
         what=(
             "Added code drops bad data without a trace: a bare or `except Exception:` handler whose only "
             "statement is `pass` or `continue` around a call that reads or parses data (not a version compared: "
-            '`parse(driver) < parse("550.40")`), '
+            '`parse(driver) < parse("550.40")`, nor a score converted where a model is fitted per setting), '
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
             "log or check on the lines that follow (`is not pd.NaT` and `pd.isna(...)` check a coerced value)."
         ),
@@ -269,7 +271,9 @@ def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines:
     trial = _try_body(lines, at, indent)
     if trial is None:
         return None
-    call = next((t for t in trial if _READS_DATA.search(t) or (body == "continue" and _CONVERTS.search(t))), None)
+    # A loop that fits a model per setting and skips the settings that fail converts scores, not records.
+    converts = body == "continue" and not any(map(_FITS.search, trial))
+    call = next((t for t in trial if _READS_DATA.search(t) or (converts and _CONVERTS.search(t))), None)
     if call is None:
         return None
     dropped = "skipped" if body == "continue" else "ignored"

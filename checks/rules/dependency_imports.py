@@ -699,7 +699,7 @@ _MAIN_CHECK = lazy(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__mai
 #: that its feature is on (`is_deepspeed_zero3_enabled()`), before a function imports it.
 _AVAILABILITY = lazy(
     r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(|check_requirements\(|"
-    r"\bis_\w+_enabled\("
+    r"\bis_\w+_enabled\(|soft_dependencies\("  # skbase/sktime/pycaret: `_check_soft_dependencies("xgboost")`
 )
 #: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names.
 _CHECKED_BY_NAME = lazy(rf"(?:{_AVAILABILITY.pattern}|RequirementCache\()\s*[\"']")
@@ -950,7 +950,8 @@ def _judged_file(file: FileView) -> bool:
             "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
             "declares faiss). The standard library, the repository's own packages and modules, optional imports "
             "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an import after "
-            "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`; "
+            "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`, "
+            "`_check_soft_dependencies(...)`; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "

@@ -9,7 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import comment_tags, tasks_by_line
+from checks.rules.code_common import comment_tags, in_docstring, tasks_by_line
 from checks.rules.code_satd import phrase_comments
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
 from checks.views import FileView
@@ -77,7 +77,7 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
             ),
         ]
         for m, comment, how in found:
-            if is_ml_comment(comment):
+            if is_ml_comment(comment) and not in_docstring(view, side, m):
                 yield side.hit(
                     m,
                     f"ML debt ({_group(comment)}), {how}: {comment.strip()[:120]}",
