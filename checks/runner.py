@@ -33,8 +33,6 @@ MIN_REASON_LENGTH = 3
 #: How alike a debt's removed and added text must be, within one hunk, to be one debt edited rather than one paid
 #: and another new (difflib's own cutoff for a close match).
 EDITED_SIMILARITY = 0.6
-#: How alike a debt removed in one place and one added in another must read to be the same debt, moved and edited.
-MOVED_SIMILARITY = 0.8
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
 MAX_EDIT_COMPARISONS = 400
 #: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most; past that,
@@ -334,12 +332,11 @@ def finish(
     def aggregate(listed: list[tuple[Rule, Hit]]) -> tuple[Finding, ...]:
         return tuple(_aggregate(listed, selection, lambda *_: None, lambda *_: None))
 
-    new_hits, paid_hits, moved = _moved_and_edited(*_net(hits))
+    new_hits, paid_hits = _net(hits)
     findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
     paid = aggregate(paid_hits)
-    carried = [(by_code[code], old, new) for code, old, new in collected.carried] + moved
-    before = [(r, old) for r, old, _ in carried]
-    after = [(r, new) for r, _, new in carried]
+    before = [(by_code[code], old) for code, old, _ in collected.carried]
+    after = [(by_code[code], new) for code, _, new in collected.carried]
     # The same fingerprints `_aggregate` gives each occurrence, so a move names what the findings name.
     was, now = _occurrence_fingerprints(before), _occurrence_fingerprints(after)
     verdict = decide(findings, paid, settings.policy)
@@ -352,7 +349,7 @@ def finish(
         files=len(collected.kept),
         carried=aggregate(after),
         carried_from=aggregate(before),
-        moves=tuple((was[id(old)], now[id(new)]) for _, old, new in carried),
+        moves=tuple((was[id(old)], now[id(new)]) for _, old, new in collected.carried),
     )
 
 
@@ -462,6 +459,9 @@ def _pairs(
     unrelated FIXME is a debt paid and a new one, and so is an edit that makes the debt graver (a TODO turned
     FIXME: `default` is the rule's severity, for hits that name none)."""
 
+    def rank(h: Hit) -> int:
+        return (h.severity or default).rank
+
     by_content: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for i, g in enumerate(gone):
         by_content[normalize(g.content)][0].append(i)
@@ -483,19 +483,8 @@ def _pairs(
             yield gone[i], came[j]
     gone = [g for i, g in enumerate(gone) if i not in taken_gone]
     came = [h for j, h in enumerate(came) if j not in taken_came]
-    yield from _edits(gone, came, default, EDITED_SIMILARITY)
-
-
-def _edits(gone: list[Hit], came: list[Hit], default: Severity, least: float) -> Iterator[tuple[Hit, Hit]]:
-    """(removed, added) hits of one rule whose contents read alike (`SequenceMatcher` ratio of at least `least`),
-    the closest first, each hit in one pair at most, none graver after than before; none at all past
-    MAX_EDIT_COMPARISONS (a rewrite of many debts is compared only as wholes)."""
     if len(gone) * len(came) > MAX_EDIT_COMPARISONS:
-        return
-
-    def rank(h: Hit) -> int:
-        return (h.severity or default).rank
-
+        return  # a rewrite of many debts: compared only as wholes (above), not each with each
     scored = sorted(
         (
             (SequenceMatcher(None, g.content, h.content).ratio(), i, j)
@@ -508,36 +497,12 @@ def _edits(gone: list[Hit], came: list[Hit], default: Severity, least: float) ->
     paired_gone: set[int] = set()
     paired_came: set[int] = set()
     for ratio, i, j in scored:
-        if ratio < least:
+        if ratio < EDITED_SIMILARITY:
             break
         if i not in paired_gone and j not in paired_came:
             paired_gone.add(i)
             paired_came.add(j)
             yield gone[i], came[j]
-
-
-def _moved_and_edited(
-    new: list[tuple[Rule, Hit]], paid: list[tuple[Rule, Hit]]
-) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]], list[tuple[Rule, Hit, Hit]]]:
-    """Debt moved to another place and edited on the way (a TODO ported to a new file with an owner added): new and
-    paid hits of one rule that read nearly alike (MOVED_SIMILARITY, stricter than an edit where it stands) are one
-    debt carried over, as (rule, removed hit, added hit); the rest stays new or paid."""
-    rules = {r.code: r for r, _ in new}
-    gone: dict[str, list[Hit]] = defaultdict(list)
-    came: dict[str, list[Hit]] = defaultdict(list)
-    for r, h in paid:
-        gone[r.code].append(h)
-    for r, h in new:
-        came[r.code].append(h)
-    carried = [
-        (rules[code], old, edited)
-        for code in gone.keys() & came.keys()
-        for old, edited in _edits(gone[code], came[code], rules[code].severity, MOVED_SIMILARITY)
-    ]
-    if not carried:
-        return new, paid, []
-    moved = {id(h) for _, old, edited in carried for h in (old, edited)}
-    return [rh for rh in new if id(rh[1]) not in moved], [rh for rh in paid if id(rh[1]) not in moved], carried
 
 
 class _Likeness:

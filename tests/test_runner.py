@@ -465,26 +465,6 @@ def test_debt_moved_within_its_file_is_not_taken_by_a_copy_added_elsewhere() -> 
     assert result.paid == ()
 
 
-def test_a_todo_ported_to_another_file_with_an_owner_added_is_carried_over() -> None:
-    result = run(
-        {
-            "src/old_objective.py": ("x = 1\n# TODO: add label_correct check\n", None),
-            "src/objective.py": (None, "y = 2\n# TODO(alice): add label_correct check\n"),
-        }
-    )
-
-    assert (mine(result), result.paid) == ([], ())
-    (now,), (before,) = result.carried, result.carried_from
-    assert (now.path, before.path) == ("src/objective.py", "src/old_objective.py")
-    assert result.moves == ((before.fingerprint, now.fingerprint),)
-
-
-def test_unlike_todos_in_two_files_are_paid_and_new() -> None:
-    result = run({"src/a.py": ("# TODO: remove the retry loop\n", None), "src/b.py": (None, "# TODO: cache headers\n")})
-
-    assert ([f.path for f in mine(result)], [f.path for f in result.paid]) == (["src/b.py"], ["src/a.py"])
-
-
 def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:
     """Only debt edited (alike before and after) is carried over: a different TODO in its place is new."""
     result = run({"src/a.py": ("# TODO: remove the retry loop\n", "# TODO: cache the parsed headers\n")})
