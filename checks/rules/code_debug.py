@@ -155,7 +155,7 @@ def _under_verbosity(view: FileView, m: Match) -> bool:
         lines = view.added.memo("post-lines", view.text.splitlines)
         above = lines[max(0, m.number - 1 - _GUARD_LOOKBACK) : m.number - 1]
     else:
-        above = [text for _, text in _consecutive_above(view.added, m)]
+        above = _consecutive_above(view.added, m)
     indent = len(m.text) - len(m.text.lstrip())
     for line in reversed(above):
         stripped = line.strip()
@@ -167,13 +167,13 @@ def _under_verbosity(view: FileView, m: Match) -> bool:
     return False
 
 
-def _consecutive_above(side: SideView, m: Match) -> list[tuple[int, str]]:
+def _consecutive_above(side: SideView, m: Match) -> list[str]:
     """The side's lines right above the match, as long as they follow one another in the file."""
     lines, index = side.lines, m.index
-    found: list[tuple[int, str]] = []
+    found: list[str] = []
     while index > 0 and len(found) < _GUARD_LOOKBACK and lines.number(index - 1) == m.number - len(found) - 1:
         index -= 1
-        found.append((lines.number(index), lines.line(index)))
+        found.append(lines.line(index))
     return found[::-1]
 
 
