@@ -338,7 +338,8 @@ def finish(
     before = [(by_code[code], old) for code, old, _ in collected.carried]
     after = [(by_code[code], new) for code, _, new in collected.carried]
     # The same fingerprints `_aggregate` gives each occurrence, so a move names what the findings name.
-    was, now = _occurrence_fingerprints(before), _occurrence_fingerprints(after)
+    was = {id(h): fp for _, h, fp in _with_fingerprints(before)}
+    now = {id(h): fp for _, h, fp in _with_fingerprints(after)}
     verdict = decide(findings, paid, settings.policy)
     return ReviewResult(
         findings=tuple(findings),
@@ -569,19 +570,15 @@ def _suppressions(patch: FilePatch) -> dict[int, tuple[frozenset[str], str]]:
     return found
 
 
-def _in_file_order(hits: list[tuple[Rule, Hit]]) -> list[tuple[Rule, Hit]]:
-    return sorted(hits, key=lambda rh: (rh[1].path, rh[1].line or 0, rh[0].code))
-
-
-def _occurrence_fingerprints(hits: list[tuple[Rule, Hit]]) -> dict[int, str]:
-    """Each hit's fingerprint (by `id`): rule, path, content, and how many hits of the same content precede it in
-    the file; never its line, so it survives the lines above moving."""
-    found: dict[int, str] = {}
+def _with_fingerprints(hits: list[tuple[Rule, Hit]]) -> list[tuple[Rule, Hit, str]]:
+    """The hits in file order, each with its fingerprint: rule, path, content, and how many hits of the same
+    content precede it in the file; never its line, so it survives the lines above moving."""
+    found: list[tuple[Rule, Hit, str]] = []
     seen: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for r, h in _in_file_order(hits):
+    for r, h in sorted(hits, key=lambda rh: (rh[1].path, rh[1].line or 0, rh[0].code)):
         content = normalize(h.content)
         before = seen[(r.code, h.path)]
-        found[id(h)] = fingerprint(r.code, h.path, content, before[content])
+        found.append((r, h, fingerprint(r.code, h.path, content, before[content])))
         before[content] += 1
     return found
 
@@ -596,9 +593,7 @@ def _aggregate(
     and accepting one occurrence never accepts the others.
     """
     groups: dict[tuple[str, str, str | None], list[tuple[Rule, Hit, str]]] = defaultdict(list)
-    occurrences_of = _occurrence_fingerprints(hits)
-    for r, h in _in_file_order(hits):
-        occurrence = occurrences_of[id(h)]
+    for r, h, occurrence in _with_fingerprints(hits):
         groups[(r.code, h.path, acknowledge(r, h, occurrence))].append((r, h, occurrence))
     findings: list[Finding] = []
     for (code, path, why), members in groups.items():
