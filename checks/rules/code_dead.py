@@ -247,13 +247,15 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
     stretch: list[int] = []
     for i, body in enumerate([*bodies, ""]):
         stripped = body.strip()
-        continues = bool(stretch) and (not stripped or _open_brackets(bodies, stretch) > 0)
+        # A blank line, a comment commented out with the code (`#     # check the outputs`), or an open bracket
+        # carries the stretch on.
+        continues = bool(stretch) and (not stripped or stripped.startswith("#") or _open_brackets(bodies, stretch) > 0)
         if i < len(bodies) and (CODE_LIKE.match(stripped) or continues):
             stretch.append(i)
             continue
         # A prose line ending in ':' introduces what follows as an illustration, not as dead code.
         introduced = bool(stretch) and stretch[0] > 0 and bodies[stretch[0] - 1].rstrip().endswith(":")
-        while stretch and not bodies[stretch[-1]].strip():
+        while stretch and (not bodies[stretch[-1]].strip() or bodies[stretch[-1]].strip().startswith("#")):
             stretch.pop()
         if len(stretch) >= MIN_BLOCK_LINES and not introduced:
             code = textwrap.dedent("\n".join(bodies[j] for j in stretch))

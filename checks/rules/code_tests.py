@@ -37,7 +37,7 @@ ANNOTATED = lazy(r"@(?:Disabled|Ignore)\b|\[(?:Fact|Theory)\s*\(\s*Skip\s*=|\[Ig
 #: A skip reason that admits debt, rather than saying the test does not apply to this code.
 DEBT_REASON = lazy(
     r"\b(?:yet|flak\w*|broken|breaks?|fail\w*|revisit\w*|todo|fixme|hack\w*|temporar\w*|for now|later|bugs?|buggy|"
-    r"investigat\w*|hangs?|hanging|deadlock\w*|timeouts?|times? out|re-?enabl\w*|until|wip|fix\w*|crash\w*|"
+    r"investigat\w*|hangs?|hanging|deadlock\w*|timeouts?|times? out|re-?enabl\w*|disabl\w*|until|wip|fix\w*|crash\w*|"
     r"regress\w*|segfault\w*|unstable|intermittent\w*|wrong|incorrect\w*|(?:is|are) down|unavailable|outage)\b",
     re.IGNORECASE,
 )
