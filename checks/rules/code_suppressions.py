@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ahocorasick_rs import AhoCorasick
 
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
@@ -155,7 +155,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             directive, d = found
             seen.add((m.index, d.start()))
             text = " ".join(d.group().split())
-            yield side.hit(m, f"Suppression added: {text}", content=text, severity=_severity(directive, d))
+            done = "added" if side.side is Side.ADDED else "removed"  # a removed one is reported as paid
+            yield side.hit(m, f"Suppression {done}: {text}", content=text, severity=_severity(directive, d))
 
 
 def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] | None:

@@ -438,3 +438,13 @@ def test_a_dataframe_in_a_tutorial_or_in_code_is_not_data_in_outputs() -> None:
     in_code = _frame_notebook(source="html = '<table class=\"dataframe\">'", html=["<b>ok</b>"])
     (finding,) = _findings(_added_file("nb/eda.ipynb", in_code), "CODE003")
     assert finding.severity == "low"
+
+
+def test_a_removed_suppression_is_paid_and_says_so() -> None:
+    diff = (
+        "diff --git a/src/a.py b/src/a.py\n--- a/src/a.py\n+++ b/src/a.py\n@@ -1,2 +1,2 @@\n"
+        " import numpy\n-x = numpy.load(p)  # type: ignore\n+x = numpy.load(p)\n"
+    )
+    result = review(diff, snapshot=Snapshot())
+    assert [(f.rule, f.message) for f in result.paid] == [("CODE018", "Suppression removed: # type: ignore")]
+    assert result.findings == ()
