@@ -105,6 +105,8 @@ def _may_match(lowered: str | None, words: tuple[str, ...]) -> bool:
 
 class Kind(StrEnum):
     PYTHON = "python"
+    #: Cython sources: Python's comments and strings, C's types; no rule parses them as Python.
+    CYTHON = "cython"
     NOTEBOOK = "notebook"
     REQUIREMENTS = "requirements"
     PYPROJECT = "pyproject"
@@ -167,6 +169,7 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
         Kind.KUBERNETES,
     ),
     ((".py",), lazy(r"\.pyi?$|\.pyw$"), Kind.PYTHON),
+    ((".pyx", ".pxd", ".pxi"), lazy(r"\.(?:pyx|pxd|pxi)$"), Kind.CYTHON),
     ((".yml", ".yaml"), lazy(r"\.ya?ml$", re.I), Kind.YAML),
     ((".sh", ".bash", ".zsh"), lazy(r"\.(sh|bash|zsh)$"), Kind.SHELL),
     (("makefile", ".mk"), lazy(r"(^|/)(Makefile|GNUmakefile|[\w.-]*\.mk)$"), Kind.MAKEFILE),
@@ -186,6 +189,7 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
 #: Files of each kind, for people: the rules reference names them (`tests/test_paths.py` checks each is that kind).
 KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {
     Kind.PYTHON: ("*.py", "*.pyi"),
+    Kind.CYTHON: ("*.pyx", "*.pxd"),
     Kind.NOTEBOOK: ("*.ipynb",),
     Kind.REQUIREMENTS: ("requirements*.txt", "requirements*.in", "constraints.txt"),
     Kind.PYPROJECT: ("pyproject.toml",),
@@ -220,12 +224,13 @@ def kind(path: str) -> Kind:
 
 #: Kinds whose lines hold source code (comments, statements) in the repository's own languages.
 CODE_KINDS = frozenset(
-    {Kind.PYTHON, Kind.NOTEBOOK, Kind.SHELL, Kind.C_LIKE, Kind.R, Kind.SQL, Kind.DOCKERFILE, Kind.MAKEFILE}
+    {Kind.PYTHON, Kind.CYTHON, Kind.NOTEBOOK, Kind.SHELL, Kind.C_LIKE, Kind.R, Kind.SQL, Kind.DOCKERFILE, Kind.MAKEFILE}
 )
 #: Kinds whose comments are `#` comments, the usual home of config-file debt notes.
 HASH_COMMENT_KINDS = frozenset(
     {
         Kind.PYTHON,
+        Kind.CYTHON,
         Kind.SHELL,
         Kind.R,
         Kind.DOCKERFILE,
