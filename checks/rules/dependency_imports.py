@@ -989,10 +989,12 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
                 by_distribution.setdefault((hit.side, hit.content), []).append(hit)
     still: frozenset[str] | None = None
     for (taken, distribution), hits in by_distribution.items():
-        if taken is Side.REMOVED:
+        # A removed import with no added one to cancel against would be paid: not while a changed file still
+        # imports the distribution (one import less, nothing declared). One with an added one nets out with it.
+        if taken is Side.REMOVED and (Side.ADDED, distribution) not in by_distribution:
             still = _still_imported(judge, view) if still is None else still
             if distribution in still:
-                continue  # another file of the change still imports it: one import less, nothing declared or paid
+                continue
         yield _one_for_all(hits)
 
 

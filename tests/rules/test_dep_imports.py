@@ -153,6 +153,16 @@ def test_an_import_edited_in_place_far_below_its_function_is_not_new(repo: Path)
     assert _change(repo, {"src/churn/fetch.py": edited}, with_texts=True) == []
 
 
+def test_an_import_moved_down_its_module_while_another_changed_module_imports_it_is_not_new(repo: Path) -> None:
+    head = "import numpy as np\n"
+    before = head + "from scipy.sparse import csr_matrix\nfrom typing import List\nfrom churn import model\n"
+    after = head + "from churn import model\nfrom scipy.sparse import csr_matrix\nfrom typing import Callable, List\n"
+    other = "from scipy.sparse import csr_matrix\nx = {}\n"
+    _change(repo, {"src/churn/lang.py": before, "src/churn/other.py": other.format(1)}, with_texts=True)
+    edits = {"src/churn/lang.py": after, "src/churn/other.py": other.format(2)}
+    assert _change(repo, edits, with_texts=True) == []
+
+
 def test_an_import_whose_guard_the_change_takes_away_is_new(repo: Path) -> None:
     guarded = "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"
     _change(repo, {"src/churn/conf.py": "import os\n" + guarded + "x = 1\n"}, with_texts=True)
