@@ -8,12 +8,13 @@ import re
 from collections.abc import Iterator
 
 from checks.diff import FileStatus
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, parse_python, statement_hit, statement_key
-from checks.views import FileView, Match, SideView
+from checks.rules.dependency_common import lines_before
+from checks.views import FileView, Match
 
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
 #: word boundary before the name is checked per match.
@@ -150,14 +151,9 @@ _GUARD_LOOKBACK = 12
 
 def _under_verbosity(view: FileView, m: Match) -> bool:
     """Whether the print sits in an `if` on verbosity (opt-in progress output, as sklearn's estimators print), as
-    far as the lines above show: the post-change text, or the change's own consecutive lines."""
-    if view.text is not None:
-        lines = view.added.memo("post-lines", view.text.splitlines)
-        above = lines[max(0, m.number - 1 - _GUARD_LOOKBACK) : m.number - 1]
-    else:
-        above = _consecutive_above(view.added, m)
+    far as the lines above show (the post-change text, else the hunks)."""
     indent = len(m.text) - len(m.text.lstrip())
-    for line in reversed(above):
+    for line in reversed(lines_before(view, Side.ADDED, m.number, _GUARD_LOOKBACK)):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -165,16 +161,6 @@ def _under_verbosity(view: FileView, m: Match) -> bool:
         if level < indent:
             return _VERBOSITY.match(line) is not None
     return False
-
-
-def _consecutive_above(side: SideView, m: Match) -> list[str]:
-    """The side's lines right above the match, as long as they follow one another in the file."""
-    lines, index = side.lines, m.index
-    found: list[str] = []
-    while index > 0 and len(found) < _GUARD_LOOKBACK and lines.number(index - 1) == m.number - len(found) - 1:
-        index -= 1
-        found.append(lines.line(index))
-    return found[::-1]
 
 
 #: Functions whose job is to show something (`preview`, `print_summary`, `debug_shapes`): their prints are meant.
