@@ -198,9 +198,13 @@ _GENERATED_MARK = lazy(
 
 
 def _says_generated(head: str) -> bool:
-    # Every mark holds one of these words: most files hold neither, told at C speed before the regex runs.
-    lowered = head.lower()
-    return ("generated" in lowered or "do not edit" in lowered) and _GENERATED_MARK.search(head) is not None
+    return _may_say_generated(head) and _GENERATED_MARK.search(head) is not None
+
+
+def _may_say_generated(text: str) -> bool:
+    """Every mark holds one of these words: most files hold neither, told at C speed before the regex runs."""
+    lowered = text.lower()
+    return "generated" in lowered or "do not edit" in lowered
 
 
 class FileView:
@@ -224,9 +228,8 @@ class FileView:
         if not self.patch.hunks or self.patch.hunks[0].new_start > 1:
             return ""
         body = self.patch.hunks[0].body[: HEAD_CHARS * 2]
-        shouted = body.upper()
-        if "GENERATED" not in shouted and "EDIT" not in shouted:
-            return ""  # no mark can be in it: most files, told before their lines are split
+        if not _may_say_generated(body):
+            return ""  # most files: told before their lines are split
         return "\n".join(line[1:] for line in body.split("\n") if line[:1] in ("+", " "))
 
     @property
