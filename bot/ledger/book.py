@@ -25,6 +25,8 @@ from checks.finding import Category, Finding, Severity
 
 #: Items per statement: each inserted item binds about 20 parameters (SQLite allows 32,766).
 CHUNK = 500
+#: The states of debt still owed: accepted debt stays in the totals.
+OWED_STATES = (LedgerState.OPEN, LedgerState.ACCEPTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +256,7 @@ async def move(
             .where(
                 LedgerItem.repo_id == repo_id,
                 LedgerItem.fingerprint == was,
-                LedgerItem.state.in_([LedgerState.OPEN, LedgerState.ACCEPTED]),
+                LedgerItem.state.in_(OWED_STATES),
             )
             .values(
                 fingerprint=debt.fingerprint,
@@ -288,7 +290,7 @@ async def pay(session: AsyncSession, repo_id: int, fingerprints: Iterable[str], 
             .where(
                 LedgerItem.repo_id == repo_id,
                 LedgerItem.fingerprint.in_(chunk),
-                LedgerItem.state.in_([LedgerState.OPEN, LedgerState.ACCEPTED]),
+                LedgerItem.state.in_(OWED_STATES),
             )
             .values(
                 state=LedgerState.PAID,
@@ -409,8 +411,6 @@ async def _record(
 async def owed_fingerprints(session: AsyncSession, repo_id: int) -> set[str]:
     """Fingerprints of the debt the repository owes now (open or accepted)."""
     rows = await session.scalars(
-        select(LedgerItem.fingerprint).where(
-            LedgerItem.repo_id == repo_id, LedgerItem.state.in_([LedgerState.OPEN, LedgerState.ACCEPTED])
-        )
+        select(LedgerItem.fingerprint).where(LedgerItem.repo_id == repo_id, LedgerItem.state.in_(OWED_STATES))
     )
     return set(rows)

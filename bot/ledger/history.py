@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LedgerEvent, LedgerEventKind, LedgerItem, LedgerSource, LedgerState, PullRequest
 from bot.db.store import chunks
+from bot.ledger.book import OWED_STATES
 from bot.ledger.priority import priority
 from checks.finding import Category, Severity
 
@@ -349,7 +350,7 @@ async def ranked_open_items(
     The priority grows with age, so it is computed here at `now` rather than stored. With a `limit`, the ranking
     reads only the columns the score needs, and the full rows of the chosen items alone.
     """
-    owed = (LedgerItem.repo_id == repo_id, LedgerItem.state.in_([LedgerState.OPEN, LedgerState.ACCEPTED]))
+    owed = (LedgerItem.repo_id == repo_id, LedgerItem.state.in_(OWED_STATES))
     if limit is None:
         items = [_ranked(row, now) for row in (await session.execute(select(*_ITEM_COLUMNS).where(*owed))).all()]
         items.sort(key=_rank_key)
