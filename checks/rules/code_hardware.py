@@ -15,6 +15,9 @@ from checks.views import FileView
 VISIBLE_DEVICES = lazy(
     r"""os\.environ(?:\[\s*["']CUDA_VISIBLE_DEVICES["']\s*\]\s*=(?!=)|\.setdefault\(\s*["']CUDA_VISIBLE_DEVICES["'])"""
 )
+#: Right after a VISIBLE_DEVICES match, a value that hides every GPU (`""`, `"-1"`): a step told to run on the
+#: CPU picks no GPU.
+NO_GPU = lazy(r"""\s*(?:,\s*)?["'](?:-1)?["']\s*\)?\s*(?:#.*)?$""")
 #: One GPU named by number: a "cuda:1" literal, or torch.cuda.set_device(1).
 PINNED_DEVICE = lazy(r"""["']cuda:\d+["']|torch\.cuda\.set_device\(\s*\d+\s*\)""")
 #: What each PINNED_DEVICE match holds, after its opening quote or at its start: found at `str.find` speed.
@@ -36,7 +39,8 @@ _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
         what=(
             "Python added by the change that picks GPUs itself: `os.environ['CUDA_VISIBLE_DEVICES'] = ...`, a "
             "`'cuda:1'` literal, `torch.cuda.set_device(1)`. Launch scripts (shell), tests and examples are "
-            "where device choices belong and are skipped; `'cuda'` and `f'cuda:{rank}'` are not pinned."
+            "where device choices belong and are skipped; `'cuda'` and `f'cuda:{rank}'` are not pinned, and "
+            '`CUDA_VISIBLE_DEVICES` set to `""` or `"-1"` hides the GPUs (a CPU-only step) rather than picking one.'
         ),
         why=(
             "Hardware choices in code are configuration debt (Sculley et al. 2015, §6): the job fails or silently "
@@ -54,12 +58,14 @@ def hardcoded_device(view: FileView) -> Iterator[Hit]:
         text = side.lines.text
         if "cuda" not in text and "CUDA" not in text:
             continue
-        for matches, what in (
-            (side.search(VISIBLE_DEVICES, needles=("CUDA_VISIBLE_DEVICES",)), "Visible GPUs set in code"),
-            (side.search_near(PINNED_DEVICE, _PINNED_LITERALS, (1, 0)), "GPU pinned in code"),
+        for matches, what, visible in (
+            (side.search(VISIBLE_DEVICES, needles=("CUDA_VISIBLE_DEVICES",)), "Visible GPUs set in code", True),
+            (side.search_near(PINNED_DEVICE, _PINNED_LITERALS, (1, 0)), "GPU pinned in code", False),
         ):
             for m in matches:
                 if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
+                    continue
+                if visible and NO_GPU.match(m.text, side.column(m) + len(m.group())):
                     continue
                 statement = m.text.strip()
                 yield side.hit(m, f"{what}: {statement[:100]}", content=statement_key(statement))
