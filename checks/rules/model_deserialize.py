@@ -123,6 +123,9 @@ _TORCH_PIN = lazy(
     re.MULTILINE,
 )
 _MANIFEST_KINDS = frozenset({Kind.REQUIREMENTS, Kind.PYPROJECT, Kind.SETUP, Kind.PIPFILE, Kind.CONDA})
+#: Unpicklers that load any object: a `pickle_module` other than these is the caller's own (a restricted one).
+_PLAIN_UNPICKLERS = frozenset({"pickle", "_pickle", "cPickle", "pickle5", "dill", "cloudpickle"})
+_PICKLE_MODULE = lazy(r"\bpickle_module\s*=\s*([\w.]+)")
 #: torch 2.6 made `weights_only=True` the default of `torch.load`.
 _SAFE_TORCH = (2, 6)
 
@@ -141,7 +144,9 @@ _SAFE_TORCH = (2, 6)
     docs=Docs(
         what=(
             "Added code calls `torch.load` without `weights_only=True` (the whole call is read, across lines). "
-            "`torch.jit.load` is not concerned. Info when a manifest the review sees pins torch >= 2.6, where "
+            "`torch.jit.load` is not concerned, nor a call given its own `pickle_module` (a restricted unpickler; "
+            "`pickle`, `dill` and `cloudpickle` load anything and still count). Info when a manifest the review sees "
+            "pins torch >= 2.6, where "
             "`weights_only=True` is the default; low when `weights_only=False` is explained by a comment."
         ),
         why=(
@@ -179,6 +184,8 @@ def _loads_unsafely(call: Call) -> bool:
     """True when the call unpickles without `weights_only=True`; False when safe or when it cannot be judged."""
     if not call.complete:
         return False  # the rest of the call is on lines the review cannot see
+    if _own_unpickler(call):
+        return False
     if call.node is None:
         return re.search(r"weights_only\s*=\s*True|\*\*", call.text) is None
     value = call.keyword("weights_only")
@@ -186,6 +193,17 @@ def _loads_unsafely(call: Call) -> bool:
         return not call.splats
     # A variable lets the caller decide; only a literal False is unsafe.
     return isinstance(value, ast.Constant) and value.value is not True
+
+
+def _own_unpickler(call: Call) -> bool:
+    """`torch.load(f, pickle_module=safe_pickle)`: the caller chose what may be unpickled."""
+    if call.node is None:
+        m = _PICKLE_MODULE.search(call.text)
+        name = m.group(1) if m else None
+    else:
+        value = call.keyword("pickle_module") or call.positional(2)  # torch.load(f, map_location, pickle_module)
+        name = ast.unparse(value) if isinstance(value, ast.Name | ast.Attribute) else None
+    return name is not None and name.rsplit(".", 1)[-1] not in _PLAIN_UNPICKLERS
 
 
 def _explained(call: Call) -> Severity | None:
