@@ -41,7 +41,9 @@ class Hit:
 
     `content` identifies the debt independently of where it sits (the normalized statement,
     the file's name...): a hit added and a hit removed with the same rule and content cancel
-    out, which is how moved or reformatted code draws no finding.
+    out, which is how moved or reformatted code draws no finding. `anchor`, when a content
+    alone says little (`# type: ignore`), is the code the debt sits on: copies in different
+    files cancel only when it is the same too (moved code carries its line along).
     """
 
     side: Side
@@ -51,6 +53,7 @@ class Hit:
     message: str
     end_line: int | None = None
     severity: Severity | None = None
+    anchor: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -393,28 +393,28 @@ def _run(r: Rule, view: FileView | ChangeView, errors: list[RuleError]) -> Itera
 
 
 def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]]]:
-    """Cancel debt the change both adds and removes (moved or reformatted code), across files: copies in one file
-    first (a function moved down its module keeps its `# type: ignore`, which a new one in another file must not
-    take), then the rest in file order."""
-    keyed = [(r, h, (r.code, normalize(h.content)), h.path) for r, h in hits]
-    gone_in = Counter((key, path) for _, h, key, path in keyed if h.side is Side.REMOVED)
-    came_in = Counter((key, path) for _, h, key, path in keyed if h.side is Side.ADDED)
+    """Cancel debt the change both adds and removes (moved or reformatted code): copies in one file first (a
+    function moved down its module keeps its `# type: ignore`, which a new one in another file must not take),
+    then copies across files, in file order, where the code a debt sits on must match too (`Hit.anchor`)."""
+    keyed = [(r, h, (r.code, normalize(h.content))) for r, h in hits]
+    gone_in = Counter((key, h.path) for _, h, key in keyed if h.side is Side.REMOVED)
+    came_in = Counter((key, h.path) for _, h, key in keyed if h.side is Side.ADDED)
     in_file = {place: min(count, came_in[place]) for place, count in gone_in.items() if place in came_in}
-    # What is left of each side once the copies within a file have cancelled, to cancel across files.
-    removed: Counter[tuple[str, str]] = Counter()
-    added: Counter[tuple[str, str]] = Counter()
-    for (key, path), count in gone_in.items():
-        removed[key] += count - in_file.get((key, path), 0)
-    for (key, path), count in came_in.items():
-        added[key] += count - in_file.get((key, path), 0)
     left_gone, left_came = Counter(in_file), Counter(in_file)
+    rest: list[tuple[Rule, Hit, tuple[str, str, str]]] = []
+    for r, h, key in keyed:
+        mine = left_came if h.side is Side.ADDED else left_gone
+        if mine[(key, h.path)] > 0:
+            mine[(key, h.path)] -= 1
+        else:
+            rest.append((r, h, (*key, normalize(h.anchor))))
+    removed = Counter(key for _, h, key in rest if h.side is Side.REMOVED)
+    added = Counter(key for _, h, key in rest if h.side is Side.ADDED)
     new: list[tuple[Rule, Hit]] = []
     paid: list[tuple[Rule, Hit]] = []
-    for r, h, key, path in keyed:
-        mine, others = (left_came, removed) if h.side is Side.ADDED else (left_gone, added)
-        if mine[(key, path)] > 0:
-            mine[(key, path)] -= 1
-        elif others[key] > 0:
+    for r, h, key in rest:
+        others = removed if h.side is Side.ADDED else added
+        if others[key] > 0:
             others[key] -= 1
         else:
             (new if h.side is Side.ADDED else paid).append((r, h))

@@ -152,6 +152,7 @@ class SideView:
         content: str | None = None,
         end_line: int | None = None,
         severity: Severity | None = None,
+        anchor: str = "",
     ) -> Hit:
         return Hit(
             side=self.side,
@@ -161,6 +162,7 @@ class SideView:
             content=content if content is not None else m.text,
             message=message,
             severity=severity,
+            anchor=anchor,
         )
 
 

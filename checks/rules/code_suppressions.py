@@ -156,7 +156,12 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             seen.add((m.index, d.start()))
             text = " ".join(d.group().split())
             done = "added" if side.side is Side.ADDED else "removed"  # a removed one is reported as paid
-            yield side.hit(m, f"Suppression {done}: {text}", content=text, severity=_severity(directive, d))
+            # `# type: ignore` says little alone: one removed in a deleted module must not cancel a new one in
+            # another file, only the same line moved there. The code it sits on is its anchor.
+            anchor = m.text[: d.start()].rstrip("#/*;-! \t")
+            yield side.hit(
+                m, f"Suppression {done}: {text}", content=text, severity=_severity(directive, d), anchor=anchor
+            )
 
 
 def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] | None:
