@@ -408,14 +408,14 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
             mine[(key, h.path)] -= 1
         else:
             rest.append((r, h, (*key, normalize(h.anchor))))
-    removed = Counter(key for _, h, key in rest if h.side is Side.REMOVED)
-    added = Counter(key for _, h, key in rest if h.side is Side.ADDED)
+    removed = Counter(copy for _, h, copy in rest if h.side is Side.REMOVED)
+    added = Counter(copy for _, h, copy in rest if h.side is Side.ADDED)
     new: list[tuple[Rule, Hit]] = []
     paid: list[tuple[Rule, Hit]] = []
-    for r, h, key in rest:
+    for r, h, copy in rest:
         others = removed if h.side is Side.ADDED else added
-        if others[key] > 0:
-            others[key] -= 1
+        if others[copy] > 0:
+            others[copy] -= 1
         else:
             (new if h.side is Side.ADDED else paid).append((r, h))
     return new, paid
