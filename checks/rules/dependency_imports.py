@@ -279,10 +279,15 @@ def _setup_py(text: str, folder: str) -> _Reading:
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     assigned[target.id] = node.value
-    # A list added to later (`requirements += cfg.get(...).split()`, `.extend(...)`) is not its first value.
+    # A list or dict added to later (`requirements += cfg.get(...).split()`, `.extend(...)`,
+    # `extras["neptune"] = [...]`) is not its first value.
     for later in ast.walk(tree):
         if isinstance(later, ast.AugAssign) and isinstance(later.target, ast.Name):
             assigned.pop(later.target.id, None)
+        elif isinstance(later, ast.Assign):
+            for target in later.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    assigned.pop(target.value.id, None)
         elif isinstance(later, ast.Attribute) and isinstance(later.value, ast.Name) and later.attr in _GROWING:
             assigned.pop(later.value.id, None)
     reading = _Reading()

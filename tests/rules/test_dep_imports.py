@@ -375,6 +375,19 @@ def test_setup_py_with_computed_requirements_and_a_syntax_error() -> None:
     assert _declares({"setup.py": 'setup(install_requires=["kornia>=0.7",\n'}, "kornia")
 
 
+def test_setup_py_extras_filled_in_after_the_dict_is_made() -> None:
+    setup_py = """\
+from setuptools import setup
+
+extra_deps = {}
+extra_deps["neptune"] = ["neptune>=1.6.2,<2.0.0"]
+extra_deps["all"] = {dep for deps in extra_deps.values() for dep in deps}
+setup(name="composer", install_requires=["torch>=2.1"], extras_require=extra_deps)
+"""
+    assert _declares({"setup.py": setup_py}, "neptune", "torch")
+    assert not _declares({"setup.py": setup_py}, "mlflow")
+
+
 NBDEV_SETUP = """\
 from configparser import ConfigParser
 import setuptools
