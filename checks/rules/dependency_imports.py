@@ -655,18 +655,28 @@ def _namespace_short(module: str) -> bool:
 
 
 def _import_statements(text: str) -> list[re.Match[str]]:
-    """The import statements of one side's text, in order: matches with only indentation before them."""
+    """The import statements of one side's text, in order: matches with only indentation before them, on a line
+    that does not continue the one above (`from pkg.boxes \\` then `import Box`)."""
     found = []
     for pattern, needle in ((_PLAIN_IMPORT, "import"), (_FROM_IMPORT, "from")):
         if needle not in text:
             continue
         for raw in pattern.finditer(text):
             start = raw.start()
-            head = text[text.rfind("\n", 0, start) + 1 : start]
-            if not head or head.isspace():
+            line_start = text.rfind("\n", 0, start) + 1
+            head = text[line_start:start]
+            if (not head or head.isspace()) and not _continues_above(text, line_start):
                 found.append(raw)
     found.sort(key=lambda raw: raw.start())
     return found
+
+
+def _continues_above(text: str, line_start: int) -> bool:
+    """Whether the line starting at `line_start` continues the line above it (which ends in a backslash)."""
+    end = line_start - 1  # the newline closing the line above
+    if end > 0 and text[end - 1] == "\r":
+        end -= 1
+    return end > 0 and text[end - 1] == "\\"
 
 
 def _imported_modules(text: str, raw: re.Match[str]) -> list[str]:

@@ -124,6 +124,16 @@ def test_an_import_in_a_docstring_example_is_not_an_import(repo: Path, with_text
     assert _change(repo, {"src/churn/model.py": edited}, with_texts=with_texts) == []
 
 
+@pytest.mark.parametrize("with_texts", [True, False])
+def test_the_names_a_backslash_continued_from_import_brings_in_are_no_import(repo: Path, with_texts: bool) -> None:
+    edited = MODEL.replace(
+        '"""Churn model."""', '"""Churn model."""\nfrom churn.boxes \\\n    import CoordinateBox, merge_boxes\n'
+    )
+    assert _change(repo, {"src/churn/model.py": edited}, with_texts=with_texts) == []
+    edited = MODEL.replace('"""Churn model."""', '"""Churn model."""\nx = 1\nimport xgboost\n')
+    assert [f.rule for f in _change(repo, {"src/churn/model.py": edited}, with_texts=with_texts)] == ["DEP009"]
+
+
 def test_declaring_the_package_in_the_same_change_passes(repo: Path) -> None:
     edits = {
         "src/churn/boost.py": "import lightgbm as lgb\n",
