@@ -993,6 +993,7 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
         return
     judge = _Judge(view)
     by_distribution: dict[tuple[Side, str], list[Hit]] = {}
+    known: set[str] = set()  # distributions imported by added lines that the file imported before
     for file in view.files():
         if not _judged_file(file) or not file.patch.hunks:
             continue
@@ -1000,12 +1001,15 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
         for side in file.source_sides():
             if "import" not in side.lines.text:
                 continue
-            for hit in _side_hits(judge, file, side, notebook=notebook):
+            for hit in _side_hits(judge, file, side, notebook=notebook, known=known):
                 by_distribution.setdefault((hit.side, hit.content), []).append(hit)
     still: frozenset[str] | None = None
     for (taken, distribution), hits in by_distribution.items():
         # A removed import with no added one to cancel against would be paid: not while a changed file still
-        # imports the distribution (one import less, nothing declared). One with an added one nets out with it.
+        # imports the distribution (one import less, nothing declared), nor when an added import took its place
+        # (re-indented, moved). One with an added one nets out with it.
+        if distribution in known and taken is Side.REMOVED:
+            continue
         if taken is Side.REMOVED and (Side.ADDED, distribution) not in by_distribution:
             still = _still_imported(judge, view) if still is None else still
             if distribution in still:
@@ -1039,7 +1043,9 @@ def _one_for_all(hits: list[Hit]) -> Hit:
     return dataclasses.replace(first, message=f"{first.message}; {more}: {_listed(tuple(others))}")
 
 
-def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool) -> Iterator[Hit]:
+def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool, known: set[str]) -> Iterator[Hit]:
+    """The undeclared imports of one side; `known` collects the distributions of added imports that are not new
+    (the file imported them before)."""
     imports = _FileImports(file, side)
     reported: set[str] = set()
     lines = side.lines
@@ -1058,6 +1064,7 @@ def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool)
             if not imports.plain(m) or imports.checks_by_name(module, distribution):
                 break
             if side.side is Side.ADDED and imports.imported_before(judge, distribution, m):
+                known.add(distribution)
                 continue
             reported.add(distribution)
             yield side.hit(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks import Snapshot, review
+from checks import ReviewResult, Snapshot, review
 from checks.config import Config
 from checks.diff import parse_diff
 from checks.finding import Finding, Severity
@@ -77,13 +77,17 @@ def repo(tmp_path: Path) -> Path:
 
 def _change(repo: Path, edits: dict[str, str], *, with_texts: bool) -> list[Finding]:
     """Commit `edits` and review the commit: the manifests' texts always, the changed files' when asked."""
+    return [f for f in _review(repo, edits, with_texts=with_texts).findings if f.rule == "DEP009"]
+
+
+def _review(repo: Path, edits: dict[str, str], *, with_texts: bool) -> ReviewResult:
     committed = change(repo, edits)
     tree = committed.tree
     wanted = {p for p in tree if is_manifest(p)} | (set(edits) if with_texts else set())
     texts = committed.texts(repo, wanted)
     result = review(committed.diff, snapshot=Snapshot(texts=texts, tree=tree))
     assert not result.rule_errors, result.rule_errors
-    return [f for f in result.findings if f.rule == "DEP009"]
+    return result
 
 
 @pytest.mark.parametrize("with_texts", [True, False])
@@ -146,6 +150,13 @@ def test_moving_an_undeclared_import_into_a_function_is_not_new(repo: Path) -> N
     _change(repo, {"src/churn/model.py": "import xgboost\n" + MODEL}, with_texts=True)
     moved = MODEL.replace("def fit(frame):\n", "def fit(frame):\n    import xgboost\n\n")
     assert _change(repo, {"src/churn/model.py": moved}, with_texts=True) == []
+
+
+def test_an_import_only_reindented_is_neither_new_nor_paid(repo: Path) -> None:
+    two = 'def load(path):\n  """Read an image."""\n  from PIL import Image\n  return Image.open(path)\n'
+    _change(repo, {"src/churn/images.py": two}, with_texts=True)
+    result = _review(repo, {"src/churn/images.py": two.replace("\n  ", "\n    ")}, with_texts=True)
+    assert [f.rule for f in (*result.findings, *result.paid) if f.rule == "DEP009"] == []
 
 
 def test_one_more_import_of_a_package_the_module_already_imported_is_not_new(repo: Path) -> None:
