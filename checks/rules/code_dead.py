@@ -62,7 +62,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
             "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
             "is Python code, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
-            "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it "
+            "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
+            "it only re-indents them) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence) are documentation and "
@@ -82,7 +83,7 @@ def dead_code(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.PYTHON and view.text is not None:
         if _opens_string(view.added.lines.text):
             yield from _parked_in_strings(view, view.text)
-        yield from _unreachable(view.added, view.text, view.patch.added.numbers)
+        yield from _unreachable(view.added, view.text, view.patch.added.numbers, view.removed.lines.text)
     elif view.kind is Kind.PYTHON and view.status is FileStatus.REMOVED and view.snapshot.texts:
         # A deleted module's lines are all of it: its unreachable code is paid, or cancels the same code moved.
         # Only in a review that reads whole modules: diff-only, the new module it moved to is not read.
@@ -138,10 +139,11 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
 _EXITS: dict[type, str] = {ast.Return: "return", ast.Raise: "raise", ast.Continue: "continue", ast.Break: "break"}
 
 
-def _unreachable(side: SideView, text: str, changed_lines: Callable[[], list[int]]) -> Iterator[Hit]:
+def _unreachable(side: SideView, text: str, changed_lines: Callable[[], list[int]], before: str = "") -> Iterator[Hit]:
     """Statements after a return, raise, continue or break in their block, when the change adds (or removes)
     the exit or the first statement after it. An exit added before code that ran is a live path disabled:
-    medium. `text` is the whole module on that side."""
+    medium. `text` is the whole module on that side; `before`, the lines the change removes from it, where
+    the same exit and statement after it, only re-indented or moved, are not new."""
     tree = parse_python(text)
     if not isinstance(tree, ast.Module):
         return
@@ -150,11 +152,16 @@ def _unreachable(side: SideView, text: str, changed_lines: Callable[[], list[int
         return  # most modules: no need for the change's line numbers or the text's lines
     added = frozenset(changed_lines())
     lines = text.splitlines()
+    removed: list[str] = []
     for node, dead in found:
         new_exit = node.lineno in added
         if not (new_exit or dead[0].lineno in added):
             continue
         first, last = dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno
+        if before:
+            removed = removed or before.split("\n")
+            if _was_unreachable(lines[node.lineno - 1 : dead[0].end_lineno or first], first - node.lineno, removed):
+                continue
         opening = lines[first - 1].strip()
         yield Hit(
             side=side.side,
@@ -168,6 +175,18 @@ def _unreachable(side: SideView, text: str, changed_lines: Callable[[], list[int
             ),
             severity=Severity.MEDIUM if new_exit and any(s.lineno not in added for s in dead) else None,
         )
+
+
+def _was_unreachable(block: list[str], after: int, removed: list[str]) -> bool:
+    """Whether the lines of `block` (an exit, then from line `after` the statement it cuts off) are among the
+    `removed` lines, re-indented at most, with the statement still in the exit's block (as deep)."""
+    wanted = [line.strip() for line in block]
+    for i, line in enumerate(removed):
+        if line.strip() == wanted[0] and [r.strip() for r in removed[i : i + len(wanted)]] == wanted:
+            cut_off = removed[i + after]
+            if len(line) - len(line.lstrip()) == len(cut_off) - len(cut_off.lstrip()):
+                return True
+    return False
 
 
 def _exits_with_code_after(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[ast.stmt]]]:
