@@ -7,9 +7,6 @@ sit on an unchanged line: the post-change text is read when known. Only matched 
 from __future__ import annotations
 
 import ast
-import bisect
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -20,6 +17,7 @@ from checks.diff import LineSet
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
+from checks.rules.python_strings import inside, removed_in_triple_quotes, triple_quoted_spans
 from checks.views import FileView, Match, SideView
 
 #: How far up a Markdown code fence is looked for, around a match whose docstring opening is not in the diff.
@@ -128,6 +126,7 @@ class CallReader:
 
     def __init__(self, view: FileView, side: SideView) -> None:
         self.side = side
+        self._view = view
         # Notebook source sides carry decoded cell lines: their JSON post-text is no Python to continue into.
         self._post_text = view.text if side.side is Side.ADDED and view.kind is not Kind.NOTEBOOK else None
 
@@ -146,8 +145,11 @@ class CallReader:
         else:
             if self._in_fenced_example(m):
                 return True
+            known = removed_in_triple_quotes(self._view, self.side, m)
+            if known is not None:
+                return known
             text, offset = self.side.lines.text, self.side.lines.start(m.index)
-        return _inside(self._spans(text), offset + self.side.column(m))
+        return inside(self._spans(text), offset + self.side.column(m))
 
     def _in_fenced_example(self, m: Match) -> bool:
         """Diff-only: a docstring's opening quotes may lie outside the hunk, but its Markdown code fence is near.
@@ -193,7 +195,7 @@ class CallReader:
             # The side's own lines jump over the lines it does not hold (context, the other side's): a string
             # opened before a jump may close in a line not shown, so none is read across one.
             jump = _Jumps(self.side.lines) if text is self.side.lines.text else None
-            cached = cache[id(text)] = _triple_quoted_spans(text, jump)
+            cached = cache[id(text)] = triple_quoted_spans(text, jump)
         return cached
 
     def call(self, m: Match, open_column: int | None = None) -> Call | None:
@@ -236,10 +238,6 @@ class CallReader:
         return [lines.line(i) for i in range(low, high)], first, m.index - low
 
 
-#: Strings and comments, read at C speed so a quote inside a comment or a one-line string opens nothing.
-_STRING_TOKEN = lazy(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
-
-
 class _Jumps:
     """Where a side's text jumps over lines it does not hold (context, the other side's), asked in rising order:
     `jumps(start, end)` is the offset of the first line between offsets `start` and `end` that does not follow the
@@ -272,45 +270,6 @@ class _Jumps:
         for _ in range(low - first):
             at = text.index("\n", at) + 1
         return at
-
-
-def _triple_quoted_spans(text: str, jump: Callable[[int, int], int | None] | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of the triple-quoted strings of a Python text, in order.
-
-    Strings and comments are read token by token only on the lines that hold triple quotes: a one-line string
-    or comment never spans lines, so the lines between tell nothing (a file's docstrings cost a few searches).
-    `jump(start, end)`: the first offset between two where the text jumps over lines it does not hold (a side's
-    lines); a string whose closing quotes lie beyond one ends there, and reading starts afresh after it.
-    """
-    spans: list[tuple[int, int]] = []
-    position = 0  # the text before is read
-    double, single = text.find('"""'), text.find("'''")
-    while True:
-        if 0 <= double < position:
-            double = text.find('"""', position)
-        if 0 <= single < position:
-            single = text.find("'''", position)
-        first = double if single == -1 or 0 <= double < single else single
-        if first == -1:
-            return spans
-        # The first token from the start of that line (or from where reading stopped): the triple quotes, or a
-        # string or comment before or around them.
-        found = _STRING_TOKEN.search(text, max(position, text.rfind("\n", 0, first) + 1))
-        if found is None:
-            return spans
-        token = found.group(0)
-        position = found.end()
-        if token in ('"""', "'''"):
-            end = text.find(token, position)
-            close = len(text) if end == -1 else end + 3
-            cut = jump(found.start(), close) if jump is not None else None
-            position = close if cut is None else cut
-            spans.append((found.start(), position))
-
-
-def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
-    index = bisect.bisect_right(spans, (offset, math.inf)) - 1
-    return index >= 0 and spans[index][0] < offset < spans[index][1]
 
 
 def _read_call(lines: list[str], first_number: int, line_index: int, open_column: int) -> Call | None:

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from checks import review
 from checks.config import Config
 from checks.diff import LineSet, parse_diff
-from checks.rules.model_calls import _STRING_TOKEN, CallReader, Revision, _Jumps, _triple_quoted_spans
+from checks.rules.model_calls import CallReader, Revision, _Jumps
 from checks.rules.model_scan import Scan, _calls_ending, code_matches, continued_quote, in_string, scan
+from checks.rules.python_strings import _STRING_TOKEN, triple_quoted_spans
 from checks.snapshot import Snapshot
 from checks.views import FileView, Match
 from tests.rules.casefile import build_diff
@@ -96,7 +97,7 @@ def test_a_suffix_literal_finds_the_whole_name() -> None:
 
 
 def _spans_token_by_token(text: str) -> list[tuple[int, int]]:
-    """The plain reading `_triple_quoted_spans` must equal: every string and comment token, in order."""
+    """The plain reading `triple_quoted_spans` must equal: every string and comment token, in order."""
     spans: list[tuple[int, int]] = []
     found = _STRING_TOKEN.search(text)
     while found is not None:
@@ -120,12 +121,12 @@ def test_triple_quoted_strings_are_found_only_outside_strings_and_comments() -> 
         '""""\n""',
     ]
     for text in tricky:
-        assert _triple_quoted_spans(text) == _spans_token_by_token(text), text
+        assert triple_quoted_spans(text) == _spans_token_by_token(text), text
     rng = random.Random(7)
     pieces = ['"', "'", "#", "\\", "\n", "a", " ", '"""', "'''", '""', "\\\n"]
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
-        assert _triple_quoted_spans(text) == _spans_token_by_token(text), text
+        assert triple_quoted_spans(text) == _spans_token_by_token(text), text
 
 
 @given(st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=30), st.data())
@@ -158,8 +159,8 @@ def test_a_string_left_open_where_the_lines_jump_ends_there() -> None:
     text = '    """The value.\n    return load(url)\n    x = """closed"""\n'
     side = LineSet(text.split("\n")[:3], lambda: [3, 14, 15])  # a jump from line 3 to line 14
     cut = text.index("    return")
-    assert _triple_quoted_spans(text)[0] == (4, text.index('"""closed') + 3)
-    assert _triple_quoted_spans(text, _Jumps(side)) == [
+    assert triple_quoted_spans(text)[0] == (4, text.index('"""closed') + 3)
+    assert triple_quoted_spans(text, _Jumps(side)) == [
         (4, cut),
         (text.index('"""closed'), len(text) - 1),
     ]
@@ -195,6 +196,56 @@ def test_a_call_edited_below_an_edited_docstring_opening_is_carried_over(tmp_pat
     result = review(edited.diff, snapshot=Snapshot(texts=texts, tree=edited.tree))
     assert [f.rule for f in result.findings] == []
     assert [f.rule for f in result.carried] == ["MODEL009"]
+
+
+_EXAMPLE = """from transformers import AutoModel
+
+
+class HuggingFaceModel:
+    \"\"\"Wraps a model.
+
+    Example:
+
+    .. testcode::
+
+        import transformers
+
+        hf_model = transformers.AutoModel.from_pretrained('{hub_id}', num_labels=2)
+        model = HuggingFaceModel(hf_model)
+    \"\"\"
+"""
+
+
+def test_a_hub_id_edited_in_a_docstring_example_whose_quotes_the_diff_hides_is_neither_new_nor_paid(
+    tmp_path: Path,
+) -> None:
+    """The hunk shows the example's lines without the docstring's opening quotes, far above: the post-change text
+    tells the removed lines are in the same string as the kept ones around them."""
+    init(tmp_path, {"pkg/m.py": _EXAMPLE.format(hub_id="bert-base-uncased")})
+    edited = change(tmp_path, {"pkg/m.py": _EXAMPLE.format(hub_id="google-bert/bert-base-uncased")})
+    result = review(edited.diff, snapshot=Snapshot(texts=edited.texts(tmp_path, ["pkg/m.py"]), tree=edited.tree))
+    assert [(f.rule, f.line) for f in (*result.findings, *result.paid)] == []
+
+
+_TWO_SPACES = '''def load():
+  """Load the tokenizer.
+
+  Returns: the tokenizer.
+  # TODO(bob): cache it
+  """
+  from transformers import AutoTokenizer
+  tokenizer = AutoTokenizer.from_pretrained("seyonec/PubChem10M_SMILES_BPE_450k")
+  return tokenizer
+'''
+
+
+def test_a_module_reindented_whole_adds_and_pays_nothing_inside_or_below_its_docstrings(tmp_path: Path) -> None:
+    """The blank line in the docstring is kept (it splits the hunks), so the second hunk opens at the docstring's
+    closing quotes: read afresh they would open a string, and the call below would read as prose."""
+    init(tmp_path, {"pkg/m.py": _TWO_SPACES})
+    edited = change(tmp_path, {"pkg/m.py": _TWO_SPACES.replace("\n  ", "\n    ")})
+    result = review(edited.diff, snapshot=Snapshot(texts=edited.texts(tmp_path, ["pkg/m.py"]), tree=edited.tree))
+    assert [(f.rule, f.line) for f in (*result.findings, *result.paid)] == []
 
 
 def test_the_call_scan_finds_the_open_of_every_name_it_is_given() -> None:
