@@ -1008,9 +1008,9 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
         # A removed import with no added one to cancel against would be paid: not while a changed file still
         # imports the distribution (one import less, nothing declared), nor when an added import took its place
         # (re-indented, moved). One with an added one nets out with it.
-        if distribution in known and taken is Side.REMOVED:
-            continue
         if taken is Side.REMOVED and (Side.ADDED, distribution) not in by_distribution:
+            if distribution in known:
+                continue
             still = _still_imported(judge, view) if still is None else still
             if distribution in still:
                 continue
