@@ -411,6 +411,42 @@ class FilePatch:
             first -= 1
         return [text for hunk in self.hunks for at, text in hunk.removed_in_new() if at == first]
 
+    def old_text(self, post: str) -> str | None:
+        """The file before the change, rebuilt from its post-change text `post` and the hunks; None when they do
+        not agree (a context or added line differs from `post`, or the counts are off)."""
+        new_lines = post.split("\n")
+        if not new_lines[-1]:
+            new_lines.pop()  # what follows the last newline: nothing, or a last line without one
+        old: list[str] = []
+        copied = 0  # new lines before this index are accounted for
+        old_unended = False  # `\ No newline at end of file` after a line the old file has
+        for hunk in self.hunks:
+            start = hunk.new_start - 1 if hunk.new_length else hunk.new_start  # `+5,0`: nothing at line 5
+            if start < copied:
+                return None
+            old.extend(new_lines[copied:start])
+            at, before = start, len(old)
+            kind = ""
+            for raw in hunk.body.split("\n"):
+                kind, text, previous = raw[:1], raw[1:], kind
+                if kind == "\\":
+                    old_unended = old_unended or previous != "+"
+                    continue
+                if kind != "-":  # context (a blank one may have lost its space) or added: in the post text
+                    if at >= len(new_lines) or new_lines[at] != text:
+                        return None
+                    at += 1
+                if kind != "+":
+                    old.append(text)
+            if at - start != hunk.new_length or len(old) - before != hunk.old_length:
+                return None
+            copied = at
+        tail = new_lines[copied:]
+        old.extend(tail)
+        # The old file's last line ends as the post-change one when it is in the unchanged tail, else as its hunk says.
+        unended = not post.endswith("\n") if tail else old_unended
+        return "\n".join(old) + ("" if unended or not old else "\n")
+
 
 @dataclass(frozen=True)
 class Diff:

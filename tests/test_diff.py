@@ -837,6 +837,7 @@ def test_difflib_diffs_read_back_to_the_lines_they_change(old: list[str], new: l
     assert [(line.number, line.text) for line in patch.removed] == removed
     # Without dates a plain diff cannot tell a new file from lines inserted at the top (`-0,0` either way).
     assert patch.status is FileStatus.MODIFIED
+    assert patch.old_text("".join(s + "\n" for s in new)) == "".join(s + "\n" for s in old)
 
 
 DIFF_LINES = st.sampled_from(
@@ -890,6 +891,34 @@ def test_arbitrary_input_raises_nothing_but_diff_error(data: str | bytes) -> Non
     except DiffError as exc:
         error = exc
     assert error is None or error.line is None or error.line >= 1
+
+
+def test_the_old_text_is_rebuilt_from_the_new_one_and_refused_when_they_disagree(repo: Repo) -> None:
+    before = "".join(f"line {i}\n" for i in range(1, 30)) + "last"  # no newline at the end
+    after = before.replace("line 3\n", "line three\n").replace("line 20\n", "").replace("last", "last\n")
+    repo.write("f.txt", before)
+    repo.commit()
+    repo.write("f.txt", after)
+    [patch] = parse_diff(repo.staged())
+
+    assert patch.old_text(after) == before
+    assert patch.old_text(after.replace("line 5\n", "line five\n")) is None  # a context line differs
+    assert patch.old_text(after.replace("line three", "line 3")) is None  # an added line differs
+    assert patch.old_text("line 1\n") is None  # too short for the hunks
+    repo.commit()
+    repo.write("f.txt", after.removesuffix("\n"))  # now the new side has no newline at the end
+    [patch] = parse_diff(repo.staged())
+    assert patch.old_text(after.removesuffix("\n")) == after
+    repo.commit()
+    repo.write("f.txt", after.replace("line 1\n", "line one\n").removesuffix("\n"))
+    [patch] = parse_diff(repo.staged())  # the unended last line is far from the change: no marker
+    assert patch.old_text(after.replace("line 1\n", "line one\n").removesuffix("\n")) == after.removesuffix("\n")
+
+
+def test_hunks_that_overlap_rebuild_no_old_text() -> None:
+    diff = "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n-a\n+b\n c\n@@ -1,2 +1,2 @@\n-a\n+b\n c\n"
+    [patch] = parse_diff(diff)
+    assert patch.old_text("b\nc\n") is None
 
 
 def test_removed_lines_are_placed_before_the_new_line_that_follows_them() -> None:

@@ -17,7 +17,7 @@ from checks.finding import Hit, Severity, Side
 from checks.languages import line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
-from checks.rules.python_strings import removed_in_triple_quotes
+from checks.rules.python_strings import old_text
 from checks.satd import TAG, TAG_NEEDLES
 from checks.views import FileView, Match, SideView
 
@@ -359,14 +359,10 @@ def is_doctest(line: str) -> bool:
 def in_docstring(view: FileView, side: SideView, m: Match) -> bool:
     """True when a match of a Python file sits in a docstring (or another string statement): prose that mentions
     code, not code. A doctest line (`>>> ...`) tells itself on either side; the rest is known only from the
-    post-change text: for added lines the file parsed once for all rules, for removed ones the string the lines
-    kept around them are in (`removed_in_triple_quotes`)."""
+    post-change text: the file parsed once for all rules (for removed lines, the file as it was, `old_text`)."""
     if view.kind is not Kind.PYTHON:
         return False
     if is_doctest(m.text):
         return True
-    if side.side is Side.REMOVED:
-        return bool(removed_in_triple_quotes(view, side, m))
-    if view.text is None:
-        return False
-    return m.number in _string_statement_lines(view.text)
+    text = old_text(view) if side.side is Side.REMOVED else view.text
+    return text is not None and m.number in _string_statement_lines(text)

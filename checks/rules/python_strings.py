@@ -8,7 +8,6 @@ from collections.abc import Callable
 from itertools import accumulate, repeat
 from operator import add
 
-from checks.diff import FilePatch
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
@@ -16,28 +15,19 @@ from checks.views import FileView, Match, SideView
 
 #: Strings and comments, read at C speed so a quote inside a comment or a one-line string opens nothing.
 _STRING_TOKEN = lazy(r"""'''|""\"|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|#[^\n]*""")
-#: How far back the removed lines around a match are read to find where they start.
-MAX_RUN_LINES = 500
 
 
-def triple_quoted_spans(
-    text: str, jump: Callable[[int, int], int | None] | None = None, *, opened: str = ""
-) -> list[tuple[int, int]]:
+def triple_quoted_spans(text: str, jump: Callable[[int, int], int | None] | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets of the triple-quoted strings of a Python text, in order.
 
     Strings and comments are read token by token only on the lines that hold triple quotes: a one-line string
     or comment never spans lines, so the lines between tell nothing (a file's docstrings cost a few searches).
     `jump(start, end)`: the first offset between two where the text jumps over lines it does not hold (a side's
     lines); a string whose closing quotes lie beyond one ends there, and reading starts afresh after it.
-    `opened`: the quotes of a string the text starts inside (its span starts at -1).
     """
     spans: list[tuple[int, int]] = []
     position = 0  # the text before is read
-    if opened:
-        end = text.find(opened)
-        position = len(text) if end == -1 else end + 3
-        spans.append((-1, position))
-    double, single = text.find('"""', position), text.find("'''", position)
+    double, single = text.find('"""'), text.find("'''")
     while True:
         if 0 <= double < position:
             double = text.find('"""', position)
@@ -67,51 +57,27 @@ def inside(spans: list[tuple[int, int]], offset: int) -> bool:
     return index >= 0 and spans[index][0] < offset < spans[index][1]
 
 
-def removed_in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool | None:
-    """Whether a match on the removed lines of a changed module sits in a triple-quoted string.
-
-    A diff shows a docstring's edited lines without its opening quotes (and its closing quotes would read as
-    opening ones), but the post-change text shows which string the lines kept around them are in: the removed
-    lines are read from the quotes open where they stood. None when the post-change text is unknown, or the
-    removed lines around the match run on too long to read back.
-    """
+def old_text(view: FileView) -> str | None:
+    """A changed module's text before the change, rebuilt once from its post-change text and the diff; None when
+    that text is unknown (diff-only) or the file is new, deleted or a notebook."""
     post = view.text
-    if post is None or side.side is not Side.REMOVED or view.kind is not Kind.PYTHON:
+    if post is None or view.kind is not Kind.PYTHON or not view.removed:
         return None
-    lines = side.lines
-    first = m.index
-    while first > 0 and lines.number(first - 1) == lines.number(first) - 1:
-        if m.index - first >= MAX_RUN_LINES:
-            return None
-        first -= 1
-    stood = side.memo("removed-in-new", lambda: _removed_in_new(view.patch)).get(lines.number(first))
-    opened = _open_at(post, stood, side) if stood is not None else ""
-    start = lines.start(first)
-    segment = lines.text[start : lines.start(m.index) + len(m.text)]
-    return inside(triple_quoted_spans(segment, opened=opened), lines.start(m.index) + side.column(m) - start)
+    return view.removed.memo("old-text", lambda: view.patch.old_text(post))
 
 
-def _removed_in_new(patch: FilePatch) -> dict[int, int]:
-    """Each removed line's old number, with the new line it stood before."""
-    return {
-        old: new
-        for hunk in patch.hunks
-        for old, (new, _) in zip(hunk.numbered("-"), hunk.removed_in_new(), strict=True)
-    }
-
-
-def _open_at(post: str, number: int, side: SideView) -> str:
-    """The quotes of the triple-quoted string of `post` that line `number` starts inside ('' when none)."""
+def removed_in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool | None:
+    """Whether a match on the removed lines of a changed module sits in a triple-quoted string of the module as it
+    was (`old_text`): a diff shows a docstring's edited lines without its opening quotes, and its closing quotes
+    would read as opening ones. None when the old text is unknown."""
+    old = old_text(view) if side.side is Side.REMOVED else None
+    if old is None:
+        return None
 
     def read() -> tuple[list[int], list[tuple[int, int]]]:
-        starts = list(accumulate(map(add, map(len, post.split("\n")), repeat(1)), initial=0))
-        return starts, triple_quoted_spans(post)
+        return list(accumulate(map(add, map(len, old.split("\n")), repeat(1)), initial=0)), triple_quoted_spans(old)
 
-    starts, spans = side.memo("post-triple-quoted", read)
-    if not 0 < number <= len(starts):
-        return ""
-    offset = starts[number - 1]
-    index = bisect.bisect_right(spans, (offset, math.inf)) - 1
-    if index < 0 or not spans[index][0] < offset < spans[index][1]:
-        return ""
-    return post[spans[index][0] : spans[index][0] + 3]
+    starts, spans = side.memo("old-triple-quoted", read)
+    if not 0 < m.number <= len(starts):
+        return None
+    return inside(spans, starts[m.number - 1] + side.column(m))
