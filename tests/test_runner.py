@@ -443,6 +443,21 @@ def test_a_line_edited_below_a_like_debt_inserted_above_it_keeps_its_debt() -> N
     assert [o.line for f in mine(result) for o in f.occurrences] == [1]
 
 
+def test_a_line_edited_at_its_start_is_still_the_likest_to_itself() -> None:
+    """Lines renamed at their start (`param_x = ...` made `x = ...`), each keeping its `# noqa`: the removed line
+    whose suppression went is the one paid, though no removed line begins like an added one."""
+    old = (
+        "x = compute()  # noqa: E501\n"
+        "param_label_name = set_this_to_change()  # noqa: E501\n"
+        "param_storage = default_is_none()  # noqa: E501\n"
+    )
+    new = "x = compute()\nlabel_name = set_this_to_change()  # noqa: E501\nstorage = default_is_none()  # noqa: E501\n"
+    result = run({"src/a.py": (old, new)}, config=only("CODE018"))
+
+    assert [(f.rule, [o.line for o in f.occurrences]) for f in result.paid] == [("CODE018", [1])]
+    assert result.findings == ()
+
+
 @given(st.text(alphabet="ab\u00e9", max_size=12), st.text(alphabet="ab\u00e9", max_size=12))
 def test_the_shared_start_of_two_lines_is_their_common_prefix(a: str, b: str) -> None:
     alike = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
