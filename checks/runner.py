@@ -612,7 +612,7 @@ def _aggregate(
             where = f"line{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
             # Hits that read differently (a `# type: ignore` after a `# pragma: no cover`) are not the first again.
             alike = all(h.message == first.message for _, h, _ in members)
-            count = f"{len(members)} occurrences" if alike else f"and {len(members) - 1} more"
+            count = f"{len(members)} occurrences" if alike else f"and {len(members) - 1} more; {len(members)}"
             message = f"{first.message} ({count} in this file: {where})"
             contents = sorted({normalize(h.content) for _, h, _ in members})
             key = fingerprint(code, path, "\n".join(contents), 0)

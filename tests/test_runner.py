@@ -139,7 +139,7 @@ def test_hits_in_one_file_are_one_finding_with_their_lines() -> None:
     assert finding.lines == (1, 5, 9)
     assert finding.effort_minutes == 3 * EFFORT
     assert finding.severity is Severity.MEDIUM  # the worst of low, medium, low
-    assert finding.message == "TODO comment: TODO: first thing (and 2 more in this file: lines 1, 5, 9)"
+    assert finding.message == "TODO comment: TODO: first thing (and 2 more; 3 in this file: lines 1, 5, 9)"
     assert len({o.fingerprint for o in finding.occurrences}) == 3
     assert finding.fingerprint not in {o.fingerprint for o in finding.occurrences}
 
