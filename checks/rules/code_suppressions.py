@@ -43,6 +43,12 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
     _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
     _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
+    # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
+    _d(
+        "pyright: report off",
+        r"#\s*pyright\s*:\s*(?P<codes>report\w+\s*=\s*(?:false|none)(?:\s*,\s*report\w+\s*=\s*(?:false|none))*)\b",
+        file_wide=True,
+    ),
     _d("pylint: skip-file", r"#\s*pylint\s*:\s*skip-file\b", file_wide=True),
     _d("pylint: disable", r"#\s*pylint\s*:\s*disable(?P<line>-next)?\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
     _d("nosec", r"#\s*nosec\b(?:\s*:?\s*(?P<codes>B\d+(?:\s*,\s*B\d+)*))?"),
@@ -98,6 +104,7 @@ _CODE_NEEDLES = ("@SuppressWarnings", "[allow(", "pragma")
 _DIRECTIVE_NEEDLES = any_case(
     "noqa",  # flake8/ruff noqa, sqlfluff noqa
     "ignore",  # type: ignore, mypy: ignore-errors, pyright: ignore, istanbul/c8/v8 ignore, hadolint ignore
+    "pyright",  # pyright: reportX=false
     "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable
     "nosec",
     "pragma",  # pragma: no cover, compiler warning pragmas
@@ -123,6 +130,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     docs=Docs(
         what=(
             "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pyright: ignore`, "
+            "a pyright check turned off (`# pyright: reportPrivateUsage=false`), "
             "`# nosec`, `# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT`, "
             "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
             "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "

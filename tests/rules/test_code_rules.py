@@ -172,6 +172,7 @@ _DIRECTIVES = (
     "# type: ignore[attr-defined]",
     "# mypy: ignore-errors",
     "# pyright: ignore[reportGeneralTypeIssues]",
+    "# pyright: reportPrivateUsage=false",
     "# pylint: skip-file",
     "# pylint: disable=invalid-name",
     "# nosec B101",
