@@ -407,7 +407,7 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
         if mine[(key, h.path)] > 0:
             mine[(key, h.path)] -= 1
         else:
-            rest.append((r, h, (*key, normalize(h.anchor))))
+            rest.append((r, h, (*key, normalize(h.anchor) if h.anchor else "")))
     removed = Counter(copy for _, h, copy in rest if h.side is Side.REMOVED)
     added = Counter(copy for _, h, copy in rest if h.side is Side.ADDED)
     new: list[tuple[Rule, Hit]] = []

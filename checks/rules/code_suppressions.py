@@ -30,8 +30,10 @@ class _Directive:
     in_code: bool = False
 
 
-def _d(name: str, pattern: str, *, file_wide: bool = False, in_code: bool = False) -> _Directive:
-    return _Directive(name, re.compile(pattern, re.IGNORECASE), file_wide, in_code)
+def _d(
+    name: str, pattern: str, *, file_wide: bool = False, in_code: bool = False, ignore_case: bool = True
+) -> _Directive:
+    return _Directive(name, re.compile(pattern, re.IGNORECASE if ignore_case else 0), file_wide, in_code)
 
 
 _CODES = r"[\w./@-]+(?:\s*,\s*[\w./@-]+)*"
@@ -44,10 +46,12 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
     _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
     # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
+    # Pyright reads them as written: lower case, the colon right after its name.
     _d(
         "pyright: report off",
-        r"#\s*pyright\s*:\s*(?P<codes>report\w+\s*=\s*(?:false|none)(?:\s*,\s*report\w+\s*=\s*(?:false|none))*)\b",
+        r"#\s*pyright:\s*(?P<codes>report\w+\s*=\s*(?:false|none)(?:\s*,\s*report\w+\s*=\s*(?:false|none))*)\b",
         file_wide=True,
+        ignore_case=False,
     ),
     _d("pylint: skip-file", r"#\s*pylint\s*:\s*skip-file\b", file_wide=True),
     _d("pylint: disable", r"#\s*pylint\s*:\s*disable(?P<line>-next)?\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
@@ -104,7 +108,7 @@ _CODE_NEEDLES = ("@SuppressWarnings", "[allow(", "pragma")
 _DIRECTIVE_NEEDLES = any_case(
     "noqa",  # flake8/ruff noqa, sqlfluff noqa
     "ignore",  # type: ignore, mypy: ignore-errors, pyright: ignore, istanbul/c8/v8 ignore, hadolint ignore
-    "pyright",  # pyright: reportX=false
+    "pyright:",  # pyright: reportX=false, as pyright reads it (any part of "pyright" is in every "Copyright")
     "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable
     "nosec",
     "pragma",  # pragma: no cover, compiler warning pragmas
@@ -178,15 +182,16 @@ def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] 
     comment = comment_start(line, side.kind)
     column = side.column(m)
     for directive in _DIRECTIVES:
-        for d in directive.pattern.finditer(line):
-            if not d.start() <= column < d.end():
-                continue
-            if directive.in_code:
-                if comment is not None and d.start() >= comment - 1:
-                    continue  # only mentioned in a comment
-            elif comment is None or d.start() + (1 if d.group().startswith("#") else 2) < comment:
-                continue  # inside a string, or not a comment in this language
-            return directive, d
+        # Each directive's pattern starts where the fast match does: at its comment marker, or its annotation.
+        d = directive.pattern.match(line, column)
+        if d is None:
+            continue
+        if directive.in_code:
+            if comment is not None and column >= comment - 1:
+                continue  # only mentioned in a comment
+        elif comment is None or column + (1 if d.group().startswith("#") else 2) < comment:
+            continue  # inside a string, or not a comment in this language
+        return directive, d
     return None
 
 

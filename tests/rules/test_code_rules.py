@@ -203,8 +203,9 @@ def test_every_suppression_directive_holds_a_needle_however_written() -> None:
     assert rule is not None
     assert rule.needles is not None
     for d in _DIRECTIVES:
-        for written in _written(d):
-            assert any(n in written for n in rule.needles), written
+        for written in _written(d):  # every writing that is still a directive (pyright's are read as written)
+            if any(directive.pattern.search(written) for directive in code_suppressions._DIRECTIVES):
+                assert any(n in written for n in rule.needles), written
 
 
 def _side(text: str, kind: Kind, numbers: list[int] | None = None) -> SideView:
