@@ -5,15 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_hit, statement_key
-from checks.views import FileView
+from checks.rules.python_strings import old_text
+from checks.views import FileView, Match, SideView
 
 SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
 WILDCARD = lazy(r"^[ \t]*from\s+[\w.]+\s+import\s+\*", re.MULTILINE)
+#: `sys.path = saved`: the path put back as it was, the cure for a path hack rather than one.
+_RESTORED = lazy(r"sys\.path\s*=\s*(?P<name>[A-Za-z_]\w*)\s*(?:#.*)?$")
+#: A copy of the path taken to put back later: `saved = sys.path.copy()`, `list(sys.path)`, `sys.path[:]`.
+_SNAPSHOT = r"(?:list\(sys\.path\)|sys\.path(?:\.copy\(\)|\[:\])|(?:copy\.)?(?:deep)?copy\(sys\.path\))"
 #: Sphinx's conf.py puts the package on sys.path by design.
 SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
 
@@ -32,8 +37,9 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
     docs=Docs(
         what=(
             "Python added by the change that edits `sys.path` to reach other code, or imports with `from x import *`. "
-            "Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` (the re-export idiom). In "
-            "tests, examples and notebooks, where a checkout is bootstrapped, it is info."
+            "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`) undoes "
+            "a change and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` (the "
+            "re-export idiom). In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
             "Path hacks make imports depend on the working directory and on file layout, and wildcard imports hide "
@@ -59,6 +65,8 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
         for m in side.search(SYS_PATH) if "sys.path" in text else ():
             if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                 continue
+            if _restores_a_copy(view, side, m):
+                continue
             yield statement_hit(side, m, "sys.path changed at run time", severity=severity)
         if init_module:
             continue
@@ -67,3 +75,13 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
                 continue
             statement = m.text.split("#", 1)[0].strip()
             yield side.hit(m, f"Wildcard import: {statement}", content=statement_key(statement), severity=severity)
+
+
+def _restores_a_copy(view: FileView, side: SideView, m: Match) -> bool:
+    """`sys.path = saved` where `saved` is a copy of the path taken in the same file (its text on that side when
+    known, else the side's lines)."""
+    restored = _RESTORED.match(m.text, side.column(m))
+    if restored is None:
+        return False
+    text = (old_text(view) if side.side is Side.REMOVED else view.text) or side.lines.text
+    return re.search(rf"\b{restored.group('name')}\s*=\s*{_SNAPSHOT}", text) is not None
