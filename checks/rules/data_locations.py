@@ -17,6 +17,7 @@ from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
+from checks.rules.python_strings import old_text
 from checks.views import FileView
 
 _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
@@ -279,7 +280,8 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
         triggers = [(pattern, source) for index, (_, pattern, source) in enumerate(_TRIGGERS) if index in present]
         if not triggers:
             continue
-        context = view.text if side.side is Side.ADDED and view.text is not None else text
+        # The whole module on that side when known (its imports tell whose `load_dataset` is called).
+        context = (view.text if side.side is Side.ADDED else old_text(view)) or text
         for pattern, source in triggers:
             for m in side.search(pattern):
                 column = side.column(m)

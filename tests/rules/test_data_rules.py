@@ -209,3 +209,15 @@ def test_the_validation_scans_find_every_call_they_name() -> None:
     for pattern, calls in zip((data_validation._VALIDATED_OPENS, data_validation._CALL_OPENS), opened, strict=True):
         ends = {m.end() for m in pattern.finditer(text)}
         assert ends == {i + len(call) for i in range(len(text)) for call in calls if text.startswith(call, i)}
+
+
+def test_a_hub_dataset_load_moved_into_a_branch_is_neither_new_nor_paid(repo: Repo) -> None:
+    """The import that tells whose `load_dataset` is called stays on an unchanged line: the removed side reads it in
+    the module as it was, as the added side reads it in the module as it is."""
+    head = "from datasets import load_dataset\n\n\ndef dump(version, name):\n"
+    base = repo.commit({"charlm/dump.py": head + '    dataset = load_dataset("oscar", name)\n    return dataset\n'})
+    branched = '    if version:\n        dataset = load_dataset("oscar", name)\n    return dataset\n'
+    repo.commit({"charlm/dump.py": head + branched})
+
+    assert _rules(repo.review(base), "DATA004") == []
+    assert _rules(repo.review(base), "paid:DATA004") == []
