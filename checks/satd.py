@@ -28,16 +28,29 @@ ML_TOPIC = lazy(
 
 #: Paths and addresses in a comment (`tests/models/test_unet.py`): their folders name no topic of the comment.
 _PATH_TOKEN = lazy(r"\S*/\S*")
+#: Words joined by slashes (`train/dev/test`, `(input/output)`): choices the comment names, not a path; unless a
+#: word is a source tree's folder (`src/models`).
+_CHOICES = lazy(r"[(\[]?[A-Za-z]+(?:/[A-Za-z]+)+[)\],.;:]*")
+_FOLDERS = frozenset({"src", "lib", "tests", "docs", "scripts", "examples", "configs", "utils", "bin", "pkg"})
 #: A dotted name in a comment (`self.model.run_with_iobinding`) names its last part: the rest only says where
 #: that lives.
 _DOTTED_NAME = lazy(r"\b(?:\w+\.)+(\w+)")
+
+
+def _words_of_choices(token: re.Match[str]) -> str:
+    """A slash-joined token of a comment as `ml_topic` reads it: words when they are choices, else nothing."""
+    text = token.group(0)
+    if not _CHOICES.fullmatch(text):
+        return " "
+    words = text.strip("()[],.;:").split("/")
+    return " " if _FOLDERS.intersection(w.lower() for w in words) else " ".join(words)
 
 
 def ml_topic(comment: str) -> str | None:
     """The word that makes a debt comment ML debt (models, data, training), read outside paths and receivers; None
     if none."""
     if "/" in comment:
-        comment = _PATH_TOKEN.sub(" ", comment)
+        comment = _PATH_TOKEN.sub(_words_of_choices, comment)
     if "." in comment:
         comment = _DOTTED_NAME.sub(r"\1", comment)
     topic = ML_TOPIC.search(comment)

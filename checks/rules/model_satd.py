@@ -45,7 +45,8 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
             "learning rate, layers, weights, loss, labels, features, metrics...). The finding names the ML debt "
             "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
             "not the module's name: a TODO about retries in train.py stays CODE001's; a path's folders and a dotted "
-            "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`). Info when "
+            "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`), while words "
+            "joined by slashes are choices it names (`the train/dev/test data`). Info when "
             "the tag has an owner and an issue link; low in tests, examples and docs."
         ),
         why=(
