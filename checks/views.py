@@ -105,6 +105,15 @@ class SideView:
             index = lines.at(start)
             yield Match(m, index, lines.number(index), lines.line(index))
 
+    def lines_above(self, index: int, limit: int) -> list[str]:
+        """Up to `limit` of this side's lines just above its line `index`, as far as they follow one another in the
+        file (a line the side does not hold ends them), nearest last."""
+        lines = self.lines
+        start = index
+        while start > 0 and index - start < limit and lines.number(start - 1) == lines.number(start) - 1:
+            start -= 1
+        return [lines.line(i) for i in range(start, index)]
+
     def in_comment(self, m: Match) -> bool:
         """True when the match starts inside the comment of its line."""
         start = comment_start(m.text, self.kind)

@@ -191,12 +191,7 @@ def _continues_a_task(side: SideView, m: Match) -> bool:
     (`# TODO: induce this` then `# without the branches. This is a hacky solution.`): one task, CODE001's."""
     if not _comment_only(m.text, side):
         return False
-    lines, index, number = side.lines, m.index, m.number
-    for _ in range(_BLOCK_LOOKBACK):
-        if index == 0 or lines.number(index - 1) != number - 1:
-            return False
-        index, number = index - 1, number - 1
-        above = lines.line(index)
+    for above in reversed(side.lines_above(m.index, _BLOCK_LOOKBACK)):
         if not _comment_only(above, side):
             return False
         if TAG.search(_comment(side, above)):

@@ -232,19 +232,12 @@ def _scoped(view: FileView, side: SideView, m: Match) -> bool:
     indent = len(m.text) - len(m.text.lstrip())
     if indent == 0:
         return False
-    above = lines_before(view, side.side, m.number, 30) if view.kind is not Kind.NOTEBOOK else _side_above(side, m)
+    above = (
+        lines_before(view, side.side, m.number, 30) if view.kind is not Kind.NOTEBOOK else side.lines_above(m.index, 30)
+    )
     for line in reversed(above):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if len(line) - len(line.lstrip()) < indent:
             return _SCOPED.search(line) is not None
     return False
-
-
-def _side_above(side: SideView, m: Match) -> list[str]:
-    """For notebooks: the decoded source lines just above, as far as they are consecutive on this side."""
-    texts = side.lines.texts()
-    start = m.index
-    while start > 0 and side.lines.number(start - 1) == side.lines.number(start) - 1 and m.index - start < 30:
-        start -= 1
-    return texts[start : m.index]

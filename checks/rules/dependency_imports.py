@@ -835,7 +835,7 @@ class _FileImports:
             known = self._cell_imports.get(m.text.strip())
             if known is not None:
                 return known
-            return self._parses(m) and _guarded_by_indent(m.text, _lines_above(self.side, m)) is False
+            return self._parses(m) and _guarded_by_indent(m.text, self.side.lines_above(m.index, 60)) is False
         whole = self._whole_side
         if whole is not None:
             return whole.plain(m.index)
@@ -923,15 +923,6 @@ class _FileImports:
         except (SyntaxError, ValueError, RecursionError):
             return False
         return True
-
-
-def _lines_above(side: SideView, m: Match, limit: int = 60) -> list[str]:
-    """The decoded lines just above on this side, as far as they are consecutive (notebook cells)."""
-    lines = side.lines
-    start = m.index
-    while start > 0 and m.index - start < limit and lines.number(start - 1) == lines.number(start) - 1:
-        start -= 1
-    return lines.texts()[start : m.index]
 
 
 def _judged_file(file: FileView) -> bool:

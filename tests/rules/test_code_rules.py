@@ -450,3 +450,13 @@ def test_a_removed_suppression_is_paid_and_says_so() -> None:
     result = review(diff, snapshot=Snapshot())
     assert [(f.rule, f.message) for f in result.paid] == [("CODE018", "Suppression removed: # type: ignore")]
     assert result.findings == ()
+
+
+def test_the_lines_above_a_line_stop_at_a_gap_and_at_the_limit() -> None:
+    side = _side("a\nb\nc\nx\ny\nz", Kind.PYTHON, [1, 2, 3, 7, 8, 9])
+
+    assert side.lines_above(5, 10) == ["x", "y"]  # line 9: lines 7 and 8 follow on; line 3 is four lines up
+    assert side.lines_above(2, 10) == ["a", "b"]
+    assert side.lines_above(2, 1) == ["b"]
+    assert side.lines_above(3, 10) == []  # line 7: line 6 is not on this side
+    assert side.lines_above(0, 10) == []
