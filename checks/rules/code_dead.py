@@ -37,6 +37,8 @@ CODE_LIKE = lazy(
     )""",
     re.VERBOSE,
 )
+#: How far above a block of commented-out code its section's heading is looked for.
+MAX_SECTION_LOOKBACK = 12
 #: A line that opens a triple-quoted string: the cue to look for code parked in a string statement.
 STRING_OPENER = lazy(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
 #: What STRING_OPENER wants before the quotes, on their line (see `_opens_string`).
@@ -66,8 +68,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "it only re-indents them) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
-            "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence) are documentation and "
-            "skipped."
+            "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence), or that sit under such a "
+            "heading past blank lines, are documentation and skipped."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
@@ -230,7 +232,7 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     lines = side.lines
     block = lines.text[lines.start(first) : lines.start(last) + len(lines.line(last))]
     bodies = tuple(line.lstrip()[1:] for line in block.split("\n"))
-    if _shows_usage(bodies):
+    if _shows_usage(bodies) or _shows_usage(_section_above(side, first)):
         return
     # Line numbers rise along a side: when the block's ends are as far apart in the file as in the side, every
     # line between is consecutive, and the lines are not numbered one by one (they seldom have gaps).
@@ -251,6 +253,18 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
                 message=f"Commented-out code ({count} lines): {code.strip().splitlines()[0][:80]}",
             )
         start = i
+
+
+def _section_above(side: SideView, first: int) -> tuple[str, ...]:
+    """The comments above line `first` up to the code before them, blank lines between included: the heading of a
+    section of commented-out alternatives (`# Example to use ...`, then `# Method 2: ...` after a blank line)."""
+    bodies: list[str] = []
+    for line in reversed(side.lines_above(first, MAX_SECTION_LOOKBACK)):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        bodies.append(stripped[1:])
+    return tuple(bodies)
 
 
 # The same comment blocks come back file after file (a license header, say): each is judged once.
