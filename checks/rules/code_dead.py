@@ -68,8 +68,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "it only re-indents them) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
-            "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence), or that sit under such a "
-            "heading past blank lines, are documentation and skipped."
+            "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence), or that sit under "
+            "such a heading past blank lines, are documentation and skipped."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
