@@ -24,8 +24,8 @@ _FILE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".egg")
 REQUIREMENTS_FOLDER = lazy(r"(^|/)requirements/[\w.-]+\.(txt|in)$", re.IGNORECASE)
 #: Requirement files for development, tests, docs or CI (by name), not the application's runtime.
 _DEV_NAME = lazy(
-    r"(?i)(^|[_.-])(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|ci|style|typing|mypy|"
-    r"bench|benchmarks?|build)([_.-]|$)"
+    r"(?i)(^|[_.-])(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|readthedocs|rtd|ci|style|"
+    r"typing|mypy|bench|benchmarks?|build)([_.-]|$)"
 )
 _DOCS_FOLDER = lazy(r"(?i)(^|/)(docs?|documentation)/")
 
