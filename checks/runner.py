@@ -392,33 +392,43 @@ def _run(r: Rule, view: FileView | ChangeView, errors: list[RuleError]) -> Itera
         yield r, h
 
 
+#: A hit with the keys it cancels by: its rule and normalized content, its normalized anchor.
+_Keyed = tuple[Rule, Hit, tuple[str, str], str]
+
+
 def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]]]:
-    """Cancel debt the change both adds and removes (moved or reformatted code): copies in one file first (a
-    function moved down its module keeps its `# type: ignore`, which a new one in another file must not take),
-    then copies across files, in file order, where the code a debt sits on must match too (`Hit.anchor`)."""
-    keyed = [(r, h, (r.code, normalize(h.content))) for r, h in hits]
-    gone_in = Counter((key, h.path) for _, h, key in keyed if h.side is Side.REMOVED)
-    came_in = Counter((key, h.path) for _, h, key in keyed if h.side is Side.ADDED)
-    in_file = {place: min(count, came_in[place]) for place, count in gone_in.items() if place in came_in}
-    left_gone, left_came = Counter(in_file), Counter(in_file)
-    rest: list[tuple[Rule, Hit, tuple[str, str, str]]] = []
-    for r, h, key in keyed:
-        mine = left_came if h.side is Side.ADDED else left_gone
-        if mine[(key, h.path)] > 0:
-            mine[(key, h.path)] -= 1
-        else:
-            rest.append((r, h, (*key, normalize(h.anchor) if h.anchor else "")))
-    removed = Counter(copy for _, h, copy in rest if h.side is Side.REMOVED)
-    added = Counter(copy for _, h, copy in rest if h.side is Side.ADDED)
-    new: list[tuple[Rule, Hit]] = []
-    paid: list[tuple[Rule, Hit]] = []
-    for r, h, copy in rest:
-        others = removed if h.side is Side.ADDED else added
-        if others[copy] > 0:
-            others[copy] -= 1
-        else:
-            (new if h.side is Side.ADDED else paid).append((r, h))
+    """Cancel debt the change both adds and removes (moved or reformatted code), first ones first: copies in one
+    file on the same code (`Hit.anchor`), then across files on the same code (a function moved to another module
+    keeps its `# type: ignore`, which a new one elsewhere must not take), then in one file on any code."""
+    left: list[_Keyed] = [
+        (r, h, (r.code, normalize(h.content)), normalize(h.anchor) if h.anchor else "") for r, h in hits
+    ]
+    left = _cancel(left, lambda h, key, anchor: (key, anchor, h.path))
+    left = _cancel(left, lambda h, key, anchor: (key, anchor))
+    left = _cancel(left, lambda h, key, anchor: (key, h.path))
+    new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED]
+    paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
     return new, paid
+
+
+def _cancel(hits: list[_Keyed], place: Callable[[Hit, tuple[str, str], str], object]) -> list[_Keyed]:
+    """The hits left once as many removed and added ones as can pair at the same `place` cancel, first ones first."""
+    gone = Counter(place(h, key, anchor) for _, h, key, anchor in hits if h.side is Side.REMOVED)
+    came = Counter(place(h, key, anchor) for _, h, key, anchor in hits if h.side is Side.ADDED)
+    pairs = {at: min(count, came[at]) for at, count in gone.items() if at in came}
+    if not pairs:
+        return hits
+    left_gone, left_came = Counter(pairs), Counter(pairs)
+    left: list[_Keyed] = []
+    for item in hits:
+        _, h, key, anchor = item
+        mine = left_came if h.side is Side.ADDED else left_gone
+        at = place(h, key, anchor)
+        if mine[at] > 0:
+            mine[at] -= 1
+        else:
+            left.append(item)
+    return left
 
 
 def _without_edited_debt(

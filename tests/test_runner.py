@@ -480,6 +480,23 @@ def test_debt_moved_within_its_file_is_not_taken_by_a_copy_added_elsewhere() -> 
     assert result.paid == ()
 
 
+def test_a_suppressed_line_moved_to_another_module_is_not_taken_by_a_new_one_left_behind() -> None:
+    """A function moves from a.py to b.py with its `# noqa` lines, and a.py gains an unrelated `# noqa`: the moved
+    lines cancel each other across the files, and the one left in a.py is the new suppression."""
+    moved = "def f():\n    import numpy  # noqa\n    import scipy  # noqa\n    return 1\n"
+    kept = "".join(f"z{i} = {i}\n" for i in range(10))
+    result = run(
+        {
+            "src/a.py": (moved + kept, kept + "from m import (\n    y,  # noqa\n)\n"),
+            "src/b.py": ("x = 1\n", "x = 1\n" + moved),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, [o.line for o in f.occurrences]) for f in result.findings] == [("src/a.py", [12])]
+    assert result.paid == ()
+
+
 def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:
     """Only debt edited (alike before and after) is carried over: a different TODO in its place is new."""
     result = run({"src/a.py": ("# TODO: remove the retry loop\n", "# TODO: cache the parsed headers\n")})
