@@ -192,7 +192,7 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
         drop = _first_drop([count for count, _ in counted])
         if drop is not None:
             m = counted[drop][1]
-            yield side.hit(m, _order_message(counted[drop - 1][0], counted[drop][0]), content="executed out of order")
+            yield _order_hit(side, m, counted[drop - 1][0], counted[drop][0])
 
 
 def _post_change_order(side: SideView, notebook: Notebook, counted: list[tuple[int, Match]]) -> Iterator[Hit]:
@@ -201,7 +201,7 @@ def _post_change_order(side: SideView, notebook: Notebook, counted: list[tuple[i
     drop = _first_drop(counts)
     if drop is not None:
         m = next((m for count, m in counted if count == counts[drop]), counted[0][1])
-        yield side.hit(m, _order_message(counts[drop - 1], counts[drop]), content="executed out of order")
+        yield _order_hit(side, m, counts[drop - 1], counts[drop])
     not_run = sum(1 for c in code if c.execution_count is None)
     if counts and not_run:
         yield side.hit(
@@ -216,5 +216,11 @@ def _first_drop(counts: list[int]) -> int | None:
     return next((i for i in range(1, len(counts)) if counts[i] < counts[i - 1]), None)
 
 
-def _order_message(before: int, after: int) -> str:
-    return f"Notebook executed out of order: a cell run as [{after}] follows one run as [{before}]"
+def _order_hit(side: SideView, m: Match, before: int, after: int) -> Hit:
+    # The drop is the anchor: another notebook run out of order, deleted by the change, cancels nothing here.
+    return side.hit(
+        m,
+        f"Notebook executed out of order: a cell run as [{after}] follows one run as [{before}]",
+        content="executed out of order",
+        anchor=f"{before} then {after}",
+    )
