@@ -204,6 +204,7 @@ NAMESPACE_DEPTHS: Mapping[str, int] = MappingProxyType(
         "llama_index.readers": 3,
         "pyannote": 2,
         "ruamel": 2,
+        "orbax": 2,  # orbax-checkpoint, orbax-export
     }
 )
 
