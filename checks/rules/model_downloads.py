@@ -198,7 +198,8 @@ _GATE_LINES = 12
             "`--trust-remote-code` flag of a serving command). Medium when the same call pins `revision` to a "
             "commit hash, so the code that runs was reviewed once and cannot change. Code behind an opt-in gate "
             "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`) runs only by the user's explicit choice "
-            "and is left alone."
+            'and is left alone, and so is a loading script of the repository\'s own (`load_dataset("dataset.py", '
+            "...)`, a `./` path)."
         ),
         why=(
             "It runs Python fetched from the model's hub repository on your machines, with your credentials: "
@@ -220,6 +221,8 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
             if call is None and "=" in m.group(0):
                 continue  # `trust_remote_code = True` assigns a variable (after asking the user, say); no load
             if _behind_opt_in(reader.lines_before(m, _GATE_LINES)):
+                continue
+            if call is not None and _local_script(call.first_string()):
                 continue
             pinned = call is not None and Revision.of(call) is Revision.HASH
             # The callee says what is loaded; a dict entry's enclosing keys do (`"dataset_kwargs": {...}`).
@@ -245,6 +248,11 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
                 content=m.text.strip(),
                 severity=Severity.MEDIUM if pinned else None,
             )
+
+
+def _local_script(loaded: str | None) -> bool:
+    """`load_dataset("dataset.py", trust_remote_code=True)`: the loading script is the repository's own file."""
+    return loaded is not None and (loaded.endswith(".py") or loaded.startswith(("./", "../")))
 
 
 #: Lines above a config's `trust_remote_code` whose keys tell a dataset's loading from a model's.
