@@ -182,8 +182,8 @@ def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
         yield m, comment
 
 
-#: How far up a comment block is followed to the tag that opens it.
-_BLOCK_LOOKBACK = 8
+#: How far up a comment block is followed to the tag that opens it (a long explanation under a `# HACK:` is one).
+_BLOCK_LOOKBACK = 40
 
 
 def _continues_a_task(side: SideView, m: Match) -> bool:
