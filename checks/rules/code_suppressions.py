@@ -42,7 +42,8 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("file-wide noqa", r"#\s*(?:flake8|ruff)\s*:\s*noqa\b(?:\s*:\s*(?P<codes>" + _CODES + "))?", file_wide=True),
     # Codes count only after a colon: flake8 and ruff read "noqa E501" as a blanket noqa.
     _d("noqa", r"#\s*noqa\b(?:\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"),
-    _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
+    # mypy reads `# type: ignore [misc]` with its codes too.
+    _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
     _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
     # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
