@@ -11,6 +11,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_key
+from checks.rules.dependency_common import lines_before
 from checks.satd import TAG_LINK
 from checks.views import FileView, Match, SideView
 
@@ -27,6 +28,10 @@ _PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip")
 _PYTHON_OFFSETS = (0, len("@"), len("pytest."))
 MODULE_MARK = lazy(r"^\s*pytestmark\s*=")
 CALLED = lazy(r"@?[\w.]+\s*\(")
+#: A block that runs only under a condition: the handler of a failed import, an `if` and its branches.
+_CONDITION_OPENER = lazy(r"\s*(?:except\b[^:]*\b(?:ImportError|ModuleNotFoundError)\b|if\b|elif\b|else\s*:)")
+#: How far up the block that holds a skip is looked for.
+_BLOCK_LOOKBACK = 30
 #: JavaScript/TypeScript test runners (jest, mocha, jasmine, vitest): `.skip`, `x`-prefixed and focused tests.
 JS = lazy(
     r"(?<![\w.$])(?:(?P<skipped>(?:describe|context|suite|it|test)\.skip|x(?:describe|context|it|test))|"
@@ -63,7 +68,8 @@ _TRUE = {"True", "1"}
             "`strict=True`, `it.skip`/`xit`/`describe.skip`, JUnit `@Disabled`/`@Ignore`, xUnit `Skip =`, Rust "
             "`#[ignore]`. A skip counts when it gives no reason or its reason admits debt (flaky, broken, fails, "
             "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
-            "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`) are not debt. "
+            "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, a skip under "
+            "`if ...:` or in the `except ImportError:` of an optional package) are not debt. "
             "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, whatever the reason) and for "
             "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
             "an issue."
@@ -109,13 +115,29 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
                 continue  # the call is not all in view: stay silent rather than guess its arguments
             module_wide = MODULE_MARK.match(statement) is not None and kind == "skip"
             severity = Severity.MEDIUM if module_wide else _python_severity(kind, call)
-            if severity is None:
+            if severity is None or _in_conditional_block(view, side, m):
                 continue
             what = "Known failure not strict" if kind == "xfail" else "Test skipped"
             reason = _reason(call, kind) if call is not None else ""
             # A skip is known by its reason: `unittest.skip(r)` rewritten as `pytest.mark.skip(reason=r)` nets out.
             content = f"skip: {reason}" if kind == "skip" and reason else statement_key(statement)
             yield side.hit(m, f"{what}: {statement.strip()[:100]}", content=content, end_line=end, severity=severity)
+
+
+def _in_conditional_block(view: FileView, side: SideView, m: Match) -> bool:
+    """`except ImportError: pytestmark = pytest.mark.skip(...)`: a skip that holds only when an optional package is
+    missing, or under an `if`, is conditional, as `skipif` is (the block that holds it opens the nearest less
+    indented line above)."""
+    indent = len(m.text) - len(m.text.lstrip())
+    if indent == 0:
+        return False
+    notebook = view.kind is Kind.NOTEBOOK
+    above = side.lines_above(m.index, _BLOCK_LOOKBACK) if notebook else lines_before(view, side.side, m.number, 30)
+    for line in reversed(above):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and len(line) - len(line.lstrip()) < indent:
+            return _CONDITION_OPENER.match(line) is not None
+    return False
 
 
 def _python_severity(kind: str, call: ast.Call | None) -> Severity | None:
