@@ -62,7 +62,8 @@ class _Group:
             "The change adds files that tools write: `__pycache__/` and `*.pyc`, `.idea/`, `.DS_Store`, editor "
             "swap files, `nohup.out`, `*.log`, test and lint caches, coverage data, `*.egg-info/`; and VS Code "
             "settings that hold a developer's local path. One finding per kind of artifact (per folder for "
-            "cache folders). Medium when IDE settings hold a local path."
+            "cache folders). Medium when IDE settings hold a local path. Deleting them pays the debt once none of "
+            "the folder is left in the repository (known from its file list)."
         ),
         why=(
             "They change on every run, conflict on every merge, can leak local paths and usernames, and hide "
@@ -94,8 +95,16 @@ def committed_artifacts(view: ChangeView) -> Iterator[Hit]:
             group = groups.setdefault((label, key, side), _Group(label, side))
             group.paths.append(path)
             group.local_path |= local_path
-    for (label, key, _), group in groups.items():
+    tree = view.snapshot.tree
+    for (label, key, side), group in groups.items():
+        if side is Side.REMOVED and tree is not None and _still_there(tree, label, key):
+            continue  # one file of an egg-info deleted, the rest kept: the artifact is still committed
         yield _group_hit(group, content=f"{label}: {key}")
+
+
+def _still_there(tree: frozenset[str], label: str, key: str) -> bool:
+    """Whether the repository still holds a file of the artifact (`label`, `key`) after the change."""
+    return any(key in path and _artifact(path) == (label, key) for path in tree)
 
 
 def _sides(patch: FilePatch) -> Iterator[tuple[Side, str]]:
