@@ -108,11 +108,15 @@ class SideView:
     def lines_above(self, index: int, limit: int) -> list[str]:
         """Up to `limit` of this side's lines just above its line `index`, as far as they follow one another in the
         file (a line the side does not hold ends them), nearest last."""
+        return list(self.lines_upward(index, limit))[::-1]
+
+    def lines_upward(self, index: int, limit: int) -> Iterator[str]:
+        """The lines of `lines_above`, nearest first, read only as far as they are asked for."""
         lines = self.lines
-        start = index
-        while start > 0 and index - start < limit and lines.number(start - 1) == lines.number(start) - 1:
-            start -= 1
-        return [lines.line(i) for i in range(start, index)]
+        at = index
+        while at > 0 and index - at < limit and lines.number(at - 1) == lines.number(at) - 1:
+            at -= 1
+            yield lines.line(at)
 
     def in_comment(self, m: Match) -> bool:
         """True when the match starts inside the comment of its line."""

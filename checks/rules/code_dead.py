@@ -232,7 +232,7 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     lines = side.lines
     block = lines.text[lines.start(first) : lines.start(last) + len(lines.line(last))]
     bodies = tuple(line.lstrip()[1:] for line in block.split("\n"))
-    if _shows_usage(bodies) or _shows_usage(_section_above(side, first)):
+    if _shows_usage(bodies):
         return
     # Line numbers rise along a side: when the block's ends are as far apart in the file as in the side, every
     # line between is consecutive, and the lines are not numbered one by one (they seldom have gaps).
@@ -242,8 +242,13 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
         numbers = [lines.number(first + i) for i in range(len(bodies))]
         ends = [i for i in range(1, len(bodies) + 1) if i == len(bodies) or numbers[i] != numbers[i - 1] + 1]
     start = 0
+    documented: bool | None = None  # under an example heading: asked only of a block that holds code
     for i in ends:
         for low, high, code, count in _code_stretches(bodies[start:i]):
+            if documented is None:
+                documented = _shows_usage(_section_above(side, first))
+            if documented:
+                return
             yield Hit(
                 side=side.side,
                 path=side.path,

@@ -191,7 +191,7 @@ def _continues_a_task(side: SideView, m: Match) -> bool:
     (`# TODO: induce this` then `# without the branches. This is a hacky solution.`): one task, CODE001's."""
     if not _comment_only(m.text, side):
         return False
-    for above in reversed(side.lines_above(m.index, _BLOCK_LOOKBACK)):
+    for above in side.lines_upward(m.index, _BLOCK_LOOKBACK):
         if not _comment_only(above, side):
             return False
         if TAG.search(_comment(side, above)):
