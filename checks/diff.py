@@ -411,6 +411,14 @@ class FilePatch:
             first -= 1
         return [text for hunk in self.hunks for at, text in hunk.removed_in_new() if at == first]
 
+    def stood_before(self) -> dict[int, int]:
+        """Each removed line's old number, with the new line it stood before (see `Hunk.removed_in_new`)."""
+        return {
+            old: new
+            for hunk in self.hunks
+            for old, (new, _) in zip(hunk.numbered("-"), hunk.removed_in_new(), strict=True)
+        }
+
     def old_text(self, post: str) -> str | None:
         """The file before the change, rebuilt from its post-change text `post` and the hunks; None when they do
         not agree (a context or added line differs from `post`, or the counts are off)."""

@@ -8,6 +8,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import chain, takewhile
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
@@ -69,7 +70,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence), or that sit under "
-            "such a heading past blank lines, are documentation and skipped."
+            "such a heading past blank lines, are documentation and skipped. Lines rewritten inside a block of "
+            "commented-out code that stays pay nothing (known from the file's text)."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
@@ -95,7 +97,10 @@ def dead_code(view: FileView) -> Iterator[Hit]:
             first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
             last = side.lines.at(m.match.end() - 1)
             if last - first + 1 >= MIN_BLOCK_LINES:
-                yield from _commented_code(side, first, last)
+                for hit in _commented_code(side, first, last):
+                    if side.side is Side.REMOVED and _still_commented(view, hit):
+                        continue  # lines rewritten inside a block of commented-out code that stays: nothing paid
+                    yield hit
         for m in side.search(DISABLED_BRANCH):
             if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
                 continue
@@ -258,6 +263,31 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
                 message=f"Commented-out code ({count} lines): {code.strip().splitlines()[0][:80]}",
             )
         start = i
+
+
+#: How far around where a removed block stood its comment block is read in the post-change module.
+_AROUND = 25
+
+
+def _still_commented(view: FileView, hit: Hit) -> bool:
+    """Whether the post-change module still holds commented-out code where the removed block stood (on the line
+    it stood before, or the one above): the block was edited, not deleted. Python modules whose text is known."""
+    if view.kind is not Kind.PYTHON or view.text is None or hit.line is None:
+        return False
+    stood = view.removed.memo("stood-before", view.patch.stood_before).get(hit.line)
+    if stood is None:
+        return False
+    lines = view.added.memo("post-lines", view.text.splitlines)
+
+    def comment(number: int) -> str | None:
+        body = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+        return body.lstrip("#").strip() if body.startswith("#") else None
+
+    # The comment lines around where the block stood, as many as a block needs, holding code as a block does.
+    above = takewhile(lambda c: c is not None, map(comment, range(stood - 1, stood - 1 - _AROUND, -1)))
+    below = takewhile(lambda c: c is not None, map(comment, range(stood, stood + _AROUND)))
+    code = sum(1 for c in chain(above, below) if c and CODE_LIKE.match(c))
+    return code >= MIN_BLOCK_LINES
 
 
 def _section_above(side: SideView, first: int) -> tuple[str, ...]:
