@@ -132,7 +132,11 @@ def _in_conditional_block(view: FileView, side: SideView, m: Match) -> bool:
     if indent == 0:
         return False
     notebook = view.kind is Kind.NOTEBOOK
-    above = side.lines_above(m.index, _BLOCK_LOOKBACK) if notebook else lines_before(view, side.side, m.number, 30)
+    above = (
+        side.lines_above(m.index, _BLOCK_LOOKBACK)
+        if notebook
+        else lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
+    )
     for line in reversed(above):
         stripped = line.strip()
         if stripped and not stripped.startswith("#") and len(line) - len(line.lstrip()) < indent:
