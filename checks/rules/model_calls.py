@@ -137,19 +137,19 @@ class CallReader:
         return self.side.memo("post-lines", post.splitlines) if post is not None else None
 
     def in_docstring(self, m: Match) -> bool:
-        """True when the match sits in a triple-quoted string: a docstring's usage example is not the program."""
+        """True when the match sits in a triple-quoted string: a docstring's usage example is not the program. Read in
+        the whole module when it is known (as it is after the change, or as it was for removed lines), else in the
+        side's own lines."""
         post = self._post_lines
         if post is not None and 0 < m.number <= len(post) and post[m.number - 1] == m.text:
             text, starts = self._post_joined
-            offset = starts[m.number - 1]
-        else:
-            if self._in_fenced_example(m):
-                return True
-            known = removed_in_triple_quotes(self._view, self.side, m)
-            if known is not None:
-                return known
-            text, offset = self.side.lines.text, self.side.lines.start(m.index)
-        return inside(self._spans(text), offset + self.side.column(m))
+            return inside(self._spans(text), starts[m.number - 1] + self.side.column(m))
+        known = removed_in_triple_quotes(self._view, self.side, m)
+        if known is not None:
+            return known
+        if self._in_fenced_example(m):
+            return True
+        return inside(self._spans(self.side.lines.text), self.side.lines.start(m.index) + self.side.column(m))
 
     def _in_fenced_example(self, m: Match) -> bool:
         """Diff-only: a docstring's opening quotes may lie outside the hunk, but its Markdown code fence is near.
