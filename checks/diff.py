@@ -150,6 +150,12 @@ class Hunk:
         return found
 
 
+def line_offsets(lines: Sequence[str]) -> list[int]:
+    """Where each of `lines` starts in the lines joined with newlines."""
+    # Each start is the lengths (plus newlines) of the lines before it, summed in C.
+    return list(accumulate(map(add, map(len, lines[:-1]), repeat(1)), initial=0)) if lines else []
+
+
 class LineSet(Sequence[Line]):
     """The added (or removed) lines of one file as a single text, for fast regex scans.
 
@@ -281,10 +287,7 @@ class LineSet(Sequence[Line]):
 
     def _all_starts(self) -> list[int]:
         if self._starts is None:
-            # Each start is the lengths (plus newlines) of the lines before it, summed in C.
-            starts = list(accumulate(map(add, map(len, self.texts()), repeat(1)), initial=0))
-            starts.pop()
-            self._starts = starts
+            self._starts = line_offsets(self.texts())
         return self._starts
 
     def _all_numbers(self) -> list[int]:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.diff import Diff, DiffError, FilePatch, FileStatus, Line, parse_diff, parse_github_files
+from checks.diff import Diff, DiffError, FilePatch, FileStatus, Line, line_offsets, parse_diff, parse_github_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diffs"
 SUBMODULE_MODE = "160000"
@@ -930,3 +930,14 @@ def test_removed_lines_are_placed_before_the_new_line_that_follows_them() -> Non
     first, second = diff.files[0].hunks
     assert first.removed_in_new() == [(2, "gone one"), (2, "gone two"), (4, "last")]
     assert second.removed_in_new() == [(10, "dropped")]
+
+
+@given(st.lists(LINE_TEXT, max_size=8))
+def test_line_offsets_point_at_each_line_of_the_joined_text(lines: list[str]) -> None:
+    joined = "\n".join(lines)
+    offsets = line_offsets(lines)
+
+    assert len(offsets) == len(lines)
+    for line, at in zip(lines, offsets, strict=True):
+        assert joined.startswith(line, at)
+        assert at == 0 or joined[at - 1] == "\n"

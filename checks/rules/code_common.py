@@ -8,11 +8,11 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from functools import cache, lru_cache
-from itertools import accumulate, chain, repeat
-from operator import add
+from itertools import chain
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
+from checks.diff import line_offsets
 from checks.finding import Hit, Severity, Side
 from checks.languages import line_markers
 from checks.lazyre import lazy
@@ -72,9 +72,7 @@ def _comment_tails(side: SideView) -> _CommentTails | None:
     joined = "\n".join(parts)
     lowered = joined.lower()
     exact = len(lowered) == len(joined)
-    # Each part starts after the lengths of the parts before it, and a newline each.
-    starts = list(accumulate(map(add, map(len, parts[:-1]), repeat(1)), initial=0))
-    return list(map(re.Match.start, found)), starts, lowered if exact else joined, exact
+    return list(map(re.Match.start, found)), line_offsets(parts), lowered if exact else joined, exact
 
 
 def search_comments(

@@ -10,10 +10,8 @@ import ast
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from itertools import accumulate, repeat
-from operator import add
 
-from checks.diff import LineSet
+from checks.diff import LineSet, line_offsets
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
@@ -182,9 +180,7 @@ class CallReader:
     def _post_joined(self) -> tuple[str, list[int]]:
         def joined() -> tuple[str, list[int]]:
             lines = self._post_lines or []
-            # Each start is the lengths (plus newlines) of the lines before it, summed in C.
-            starts = list(accumulate(map(add, map(len, lines), repeat(1)), initial=0))
-            return "\n".join(lines), starts
+            return "\n".join(lines), line_offsets(lines)
 
         return self.side.memo("post-joined", joined)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable
-from itertools import accumulate, repeat
-from operator import add
 
+from checks.diff import line_offsets
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
@@ -75,7 +74,7 @@ def removed_in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool |
         return None
 
     def read() -> tuple[list[int], list[tuple[int, int]]]:
-        return list(accumulate(map(add, map(len, old.split("\n")), repeat(1)), initial=0)), triple_quoted_spans(old)
+        return line_offsets(old.split("\n")), triple_quoted_spans(old)
 
     starts, spans = side.memo("old-triple-quoted", read)
     if not 0 < m.number <= len(starts):
