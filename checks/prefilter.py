@@ -54,6 +54,11 @@ def invalid_needle(needle: str) -> str | None:
     return None
 
 
+def valid_needles(needles: tuple[str, ...]) -> bool:
+    """Whether every one of `needles` can be a needle: one set operation for them all, as rules register."""
+    return all(needles) and set("".join(needles)) <= _ALLOWED
+
+
 def any_case(*words: str) -> tuple[str, ...]:
     """Every spelling of each word in upper and lower case letters: `any_case("xxx")` is `XXX`, `XXx`, ... `xxx`."""
     spellings: list[str] = []

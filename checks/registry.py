@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
-from checks.prefilter import invalid_needle
+from checks.prefilter import invalid_needle, valid_needles
 
 if TYPE_CHECKING:
     from checks.diff import FilePatch
@@ -122,9 +122,9 @@ def rule(
             continue
         if scope is not Scope.FILE or not reads_lines or not group:
             raise ValueError(f"rule {code}: needles gate a file rule that reads lines, and are never an empty list")
-        for needle in group:
-            if (why := invalid_needle(needle)) is not None:
-                raise ValueError(f"rule {code}: {why}")
+        if not valid_needles(group):
+            reasons = (invalid_needle(needle) for needle in group)
+            raise ValueError(f"rule {code}: {next(why for why in reasons if why)}")
 
     def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if code in _CATALOG or any(r.slug == slug for r in _CATALOG.values()):

@@ -38,14 +38,26 @@ def test_it_has_no_other_attribute() -> None:
         getattr(lazy("x"), "nothing")  # noqa: B009
 
 
+def _held(value: object) -> list[object]:
+    """`value`, the items of a tuple or list, and the attributes of each (a directive's or needle set's pattern)."""
+    items = list(value) if isinstance(value, tuple | list) else [value]
+    held = list(items)
+    for item in items:
+        if isinstance(item, type):
+            continue
+        slots = getattr(type(item), "__slots__", ())
+        held.extend(getattr(item, name, None) for name in slots)
+        held.extend(getattr(item, "__dict__", {}).values())
+    return held
+
+
 def test_every_pattern_of_the_package_compiles() -> None:
     """A typo in a pattern a rule uses only on rare input would otherwise wait for that input to fail."""
     seen = 0
     for module in pkgutil.walk_packages(checks.__path__, "checks."):
         loaded = importlib.import_module(module.name)
         for value in vars(loaded).values():
-            candidates = value if isinstance(value, tuple | list) else (value,)
-            for candidate in candidates:
+            for candidate in _held(value):
                 if isinstance(candidate, _LazyPattern):
                     candidate.search("")  # compiles, or raises re.error naming the problem
                     seen += 1

@@ -33,7 +33,7 @@ class _Directive:
 def _d(
     name: str, pattern: str, *, file_wide: bool = False, in_code: bool = False, ignore_case: bool = True
 ) -> _Directive:
-    return _Directive(name, re.compile(pattern, re.IGNORECASE if ignore_case else 0), file_wide, in_code)
+    return _Directive(name, lazy(pattern, re.IGNORECASE if ignore_case else 0), file_wide, in_code)
 
 
 _CODES = r"[\w./@-]+(?:\s*,\s*[\w./@-]+)*"

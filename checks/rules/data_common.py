@@ -117,7 +117,7 @@ class Needles:
         self._words = words
         # Past about ten words one alternation beats a pass per word, even one sre cannot skip through.
         alternation = len({w[0] for w in words}) == 1 or len(words) > _MAX_WORD_PASSES
-        self._pattern = re.compile("|".join(re.escape(w) for w in words)) if alternation else None
+        self._pattern = lazy("|".join(re.escape(w) for w in words)) if alternation else None
 
     def found_in(self, text: str) -> bool:
         if self._pattern is not None:
