@@ -963,8 +963,9 @@ def _judged_file(file: FileView) -> bool:
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
-            "others: one declaration fixes them all. Removing an import pays nothing while a changed file still "
-            "imports the distribution. Needs the repository tree and the text of every manifest in "
+            "others: one declaration fixes them all. While a changed file still imports the distribution on a line the "
+            "change keeps, the project depended on it before: a new import of it is not new debt, and removing one "
+            "pays nothing. Needs the repository tree and the text of every manifest in "
             "it: silent without them."
         ),
         why=(
@@ -996,15 +997,15 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
                 by_distribution.setdefault((hit.side, hit.content), []).append(hit)
     still: frozenset[str] | None = None
     for (taken, distribution), hits in by_distribution.items():
-        # A removed import with no added one to cancel against would be paid: not while a changed file still
-        # imports the distribution (one import less, nothing declared), nor when an added import took its place
-        # (re-indented, moved). One with an added one nets out with it.
-        if taken is Side.REMOVED and (Side.ADDED, distribution) not in by_distribution:
-            if distribution in known:
-                continue
-            still = _still_imported(judge, view) if still is None else still
-            if distribution in still:
-                continue
+        # A removed import with no added one to cancel against would be paid: not when an added import took its
+        # place (re-indented, moved). One with an added one nets out with it.
+        if taken is Side.REMOVED and (Side.ADDED, distribution) not in by_distribution and distribution in known:
+            continue
+        # While a changed file still imports the distribution on a line the change keeps, the project depended on
+        # it before: an import more is no new debt, an import less pays none.
+        still = _still_imported(judge, view) if still is None else still
+        if distribution in still:
+            continue
         yield _one_for_all(hits)
 
 
