@@ -25,7 +25,7 @@ REQUIREMENTS_FOLDER = lazy(r"(^|/)requirements/[\w.-]+\.(txt|in)$", re.IGNORECAS
 #: Requirement files for development, tests, docs or CI (by name), not the application's runtime.
 _DEV_NAME = lazy(
     r"(?i)(^|[_.-])(dev|devel|develop|development|test|tests|testing|lint|linting|docs?|readthedocs|rtd|ci|style|"
-    r"typing|mypy|bench|benchmarks?|build)([_.-]|$)"
+    r"typing|mypy|bench|benchmarks?|build|release|publish)([_.-]|$)"
 )
 _DOCS_FOLDER = lazy(r"(?i)(^|/)(docs?|documentation)/")
 

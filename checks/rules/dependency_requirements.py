@@ -74,7 +74,7 @@ def _invalid_name(key: str) -> bool:
             "A requirement added to an application requirements file (requirements*.txt, constraints*.txt, "
             "requirements/*.txt) without an exact `==` pin: a bare name, a range (`>=`, `~=`, `<`), a wildcard "
             "(`==1.*`), or a pin loosened from `==` to a range. Not read: pip-tools inputs (`*.in`), option "
-            "lines (`-r`, `-c`, `-e`, `--index-url`), URLs, dev/test/docs requirement files, examples, and "
+            "lines (`-r`, `-c`, `-e`, `--index-url`), URLs, dev/test/docs/release requirement files, examples, and "
             "library ranges in pyproject or setup.py (meant to be ranges), nor a requirements file the package's "
             "metadata reads (setup.py's `install_requires` or extras built from it, setup.cfg's `file:`, "
             "pyproject's dynamic dependencies; known when the review has the manifests); standard-library and "
