@@ -31,6 +31,7 @@ CODE_LIKE = lazy(
     r"""^(?:
         [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
       | [A-Za-z_][\w.]*\(.*\)\s*$
+      | [A-Za-z_][\w.]*\(.*[,([{]\s*$
       | (?:import|from\s+[.\w]+\s+import)\s
       | (?:return|raise|yield|del|assert)\b
       | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
