@@ -18,7 +18,7 @@ from checks.rules.code_common import in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
 from checks.rules.python_strings import old_text
-from checks.views import FileView
+from checks.views import FileView, SideView
 
 _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
 
@@ -166,7 +166,14 @@ _URL_READERS = (
     "xml",
     "html",
 )
-_READ_URL = lazy(rf"read_(?:{'|'.join(_URL_READERS)})\(\s*[rRbBuUfF]?([\"'])https?://[^\"'\s]+\1")
+#: `read_csv("https://...")`, or `read_csv(url)` of a name (`name`) that the lines above set to a URL.
+_READ_URL = lazy(
+    rf"read_(?:{'|'.join(_URL_READERS)})\("
+    rf"\s*(?:[rRbBuUfF]?([\"'])https?://[^\"'\s]+\1|(?P<name>[A-Za-z_]\w*)\s*[,)])"
+)
+#: How far above a `read_csv(url)` the assignment of its URL is looked for.
+_URL_NAME_LOOKBACK = 10
+_URL_LITERAL = lazy(r"""[rRuUfF]{0,2}(["'])https?://[^"'\s]+\1""")
 _KAGGLE = lazy(r"kaggle\s+(?:datasets|competitions)\s+download\b|kagglehub\.dataset_download\(")
 
 
@@ -253,7 +260,8 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
         what=(
             "Added code pulls a dataset from the network with nothing that fixes its version: a Hugging Face "
             "Hub `load_dataset` (or a dataset-repo `hf_hub_download`/`snapshot_download`) without `revision=` "
-            "or with a branch name, `pd.read_*` over an http(s) URL, a download helper (urlretrieve, gdown, "
+            "or with a branch name, `pd.read_*` over an http(s) URL (in the call, or set to the name it reads in "
+            "the lines just above), a download helper (urlretrieve, gdown, "
             "get_file, download_url, pooch) of a recognisable dataset (any Google Drive download with gdown) without "
             "a hash argument and without checksum code in the file, or "
             "`kaggle datasets download` without a version or `kaggle competitions download`. "
@@ -296,9 +304,24 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                     continue  # the call goes on past the lines we can see
                 # The call from its full dotted name on: `urlretrieve(...)`, `pooch.retrieve(...)`.
                 call = statement[len(before.rstrip(_NAME_CHARS)) :]
-                why = _unpinned(source, call, context, view.path, qualified=qualified)
+                name = m.group("name") if source is _Source.URL_READ else ""
+                url = _url_assigned(side, m.index, name) if name else ""
+                if url is None:
+                    continue  # a path or a frame, as far as the lines above tell
+                why = _unpinned(source, f"{call} {url}", context, view.path, qualified=qualified)
                 if why is not None:
                     yield side.hit(m, why, content=normalize(call), end_line=end_line)
+
+
+def _url_assigned(side: SideView, index: int, name: str) -> str | None:
+    """The URL literal that one of the lines just above line `index` sets `name` to (`url = "https://..."`), the
+    nearest such line deciding; None when none does."""
+    for line in side.lines_upward(index, _URL_NAME_LOOKBACK):
+        target, equals, value = line.partition("=")
+        if equals and target.strip() == name and not value.startswith("="):
+            url = _URL_LITERAL.fullmatch(value.strip())
+            return url.group(0) if url is not None else None
+    return None
 
 
 def _called_by_name(before: str, matched: str, source: _Source) -> bool:
