@@ -21,7 +21,7 @@ ML_TOPIC = lazy(
     # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out.
     r"\b(epochs?|lr|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|models?|"
     r"train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
-    r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|optimizers?|inference|predictions?|fine.?tun\w*)\b",
+    r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|inference|predictions?|fine.?tun\w*)\b",
     re.IGNORECASE,
 )
 

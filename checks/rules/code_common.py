@@ -14,7 +14,7 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 
 from checks.diff import line_offsets
 from checks.finding import Hit, Severity, Side
-from checks.languages import line_markers
+from checks.languages import comment_start, line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
 from checks.rules.python_strings import old_text
@@ -165,6 +165,47 @@ def tasks_by_line(side: SideView, tags: Iterable[Match]) -> list[list[Match]]:
         else:
             tasks.append([m])
     return tasks
+
+
+#: How many comment lines under a tag are read with it when they carry its sentence on.
+MAX_TASK_LINES = 3
+#: A line's comment text that ends a sentence: what follows it is a new one, not the task's.
+_SENTENCE_END = (".", "!", "?", ":")
+
+
+def task_words(side: SideView, m: Match) -> str:
+    """What the task a tag opens says: its comment from the tag on, and the comment lines alone under it that carry
+    its sentence on (`# todo: testing disables grad` then `#       loss is computed as ...`: text indented past the
+    tag's, or a lowercase word after a line that ends no sentence), up to MAX_TASK_LINES. CODE001 and MODEL017 read
+    it to tell ML debt from other debt; a comment of its own below the tag (`# Compute the loss`) is not the task's."""
+    words = m.text[side.column(m) :]
+    lines = side.lines
+    text_column = _text_column(m.text, side.kind)
+    previous = words
+    for at in range(m.index + 1, min(m.index + 1 + MAX_TASK_LINES, len(lines))):
+        if lines.number(at) != lines.number(at - 1) + 1:
+            break
+        line = lines.line(at)
+        start = comment_start(line, side.kind)
+        if start is None or line[:start].strip(" \t#/*-;%") or TAG.search(line, start):
+            break
+        body = line[start:].strip()
+        indented = text_column is not None and (_text_column(line, side.kind) or 0) > text_column
+        carried = body[:1].islower() and not previous.rstrip().endswith(_SENTENCE_END)
+        if not body or not (indented or carried):
+            break
+        words += "\n" + body
+        previous = body
+    return words
+
+
+def _text_column(line: str, kind: Kind) -> int | None:
+    """Where a comment line's text starts, after its marker and blanks."""
+    start = comment_start(line, kind)
+    if start is None:
+        return None
+    rest = line[start:]
+    return start + len(rest) - len(rest.lstrip())
 
 
 def comment_tags(side: SideView) -> list[Match]:

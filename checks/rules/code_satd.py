@@ -11,7 +11,14 @@ from checks.languages import comment_start, comment_text
 from checks.lazyre import lazy
 from checks.paths import Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import COMMENT_KINDS, comment_tags, in_docstring, search_comments, tasks_by_line
+from checks.rules.code_common import (
+    COMMENT_KINDS,
+    comment_tags,
+    in_docstring,
+    search_comments,
+    task_words,
+    tasks_by_line,
+)
 from checks.satd import (
     DEFECT_PHRASE,
     SATD_PHRASE,
@@ -60,7 +67,7 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "docstring's text is no comment (known from the post-change text). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
             "(`# TODO: clean up. FIXME: fails on empty input`). Comments about models, data or training are reported "
-            "as ML debt (MODEL017) instead."
+            "as ML debt (MODEL017) instead, read with the comment lines under the tag that carry its sentence on."
         ),
         why=(
             "Self-admitted debt is the debt developers know about; untracked tags pile up and are rarely "
@@ -83,7 +90,7 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
                 continue  # a `# TODO` line of a docstring's text is documentation, not a comment
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
-            if is_ml_comment(comment):
+            if is_ml_comment(task_words(side, m)):
                 continue
             tag = m.group(1).upper()
             # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone.

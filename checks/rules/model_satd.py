@@ -9,7 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import comment_tags, in_docstring, tasks_by_line
+from checks.rules.code_common import comment_tags, in_docstring, task_words, tasks_by_line
 from checks.rules.code_satd import phrase_comments
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
 from checks.views import FileView
@@ -46,7 +46,9 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
             "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
             "not the module's name: a TODO about retries in train.py stays CODE001's; a path's folders and a dotted "
             "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`), while words "
-            "joined by slashes are choices it names (`the train/dev/test data`). Info when "
+            "joined by slashes are choices it names (`the train/dev/test data`). A tag's comment is read with the "
+            "comment lines under it that carry its sentence on (text indented past the tag's, or a lowercase word "
+            "after a line that ends no sentence). Info when "
             "the tag has an owner and an issue link; low in tests, examples and docs."
         ),
         why=(
@@ -69,19 +71,20 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
         # and a phrase on a tagged line is the tag's.
         tasks = tasks_by_line(side, comment_tags(side))
         tagged_lines = {task[0].index for task in tasks}
+        # Each as (match, its comment from the match on, the words that tell its topic, how it admits debt).
         found = [
-            *((m, m.text[side.column(m) :], f"{m.group(1).upper()} comment") for m, *_ in tasks),
+            *((m, m.text[side.column(m) :], task_words(side, m), f"{m.group(1).upper()} comment") for m, *_ in tasks),
             *(
-                (m, comment, f"admitted in words ('{m.group().lower()}')")
+                (m, comment, comment, f"admitted in words ('{m.group().lower()}')")
                 for m, comment in phrase_comments(side)
                 if m.index not in tagged_lines
             ),
         ]
-        for m, comment, how in found:
-            if is_ml_comment(comment) and not in_docstring(view, side, m):
+        for m, comment, words, how in found:
+            if is_ml_comment(words) and not in_docstring(view, side, m):
                 yield side.hit(
                     m,
-                    f"ML debt ({_group(comment)}), {how}: {comment.strip()[:120]}",
+                    f"ML debt ({_group(words)}), {how}: {comment.strip()[:120]}",
                     content=comment,
                     severity=_severity(view, comment),
                 )
