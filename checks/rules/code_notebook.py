@@ -25,9 +25,11 @@ LOCAL_PATH = lazy(
     r"/home/(?!jovyan/|runner/|user/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|"
     r"\b[A-Za-z]:(?:\\\\|/)+Users(?:\\\\|/)+[\w.-]+|/content/drive/"
 )
-#: Access tokens with a recognisable prefix (Hugging Face, GitHub, AWS, OpenAI, Slack).
+#: Access tokens with a recognisable prefix (Hugging Face, GitHub, AWS, OpenAI, Slack). Not `sk-` and a UUID:
+#: the element id of scikit-learn's HTML repr of an estimator.
 SECRET = lazy(
-    r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36}|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{32,}|"
+    r"\b(?:hf_[A-Za-z0-9]{30,}|gh[pousr]_[A-Za-z0-9]{36}|AKIA[0-9A-Z]{16}|"
+    r"sk-(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b)[A-Za-z0-9_-]{32,}|"
     r"xox[abpr]-[A-Za-z0-9-]{20,})"
 )
 #: A pandas DataFrame rendered as HTML (nbformat stores the quotes escaped), and the size pandas states under it.
@@ -65,7 +67,8 @@ _ROWS = _Escalation("data rows in outputs", "Notebook output shows rows of a Dat
         what=(
             "A notebook whose changed JSON holds cell outputs. Medium when the outputs hold an error traceback, an "
             "image over `thresholds.notebook_output_image_kb` (50 KB), a rendered DataFrame (rows of data), a "
-            "developer's local path or an access token. "
+            "developer's local path or an access token (Hugging Face, GitHub, AWS, OpenAI, Slack prefixes; not the "
+            "`sk-` element ids of scikit-learn's HTML reprs). "
             "Notebooks under docs/ and tests/ keep outputs on purpose and are skipped; tutorials under examples/ "
             "are rendered on purpose, so only tracebacks, local paths and tokens count there."
         ),
