@@ -18,11 +18,16 @@ class Role(StrEnum):
     DOCS = "docs"
     VENDORED = "vendored"
     GENERATED = "generated"
+    #: Scaffolds to copy (sktime's `extension_templates/`, cookiecutter trees): an example whose task comments are
+    #: instructions to whoever copies it. A template path is an example too.
+    TEMPLATE = "template"
 
 
 #: Each role's pattern, after the words one of which the lower-cased path holds when the pattern matches. `re`
 #: tries a pattern that starts with `(^|/)` at every character of a path: the words let most paths skip it
 #: (the whole table took 30 µs a path; `tests/test_paths.py` checks the words against the patterns alone).
+#: Folders of scaffolds: `extension_templates/`, `project-template/`, a cookiecutter tree, a `{{name}}` folder.
+_TEMPLATE_FOLDER = r"(^|/)([\w.-]+[_-]templates?|cookiecutter[\w.-]*|\{\{[^/]*\}\})/"
 _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.VENDORED,
@@ -61,9 +66,11 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     (
         Role.EXAMPLE,
-        ("example", "sample", "demo", "tutorial"),
-        lazy(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/", re.I),
+        ("example", "sample", "demo", "tutorial", "template", "cookiecutter", "{{"),
+        lazy(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/|" + _TEMPLATE_FOLDER, re.I),
     ),
+    # Not a bare `templates/`: a web application's page templates are its code.
+    (Role.TEMPLATE, ("template", "cookiecutter", "{{"), lazy(_TEMPLATE_FOLDER, re.I)),
     (
         Role.DOCS,
         ("doc", "site/", ".md", ".rst", ".adoc", ".txt"),
@@ -77,6 +84,7 @@ ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
     Role.TEST: ("tests/", "testing/", "test_utils/", "test_*.py", "*_test.py", "conftest.py"),
     Role.FIXTURE: ("fixtures/", "testdata/", "test_data/", "snapshots/"),
     Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/"),
+    Role.TEMPLATE: ("extension_templates/", "project-template/", "cookiecutter-ml/", "{{cookiecutter.name}}/"),
     Role.DOCS: ("docs/", "documentation/", "site/", "*.md", "*.rst", "*.txt"),
     Role.VENDORED: ("vendor/", "third_party/", "external/", "site-packages/", "node_modules/"),
     Role.GENERATED: ("build/lib/", "dist/*.whl", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),

@@ -152,7 +152,7 @@ def _paths_legend() -> str:
         "kinds it reads.\n\n"
         f"Paths have roles, from their folders and names (any depth, any case): {described}; and a file whose first "
         "lines carry a generator's mark (`DO NOT EDIT`, `@generated`, `This file was generated`) is `generated` "
-        "wherever it lies. A rule's "
+        "wherever it lies; a `template` path is an `example` too. A rule's "
         '"leaves out" line names the roles whose paths it does not read; `exclude` in `.github/debtbot.yml` '
         "leaves out more."
     )

@@ -79,7 +79,7 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
         fix="retries = 3  # The client hangs when the server closes early, see #412",
     ),
     kinds=COMMENT_KINDS,
-    skip_roles=(Role.VENDORED, Role.GENERATED),
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEMPLATE),
     needles=TAG_NEEDLES,
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
@@ -152,7 +152,7 @@ def _tag_severity(tag: str, comment: str) -> Severity:
         fix="# The PDF parser drops emoji (issue #88); strip them so offsets stay aligned.\ntext = EMOJI.sub('', text)",
     ),
     kinds=COMMENT_KINDS,
-    skip_roles=(Role.VENDORED, Role.GENERATED),
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEMPLATE),
     needles=SATD_PHRASE_NEEDLES,
 )
 def satd_phrase(view: FileView) -> Iterator[Hit]:

@@ -60,7 +60,7 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
         fix="lr = config.lr  # tuned in sweep #214; divergence tracked in #219",
     ),
     kinds=CODE_KINDS | HASH_COMMENT_KINDS,
-    skip_roles=(Role.VENDORED, Role.GENERATED),
+    skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEMPLATE),
     needles=(*TAG_SPELLINGS, *SATD_PHRASE_NEEDLES),
 )
 def ml_satd(view: FileView) -> Iterator[Hit]:
