@@ -105,8 +105,10 @@ def user_specific_path(view: FileView) -> Iterator[Hit]:
         for m in side.search(pattern):
             if side.in_comment(m) or _in_prose(m.text, side.column(m)):
                 continue
-            if view.kind is Kind.PYTHON and side.side is Side.ADDED:
-                docs = _docstring_lines(view.text) if docs is None else docs
+            if view.kind is Kind.PYTHON:
+                # Each side read in its module: the post-change text, or the old one rebuilt from it.
+                if docs is None:
+                    docs = _docstring_lines(view.text if side.side is Side.ADDED else old_text(view))
                 if m.number in docs:
                     continue
             path = m.group("path") or m.group("source") if view.kind is Kind.COMPOSE else m.group("path")
