@@ -77,7 +77,7 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("@ts-expect-error", r"//\s*@ts-expect-error\b(?P<codes>.+)?"),
     _d("istanbul ignore", r"/\*\s*(?:istanbul|c8|v8)\s+ignore\b"),
     _d("nolint", r"//\s*nolint\b(?::(?P<codes>" + _CODES + "))?"),
-    _d("NOLINT", r"//\s*NOLINT(?:NEXTLINE|BEGIN)?\b(?:\((?P<codes>[^)]+)\))?"),
+    _d("NOLINT", r"(?://|/\*)\s*NOLINT(?:NEXTLINE|BEGIN)?\b(?:\((?P<codes>[^)]+)\))?"),
     _d("sqlfluff noqa", r"--\s*noqa\b(?:\s*:\s*(?P<codes>" + _CODES + "))?"),
     _d("@SuppressWarnings", r"@SuppressWarnings\s*\(\s*(?P<codes>[^)]*)\)", in_code=True),
     _d("Rust allow", r"#!?\[allow\((?P<codes>[^)]*)\)\]", in_code=True),
@@ -135,13 +135,13 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     docs=Docs(
         what=(
             "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pyright: ignore`, "
-            "a pyright check turned off (`# pyright: reportPrivateUsage=false`), "
-            "`# nosec`, `# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT`, "
-            "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
-            "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
-            "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
-            "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`) or names the rules it silences in a whole file "
-            "(`# ruff: noqa: E731`); info when it names the rules it silences on its line."
+            "a pyright check turned off (`# pyright: reportPrivateUsage=false`), `# nosec`, `# pragma: no cover`, "
+            "`eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT` (or `/* NOLINT */`), `@SuppressWarnings`, Rust "
+            "`#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint directives. Medium when it "
+            "silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, `/* eslint-disable */`, `// "
+            "@ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, a bare `# type: ignore`, "
+            "`@ts-ignore`, any `# nosec`) or names the rules it silences in a whole file (`# ruff: noqa: E731`); info "
+            "when it names the rules it silences on its line."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -190,10 +190,18 @@ def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] 
         if directive.in_code:
             if comment is not None and column >= comment - 1:
                 continue  # only mentioned in a comment
-        elif comment is None or column + (1 if d.group().startswith("#") else 2) < comment:
+        elif (comment is None or column + (1 if d.group().startswith("#") else 2) < comment) and not _after_quotes(
+            line, column
+        ):
             continue  # inside a string, or not a comment in this language
         return directive, d
     return None
+
+
+def _after_quotes(line: str, column: int) -> bool:
+    """Whether only triple quotes stand before the directive on its line: the comment after a docstring's closing
+    quotes (`'''  # noqa: E501`), which a line read alone takes for a string they open."""
+    return line[:column].strip() in ('"""', "'''")
 
 
 def _severity(directive: _Directive, d: re.Match[str]) -> Severity:
