@@ -177,20 +177,33 @@ def task_words(side: SideView, m: Match) -> str:
     """What the task a tag opens says: its comment from the tag on, and the comment lines alone under it that carry
     its sentence on (`# todo: testing disables grad` then `#       loss is computed as ...`: text indented past the
     tag's, or a lowercase word after a line that ends no sentence), up to MAX_TASK_LINES. CODE001 and MODEL017 read
-    it to tell ML debt from other debt; a comment of its own below the tag (`# Compute the loss`) is not the task's."""
+    it to tell ML debt from other debt; a comment of its own below the tag (`# Compute the loss`) is not the task's.
+    Read once for both rules."""
+    known = side.memo("task-words", dict[tuple[int, int], str])
+    key = (m.index, m.match.start())
+    if key not in known:
+        known[key] = _read_task_words(side, m)
+    return known[key]
+
+
+def _read_task_words(side: SideView, m: Match) -> str:
     words = m.text[side.column(m) :]
     lines = side.lines
-    text_column = _text_column(m.text, side.kind)
+    markers = _tail_markers(side.kind)
+    text_column: int | None = None
     previous = words
     for at in range(m.index + 1, min(m.index + 1 + MAX_TASK_LINES, len(lines))):
-        if lines.number(at) != lines.number(at - 1) + 1:
-            break
         line = lines.line(at)
+        # Most tags are followed by code: known from the line's first characters.
+        if not line.lstrip().startswith(markers) or lines.number(at) != lines.number(at - 1) + 1:
+            break
         start = comment_start(line, side.kind)
         if start is None or line[:start].strip(" \t#/*-;%") or TAG.search(line, start):
             break
         body = line[start:].strip()
-        indented = text_column is not None and (_text_column(line, side.kind) or 0) > text_column
+        if text_column is None:
+            text_column = _text_column(m.text, side.kind) or 0
+        indented = (_text_column(line, side.kind) or 0) > text_column
         carried = body[:1].islower() and not previous.rstrip().endswith(_SENTENCE_END)
         if not body or not (indented or carried):
             break
