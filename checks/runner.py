@@ -35,9 +35,9 @@ MIN_REASON_LENGTH = 3
 EDITED_SIMILARITY = 0.6
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
 MAX_EDIT_COMPARISONS = 400
-#: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most; past that,
-#: they pair in order (a rewritten `__init__.py` with twenty lint waivers on each side).
-MAX_LIKENESS_COMPARISONS = 100
+#: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most (each comparison a
+#: few microseconds); past that, they pair in order (a generated module rewritten whole).
+MAX_LIKENESS_COMPARISONS = 400
 
 #: Per path, the added line numbers an inline suppression covers: (rule codes or slugs, reason).
 Suppressions = dict[str, dict[int, tuple[frozenset[str], str]]]

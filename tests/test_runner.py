@@ -458,6 +458,19 @@ def test_a_line_edited_at_its_start_is_still_the_likest_to_itself() -> None:
     assert result.findings == ()
 
 
+def test_many_like_suppressions_in_one_hunk_still_pair_by_their_lines() -> None:
+    """A header whose accessors all carry `// NOLINT`, each gaining `[[nodiscard]]`, and one constructor losing
+    `explicit` and gaining a NOLINT: that one is the new suppression, not the last line of the hunk."""
+    accessors = [f"  int {name}() const noexcept {{ return {name}_; }}  // NOLINT" for name in "abcdefghijklmn"]
+    old = "struct S {\n  explicit S(int x) : a_{x} {}\n" + "\n".join(accessors) + "\n};\n"
+    new_accessors = [line.replace("  int ", "  [[nodiscard]] int ") for line in accessors]
+    new = "struct S {\n  S(int x) : a_{x} {}  // NOLINT\n" + "\n".join(new_accessors) + "\n};\n"
+    result = run({"include/s.h": (old, new)}, config=only("CODE018"))
+
+    assert [(f.rule, [o.line for o in f.occurrences]) for f in result.findings] == [("CODE018", [2])]
+    assert result.paid == ()
+
+
 @given(st.text(alphabet="ab\u00e9", max_size=12), st.text(alphabet="ab\u00e9", max_size=12))
 def test_the_shared_start_of_two_lines_is_their_common_prefix(a: str, b: str) -> None:
     alike = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
