@@ -32,6 +32,9 @@ _PATH_TOKEN = lazy(r"\S*/\S*")
 #: word is a source tree's folder (`src/models`).
 _CHOICES = lazy(r"[(\[]?[A-Za-z]+(?:/[A-Za-z]+)+[)\],.;:]*")
 _FOLDERS = frozenset({"src", "lib", "tests", "docs", "scripts", "examples", "configs", "utils", "bin", "pkg"})
+#: A bracketed list of three names or more (`[batch_size, sequence_length, num_heads, head_dim]`): a tensor's layout
+#: or a signature the comment quotes, whose names are not its topic.
+_NAME_LIST = lazy(r"[\[(]\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*){2,}\s*[\])]")
 #: A dotted name in a comment (`self.model.run_with_iobinding`) names its last part: the rest only says where
 #: that lives.
 _DOTTED_NAME = lazy(r"\b(?:\w+\.)+(\w+)")
@@ -47,10 +50,12 @@ def _words_of_choices(token: re.Match[str]) -> str:
 
 
 def ml_topic(comment: str) -> str | None:
-    """The word that makes a debt comment ML debt (models, data, training), read outside paths and receivers; None
-    if none."""
+    """The word that makes a debt comment ML debt (models, data, training), read outside paths, receivers and lists
+    of names; None if none."""
     if "/" in comment:
         comment = _PATH_TOKEN.sub(_words_of_choices, comment)
+    if "," in comment:
+        comment = _NAME_LIST.sub(" ", comment)
     if "." in comment:
         comment = _DOTTED_NAME.sub(r"\1", comment)
     topic = ML_TOPIC.search(comment)
