@@ -894,12 +894,17 @@ class _FileImports:
 
     def checks_by_name(self, module: str, distribution: str) -> bool:
         """Whether the file checks by name that the package is installed (`RequirementCache("comet-ml>=3")`,
-        `find_spec("comet_ml")`): an optional integration, whose imports run once that check passed."""
+        `find_spec("comet_ml")`, `is_comet_ml_available()`): an optional integration, whose imports run once that
+        check passed."""
         source = self.file.text if self.file.text is not None else self.side.lines.text
-        if _CHECKED_BY_NAME.search(source) is None:
-            return False
         # Named either way (`comet-ml`, `comet_ml`): separators compare alike, as PEP 503 has it.
         names = sorted({module.partition(".")[0], distribution})
+        if "_available(" in source:
+            spelled = "|".join(re.escape(re.sub(r"[-_.]+", "_", name)) for name in names)
+            if re.search(rf"\bis_(?:{spelled})_available\(", source, re.IGNORECASE):
+                return True
+        if _CHECKED_BY_NAME.search(source) is None:
+            return False
         named = "|".join("[-_.]".join(map(re.escape, re.split(r"[-_.]+", name))) for name in names)
         return re.search(rf"{_CHECKED_BY_NAME.pattern}(?:{named})(?![\w.])", source, re.IGNORECASE) is not None
 
@@ -959,7 +964,7 @@ def _judged_file(file: FileView) -> bool:
             "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`, "
             "`_check_soft_dependencies(...)`; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
-            '`find_spec("comet_ml")`), '
+            '`find_spec("comet_ml")`, `is_comet_ml_available()`), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
