@@ -56,6 +56,7 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     _d("pylint: skip-file", r"#\s*pylint\s*:\s*skip-file\b", file_wide=True),
     _d("pylint: disable", r"#\s*pylint\s*:\s*disable(?P<line>-next)?\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
+    _d("no-cython-lint", r"#\s*no-cython-lint\b"),
     _d("nosec", r"#\s*nosec\b(?:\s*:?\s*(?P<codes>B\d+(?:\s*,\s*B\d+)*))?"),
     _d("pragma: no cover", r"#\s*pragma\s*:\s*no\s*cover\b"),
     _d("shellcheck disable", r"#\s*shellcheck\s+disable\s*=\s*(?P<codes>" + _CODES + ")"),
@@ -90,14 +91,15 @@ _DIRECTIVES: tuple[_Directive, ...] = (
 )
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
-    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|nosec|pragma\s*:\s*no|"
-    r"shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
+    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|no-cython-lint|nosec|"
+    r"pragma\s*:\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
 COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
 #: The first word of each `_COMMENT_PREFILTER` alternative (keep them in step), after its marker and blanks:
 #: sre tries those alternatives at every marker, Aho–Corasick finds the words in one pass.
 COMMENT_WORDS = (
-    *("noqa", "type", "mypy", "pyright", "pylint", "nosec", "pragma", "shellcheck", "hadolint", "yamllint"),
+    *("noqa", "type", "mypy", "pyright", "pylint", "no-cython-lint", "nosec", "pragma", "shellcheck", "hadolint"),
+    "yamllint",
     *("nolint", "eslint-disable", "@ts-", "istanbul", "c8", "v8", "flake8", "ruff"),
 )
 _COMMENT_WORDS = AhoCorasick(list(COMMENT_WORDS))
@@ -110,7 +112,7 @@ _DIRECTIVE_NEEDLES = any_case(
     "noqa",  # flake8/ruff noqa, sqlfluff noqa
     "ignore",  # type: ignore, mypy: ignore-errors, pyright: ignore, istanbul/c8/v8 ignore, hadolint ignore
     "pyright:",  # pyright: reportX=false, as pyright reads it (any part of "pyright" is in every "Copyright")
-    "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable
+    "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable, no-cython-lint
     "nosec",
     "pragma",  # pragma: no cover, compiler warning pragmas
     "llcheck",  # shellcheck
@@ -134,14 +136,14 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     ),
     docs=Docs(
         what=(
-            "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pyright: ignore`, "
-            "a pyright check turned off (`# pyright: reportPrivateUsage=false`), `# nosec`, `# pragma: no cover`, "
-            "`eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT` (or `/* NOLINT */`), `@SuppressWarnings`, Rust "
-            "`#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint directives. Medium when it "
-            "silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, `/* eslint-disable */`, `// "
-            "@ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, a bare `# type: ignore`, "
-            "`@ts-ignore`, any `# nosec`) or names the rules it silences in a whole file (`# ruff: noqa: E731`); info "
-            "when it names the rules it silences on its line."
+            "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# no-cython-lint`, "
+            "`# pyright: ignore`, a pyright check turned off (`# pyright: reportPrivateUsage=false`), `# nosec`, "
+            "`# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT` (or `/* NOLINT */`), "
+            "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
+            "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
+            "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
+            "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
+            "silences in a whole file (`# ruff: noqa: E731`); info when it names the rules it silences on its line."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "

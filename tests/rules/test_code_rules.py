@@ -175,6 +175,7 @@ _DIRECTIVES = (
     "# pyright: reportPrivateUsage=false",
     "# pylint: skip-file",
     "# pylint: disable=invalid-name",
+    "# no-cython-lint",
     "# nosec B101",
     "# pragma: no cover",
     "# shellcheck disable=SC2086",
