@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
@@ -38,8 +40,9 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
         what=(
             "Python added by the change that edits `sys.path` to reach other code, or imports with `from x import *`. "
             "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`) undoes "
-            "a change and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` (the "
-            "re-export idiom). In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
+            "a change and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
+            "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim). "
+            "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
             "Path hacks make imports depend on the working directory and on file layout, and wildcard imports hide "
@@ -70,11 +73,40 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
             yield statement_hit(side, m, "sys.path changed at run time", severity=severity)
         if init_module:
             continue
+        shim: bool | None = None
         for m in side.search(WILDCARD) if "import *" in text else ():
             if in_docstring(view, side, m):
                 continue
+            shim = _only_imports(_module_text(view, side)) if shim is None else shim
+            if shim:
+                break  # a module left to re-export another's names (`from weasel.cli.run import *`)
             statement = m.text.split("#", 1)[0].strip()
             yield side.hit(m, f"Wildcard import: {statement}", content=statement_key(statement), severity=severity)
+
+
+def _module_text(view: FileView, side: SideView) -> str | None:
+    """The whole module on the side's side of the change: its text when known, or the side's lines when the change
+    adds or deletes the file whole; None when only hunks of it are known."""
+    whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
+    known = view.text if side.side is Side.ADDED else old_text(view)
+    return known if known is not None else side.lines.text if whole else None
+
+
+def _only_imports(text: str | None) -> bool:
+    """Whether a module holds nothing but imports (a docstring and `__all__` aside): a shim that re-exports another
+    module's names under its old path, which is what its wildcard imports are for."""
+    if text is None:
+        return False
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    return bool(body) and all(
+        isinstance(node, ast.Import | ast.ImportFrom)
+        or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        or (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets))
+        for node in body
+    )
 
 
 def _restores_a_copy(view: FileView, side: SideView, m: Match) -> bool:
