@@ -471,6 +471,22 @@ def test_many_like_suppressions_in_one_hunk_still_pair_by_their_lines() -> None:
     assert result.paid == ()
 
 
+def test_a_long_todo_rewrapped_over_several_lines_is_carried_over() -> None:
+    """One long TODO line re-wrapped to the line length: its first line now ends early, unlike the old one by their
+    ratio, yet the same debt."""
+    words = (
+        "When tracing with TorchDynamo with fullgraph=True, the graph is recompiled depending on the input shape, "
+        "thus the is_causal argument is rightfully updated. However, when using torch.export we must pass an input"
+    )
+    old = f"if tracing:\n    # TODO: {words}\n    pass\n"
+    first, rest = words[:70], words[70:]
+    new = f"if tracing:\n    # TODO: {first}\n    # {rest}\n    pass\n"
+    result = run({"src/masks.py": (old, new)})
+
+    assert (result.findings, result.paid) == ((), ())
+    assert [f.rule for f in result.carried] == ["CODE001"]
+
+
 @given(st.text(alphabet="ab\u00e9", max_size=12), st.text(alphabet="ab\u00e9", max_size=12))
 def test_the_shared_start_of_two_lines_is_their_common_prefix(a: str, b: str) -> None:
     alike = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
