@@ -31,8 +31,12 @@ _TEMPLATE_FOLDER = r"(^|/)([\w.-]+[_-]templates?|cookiecutter[\w.-]*|\{\{[^/]*\}
 _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.VENDORED,
-        ("vendor", "third", "extern", "site-packages", "node_modules"),
-        lazy(r"(^|/)(vendor|vendored|third[_-]party|external|extern|site-packages|node_modules)/", re.I),
+        ("vendor", "third", "3rd", "extern", "site-packages", "node_modules"),
+        lazy(
+            r"(^|/)(vendor|vendored|third[_-]?party|3rd[_-]?party|external|external[_-]libs?|extern|site-packages|"
+            r"node_modules)/",
+            re.I,
+        ),
     ),
     (
         Role.GENERATED,
@@ -86,7 +90,15 @@ ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
     Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/"),
     Role.TEMPLATE: ("extension_templates/", "project-template/", "cookiecutter-ml/", "{{cookiecutter.name}}/"),
     Role.DOCS: ("docs/", "documentation/", "site/", "*.md", "*.rst", "*.txt"),
-    Role.VENDORED: ("vendor/", "third_party/", "external/", "site-packages/", "node_modules/"),
+    Role.VENDORED: (
+        "vendor/",
+        "third_party/",
+        "3rdparty/",
+        "external/",
+        "external_libs/",
+        "site-packages/",
+        "node_modules/",
+    ),
     Role.GENERATED: ("build/lib/", "dist/*.whl", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),
 }
 

@@ -107,6 +107,9 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("build/lib/pkg/model.py", {Role.GENERATED}),
         ("dist/pkg-1.0.tar.gz", {Role.GENERATED}),
         ("web/dist/app.js", {Role.GENERATED}),
+        ("external_libs/fmt/include/fmt/format.h", {Role.VENDORED}),
+        ("3rdparty/dmlc-core/src/io.cc", {Role.VENDORED}),
+        ("src/externalities.py", set()),
         ("extension_templates/forecasting.py", {Role.EXAMPLE, Role.TEMPLATE}),
         ("{{cookiecutter.project_slug}}/src/train.py", {Role.EXAMPLE, Role.TEMPLATE}),
         ("app/templates/index.html", set()),  # a web application's page templates are its code
