@@ -23,11 +23,11 @@ class Role(StrEnum):
     TEMPLATE = "template"
 
 
+#: Folders of scaffolds: `extension_templates/`, `project-template/`, a cookiecutter tree, a `{{name}}` folder.
+_TEMPLATE_FOLDER = r"(^|/)([\w.-]+[_-]templates?|cookiecutter[\w.-]*|\{\{[^/]*\}\})/"
 #: Each role's pattern, after the words one of which the lower-cased path holds when the pattern matches. `re`
 #: tries a pattern that starts with `(^|/)` at every character of a path: the words let most paths skip it
 #: (the whole table took 30 µs a path; `tests/test_paths.py` checks the words against the patterns alone).
-#: Folders of scaffolds: `extension_templates/`, `project-template/`, a cookiecutter tree, a `{{name}}` folder.
-_TEMPLATE_FOLDER = r"(^|/)([\w.-]+[_-]templates?|cookiecutter[\w.-]*|\{\{[^/]*\}\})/"
 _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.VENDORED,

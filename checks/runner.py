@@ -33,6 +33,8 @@ MIN_REASON_LENGTH = 3
 #: How alike a debt's removed and added text must be, within one hunk, to be one debt edited rather than one paid
 #: and another new (difflib's own cutoff for a close match).
 EDITED_SIMILARITY = 0.6
+#: How long the shorter of two contents must be for one beginning the other to make them one debt re-wrapped.
+MIN_REWRAPPED_CHARS = 40
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
 MAX_EDIT_COMPARISONS = 400
 #: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most (each comparison a
@@ -514,10 +516,6 @@ def _pairs(
             paired_gone.add(i)
             paired_came.add(j)
             yield gone[i], came[j]
-
-
-#: How long the shorter of two contents must be for one starting the other to make them one debt re-wrapped.
-MIN_REWRAPPED_CHARS = 40
 
 
 def _rewrapped(removed: str, added: str) -> bool:

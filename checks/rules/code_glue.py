@@ -87,9 +87,11 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
 def _module_text(view: FileView, side: SideView) -> str | None:
     """The whole module on the side's side of the change: its text when known, or the side's lines when the change
     adds or deletes the file whole; None when only hunks of it are known."""
-    whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
     known = view.text if side.side is Side.ADDED else old_text(view)
-    return known if known is not None else side.lines.text if whole else None
+    if known is not None:
+        return known
+    whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
+    return side.lines.text if whole else None
 
 
 def _only_imports(text: str | None) -> bool:

@@ -192,17 +192,18 @@ def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] 
         if directive.in_code:
             if comment is not None and column >= comment - 1:
                 continue  # only mentioned in a comment
-        elif (comment is None or column + (1 if d.group().startswith("#") else 2) < comment) and not _after_quotes(
-            line, column
-        ):
+        elif not _in_comment(line, column, comment, d):
             continue  # inside a string, or not a comment in this language
         return directive, d
     return None
 
 
-def _after_quotes(line: str, column: int) -> bool:
-    """Whether only triple quotes stand before the directive on its line: the comment after a docstring's closing
-    quotes (`'''  # noqa: E501`), which a line read alone takes for a string they open."""
+def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -> bool:
+    """Whether a comment directive at `column` stands in its line's comment (`comment`: where the line read alone has
+    it start), or after a docstring's closing quotes (`'''  # noqa: E501`), which that reading takes for a string
+    they open."""
+    if comment is not None and column + (1 if d.group().startswith("#") else 2) >= comment:
+        return True
     return line[:column].strip() in ('"""', "'''")
 
 
