@@ -991,6 +991,7 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
     judge = _Judge(view)
     by_distribution: dict[tuple[Side, str], list[Hit]] = {}
     known: set[str] = set()  # distributions imported by added lines that the file imported before
+    names: dict[str, set[str]] = {}  # each reported distribution's top-level module names, as imported
     for file in view.files():
         if not _judged_file(file) or not file.patch.hunks:
             continue
@@ -998,9 +999,9 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
         for side in file.source_sides():
             if "import" not in side.lines.text:
                 continue
-            for hit in _side_hits(judge, file, side, notebook=notebook, known=known):
+            for hit in _side_hits(judge, file, side, notebook=notebook, known=known, names=names):
                 by_distribution.setdefault((hit.side, hit.content), []).append(hit)
-    still: frozenset[str] | None = None
+    still: dict[str, bool] = {}
     for (taken, distribution), hits in by_distribution.items():
         # A removed import with no added one to cancel against would be paid: not when an added import took its
         # place (re-indented, moved). One with an added one nets out with it.
@@ -1008,20 +1009,23 @@ def undeclared_import(view: ChangeView) -> Iterator[Hit]:
             continue
         # While a changed file still imports the distribution on a line the change keeps, the project depended on
         # it before: an import more is no new debt, an import less pays none.
-        still = _still_imported(judge, view) if still is None else still
-        if distribution in still:
+        if distribution not in still:
+            still[distribution] = _still_imported(judge, view, distribution, names[distribution])
+        if still[distribution]:
             continue
         yield _one_for_all(hits)
 
 
-def _still_imported(judge: _Judge, view: ChangeView) -> frozenset[str]:
-    """The undeclared distributions that the change's files, as far as their post-change texts show, still import
-    unconditionally on lines the change keeps."""
-    found: set[str] = set()
+def _still_imported(judge: _Judge, view: ChangeView, distribution: str, modules: set[str]) -> bool:
+    """Whether a changed file, as far as its post-change text shows, still imports the undeclared distribution
+    unconditionally on a line the change keeps. Only files whose text names one of its modules are read."""
     for file in view.files():
-        if _judged_file(file) and file.kind is Kind.PYTHON and file.text is not None:
-            found |= _FileImports(file, file.added).kept(judge)
-    return frozenset(found)
+        text = file.text
+        if text is None or file.kind is not Kind.PYTHON or not any(module in text for module in modules):
+            continue
+        if _judged_file(file) and distribution in _FileImports(file, file.added).kept(judge):
+            return True
+    return False
 
 
 def _one_for_all(hits: list[Hit]) -> Hit:
@@ -1040,9 +1044,11 @@ def _one_for_all(hits: list[Hit]) -> Hit:
     return dataclasses.replace(first, message=f"{first.message}; {more}: {_listed(tuple(others))}")
 
 
-def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool, known: set[str]) -> Iterator[Hit]:
+def _side_hits(
+    judge: _Judge, file: FileView, side: SideView, *, notebook: bool, known: set[str], names: dict[str, set[str]]
+) -> Iterator[Hit]:
     """The undeclared imports of one side; `known` collects the distributions of added imports that are not new
-    (the file imported them before)."""
+    (the file imported them before), `names` the top-level modules each reported distribution is imported as."""
     imports = _FileImports(file, side)
     reported: set[str] = set()
     lines = side.lines
@@ -1064,6 +1070,7 @@ def _side_hits(judge: _Judge, file: FileView, side: SideView, *, notebook: bool,
                 known.add(distribution)
                 continue
             reported.add(distribution)
+            names.setdefault(distribution, set()).add(module.partition(".")[0])
             yield side.hit(
                 m,
                 f"imports `{module}`, but no manifest of the repository declares `{distribution}` "
