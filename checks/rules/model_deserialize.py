@@ -65,7 +65,8 @@ _WEB_FRAMEWORK = lazy(
         what=(
             "Added code loads a file with pickle, joblib, dill or cloudpickle (`load`, `loads`, `Unpickler`), "
             "`pd.read_pickle`, or `np.load(..., allow_pickle=True)`. Medium in serving code (api/, app.py, "
-            "serve*.py, or a file importing a web framework), low elsewhere."
+            "serve*.py, or a file importing a web framework), low elsewhere. An object restoring its own state in "
+            "`__setstate__` (`self.fn = cloudpickle.loads(ob)`, to cross a process boundary) loads no file."
         ),
         why=(
             "Unpickling runs whatever code the file carries, so a swapped model file is remote code execution; "
@@ -85,6 +86,8 @@ def pickle_model_load(view: FileView) -> Iterator[Hit]:
         name = callee(m, reader.side)
         receiver = name.rpartition(".")[0]
         call = reader.call(m)
+        if _in_setstate(reader.side, m):
+            continue
         if receiver in ("np", "numpy"):
             allowed = call is not None and (
                 call.is_true("allow_pickle")
@@ -107,6 +110,28 @@ def pickle_model_load(view: FileView) -> Iterator[Hit]:
 def _is_pickle_load(m: Match, side: SideView) -> bool:
     receiver, _, method = callee(m, side).rpartition(".")
     return receiver in _PICKLE_RECEIVERS[method]
+
+
+#: A `def` line and the function's name.
+_DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)")
+#: How far above a call the `def` that holds it is looked for.
+_DEF_LOOKBACK = 40
+
+
+def _in_setstate(side: SideView, m: Match) -> bool:
+    """Whether the call sits in a `__setstate__` method, as far as the side's lines above it show: an object restoring
+    its own pickled state (a worker's `CloudpickleWrapper`), not a file loaded."""
+    indent = len(m.text) - len(m.text.lstrip())
+    for line in side.lines_upward(m.index, _DEF_LOOKBACK):
+        stripped = line.lstrip()
+        depth = len(line) - len(stripped)
+        if not stripped or depth >= indent:
+            continue
+        found = _DEF.match(line)
+        if found is not None:
+            return found.group(1) == "__setstate__"
+        indent = depth  # a block of the function (`if`, `with`): its `def` is further out
+    return False
 
 
 def _is_serving(view: FileView) -> bool:
