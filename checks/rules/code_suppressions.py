@@ -45,7 +45,8 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     # mypy reads `# type: ignore [misc]` with its codes too.
     _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
-    _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:\[(?P<codes>[^\]]+)\])?"),
+    # pyright reads `# pyright: ignore [rule]` with its rules too, as mypy does `type: ignore`.
+    _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
     # Pyright reads them as written: lower case, the colon right after its name.
     _d(
