@@ -38,6 +38,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role, ascii_lowered, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.dependency_common import canonical, parse_requirement, strip_comment
+from checks.rules.python_strings import old_text
 from checks.views import MAX_STATEMENT_LINES, ChangeView, FileView, Match, SideView
 
 # --- which files declare dependencies ------------------------------------------------------------------------------
@@ -820,10 +821,11 @@ class _FileImports:
         return _WholeFile(lines.text, lines.texts(), lines.start)
 
     @cached_property
-    def _post(self) -> _WholeFile | None:
-        if self.side.side is not Side.ADDED or self.file.text is None:
-            return None
-        return _WholeFile.of_text(self.file.text)
+    def _module(self) -> _WholeFile | None:
+        """The module on the side's side of the change: its post-change text, or for removed lines its text as it
+        was (rebuilt from the post-change text and the diff); None when the text is not known."""
+        text = self.file.text if self.side.side is Side.ADDED else old_text(self.file)
+        return None if text is None else _WholeFile.of_text(text)
 
     @cached_property
     def _cell_imports(self) -> dict[str, bool]:
@@ -839,9 +841,13 @@ class _FileImports:
         whole = self._whole_side
         if whole is not None:
             return whole.plain(m.index)
-        post = self._post
-        if post is not None and 0 < m.number <= len(post.lines) and post.lines[m.number - 1].rstrip("\r") == m.text:
-            return post.plain(m.number - 1)
+        module = self._module
+        if (
+            module is not None
+            and 0 < m.number <= len(module.lines)
+            and module.lines[m.number - 1].rstrip("\r") == m.text
+        ):
+            return module.plain(m.number - 1)
         if not self._parses(m):
             return False
         above = self._hunk_above(m)
@@ -875,7 +881,7 @@ class _FileImports:
         return self.side.memo("DEP009 kept", lambda: self._read_kept(judge))
 
     def _read_kept(self, judge: _Judge) -> frozenset[str]:
-        post, text = self._post, self.file.text
+        post, text = self._module, self.file.text
         if post is None or text is None or self.file.status is FileStatus.ADDED:
             return frozenset()
         added = self._added

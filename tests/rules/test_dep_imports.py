@@ -488,3 +488,57 @@ def test_every_mapping_names_distributions() -> None:
     for module, distributions in DISTRIBUTIONS.items():
         assert distributions, module
         assert all(d and " " not in d and canonical(d) == canonical(canonical(d)) for d in distributions), module
+
+
+SAMPLER = """\
+\"\"\"Sampling.\"\"\"
+
+
+def sample(chunks=None):
+    \"\"\"Draw samples.\"\"\"
+    if chunks is not None:
+        import warnings
+
+        warnings.warn(
+            "chunks is deprecated",
+            DeprecationWarning,
+        )
+    import numpyro
+
+    from numpyro.infer import MCMC
+
+    return MCMC
+"""
+
+SAMPLER_WITH_HELPER = """\
+\"\"\"Sampling.\"\"\"
+
+
+def _sample_nuts():
+    import numpyro
+
+    from numpyro.infer import MCMC
+
+    return MCMC
+
+
+def sample(chunks=None):
+    \"\"\"Draw samples.\"\"\"
+    if chunks is not None:
+        import warnings
+
+        warnings.warn(
+            "chunks is deprecated",
+            DeprecationWarning,
+        )
+    return _sample_nuts()
+"""
+
+
+def test_an_import_moved_into_a_helper_of_its_module_is_not_new(tmp_path: Path) -> None:
+    """The removed import follows an `if` block whose opener the hunk does not show: read in the module as it was,
+    it is a plain import of the same distribution, which the added one in the helper cancels."""
+    repo = init(tmp_path, {"pyproject.toml": PYPROJECT, "src/churn/__init__.py": "", "src/churn/jax.py": SAMPLER})
+    result = _review(repo, {"src/churn/jax.py": SAMPLER_WITH_HELPER}, with_texts=True)
+    assert [f for f in result.findings if f.rule == "DEP009"] == []
+    assert [f for f in result.paid if f.rule == "DEP009"] == []
