@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ahocorasick_rs import AhoCorasick, MatchKind
@@ -46,6 +47,8 @@ _TASK_VERB = lazy(
 )
 _PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
 _FREE_OF = ("-free", "-proof")
+#: After "hack", words of the other sense: an attack on the system.
+_BREAK_IN = lazy(r"[ \t]+(?:attempts?|attacks?|into)\b", re.IGNORECASE)
 #: What every phrase holds: most comments hold none, and are not scanned with the phrase alternatives.
 _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.LeftmostFirst)
 
@@ -138,8 +141,10 @@ def _tag_severity(tag: str, comment: str) -> Severity:
             "A comment added by the change admits debt in words rather than with a tag: 'hacky', 'kludge', "
             "'ugly', 'temporary solution', 'probably a bug', 'this is wrong'... (the Potdar & Shihab "
             "patterns). Comments that also carry a TODO/FIXME/XXX/HACK tag, or continue a comment block that "
-            "opens with one, are left to CODE001, and comments about models, data or training are reported as ML "
-            "debt (MODEL017)."
+            "opens with one, are left to CODE001 (a tag word written as prose is no tag: `# dirty hack to keep the "
+            "order` counts here, a `hack attempt` on a server does not), and comments about models, data or "
+            "training are reported as ML debt (MODEL017). A phrase for what the code prevents or replaces is no "
+            "admission: 'as otherwise we get an ugly border', 'to avoid a hacky reshape'."
         ),
         why=(
             "Developers admit debt in plain words as often as with tags. Potdar & Shihab's 62 patterns "
@@ -177,16 +182,44 @@ def phrase_comments(side: SideView) -> list[tuple[Match, str]]:
 
 def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
     reported: set[int] = set()
+    tagged: set[int] | None = None  # the lines holding a tag CODE001 takes for one
     for m in search_comments(side, _PHRASE_PREFILTER, SATD_PHRASE, _PHRASE_LITERALS):
         if m.index in reported or not side.in_comment(m):
             continue
-        if m.text.startswith(_FREE_OF, side.column(m) + len(m.group())):
+        end = side.column(m) + len(m.group())
+        if m.text.startswith(_FREE_OF, end):
             continue  # "hack-free", "kludge-proof": the opposite of an admission
+        if m.group().lower() == "hack" and _BREAK_IN.match(m.text, end):
+            continue  # "a hack attempt", "hack into": someone breaking in, not a shortcut taken
         comment = _comment(side, m.text)
-        if TAG.search(comment) or _continues_a_task(side, m):
+        if TAG.search(comment):
+            # A tag word written as prose (`# dirty hack to keep the colours`) opens no task: the phrase reads.
+            if tagged is None:
+                tagged = {t.index for t in comment_tags(side) if _is_tag(side, t)}
+            if m.index in tagged:
+                continue
+        if _continues_a_task(side, m) or _prevented(side, m):
             continue
         reported.add(m.index)
         yield m, comment
+
+
+#: Words that make what follows them in a sentence what the code prevents or replaces, not what it is
+#: ("as otherwise we get an ugly black border", "to avoid a hacky reshape").
+_COUNTERFACTUAL = lazy(r"\b(?:otherwise|avoid(?:s|ing)?|prevents?|instead of)\b", re.IGNORECASE)
+
+
+def _prevented(side: SideView, m: Match) -> bool:
+    """Whether a counterfactual word stands before the phrase in its sentence: on its line, or on the comment line
+    above when its line carries that sentence on (it opens with a lowercase word)."""
+    start = comment_start(m.text, side.kind) or 0
+    sentence = m.text[start : side.column(m)].lstrip(" \t#/*-;%")
+    if not sentence or sentence[:1].islower():
+        above = next(side.lines_upward(m.index, 1), "")
+        above_start = comment_start(above, side.kind)
+        if above_start is not None and not above[:above_start].strip(" \t#/*-;%"):
+            sentence = f"{above[above_start:]} {sentence}"
+    return _COUNTERFACTUAL.search(sentence.rpartition(". ")[2]) is not None
 
 
 #: How far up a comment block is followed to the tag that opens it (a long explanation under a `# HACK:` is one).
