@@ -198,7 +198,7 @@ def _read_task_words(side: SideView, m: Match) -> str:
         if not line.lstrip().startswith(markers) or lines.number(at) != lines.number(at - 1) + 1:
             break
         start = comment_start(line, side.kind)
-        if start is None or line[:start].strip(" \t#/*-;%") or TAG.search(line, start):
+        if start is None or not comment_only(line, side.kind, start) or TAG.search(line, start):
             break
         body = line[start:].strip()
         if text_column is None:
@@ -210,6 +210,16 @@ def _read_task_words(side: SideView, m: Match) -> str:
         words += "\n" + body
         previous = body
     return words
+
+
+#: What may stand before a comment's text on a line that holds nothing else: blanks and comment markers.
+MARKER_CHARS = " \t#/*-;%"
+
+
+def comment_only(line: str, kind: Kind, start: int | None = None) -> bool:
+    """Whether the line holds a comment and nothing else (`start`: where its comment starts, when already known)."""
+    start = comment_start(line, kind) if start is None else start
+    return start is not None and not line[:start].strip(MARKER_CHARS)
 
 
 def _text_column(line: str, kind: Kind) -> int | None:

@@ -14,6 +14,8 @@ from checks.paths import Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import (
     COMMENT_KINDS,
+    MARKER_CHARS,
+    comment_only,
     comment_tags,
     in_docstring,
     search_comments,
@@ -213,12 +215,11 @@ def _prevented(side: SideView, m: Match) -> bool:
     """Whether a counterfactual word stands before the phrase in its sentence: on its line, or on the comment line
     above when its line carries that sentence on (it opens with a lowercase word)."""
     start = comment_start(m.text, side.kind) or 0
-    sentence = m.text[start : side.column(m)].lstrip(" \t#/*-;%")
+    sentence = m.text[start : side.column(m)].lstrip(MARKER_CHARS)
     if not sentence or sentence[:1].islower():
         above = next(side.lines_upward(m.index, 1), "")
-        above_start = comment_start(above, side.kind)
-        if above_start is not None and not above[:above_start].strip(" \t#/*-;%"):
-            sentence = f"{above[above_start:]} {sentence}"
+        if comment_only(above, side.kind):
+            sentence = f"{comment_text(above, side.kind)} {sentence}"
     return _COUNTERFACTUAL.search(sentence.rpartition(". ")[2]) is not None
 
 
@@ -229,19 +230,14 @@ _BLOCK_LOOKBACK = 40
 def _continues_a_task(side: SideView, m: Match) -> bool:
     """Whether the match's line, a comment alone on its line, continues a comment block whose tag is above it
     (`# TODO: induce this` then `# without the branches. This is a hacky solution.`): one task, CODE001's."""
-    if not _comment_only(m.text, side):
+    if not comment_only(m.text, side.kind):
         return False
     for above in side.lines_upward(m.index, _BLOCK_LOOKBACK):
-        if not _comment_only(above, side):
+        if not comment_only(above, side.kind):
             return False
         if TAG.search(_comment(side, above)):
             return True
     return False
-
-
-def _comment_only(line: str, side: SideView) -> bool:
-    start = comment_start(line, side.kind)
-    return start is not None and not line[:start].strip(" \t#/*-;%")
 
 
 def _comment(side: SideView, line: str) -> str:

@@ -881,8 +881,8 @@ class _FileImports:
         return self.side.memo("DEP009 kept", lambda: self._read_kept(judge))
 
     def _read_kept(self, judge: _Judge) -> frozenset[str]:
-        post, text = self._module, self.file.text
-        if post is None or text is None or self.file.status is FileStatus.ADDED:
+        whole, text = self._module, self.file.text
+        if whole is None or text is None or self.file.status is FileStatus.ADDED:
             return frozenset()
         added = self._added
         found: set[str] = set()
@@ -890,7 +890,7 @@ class _FileImports:
         for raw in _import_statements(text):
             index += text.count("\n", counted, raw.start())
             counted = raw.start()
-            if index + 1 in added or not post.plain(index):
+            if index + 1 in added or not whole.plain(index):
                 continue
             for module in _imported_modules(text, raw):
                 distribution = judge.distribution(module, notebook=False)

@@ -83,11 +83,11 @@ _WEB_FRAMEWORK = lazy(
 def pickle_model_load(view: FileView) -> Iterator[Hit]:
     serving: bool | None = None
     for reader, m in code_matches(view, _PICKLE_LOAD, accept=_is_pickle_load):
+        if _in_setstate(reader.side, m):
+            continue
         name = callee(m, reader.side)
         receiver = name.rpartition(".")[0]
         call = reader.call(m)
-        if _in_setstate(reader.side, m):
-            continue
         if receiver in ("np", "numpy"):
             allowed = call is not None and (
                 call.is_true("allow_pickle")
