@@ -43,7 +43,9 @@ class Hit:
     the file's name...): a hit added and a hit removed with the same rule and content cancel
     out, which is how moved or reformatted code draws no finding. `anchor`, when a content
     alone says little (`# type: ignore`), is the code the debt sits on: copies in different
-    files cancel only when it is the same too (moved code carries its line along).
+    files cancel only when it is the same too (moved code carries its line along). `context` is
+    the line above and the line below (see `views.neighbours`): of like copies in other files, the
+    one that kept its neighbours is the one that moved.
     """
 
     side: Side
@@ -54,6 +56,7 @@ class Hit:
     end_line: int | None = None
     severity: Severity | None = None
     anchor: str = ""
+    context: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -401,16 +401,32 @@ _Keyed = tuple[Rule, Hit, tuple[str, str], str]
 def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]]]:
     """Cancel debt the change both adds and removes (moved or reformatted code), first ones first: copies in one
     file on the same code (`Hit.anchor`), then across files on the same code (a function moved to another module
-    keeps its `# type: ignore`, which a new one elsewhere must not take), then in one file on any code."""
+    keeps its `# type: ignore`, which a new one elsewhere must not take), then in one file on any code. Across
+    files, copies in files of the same name, then between the same lines (`Hit.context`), then over the same line,
+    pair first: the copy that moved is the one that cancels, and a like one added elsewhere is new."""
     left: list[_Keyed] = [
         (r, h, (r.code, normalize(h.content)), normalize(h.anchor) if h.anchor else "") for r, h in hits
     ]
     left = _cancel(left, lambda h, key, anchor: (key, anchor, h.path))
+    left = _cancel(left, lambda h, key, anchor: (key, anchor, _name(h)))
+    left = _cancel(left, lambda h, key, anchor: (key, anchor, h.context) if h.context.strip() else id(h))
+    left = _cancel(left, lambda h, key, anchor: (key, anchor, _below(h)) if _below(h) else id(h))
     left = _cancel(left, lambda h, key, anchor: (key, anchor))
     left = _cancel(left, lambda h, key, anchor: (key, h.path))
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED]
     paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
     return new, paid
+
+
+def _below(h: Hit) -> str:
+    """The line under a hit (the second line of its context): what follows a debt moves with it, where the line
+    before may be a new one."""
+    return h.context.partition("\n")[2]
+
+
+def _name(h: Hit) -> str:
+    """The name of a hit's file without its folders: a module moved to another package keeps it."""
+    return h.path.rpartition("/")[2]
 
 
 def _cancel(hits: list[_Keyed], place: Callable[[Hit, tuple[str, str], str], object]) -> list[_Keyed]:

@@ -176,7 +176,20 @@ class SideView:
             message=message,
             severity=severity,
             anchor=anchor,
+            context=neighbours(self.lines.text, m.match.start()),
         )
+
+
+def neighbours(text: str, at: int) -> str:
+    """The lines of `text` just above and below the one around offset `at`, stripped, one line each: where a debt
+    sits, which code moved between files carries along with it (see `Hit.context`)."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    above = text[text.rfind("\n", 0, start - 1) + 1 : start - 1].strip() if start else ""
+    if end < 0:
+        return f"{above}\n"
+    below_end = text.find("\n", end + 1)
+    return f"{above}\n{(text[end + 1 :] if below_end < 0 else text[end + 1 : below_end]).strip()}"
 
 
 def _bracket_balance(text: str) -> int:

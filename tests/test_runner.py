@@ -526,6 +526,57 @@ def test_a_suppressed_line_moved_to_another_module_is_not_taken_by_a_new_one_lef
     assert result.paid == ()
 
 
+def test_debt_moved_with_its_function_to_another_module_is_not_taken_by_a_copy_added_elsewhere() -> None:
+    """Two models' `fit` move from models.py into arima.py, each with its TODO; ops.py, listed first, gains a
+    helper with the same TODO: the moved copies pair by the method they sit in, and the helper's is new."""
+
+    def fit(cls: str) -> str:
+        return f"class {cls}:\n    def fit(self, x):\n        # TODO: check x\n        return x\n\n\n"
+
+    result = run(
+        {
+            "src/ops.py": ("y = 1\n", "y = 1\n\n\ndef prepare(x):\n    # TODO: check x\n    return x\n"),
+            "src/models.py": (fit("Arima") + fit("Sarimax"), "z = 1\n"),
+            "src/arima.py": (None, "import os\n\n\n" + fit("Arima") + fit("Sarimax")),
+        }
+    )
+
+    assert [(f.path, f.line) for f in mine(result)] == [("src/ops.py", 5)]
+    assert result.paid == ()
+
+
+def test_debt_moved_over_the_same_line_is_the_copy_that_moved_when_the_line_above_changed() -> None:
+    """A global warnings filter moves with the import it precedes (the line above it is new); a helper listed first
+    adds the same filter before other code: the helper's is the new one."""
+    before = "def fit_arima(x):\n    t = now()\n    warnings.filterwarnings('ignore')\n    from statsmodels import A\n"
+    after = before.replace("t = now()", "import warnings")
+    helper = "def prepare(x):\n    t = now()\n    warnings.filterwarnings('ignore')\n    return x\n"
+    result = run(
+        {"src/ops.py": (None, helper), "src/models.py": (before, None), "src/arima.py": (None, after)},
+        config=only("DEP016"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == [("src/ops.py", 3)]
+    assert result.paid == ()
+
+
+def test_a_module_moved_to_another_folder_keeps_its_debt_before_a_new_module_takes_it() -> None:
+    """A module moved to `internal/` (too edited for git to call it a rename) keeps its module-level suppression;
+    a new module beside it, listed earlier, adds the same line: that one is new."""
+    header = "if TYPE_CHECKING:  # pragma: no cover\n    import numpy\n"
+    result = run(
+        {
+            "pkg/adapter.py": (None, header + "a = 1\n"),
+            "pkg/data.py": (header + "x = 1\n", None),
+            "pkg/internal/data.py": (None, header + "x = 2\ny = 3\n"),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == [("pkg/adapter.py", 1)]
+    assert result.paid == ()
+
+
 def test_a_todo_replaced_by_an_unrelated_one_is_paid_and_new() -> None:
     """Only debt edited (alike before and after) is carried over: a different TODO in its place is new."""
     result = run({"src/a.py": ("# TODO: remove the retry loop\n", "# TODO: cache the parsed headers\n")})
