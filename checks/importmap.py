@@ -49,6 +49,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "OpenGL": ("PyOpenGL",),
         "whisper": ("openai-whisper",),
         "soundfile": ("soundfile", "pysoundfile"),
+        "ffmpeg": ("ffmpeg-python", "python-ffmpeg"),
         "speech_recognition": ("SpeechRecognition",),
         "pdfminer": ("pdfminer.six",),
         "docx": ("python-docx",),
@@ -95,6 +96,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "weaviate": ("weaviate-client",),
         "vertexai": ("google-cloud-aiplatform",),
         "llama_cpp": ("llama-cpp-python",),
+        "tiktoken_ext": ("tiktoken",),  # the encodings' plugin package, shipped in the tiktoken wheel
         "community": ("python-louvain",),
         "igraph": ("igraph", "python-igraph"),
         "pycrfsuite": ("python-crfsuite",),
@@ -113,6 +115,17 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "attr": ("attrs",),
         "dateutil": ("python-dateutil",),
         "google.protobuf": ("protobuf",),
+        # OpenTelemetry's API modules share its namespace with the SDK, exporters and instrumentations.
+        **dict.fromkeys(
+            (
+                *("opentelemetry.trace", "opentelemetry.context", "opentelemetry.baggage", "opentelemetry.metrics"),
+                *("opentelemetry.propagate", "opentelemetry.propagators", "opentelemetry.util.types"),
+                *("opentelemetry._logs", "opentelemetry.attributes", "opentelemetry.environment_variables"),
+            ),
+            ("opentelemetry-api",),
+        ),
+        "opentelemetry.semconv": ("opentelemetry-semantic-conventions",),
+        "opentelemetry.util.http": ("opentelemetry-util-http",),
         "google.oauth2": ("google-auth",),
         "googleapiclient": ("google-api-python-client",),
         "grpc": ("grpcio",),

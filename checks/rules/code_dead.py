@@ -15,7 +15,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import blocks, parse_python, statement_key, string_statements
+from checks.rules.code_common import blocks, in_docstring, parse_python, statement_key, string_statements
 from checks.views import FileView, SideView
 
 #: The fewest commented-out code lines that make a block (one or two are usually an inline note).
@@ -26,16 +26,17 @@ MIN_BLOCK_LINES = 3
 COMMENT_RUN = lazy(rf"#[^\n]*+(?:\n[ \t]*+#[^\n]*+){{{MIN_BLOCK_LINES - 1},}}")
 #: `if False:`, `elif 0:` (one literal first, so the scan is fast; the line's start is checked per match).
 DISABLED_BRANCH = lazy(r"if[ \t]+(?:False|0)[ \t]*:")
-#: A comment body that starts like a Python statement; the block is then confirmed with `ast.parse`.
+#: A comment body that starts like a Python statement (or is a decorator); the block is then confirmed with `ast.parse`.
 CODE_LIKE = lazy(
     r"""^(?:
         [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
       | [A-Za-z_][\w.]*\(.*\)\s*$
-      | [A-Za-z_][\w.]*\(.*[,([{]\s*$
+      | [A-Za-z_][\w.]*\((?:.*[,([{])?\s*$
       | (?:import|from\s+[.\w]+\s+import)\s
       | (?:return|raise|yield|del|assert)\b
       | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
       | [)\]}]
+      | @[A-Za-z_][\w.]*(?:\(.*\))?\s*$
     )""",
     re.VERBOSE,
 )
@@ -71,7 +72,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence), or that sit under "
-            "such a heading past blank lines, are documentation and skipped. Lines rewritten inside a block of "
+            "such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a docstring "
+            "(known from the file's text). Lines rewritten inside a block of "
             "commented-out code that stays pay nothing (known from the file's text)."
         ),
         why=(
@@ -95,6 +97,8 @@ def dead_code(view: FileView) -> Iterator[Hit]:
         yield from _unreachable(view.removed, view.removed.lines.text, view.patch.removed.numbers)
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
+            if in_docstring(view, side, m):
+                continue  # `#` lines in a docstring's example (its printed output, say) are documentation
             first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
             last = side.lines.at(m.match.end() - 1)
             if last - first + 1 >= MIN_BLOCK_LINES:
@@ -316,9 +320,14 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
     stretch: list[int] = []
     for i, body in enumerate([*bodies, ""]):
         stripped = body.strip()
-        # A blank line, a comment commented out with the code (`#     # check the outputs`), or an open bracket
-        # carries the stretch on.
-        continues = bool(stretch) and (not stripped or stripped.startswith("#") or _open_brackets(bodies, stretch) > 0)
+        # A blank line, a comment commented out with the code (`#     # check the outputs`), an open bracket, or a
+        # docstring (its opening line, then its prose) carries the stretch on.
+        continues = bool(stretch) and (
+            not stripped
+            or stripped.startswith(("#", '"""', "'''"))
+            or _open_brackets(bodies, stretch) > 0
+            or _open_string(bodies, stretch)
+        )
         if i < len(bodies) and (CODE_LIKE.match(stripped) or continues):
             stretch.append(i)
             continue
@@ -337,6 +346,12 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
 def _open_brackets(bodies: tuple[str, ...], stretch: list[int]) -> int:
     text = "".join(bodies[j] for j in stretch)
     return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def _open_string(bodies: tuple[str, ...], stretch: list[int]) -> bool:
+    """Whether the stretch so far leaves a triple-quoted string open (a commented-out function's docstring)."""
+    text = "".join(bodies[j] for j in stretch)
+    return (text.count('"""') + text.count("'''")) % 2 == 1
 
 
 def _is_code(code: str) -> bool:

@@ -41,7 +41,8 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
             "Python added by the change that edits `sys.path` to reach other code, or imports with `from x import *`. "
             "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`) undoes "
             "a change and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
-            "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim). "
+            "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
+            "which may warn that it moved). "
             "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
@@ -95,8 +96,8 @@ def _module_text(view: FileView, side: SideView) -> str | None:
 
 
 def _only_imports(text: str | None) -> bool:
-    """Whether a module holds nothing but imports (a docstring and `__all__` aside): a shim that re-exports another
-    module's names under its old path, which is what its wildcard imports are for."""
+    """Whether a module holds nothing but imports (a docstring, `__all__` and a deprecation warning aside): a shim
+    that re-exports another module's names under its old path, which is what its wildcard imports are for."""
     if text is None:
         return False
     try:
@@ -105,10 +106,19 @@ def _only_imports(text: str | None) -> bool:
         return False
     return bool(body) and all(
         isinstance(node, ast.Import | ast.ImportFrom)
-        or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        or (isinstance(node, ast.Expr) and (isinstance(node.value, ast.Constant) or _warns(node.value)))
         or (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets))
         for node in body
     )
+
+
+def _warns(node: ast.expr) -> bool:
+    """`warnings.warn(...)` (or `warn(...)`): the notice a module left at its old path gives its importers."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name == "warn"
 
 
 def _restores_a_copy(view: FileView, side: SideView, m: Match) -> bool:

@@ -717,8 +717,9 @@ _AVAILABILITY = lazy(
     r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(|check_requirements\(|"
     r"\bis_\w+_enabled\(|soft_dependencies\("  # skbase/sktime/pycaret: `_check_soft_dependencies("xgboost")`
 )
-#: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names.
-_CHECKED_BY_NAME = lazy(rf"(?:{_AVAILABILITY.pattern}|RequirementCache\()\s*[\"']")
+#: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names. A
+#: module imported by its name (`import_module("x")`, `safe_import("x")`, `importorskip("x")`) is one too.
+_CHECKED_BY_NAME = lazy(rf"(?:{_AVAILABILITY.pattern}|RequirementCache\(|\w*import\w*\()\s*[\"']")
 _GUARD_OPENER = lazy(
     r"^(?:try\s*:|except\b|else\s*:|elif\b|if\b|match\b|case\b|with\b.*(?:suppress|import|optional|lazy))"
 )
@@ -970,7 +971,7 @@ def _judged_file(file: FileView) -> bool:
             "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`, "
             "`_check_soft_dependencies(...)`; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
-            '`find_spec("comet_ml")`, `is_comet_ml_available()`), '
+            '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "

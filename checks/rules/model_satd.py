@@ -42,7 +42,8 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
         what=(
             "A comment added by the change carries a task tag (TODO, FIXME, XXX, HACK) or admits debt in words "
             "('hacky', 'temporary workaround', CODE002's phrases) and speaks of models, data or training (epochs, "
-            "learning rate, layers, weights, loss, labels, features, metrics...). The finding names the ML debt "
+            "learning rate, layers, weights, loss, labels, datasets, checkpoints, tokenizers...; not the words "
+            "ordinary code shares with ML, such as features, metrics or batch). The finding names the ML debt "
             "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
             "not the module's name: a TODO about retries in train.py stays CODE001's; a path's folders and a dotted "
             "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`), while words "
