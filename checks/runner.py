@@ -404,15 +404,25 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     keeps its `# type: ignore`, which a new one elsewhere must not take), then in one file on any code. Across
     files, copies in files of the same name, then between the same lines (`Hit.context`), then over the same line,
     pair first: the copy that moved is the one that cancels, and a like one added elsewhere is new."""
-    left: list[_Keyed] = [
+    keyed: list[_Keyed] = [
         (r, h, (r.code, normalize(h.content)), normalize(h.anchor) if h.anchor else "") for r, h in hits
     ]
-    left = _cancel(left, lambda h, key, anchor: (key, anchor, h.path))
-    left = _cancel(left, lambda h, key, anchor: (key, anchor, _name(h)))
-    left = _cancel(left, lambda h, key, anchor: (key, anchor, h.context) if h.context.strip() else id(h))
-    left = _cancel(left, lambda h, key, anchor: (key, anchor, _below(h)) if _below(h) else id(h))
-    left = _cancel(left, lambda h, key, anchor: (key, anchor))
-    left = _cancel(left, lambda h, key, anchor: (key, h.path))
+    # Only hits like a removed one can cancel: most hits of a change are added, and unlike any removed.
+    removed = {key for _, h, key, _ in keyed if h.side is Side.REMOVED}
+    alike = [item for item in keyed if item[2] in removed]
+    places: tuple[Callable[[Hit, tuple[str, str], str], object], ...] = (
+        lambda h, key, anchor: (key, anchor, h.path),
+        lambda h, key, anchor: (key, anchor, _name(h)),
+        lambda h, key, anchor: (key, anchor, h.context) if h.context.strip() else id(h),
+        lambda h, key, anchor: (key, anchor, _below(h)) if _below(h) else id(h),
+        lambda h, key, anchor: (key, anchor),
+        lambda h, key, anchor: (key, h.path),
+    )
+    uncancelled = alike
+    for place in places:
+        uncancelled = _cancel(uncancelled, place)
+    cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
+    left = [item for item in keyed if id(item) not in cancelled]
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED]
     paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
     return new, paid

@@ -97,12 +97,13 @@ def dead_code(view: FileView) -> Iterator[Hit]:
         yield from _unreachable(view.removed, view.removed.lines.text, view.patch.removed.numbers)
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
-            if in_docstring(view, side, m):
-                continue  # `#` lines in a docstring's example (its printed output, say) are documentation
             first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
             last = side.lines.at(m.match.end() - 1)
             if last - first + 1 >= MIN_BLOCK_LINES:
-                for hit in _commented_code(side, first, last):
+                hits = list(_commented_code(side, first, last))
+                if hits and in_docstring(view, side, m):
+                    continue  # `#` lines in a docstring's example (its printed output, say) are documentation
+                for hit in hits:
                     if side.side is Side.REMOVED and _still_commented(view, hit):
                         continue  # lines rewritten inside a block of commented-out code that stays: nothing paid
                     yield hit
