@@ -47,7 +47,10 @@ STRING_OPENER = lazy(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
 #: What STRING_OPENER wants before the quotes, on their line (see `_opens_string`).
 _BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
 #: Comment blocks that show usage (`e.g.:`, a Markdown code fence) are documentation, not dead code.
-EXAMPLE = lazy(r"\b(?:example|usage|for instance|such as|like so|like this)\b|\be\.g\.|>>>|```", re.IGNORECASE)
+#: "Usage" as a heading (`Usage:`), not as a word of prose (`enable its usage once GPU tests run`).
+EXAMPLE = lazy(
+    r"\b(?:example|for instance|such as|like so|like this)\b|\busage\s*(?::|$)|\be\.g\.|>>>|```", re.IGNORECASE
+)
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 
 
