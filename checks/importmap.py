@@ -97,6 +97,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "vertexai": ("google-cloud-aiplatform",),
         "llama_cpp": ("llama-cpp-python",),
         "tiktoken_ext": ("tiktoken",),  # the encodings' plugin package, shipped in the tiktoken wheel
+        "sensai": ("sensai-utils",),
         "community": ("python-louvain",),
         "igraph": ("igraph", "python-igraph"),
         "pycrfsuite": ("python-crfsuite",),
@@ -222,7 +223,7 @@ NAMESPACE_DEPTHS: Mapping[str, int] = MappingProxyType(
 )
 
 #: Variants a distribution name may carry around its import name: `faiss-cpu`, `psycopg2-binary`,
-#: `cupy-cuda12x`, `hydra-core`, `python-dotenv`, `pyzmq`, `opencv-python`. A declared name with
+#: `cupy-cuda12x`, `hydra-core`, `python-dotenv`, `pyzmq`, `opencv-python`, `rliable-fork`. A declared name with
 #: these stripped also declares the bare name (the PEP 503 form is compared).
 VARIANT_PREFIXES: tuple[str, ...] = ("python-", "py")
 VARIANT_SUFFIXES: tuple[str, ...] = (
@@ -251,6 +252,7 @@ VARIANT_SUFFIXES: tuple[str, ...] = (
     "mkl",
     "py",
     "py3",
+    "fork",  # a fork published under its own name keeps the import name (`rliable-fork`)
 )
 #: Variant suffixes with a number: `cuda12x`, `cu118`, `rocm57`.
 VARIANT_SUFFIX_PATTERN = r"(?:cuda|cu|rocm)\d+x?"

@@ -39,6 +39,10 @@ from checks.views import FileView, Match, SideView
 #: note, "# todo items are stored per user" and "# looks like a hack attempt" are prose.
 _TAG_PUNCTUATION = lazy(r"[ \t]*(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
+#: A tag word the comment points at rather than writes: "See TODO there".
+_REFERENCE = lazy(r"\b[Ss]ee[ \t]+$")
+#: The task's first word after another tag (`TODO: hack, wrap the envs`): the task is named a hack.
+_AFTER_TAG = lazy(r"\b(?:TODO|FIXME|XXX)(?:\([^)]*\))?[ \t]*:[ \t]*$")
 #: Nothing but a comment marker before the tag on its line.
 _COMMENT_OPENS = lazy(r"(?:^|[ \t])(?:#+|//+|--|;+|/?\*+|<!--)[ \t]*$")
 #: The verbs a task note starts with; "# todo items are stored per user" is prose.
@@ -68,7 +72,9 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "A comment added by the change carries a task tag: TODO, FIXME, XXX or HACK. In lower or mixed case "
             "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`) or open its comment with an order "
             "(`# todo add retries`): `# todo items per user` and "
-            "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`); a `# TODO` line of a "
+            "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`) or one a comment "
+            "points at (`See TODO there`), while a word right after a tag is the task's (`# TODO: hack, ...`); a "
+            "`# TODO` line of a "
             "docstring's text is no comment (known from the post-change text). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
             "(`# TODO: clean up. FIXME: fails on empty input`). Comments about models, data or training are reported "
@@ -110,11 +116,13 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
 
 
 def _is_tag(side: SideView, m: Match) -> bool:
+    column = side.column(m)
+    if _REFERENCE.search(m.text, 0, column) is not None:
+        return False  # "See TODO there": it points at another task
     if m.group(1) in _CAPITAL_TAGS:
         return True
-    column = side.column(m)
     end = column + len(m.group())
-    if _TAG_PUNCTUATION.match(m.text, end) is not None:
+    if _TAG_PUNCTUATION.match(m.text, end) is not None or _AFTER_TAG.search(m.text, 0, column) is not None:
         return True
     # "# todo add retries": a comment that opens with the word and an order is a task note too.
     return (
