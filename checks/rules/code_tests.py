@@ -139,7 +139,11 @@ def _in_conditional_block(view: FileView, side: SideView, m: Match) -> bool:
     )
     for line in reversed(above):
         stripped = line.strip()
-        if stripped and not stripped.startswith("#") and len(line) - len(line.lstrip()) < indent:
+        width = len(line) - len(line.lstrip())
+        if stripped and not stripped.startswith("#") and width < indent:
+            if stripped.endswith(("(", "[", "{")):
+                indent = width  # the call the mark is passed to (`request.applymarker(`): its block is further up
+                continue
             return _CONDITION_OPENER.match(line) is not None
     return False
 
