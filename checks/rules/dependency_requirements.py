@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity, Side
@@ -79,7 +80,7 @@ def _invalid_name(key: str) -> bool:
             "metadata reads (setup.py's `install_requires` or extras built from it, setup.cfg's `file:`, "
             "pyproject's dynamic dependencies; known when the review has the manifests); standard-library and "
             "deprecated names are DEP003's. Moving a line, or raising the lower bound of a requirement that already "
-            "was a range, is not new debt."
+            "was a range, is not new debt; a requirement moved into the package's pyproject dependencies pays none."
         ),
         why=(
             "An application installs whatever is newest on the day it is built, so two builds of the same "
@@ -98,6 +99,7 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
     if _read_by_package_metadata(view):
         return
     added, removed = view.sides()
+    moved: frozenset[str] | None = None  # the package's dependencies, read when a removed line needs them
     pins: dict[str, str] = {}
     for m in removed.search(_REQUIREMENT_LINE):
         req = parse_requirement(m.text)
@@ -108,6 +110,10 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
             req = parse_requirement(m.text)
             if req is None or req.pinned or _invalid_name(req.key):
                 continue
+            if side.side is Side.REMOVED:
+                moved = _package_dependencies(view) if moved is None else moved
+                if req.key in moved:
+                    continue  # moved into the package's metadata, a range there: nothing paid
             if side.side is Side.ADDED and req.key in pins:
                 message = f"`{req.text()}` loosens the pin `{pins[req.key]}`"
             elif req.specifier:
@@ -143,6 +149,27 @@ def _read_by_package_metadata(view: FileView) -> bool:
         if pyproject is not None and any(r in pyproject for r in _PYPROJECT_READERS) and _quoted(pyproject, {relative}):
             return True
     return False
+
+
+def _package_dependencies(view: FileView) -> frozenset[str]:
+    """The names the nearest pyproject.toml beside or above the file declares as its package's dependencies (PEP 621
+    `dependencies` and `optional-dependencies`), at the head of the change."""
+    parts = view.path.split("/")
+    for depth in reversed(range(len(parts))):
+        text = view.snapshot.text("".join(f"{part}/" for part in parts[:depth]) + "pyproject.toml")
+        if text is None:
+            continue
+        try:
+            project = tomllib.loads(text).get("project")
+        except (tomllib.TOMLDecodeError, RecursionError):
+            return frozenset()
+        if not isinstance(project, dict):
+            return frozenset()
+        extras = project.get("optional-dependencies")
+        lists = [project.get("dependencies"), *(extras.values() if isinstance(extras, dict) else ())]
+        specs = [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
+        return frozenset(r.key for spec in specs if (r := parse_requirement(spec)) is not None)
+    return frozenset()
 
 
 def _quoted(text: str, names: set[str]) -> bool:
