@@ -18,9 +18,10 @@ TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 #: ML concepts that make a debt comment ML debt (OBrien et al., 23 shades of ML SATD).
 ML_TOPIC = lazy(
     # Words that name models, data or training in any codebase; generic ones ("optimize", "batch",
-    # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out.
-    r"\b(epochs?|lr|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|models?|"
-    r"train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
+    # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out. "LR models" are
+    # linear or logistic regression models, not a learning rate.
+    r"\b(epochs?|lr(?![ _-]?models?\b)|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|"
+    r"models?|train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
     r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|inference|predictions?|fine.?tun\w*)\b",
     re.IGNORECASE,
 )

@@ -7,10 +7,11 @@ import re
 from checks.lazyre import lazy
 from checks.paths import Kind, kind
 
-#: Extensions that are data whatever folder they sit in (tabular, array, record and archive formats).
+#: Extensions that are data whatever folder they sit in (tabular, array, record and archive formats; AnnData, loom
+#: and Matrix Market hold single-cell and sparse count matrices).
 DATA_EXTENSION = lazy(
     r"\.(csv|tsv|parquet|pq|feather|arrow|orc|avro|xlsx?|jsonl|ndjson|npy|npz|tfrecords?|tfrec|mat|arff|"
-    r"libsvm|svmlight|sqlite3?|db|dta|sas7bdat|lmdb|mdb|zip|tar|tgz|gz|bz2|xz|zst|7z|rar)$",
+    r"libsvm|svmlight|sqlite3?|db|dta|sas7bdat|lmdb|mdb|h5ad|loom|mtx|zip|tar|tgz|gz|bz2|xz|zst|7z|rar)$",
     re.IGNORECASE,
 )
 #: Folders that hold data by convention (cookiecutter-data-science: data/raw, data/interim, data/processed).
