@@ -18,8 +18,9 @@ VISIBLE_DEVICES = lazy(
 #: Right after a VISIBLE_DEVICES match, a value that hides every GPU (`""`, `"-1"`): a step told to run on the
 #: CPU picks no GPU.
 NO_GPU = lazy(r"""\s*(?:,\s*)?["'](?:-1)?["']\s*\)?\s*(?:#.*)?$""")
-#: One GPU named by number: a "cuda:1" literal, or torch.cuda.set_device(1).
-PINNED_DEVICE = lazy(r"""["']cuda:\d+["']|torch\.cuda\.set_device\(\s*\d+\s*\)""")
+#: One GPU named by a number other than 0: a "cuda:1" literal, or torch.cuda.set_device(1). Device 0 is the first
+#: of those the launch made visible, which is what code should address.
+PINNED_DEVICE = lazy(r"""["']cuda:0*[1-9]\d*["']|torch\.cuda\.set_device\(\s*0*[1-9]\d*\s*\)""")
 #: What each PINNED_DEVICE match holds, after its opening quote or at its start: found at `str.find` speed.
 _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
 
@@ -39,14 +40,15 @@ _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
         what=(
             "Python added by the change that picks GPUs itself: `os.environ['CUDA_VISIBLE_DEVICES'] = ...`, a "
             "`'cuda:1'` literal, `torch.cuda.set_device(1)`. Launch scripts (shell), tests and examples are "
-            "where device choices belong and are skipped; `'cuda'` and `f'cuda:{rank}'` are not pinned, and "
+            "where device choices belong and are skipped; `'cuda'`, `'cuda:0'` (the first visible device) and "
+            "`f'cuda:{rank}'` are not pinned, and "
             '`CUDA_VISIBLE_DEVICES` set to `""` or `"-1"` hides the GPUs (a CPU-only step) rather than picking one.'
         ),
         why=(
             "Hardware choices in code are configuration debt (Sculley et al. 2015, §6): the job fails or silently "
             "shares a GPU on any other machine, and scheduling tools cannot place it."
         ),
-        example='os.environ["CUDA_VISIBLE_DEVICES"] = "1"\nDEVICE = "cuda:0"',
+        example='os.environ["CUDA_VISIBLE_DEVICES"] = "1"\nDEVICE = "cuda:1"',
         fix="DEVICE = torch.device(args.device)  # launched with CUDA_VISIBLE_DEVICES=1 --device cuda",
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},

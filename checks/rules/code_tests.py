@@ -65,7 +65,8 @@ _TRUE = {"True", "1"}
     docs=Docs(
         what=(
             "A test the change switches off: `@pytest.mark.skip`, `skipif(True)`, `@unittest.skip`, `xfail` without "
-            "`strict=True`, `it.skip`/`xit`/`describe.skip`, JUnit `@Disabled`/`@Ignore`, xUnit `Skip =`, Rust "
+            "`strict=True` (unless the project's pytest configuration sets `xfail_strict = true`), "
+            "`it.skip`/`xit`/`describe.skip`, JUnit `@Disabled`/`@Ignore`, xUnit `Skip =`, Rust "
             "`#[ignore]`. A skip counts when it gives no reason or its reason admits debt (flaky, broken, fails, "
             "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
             "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, a skip under "
@@ -98,6 +99,7 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.C_LIKE:
         yield from _c_like(view)
         return
+    strict_by_config: bool | None = None  # the project's `xfail_strict`, read at the first xfail
     for side in view.source_sides():
         for m in side.search_near(PYTHON, _PYTHON_LITERALS, _PYTHON_OFFSETS):
             column = side.column(m)
@@ -114,7 +116,9 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             if called and call is None:
                 continue  # the call is not all in view: stay silent rather than guess its arguments
             module_wide = MODULE_MARK.match(statement) is not None and kind == "skip"
-            severity = Severity.MEDIUM if module_wide else _python_severity(kind, call)
+            if kind == "xfail" and strict_by_config is None:
+                strict_by_config = _xfail_strict_by_config(view)
+            severity = Severity.MEDIUM if module_wide else _python_severity(kind, call, bool(strict_by_config))
             if severity is None or _in_conditional_block(view, side, m):
                 continue
             what = "Known failure not strict" if kind == "xfail" else "Test skipped"
@@ -148,25 +152,48 @@ def _in_conditional_block(view: FileView, side: SideView, m: Match) -> bool:
     return False
 
 
-def _python_severity(kind: str, call: ast.Call | None) -> Severity | None:
+def _python_severity(kind: str, call: ast.Call | None, strict_by_default: bool = False) -> Severity | None:
     """Severity of a skip or xfail mark (`call` is None when it is not called), or None when it is
-    conditional, a strict xfail, or a skip saying the test does not apply."""
+    conditional, a strict xfail (`strict_by_default`: the project's pytest configuration makes every xfail
+    strict that does not say otherwise), or a skip saying the test does not apply."""
     if kind == "skip":
         return _skip_severity(_reason(call, kind) if call is not None else "")
     if kind in ("skipif", "skipIf", "skipUnless"):
         if call is None or not _constant_condition(call, truthy=kind != "skipUnless"):
             return None
-    elif kind == "xfail" and call is not None:
-        strict = next((k.value for k in call.keywords if k.arg == "strict"), None)
-        run = next((k.value for k in call.keywords if k.arg == "run"), None)
+    elif kind == "xfail":
+        keywords = {k.arg: k.value for k in call.keywords} if call is not None else {}
+        strict, run = keywords.get("strict"), keywords.get("run")
         never_run = isinstance(run, ast.Constant) and run.value is False
-        if not never_run and (
-            (isinstance(strict, ast.Constant) and strict.value is True)
-            or (call.args and not _constant_condition(call, truthy=True))
-        ):
+        strict_mark = strict_by_default if strict is None else isinstance(strict, ast.Constant) and strict.value is True
+        conditional = call is not None and bool(call.args) and not _constant_condition(call, truthy=True)
+        if not never_run and (strict_mark or conditional):
             return None  # strict, or only expected to fail under a condition
     reason = _reason(call, kind) if call is not None else ""
     return Severity.INFO if reason and TAG_LINK.search(reason) else Severity.LOW
+
+
+#: pytest's configuration files, in the order it prefers them in one folder, with the section it reads in each.
+_PYTEST_CONFIGS = (
+    ("pytest.ini", ""),
+    ("pyproject.toml", "[tool.pytest.ini_options]"),
+    ("tox.ini", "[pytest]"),
+    ("setup.cfg", "[tool:pytest]"),
+)
+_XFAIL_STRICT = lazy(r"^[ \t]*xfail_strict[ \t]*=[ \t]*[\"']?(?:true|1|yes|on)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def _xfail_strict_by_config(view: FileView) -> bool:
+    """Whether the pytest configuration nearest the test file (in its folder or above, as pytest finds its own)
+    sets `xfail_strict = true`. False when no configuration is known (a review of the diff alone)."""
+    parts = view.path.split("/")
+    for depth in reversed(range(len(parts))):
+        prefix = "".join(f"{part}/" for part in parts[:depth])
+        for name, section in _PYTEST_CONFIGS:
+            text = view.snapshot.text(prefix + name)
+            if text is not None and section in text:
+                return _XFAIL_STRICT.search(text) is not None
+    return False
 
 
 def _reason(call: ast.Call, kind: str) -> str | None:

@@ -88,6 +88,8 @@ _DRAWS = Scan(
 #: Any seed a file sets (torch's, numpy's, the `random` module's, TensorFlow's, or all at once): drawing without
 #: one in a file that also sets one is taken as intended.
 _ANY_SEED = lazy(r"manual_seed\(|\bseed\(|seed_everything\(|set_seed\(|set_random_seed\(")
+#: A class handing its seed to its base class (`super().__init__(..., random_state=random_state)`): the base seeds.
+_SEED_PASSED_UP = lazy(r"super\([\w\s,]*\)\.__init__\((?:[^()]|\([^()]*\))*?\b(?:random_state|seed)\s*=")
 #: A training step in the file: the draws there (noise, dropout masks, shuffles) change what is learnt.
 _TRAINING_STEPS = ("optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
 #: `loss.backward()` too, but not when handed a gradient: that is a custom autograd `Function`'s backward pass.
@@ -123,7 +125,8 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
             "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(` is "
             "a custom backward pass, not a training step, nor is a step a docstring, comment or string mentions, "
-            "and a Hugging Face `Trainer` subclass is seeded by the Trainer itself). "
+            "a Hugging Face `Trainer` subclass is seeded by the Trainer itself, and a class that hands its "
+            "`random_state` or `seed` to its base class's `__init__` by that base). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...). Medium for "
@@ -200,6 +203,8 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
         return
     source = file_source(view)
     if not _is_training_code(view.path, source) or _ANY_SEED.search(source) is not None or _seeded_by_trainer(source):
+        return
+    if "__init__(" in source and _SEED_PASSED_UP.search(source) is not None:
         return
     # Samples only where the change's lines name torch.distributions: the rule's needle, so the prefilter
     # never hides what a review without it would find.
