@@ -49,7 +49,7 @@ _BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
 #: Comment blocks that show usage (`e.g.:`, a Markdown code fence) are documentation, not dead code.
 #: "Usage" as a heading (`Usage:`), not as a word of prose (`enable its usage once GPU tests run`).
 EXAMPLE = lazy(
-    r"\b(?:example|for instance|such as|like so|like this)\b|\busage\s*(?::|$)|\be\.g\.|>>>|```", re.IGNORECASE
+    r"\b(?:example|for instance|such as|like so|like this|usage(?=\s*(?::|$)))\b|\be\.g\.|>>>|```", re.IGNORECASE
 )
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 
