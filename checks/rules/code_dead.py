@@ -49,7 +49,8 @@ _BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
 #: Comment blocks that show usage (`e.g.:`, a Markdown code fence) are documentation, not dead code.
 #: "Usage" as a heading (`Usage:`), not as a word of prose (`enable its usage once GPU tests run`).
 EXAMPLE = lazy(
-    r"\b(?:example|for instance|such as|like so|like this|usage(?=\s*(?::|$)))\b|\be\.g\.|>>>|```", re.IGNORECASE
+    r"\b(?:example\b|for instance\b|such as\b|like so\b|like this\b|usage(?=\s*(?::|$))|e\.g\.|i\.e\.)|>>>|```",
+    re.IGNORECASE,
 )
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 
@@ -74,9 +75,9 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "it only re-indents them) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
-            "Comment blocks that show usage (`Example:`, `e.g.`, `>>>`, a Markdown code fence), or that sit under "
-            "such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a docstring "
-            "(known from the file's text). Lines rewritten inside a block of "
+            "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence), or that sit "
+            "under such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a "
+            "docstring (known from the file's text). Lines rewritten inside a block of "
             "commented-out code that stays pay nothing (known from the file's text)."
         ),
         why=(
