@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from enum import StrEnum
 from functools import lru_cache
 
@@ -101,6 +102,16 @@ ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
     ),
     Role.GENERATED: ("build/lib/", "dist/*.whl", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),
 }
+
+
+def folders_up(path: str) -> Iterator[str]:
+    """The file's folder and each folder above it, nearest first, as prefixes to join names to: `a/b/x.txt`
+    gives `a/b/`, `a/`, then `` (the root). Tools find their configuration this way (pytest, setuptools)."""
+    end = path.rfind("/")
+    while end != -1:
+        yield path[: end + 1]
+        end = path.rfind("/", 0, end)
+    yield ""
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.paths import _KIND_BY_NAME, _ROLE_PATTERNS, KIND_EXAMPLES, ROLE_EXAMPLES, Kind, Role, kind, roles
+from checks.paths import (
+    _KIND_BY_NAME,
+    _ROLE_PATTERNS,
+    KIND_EXAMPLES,
+    ROLE_EXAMPLES,
+    Kind,
+    Role,
+    folders_up,
+    kind,
+    roles,
+)
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
 from checks.views import _says_generated
 
@@ -161,3 +171,15 @@ def test_every_kind_and_role_is_documented() -> None:
 )
 def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) -> None:
     assert _says_generated(head) is generated
+
+
+@pytest.mark.parametrize(
+    ("path", "folders"),
+    [
+        ("a/b/requirements.txt", ["a/b/", "a/", ""]),
+        ("setup.py", [""]),
+        ("pkg/tests/unit/test_x.py", ["pkg/tests/unit/", "pkg/tests/", "pkg/", ""]),
+    ],
+)
+def test_folders_up_walks_from_the_file_to_the_root(path: str, folders: list[str]) -> None:
+    assert list(folders_up(path)) == folders

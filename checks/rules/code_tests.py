@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
-from checks.paths import Kind, Role
+from checks.paths import Kind, Role, folders_up
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, statement_key
 from checks.rules.dependency_common import lines_before
@@ -99,7 +99,6 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.C_LIKE:
         yield from _c_like(view)
         return
-    strict_by_config: bool | None = None  # the project's `xfail_strict`, read at the first xfail
     for side in view.source_sides():
         for m in side.search_near(PYTHON, _PYTHON_LITERALS, _PYTHON_OFFSETS):
             column = side.column(m)
@@ -116,9 +115,8 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             if called and call is None:
                 continue  # the call is not all in view: stay silent rather than guess its arguments
             module_wide = MODULE_MARK.match(statement) is not None and kind == "skip"
-            if kind == "xfail" and strict_by_config is None:
-                strict_by_config = _xfail_strict_by_config(view)
-            severity = Severity.MEDIUM if module_wide else _python_severity(kind, call, bool(strict_by_config))
+            strict_by_config = kind == "xfail" and _xfail_strict_by_config(view)
+            severity = Severity.MEDIUM if module_wide else _python_severity(kind, call, strict_by_config)
             if severity is None or _in_conditional_block(view, side, m):
                 continue
             what = "Known failure not strict" if kind == "xfail" else "Test skipped"
@@ -186,11 +184,9 @@ _XFAIL_STRICT = lazy(r"^[ \t]*xfail_strict[ \t]*=[ \t]*[\"']?(?:true|1|yes|on)\b
 def _xfail_strict_by_config(view: FileView) -> bool:
     """Whether the pytest configuration nearest the test file (in its folder or above, as pytest finds its own)
     sets `xfail_strict = true`. False when no configuration is known (a review of the diff alone)."""
-    parts = view.path.split("/")
-    for depth in reversed(range(len(parts))):
-        prefix = "".join(f"{part}/" for part in parts[:depth])
+    for folder in folders_up(view.path):
         for name, section in _PYTEST_CONFIGS:
-            text = view.snapshot.text(prefix + name)
+            text = view.snapshot.text(folder + name)
             if text is not None and section in text:
                 return _XFAIL_STRICT.search(text) is not None
     return False

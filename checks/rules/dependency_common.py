@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -85,6 +86,15 @@ class Requirement:
 
     def text(self) -> str:
         return f"{self.name}{self.extras}{self.specifier}"
+
+
+def read_toml(text: str) -> dict[str, object] | None:
+    """A TOML file's tables, or None when the file is not valid TOML (the repository's file: ours to read, not to
+    fail on)."""
+    try:
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return None
 
 
 def strip_comment(line: str) -> str:

@@ -14,7 +14,6 @@ import dataclasses
 import posixpath
 import re
 import sys
-import tomllib
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from checks.importmap import (
 from checks.lazyre import lazy
 from checks.paths import Kind, Role, ascii_lowered, kind, roles
 from checks.registry import Docs, Scope, rule
-from checks.rules.dependency_common import canonical, parse_requirement, strip_comment
+from checks.rules.dependency_common import canonical, parse_requirement, read_toml, strip_comment
 from checks.rules.python_strings import old_text
 from checks.views import MAX_STATEMENT_LINES, ChangeView, FileView, Match, SideView
 
@@ -213,9 +212,8 @@ def _toml(text: str, folder: str) -> _Reading:
     Poetry's dependency tables and groups, pixi's (features too), hatch environments, uv and PDM dev
     dependencies; files included through `dynamic` (`{file = [...]}`); and the project's own name.
     """
-    try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    data = read_toml(text)
+    if data is None:
         return _loose(text)
     reading = _Reading()
     _walk_toml(data, in_dependencies=False, folder=folder, reading=reading)
@@ -249,9 +247,8 @@ def _walk_toml(node: object, *, in_dependencies: bool, folder: str, reading: _Re
 
 
 def _pipfile(text: str) -> _Reading:
-    try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    data = read_toml(text)
+    if data is None:
         return _loose(text)
     reading = _Reading()
     for table, packages in data.items():

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
-from checks.paths import Kind, Role
+from checks.paths import Kind, Role, folders_up
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.dependency_common import (
@@ -16,6 +15,7 @@ from checks.rules.dependency_common import (
     in_docs_folder,
     is_dev_requirements,
     parse_requirement,
+    read_toml,
     words,
 )
 from checks.views import FileView
@@ -134,18 +134,17 @@ def _read_by_package_metadata(view: FileView) -> bool:
     """Whether a package's metadata beside or above the file reads it: its lines are then the library's ranges
     (`install_requires`, extras), not an application's pins. Known from the manifests' texts (when the review has
     the tree); diff-only, the file counts as an application's."""
-    parts = view.path.split("/")
-    for depth in reversed(range(len(parts))):  # the file's folder, then each one above it
-        prefix = "".join(f"{part}/" for part in parts[:depth])
-        relative = "/".join(parts[depth:])
-        names = {relative, parts[-1], parts[depth]}  # `requirements/x.txt`, `x.txt`, or the folder `requirements`
-        setup = view.snapshot.text(f"{prefix}setup.py")
+    for folder in folders_up(view.path):
+        relative = view.path[len(folder) :]
+        # `requirements/x.txt`, `x.txt`, or the folder `requirements`
+        names = {relative, relative.rpartition("/")[2], relative.partition("/")[0]}
+        setup = view.snapshot.text(f"{folder}setup.py")
         if setup is not None and ("install_requires" in setup or "extras_require" in setup) and _quoted(setup, names):
             return True
-        config = view.snapshot.text(f"{prefix}setup.cfg")
+        config = view.snapshot.text(f"{folder}setup.cfg")
         if config is not None and any(relative in line for line in _CFG_FILE_DIRECTIVE.findall(config)):
             return True
-        pyproject = view.snapshot.text(f"{prefix}pyproject.toml")
+        pyproject = view.snapshot.text(f"{folder}pyproject.toml")
         if pyproject is not None and any(r in pyproject for r in _PYPROJECT_READERS) and _quoted(pyproject, {relative}):
             return True
     return False
@@ -154,22 +153,15 @@ def _read_by_package_metadata(view: FileView) -> bool:
 def _package_dependencies(view: FileView) -> frozenset[str]:
     """The names the nearest pyproject.toml beside or above the file declares as its package's dependencies (PEP 621
     `dependencies` and `optional-dependencies`), at the head of the change."""
-    parts = view.path.split("/")
-    for depth in reversed(range(len(parts))):
-        text = view.snapshot.text("".join(f"{part}/" for part in parts[:depth]) + "pyproject.toml")
-        if text is None:
-            continue
-        try:
-            project = tomllib.loads(text).get("project")
-        except (tomllib.TOMLDecodeError, RecursionError):
-            return frozenset()
-        if not isinstance(project, dict):
-            return frozenset()
-        extras = project.get("optional-dependencies")
-        lists = [project.get("dependencies"), *(extras.values() if isinstance(extras, dict) else ())]
-        specs = [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
-        return frozenset(r.key for spec in specs if (r := parse_requirement(spec)) is not None)
-    return frozenset()
+    texts = (view.snapshot.text(f"{folder}pyproject.toml") for folder in folders_up(view.path))
+    data = next((read_toml(text) for text in texts if text is not None), None)
+    project = data.get("project") if data is not None else None
+    if not isinstance(project, dict):
+        return frozenset()
+    extras = project.get("optional-dependencies")
+    lists = [project.get("dependencies"), *(extras.values() if isinstance(extras, dict) else ())]
+    specs = [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
+    return frozenset(r.key for spec in specs if (r := parse_requirement(spec)) is not None)
 
 
 def _quoted(text: str, names: set[str]) -> bool:
