@@ -227,6 +227,13 @@ _GENERATED_MARK = lazy(
 )
 
 
+#: A line this long among a script's or stylesheet's first characters is a minifier's, not a person's: the file is a
+#: build's output (`swagger-ui-bundle.js`), whatever its name, and its rules were the sources' to follow.
+MINIFIED_LINE = 1_000
+_MINIFIED_SCAN = 4 * MINIFIED_LINE
+_MINIFIABLE = (".js", ".mjs", ".cjs", ".css")
+
+
 def _says_generated(head: str) -> bool:
     return _may_say_generated(head) and _GENERATED_MARK.search(head) is not None
 
@@ -247,8 +254,18 @@ class FileView:
         self.path = patch.path
         self.kind = kind(patch.path)
         self.roles: frozenset[Role] = roles(patch.path)
-        if Role.GENERATED not in self.roles and _says_generated(self._head()):
+        if Role.GENERATED not in self.roles and (_says_generated(self._head()) or self._minified()):
             self.roles |= {Role.GENERATED}
+
+    def _minified(self) -> bool:
+        """Whether a script or stylesheet reads as minified: a line of its start (or of its first hunk, as far as the
+        change shows it) runs past MINIFIED_LINE characters."""
+        if not self.path.lower().endswith(_MINIFIABLE):
+            return False
+        text = self.text
+        if text is None:
+            text = self.patch.hunks[0].body if self.patch.hunks else ""
+        return any(len(line) > MINIFIED_LINE for line in text[:_MINIFIED_SCAN].split("\n"))
 
     def _head(self) -> str:
         """The file's first lines after the change (before it, for a deleted file), as far as the change shows them."""

@@ -461,3 +461,21 @@ def test_the_lines_above_a_line_stop_at_a_gap_and_at_the_limit() -> None:
     assert side.lines_above(2, 1) == ["b"]
     assert side.lines_above(3, 10) == []  # line 7: line 6 is not on this side
     assert side.lines_above(0, 10) == []
+
+
+def _bundle(first_line_length: int) -> str:
+    """A script whose first line runs `first_line_length` characters, then lines a person would write."""
+    statements = "".join(f"var a{i}=function(t){{return t+{i}}};" for i in range(first_line_length // 30 + 1))
+    return f"{statements[:first_line_length]}\n// FIXME: remove once the API is stable\n/* eslint-disable */\n"
+
+
+def test_a_minified_script_is_a_builds_output_whatever_its_name() -> None:
+    diff = _added_file("server/static/swagger-ui-bundle.js", _bundle(1_500))
+    for texts in ({}, {"server/static/swagger-ui-bundle.js": _bundle(1_500)}):  # diff alone, and with its text
+        result = review(diff, snapshot=Snapshot(texts=texts))
+        assert [f.rule for f in result.findings] == [], texts.keys()
+
+
+def test_a_script_of_long_but_written_lines_is_read() -> None:
+    diff = _added_file("server/static/app.js", _bundle(900))
+    assert {f.rule for f in review(diff, snapshot=Snapshot(texts={})).findings} == {"CODE001", "CODE018"}
