@@ -19,6 +19,8 @@ SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\
 WILDCARD = lazy(r"^[ \t]*from\s+[\w.]+\s+import\s+\*", re.MULTILINE)
 #: `sys.path = saved`: the path put back as it was, the cure for a path hack rather than one.
 _RESTORED = lazy(r"sys\.path\s*=\s*(?P<name>[A-Za-z_]\w*)\s*(?:#.*)?$")
+#: `sys.path.append(entry)`, `sys.path.insert(0, entry)`: the entry, to find it taken out again.
+_ADDED_ENTRY = lazy(r"sys\.path\.(?:append\(|insert\([^,()]+,)\s*(?P<entry>[^()]+?|[\w.]+\([^()]*\))\s*\)\s*(?:#.*)?$")
 #: A copy of the path taken to put back later: `saved = sys.path.copy()`, `list(sys.path)`, `sys.path[:]`.
 _SNAPSHOT = r"(?:list\(sys\.path\)|sys\.path(?:\.copy\(\)|\[:\])|(?:copy\.)?(?:deep)?copy\(sys\.path\))"
 #: Sphinx's conf.py puts the package on sys.path by design.
@@ -39,8 +41,9 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
     docs=Docs(
         what=(
             "Python added by the change that edits `sys.path` to reach other code, or imports with `from x import *`. "
-            "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`) undoes "
-            "a change and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
+            "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`), or "
+            "taking an entry out again (`sys.path.append(d)` ... `finally: sys.path.remove(d)`), undoes a change "
+            "and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
             "which may warn that it moved). "
             "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
@@ -69,7 +72,7 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
         for m in side.search(SYS_PATH) if "sys.path" in text else ():
             if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                 continue
-            if _restores_a_copy(view, side, m):
+            if _undone(view, side, m):
                 continue
             yield statement_hit(side, m, "sys.path changed at run time", severity=severity)
         if init_module:
@@ -121,11 +124,19 @@ def _warns(node: ast.expr) -> bool:
     return name == "warn"
 
 
-def _restores_a_copy(view: FileView, side: SideView, m: Match) -> bool:
-    """`sys.path = saved` where `saved` is a copy of the path taken in the same file (its text on that side when
-    known, else the side's lines)."""
+def _undone(view: FileView, side: SideView, m: Match) -> bool:
+    """A change the same module undoes: `sys.path = saved` where `saved` is a copy of the path taken before, or an
+    entry appended or inserted that `sys.path.remove(entry)` takes out again (`try: ... finally: ...`)."""
     restored = _RESTORED.match(m.text, side.column(m))
-    if restored is None:
+    if restored is not None:
+        return re.search(rf"\b{restored.group('name')}\s*=\s*{_SNAPSHOT}", _side_text(view, side)) is not None
+    added = _ADDED_ENTRY.match(m.text, side.column(m))
+    if added is None:
         return False
-    text = (old_text(view) if side.side is Side.REMOVED else view.text) or side.lines.text
-    return re.search(rf"\b{restored.group('name')}\s*=\s*{_SNAPSHOT}", text) is not None
+    entry = r"\s*".join(map(re.escape, added.group("entry").split()))
+    return re.search(rf"(?<![\w.])sys\.path\.remove\(\s*{entry}\s*\)", _side_text(view, side)) is not None
+
+
+def _side_text(view: FileView, side: SideView) -> str:
+    """The module on the side's side of the change: its text when known, else the side's lines."""
+    return (old_text(view) if side.side is Side.REMOVED else view.text) or side.lines.text
