@@ -54,7 +54,8 @@ CELL = lazy(r'"cell_type"\s*:')
             "The change adds Jupyter checkpoint files, a notebook still named Untitled.ipynb or as a copy "
             "(`-Copy1`, `Copy of`, `(1)`) or named with spaces or special characters, or grows a notebook past "
             "`thresholds.notebook_max_cells` cells (50) or a code cell past `thresholds.notebook_max_cell_lines` "
-            "lines (25). A cell that was that long before the change is not new."
+            "lines (25). A cell that was that long before the change is not new, nor is one a formatter only wrapped "
+            "over more lines."
         ),
         why=(
             "Checkpoints are editor state that duplicates every notebook; default and copy names hide what a "
@@ -156,8 +157,9 @@ def _long_cells(view: FileView) -> Iterator[Hit]:
             first, last = bisect_left(numbers, span.first), bisect_right(numbers, span.last)
             grown = sum(_item_lines(raw) for raw in texts[first:last])
             # What the change removed where the cell now stands was part of it before.
-            shrunk = sum(_item_lines(raw) for at, raw in removed if span.first <= at <= span.last + 1)
-            if grown == 0 or length - grown + shrunk > limit:
+            gone = [raw for at, raw in removed if span.first <= at <= span.last + 1]
+            shrunk = sum(_item_lines(raw) for raw in gone)
+            if grown == 0 or length - grown + shrunk > limit or _reformatted(texts[first:last], gone):
                 continue
         opening = next((line.strip() for line in span.cell.source.splitlines() if line.strip()), "")
         yield Hit(
@@ -181,6 +183,20 @@ def _post_notebook(view: FileView) -> tuple[str, Notebook] | None:
         return text, Notebook.parse(text)
     except NotebookError:
         return None
+
+
+#: What a formatter changes in code (black, ruff format): spacing, line breaks, quotes, trailing commas.
+_LAYOUT = lazy(r"\s+|,(?=\s*[)\]}])")
+
+
+def _reformatted(added: list[str], removed: list[str]) -> bool:
+    """Whether the change only laid the cell's code out anew: a formatter that wraps calls over more lines makes a
+    cell longer, not bigger."""
+
+    def code(items: list[str]) -> str:
+        return _LAYOUT.sub("", "".join(decode_json_string_line(raw) or "" for raw in items)).replace("'", '"')
+
+    return code(added) == code(removed)
 
 
 def _line_count(source: str) -> int:

@@ -107,6 +107,20 @@ def test_a_cell_long_before_the_change_is_not_new(name: str, after_lines: list[s
     assert _long_cells(before, after) == [], name
 
 
+def test_a_cell_a_formatter_wraps_past_the_limit_is_the_same_code() -> None:
+    calls = [f"write(fp, 'tweets.{i}.csv', ['id', 'text'], 'hashtags', ['text'])" for i in range(9)]
+    wrapped = [
+        part
+        for i in range(9)
+        for part in ("write(", f'    fp, "tweets.{i}.csv", ["id", "text"], "hashtags", ["text"],', ")")
+    ]
+    before = _notebook(_cell(_code(2, "a")), _cell(["import io", *calls]))
+    assert _long_cells(before, _notebook(_cell(_code(2, "a")), _cell(["import io", *wrapped]))) == []
+    grown = [*wrapped, "write(fp, 'extra.csv')"]  # wrapped, and a call more: the cell has grown
+    (finding,) = _long_cells(before, _notebook(_cell(_code(2, "a")), _cell(["import io", *grown])))
+    assert finding.message.startswith("Code cell of 29 lines")
+
+
 def test_the_limit_is_a_setting() -> None:
     after = _notebook(_cell(_code(30)))
     config = Config.model_validate({"thresholds": {"notebook_max_cell_lines": 40}})
