@@ -40,6 +40,9 @@ MAX_EDIT_COMPARISONS = 400
 #: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most (each comparison a
 #: few microseconds); past that, they pair in order (a generated module rewritten whole).
 MAX_LIKENESS_COMPARISONS = 400
+#: Removed and added copies of one debt in one file whose anchors are compared to pair them at most (each a few
+#: microseconds, most told apart by difflib's quick bounds); past that, they cancel in order.
+MAX_ANCHOR_COMPARISONS = 10_000
 
 #: Per path, the added line numbers an inline suppression covers: (rule codes or slugs, reason).
 Suppressions = dict[str, dict[int, tuple[frozenset[str], str]]]
@@ -401,9 +404,10 @@ _Keyed = tuple[Rule, Hit, tuple[str, str], str]
 def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit]]]:
     """Cancel debt the change both adds and removes (moved or reformatted code), first ones first: copies in one
     file on the same code (`Hit.anchor`), then across files on the same code (a function moved to another module
-    keeps its `# type: ignore`, which a new one elsewhere must not take), then in one file on any code. Across
-    files, copies in files of the same name, then between the same lines (`Hit.context`), then over the same line,
-    pair first: the copy that moved is the one that cancels, and a like one added elsewhere is new."""
+    keeps its `# type: ignore`, which a new one elsewhere must not take), then in one file on code edited (see
+    `_cancel_edited_anchors`). Across files, copies in files of the same name, then between the same lines
+    (`Hit.context`), then over the same line, pair first: the copy that moved is the one that cancels, and a like
+    one added elsewhere is new."""
     keyed: list[_Keyed] = [
         (r, h, (r.code, normalize(h.content)), normalize(h.anchor) if h.anchor else "") for r, h in hits
     ]
@@ -416,16 +420,61 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
         lambda h, key, anchor: (key, anchor, h.context) if h.context.strip() else id(h),
         lambda h, key, anchor: (key, anchor, _below(h)) if _below(h) else id(h),
         lambda h, key, anchor: (key, anchor),
-        lambda h, key, anchor: (key, h.path),
     )
     uncancelled = alike
     for place in places:
         uncancelled = _cancel(uncancelled, place)
+    uncancelled = _cancel_edited_anchors(uncancelled)
     cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
     left = [item for item in keyed if id(item) not in cancelled]
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED]
     paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
     return new, paid
+
+
+def _cancel_edited_anchors(hits: list[_Keyed]) -> list[_Keyed]:
+    """The hits left once removed and added copies of one debt in one file whose anchors read alike (a `# type:
+    ignore` on a signature edited and moved within its module) cancel, the likeliest pairs first. A like debt on
+    unrelated code (a `# noqa: F401` on a new re-export, where another was removed) is new, and the removed one
+    paid. Past MAX_ANCHOR_COMPARISONS in one file, they cancel in order, as a rewrite's copies."""
+    groups: dict[tuple[tuple[str, str], str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for index, (_, h, key, _) in enumerate(hits):
+        groups[(key, h.path)][h.side is Side.ADDED].append(index)
+    cancelled: set[int] = set()
+    for gone, came in groups.values():
+        if not gone or not came:
+            continue
+        pairs: Iterable[tuple[int, int]] = (
+            zip(gone, came, strict=False)
+            if len(gone) * len(came) > MAX_ANCHOR_COMPARISONS
+            else _alike(gone, came, [hits[i][3] for i in gone], [hits[j][3] for j in came])
+        )
+        for i, j in pairs:
+            cancelled.update((i, j))
+    return [item for index, item in enumerate(hits) if index not in cancelled]
+
+
+def _alike(gone: list[int], came: list[int], old: list[str], new: list[str]) -> Iterator[tuple[int, int]]:
+    """Pairs of `gone` and `came` (each in one pair at most) whose texts `old` and `new` are at least
+    EDITED_SIMILARITY alike, the likeliest first (difflib's close-match tests, cheapest first)."""
+    scored: list[tuple[float, int, int]] = []
+    matcher = SequenceMatcher()
+    for b, added in enumerate(new):
+        matcher.set_seq2(added)
+        for a, removed in enumerate(old):
+            matcher.set_seq1(removed)
+            if matcher.real_quick_ratio() >= EDITED_SIMILARITY and matcher.quick_ratio() >= EDITED_SIMILARITY:
+                ratio = matcher.ratio()
+                if ratio >= EDITED_SIMILARITY:
+                    scored.append((-ratio, a, b))
+    scored.sort()
+    taken_old: set[int] = set()
+    taken_new: set[int] = set()
+    for _, a, b in scored:
+        if a not in taken_old and b not in taken_new:
+            taken_old.add(a)
+            taken_new.add(b)
+            yield gone[a], came[b]
 
 
 def _below(h: Hit) -> str:

@@ -526,6 +526,39 @@ def test_a_suppressed_line_moved_to_another_module_is_not_taken_by_a_new_one_lef
     assert result.paid == ()
 
 
+def test_a_suppression_on_unrelated_code_of_the_same_file_is_new_and_the_removed_one_paid() -> None:
+    """A `# type: ignore` goes from a return at the top and another comes on a new signature far below: unrelated
+    code, so the new one is reported, and the removed one is paid, rather than the two cancelling by count."""
+    body = "".join(f"x{i} = {i}\n" for i in range(40))
+    result = run(
+        {
+            "src/client.py": (
+                "def a(r):\n    return _bytes_to_dict(r)  # type: ignore\n" + body,
+                "def a(r):\n    return r.json()\n" + body + "def chat_completion(  # type: ignore\n    m,\n): ...\n",
+            )
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == [("src/client.py", 43)]
+    assert [(p.path, p.line) for p in result.paid] == [("src/client.py", 2)]
+
+
+def test_a_suppressed_line_edited_and_moved_within_its_file_keeps_its_debt() -> None:
+    """A method moves to the end of its module and its annotations change (`Dict` -> `dict`): the suppression on
+    its edited signature is the old one, while a new one on unrelated code stays new."""
+    body = "".join(f"x{i} = {i}\n" for i in range(40))
+    old_method = "def forward(self, data: Dict) -> Dict:  # type: ignore\n    return data\n"
+    new_method = "def forward(self, data: dict) -> dict:  # type: ignore\n    return data\n"
+    result = run(
+        {"src/model.py": (old_method + body, body + "y = load()  # type: ignore\n" + new_method)},
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == [("src/model.py", 41)]
+    assert result.paid == ()
+
+
 def test_debt_moved_with_its_function_to_another_module_is_not_taken_by_a_copy_added_elsewhere() -> None:
     """Two models' `fit` move from models.py into arima.py, each with its TODO; ops.py, listed first, gains a
     helper with the same TODO: the moved copies pair by the method they sit in, and the helper's is new."""
