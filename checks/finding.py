@@ -65,6 +65,9 @@ class Occurrence:
     end_line: int | None
     fingerprint: str
     message: str
+    #: The hit's own severity: a finding is as grave as its gravest occurrence, and a `# type: ignore[x]` (info)
+    #: beside a bare one (low) is still info. None: the finding's.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,10 @@ class Finding:
     @property
     def lines(self) -> tuple[int, ...]:
         return tuple(o.line for o in self.occurrences if o.line is not None)
+
+    def severity_of(self, occurrence: Occurrence) -> Severity:
+        """One occurrence's severity: its own, or the finding's when it names none."""
+        return occurrence.severity or self.severity
 
     @property
     def counts_against_policy(self) -> bool:

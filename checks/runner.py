@@ -695,9 +695,11 @@ def _aggregate(
     for (code, path, why), members in groups.items():
         r = members[0][0]
         acknowledged = why
-        occurrences = [Occurrence(h.line, h.end_line or h.line, fp, h.message) for _, h, fp in members]
+        occurrences = [
+            Occurrence(h.line, h.end_line or h.line, fp, h.message, selection.severity(r, h)) for _, h, fp in members
+        ]
         first = members[0][1]
-        severity = max((selection.severity(r, h) for _, h, _ in members), key=lambda s: s.rank)
+        severity = max((o.severity or r.severity for o in occurrences), key=lambda s: s.rank)
         if len(members) == 1:
             message, key = first.message, occurrences[0].fingerprint
         else:

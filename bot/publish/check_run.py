@@ -189,9 +189,10 @@ def annotation_level(f: Finding, policy: Policy) -> Level:
 def annotations_of(findings: Iterable[Finding], *, policy: Policy, diff: Diff | None = None) -> Iterator[Annotation]:
     """One annotation per occurrence of each finding, in the findings' order (most severe first)."""
     existing = None if diff is None else {p.path for p in diff if p.status is not FileStatus.REMOVED}
-    for f in findings:
-        level = annotation_level(f, policy)
-        for occurrence in occurrences(f):
+    for finding in findings:
+        for occurrence in occurrences(finding):
+            f = dataclasses.replace(finding, severity=finding.severity_of(occurrence))  # each line as grave as it is
+            level = annotation_level(f, policy)
             whole_file = occurrence.line is None
             if whole_file and existing is not None and f.path not in existing:
                 continue  # nothing to anchor on: the summary lists it

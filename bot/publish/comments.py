@@ -120,7 +120,9 @@ def choose_comments(
             if occurrence.line is None or patch is None or not patch.anchors(occurrence.line):
                 unanchored.append(candidate)
                 continue
-            ranked.append(((-f.severity.rank, index, f.path, occurrence.line), candidate, occurrence.line))
+            ranked.append(
+                ((-f.severity_of(occurrence).rank, index, f.path, occurrence.line), candidate, occurrence.line)
+            )
     ranked.sort(key=lambda entry: entry[0])
     limit = max(0, max_inline)
     return CommentPlan(
@@ -143,9 +145,10 @@ def comment_body(candidate: Candidate, links: Links) -> str:
     minutes = minutes_each(f)
     one = dataclasses.replace(f, fingerprint=occurrence.fingerprint)
     marker = MARKER.format(fingerprint=occurrence.fingerprint)
+    severity = f.severity_of(occurrence)
     body = "\n".join(
         [
-            f"{SEVERITY_ICON[f.severity]} **{f.severity.value}** · {rule} · about {minutes} min to fix",
+            f"{SEVERITY_ICON[severity]} **{severity.value}** · {rule} · about {minutes} min to fix",
             "",
             escape(clean(occurrence.message, _MESSAGE_LIMIT)),
             "",

@@ -99,6 +99,8 @@ def catalog_markdown(rules: Sequence[Rule]) -> str:
         "<!-- This file is generated from the rule catalog by `python -m checks.docs docs`: do not edit it. -->",
         "",
         "Each rule reports debt that a change **adds**; the same debt removed by a change is reported as paid. "
+        "A rule's lines in one file are one finding, as grave as its gravest line; each line keeps its own severity "
+        "in annotations, comments, SARIF and JSON. "
         "Severity and effort are defaults: `.github/debtbot.yml` can change a rule's severity, turn it off "
         "(everywhere or under some paths), or accept a finding with a reason. "
         "A single line is acknowledged with `debtbot: ignore[CODE] reason` in a comment on it or on the line above.",

@@ -26,7 +26,13 @@ def finding_record(f: Finding) -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "acknowledged": f.acknowledged,
         "occurrences": [
-            {"line": o.line, "end_line": o.end_line, "fingerprint": o.fingerprint, "message": o.message}
+            {
+                "line": o.line,
+                "end_line": o.end_line,
+                "severity": f.severity_of(o).value,
+                "fingerprint": o.fingerprint,
+                "message": o.message,
+            }
             for o in f.occurrences
         ],
     }

@@ -96,13 +96,13 @@ def _result(f: Finding, o: Occurrence, rule_index: int | None) -> dict[str, Any]
         physical["region"] = region
     out: dict[str, Any] = {
         "ruleId": f.rule,
-        "level": LEVEL[f.severity],
+        "level": LEVEL[f.severity_of(o)],
         "message": {"text": f"{o.message}\n\nFix: {f.remediation}"},
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {FINGERPRINT_KEY: o.fingerprint},
         "properties": {
             "category": f.category.value,
-            "severity": f.severity.value,
+            "severity": f.severity_of(o).value,
             "effortMinutes": f.effort_minutes // max(1, len(f.occurrences)),
             "findingFingerprint": f.fingerprint,
         },

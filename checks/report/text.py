@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 from checks.defaults import CONFIG_PATH
-from checks.finding import Finding, Severity
+from checks.finding import Finding, Occurrence, Severity
 from checks.policy import Conclusion
 from checks.report.common import clean, headline
 from checks.runner import ReviewResult
@@ -69,7 +69,8 @@ def _grouped(findings: Iterable[Finding], style: _Style) -> list[str]:
                 count = len(f.occurrences)
                 out.append(f"  {where:<6} {severity} {f.rule} {f.slug}: {count} occurrences ({f.effort_minutes} min)")
                 out.extend(
-                    f"         {o.line if o.line is not None else '-'}: {clean(o.message, MESSAGE_LIMIT)}"
+                    f"         {o.line if o.line is not None else '-'}: {_own_severity(f, o, style)}"
+                    f"{clean(o.message, MESSAGE_LIMIT)}"
                     for o in f.occurrences
                 )
             else:
@@ -87,3 +88,9 @@ def _grouped(findings: Iterable[Finding], style: _Style) -> list[str]:
 
 def _where(f: Finding) -> str:
     return f":{f.line}" if f.line is not None else ""
+
+
+def _own_severity(f: Finding, o: Occurrence, style: _Style) -> str:
+    """An occurrence less grave than its finding says so (`info `), as the finding's line shows the gravest."""
+    severity = f.severity_of(o)
+    return "" if severity is f.severity else style(f"({severity.value}) ", _SEVERITY_COLOR[severity])
