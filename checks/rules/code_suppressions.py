@@ -59,7 +59,8 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("pylint: disable", r"#\s*pylint\s*:\s*disable(?P<line>-next)?\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
     _d("no-cython-lint", r"#\s*no-cython-lint\b"),
     _d("nosec", r"#\s*nosec\b(?:\s*:?\s*(?P<codes>B\d+(?:\s*,\s*B\d+)*))?"),
-    _d("pragma: no cover", r"#\s*pragma\s*:\s*no\s*cover\b"),
+    # coverage.py's default exclusion reads the colon as optional (`# pragma no cover`).
+    _d("pragma: no cover", r"#\s*pragma\s*:?\s*no\s*cover\b"),
     _d("shellcheck disable", r"#\s*shellcheck\s+disable\s*=\s*(?P<codes>" + _CODES + ")"),
     _d("hadolint ignore", r"#\s*hadolint\s+ignore\s*=\s*(?P<codes>" + _CODES + ")"),
     _d(
@@ -93,7 +94,7 @@ _DIRECTIVES: tuple[_Directive, ...] = (
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
     r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|no-cython-lint|nosec|"
-    r"pragma\s*:\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
+    r"pragma\s*:?\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
 COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
 #: The first word of each `_COMMENT_PREFILTER` alternative (keep them in step), after its marker and blanks:
@@ -144,7 +145,9 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
             "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
             "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
-            "silences in a whole file (`# ruff: noqa: E731`); info when it names the rules it silences on its line."
+            "silences in a whole file (`# ruff: noqa: E731`); info when it names the rules it silences on its line "
+            "(or, as a `# pylint: disable=...` indented alone on its line, in its block), and for coverage "
+            "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked)."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -211,8 +214,11 @@ def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -
 def _severity(directive: _Directive, d: re.Match[str]) -> Severity:
     groups = d.groupdict()
     codes = (groups.get("codes") or "").strip()
-    standalone = not d.string[: d.start()].strip()
-    if directive.file_wide and standalone and not groups.get("line"):
+    before = d.string[: d.start()]
+    standalone = not before.strip()
+    # pylint reads a disable alone on its line to the end of the block it stands in: indented, a block's.
+    block = directive.name == "pylint: disable" and before != ""
+    if directive.file_wide and standalone and not groups.get("line") and not block:
         return Severity.LOW if codes else Severity.MEDIUM
     if directive.name == "type: ignore" and standalone:
         return Severity.MEDIUM  # alone on its line is the module-level form: mypy skips the whole file

@@ -17,7 +17,7 @@ A case describes files, not raw diffs (hand-written hunk counts are error-prone)
         texts: {}                       # optional: other post-change texts (.gitattributes, dvc.lock...)
         config: {}                      # optional: .github/debtbot.yml content as a mapping
         expect:                         # findings of this rule; [] means the case must pass
-          - {line: 1, severity: medium}
+          - {line: 1, severity: medium}   # also `lines: [...]`, and `severities: [...]` (each line's own)
         paid: 0                         # optional: how many paid findings of this rule
 """
 
