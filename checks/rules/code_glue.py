@@ -45,7 +45,7 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
             "taking an entry out again (`sys.path.append(d)` ... `finally: sys.path.remove(d)`), undoes a change "
             "and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
-            "which may warn that it moved). "
+            "which may warn or log that it moved). "
             "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
@@ -116,12 +116,13 @@ def _only_imports(text: str | None) -> bool:
 
 
 def _warns(node: ast.expr) -> bool:
-    """`warnings.warn(...)` (or `warn(...)`): the notice a module left at its old path gives its importers."""
+    """`warnings.warn(...)`, `warn(...)` or a logger's `.warning(...)`: the notice a module left at its old path gives
+    its importers."""
     if not isinstance(node, ast.Call):
         return False
     func = node.func
     name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name == "warn"
+    return name in ("warn", "warning")
 
 
 def _undone(view: FileView, side: SideView, m: Match) -> bool:
