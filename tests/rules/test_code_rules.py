@@ -479,3 +479,40 @@ def test_a_minified_script_is_a_builds_output_whatever_its_name() -> None:
 def test_a_script_of_long_but_written_lines_is_read() -> None:
     diff = _added_file("server/static/app.js", _bundle(900))
     assert {f.rule for f in review(diff, snapshot=Snapshot(texts={})).findings} == {"CODE001", "CODE018"}
+
+
+_LICENCE = "".join(
+    f"# {line}\n"
+    for line in [
+        "Copyright 2024-present, the HuggingFace Inc. team.",
+        "",
+        'Licensed under the Apache License, Version 2.0 (the "License");',
+        "you may not use this file except in compliance with the License.",
+        "You may obtain a copy of the License at",
+        "",
+        "    http://www.apache.org/licenses/LICENSE-2.0",
+        "",
+        "Unless required by applicable law or agreed to in writing, software",
+        'distributed under the License is distributed on an "AS IS" BASIS,',
+        "WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.",
+        "See the License for the specific language governing permissions and",
+        "limitations under the License.",
+    ]
+)
+_GENERATED_CLIENT = (
+    _LICENCE
+    + "#\n# WARNING\n# This entire file has been adapted from the sync-client code in `src/client.py`.\n"
+    + "# To re-generate the code, run `make style` or `python ./utils/generate_async_client.py --update`.\n"
+    + "# WARNING\n\nx = call()  # type: ignore\n"
+)
+
+
+def test_a_generators_mark_after_a_licence_header_makes_the_file_generated() -> None:
+    assert len(_LICENCE) > 600  # the mark lies past the first 600 characters
+    path = "src/hub/inference/_generated/_async_client.py"
+    for texts in ({}, {path: _GENERATED_CLIENT}):
+        assert review(_added_file(path, _GENERATED_CLIENT), snapshot=Snapshot(texts=texts)).findings == (), texts.keys()
+    hand_written = _GENERATED_CLIENT.replace("To re-generate the code, run", "Keep it in step with")
+    assert [f.rule for f in review(_added_file(path, hand_written), snapshot=Snapshot(texts={})).findings] == [
+        "CODE018"
+    ]
