@@ -46,6 +46,8 @@ _AFTER_TAG = lazy(r"\b(?:TODO|FIXME|XXX)(?:\([^)]*\))?[ \t]*:[ \t]*$")
 #: Nothing but a comment marker before the tag on its line.
 _COMMENT_OPENS = lazy(r"(?:^|[ \t])(?:#+|//+|--|;+|/?\*+|<!--)[ \t]*$")
 #: The verbs a task note starts with; "# todo items are stored per user" is prose.
+#: A comment opened after another on its line (`# type: ignore[override]  # TODO(ana): ...`).
+_NESTED_COMMENT = lazy(r"\s(?:#+|//)\s")
 _TASK_VERB = lazy(
     r"[ \t]+(?:add|fix|remove|handle|use|make|check|implement|support|refactor|clean|move|replace|update|rename|"
     r"split|merge|document|investigate|find|avoid|drop|delete|cache|retry|validate|verify|consider|improve|"
@@ -95,8 +97,10 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
+        previous = -1  # the line of the task before
         # One hit a task, at its first tag, as grave as its gravest (`# TODO: crude hack` is one debt).
         for m, *others in tasks_by_line(side, (m for m in comment_tags(side) if _is_tag(side, m))):
+            later_on_its_line, previous = m.index == previous, m.index
             if in_docstring(view, side, m):
                 continue  # a `# TODO` line of a docstring's text is documentation, not a comment
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
@@ -104,8 +108,12 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
             if is_ml_comment(task_words(side, m)):
                 continue
             tag = m.group(1).upper()
-            # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone.
+            # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone. A second
+            # task on its line (`# HACK around x - TODO: remove when ...`), or a tag in a comment after another
+            # (`# type: ignore  # TODO: ...`), is shown from its tag.
             shown = comment_text(m.text, side.kind) or comment
+            if later_on_its_line or _NESTED_COMMENT.search(shown, 0, len(shown) - len(comment)):
+                shown = comment
             severity = max((_tag_severity(t.group(1).upper(), comment) for t in (m, *others)), key=lambda s: s.rank)
             yield side.hit(
                 m,

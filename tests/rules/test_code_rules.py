@@ -516,3 +516,18 @@ def test_a_generators_mark_after_a_licence_header_makes_the_file_generated() -> 
     assert [f.rule for f in review(_added_file(path, hand_written), snapshot=Snapshot(texts={})).findings] == [
         "CODE018"
     ]
+
+
+def test_a_task_is_shown_from_its_own_tag_when_another_comment_or_task_comes_first_on_its_line() -> None:
+    text = (
+        "x = 1  # HACK around no mac binary for 1.13.1 - TODO: Remove when bumping torch to 2.0.1\n"
+        "def f(self):  # type: ignore[override] # TODO(ana, 11/23): drop the override\n"
+        "y = 2  # torch distributed hack\n"
+    )
+    shown = [(o.line, o.message) for f in _findings(_added_file("src/a.py", text), "CODE001") for o in f.occurrences]
+    assert sorted(shown) == [
+        (1, "HACK comment: HACK around no mac binary for 1.13.1 - TODO: Remove when bumping torch to 2.0.1"),
+        (1, "TODO comment: TODO: Remove when bumping torch to 2.0.1"),
+        (2, "TODO comment: TODO(ana, 11/23): drop the override"),
+        (3, "HACK comment: torch distributed hack"),  # a tag that closes its comment is shown with it
+    ]
