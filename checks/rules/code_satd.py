@@ -39,8 +39,9 @@ from checks.views import FileView, Match, SideView
 #: note, "# todo items are stored per user" and "# looks like a hack attempt" are prose.
 _TAG_PUNCTUATION = lazy(r"[ \t]*(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
-#: A tag word the comment points at rather than writes: "See TODO there".
-_REFERENCE = lazy(r"\b[Ss]ee[ \t]+$")
+#: A tag word the comment points at rather than writes: "See TODO there", "The TODO above is stale", "The above
+#: NOTE and TODO are not true".
+_REFERENCE = lazy(r"\b(?:[Ss]ee|[Tt]he|[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose)[ \t]+$|\b[A-Z]{3,}[ \t]+(?:and|or)[ \t]+$")
 #: The task's first word after another tag (`TODO: hack, wrap the envs`): the task is named a hack.
 _AFTER_TAG = lazy(r"\b(?:TODO|FIXME|XXX)(?:\([^)]*\))?[ \t]*:[ \t]*$")
 #: Nothing but a comment marker before the tag on its line.
@@ -75,7 +76,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`) or open its comment with an order "
             "(`# todo add retries`): `# todo items per user` and "
             "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`) or one a comment "
-            "points at (`See TODO there`), while a word right after a tag is the task's (`# TODO: hack, ...`); a "
+            "points at (`See TODO there`, `the TODO above`, `the NOTE and TODO above`), while a word right after "
+            "a tag is the task's (`# TODO: hack, ...`); a "
             "`# TODO` line of a "
             "docstring's text is no comment (known from the post-change text). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
