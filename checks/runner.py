@@ -574,12 +574,7 @@ def _pairs(
     if len(gone) * len(came) > MAX_EDIT_COMPARISONS:
         return  # a rewrite of many debts: compared only as wholes (above), not each with each
     scored = sorted(
-        (
-            (1.0 if _rewrapped(g.content, h.content) else SequenceMatcher(None, g.content, h.content).ratio(), i, j)
-            for i, g in enumerate(gone)
-            for j, h in enumerate(came)
-            if rank(h) <= rank(g)
-        ),
+        ((_edited_likeness(g, h), i, j) for i, g in enumerate(gone) for j, h in enumerate(came) if rank(h) <= rank(g)),
         reverse=True,
     )
     paired_gone: set[int] = set()
@@ -591,6 +586,17 @@ def _pairs(
             paired_gone.add(i)
             paired_came.add(j)
             yield gone[i], came[j]
+
+
+def _edited_likeness(removed: Hit, added: Hit) -> float:
+    """How alike a removed and an added debt read, as one debt edited: their contents, and the code they sit on when
+    they have an anchor (two `# type: ignore` spelled a little apart on unrelated lines are two debts)."""
+    if _rewrapped(removed.content, added.content):
+        return 1.0
+    ratio = SequenceMatcher(None, removed.content, added.content).ratio()
+    if removed.anchor and added.anchor and ratio >= EDITED_SIMILARITY:
+        ratio = min(ratio, SequenceMatcher(None, removed.anchor, added.anchor).ratio())
+    return ratio
 
 
 def _rewrapped(removed: str, added: str) -> bool:

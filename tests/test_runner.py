@@ -559,6 +559,27 @@ def test_a_suppressed_line_edited_and_moved_within_its_file_keeps_its_debt() -> 
     assert result.paid == ()
 
 
+def test_like_suppressions_on_unrelated_lines_of_a_hunk_are_not_one_debt_edited() -> None:
+    """A module moves its `import networkx  # type:ignore` to base.py, and the hunk that removed it adds a `# type:
+    ignore` on a loop moved up from further down: spelled nearly alike, but on unrelated code, so each pairs with its
+    own copy (the import across files, the loop within its file) and nothing is new or paid."""
+    body = "".join(f"x{i} = {i}\n" for i in range(40))
+    loop = "for key, value in {}.sockets.items():  # type: ignore\n    pass\n"
+    result = run(
+        {
+            "src/pipeline.py": (
+                "import networkx  # type:ignore\n" + body + loop.format("comp"),
+                loop.format("instance") + body,
+            ),
+            "src/base.py": (None, "import networkx  # type:ignore\n"),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == []
+    assert result.paid == ()
+
+
 def test_debt_moved_with_its_function_to_another_module_is_not_taken_by_a_copy_added_elsewhere() -> None:
     """Two models' `fit` move from models.py into arima.py, each with its TODO; ops.py, listed first, gains a
     helper with the same TODO: the moved copies pair by the method they sit in, and the helper's is new."""
