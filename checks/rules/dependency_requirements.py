@@ -78,7 +78,8 @@ def _invalid_name(key: str) -> bool:
             "lines (`-r`, `-c`, `-e`, `--index-url`), URLs, dev/test/docs/release requirement files, examples, and "
             "library ranges in pyproject or setup.py (meant to be ranges), nor a requirements file the package's "
             "metadata reads (setup.py's `install_requires` or extras built from it, setup.cfg's `file:`, "
-            "pyproject's dynamic dependencies; known when the review has the manifests); standard-library and "
+            "pyproject's dynamic dependencies; known when the review has the manifests), nor a line that repeats "
+            "the range the package's pyproject declares for that name; standard-library and "
             "deprecated names are DEP003's. Moving a line, or raising the lower bound of a requirement that already "
             "was a range, is not new debt; a requirement moved into the package's pyproject dependencies pays none."
         ),
@@ -99,7 +100,7 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
     if _read_by_package_metadata(view):
         return
     added, removed = view.sides()
-    moved: frozenset[str] | None = None  # the package's dependencies, read when a removed line needs them
+    declared: dict[str, frozenset[str]] | None = None  # the package's dependencies, read when a line needs them
     pins: dict[str, str] = {}
     for m in removed.search(_REQUIREMENT_LINE):
         req = parse_requirement(m.text)
@@ -110,10 +111,11 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
             req = parse_requirement(m.text)
             if req is None or req.pinned or _invalid_name(req.key):
                 continue
-            if side.side is Side.REMOVED:
-                moved = _package_dependencies(view) if moved is None else moved
-                if req.key in moved:
-                    continue  # moved into the package's metadata, a range there: nothing paid
+            declared = _package_dependencies(view) if declared is None else declared
+            if side.side is Side.REMOVED and req.key in declared:
+                continue  # moved into the package's metadata, a range there: nothing paid
+            if side.side is Side.ADDED and declared.get(req.key) == _clauses(req.specifier):
+                continue  # the package's own range, mirrored (a requirements file kept in step with pyproject)
             if side.side is Side.ADDED and req.key in pins:
                 message = f"`{req.text()}` loosens the pin `{pins[req.key]}`"
             elif req.specifier:
@@ -150,18 +152,23 @@ def _read_by_package_metadata(view: FileView) -> bool:
     return False
 
 
-def _package_dependencies(view: FileView) -> frozenset[str]:
-    """The names the nearest pyproject.toml beside or above the file declares as its package's dependencies (PEP 621
-    `dependencies` and `optional-dependencies`), at the head of the change."""
+def _package_dependencies(view: FileView) -> dict[str, frozenset[str]]:
+    """The dependencies the nearest pyproject.toml beside or above the file declares for its package (PEP 621
+    `dependencies` and `optional-dependencies`) at the head of the change, by name, with their version clauses."""
     texts = (view.snapshot.text(f"{folder}pyproject.toml") for folder in folders_up(view.path))
     data = next((read_toml(text) for text in texts if text is not None), None)
     project = data.get("project") if data is not None else None
     if not isinstance(project, dict):
-        return frozenset()
+        return {}
     extras = project.get("optional-dependencies")
     lists = [project.get("dependencies"), *(extras.values() if isinstance(extras, dict) else ())]
     specs = [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
-    return frozenset(r.key for spec in specs if (r := parse_requirement(spec)) is not None)
+    return {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
+
+
+def _clauses(specifier: str) -> frozenset[str]:
+    """A version specifier's clauses, blanks and order aside (`>= 1.25.3, <2` reads as `<2,>=1.25.3`)."""
+    return frozenset(clause.replace(" ", "") for clause in specifier.split(",") if clause.strip())
 
 
 def _quoted(text: str, names: set[str]) -> bool:
