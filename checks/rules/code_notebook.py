@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
@@ -203,8 +204,12 @@ def _post_change_order(side: SideView, notebook: Notebook, counted: list[tuple[i
     counts = [c.execution_count for c in code if c.execution_count is not None]
     drop = _first_drop(counts)
     if drop is not None:
-        m = next((m for count, m in counted if count == counts[drop]), counted[0][1])
-        yield _order_hit(side, m, counts[drop - 1], counts[drop])
+        before, after = counts[drop - 1], counts[drop]
+        # The dropping cell's count as the change wrote it: right after the one before it when the change wrote that
+        # too (a count may repeat: [7] early in order, and [7] again after [12]), else where it first stands.
+        m = next((m for (c0, _), (c1, m) in pairwise(counted) if (c0, c1) == (before, after)), None)
+        m = m or next((m for count, m in counted if count == after), counted[0][1])
+        yield _order_hit(side, m, before, after)
     not_run = sum(1 for c in code if c.execution_count is None)
     if counts and not_run:
         yield side.hit(

@@ -531,3 +531,17 @@ def test_a_task_is_shown_from_its_own_tag_when_another_comment_or_task_comes_fir
         (2, "TODO comment: TODO(ana, 11/23): drop the override"),
         (3, "HACK comment: torch distributed hack"),  # a tag that closes its comment is shown with it
     ]
+
+
+def test_a_notebook_run_out_of_order_is_reported_at_the_cell_that_drops() -> None:
+    cells = [
+        {"cell_type": "code", "execution_count": n, "metadata": {}, "outputs": [], "source": [f"x{i} = {n}"]}
+        for i, n in enumerate((1, 7, 12, 7))
+    ]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+    path = "docs/demo.ipynb"
+    (finding,) = _findings(_added_file(path, text), "CODE004", texts={path: text})
+    lines = text.splitlines()
+    counts_above = [line for line in lines[: finding.line] if '"execution_count"' in line]
+    assert len(counts_above) == 4, finding.line  # the second [7], after the [12], not the first
+    assert finding.message == "Notebook executed out of order: a cell run as [7] follows one run as [12]"
