@@ -36,7 +36,11 @@ CODE_LIKE = lazy(
       | (?:return|raise|yield|del|assert)\b
       | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
       | [)\]}]
-      | @[A-Za-z_][\w.]*(?:\(.*\))?\s*$
+      | @[A-Za-z_][\w.]*(?:\(.*\)|\((?:.*[,([{])?)?\s*$
+      | [a-z_]\w*\s*:\s*(?:  # an annotated name: given a value, or typed as code types (`x: float`), not prose
+            [A-Za-z_][\w.]*(?:\[.*\])?\s*=\s*\S.* | [A-Za-z_][\w.]*\[.*\]
+          | (?:int|float|str|bool|bytes|list|dict|tuple|set|Any)\s*
+        )$
     )""",
     re.VERBOSE,
 )
