@@ -183,7 +183,7 @@ def _tag_severity(tag: str, comment: str) -> Severity:
 def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         for m, comment in phrase_comments(side):
-            if is_ml_comment(comment) or in_docstring(view, side, m):
+            if is_ml_comment(phrase_words(side, m, comment)) or in_docstring(view, side, m):
                 continue  # MODEL017 reports debt about models, data or training
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(
@@ -192,6 +192,18 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
                 content=comment,
                 severity=severity,
             )
+
+
+def phrase_words(side: SideView, m: Match, comment: str) -> str:
+    """What a phrase's comment says: its line's comment, and the comment lines under it that carry its sentence on
+    (`# This is a bit hacky, but it` then `# allows ... during fine-tuning`), as a tag's task is read, up to a line
+    that admits debt of its own."""
+    words = [comment]
+    for line in task_words(side, m)[len(m.text) - side.column(m) :].split("\n")[1:]:
+        if SATD_PHRASE.search(line):
+            break
+        words.append(line)
+    return "\n".join(words)
 
 
 def phrase_comments(side: SideView) -> list[tuple[Match, str]]:

@@ -10,7 +10,7 @@ from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import comment_tags, in_docstring, task_words, tasks_by_line
-from checks.rules.code_satd import phrase_comments
+from checks.rules.code_satd import phrase_comments, phrase_words
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
 from checks.views import FileView
 
@@ -47,9 +47,9 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
             "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
             "not the module's name: a TODO about retries in train.py stays CODE001's; a path's folders and a dotted "
             "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`), while words "
-            "joined by slashes are choices it names (`the train/dev/test data`). A tag's comment is read with the "
-            "comment lines under it that carry its sentence on (text indented past the tag's, or a lowercase word "
-            "after a line that ends no sentence). Info when "
+            "joined by slashes are choices it names (`the train/dev/test data`). A tag's or phrase's comment is read "
+            "with the comment lines under it that carry its sentence on (text indented past the tag's, or a "
+            "lowercase word after a line that ends no sentence). Info when "
             "the tag has an owner and an issue link; low in tests, examples and docs."
         ),
         why=(
@@ -76,7 +76,7 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
         found = [
             *((m, m.text[side.column(m) :], task_words(side, m), f"{m.group(1).upper()} comment") for m, *_ in tasks),
             *(
-                (m, comment, comment, f"admitted in words ('{m.group().lower()}')")
+                (m, comment, phrase_words(side, m, comment), f"admitted in words ('{m.group().lower()}')")
                 for m, comment in phrase_comments(side)
                 if m.index not in tagged_lines
             ),
