@@ -52,7 +52,8 @@ _NESTED_COMMENT = lazy(r"\s(?:#+|//)\s")
 _TASK_VERB = lazy(
     r"[ \t]+(?:add|fix|remove|handle|use|make|check|implement|support|refactor|clean|move|replace|update|rename|"
     r"split|merge|document|investigate|find|avoid|drop|delete|cache|retry|validate|verify|consider|improve|"
-    r"rewrite|switch|migrate|expose|allow|return|raise|log|pass|read|write|set|get|call|wrap|limit|test)\b"
+    r"rewrite|switch|migrate|expose|allow|return|raise|log|pass|read|write|set|get|call|wrap|limit|test|"
+    r"change|confirm|convert|deprecate|port|reuse|simplify|unify|restore|revisit|re-?enable|disable)\b"
 )
 _PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
 _FREE_OF = ("-free", "-proof")
