@@ -132,12 +132,14 @@ def _escalations(
         m = next((m for m in side.search(pattern) if _line_indent(m.text) >= output_indent), None)
         if m is not None:
             shown = m.group() if escalation is _PATH else m.group()[:6] + "..."
-            yield _hit(side, m, escalation, shown)
+            # Known by what leaked: another developer's folder printed elsewhere is a new leak, not this one moved.
+            yield _hit(side, m, escalation, shown, leaked=m.group())
 
 
-def _hit(side: SideView, m: Match, escalation: _Escalation, detail: str) -> Hit:
+def _hit(side: SideView, m: Match, escalation: _Escalation, detail: str, leaked: str = "") -> Hit:
     message = f"{escalation.message} ({detail})" if detail else escalation.message
-    return side.hit(m, message, content=escalation.content, severity=Severity.MEDIUM)
+    content = f"{escalation.content}: {leaked}" if leaked else escalation.content
+    return side.hit(m, message, content=content, severity=Severity.MEDIUM)
 
 
 def _inline_bytes(side: SideView, m: Match) -> int:

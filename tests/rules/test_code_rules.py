@@ -545,3 +545,39 @@ def test_a_notebook_run_out_of_order_is_reported_at_the_cell_that_drops() -> Non
     counts_above = [line for line in lines[: finding.line] if '"execution_count"' in line]
     assert len(counts_above) == 4, finding.line  # the second [7], after the [12], not the first
     assert finding.message == "Notebook executed out of order: a cell run as [7] follows one run as [12]"
+
+
+def _notebook_printing(text: str) -> str:
+    cell = {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": {},
+        "outputs": [{"name": "stderr", "output_type": "stream", "text": [text]}],
+        "source": ["model.fit(X, y)"],
+    }
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def _removed_file(path: str, text: str) -> str:
+    lines = text.splitlines()
+    body = "".join(f"-{line}\n" for line in lines)
+    header = f"diff --git a/{path} b/{path}\ndeleted file mode 100644\n--- a/{path}\n+++ /dev/null\n"
+    return f"{header}@@ -1,{len(lines)} +0,0 @@\n{body}"
+
+
+def test_a_developers_folder_printed_in_a_notebook_is_known_by_the_folder() -> None:
+    """One notebook's printed `/home/jrg365/` goes, another prints `/home/gpleiss/`: a new leak, and the old one paid;
+    the same folder printed by a notebook moved to another name is the leak it was."""
+    old = _notebook_printing("/home/jrg365/anaconda3/lib/python3.7/site-packages/matplotlib/x.py:1: UserWarning\n")
+    new = _notebook_printing("/home/gpleiss/workspace/linear_operator/sparse.py:51: UserWarning\n")
+    for texts in ({}, {"examples/b.ipynb": new}):
+        result = review(
+            _removed_file("examples/a.ipynb", old) + _added_file("examples/b.ipynb", new),
+            snapshot=Snapshot(texts=texts),
+        )
+        assert [(f.path, f.message) for f in result.findings if f.rule == "CODE003"] == [
+            ("examples/b.ipynb", "Notebook output shows a developer's local path (/home/gpleiss/)")
+        ]
+        assert [f.path for f in result.paid if f.rule == "CODE003"] == ["examples/a.ipynb"]
+    moved = _removed_file("examples/a.ipynb", new) + _added_file("examples/c.ipynb", new)
+    assert [f.rule for f in review(moved, snapshot=Snapshot()).findings] == []
