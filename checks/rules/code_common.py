@@ -152,19 +152,32 @@ _TAG_WORDS_LOWER = AhoCorasick(
 
 #: After a tag, what makes it open a task of its own (`FIXME: the loss is NaN`, `TODO(bob)`).
 _OPENS_TASK = lazy(r"[ \t]*[:(]")
+#: Between two tags, no words of a task: the tags are stacked on one (`TODO FIXME:`, `TODO: FIXME:`).
+_STACKED = lazy(r"[ \t]*(?:\([^)]*\))?[ \t]*[:\-]?[ \t]*")
 
 
 def tasks_by_line(side: SideView, tags: Iterable[Match]) -> list[list[Match]]:
     """Tags grouped into the debts they admit: a tag further along a comment line belongs to the task before it
-    (`# TODO: crude hack`), unless it opens one of its own (`# TODO: clean up. FIXME: the loss is NaN`)."""
+    (`# TODO: crude hack`), unless it opens one of its own (`# TODO: clean up. FIXME: the loss is NaN`) after the
+    task before it said something (`# TODO FIXME: ...` is one task)."""
     tasks: list[list[Match]] = []
     for m in tags:
-        column = side.column(m) + len(m.group(0))
-        if tasks and tasks[-1][0].index == m.index and _OPENS_TASK.match(m.text, column) is None:
+        start = side.column(m)
+        column = start + len(m.group(0))
+        if (
+            tasks
+            and tasks[-1][0].index == m.index
+            and (_OPENS_TASK.match(m.text, column) is None or _stacked(side, tasks[-1][-1], m.text, start))
+        ):
             tasks[-1].append(m)
         else:
             tasks.append([m])
     return tasks
+
+
+def _stacked(side: SideView, before: Match, text: str, start: int) -> bool:
+    """Whether nothing but an owner and punctuation stands between the tag `before` and a tag at `start`."""
+    return _STACKED.fullmatch(text, side.column(before) + len(before.group(0)), start) is not None
 
 
 #: How many comment lines under a tag are read with it when they carry its sentence on.

@@ -44,16 +44,19 @@ CODE_LIKE = lazy(
     )""",
     re.VERBOSE,
 )
-#: How far above a block of commented-out code its section's heading is looked for.
-MAX_SECTION_LOOKBACK = 12
+#: How far above a block of commented-out code its section's heading is looked for, through comments and blank
+#: lines only (a long commented example under `# Example usage:` is one section).
+MAX_SECTION_LOOKBACK = 200
 #: A line that opens a triple-quoted string: the cue to look for code parked in a string statement.
 STRING_OPENER = lazy(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
 #: What STRING_OPENER wants before the quotes, on their line (see `_opens_string`).
 _BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
 #: Comment blocks that show usage (`e.g.:`, a Markdown code fence) are documentation, not dead code.
-#: "Usage" as a heading (`Usage:`), not as a word of prose (`enable its usage once GPU tests run`).
+#: "Usage" as a heading (`Usage:`), not as a word of prose (`enable its usage once GPU tests run`); "example" as a
+#: word, not a name in the code (`dsp.Example(...)`).
 EXAMPLE = lazy(
-    r"\b(?:example\b|for instance\b|such as\b|like so\b|like this\b|usage(?=\s*(?::|$))|e\.g\.|i\.e\.)|>>>|```",
+    r"(?<!\.)\b(?:example\b(?!\()|for instance\b|such as\b|like so\b|like this\b|usage(?=\s*(?::|$))|e\.g\.|i\.e\.)"
+    r"|>>>|```",
     re.IGNORECASE,
 )
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)

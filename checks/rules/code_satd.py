@@ -82,7 +82,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "`# TODO` line of a "
             "docstring's text is no comment (known from the post-change text). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
-            "(`# TODO: clean up. FIXME: fails on empty input`). Comments about models, data or training are reported "
+            "(`# TODO: clean up. FIXME: fails on empty input`); tags stacked on one task (`# TODO FIXME: ...`) are "
+            "one. Comments about models, data or training are reported "
             "as ML debt (MODEL017) instead, read with the comment lines under the tag that carry its sentence on."
         ),
         why=(
