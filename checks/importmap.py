@@ -98,6 +98,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "llama_cpp": ("llama-cpp-python",),
         "tiktoken_ext": ("tiktoken",),  # the encodings' plugin package, shipped in the tiktoken wheel
         "sensai": ("sensai-utils",),
+        "colbert": ("colbert-ai",),
         "community": ("python-louvain",),
         "igraph": ("igraph", "python-igraph"),
         "pycrfsuite": ("python-crfsuite",),

@@ -717,6 +717,9 @@ _AVAILABILITY = lazy(
 #: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names. A
 #: module imported by its name (`import_module("x")`, `safe_import("x")`, `importorskip("x")`) is one too.
 _CHECKED_BY_NAME = lazy(rf"(?:{_AVAILABILITY.pattern}|RequirementCache\(|\w*import\w*\()\s*[\"']")
+#: A handler of a package's absence earlier in the function (`try: import colbert` / `except ImportError: ...`):
+#: the function treats the package as optional, and its later imports with it.
+_IMPORT_HANDLER = lazy(r"except\b.*\b(?:ImportError|ModuleNotFoundError)\b")
 _GUARD_OPENER = lazy(
     r"^(?:try\s*:|except\b|else\s*:|elif\b|if\b|match\b|case\b|with\b.*(?:suppress|import|optional|lazy))"
 )
@@ -732,7 +735,7 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
         stripped = previous.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if _AVAILABILITY.search(stripped):
+        if _AVAILABILITY.search(stripped) or _IMPORT_HANDLER.match(stripped):
             return True  # `if not is_av_available(): raise ImportError(...)` just before `import av`
         level = len(previous) - len(previous.lstrip())
         if level >= indent:
@@ -966,7 +969,7 @@ def _judged_file(file: FileView) -> bool:
             "declares faiss). The standard library, the repository's own packages and modules, optional imports "
             "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an import after "
             "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`, "
-            "`_check_soft_dependencies(...)`; "
+            "`_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
