@@ -322,7 +322,9 @@ def _section_above(side: SideView, first: int) -> tuple[str, ...]:
 # The same comment blocks come back file after file (a license header, say): each is judged once.
 @lru_cache(maxsize=1024)
 def _shows_usage(bodies: tuple[str, ...]) -> bool:
-    return any(EXAMPLE.search(b) for b in bodies)
+    """Whether a comment's prose says it shows usage: words of a line of code (`for instance in ...:`, a string
+    holding a Markdown fence) are the code's."""
+    return any(EXAMPLE.search(b) and not CODE_LIKE.match(b.strip()) for b in bodies)
 
 
 @lru_cache(maxsize=1024)
