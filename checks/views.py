@@ -235,14 +235,28 @@ _MINIFIED_SCAN = 4 * MINIFIED_LINE
 _MINIFIABLE = (".js", ".mjs", ".cjs", ".css")
 
 
+#: Every mark holds one of these: most files hold none, and the mark is looked for only on the lines that do (sre
+#: tries the mark's alternatives at every character; a docstring's "generated images" is no reason to read them all).
+_MARK_WORDS = ("generate", "do not edit")
+
+
 def _says_generated(head: str) -> bool:
-    return _may_say_generated(head) and _GENERATED_MARK.search(head) is not None
+    lowered = head.lower()
+    for word in _MARK_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            start, end = lowered.rfind("\n", 0, at) + 1, lowered.find("\n", at)
+            end = len(lowered) if end == -1 else end
+            if _GENERATED_MARK.search(head, start, end) is not None:
+                return True
+            at = lowered.find(word, end)
+    return False
 
 
 def _may_say_generated(text: str) -> bool:
-    """Every mark holds one of these words: most files hold neither, told at C speed before the regex runs."""
+    """Whether a mark's words are in `text` at all, told at C speed."""
     lowered = text.lower()
-    return "generate" in lowered or "do not edit" in lowered
+    return any(word in lowered for word in _MARK_WORDS)
 
 
 class FileView:

@@ -53,9 +53,9 @@ STRING_OPENER = lazy(r"^[ \t]*[rRuU]?(?:\"\"\"|''')", re.MULTILINE)
 _BEFORE_QUOTES = lazy(r"[ \t]*[rRuU]?")
 #: Comment blocks that show usage (`e.g.:`, a Markdown code fence) are documentation, not dead code.
 #: "Usage" as a heading (`Usage:`), not as a word of prose (`enable its usage once GPU tests run`); "example" as a
-#: word, not a name in the code (`dsp.Example(...)`).
+#: word, not a name called (`dsp.Example(...)`; a line of code holding it is the code's anyway, see `_shows_usage`).
 EXAMPLE = lazy(
-    r"(?<!\.)\b(?:example\b(?!\()|for instance\b|such as\b|like so\b|like this\b|usage(?=\s*(?::|$))|e\.g\.|i\.e\.)"
+    r"\b(?:example\b(?!\()|for instance\b|such as\b|like so\b|like this\b|usage(?=\s*(?::|$))|e\.g\.|i\.e\.)"
     r"|>>>|```",
     re.IGNORECASE,
 )
