@@ -468,13 +468,19 @@ def _alike(gone: list[int], came: list[int], old: list[str], new: list[str]) -> 
                 if ratio >= EDITED_SIMILARITY:
                     scored.append((-ratio, a, b))
     scored.sort()
-    taken_old: set[int] = set()
-    taken_new: set[int] = set()
-    for _, a, b in scored:
-        if a not in taken_old and b not in taken_new:
-            taken_old.add(a)
-            taken_new.add(b)
-            yield gone[a], came[b]
+    for a, b in _one_to_one((a, b) for _, a, b in scored):
+        yield gone[a], came[b]
+
+
+def _one_to_one(ranked: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The pairs (i, j) in the order given, the likeliest first, each i and each j in one pair at most."""
+    taken_i: set[int] = set()
+    taken_j: set[int] = set()
+    for i, j in ranked:
+        if i not in taken_i and j not in taken_j:
+            taken_i.add(i)
+            taken_j.add(j)
+            yield i, j
 
 
 def _below(h: Hit) -> str:
@@ -562,13 +568,9 @@ def _pairs(
         else:
             twins.extend((-likeness(gone[i], came[j]), i, j) for i in olds for j in news)
     twins.sort()
-    taken_gone: set[int] = set()
-    taken_came: set[int] = set()
-    for _, i, j in twins:
-        if i not in taken_gone and j not in taken_came:
-            taken_gone.add(i)
-            taken_came.add(j)
-            yield gone[i], came[j]
+    paired = list(_one_to_one((i, j) for _, i, j in twins))
+    yield from ((gone[i], came[j]) for i, j in paired)
+    taken_gone, taken_came = {i for i, _ in paired}, {j for _, j in paired}
     gone = [g for i, g in enumerate(gone) if i not in taken_gone]
     came = [h for j, h in enumerate(came) if j not in taken_came]
     if len(gone) * len(came) > MAX_EDIT_COMPARISONS:
@@ -577,15 +579,8 @@ def _pairs(
         ((_edited_likeness(g, h), i, j) for i, g in enumerate(gone) for j, h in enumerate(came) if rank(h) <= rank(g)),
         reverse=True,
     )
-    paired_gone: set[int] = set()
-    paired_came: set[int] = set()
-    for ratio, i, j in scored:
-        if ratio < EDITED_SIMILARITY:
-            break
-        if i not in paired_gone and j not in paired_came:
-            paired_gone.add(i)
-            paired_came.add(j)
-            yield gone[i], came[j]
+    edited = ((i, j) for ratio, i, j in scored if ratio >= EDITED_SIMILARITY)
+    yield from ((gone[i], came[j]) for i, j in _one_to_one(edited))
 
 
 def _edited_likeness(removed: Hit, added: Hit) -> float:
