@@ -17,6 +17,7 @@ from checks.rules.model_scan import (
     Scan,
     call_hit,
     callee,
+    char_before,
     code_matches,
     continues_name,
     file_source,
@@ -143,6 +144,8 @@ def _is_serving(view: FileView) -> bool:
 # --- MODEL006: torch.load without weights_only=True ----------------------------------------------------------
 
 _TORCH_LOAD = Scan(lazy(r"torch\.load\("), ("torch.load(",))
+#: `partial(torch.load, map_location="cpu")` (or `functools.partial`): a `torch.load` called later with these keywords.
+_PARTIAL_LOAD = Scan(lazy(r"partial\(\s*torch\.load\s*[,)]"), ("partial(",))
 _TORCH_PIN = lazy(
     r"""^\s*["']?torch\s*(?:\[[^\]\n]*\])?\s*(?:(?:==|>=|~=|===)\s*|=\s*["'][\^~>=]*\s*)(\d+)\.(\d+)""",
     re.MULTILINE,
@@ -168,7 +171,8 @@ _SAFE_TORCH = (2, 6)
     ),
     docs=Docs(
         what=(
-            "Added code calls `torch.load` without `weights_only=True` (the whole call is read, across lines). "
+            "Added code calls `torch.load` without `weights_only=True` (the whole call is read, across lines), or "
+            "hands it to `functools.partial` without it (the partial's keywords are the load's). "
             "`torch.jit.load` is not concerned, nor a call given its own `pickle_module` (a restricted unpickler; "
             "`pickle`, `dill` and `cloudpickle` load anything and still count). Info when a manifest the review sees "
             "pins torch >= 2.6, where "
@@ -183,13 +187,15 @@ _SAFE_TORCH = (2, 6)
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
-    needles=("torch.load(",),
+    needles=("torch.load(", "torch.load,", "torch.load)"),
 )
 def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
     safe_default: bool | None = None
     # `torch.jit.load` never matches; `mytorch.load` is someone else's.
-    for reader, m in code_matches(view, _TORCH_LOAD, accept=lambda m, _: not continues_name(m)):
-        call = reader.call(m)
+    for reader, m in code_matches(view, _TORCH_LOAD, _PARTIAL_LOAD, accept=_torch_load_named):
+        partial = m.group().startswith("partial")
+        # A partial's keywords are the load's: its call is read as the load's own.
+        call = reader.call(m, reader.side.column(m) + len("partial")) if partial else reader.call(m)
         if call is None:
             continue
         if not _loads_unsafely(call):
@@ -203,6 +209,14 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
             call,
             Severity.INFO if safe_default else _explained(call),
         )
+
+
+def _torch_load_named(m: Match, _side: SideView) -> bool:
+    """`torch.load(` itself (not `mytorch.load(`), or `partial(` / `functools.partial(` (not `my_partial(`)."""
+    before = char_before(m)
+    if m.group().startswith("partial"):
+        return not (before.isalnum() or before == "_")
+    return not continues_name(m)
 
 
 def _loads_unsafely(call: Call) -> bool:
