@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
-from checks.notebook import Notebook
+from checks.notebook import Notebook, NotebookError
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.views import FileView, Match, SideView
@@ -172,7 +173,8 @@ def _line_indent(text: str) -> int:
     docs=Docs(
         what=(
             "A notebook whose execution counts, read top to bottom, go down (a cell ran after one below it), "
-            "written by this change. Info when some code cells ran and others did not. Gaps in the counts "
+            "written by this change. Info when some code cells ran and others did not; a notebook partly run "
+            "before and run whole now pays that (known when the review has its text). Gaps in the counts "
             "(1, 5, 9) are fine."
         ),
         why=(
@@ -191,8 +193,9 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
         counted = [(int(m.group(1)), m) for m in side.search(EXECUTION_COUNT)]
         if not counted:
             continue  # the change wrote no execution count: whatever order there was is not new
-        if side.side is Side.ADDED and notebook is not None:
-            yield from _post_change_order(side, notebook, counted)
+        whole = notebook if side.side is Side.ADDED else _old_notebook(view)
+        if whole is not None:
+            yield from _order_in(side, whole, counted)
             continue
         # Without the whole notebook, the side's own counts are in cell order: a drop among them is a drop.
         drop = _first_drop([count for count, _ in counted])
@@ -201,7 +204,24 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
             yield _order_hit(side, m, counted[drop - 1][0], counted[drop][0])
 
 
-def _post_change_order(side: SideView, notebook: Notebook, counted: list[tuple[int, Match]]) -> Iterator[Hit]:
+def _old_notebook(view: FileView) -> Notebook | None:
+    """The notebook before the change, rebuilt from its text after it and the diff (when that text is known): a
+    notebook only partly executed before, and run whole now, pays that debt."""
+    if view.text is None or view.status is not FileStatus.MODIFIED:
+        return None
+
+    def parse() -> Notebook | None:
+        old = view.patch.old_text(view.text or "")
+        try:
+            return Notebook.parse(old) if old is not None else None
+        except NotebookError:
+            return None
+
+    return view.removed.memo("old-notebook", parse)
+
+
+def _order_in(side: SideView, notebook: Notebook, counted: list[tuple[int, Match]]) -> Iterator[Hit]:
+    """The order of the whole notebook on the side's side of the change, at the counts the side holds."""
     code = [c for c in notebook.code_cells() if c.source.strip()]
     counts = [c.execution_count for c in code if c.execution_count is not None]
     drop = _first_drop(counts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import itertools
 import json
 import re
@@ -581,3 +582,31 @@ def test_a_developers_folder_printed_in_a_notebook_is_known_by_the_folder() -> N
         assert [f.path for f in result.paid if f.rule == "CODE003"] == ["examples/a.ipynb"]
     moved = _removed_file("examples/a.ipynb", new) + _added_file("examples/c.ipynb", new)
     assert [f.rule for f in review(moved, snapshot=Snapshot()).findings] == []
+
+
+def _notebook_run(counts: tuple[int | None, ...]) -> str:
+    cells = [
+        {"cell_type": "code", "execution_count": n, "metadata": {}, "outputs": [], "source": [f"x{i} = {i}"]}
+        for i, n in enumerate(counts)
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def _modified(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    return f"diff --git a/{path} b/{path}\n" + "".join(lines)
+
+
+def test_a_notebook_run_whole_pays_its_partial_run_and_one_still_partly_run_adds_nothing() -> None:
+    path = "examples/keops.ipynb"
+    partly, whole = _notebook_run((1, None, 2)), _notebook_run((1, 2, 3))
+    result = review(_modified(path, partly, whole), snapshot=Snapshot(texts={path: whole}))
+    assert [f.rule for f in result.findings] == []
+    assert [(f.rule, f.message) for f in result.paid] == [
+        ("CODE004", "Notebook only partly executed: 1 of 3 code cells never ran")
+    ]
+    still = _notebook_run((4, None, 5))
+    result = review(_modified(path, partly, still), snapshot=Snapshot(texts={path: still}))
+    assert (result.findings, result.paid) == ((), ())
