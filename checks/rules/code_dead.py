@@ -11,11 +11,12 @@ from functools import lru_cache
 from itertools import chain, takewhile
 
 from checks.diff import FileStatus
-from checks.finding import Category, Hit, Severity, Side
+from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import blocks, in_docstring, parse_python, statement_key, string_statements
+from checks.rules.python_strings import old_text
 from checks.views import FileView, SideView
 
 #: The fewest commented-out code lines that make a block (one or two are usually an inline note).
@@ -77,7 +78,7 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
             "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
-            "is Python code, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
+            "is Python code and that the module did not hold before, blanks aside, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
             "it only re-indents them) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
@@ -142,6 +143,7 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
     if not isinstance(tree, ast.Module):
         return
     added = frozenset(view.patch.added.numbers())
+    before: frozenset[str] | None = None  # the module's strings before the change, read when a string holds code
     for node, value in string_statements(tree.body):
         if node.lineno not in added or "\n" not in value.strip() or not _two_code_like_lines(value):
             continue
@@ -149,6 +151,9 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
         lines = [line for line in code.splitlines() if line.strip()]
         if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not _is_code(code):
             continue
+        before = _strings_before(view) if before is None else before
+        if normalize(code) in before:
+            continue  # the same string before the change, laid out anew (a docstring's first line unindented)
         yield Hit(
             side=Side.ADDED,
             path=view.path,
@@ -157,6 +162,15 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
             content=code,
             message=f"Code parked in a string ({len(lines)} lines): {lines[0].strip()[:80]}",
         )
+
+
+def _strings_before(view: FileView) -> frozenset[str]:
+    """The string statements of the module before the change, blanks aside (none when its old text is unknown)."""
+    text = old_text(view)
+    tree = parse_python(text) if text is not None else None
+    if not isinstance(tree, ast.Module):
+        return frozenset()
+    return frozenset(normalize(value) for _, value in string_statements(tree.body))
 
 
 #: Statements after which nothing in the same block runs.

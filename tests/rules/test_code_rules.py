@@ -610,3 +610,17 @@ def test_a_notebook_run_whole_pays_its_partial_run_and_one_still_partly_run_adds
     still = _notebook_run((4, None, 5))
     result = review(_modified(path, partly, still), snapshot=Snapshot(texts={path: still}))
     assert (result.findings, result.paid) == ((), ())
+
+
+def test_a_string_laid_out_anew_is_the_string_it_was_and_a_new_one_holding_code_is_parked_code() -> None:
+    path = "shap/benchmark/methods.py"
+    before = (
+        'def tree_shap(model, data):\n    """ TreeExplainer (independent)\n'
+        '    color = red_blue_circle(0)\n    linestyle = dashed\n    """\n    return model\n'
+    )
+    after = before.replace('""" TreeExplainer', '"""TreeExplainer')
+    result = review(_modified(path, before, after), snapshot=Snapshot(texts={path: after}))
+    assert [f.rule for f in result.findings] == []
+    parked = after + 'def kernel(model):\n    """\n    x = load(model)\n    y = x.fit()\n    """\n    return model\n'
+    (finding,) = _findings(_modified(path, before, parked), "CODE008", texts={path: parked})
+    assert finding.message == "Code parked in a string (2 lines): x = load(model)"
