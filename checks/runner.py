@@ -483,15 +483,21 @@ def _one_to_one(ranked: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
             yield i, j
 
 
+#: File names nearly every package or project has: two files so named are no one module moved.
+_EVERY_PACKAGES = frozenset({"__init__.py", "__main__.py", "conftest.py", "setup.py", "conf.py"})
+
+
 def _below(h: Hit) -> str:
     """The line under a hit (the second line of its context): what follows a debt moves with it, where the line
     before may be a new one."""
     return h.context.partition("\n")[2]
 
 
-def _name(h: Hit) -> str:
-    """The name of a hit's file without its folders: a module moved to another package keeps it."""
-    return h.path.rpartition("/")[2]
+def _name(h: Hit) -> object:
+    """The name of a hit's file without its folders: a module moved to another package keeps it. A name every
+    package has (`__init__.py`) says nothing of a move: such a hit is only alike itself."""
+    name = h.path.rpartition("/")[2]
+    return id(h) if name in _EVERY_PACKAGES else name
 
 
 def _cancel(hits: list[_Keyed], place: Callable[[Hit, tuple[str, str], str], object]) -> list[_Keyed]:

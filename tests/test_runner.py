@@ -580,6 +580,38 @@ def test_like_suppressions_on_unrelated_lines_of_a_hunk_are_not_one_debt_edited(
     assert result.paid == ()
 
 
+def test_a_name_every_package_has_says_nothing_of_a_move() -> None:
+    """A function moves from utils/__init__.py into utils/fixes.py with its `import numpy  # noqa`, and the package's
+    own __init__.py gains a like line: the moved copy cancels by the lines around it, and the new one is reported,
+    though both __init__.py files share a name."""
+    moved = (
+        "def _openblas():\n    # Import libraries which might load OpenBLAS.\n    import numpy  # noqa\n    return 1\n"
+    )
+    result = run(
+        {
+            "src/pkg/__init__.py": (
+                "import scipy.linalg  # noqa: F401\n",
+                "import scipy.linalg  # noqa: F401\nimport numpy  # noqa\n",
+            ),
+            "src/pkg/utils/__init__.py": ("x = 1\n" + moved, "x = 1\n"),
+            "src/pkg/utils/fixes.py": ("y = 2\n", "y = 2\n" + moved),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == [("src/pkg/__init__.py", 2)]
+    assert result.paid == ()
+
+
+def test_one_suppression_written_twice_on_its_line_is_one() -> None:
+    result = run(
+        {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},
+        config=only("CODE018"),
+    )
+
+    assert (result.findings, result.paid) == ((), ())
+
+
 def test_debt_moved_with_its_function_to_another_module_is_not_taken_by_a_copy_added_elsewhere() -> None:
     """Two models' `fit` move from models.py into arima.py, each with its TODO; ops.py, listed first, gains a
     helper with the same TODO: the moved copies pair by the method they sit in, and the helper's is new."""

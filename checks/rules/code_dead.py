@@ -78,7 +78,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
             "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
-            "is Python code and that the module did not hold before, blanks aside, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
+            "is Python code and that the module did not hold before, blanks aside, branches disabled with "
+            "`if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
             "it only re-indents them) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "

@@ -163,7 +163,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
 )
 def lint_suppression(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
-        seen: set[tuple[int, int]] = set()
+        seen: set[tuple[int, int | str]] = set()
         matches = list(search_comments(side, _COMMENT_PREFILTER, COMMENT_DIRECTIVE, after_marker=_COMMENT_WORDS))
         if side.kind is Kind.C_LIKE and any(needle in side.lines.text for needle in _CODE_NEEDLES):
             matches += side.search(CODE_DIRECTIVE)
@@ -172,8 +172,10 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             if found is None or (m.index, found[1].start()) in seen:
                 continue
             directive, d = found
-            seen.add((m.index, d.start()))
             text = " ".join(d.group().split())
+            if (m.index, text) in seen:
+                continue  # a bare noqa written twice on its line: one suppression
+            seen.update(((m.index, d.start()), (m.index, text)))
             done = "added" if side.side is Side.ADDED else "removed"  # a removed one is reported as paid
             # `# type: ignore` says little alone: one removed in a deleted module must not cancel a new one in
             # another file, only the same line moved there. The code it sits on is its anchor.
