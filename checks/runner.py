@@ -33,6 +33,9 @@ MIN_REASON_LENGTH = 3
 #: How alike a debt's removed and added text must be, within one hunk, to be one debt edited rather than one paid
 #: and another new (difflib's own cutoff for a close match).
 EDITED_SIMILARITY = 0.6
+#: How alike the code under two copies of a debt in modules of one name must read for them to be one debt moved with
+#: its module and edited on the way (an identifier renamed), not two.
+MOVED_SIMILARITY = 0.8
 #: How long the shorter of two contents must be for one beginning the other to make them one debt re-wrapped.
 MIN_REWRAPPED_CHARS = 40
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
@@ -424,7 +427,10 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     uncancelled = alike
     for place in places:
         uncancelled = _cancel(uncancelled, place)
-    uncancelled = _cancel_edited_anchors(uncancelled)
+    uncancelled = _cancel_edited_anchors(uncancelled, lambda h: h.path, EDITED_SIMILARITY)
+    # A module moved to another package and edited on the way keeps its name (`pallas/mosaic/primitives.py` ->
+    # `state/primitives.py`): its copies cancel on code that reads nearly alike.
+    uncancelled = _cancel_edited_anchors(uncancelled, _name, MOVED_SIMILARITY)
     cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
     left = [item for item in keyed if id(item) not in cancelled]
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED]
@@ -432,40 +438,44 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     return new, paid
 
 
-def _cancel_edited_anchors(hits: list[_Keyed]) -> list[_Keyed]:
-    """The hits left once removed and added copies of one debt in one file whose anchors read alike (a `# type:
-    ignore` on a signature edited and moved within its module) cancel, the likeliest pairs first. A like debt on
-    unrelated code (a `# noqa: F401` on a new re-export, where another was removed) is new, and the removed one
-    paid. Past MAX_ANCHOR_COMPARISONS in one file, they cancel in order, as a rewrite's copies."""
-    groups: dict[tuple[tuple[str, str], str], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], least: float) -> list[_Keyed]:
+    """The hits left once removed and added copies of one debt at one place (`where`: one file, or files of one
+    name) whose anchors are at least `least` alike (a `# type: ignore` on a signature edited and moved within its
+    module) cancel, the likeliest pairs first. A like debt on unrelated code (a `# noqa: F401` on a new re-export,
+    where another was removed) is new, and the removed one paid. Past MAX_ANCHOR_COMPARISONS at one place, copies
+    in one file cancel in order, as a rewrite's; copies in several files do not."""
+    groups: dict[tuple[tuple[str, str], object], tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for index, (_, h, key, _) in enumerate(hits):
-        groups[(key, h.path)][h.side is Side.ADDED].append(index)
+        groups[(key, where(h))][h.side is Side.ADDED].append(index)
     cancelled: set[int] = set()
     for gone, came in groups.values():
         if not gone or not came:
             continue
+        one_file = len({hits[i][1].path for i in (*gone, *came)}) == 1
+        if len(gone) * len(came) > MAX_ANCHOR_COMPARISONS and not one_file:
+            continue
         pairs: Iterable[tuple[int, int]] = (
             zip(gone, came, strict=False)
             if len(gone) * len(came) > MAX_ANCHOR_COMPARISONS
-            else _alike(gone, came, [hits[i][3] for i in gone], [hits[j][3] for j in came])
+            else _alike(gone, came, [hits[i][3] for i in gone], [hits[j][3] for j in came], least)
         )
         for i, j in pairs:
             cancelled.update((i, j))
     return [item for index, item in enumerate(hits) if index not in cancelled]
 
 
-def _alike(gone: list[int], came: list[int], old: list[str], new: list[str]) -> Iterator[tuple[int, int]]:
-    """Pairs of `gone` and `came` (each in one pair at most) whose texts `old` and `new` are at least
-    EDITED_SIMILARITY alike, the likeliest first (difflib's close-match tests, cheapest first)."""
+def _alike(gone: list[int], came: list[int], old: list[str], new: list[str], least: float) -> Iterator[tuple[int, int]]:
+    """Pairs of `gone` and `came` (each in one pair at most) whose texts `old` and `new` are at least `least` alike,
+    the likeliest first (difflib's close-match tests, cheapest first)."""
     scored: list[tuple[float, int, int]] = []
     matcher = SequenceMatcher()
     for b, added in enumerate(new):
         matcher.set_seq2(added)
         for a, removed in enumerate(old):
             matcher.set_seq1(removed)
-            if matcher.real_quick_ratio() >= EDITED_SIMILARITY and matcher.quick_ratio() >= EDITED_SIMILARITY:
+            if matcher.real_quick_ratio() >= least and matcher.quick_ratio() >= least:
                 ratio = matcher.ratio()
-                if ratio >= EDITED_SIMILARITY:
+                if ratio >= least:
                     scored.append((-ratio, a, b))
     scored.sort()
     for a, b in _one_to_one((a, b) for _, a, b in scored):

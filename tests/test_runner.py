@@ -580,6 +580,34 @@ def test_like_suppressions_on_unrelated_lines_of_a_hunk_are_not_one_debt_edited(
     assert result.paid == ()
 
 
+def test_a_suppression_moved_with_its_module_and_edited_on_the_way_is_the_debt_it_was() -> None:
+    """shape_poly.py moves from experimental/ to _src/ and `e.evaluate` becomes `e._evaluate` on its suppressed line:
+    one debt moved; a like suppression on unrelated code of the new module is new."""
+    body = "".join(f"x{i} = {i}\n" for i in range(5))
+    result = run(
+        {
+            "jax/experimental/export/shape_poly.py": (body + "res = e.evaluate(self.env)  # type: ignore\n", None),
+            "jax/_src/export/shape_poly.py": (
+                None,
+                body + "res = e._evaluate(self.env)  # type: ignore\nshape = dims.pop()  # type: ignore\n",
+            ),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.lines) for f in result.findings] == [("jax/_src/export/shape_poly.py", (7,))]
+    assert result.paid == ()
+    unrelated = run(
+        {
+            "jax/experimental/export/shape_poly.py": (body + "res = e.evaluate(self.env)  # type: ignore\n", None),
+            "jax/_src/export/shape_poly.py": (None, body + "shape = dims.pop()  # type: ignore\n"),
+        },
+        config=only("CODE018"),
+    )
+    assert [f.path for f in unrelated.findings] == ["jax/_src/export/shape_poly.py"]
+    assert [f.path for f in unrelated.paid] == ["jax/experimental/export/shape_poly.py"]
+
+
 def test_a_name_every_package_has_says_nothing_of_a_move() -> None:
     """A function moves from utils/__init__.py into utils/fixes.py with its `import numpy  # noqa`, and the package's
     own __init__.py gains a like line: the moved copy cancels by the lines around it, and the new one is reported,
