@@ -585,7 +585,7 @@ def test_a_developers_folder_printed_in_a_notebook_is_known_by_the_folder() -> N
 
 
 def _notebook_run(counts: tuple[int | None, ...]) -> str:
-    cells = [
+    cells: list[dict[str, object]] = [
         {"cell_type": "code", "execution_count": n, "metadata": {}, "outputs": [], "source": [f"x{i} = {i}"]}
         for i, n in enumerate(counts)
     ]
