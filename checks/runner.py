@@ -451,14 +451,13 @@ def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], l
     for gone, came in groups.values():
         if not gone or not came:
             continue
-        one_file = len({hits[i][1].path for i in (*gone, *came)}) == 1
-        if len(gone) * len(came) > MAX_ANCHOR_COMPARISONS and not one_file:
+        pairs: Iterable[tuple[int, int]]
+        if len(gone) * len(came) <= MAX_ANCHOR_COMPARISONS:
+            pairs = _alike(gone, came, [hits[i][3] for i in gone], [hits[j][3] for j in came], least)
+        elif len({hits[i][1].path for i in (*gone, *came)}) == 1:
+            pairs = zip(gone, came, strict=False)  # one file rewritten: its copies in order
+        else:
             continue
-        pairs: Iterable[tuple[int, int]] = (
-            zip(gone, came, strict=False)
-            if len(gone) * len(came) > MAX_ANCHOR_COMPARISONS
-            else _alike(gone, came, [hits[i][3] for i in gone], [hits[j][3] for j in came], least)
-        )
         for i, j in pairs:
             cancelled.update((i, j))
     return [item for index, item in enumerate(hits) if index not in cancelled]

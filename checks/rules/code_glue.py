@@ -140,4 +140,4 @@ def _undone(view: FileView, side: SideView, m: Match) -> bool:
 
 def _side_text(view: FileView, side: SideView) -> str:
     """The module on the side's side of the change: its text when known, else the side's lines."""
-    return (old_text(view) if side.side is Side.REMOVED else view.text) or side.lines.text
+    return _module_text(view, side) or side.lines.text
