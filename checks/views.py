@@ -313,6 +313,13 @@ class FileView:
         return None if self.status is FileStatus.REMOVED else self.snapshot.text(self.path)
 
     @cached_property
+    def old_text(self) -> str | None:
+        """The text before the change of a changed file whose post-change text is known, rebuilt once from that
+        text and the diff; None for a new or deleted file, or when the two do not agree."""
+        post = self.text
+        return None if post is None or self.status is FileStatus.ADDED else self.patch.old_text(post)
+
+    @cached_property
     def added(self) -> SideView:
         return SideView(
             path=self.path, side=Side.ADDED, lines=self.patch.added, file_kind=self.kind, post_text=self.text

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.notebook import Notebook, NotebookError
@@ -207,11 +206,9 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
 def _old_notebook(view: FileView) -> Notebook | None:
     """The notebook before the change, rebuilt from its text after it and the diff (when that text is known): a
     notebook only partly executed before, and run whole now, pays that debt."""
-    if view.text is None or view.status is not FileStatus.MODIFIED:
-        return None
 
     def parse() -> Notebook | None:
-        old = view.patch.old_text(view.text or "")
+        old = view.old_text
         try:
             return Notebook.parse(old) if old is not None else None
         except NotebookError:

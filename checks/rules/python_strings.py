@@ -59,10 +59,9 @@ def inside(spans: list[tuple[int, int]], offset: int) -> bool:
 def old_text(view: FileView) -> str | None:
     """A changed module's text before the change, rebuilt once from its post-change text and the diff; None when
     that text is unknown (diff-only) or the file is new, deleted or a notebook."""
-    post = view.text
-    if post is None or view.kind is not Kind.PYTHON or not view.removed:
+    if view.kind is not Kind.PYTHON or not view.removed:
         return None
-    return view.removed.memo("old-text", lambda: view.patch.old_text(post))
+    return view.old_text
 
 
 def removed_in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool | None:
