@@ -45,7 +45,7 @@ from checks.views import MAX_STATEMENT_LINES, ChangeView, FileView, Match, SideV
 #: Every file a caller must supply the head text of (when the tree has it) for this rule to judge.
 MANIFEST_PATTERNS: tuple[str, ...] = (
     r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$",
-    r"(^|/)requirements/[\w.-]+\.(txt|in)$",
+    r"(^|/)requirements/([\w.-]+/)?[\w.-]+\.(txt|in)$",  # requirements/base.txt, requirements/<package>/base.txt
     r"(^|/)(?!(MANIFEST|Makefile|configure)\.in$)[\w-]+\.in$",  # pip-tools inputs (dev.in, base.in)
     r"(^|/)(pyproject\.toml|pixi\.toml|setup\.py|setup\.cfg|Pipfile)$",
     r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$",
