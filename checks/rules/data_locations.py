@@ -17,6 +17,7 @@ from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
+from checks.rules.model_scan import PYTHON_KINDS, in_string
 from checks.rules.python_strings import old_text
 from checks.views import FileView, SideView
 
@@ -269,7 +270,8 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
             "`kaggle datasets download` without a version or `kaggle competitions download`. "
             'Local builders (`load_dataset("csv", ...)`), '
             "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
-            "are fine; tests, examples, docs and docstrings' usage examples are not reviewed."
+            "are fine; tests, examples, docs, docstrings' usage examples and messages that quote a call (a string "
+            "literal) are not reviewed."
         ),
         why=(
             "When the upstream dataset changes, retraining silently uses different data and results cannot "
@@ -301,6 +303,8 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                     continue
                 if in_docstring(view, side, m):
                     continue  # a docstring's usage example, not the program
+                if view.kind in PYTHON_KINDS and in_string(m.text, column):
+                    continue  # a message that shows the call (`f"use load_dataset('{name}')"`)
                 statement, end_line = side.statement(m.index)
                 if not brackets_closed(statement):
                     continue  # the call goes on past the lines we can see
