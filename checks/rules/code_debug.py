@@ -30,9 +30,10 @@ DEBUG_ON = lazy(r"\bdebug\s*=\s*True\b")
 #: JavaScript's `debugger;` statement, alone on its line.
 JS_DEBUGGER = lazy(r"^[ \t]*debugger\b\s*;?[ \t]*$", re.MULTILINE)
 _JS = lazy(r"\.(?:js|jsx|ts|tsx|mjs|cjs)$")
-#: A print of what one looks at while debugging: a shape, dtype, device or type, a table's head, `f"{x=}"`.
+#: A print of what one looks at while debugging: a shape, dtype, device or type, a table's head, `f"{x=}"` (also
+#: spaced, converted or formatted: `f"{x = }"`, `f"{x=!r}"`, `f"{x=:.3f}"`).
 DEBUG_PRINT = lazy(
-    r"(?<![\w.])print\((?=[^\n]*(?:\.(?:shape|dtype|device)\b|\.size\(\)|\.head\(|\.describe\(|=(?:!r)?\}"
+    r"(?<![\w.])print\((?=[^\n]*(?:\.(?:shape|dtype|device)\b|\.size\(\)|\.head\(|\.describe\(|=\s*(?:![rsa])?(?::[^{}\n]*)?\}"
     r"|\btype\([^()\n]*\)(?!\.__name__)))"  # `type(e).__name__` names an error in a message
 )
 #: A module that is run (a script, a CLI) prints on purpose; a library module reports through logging.
