@@ -99,6 +99,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "tiktoken_ext": ("tiktoken",),  # the encodings' plugin package, shipped in the tiktoken wheel
         "sensai": ("sensai-utils",),
         "colbert": ("colbert-ai",),
+        "MeCab": ("mecab-python3", "mecab-python"),
         "community": ("python-louvain",),
         "igraph": ("igraph", "python-igraph"),
         "pycrfsuite": ("python-crfsuite",),
