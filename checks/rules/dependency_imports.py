@@ -901,8 +901,8 @@ class _FileImports:
 
     def checks_by_name(self, module: str, distribution: str) -> bool:
         """Whether the file checks by name that the package is installed (`RequirementCache("comet-ml>=3")`,
-        `find_spec("comet_ml")`, `is_comet_ml_available()`): an optional integration, whose imports run once that
-        check passed."""
+        `find_spec("comet_ml")`, `is_comet_ml_available()`, `"comet_ml" in sys.modules`): an optional integration,
+        whose imports run once that check passed."""
         source = self.file.text if self.file.text is not None else self.side.lines.text
         # Named either way (`comet-ml`, `comet_ml`): separators compare alike, as PEP 503 has it.
         names = sorted({module.partition(".")[0], distribution})
@@ -910,9 +910,12 @@ class _FileImports:
             spelled = "|".join(re.escape(re.sub(r"[-_.]+", "_", name)) for name in names)
             if re.search(rf"\bis_(?:{spelled})_available\(", source, re.IGNORECASE):
                 return True
+        named = "|".join("[-_.]".join(map(re.escape, re.split(r"[-_.]+", name))) for name in names)
+        # `if "regex" in sys.modules:`: code for a package that only runs once something else imported it.
+        if "sys.modules" in source and re.search(rf"[\"'](?:{named})[\"']\s+in\s+sys\.modules\b", source):
+            return True
         if _CHECKED_BY_NAME.search(source) is None:
             return False
-        named = "|".join("[-_.]".join(map(re.escape, re.split(r"[-_.]+", name))) for name in names)
         return re.search(rf"{_CHECKED_BY_NAME.pattern}(?:{named})(?![\w.])", source, re.IGNORECASE) is not None
 
     def _hunk_above(self, m: Match) -> list[str]:
@@ -971,7 +974,8 @@ def _judged_file(file: FileView) -> bool:
             "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`, "
             "`_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
-            '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`), '
+            '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`, '
+            '`"comet_ml" in sys.modules`), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
