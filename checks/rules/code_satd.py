@@ -90,7 +90,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "Self-admitted debt is the debt developers know about; untracked tags pile up and are rarely "
             "paid. A case-insensitive tag rule has precision 0.87 on 62,275 labelled comments "
             "(Maldonado & Shihab). FIXME, XXX and HACK admit defects or hacks (medium); a TODO with an "
-            "owner and an issue link is tracked (info)."
+            "owner and an issue link (on its line, or on the comment lines that carry its sentence on) is "
+            "tracked (info)."
         ),
         example="retries = 3  # FIXME: the client hangs when the server closes early",
         fix="retries = 3  # The client hangs when the server closes early, see #412",
@@ -109,7 +110,8 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
                 continue  # a `# TODO` line of a docstring's text is documentation, not a comment
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
-            if is_ml_comment(task_words(side, m)):
+            said = task_words(side, m)
+            if is_ml_comment(said):
                 continue
             tag = m.group(1).upper()
             # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone. A second
@@ -118,7 +120,8 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
             shown = comment_text(m.text, side.kind) or comment
             if later_on_its_line or _NESTED_COMMENT.search(shown, 0, len(shown) - len(comment)):
                 shown = comment
-            severity = max((_tag_severity(t.group(1).upper(), comment) for t in (m, *others)), key=lambda s: s.rank)
+            # Tracked or not, as its whole sentence says: the issue link may carry it on to the next line.
+            severity = max((_tag_severity(t.group(1).upper(), said) for t in (m, *others)), key=lambda s: s.rank)
             yield side.hit(
                 m,
                 f"{tag} comment: {shown.strip().lstrip('#/*-; ').strip()[:120]}",
