@@ -38,6 +38,11 @@ EDITED_SIMILARITY = 0.6
 MOVED_SIMILARITY = 0.8
 #: How long the shorter of two contents must be for one beginning the other to make them one debt re-wrapped.
 MIN_REWRAPPED_CHARS = 40
+#: How long the code one debt sits on must be (brackets and commas aside) for its being part of another's to make them
+#: one statement split over lines or joined into one (`f(a, b)  # type: ignore` -> `b,  # type: ignore[arg-type]`).
+MIN_REWRAPPED_CODE = 8
+#: What a statement split over lines leaves at the ends of its pieces.
+_WRAPPING = " \t,;()[]{}\\"
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
 MAX_EDIT_COMPARISONS = 400
 #: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most (each comparison a
@@ -464,15 +469,18 @@ def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], l
 
 
 def _alike(gone: list[int], came: list[int], old: list[str], new: list[str], least: float) -> Iterator[tuple[int, int]]:
-    """Pairs of `gone` and `came` (each in one pair at most) whose texts `old` and `new` are at least `least` alike,
-    the likeliest first (difflib's close-match tests, cheapest first)."""
+    """Pairs of `gone` and `came` (each in one pair at most) whose texts `old` and `new` are at least `least` alike, or
+    one part of the other (see `_split_or_joined`), the likeliest first (difflib's close-match tests, cheapest
+    first)."""
     scored: list[tuple[float, int, int]] = []
     matcher = SequenceMatcher()
     for b, added in enumerate(new):
         matcher.set_seq2(added)
         for a, removed in enumerate(old):
             matcher.set_seq1(removed)
-            if matcher.real_quick_ratio() >= least and matcher.quick_ratio() >= least:
+            if _split_or_joined(removed, added):
+                scored.append((-max(matcher.ratio(), least), a, b))
+            elif matcher.real_quick_ratio() >= least and matcher.quick_ratio() >= least:
                 ratio = matcher.ratio()
                 if ratio >= least:
                     scored.append((-ratio, a, b))
@@ -604,9 +612,22 @@ def _edited_likeness(removed: Hit, added: Hit) -> float:
     if _rewrapped(removed.content, added.content):
         return 1.0
     ratio = SequenceMatcher(None, removed.content, added.content).ratio()
-    if removed.anchor and added.anchor and ratio >= EDITED_SIMILARITY:
+    if (
+        removed.anchor
+        and added.anchor
+        and ratio >= EDITED_SIMILARITY
+        and not _split_or_joined(removed.anchor, added.anchor)
+    ):
         ratio = min(ratio, SequenceMatcher(None, removed.anchor, added.anchor).ratio())
     return ratio
+
+
+def _split_or_joined(removed: str, added: str) -> bool:
+    """Whether the code one debt sits on is part of the other's: a statement split over lines, its comment landing
+    on one piece (`f(a, b)  # type: ignore` -> `b,  # type: ignore[arg-type]`), or pieces joined into one line
+    (`from m import A  # noqa` -> `    A,  # noqa` in a parenthesised import)."""
+    shorter, longer = sorted((removed.strip(_WRAPPING), added.strip(_WRAPPING)), key=len)
+    return len(shorter) >= MIN_REWRAPPED_CODE and shorter in longer
 
 
 def _rewrapped(removed: str, added: str) -> bool:

@@ -631,6 +631,43 @@ def test_a_name_every_package_has_says_nothing_of_a_move() -> None:
     assert result.paid == ()
 
 
+def test_suppressed_imports_merged_into_one_parenthesised_import_keep_their_debt() -> None:
+    """`from m import A  # noqa: F401` lines at the top become names of a parenthesised import further down, each with
+    its `# noqa`: the name is the code each one sits on, so they are the old suppressions (darts); a like one on a
+    name no removed line imported is new."""
+    body = "".join(f"x{i} = {i}\n" for i in range(40))
+    result = run(
+        {
+            "tests/ad/test_model.py": (
+                "from darts.ad import OrAggregator  # noqa: F401\nfrom darts.ad import QuantileDetector  # noqa: F401\n"
+                + body
+                + "from darts.ad import (\n    NormScorer,\n)\n",
+                body
+                + "from darts.ad import (\n    NormScorer,\n    OrAggregator,  # noqa: F401\n"
+                + "    QuantileDetector,  # noqa: F401\n    Threshold,  # noqa: F401\n)\n",
+            )
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.lines) for f in result.findings] == [("tests/ad/test_model.py", (45,))]
+    assert result.paid == ()
+
+
+def test_a_statement_split_over_lines_keeps_its_suppression_on_the_argument_it_now_sits_on() -> None:
+    """A call's arguments go one a line and its bare `# type: ignore` lands, narrowed, on the argument it was for
+    (kornia): one debt edited, neither paid nor new. Another suppression on code the old line did not hold is new."""
+    old = "out = module.inverse_boxes(\n    _input, param.data, module.flags, transform=transform  # type: ignore\n)\n"
+    new = (
+        "out = module.inverse_boxes(\n    _input,\n    param.data,  # type: ignore[arg-type]\n"
+        "    module.flags,\n    transform=transform,\n)\nsize = data.shape  # type: ignore[attr-defined]\n"
+    )
+    result = run({"src/ops.py": (old, new)}, config=only("CODE018"))
+
+    assert [(f.path, f.lines) for f in result.findings] == [("src/ops.py", (7,))]
+    assert result.paid == ()
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},
