@@ -314,8 +314,13 @@ class FileView:
 
     @cached_property
     def old_text(self) -> str | None:
-        """The text before the change of a changed file whose post-change text is known, rebuilt once from that
-        text and the diff; None for a new or deleted file, or when the two do not agree."""
+        """The file's text before the change: a deleted file's removed lines when its one hunk is the whole of it, a
+        changed file's rebuilt once from its post-change text (when known) and the diff; None for a new file, or
+        when the two do not agree."""
+        if self.status is FileStatus.REMOVED:
+            hunks = self.patch.hunks
+            whole = len(hunks) == 1 and hunks[0].one_sided and hunks[0].old_start == 1
+            return self.removed.lines.text if whole else None
         post = self.text
         return None if post is None or self.status is FileStatus.ADDED else self.patch.old_text(post)
 

@@ -19,6 +19,7 @@ A case describes files, not raw diffs (hand-written hunk counts are error-prone)
         expect:                         # findings of this rule; [] means the case must pass
           - {line: 1, severity: medium}   # also `lines: [...]`, and `severities: [...]` (each line's own)
         paid: 0                         # optional: how many paid findings of this rule
+        paid_lines: [3]                 # optional: the lines of their occurrences, in order
 """
 
 from __future__ import annotations

@@ -49,6 +49,8 @@ def test_rule_case(case: Case) -> None:
             assert str(got) == str(value) if key == "severity" else got == value, (key, got, value, finding.message)
     paid = [f for f in result.paid if f.rule == case.rule]
     assert len(paid) == spec.get("paid", 0), [(f.path, f.message) for f in paid]
+    if "paid_lines" in spec:
+        assert [line for f in paid for line in f.lines] == spec["paid_lines"], [f.message for f in paid]
 
 
 def test_every_rule_has_pass_and_fail_cases() -> None:
