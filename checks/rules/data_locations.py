@@ -17,6 +17,7 @@ from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
+from checks.rules.model_calls import CallReader
 from checks.rules.model_scan import PYTHON_KINDS, in_string
 from checks.rules.python_strings import old_text
 from checks.views import FileView, SideView
@@ -294,6 +295,7 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
             continue
         # The whole module on that side when known (its imports tell whose `load_dataset` is called).
         context = (view.text if side.side is Side.ADDED else old_text(view)) or text
+        reader = CallReader(view, side) if view.kind is Kind.PYTHON else None
         for pattern, source in triggers:
             for m in side.search(pattern):
                 column = side.column(m)
@@ -301,8 +303,8 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                 qualified = before.endswith(_QUALIFIERS)
                 if not (qualified or _called_by_name(before, m.group(0), source)) or side.in_comment(m):
                     continue
-                if in_docstring(view, side, m):
-                    continue  # a docstring's usage example, not the program
+                if in_docstring(view, side, m) or (reader is not None and reader.in_docstring(m)):
+                    continue  # a docstring's usage example, or a message's (in any triple-quoted string)
                 if view.kind in PYTHON_KINDS and in_string(m.text, column):
                     continue  # a message that shows the call (`f"use load_dataset('{name}')"`)
                 statement, end_line = side.statement(m.index)
