@@ -45,7 +45,9 @@ class Hit:
     alone says little (`# type: ignore`), is the code the debt sits on: copies in different
     files cancel only when it is the same too (moved code carries its line along). `context` is
     the line above and the line below (see `views.neighbours`): of like copies in other files, the
-    one that kept its neighbours is the one that moved.
+    one that kept its neighbours is the one that moved. An `undecided` hit is a line the rule cannot judge (a
+    `weights_only` passed on through a variable): it pairs with a like debt the change removes, which is then edited
+    and still owed rather than paid, and is never new itself.
     """
 
     side: Side
@@ -57,6 +59,7 @@ class Hit:
     severity: Severity | None = None
     anchor: str = ""
     context: str = ""
+    undecided: bool = False
 
 
 @dataclass(frozen=True, slots=True)

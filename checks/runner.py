@@ -438,7 +438,7 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     uncancelled = _cancel_edited_anchors(uncancelled, _name, MOVED_SIMILARITY)
     cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
     left = [item for item in keyed if id(item) not in cancelled]
-    new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED]
+    new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED and not h.undecided]
     paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
     return new, paid
 

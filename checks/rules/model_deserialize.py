@@ -6,7 +6,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, kind
 from checks.registry import Docs, rule
@@ -174,7 +174,9 @@ _SAFE_TORCH = (2, 6)
             "Added code calls `torch.load` without `weights_only=True` (the whole call is read, across lines), or "
             "hands it to `functools.partial` without it (the partial's keywords are the load's). "
             "`torch.jit.load` is not concerned, nor a call given its own `pickle_module` (a restricted unpickler; "
-            "`pickle`, `dill` and `cloudpickle` load anything and still count). Info when a manifest the review sees "
+            "`pickle`, `dill` and `cloudpickle` load anything and still count). A call that passes `weights_only` on "
+            "from its caller (a variable, `**kwargs`) is the caller's choice: not new debt, and an unsafe load edited "
+            "into one pays nothing. Info when a manifest the review sees "
             "pins torch >= 2.6, where "
             "`weights_only=True` is the default; low when `weights_only=False` is explained by a comment."
         ),
@@ -198,7 +200,10 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
         call = reader.call(m, reader.side.column(m) + len("partial")) if partial else reader.call(m)
         if call is None:
             continue
-        if not _loads_unsafely(call):
+        unsafe = _loads_unsafely(call)
+        # A load passing `weights_only` on (a variable, **kwargs) is no new debt, nor an unsafe one made safe.
+        undecided = unsafe is None and reader.side.side is Side.ADDED
+        if not (unsafe or undecided):
             continue
         if safe_default is None:
             safe_default = _pins_safe_torch(view.snapshot)
@@ -208,6 +213,7 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
             "`torch.load` without `weights_only=True` unpickles arbitrary objects: a tampered checkpoint runs code",
             call,
             Severity.INFO if safe_default else _explained(call),
+            undecided=undecided,
         )
 
 
@@ -219,19 +225,24 @@ def _torch_load_named(m: Match, _side: SideView) -> bool:
     return not continues_name(m)
 
 
-def _loads_unsafely(call: Call) -> bool:
-    """True when the call unpickles without `weights_only=True`; False when safe or when it cannot be judged."""
+def _loads_unsafely(call: Call) -> bool | None:
+    """True when the call unpickles without `weights_only=True`, False when it does not; None when its caller
+    decides (`weights_only=flag`, `**kwargs`)."""
     if not call.complete:
         return False  # the rest of the call is on lines the review cannot see
     if _own_unpickler(call):
         return False
     if call.node is None:
-        return re.search(r"weights_only\s*=\s*True|\*\*", call.text) is None
+        if re.search(r"weights_only\s*=\s*True", call.text):
+            return False
+        return None if "**" in call.text else True
     value = call.keyword("weights_only")
     if value is None:
-        return not call.splats
+        return None if call.splats else True
     # A variable lets the caller decide; only a literal False is unsafe.
-    return isinstance(value, ast.Constant) and value.value is not True
+    if not isinstance(value, ast.Constant):
+        return None
+    return value.value is not True
 
 
 def _own_unpickler(call: Call) -> bool:

@@ -6,6 +6,7 @@ reads Python calls goes through `code_matches` so they all skip the same things.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -226,12 +227,16 @@ def code_matches(
                 yield reader, m
 
 
-def call_hit(reader: CallReader, m: Match, message: str, call: Call | None, severity: Severity | None) -> Hit:
-    """A hit on a matched call, keyed by the call itself so a moved or reformatted call cancels out."""
-    return reader.side.hit(
+def call_hit(
+    reader: CallReader, m: Match, message: str, call: Call | None, severity: Severity | None, *, undecided: bool = False
+) -> Hit:
+    """A hit on a matched call, keyed by the call itself so a moved or reformatted call cancels out (`undecided`: see
+    `Hit`)."""
+    hit = reader.side.hit(
         m,
         message,
         content=call.key if call is not None else m.text,
         end_line=call.end_line if call is not None else None,
         severity=severity,
     )
+    return dataclasses.replace(hit, undecided=True) if undecided else hit
