@@ -35,9 +35,10 @@ from checks.satd import (
 )
 from checks.views import FileView, Match, SideView
 
-#: After a tag not written in capitals: a tag's punctuation, or the end of the comment. "# todo: x" is a task
-#: note, "# todo items are stored per user" and "# looks like a hack attempt" are prose.
-_TAG_PUNCTUATION = lazy(r"[ \t]*(?:[:(!\-—]|$)")
+#: After a tag not written in capitals: a tag's punctuation, or the end of the comment, a version it is due at
+#: between (`todo 0.29.0: remove`, `todo v2 -`). "# todo: x" is a task note, "# todo items are stored per user" and
+#: "# looks like a hack attempt" are prose.
+_TAG_PUNCTUATION = lazy(r"[ \t]*(?:v?\d+(?:\.\d+)*[ \t]*)?(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
 #: A tag word the comment points at rather than writes: "See TODO there", "The TODO above is stale", "The above
 #: NOTE and TODO are not true".
@@ -74,7 +75,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
     docs=Docs(
         what=(
             "A comment added by the change carries a task tag: TODO, FIXME, XXX or HACK. In lower or mixed case "
-            "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`) or open its comment with an order "
+            "the word must be written as a tag (`todo:`, `Fixme(bob)`, `hack -`, `todo 0.29.0:`) or open its comment "
+            "with an order "
             "(`# todo add retries`): `# todo items per user` and "
             "`# a hack attempt` are prose, and so is a tag word ending a path (`issues/XXX`) or one a comment "
             "points at (`See TODO there`, `the TODO above`, `the NOTE and TODO above`), while a word right after "
