@@ -79,7 +79,7 @@ def hub_id(value: str, *, bare: re.Pattern[str] = _LEGACY_ID) -> bool:
     docs=Docs(
         what=(
             "Added code loads a model from the Hugging Face Hub (`from_pretrained`, `hf_hub_download`, "
-            "`snapshot_download`, `SentenceTransformer`, `pipeline(model=...)`) by a hub id and without a "
+            "`snapshot_download`, `SentenceTransformer`, `pipeline(task, model)`) by a hub id and without a "
             "`revision` that is a commit hash. Local directories (`./model`, `checkpoints/best`), ids held in "
             "variables, `local_files_only=True` and revisions passed through variables are left alone."
         ),
@@ -144,7 +144,7 @@ def _hub_target(function: str, call: Call) -> str | None:
     if function == "SentenceTransformer":
         name = call.string(0, "model_name_or_path")
         return name if name is not None and hub_id(name, bare=_SENTENCE_TRANSFORMERS_ID) else None
-    name = call.string(None, "model")
+    name = call.string(1, "model")  # pipeline(task, model)
     return name if name is not None and hub_id(name) else None
 
 
