@@ -427,7 +427,8 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
         lambda h, key, anchor: (key, anchor, _name(h)),
         lambda h, key, anchor: (key, anchor, h.context) if h.context.strip() else id(h),
         lambda h, key, anchor: (key, anchor, _below(h)) if _below(h) else id(h),
-        lambda h, key, anchor: (key, anchor),
+        # Over the same line alone: unless that line names no code (a docstring's closing quotes, a bracket).
+        lambda h, key, anchor: (key, anchor) if not h.anchor or _NAMES_CODE.search(anchor) else id(h),
     )
     uncancelled = alike
     for place in places:
@@ -500,6 +501,8 @@ def _one_to_one(ranked: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
             yield i, j
 
 
+#: An anchor that names some code: a word of three characters or more (not `\"\"\"`, `)` or `],`).
+_NAMES_CODE = lazy(r"\w{3}")
 #: File names nearly every package or project has: two files so named are no one module moved.
 _EVERY_PACKAGES = frozenset({"__init__.py", "__main__.py", "conftest.py", "setup.py", "conf.py"})
 

@@ -668,6 +668,35 @@ def test_a_statement_split_over_lines_keeps_its_suppression_on_the_argument_it_n
     assert result.paid == ()
 
 
+def test_a_suppression_on_a_line_that_says_nothing_of_its_code_moves_only_with_its_neighbours() -> None:
+    """A deprecated method goes with its docstring's `\"\"\"  # noqa: E501`, and another module's docstring gains one:
+    a closing quote names no code, so the two are no move (supervision): the new one is reported, the old one paid.
+    The same closing line moved with the lines around it still moves."""
+    method = '    def default(cls):\n        """Deprecated.\n        """  # noqa: E501 // docs\n        return cls()\n'
+    body = "".join(f"x{i} = {i}\n" for i in range(20))
+    result = run(
+        {
+            "src/draw/color.py": ("class Palette:\n" + method + body, "class Palette:\n" + body),
+            "src/detection/core.py": (
+                "class Detections:\n    def area(self):\n        pass\n",
+                'class Detections:\n    """Boxes.\n    """  # noqa: E501 // docs\n\n    def area(self):\n        pass\n',
+            ),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.line) for f in result.findings] == [("src/detection/core.py", 3)]
+    assert [(p.path, p.line) for p in result.paid] == [("src/draw/color.py", 4)]
+    moved = run(
+        {
+            "src/draw/color.py": ("class Palette:\n" + method + body, "class Palette:\n" + body),
+            "src/draw/legacy.py": (None, "class Legacy:\n" + method),
+        },
+        config=only("CODE018"),
+    )
+    assert (moved.findings, moved.paid) == ((), ())
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},
