@@ -679,7 +679,8 @@ def test_a_suppression_on_a_line_that_says_nothing_of_its_code_moves_only_with_i
             "src/draw/color.py": ("class Palette:\n" + method + body, "class Palette:\n" + body),
             "src/detection/core.py": (
                 "class Detections:\n    def area(self):\n        pass\n",
-                'class Detections:\n    """Boxes.\n    """  # noqa: E501 // docs\n\n    def area(self):\n        pass\n',
+                'class Detections:\n    """Boxes.\n    """  # noqa: E501 // docs\n\n'
+                + "    def area(self):\n        pass\n",
             ),
         },
         config=only("CODE018"),
