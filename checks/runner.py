@@ -43,6 +43,8 @@ MIN_REWRAPPED_CHARS = 40
 MIN_REWRAPPED_CODE = 8
 #: What a statement split over lines leaves at the ends of its pieces.
 _WRAPPING = " \t,;()[]{}\\"
+#: Like debts elsewhere in the change compared with each copy of a loose pair at most (see `_loosened`).
+MAX_LOOSE_COPIES = 200
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
 MAX_EDIT_COMPARISONS = 400
 #: Copies of one debt removed and added in one hunk whose lines are compared to pair them at most (each comparison a
@@ -167,6 +169,9 @@ class Collected:
     #: (rule code, removed hit, added hit) of debt edited where it stands: left out of `hits` (see
     #: `_without_edited_debt`).
     carried: tuple[tuple[str, Hit, Hit], ...] = ()
+    #: (rule code, removed hit, added hit) of like debt on unlike code of one hunk, taken for one debt re-wrapped
+    #: and left out of `hits`, unless a copy elsewhere in the change is the likelier move (see `_loosened`).
+    loose: tuple[tuple[str, Hit, Hit], ...] = ()
 
     @classmethod
     def merge(cls, parts: Iterable[Collected]) -> Collected:
@@ -184,6 +189,7 @@ class Collected:
             errors=tuple(e for part in listed for e in part.errors),
             withheld=frozenset().union(*(part.withheld for part in listed)),
             carried=tuple(h for part in listed for h in part.carried),
+            loose=tuple(h for part in listed for h in part.loose),
         )
 
     def with_lines(self, patches: Iterable[FilePatch]) -> Collected:
@@ -236,6 +242,7 @@ def collect(
 
     hits: list[tuple[str, Hit]] = []
     carried: list[tuple[str, Hit, Hit]] = []
+    loose: list[tuple[str, Hit, Hit]] = []
     errors: list[RuleError] = []
     kept: list[FilePatch] = []
     withheld: dict[str, FilePatch] = {}  # the files as given, until the end of this part
@@ -272,8 +279,9 @@ def collect(
                     continue
             if selection.enabled_at(r, patch.path):
                 file_hits.extend(_run(r, view, errors))
-        file_hits, edited = _without_edited_debt(file_hits, patch)
+        file_hits, edited, rewrapped = _without_edited_debt(file_hits, patch)
         carried.extend((r.code, before, after) for r, before, after in edited)
+        loose.extend((r.code, before, after) for r, before, after in rewrapped)
         if any(h.side is Side.ADDED and h.line is not None for _, h in file_hits):
             suppressions[patch.path] = _suppressions(patch)
         hits.extend((r.code, h) for r, h in file_hits)
@@ -288,6 +296,7 @@ def collect(
         errors=tuple(errors),
         withheld=frozenset(withheld),
         carried=tuple(carried),
+        loose=tuple(loose),
     )
     # What holds for some of a change's files holds for all of it (`Rule.keeps_if`): these lines are needed.
     needed = _withheld_needed(collected, selection, snapshot)
@@ -345,6 +354,7 @@ def finish(
     def aggregate(listed: list[tuple[Rule, Hit]]) -> tuple[Finding, ...]:
         return tuple(_aggregate(listed, selection, lambda *_: None, lambda *_: None))
 
+    hits.extend(_loosened(collected.loose, hits, by_code))
     new_hits, paid_hits = _net(hits)
     findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
     paid = aggregate(paid_hits)
@@ -542,14 +552,15 @@ def _cancel(hits: list[_Keyed], place: Callable[[Hit, tuple[str, str], str], obj
 
 def _without_edited_debt(
     hits: list[tuple[Rule, Hit]], patch: FilePatch
-) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit, Hit]]]:
-    """The file's hits without the debt a hunk both removes and adds, and that debt as (rule, removed hit, added
-    hit): a line edited around its debt (`torch.load(path)` -> `torch.load(resolve(path))`). Such a debt is carried
-    over, neither new nor paid (see `_pairs`); a block only reformatted is dropped; the rest is new or paid, and
-    exact copies elsewhere in the change still cancel (see `_net`)."""
+) -> tuple[list[tuple[Rule, Hit]], list[tuple[Rule, Hit, Hit]], list[tuple[Rule, Hit, Hit]]]:
+    """The file's hits without the debt a hunk both removes and adds; that debt as (rule, removed hit, added hit) when
+    a line was edited around it (`torch.load(path)` -> `torch.load(resolve(path))`), carried over, neither new nor
+    paid (see `_pairs`); and the like copies on unlike code taken for one debt re-wrapped (`x = f(a, b)  # noqa` ->
+    `)  # noqa`), which `finish` weighs against the rest of the change (see `_loosened`). A block only reformatted
+    is dropped; the rest is new or paid, and exact copies elsewhere in the change still cancel (see `_net`)."""
     sides = {h.side for _, h in hits if h.line is not None}
     if len(sides) < 2:  # nearly always: a file's change adds debt or removes it
-        return hits, []
+        return hits, [], []
     rules = {r.code: r for r, _ in hits}
     gone: dict[tuple[str, int], list[Hit]] = defaultdict(list)
     came: dict[tuple[str, int], list[Hit]] = defaultdict(list)
@@ -565,8 +576,51 @@ def _without_edited_debt(
     # The same debt reformatted cancels out here, as it would across the change (see `_net`): nothing to carry.
     rule_of = {id(h): r for r, h in hits}
     carried = [(rule_of[id(old)], old, new) for old, new in paired if normalize(old.content) != normalize(new.content)]
+    loose = [(rule_of[id(old)], old, new) for old, new in paired if _rewrapped_on_unlike_code(old, new)]
     dropped = {id(h) for pair in paired for h in pair}
-    return [(r, h) for r, h in hits if id(h) not in dropped], carried
+    return [(r, h) for r, h in hits if id(h) not in dropped], carried, loose
+
+
+def _rewrapped_on_unlike_code(removed: Hit, added: Hit) -> bool:
+    """Whether a pair of like copies of one hunk sit on code that reads unlike: a statement re-wrapped (its comment
+    now on a closing bracket), or a line that lost its debt beside an unrelated one that gained a like one."""
+    if not (removed.anchor and added.anchor) or normalize(removed.content) != normalize(added.content):
+        return False
+    if _split_or_joined(removed.anchor, added.anchor):
+        return False
+    return SequenceMatcher(None, removed.anchor, added.anchor).ratio() < EDITED_SIMILARITY
+
+
+def _loosened(
+    loose: Iterable[tuple[str, Hit, Hit]], hits: list[tuple[Rule, Hit]], by_code: dict[str, Rule]
+) -> list[tuple[Rule, Hit]]:
+    """The pairs of `loose` to net with the rest of the change after all: those of which one copy has a copy on the
+    other side elsewhere that `_net` will cancel it with (on the same code, or on code nearly alike in a module of
+    the same name: its line copied to another module). That copy is the move; the other of the pair is then new, or
+    paid."""
+    listed = list(loose)
+    if not listed:
+        return []
+    like: dict[tuple[str, Side, str], list[Hit]] = defaultdict(list)
+    for r, h in hits:
+        if h.anchor:
+            like[(r.code, h.side, normalize(h.content))].append(h)
+
+    def copied(code: str, h: Hit, side: Side) -> bool:
+        anchor, name = normalize(h.anchor), _name(h)
+        for other in like.get((code, side, normalize(h.content)), ())[:MAX_LOOSE_COPIES]:
+            theirs = normalize(other.anchor)
+            if theirs == anchor or (
+                _name(other) == name and SequenceMatcher(None, anchor, theirs).ratio() >= MOVED_SIMILARITY
+            ):
+                return True
+        return False
+
+    back: list[tuple[Rule, Hit]] = []
+    for code, removed, added in listed:
+        if copied(code, removed, Side.ADDED) or copied(code, added, Side.REMOVED):
+            back += [(by_code[code], removed), (by_code[code], added)]
+    return back
 
 
 def _pairs(

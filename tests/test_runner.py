@@ -698,6 +698,43 @@ def test_a_suppression_on_a_line_that_says_nothing_of_its_code_moves_only_with_i
     assert (moved.findings, moved.paid) == ((), ())
 
 
+def test_a_suppressed_line_copied_to_another_module_is_the_move_not_an_unrelated_line_of_its_hunk() -> None:
+    """One hunk drops the `# type: ignore` of two lines (copied, with it, into a new module) and adds one on an
+    unrelated signature (kornia): like copies on unrelated code of one hunk are not one debt when the removed one's
+    line went elsewhere whole. The signature's suppression is the new one."""
+    old = (
+        "def forward(self, data: dict) -> dict:\n"
+        '    size0 = size0 if size0 is not None else data0["image"].shape[-2:][::-1]  # type: ignore\n'
+        '    size1 = size1 if size1 is not None else data1["image"].shape[-2:][::-1]  # type: ignore\n'
+        "    return data\n"
+    )
+    new = (
+        "def _forward(self, data: dict) -> dict:  # type: ignore\n"
+        '    size0 = size0 if size0 is not None else data0["image"].shape[-2:][::-1]\n'
+        '    size1 = size1 if size1 is not None else data1["image"].shape[-2:][::-1]\n'
+        "    return data\n"
+    )
+    copied = (
+        "def onnx_forward(data):\n"
+        '    size0 = size0 if size0 is not None else data0["image"].shape[-2:][::-1]  # type: ignore\n'
+        '    size1 = size1 if size1 is not None else data1["image"].shape[-2:][::-1]  # type: ignore\n'
+    )
+    result = run(
+        {"src/lightglue.py": (old, new), "src/onnx/lightglue_onnx.py": (None, copied)},
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.lines) for f in result.findings] == [("src/lightglue.py", (1,))]
+    assert result.paid == ()
+    # Copied into a module of the same name, its quotes reformatted on the way: still the move.
+    requoted = run(
+        {"src/lightglue.py": (old.replace('"', "'"), new), "src/onnx/lightglue.py": (None, copied)},
+        config=only("CODE018"),
+    )
+    assert [(f.path, f.lines) for f in requoted.findings] == [("src/lightglue.py", (1,))]
+    assert requoted.paid == ()
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},
