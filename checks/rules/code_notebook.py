@@ -236,6 +236,8 @@ def _order_in(side: SideView, notebook: Notebook, counted: list[tuple[int, Match
             f"Notebook only partly executed: {not_run} of {len(code)} code cells never ran",
             content="partly executed",
             severity=Severity.INFO,
+            # The notebook is what the debt sits on: another one partly run, deleted by the change, cancels nothing.
+            anchor=side.path.rpartition("/")[2],
         )
 
 
