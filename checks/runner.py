@@ -595,9 +595,9 @@ def _loosened(
     loose: Iterable[tuple[str, Hit, Hit]], hits: list[tuple[Rule, Hit]], by_code: dict[str, Rule]
 ) -> list[tuple[Rule, Hit]]:
     """The pairs of `loose` to net with the rest of the change after all: those of which one copy has a copy on the
-    other side elsewhere that `_net` will cancel it with (on the same code, or on code nearly alike in a module of
-    the same name: its line copied to another module). That copy is the move; the other of the pair is then new, or
-    paid."""
+    other side in another file that `_net` will cancel it with (on the same code, or on code nearly alike in a module
+    of the same name: its line copied to another module). That copy is the move; the other of the pair is then new,
+    or paid."""
     listed = list(loose)
     if not listed:
         return []
@@ -609,6 +609,8 @@ def _loosened(
     def copied(code: str, h: Hit, side: Side) -> bool:
         anchor, name = normalize(h.anchor), _name(h)
         for other in like.get((code, side, normalize(h.content)), ())[:MAX_LOOSE_COPIES]:
+            if other.path == h.path:
+                continue  # in its own file, the hunk's pairing knows best (a method re-wrapped, a like one added)
             theirs = normalize(other.anchor)
             if theirs == anchor or (
                 _name(other) == name and SequenceMatcher(None, anchor, theirs).ratio() >= MOVED_SIMILARITY

@@ -735,6 +735,23 @@ def test_a_suppressed_line_copied_to_another_module_is_the_move_not_an_unrelated
     assert requoted.paid == ()
 
 
+def test_a_signature_re_wrapped_keeps_its_suppression_beside_a_like_new_method_of_its_module() -> None:
+    """`def prior(...):  # type: ignore` is re-wrapped over lines, its ignore now after the closing bracket, and a new
+    class of the same module gets a `def prior(...):  # type: ignore` much like the old line (pymc): in its own file,
+    the hunk's pairing stands, and the new class's suppression is the new one."""
+    body = "".join(f"x{i} = {i}\n" for i in range(30))
+    old = "class A:\n    def prior(self, name: str, X, dims: Optional[str] = None):  # type: ignore\n        pass\n"
+    new = (
+        "class A:\n    def prior(\n        self,\n        name: str,\n        X,\n        gp_dims: str | None = None,\n"
+        "    ):  # type: ignore\n        pass\n"
+    )
+    added = "class B:\n    def prior(self, name: str, X, dims: str | None = None):  # type: ignore\n        pass\n"
+    result = run({"pymc/gp/hsgp_approx.py": (old + body, new + body + added)}, config=only("CODE018"))
+
+    assert [(f.path, f.lines) for f in result.findings] == [("pymc/gp/hsgp_approx.py", (40,))]
+    assert result.paid == ()
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},
