@@ -45,6 +45,13 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     # mypy reads `# type: ignore [misc]` with its codes too.
     _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
+    # mypy's inline configuration that turns checks off for the file (`disallow-...`, `warn-...` turn them on).
+    _d(
+        "mypy: checks off",
+        r"#\s*mypy\s*:\s*(?P<codes>disable-error-code\s*=\s*[\"']?[\w\s,-]+[\"']?|"
+        r"(?:allow|no)-[\w-]+(?:\s*,\s*(?:allow|no)-[\w-]+)*)",
+        file_wide=True,
+    ),
     # pyright reads `# pyright: ignore [rule]` with its rules too, as mypy does `type: ignore`.
     _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
@@ -114,6 +121,7 @@ _DIRECTIVE_NEEDLES = any_case(
     "noqa",  # flake8/ruff noqa, sqlfluff noqa
     "ignore",  # type: ignore, mypy: ignore-errors, pyright: ignore, istanbul/c8/v8 ignore, hadolint ignore
     "pyright:",  # pyright: reportX=false, as pyright reads it (any part of "pyright" is in every "Copyright")
+    "mypy:",  # mypy: disable-error-code=..., allow-untyped-defs
     "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable, no-cython-lint
     "nosec",
     "pragma",  # pragma: no cover, compiler warning pragmas
@@ -145,7 +153,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
             "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
             "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
-            "silences in a whole file (`# ruff: noqa: E731`); info when it names the rules it silences on its line "
+            "silences in a whole file (`# ruff: noqa: E731`, mypy's inline configuration turning checks off: "
+            "`# mypy: disable-error-code=\"no-redef\"`, `# mypy: allow-untyped-defs`); info when it names the rules it silences on its line "
             "(or, as a `# pylint: disable=...` indented alone on its line, in its block), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked)."
         ),
