@@ -100,6 +100,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "sensai": ("sensai-utils",),
         "colbert": ("colbert-ai",),
         "MeCab": ("mecab-python3", "mecab-python"),
+        "llama_index_client": ("llamaindex-py-client",),
         "community": ("python-louvain",),
         "igraph": ("igraph", "python-igraph"),
         "pycrfsuite": ("python-crfsuite",),
