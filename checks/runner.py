@@ -43,6 +43,10 @@ MIN_REWRAPPED_CHARS = 40
 MIN_REWRAPPED_CODE = 8
 #: What a statement split over lines leaves at the ends of its pieces.
 _WRAPPING = " \t,;()[]{}\\"
+#: How far above a like debt of its hunk the code under a debt is looked for, re-wrapped (see `_Likeness.one_debt`).
+MAX_REWRAPPED_LINES = 12
+#: A name in code, as the re-wrapped statements are compared by.
+_NAME = lazy(r"[A-Za-z_]\w+")
 #: Like debts elsewhere in the change compared with each copy of a loose pair at most (see `_loosened`).
 MAX_LOOSE_COPIES = 200
 #: Removed and added debts of one rule and hunk compared with each other at most (a few milliseconds).
@@ -586,9 +590,12 @@ def _rewrapped_on_unlike_code(removed: Hit, added: Hit) -> bool:
     now on a closing bracket), or a line that lost its debt beside an unrelated one that gained a like one."""
     if not (removed.anchor and added.anchor) or normalize(removed.content) != normalize(added.content):
         return False
-    if _split_or_joined(removed.anchor, added.anchor):
-        return False
-    return SequenceMatcher(None, removed.anchor, added.anchor).ratio() < EDITED_SIMILARITY
+    return not _anchors_alike(removed.anchor, added.anchor)
+
+
+def _anchors_alike(removed: str, added: str) -> bool:
+    """Whether the code under two like debts is one line edited, or one statement split or joined."""
+    return _split_or_joined(removed, added) or SequenceMatcher(None, removed, added).ratio() >= EDITED_SIMILARITY
 
 
 def _loosened(
@@ -625,9 +632,7 @@ def _loosened(
     return back
 
 
-def _pairs(
-    gone: list[Hit], came: list[Hit], default: Severity, likeness: Callable[[Hit, Hit], int]
-) -> Iterator[tuple[Hit, Hit]]:
+def _pairs(gone: list[Hit], came: list[Hit], default: Severity, likeness: _Likeness) -> Iterator[tuple[Hit, Hit]]:
     """The (removed, added) hits of one rule and hunk that are one debt: the same content first (a reformat), the
     likeliest such pairs first (`likeness` of their lines: of two added `# type: ignore`, the one on the line
     edited from the removed one is the old debt), then the closest contents left (an edit:
@@ -645,10 +650,12 @@ def _pairs(
         by_content[normalize(h.content)][1].append(j)
     twins: list[tuple[int, int, int]] = []
     for olds, news in by_content.values():
-        if len(olds) == 1 == len(news) or len(olds) * len(news) > MAX_LIKENESS_COMPARISONS:
-            twins.extend((0, i, j) for i, j in zip(olds, news, strict=False))  # no choice, or too many: in order
+        if len(olds) * len(news) > MAX_LIKENESS_COMPARISONS:
+            twins.extend((0, i, j) for i, j in zip(olds, news, strict=False))  # too many: in order
         else:
-            twins.extend((-likeness(gone[i], came[j]), i, j) for i in olds for j in news)
+            twins.extend(
+                (-likeness(gone[i], came[j]), i, j) for i in olds for j in news if likeness.one_debt(gone[i], came[j])
+            )
     twins.sort()
     paired = list(_one_to_one((i, j) for _, i, j in twins))
     yield from ((gone[i], came[j]) for i, j in paired)
@@ -712,6 +719,23 @@ class _Likeness:
             lines = [raw[1:] for raw in self._hunk.body.split("\n") if raw[:1] == prefix]
             texts.update(((side, n), text) for n, text in zip(self._hunk.numbered(prefix), lines, strict=True))
         return texts
+
+    def one_debt(self, removed: Hit, added: Hit) -> bool:
+        """Whether like copies of a debt can be one debt kept: no code under them to tell (a TODO), code alike (a
+        line edited), or the code under one found again around the other (a statement split over lines, its comment
+        now after the closing bracket; or lines joined). A like suppression on an unrelated line is another debt."""
+        if not (removed.anchor and added.anchor) or _anchors_alike(removed.anchor, added.anchor):
+            return True
+        return self._found_around(removed, Side.ADDED, added) or self._found_around(added, Side.REMOVED, removed)
+
+    def _found_around(self, hit: Hit, side: Side, other: Hit) -> bool:
+        """Whether most names of the code under `hit` are on `other`'s side of the hunk, in the lines up to it."""
+        names = set(_NAME.findall(hit.anchor))
+        if not names:
+            return True  # a closing bracket or quotes: nothing to look for
+        at = other.line or 0
+        around = " ".join(self._texts.get((side, n), "") for n in range(at - MAX_REWRAPPED_LINES, at + 1))
+        return len(names & set(_NAME.findall(around))) >= EDITED_SIMILARITY * len(names)
 
     def __call__(self, removed: Hit, added: Hit) -> int:
         before = self._texts.get((Side.REMOVED, removed.line or 0), "").strip()

@@ -752,6 +752,33 @@ def test_a_signature_re_wrapped_keeps_its_suppression_beside_a_like_new_method_o
     assert result.paid == ()
 
 
+def test_like_suppressions_of_one_hunk_are_one_debt_re_wrapped_only_where_the_code_went_with_them() -> None:
+    """A hunk deletes a function whose `if ... in (  # pyright: ignore` goes with it, and adds an unrelated call with
+    its own `# pyright: ignore` (equinox): the removed one is paid, the added one new. A statement split over lines,
+    its ignore now after the closing bracket, is the one debt re-wrapped."""
+    old = (
+        "def _modify_traceback(e):\n"
+        "    if jax.config.jax_traceback_filtering in (  # pyright: ignore\n"
+        '        "off",\n    ):\n        return e\n'
+    )
+    new = "def call(self):\n    donate, static = _preprocess(  # pyright: ignore\n        self.info, args\n    )\n"
+    result = run({"equinox/_jit.py": (old, new)}, config=only("CODE018"))
+
+    assert [(f.path, f.lines) for f in result.findings] == [("equinox/_jit.py", (2,))]
+    assert [(p.path, p.lines) for p in result.paid] == [("equinox/_jit.py", (2,))]
+    rewrapped = run(
+        {
+            "src/ops.py": (
+                "out = module.inverse(inputs, params, flags=flags, transform=transform)  # pyright: ignore\n",
+                "out = module.inverse(\n    inputs,\n    params,\n    flags=flags,\n    transform=transform,\n"
+                ")  # pyright: ignore\n",
+            )
+        },
+        config=only("CODE018"),
+    )
+    assert (rewrapped.findings, rewrapped.paid) == ((), ())
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},

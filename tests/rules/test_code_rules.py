@@ -172,7 +172,7 @@ _DIRECTIVES = (
     "# noqa: E501",
     "# type: ignore[attr-defined]",
     "# mypy: ignore-errors",
-    "# mypy: disable-error-code=\"no-redef\"",
+    '# mypy: disable-error-code="no-redef"',
     "# pyright: ignore[reportGeneralTypeIssues]",
     "# pyright: reportPrivateUsage=false",
     "# pylint: skip-file",
