@@ -155,7 +155,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
             "silences in a whole file (`# ruff: noqa: E731`, mypy's inline configuration turning checks off: "
             '`# mypy: disable-error-code="no-redef"`, `# mypy: allow-untyped-defs`); info when it names the rules '
-            "it silences on its line (or, as a `# pylint: disable=...` indented alone on its line, in its block), and for coverage "
+            "it silences on its line (or, as a `# pylint: disable=...` indented alone on its line, in its block), "
+            "and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked)."
         ),
         why=(
