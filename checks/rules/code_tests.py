@@ -15,16 +15,18 @@ from checks.rules.dependency_common import lines_before
 from checks.satd import TAG_LINK
 from checks.views import FileView, Match, SideView
 
-#: Python: pytest marks, unittest decorators, and a whole module marked with `pytestmark`.
+#: Python: pytest marks, unittest decorators, a whole module marked with `pytestmark`, and a module skipped at import
+#: (`pytest.skip(..., allow_module_level=True)` at its top level: within a function, a skip is the test's own).
 PYTHON = lazy(
     r"pytest\.mark\.(?P<kind>skip|skipif|xfail)\b|@mark\.(?P<kind2>skip|skipif|xfail)\b|"
-    r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\("
+    r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\(|(?m:^)pytest\.(?P<kind4>skip)\("
 )
 #: PYTHON's mark words (skip..., xfail), for the rule prefilter.
 _PYTHON_WORDS = ("skip", "xfail")
 #: What every PYTHON match holds, and where it may sit from the match's start: `mark.` (after `pytest.` or `@`) or
-#: `@skip`, `@unittest.skip` (at the start). Longer than the mark words alone, which `skip_layers` and the like hold.
-_PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip")
+#: `@skip`, `@unittest.skip`, `pytest.skip(` (at the start). Longer than the mark words alone, which `skip_layers`
+#: and the like hold.
+_PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip", "pytest.skip(")
 _PYTHON_OFFSETS = (0, len("@"), len("pytest."))
 MODULE_MARK = lazy(r"^\s*pytestmark\s*=")
 CALLED = lazy(r"@?[\w.]+\s*\(")
@@ -71,7 +73,8 @@ _TRUE = {"True", "1"}
             "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
             "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, a skip under "
             "`if ...:` or in the `except ImportError:` of an optional package) are not debt. "
-            "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, whatever the reason) and for "
+            "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, or `pytest.skip(..., "
+            "allow_module_level=True)` at its top level; whatever the reason) and for "
             "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
             "an issue."
         ),
@@ -107,14 +110,14 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
                 continue
             if side.in_comment(m) or in_string(m.text, column) or in_docstring(view, side, m):
                 continue
-            kind = m.group("kind") or m.group("kind2") or m.group("kind3")
+            kind = m.group("kind") or m.group("kind2") or m.group("kind3") or m.group("kind4")
             statement, end = side.statement(m.index)
             expression = statement[side.column(m) :].lstrip()
             called = CALLED.match(expression) is not None
             call = _call(expression) if called else None
             if called and call is None:
                 continue  # the call is not all in view: stay silent rather than guess its arguments
-            module_wide = MODULE_MARK.match(statement) is not None and kind == "skip"
+            module_wide = (MODULE_MARK.match(statement) is not None and kind == "skip") or bool(m.group("kind4"))
             strict_by_config = kind == "xfail" and _xfail_strict_by_config(view)
             severity = Severity.MEDIUM if module_wide else _python_severity(kind, call, strict_by_config)
             if severity is None or _in_conditional_block(view, side, m):
