@@ -45,7 +45,8 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
             "taking an entry out again (`sys.path.append(d)` ... `finally: sys.path.remove(d)`), undoes a change "
             "and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
-            "which may warn or log that it moved). "
+            "which may warn or log that it moved, or a module exposing optional packages' names, each import in "
+            "its own `try`). "
             "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
@@ -107,11 +108,19 @@ def _only_imports(text: str | None) -> bool:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError):
         return False
-    return bool(body) and all(
+    return bool(body) and all(map(_re_exports, body))
+
+
+def _re_exports(node: ast.stmt) -> bool:
+    """Whether a statement of a module is what a shim holds: an import, a docstring or a notice to its importers,
+    `__all__`, or a `try` of such statements whose handlers hold nothing else (an optional package's names)."""
+    if isinstance(node, ast.Try):
+        blocks = [node.body, node.orelse, node.finalbody, *(handler.body for handler in node.handlers)]
+        return all(isinstance(n, ast.Pass) or _re_exports(n) for block in blocks for n in block)
+    return (
         isinstance(node, ast.Import | ast.ImportFrom)
         or (isinstance(node, ast.Expr) and (isinstance(node.value, ast.Constant) or _warns(node.value)))
         or (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets))
-        for node in body
     )
 
 
