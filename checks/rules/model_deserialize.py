@@ -64,7 +64,8 @@ _WEB_FRAMEWORK = lazy(
     ),
     docs=Docs(
         what=(
-            "Added code loads a file with pickle, joblib, dill or cloudpickle (`load`, `loads`, `Unpickler`), "
+            "Added code loads a file with pickle, joblib, dill or cloudpickle (`load`, `loads`, `Unpickler`; under "
+            "any name the module imports them as, `import pickle as pkl`), "
             "`pd.read_pickle`, or `np.load(..., allow_pickle=True)`. Medium in serving code (api/, app.py, "
             "serve*.py, or a file importing a web framework), low elsewhere. An object restoring its own state in "
             "`__setstate__` (`self.fn = cloudpickle.loads(ob)`, to cross a process boundary) loads no file."
@@ -83,11 +84,12 @@ _WEB_FRAMEWORK = lazy(
 )
 def pickle_model_load(view: FileView) -> Iterator[Hit]:
     serving: bool | None = None
-    for reader, m in code_matches(view, _PICKLE_LOAD, accept=_is_pickle_load):
+    for reader, m in code_matches(view, _PICKLE_LOAD, accept=lambda m, side: _is_pickle_load(view, m, side)):
         if _in_setstate(reader.side, m):
             continue
         name = callee(m, reader.side)
         receiver = name.rpartition(".")[0]
+        receiver = _aliases(view, reader.side).get(receiver, receiver)
         call = reader.call(m)
         if receiver in ("np", "numpy"):
             allowed = call is not None and (
@@ -108,9 +110,31 @@ def pickle_model_load(view: FileView) -> Iterator[Hit]:
         )
 
 
-def _is_pickle_load(m: Match, side: SideView) -> bool:
+def _is_pickle_load(view: FileView, m: Match, side: SideView) -> bool:
     receiver, _, method = callee(m, side).rpartition(".")
-    return receiver in _PICKLE_RECEIVERS[method]
+    receivers = _PICKLE_RECEIVERS[method]
+    return receiver in receivers or _aliases(view, side).get(receiver) in receivers
+
+
+#: `import pickle as pkl`: a pickle-family module under a name of the module's own.
+_ALIASED_IMPORT = lazy(
+    r"^[ \t]*import[ \t]+(pickle|cPickle|_pickle|dill|cloudpickle|joblib|numpy|pandas)[ \t]+as[ \t]+(\w+)",
+    re.MULTILINE,
+)
+
+
+def _aliases(view: FileView, side: SideView) -> dict[str, str]:
+    """The names the module imports a pickle-family module under (`pkl` -> `pickle`), read once a side in the whole
+    module on that side of the change when known, else in the side's lines."""
+
+    def read() -> dict[str, str]:
+        whole = view.text if side.side is Side.ADDED else view.old_text
+        text = whole if whole is not None and view.kind is Kind.PYTHON else side.lines.text
+        if " as " not in text:
+            return {}
+        return {alias: module for module, alias in _ALIASED_IMPORT.findall(text) if alias not in ("np", "pd")}
+
+    return side.memo("pickle-aliases", read)
 
 
 #: A `def` line and the function's name.
