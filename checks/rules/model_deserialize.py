@@ -39,6 +39,9 @@ _PICKLE_RECEIVERS = {
 #: Every hit's line holds its receiver, method and `(` joined (`cloudpickle.loads(`): the rule runs only on files
 #: whose changed lines hold one.
 _PICKLE_NEEDLES = tuple(f"{r}.{method}(" for method, receivers in _PICKLE_RECEIVERS.items() for r in sorted(receivers))
+#: The usual short names of pickle (`import pickle as pkl`): a changed line calls them without the module's import
+#: in view, so the prefilter looks for these (other names are read when another needle lets the rule run).
+_ALIAS_NEEDLES = ("pkl.load(", "pkl.loads(", "pkl.Unpickler(", "pk.load(", "pk.loads(")
 _SERVING_PATH = lazy(
     r"(?:^|/)(?:api|apis|serving|server|service|services|app|endpoints?)/|"
     r"(?:^|/)(?:app|server|serve\w*|serving|wsgi|asgi|handler|lambda_function|endpoint)\.py$",
@@ -80,7 +83,7 @@ _WEB_FRAMEWORK = lazy(
     ),
     kinds=PYTHON_KINDS,
     skip_roles=NOT_PRODUCTION,
-    needles=_PICKLE_NEEDLES,
+    needles=(*_PICKLE_NEEDLES, *_ALIAS_NEEDLES),
 )
 def pickle_model_load(view: FileView) -> Iterator[Hit]:
     serving: bool | None = None
