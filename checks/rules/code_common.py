@@ -18,7 +18,7 @@ from checks.languages import comment_start, line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
 from checks.rules.python_strings import old_text
-from checks.satd import TAG, TAG_NEEDLES
+from checks.satd import SCHEMA_MODELS, TAG, TAG_NEEDLES
 from checks.views import FileView, Match, SideView
 
 #: Every language whose comments we read: code, and the `#` comments of config files. Not Markdown:
@@ -184,6 +184,18 @@ def _stacked(side: SideView, before: Match, text: str, start: int) -> bool:
 MAX_TASK_LINES = 3
 #: A line's comment text that ends a sentence: what follows it is a new one, not the task's.
 _SENTENCE_END = (".", "!", "?", ":")
+
+
+def schema_models(view: FileView, side: SideView) -> bool:
+    """Whether the module, on the side's side of the change, imports a library whose models are schemas or tables
+    (`satd.SCHEMA_MODELS`): read once a side, in the whole module when known, else in the side's lines."""
+
+    def read() -> bool:
+        whole = view.text if side.side is Side.ADDED else old_text(view)
+        text = whole if whole is not None and view.kind is Kind.PYTHON else side.lines.text
+        return SCHEMA_MODELS.search(text) is not None
+
+    return side.memo("schema-models", read)
 
 
 def task_words(side: SideView, m: Match) -> str:

@@ -9,7 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import comment_tags, in_docstring, task_words, tasks_by_line
+from checks.rules.code_common import comment_tags, in_docstring, schema_models, task_words, tasks_by_line
 from checks.rules.code_satd import phrase_comments, phrase_words
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
 from checks.views import FileView
@@ -47,7 +47,9 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
             "group. Such comments are reported here instead of by CODE001 or CODE002. The comment's words decide, "
             "not the module's name: a TODO about retries in train.py stays CODE001's; a path's folders and a dotted "
             "name's owners say nothing (`self.model.run_with_iobinding` speaks of `run_with_iobinding`), while words "
-            "joined by slashes are choices it names (`the train/dev/test data`). A tag's or phrase's comment is read "
+            "joined by slashes are choices it names (`the train/dev/test data`); in a module that imports pydantic "
+            "or an ORM (SQLAlchemy, Django...), whose models are schemas or tables, 'model' is no ML word. A tag's "
+            "or phrase's comment is read "
             "with the comment lines under it that carry its sentence on (text indented past the tag's, or a "
             "lowercase word after a line that ends no sentence). Info when "
             "the tag has an owner and an issue link; low in tests, examples and docs."
@@ -82,17 +84,18 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
             ),
         ]
         for m, comment, words, how in found:
-            if is_ml_comment(words) and not in_docstring(view, side, m):
+            schemas = schema_models(view, side)
+            if is_ml_comment(words, schema_models=schemas) and not in_docstring(view, side, m):
                 yield side.hit(
                     m,
-                    f"ML debt ({_group(words)}), {how}: {comment.strip()[:120]}",
+                    f"ML debt ({_group(words, schemas)}), {how}: {comment.strip()[:120]}",
                     content=comment,
                     severity=_severity(view, comment),
                 )
 
 
-def _group(comment: str) -> str:
-    word = ml_topic(comment) or ""
+def _group(comment: str, schema_models: bool) -> str:
+    word = ml_topic(comment, schema_models=schema_models) or ""
     return next((name for name, pattern in _GROUPS if pattern.search(word)), "ML knowledge")
 
 
