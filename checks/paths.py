@@ -34,7 +34,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
         Role.VENDORED,
         ("vendor", "third", "3rd", "extern", "site-packages", "node_modules"),
         lazy(
-            r"(^|/)(vendor|vendored|third[_-]?party|3rd[_-]?party|external|external[_-]libs?|extern|site-packages|"
+            r"(^|/)(_?vendor|_?vendored|third[_-]?party|3rd[_-]?party|external|external[_-]libs?|_?extern|site-packages|"
             r"node_modules)/",
             re.I,
         ),
@@ -93,6 +93,7 @@ ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
     Role.DOCS: ("docs/", "documentation/", "site/", "*.md", "*.rst", "*.txt"),
     Role.VENDORED: (
         "vendor/",
+        "_vendor/",
         "third_party/",
         "3rdparty/",
         "external/",

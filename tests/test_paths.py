@@ -119,6 +119,7 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("web/dist/app.js", {Role.GENERATED}),
         ("external_libs/fmt/include/fmt/format.h", {Role.VENDORED}),
         ("3rdparty/dmlc-core/src/io.cc", {Role.VENDORED}),
+        ("metaflow/_vendor/typeguard/_checkers.py", {Role.VENDORED}),  # pip and setuptools name it so too
         ("src/externalities.py", set()),
         ("extension_templates/forecasting.py", {Role.EXAMPLE, Role.TEMPLATE}),
         ("{{cookiecutter.project_slug}}/src/train.py", {Role.EXAMPLE, Role.TEMPLATE}),
