@@ -979,9 +979,10 @@ def _judged_file(file: FileView) -> bool:
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
-            "others: one declaration fixes them all. While a changed file still imports the distribution on a line the "
-            "change keeps, the project depended on it before: a new import of it is not new debt, and removing one "
-            "pays nothing. Needs the repository tree and the text of every manifest in "
+            "others: one declaration fixes them all. While a changed file still imports the distribution, "
+            "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
+            "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
+            "one that now runs unconditionally is new). Needs the repository tree and the text of every manifest in "
             "it: silent without them."
         ),
         why=(
