@@ -131,6 +131,12 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "opentelemetry.semconv": ("opentelemetry-semantic-conventions",),
         "opentelemetry.util.http": ("opentelemetry-util-http",),
         "google.oauth2": ("google-auth",),
+        # Google Cloud packages whose module names are not their distributions' (`google-cloud-secret-manager`).
+        **dict.fromkeys(
+            ("google.cloud.secretmanager", "google.cloud.secretmanager_v1"), ("google-cloud-secret-manager",)
+        ),
+        "google.cloud.bigquery_storage": ("google-cloud-bigquery-storage",),
+        "google.cloud.bigquery_storage_v1": ("google-cloud-bigquery-storage",),
         "googleapiclient": ("google-api-python-client",),
         "grpc": ("grpcio",),
         "grpc_tools": ("grpcio-tools",),
