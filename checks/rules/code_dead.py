@@ -12,6 +12,7 @@ from itertools import chain, takewhile
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
@@ -357,7 +358,7 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
             or _open_brackets(bodies, stretch) > 0
             or _open_string(bodies, stretch)
         )
-        if i < len(bodies) and (CODE_LIKE.match(stripped) or continues):
+        if i < len(bodies) and (CODE_LIKE.match(_without_comment(stripped)) or continues):
             stretch.append(i)
             continue
         # A prose line ending in ':' introduces what follows as an illustration, not as dead code.
@@ -370,6 +371,14 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
                 found.append((stretch[0], stretch[-1], code, len(stretch)))
         stretch = []
     return tuple(found)
+
+
+def _without_comment(body: str) -> str:
+    """A commented-out line without the comment it carried (`with open(path) as reader:  # open_file`)."""
+    if "#" not in body or body.startswith("#"):
+        return body  # most lines; and one that is all comment carries a stretch on as it is
+    start = comment_start(body, Kind.PYTHON)
+    return body if start is None else body[: start - 1].rstrip()
 
 
 def _open_brackets(bodies: tuple[str, ...], stretch: list[int]) -> int:
@@ -385,7 +394,7 @@ def _open_string(bodies: tuple[str, ...], stretch: list[int]) -> bool:
 
 def _is_code(code: str) -> bool:
     """True when the text parses as Python and is not a list of bare words (prose that happens to parse)."""
-    last = code.rstrip().rsplit("\n", 1)[-1]
+    last = _without_comment(code.rstrip().rsplit("\n", 1)[-1])
     if last.endswith(":"):  # a block opener whose body was not commented out with it
         code += "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
     try:
