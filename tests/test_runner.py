@@ -779,6 +779,26 @@ def test_like_suppressions_of_one_hunk_are_one_debt_re_wrapped_only_where_the_co
     assert (rewrapped.findings, rewrapped.paid) == ((), ())
 
 
+def test_a_suppression_alone_on_its_line_moves_only_with_the_code_below_it() -> None:
+    """A new test module opens with a `# type: ignore` header, as an unrelated deleted one did (onnx): a header
+    alone on its line sits on the code below it, so the two are no move, and the new one is reported. The same
+    module moved under another name keeps its header."""
+    old = "# SPDX-License-Identifier: Apache-2.0\n# type: ignore\n\nimport unittest\nimport onnx.backend.test\n"
+    new = "# SPDX-License-Identifier: Apache-2.0\n# type: ignore\nimport itertools\nimport numpy as np\n"
+    result = run(
+        {"onnx/test/backend_test.py": (old, None), "onnx/test/model_test.py": (None, new)},
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.lines) for f in result.findings] == [("onnx/test/model_test.py", (2,))]
+    assert [(p.path, p.lines) for p in result.paid] == [("onnx/test/backend_test.py", (2,))]
+    moved = run(
+        {"onnx/test/backend_test.py": (old, None), "onnx/test/reference_backend_test.py": (None, old)},
+        config=only("CODE018"),
+    )
+    assert (moved.findings, moved.paid) == ((), ())
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},

@@ -190,6 +190,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             # `# type: ignore` says little alone: one removed in a deleted module must not cancel a new one in
             # another file, only the same line moved there. The code it sits on is its anchor.
             anchor = m.text[: d.start()].rstrip("#/*;-! \t")
+            if not anchor.strip():
+                anchor = _line_below(side, m)  # alone on its line, it sits on the code below (a module's header)
             yield side.hit(
                 m, f"Suppression {done}: {text}", content=text, severity=_severity(directive, d), anchor=anchor
             )
@@ -212,6 +214,12 @@ def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] 
             continue  # inside a string, or not a comment in this language
         return directive, d
     return None
+
+
+def _line_below(side: SideView, m: Match) -> str:
+    """The side's line under the match's, when the side holds it; else ''."""
+    lines, below = side.lines, m.index + 1
+    return lines.line(below).strip() if below < len(lines) and lines.number(below) == m.number + 1 else ""
 
 
 def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -> bool:
