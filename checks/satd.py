@@ -19,10 +19,11 @@ TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 ML_TOPIC = lazy(
     # Words that name models, data or training in any codebase; generic ones ("optimize", "batch",
     # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out. "LR models" are
-    # linear or logistic regression models, not a learning rate.
+    # linear or logistic regression models, not a learning rate; shape and type inference are a compiler's.
     r"\b(epochs?|lr(?![ _-]?models?\b)|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|"
     r"models?|train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
-    r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|inference|predictions?|fine.?tun\w*)\b",
+    r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|(?<!shape )(?<!type )inference|predictions?|"
+    r"fine.?tun\w*)\b",
     re.IGNORECASE,
 )
 

@@ -92,9 +92,9 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
         why=(
             "Self-admitted debt is the debt developers know about; untracked tags pile up and are rarely "
             "paid. A case-insensitive tag rule has precision 0.87 on 62,275 labelled comments "
-            "(Maldonado & Shihab). FIXME, XXX and HACK admit defects or hacks (medium); a TODO with an "
-            "owner and an issue link (on its line, or on the comment lines that carry its sentence on) is "
-            "tracked (info)."
+            "(Maldonado & Shihab). FIXME, XXX and HACK admit defects or hacks (medium); a tag with an "
+            "owner and a link to an issue or review (on its line, or on the comment lines that carry its sentence "
+            "on) is tracked (info), whichever tag it is."
         ),
         example="retries = 3  # FIXME: the client hangs when the server closes early",
         fix="retries = 3  # The client hangs when the server closes early, see #412",
