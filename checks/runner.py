@@ -594,8 +594,16 @@ def _rewrapped_on_unlike_code(removed: Hit, added: Hit) -> bool:
 
 
 def _anchors_alike(removed: str, added: str) -> bool:
-    """Whether the code under two like debts is one line edited, or one statement split or joined."""
-    return _split_or_joined(removed, added) or SequenceMatcher(None, removed, added).ratio() >= EDITED_SIMILARITY
+    """Whether the code under two like debts is one line edited, or one statement split or joined (difflib's
+    close-match tests, cheapest first)."""
+    if _split_or_joined(removed, added):
+        return True
+    matcher = SequenceMatcher(None, removed, added)
+    return (
+        matcher.real_quick_ratio() >= EDITED_SIMILARITY
+        and matcher.quick_ratio() >= EDITED_SIMILARITY
+        and matcher.ratio() >= EDITED_SIMILARITY
+    )
 
 
 def _loosened(
@@ -724,9 +732,14 @@ class _Likeness:
         """Whether like copies of a debt can be one debt kept: no code under them to tell (a TODO), code alike (a
         line edited), or the code under one found again around the other (a statement split over lines, its comment
         now after the closing bracket; or lines joined). A like suppression on an unrelated line is another debt."""
-        if not (removed.anchor and added.anchor) or _anchors_alike(removed.anchor, added.anchor):
+        if not (removed.anchor and added.anchor):
             return True
-        return self._found_around(removed, Side.ADDED, added) or self._found_around(added, Side.REMOVED, removed)
+        # The cheap readings first: most like copies of a hunk are one line re-wrapped or edited.
+        return (
+            self._found_around(removed, Side.ADDED, added)
+            or self._found_around(added, Side.REMOVED, removed)
+            or _anchors_alike(removed.anchor, added.anchor)
+        )
 
     def _found_around(self, hit: Hit, side: Side, other: Hit) -> bool:
         """Whether most names of the code under `hit` are on `other`'s side of the hunk, in the lines up to it."""

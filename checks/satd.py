@@ -51,20 +51,20 @@ def _words_of_choices(token: re.Match[str]) -> str:
     return " " if _FOLDERS.intersection(w.lower() for w in words) else " ".join(words)
 
 
-#: A module whose models are schemas or tables (pydantic, an ORM): there "model" is no ML word.
-SCHEMA_MODELS = lazy(
-    r"^[ \t]*(?:from|import)[ \t]+(?:pydantic|sqlalchemy|sqlmodel|django|marshmallow|peewee|tortoise|odmantic|"
-    r"beanie|mongoengine)\b",
-    re.MULTILINE,
+#: Libraries whose models are schemas or tables (pydantic, an ORM): in a module importing one, "model" is no ML word.
+SCHEMA_LIBRARIES = (
+    *("pydantic", "sqlalchemy", "sqlmodel", "django", "marshmallow", "peewee", "tortoise", "odmantic", "beanie"),
+    "mongoengine",
 )
-_MODEL_WORD = lazy(r"\bmodels?\b", re.IGNORECASE)
+SCHEMA_MODELS = lazy(rf"^[ \t]*(?:from|import)[ \t]+(?:{'|'.join(SCHEMA_LIBRARIES)})\b", re.MULTILINE)
+MODEL_WORD = lazy(r"\bmodels?\b", re.IGNORECASE)
 
 
 def ml_topic(comment: str, *, schema_models: bool = False) -> str | None:
     """The word that makes a debt comment ML debt (models, data, training), read outside paths, receivers and lists
     of names, and but for "model" in a module of schema models (`schema_models`); None if none."""
     if schema_models:
-        comment = _MODEL_WORD.sub(" ", comment)
+        comment = MODEL_WORD.sub(" ", comment)
     if "/" in comment:
         comment = _PATH_TOKEN.sub(_words_of_choices, comment)
     if "," in comment:
@@ -75,9 +75,9 @@ def ml_topic(comment: str, *, schema_models: bool = False) -> str | None:
     return topic.group(0) if topic is not None else None
 
 
-def is_ml_comment(comment: str, *, schema_models: bool = False) -> bool:
+def is_ml_comment(comment: str) -> bool:
     """True when a debt comment speaks of models, data or training (then MODEL017 owns it, not CODE001)."""
-    return ml_topic(comment, schema_models=schema_models) is not None
+    return ml_topic(comment) is not None
 
 
 _NT = r"n['’]?t"  # "doesn't", "doesn’t", "doesnt"

@@ -12,13 +12,13 @@ from itertools import chain
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from checks.diff import line_offsets
+from checks.diff import FileStatus, line_offsets
 from checks.finding import Hit, Severity, Side
 from checks.languages import comment_start, line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
-from checks.rules.python_strings import old_text
-from checks.satd import SCHEMA_MODELS, TAG, TAG_NEEDLES
+from checks.rules.python_strings import old_text, removed_in_triple_quotes
+from checks.satd import MODEL_WORD, SCHEMA_LIBRARIES, SCHEMA_MODELS, TAG, TAG_NEEDLES, ml_topic
 from checks.views import FileView, Match, SideView
 
 #: Every language whose comments we read: code, and the `#` comments of config files. Not Markdown:
@@ -186,14 +186,23 @@ MAX_TASK_LINES = 3
 _SENTENCE_END = (".", "!", "?", ":")
 
 
-def schema_models(view: FileView, side: SideView) -> bool:
+def ml_task(view: FileView, side: SideView, words: str) -> str | None:
+    """The word that makes a debt comment's words ML debt (see `satd.ml_topic`), "model" aside in a module of schema
+    or table models; None when they are no ML debt."""
+    topic = ml_topic(words)
+    if topic is None or not MODEL_WORD.fullmatch(topic) or not _schema_models(view, side):
+        return topic
+    return ml_topic(words, schema_models=True)
+
+
+def _schema_models(view: FileView, side: SideView) -> bool:
     """Whether the module, on the side's side of the change, imports a library whose models are schemas or tables
     (`satd.SCHEMA_MODELS`): read once a side, in the whole module when known, else in the side's lines."""
 
     def read() -> bool:
         whole = view.text if side.side is Side.ADDED else old_text(view)
         text = whole if whole is not None and view.kind is Kind.PYTHON else side.lines.text
-        return SCHEMA_MODELS.search(text) is not None
+        return any(name in text for name in SCHEMA_LIBRARIES) and SCHEMA_MODELS.search(text) is not None
 
     return side.memo("schema-models", read)
 
@@ -451,5 +460,8 @@ def in_docstring(view: FileView, side: SideView, m: Match) -> bool:
         return False
     if is_doctest(m.text):
         return True
+    if side.side is Side.REMOVED and view.status is FileStatus.REMOVED:
+        # A deleted module is read for what it pays: its triple-quoted strings tell, without parsing it whole.
+        return bool(removed_in_triple_quotes(view, side, m))
     text = old_text(view) if side.side is Side.REMOVED else view.text
     return text is not None and m.number in _string_statement_lines(text)

@@ -18,7 +18,7 @@ from checks.rules.code_common import (
     comment_only,
     comment_tags,
     in_docstring,
-    schema_models,
+    ml_task,
     search_comments,
     task_words,
     tasks_by_line,
@@ -32,7 +32,6 @@ from checks.satd import (
     TAG_LINK,
     TAG_NEEDLES,
     TAG_OWNER,
-    is_ml_comment,
 )
 from checks.views import FileView, Match, SideView
 
@@ -114,7 +113,7 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
             said = task_words(side, m)
-            if is_ml_comment(said, schema_models=schema_models(view, side)):
+            if ml_task(view, side, said) is not None:
                 continue
             tag = m.group(1).upper()
             # Shown whole: a tag that closes its comment (`# torch distributed hack`) says little alone. A second
@@ -192,7 +191,7 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         for m, comment in phrase_comments(side):
             words = phrase_words(side, m, comment)
-            if is_ml_comment(words, schema_models=schema_models(view, side)) or in_docstring(view, side, m):
+            if ml_task(view, side, words) is not None or in_docstring(view, side, m):
                 continue  # MODEL017 reports debt about models, data or training
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(

@@ -9,9 +9,9 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import comment_tags, in_docstring, schema_models, task_words, tasks_by_line
+from checks.rules.code_common import comment_tags, in_docstring, ml_task, task_words, tasks_by_line
 from checks.rules.code_satd import phrase_comments, phrase_words
-from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER, is_ml_comment, ml_topic
+from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER
 from checks.views import FileView
 
 #: OBrien et al. (2022) ML SATD groups, by the first ML word of the comment.
@@ -84,18 +84,18 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
             ),
         ]
         for m, comment, words, how in found:
-            schemas = schema_models(view, side)
-            if is_ml_comment(words, schema_models=schemas) and not in_docstring(view, side, m):
+            topic = ml_task(view, side, words)
+            if topic is not None and not in_docstring(view, side, m):
                 yield side.hit(
                     m,
-                    f"ML debt ({_group(words, schemas)}), {how}: {comment.strip()[:120]}",
+                    f"ML debt ({_group(topic)}), {how}: {comment.strip()[:120]}",
                     content=comment,
                     severity=_severity(view, comment),
                 )
 
 
-def _group(comment: str, schema_models: bool) -> str:
-    word = ml_topic(comment, schema_models=schema_models) or ""
+def _group(word: str) -> str:
+    """The ML debt group of a comment's ML word."""
     return next((name for name, pattern in _GROUPS if pattern.search(word)), "ML knowledge")
 
 
