@@ -586,8 +586,8 @@ def _without_edited_debt(
 
 
 def _rewrapped_on_unlike_code(removed: Hit, added: Hit) -> bool:
-    """Whether a pair of like copies of one hunk sit on code that reads unlike: a statement re-wrapped (its comment
-    now on a closing bracket), or a line that lost its debt beside an unrelated one that gained a like one."""
+    """Whether a pair of like copies the hunk took for one debt sit on code that reads unlike: a statement re-wrapped
+    (its comment now after a closing bracket), as far as the hunk tells (see `_Likeness.one_debt`)."""
     if not (removed.anchor and added.anchor) or normalize(removed.content) != normalize(added.content):
         return False
     return not _anchors_alike(removed.anchor, added.anchor)

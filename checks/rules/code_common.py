@@ -186,6 +186,24 @@ MAX_TASK_LINES = 3
 _SENTENCE_END = (".", "!", "?", ":")
 
 
+def module_text(view: FileView, side: SideView) -> str | None:
+    """The whole module on the side's side of the change: its text when known, or the side's lines when the change
+    adds or deletes the file whole; None when only hunks of it are known."""
+    known = view.text if side.side is Side.ADDED else old_text(view)
+    if known is not None:
+        return known
+    whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
+    return side.lines.text if whole else None
+
+
+def side_text(view: FileView, side: SideView) -> str:
+    """The module on the side's side of the change as far as it is known: its whole text, else the side's lines (a
+    notebook's: its cells' code, not its JSON)."""
+    if view.kind is Kind.NOTEBOOK:
+        return side.lines.text
+    return module_text(view, side) or side.lines.text
+
+
 def ml_task(view: FileView, side: SideView, words: str) -> str | None:
     """The word that makes a debt comment's words ML debt (see `satd.ml_topic`), "model" aside in a module of schema
     or table models; None when they are no ML debt."""
@@ -200,8 +218,7 @@ def _schema_models(view: FileView, side: SideView) -> bool:
     (`satd.SCHEMA_MODELS`): read once a side, in the whole module when known, else in the side's lines."""
 
     def read() -> bool:
-        whole = view.text if side.side is Side.ADDED else old_text(view)
-        text = whole if whole is not None and view.kind is Kind.PYTHON else side.lines.text
+        text = side_text(view, side)
         return any(name in text for name in SCHEMA_LIBRARIES) and SCHEMA_MODELS.search(text) is not None
 
     return side.memo("schema-models", read)

@@ -6,13 +6,11 @@ import ast
 import re
 from collections.abc import Iterator
 
-from checks.diff import FileStatus
-from checks.finding import Category, Hit, Severity, Side
+from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, statement_hit, statement_key
-from checks.rules.python_strings import old_text
+from checks.rules.code_common import in_docstring, in_string, module_text, side_text, statement_hit, statement_key
 from checks.views import FileView, Match, SideView
 
 SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
@@ -82,21 +80,11 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
         for m in side.search(WILDCARD) if "import *" in text else ():
             if in_docstring(view, side, m):
                 continue
-            shim = _only_imports(_module_text(view, side)) if shim is None else shim
+            shim = _only_imports(module_text(view, side)) if shim is None else shim
             if shim:
                 break  # a module left to re-export another's names (`from weasel.cli.run import *`)
             statement = m.text.split("#", 1)[0].strip()
             yield side.hit(m, f"Wildcard import: {statement}", content=statement_key(statement), severity=severity)
-
-
-def _module_text(view: FileView, side: SideView) -> str | None:
-    """The whole module on the side's side of the change: its text when known, or the side's lines when the change
-    adds or deletes the file whole; None when only hunks of it are known."""
-    known = view.text if side.side is Side.ADDED else old_text(view)
-    if known is not None:
-        return known
-    whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
-    return side.lines.text if whole else None
 
 
 def _only_imports(text: str | None) -> bool:
@@ -139,14 +127,9 @@ def _undone(view: FileView, side: SideView, m: Match) -> bool:
     entry appended or inserted that `sys.path.remove(entry)` takes out again (`try: ... finally: ...`)."""
     restored = _RESTORED.match(m.text, side.column(m))
     if restored is not None:
-        return re.search(rf"\b{restored.group('name')}\s*=\s*{_SNAPSHOT}", _side_text(view, side)) is not None
+        return re.search(rf"\b{restored.group('name')}\s*=\s*{_SNAPSHOT}", side_text(view, side)) is not None
     added = _ADDED_ENTRY.match(m.text, side.column(m))
     if added is None:
         return False
     entry = r"\s*".join(map(re.escape, added.group("entry").split()))
-    return re.search(rf"(?<![\w.])sys\.path\.remove\(\s*{entry}\s*\)", _side_text(view, side)) is not None
-
-
-def _side_text(view: FileView, side: SideView) -> str:
-    """The module on the side's side of the change: its text when known, else the side's lines."""
-    return _module_text(view, side) or side.lines.text
+    return re.search(rf"(?<![\w.])sys\.path\.remove\(\s*{entry}\s*\)", side_text(view, side)) is not None

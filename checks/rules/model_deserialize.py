@@ -10,6 +10,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, kind
 from checks.registry import Docs, rule
+from checks.rules.code_common import side_text
 from checks.rules.model_calls import Call
 from checks.rules.model_scan import (
     NOT_PRODUCTION,
@@ -131,8 +132,7 @@ def _aliases(view: FileView, side: SideView) -> dict[str, str]:
     module on that side of the change when known, else in the side's lines."""
 
     def read() -> dict[str, str]:
-        whole = view.text if side.side is Side.ADDED else view.old_text
-        text = whole if whole is not None and view.kind is Kind.PYTHON else side.lines.text
+        text = side_text(view, side)
         if " as " not in text:
             return {}
         return {alias: module for module, alias in _ALIASED_IMPORT.findall(text) if alias not in ("np", "pd")}
