@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
+import keyword
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -441,8 +443,9 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
         lambda h, key, anchor: (key, anchor, _name(h)),
         lambda h, key, anchor: (key, anchor, h.context) if h.context.strip() else id(h),
         lambda h, key, anchor: (key, anchor, _below(h)) if _below(h) else id(h),
-        # Over the same line alone: unless that line names no code (a docstring's closing quotes, a bracket).
-        lambda h, key, anchor: (key, anchor) if not h.anchor or _NAMES_CODE.search(anchor) else id(h),
+        # Over the same line alone: unless that line names no code of its own (a docstring's closing quotes, a
+        # bracket, `except Exception:`), which any module could hold.
+        lambda h, key, anchor: (key, anchor) if not h.anchor or _names_own_code(anchor) else id(h),
     )
     uncancelled = alike
     for place in places:
@@ -515,8 +518,16 @@ def _one_to_one(ranked: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
             yield i, j
 
 
-#: An anchor that names some code: a word of three characters or more (not `\"\"\"`, `)` or `],`).
-_NAMES_CODE = lazy(r"\w{3}")
+#: Words any module's code may hold: Python's keywords and builtins (`except Exception:`, `return None`).
+_EVERY_MODULES_WORDS = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
+
+
+def _names_own_code(anchor: str) -> bool:
+    """Whether the code under a debt names something of its own: a name of three characters or more that is not a
+    keyword or a builtin (not `\"\"\"`, `)` or `except Exception:`)."""
+    return any(len(word) >= 3 and word not in _EVERY_MODULES_WORDS for word in _NAME.findall(anchor))
+
+
 #: File names nearly every package or project has: two files so named are no one module moved.
 _EVERY_PACKAGES = frozenset({"__init__.py", "__main__.py", "conftest.py", "setup.py", "conf.py"})
 

@@ -799,6 +799,41 @@ def test_a_suppression_alone_on_its_line_moves_only_with_the_code_below_it() -> 
     assert (moved.findings, moved.paid) == ((), ())
 
 
+def test_a_suppression_on_a_line_any_module_could_hold_moves_only_with_its_neighbours() -> None:
+    """A `broad-except` waiver goes with a deleted try block, and an unrelated module's new probe gets one on the same
+    `except Exception:` (xgboost): a line any module could hold is no evidence of a move, so the new one is reported
+    and the removed one paid. A line that names its own code (`import cupy`) still moves on its own."""
+    body = "".join(f"x{i} = {i}\n" for i in range(10))
+    result = run(
+        {
+            "xgboost/spark/core.py": (
+                body
+                + "try:\n    plan = query(df)\nexcept Exception:  # pylint: disable=broad-except\n    plan = None\n",
+                body,
+            ),
+            "xgboost/testing/__init__.py": (
+                "y = 1\n",
+                "y = 1\ntry:\n    import cupy\nexcept Exception:  # pylint: disable=broad-except\n    cupy = None\n",
+            ),
+        },
+        config=only("CODE018"),
+    )
+
+    assert [(f.path, f.lines) for f in result.findings] == [("xgboost/testing/__init__.py", (4,))]
+    assert [(p.path, p.lines) for p in result.paid] == [("xgboost/spark/core.py", (13,))]
+    moved = run(
+        {
+            "xgboost/core.py": (body + "def f():\n    import cupy  # pylint: disable=import-error\n", body),
+            "xgboost/compat.py": (
+                "z = 2\n",
+                "z = 2\n\n\ndef import_cupy():\n    import cupy  # pylint: disable=import-error\n",
+            ),
+        },
+        config=only("CODE018"),
+    )
+    assert (moved.findings, moved.paid) == ((), ())
+
+
 def test_one_suppression_written_twice_on_its_line_is_one() -> None:
     result = run(
         {"src/a.py": ("from m import (\n    check,  # noqa  # noqa\n)\n", "from m import check  # noqa\n")},
