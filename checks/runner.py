@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from checks.defaults import DEFAULTS, Settings
@@ -604,6 +604,7 @@ def _rewrapped_on_unlike_code(removed: Hit, added: Hit) -> bool:
     return not _anchors_alike(removed.anchor, added.anchor)
 
 
+@lru_cache(maxsize=256)  # a loose pair is asked twice: by the hunk's pairing, then to tell it loose
 def _anchors_alike(removed: str, added: str) -> bool:
     """Whether the code under two like debts is one line edited, or one statement split or joined (difflib's
     close-match tests, cheapest first)."""
