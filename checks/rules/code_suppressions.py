@@ -64,6 +64,9 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     _d("pylint: skip-file", r"#\s*pylint\s*:\s*skip-file\b", file_wide=True),
     _d("pylint: disable", r"#\s*pylint\s*:\s*disable(?P<line>-next)?\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
+    # pytype reads a disable alone on its line to the end of the block it stands in, as pylint does.
+    _d("pytype: skip-file", r"#\s*pytype\s*:\s*skip-file\b", file_wide=True),
+    _d("pytype: disable", r"#\s*pytype\s*:\s*disable\s*=\s*(?P<codes>" + _CODES + ")", file_wide=True),
     _d("no-cython-lint", r"#\s*no-cython-lint\b"),
     _d("nosec", r"#\s*nosec\b(?:\s*:?\s*(?P<codes>B\d+(?:\s*,\s*B\d+)*))?"),
     # coverage.py's default exclusion reads the colon as optional (`# pragma no cover`).
@@ -100,15 +103,15 @@ _DIRECTIVES: tuple[_Directive, ...] = (
 )
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
-    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|no-cython-lint|nosec|"
+    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|pytype\s*:|no-cython-lint|nosec|"
     r"pragma\s*:?\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
 COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
 #: The first word of each `_COMMENT_PREFILTER` alternative (keep them in step), after its marker and blanks:
 #: sre tries those alternatives at every marker, Aho–Corasick finds the words in one pass.
 COMMENT_WORDS = (
-    *("noqa", "type", "mypy", "pyright", "pylint", "no-cython-lint", "nosec", "pragma", "shellcheck", "hadolint"),
-    "yamllint",
+    *("noqa", "type", "mypy", "pyright", "pylint", "pytype", "no-cython-lint", "nosec", "pragma", "shellcheck"),
+    *("hadolint", "yamllint"),
     *("nolint", "eslint-disable", "@ts-", "istanbul", "c8", "v8", "flake8", "ruff"),
 )
 _COMMENT_WORDS = AhoCorasick(list(COMMENT_WORDS))
@@ -123,6 +126,7 @@ _DIRECTIVE_NEEDLES = any_case(
     "pyright:",  # pyright: reportX=false, as pyright reads it (any part of "pyright" is in every "Copyright")
     "mypy:",  # mypy: disable-error-code=..., allow-untyped-defs
     "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable, no-cython-lint
+    "pytype:",
     "nosec",
     "pragma",  # pragma: no cover, compiler warning pragmas
     "llcheck",  # shellcheck
@@ -146,7 +150,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     ),
     docs=Docs(
         what=(
-            "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# no-cython-lint`, "
+            "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pytype: disable`, "
+            "`# no-cython-lint`, "
             "`# pyright: ignore`, a pyright check turned off (`# pyright: reportPrivateUsage=false`), `# nosec`, "
             "`# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT` (or `/* NOLINT */`), "
             "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
@@ -155,8 +160,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
             "silences in a whole file (`# ruff: noqa: E731`, mypy's inline configuration turning checks off: "
             '`# mypy: disable-error-code="no-redef"`, `# mypy: allow-untyped-defs`); info when it names the rules '
-            "it silences on its line (or, as a `# pylint: disable=...` indented alone on its line, in its block), "
-            "and for coverage "
+            "it silences on its line (or, as a `# pylint: disable=...` or `# pytype: disable=...` indented alone on "
+            "its line, in its block), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked)."
         ),
         why=(
@@ -237,7 +242,7 @@ def _severity(directive: _Directive, d: re.Match[str]) -> Severity:
     before = d.string[: d.start()]
     standalone = not before.strip()
     # pylint reads a disable alone on its line to the end of the block it stands in: indented, a block's.
-    block = directive.name == "pylint: disable" and before != ""
+    block = directive.name in ("pylint: disable", "pytype: disable") and before != ""
     if directive.file_wide and standalone and not groups.get("line") and not block:
         return Severity.LOW if codes else Severity.MEDIUM
     if directive.name == "type: ignore" and standalone:

@@ -177,6 +177,8 @@ _DIRECTIVES = (
     "# pyright: reportPrivateUsage=false",
     "# pylint: skip-file",
     "# pylint: disable=invalid-name",
+    "# pytype: skip-file",
+    "# pytype: disable=attribute-error",
     "# no-cython-lint",
     "# nosec B101",
     "# pragma: no cover",
