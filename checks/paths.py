@@ -219,19 +219,20 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
 
 
 #: Files of each kind, for people: the rules reference names them (`tests/test_paths.py` checks each is that kind).
-KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {
-    Kind.PYTHON: ("*.py", "*.pyi"),
-    Kind.CYTHON: ("*.pyx", "*.pxd"),
+KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {  # in the order the kinds are tried (`setup.py` is `setup`)
     Kind.NOTEBOOK: ("*.ipynb",),
     Kind.REQUIREMENTS: ("requirements*.txt", "requirements*.in", "constraints.txt"),
     Kind.PYPROJECT: ("pyproject.toml",),
     Kind.SETUP: ("setup.py", "setup.cfg"),
     Kind.PIPFILE: ("Pipfile",),
+    Kind.LOCK: ("poetry.lock", "uv.lock", "Pipfile.lock", "conda-lock.yml"),
     Kind.CONDA: ("environment*.yml", "conda*.yaml"),
     Kind.DOCKERFILE: ("Dockerfile*", "*.dockerfile", "Containerfile"),
     Kind.COMPOSE: ("docker-compose*.yml", "compose.yaml"),
-    Kind.KUBERNETES: ("k8s/*.yaml", "helm/*.yaml", "*deployment*.yaml"),
     Kind.CI: (".github/workflows/*.yml", ".gitlab-ci.yml", ".circleci/config.yml", "Jenkinsfile"),
+    Kind.KUBERNETES: ("k8s/*.yaml", "helm/*.yaml", "*deployment*.yaml"),
+    Kind.PYTHON: ("*.py", "*.pyi"),
+    Kind.CYTHON: ("*.pyx", "*.pxd"),
     Kind.YAML: ("*.yaml", "*.yml"),
     Kind.SHELL: ("*.sh", "*.bash"),
     Kind.MAKEFILE: ("Makefile", "*.mk"),
@@ -241,7 +242,6 @@ KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {
     Kind.C_LIKE: ("*.c", "*.h", "*.cpp", "*.cu", "*.java", "*.js", "*.ts", "*.go", "*.rs", "*.proto"),
     Kind.R: ("*.R", "*.Rmd"),
     Kind.SQL: ("*.sql",),
-    Kind.LOCK: ("poetry.lock", "uv.lock", "Pipfile.lock", "conda-lock.yml"),
 }
 
 
@@ -274,6 +274,7 @@ HASH_COMMENT_KINDS = frozenset(
         Kind.CONDA,
         Kind.TOML,
         Kind.PYPROJECT,
+        Kind.SETUP,  # setup.py is Python; setup.cfg's comments are `#` lines too
         Kind.REQUIREMENTS,
         Kind.PIPFILE,
     }

@@ -154,6 +154,12 @@ def test_every_kind_and_role_is_documented() -> None:
     assert set(ROLE_EXAMPLES) == set(Role)
 
 
+def test_the_kinds_are_documented_in_the_order_they_are_tried() -> None:
+    # The reference says "the first that fits": `setup.py` is `setup`, not `python`, and must read so.
+    tried = list(dict.fromkeys(k for _, _, k in _KIND_BY_NAME))
+    assert list(KIND_EXAMPLES) == tried
+
+
 @pytest.mark.parametrize(
     ("head", "generated"),
     [
