@@ -82,7 +82,7 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "is Python code and that the module did not hold before, blanks aside, branches disabled with "
             "`if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
-            "it only re-indents them) "
+            "it only re-indents them, nor a lone `pass`, `...` or bare `return`) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence), or that sit "
@@ -235,7 +235,7 @@ def _exits_with_code_after(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[as
         for index, node in enumerate(block[:-1]):
             if type(node) in _EXITS:
                 dead = block[index + 1 :]
-                if not all(map(_is_yield, dead)):
+                if not (all(map(_is_yield, dead)) or all(map(_does_nothing, dead))):
                     yield node, dead
                 break
 
@@ -243,6 +243,16 @@ def _exits_with_code_after(tree: ast.Module) -> Iterator[tuple[ast.stmt, list[as
 def _is_yield(node: ast.stmt) -> bool:
     """`return` then `yield`: the idiom for a generator that yields nothing."""
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Yield | ast.YieldFrom)
+
+
+def _does_nothing(node: ast.stmt) -> bool:
+    """`pass`, `...` or a bare `return` after an exit (`raise NotImplementedError` then `return`, for a docstring
+    checker): no code path of its own, so no experiment left behind."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Return):
+        return node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None)
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node.value.value is Ellipsis
 
 
 def _two_code_like_lines(text: str) -> bool:
