@@ -101,8 +101,12 @@ _NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 #: built, so its methods draw from seeded generators (Lightning's Trainer does not: no import of transformers).
 _HF_TRAINER_CLASS = lazy(r"^class\s+\w+\((?:[\w.]+\.)?\w*Trainer\b", re.MULTILINE)
 _HF_IMPORTS = ("from transformers", "import transformers", "from trl", "import trl")
-#: A training module by its name (train.py, training_loop.py): a hand-written loop has no framework step.
-_TRAINING_MODULE = lazy(r"(?:^|[/_-])(?:pre|re)?train[\w-]*\.(?:py|ipynb)$", re.IGNORECASE)  # not constraints.py
+#: A training module by its name: one that starts with it (train.py, training_loop.py, pretrain_bert.py) or ends
+#: with a trainer (run_train.py, distill_trainer.py): a hand-written loop has no framework step. Not constraints.py,
+#: nor a helper named for what it serves (dynamic_chunk_training.py samples a training option; its caller seeds).
+_TRAINING_MODULE = lazy(
+    r"(?:^|/)(?:pre|re)?train[\w-]*\.(?:py|ipynb)$|[_-](?:pre|re)?train(?:ers?)?\.(?:py|ipynb)$", re.IGNORECASE
+)
 #: Samples of a torch distribution (`Categorical(probs).sample()`), read in files that use torch.distributions.
 _DISTRIBUTION_SAMPLES = Scan(lazy(r"\.r?sample\("), (".sample(", ".rsample("))
 _DISTRIBUTIONS = ("torch.distributions", "distributions import")
@@ -121,7 +125,8 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "Added code builds a scikit-learn splitter or estimator whose result depends on chance "
             "(train_test_split, RandomForest*, KMeans, SGD*, MLP*, ShuffleSplit, KFold with shuffle=True, "
             "TSNE, UMAP...) without `random_state`, or a torch `random_split` without a `generator`; or a training "
-            "file (one with a training step: `.backward(`, `.fit(`..., or named for training: train*.py) draws "
+            "file (one with a training step: `.backward(`, `.fit(`..., or named for training: `train*.py`, "
+            "`*_train.py`, `*_trainer.py`) draws "
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
             "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(` is "
             "a custom backward pass, not a training step, nor is a step a docstring, comment or string mentions, "
