@@ -63,7 +63,9 @@ class _Group:
             "swap files, `nohup.out`, `*.log`, test and lint caches, coverage data, `*.egg-info/`; and VS Code "
             "settings that hold a developer's local path. One finding per kind of artifact (per folder for "
             "cache folders). Medium when IDE settings hold a local path. Deleting them pays the debt once none of "
-            "the folder is left in the repository (known from its file list)."
+            "the folder is left in the repository (known from its file list); a file added to a cache or egg-info "
+            "folder the repository already held adds no debt (known from the change's other files of that folder, "
+            "or the file list)."
         ),
         why=(
             "They change on every run, conflict on every merge, can leak local paths and usernames, and hide "
@@ -96,10 +98,30 @@ def committed_artifacts(view: ChangeView) -> Iterator[Hit]:
             group.paths.append(path)
             group.local_path |= local_path
     tree = view.snapshot.tree
+    held = _held_before(view, {key for label, key, side in groups if side is Side.ADDED and key != label})
     for (label, key, side), group in groups.items():
         if side is Side.REMOVED and tree is not None and _still_there(tree, label, key):
             continue  # one file of an egg-info deleted, the rest kept: the artifact is still committed
+        if side is Side.ADDED and key in held:
+            continue  # a file added to an egg-info the repository already held: that debt is not new
         yield _group_hit(group, content=f"{label}: {key}")
+
+
+def _held_before(view: ChangeView, folders: set[str]) -> set[str]:
+    """Those of the artifact `folders` the repository held before the change: the change edits, deletes or moves
+    away a file in one, or the file list holds one of its files that the change does not add."""
+    if not folders:
+        return set()
+    added: set[str] = set()
+    before: list[str] = []
+    for patch in view.patches:
+        if patch.status in (FileStatus.ADDED, FileStatus.COPIED):
+            added.add(patch.path)
+        else:
+            before.append(patch.old_path or patch.path)
+            added.add(patch.path)  # a renamed file's new path was not there before
+    before.extend(path for path in view.snapshot.tree or () if path not in added)
+    return {folder for folder in folders if any(path.startswith(folder) for path in before)}
 
 
 def _still_there(tree: frozenset[str], label: str, key: str) -> bool:
