@@ -142,6 +142,9 @@ _READS_DATA = lazy(
     r"(?<!version\.)(?<![<>=]\s)(?<![<>=])\bparse\w*\((?![^)\n]*version)(?![^)\n]*\)\s*[<>!=]=?)|"
     r"\bto_(?:numeric|datetime)\(|\bcsv\.(?:reader|DictReader)\(|\bsf\.read\(|\blibrosa\.load\("
 )
+#: A read whose result the statement drops (`pd.to_datetime(column, format=f)` alone on its line): a test of whether
+#: the data parses. A handler that only passes then drops nothing; one that `continue`s still skips the record.
+_PROBE = lazy(r"[ \t]*(?:await[ \t]+)?[\w.]*\b(?:" + _READS_DATA.pattern + ")")
 #: Converting a field is parsing too, when the handler drops the record (`continue`).
 _CONVERTS = lazy(r"\b(?:int|float|Decimal|complex)\(")
 #: A model fitted in the `try` block: what fails there is a setting tried, not a record read.
@@ -176,7 +179,8 @@ _TRY_SCAN_LINES = 40
         what=(
             "Added code drops bad data without a trace: a bare or `except Exception:` handler whose only "
             "statement is `pass` or `continue` around a call that reads or parses data (not a version compared: "
-            '`parse(driver) < parse("550.40")`, nor a score converted where a model is fitted per setting), '
+            '`parse(driver) < parse("550.40")`, nor a score converted where a model is fitted per setting, nor a '
+            "read whose result the statement drops under a `pass`: a test of whether the data parses), "
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
             "log or check on the lines that follow (`is not pd.NaT` and `pd.isna(...)` check a coerced value)."
         ),
@@ -274,7 +278,7 @@ def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines:
     # A loop that fits a model per setting and skips the settings that fail converts scores, not records.
     converts = body == "continue" and not any(map(_FITS.search, trial))
     call = next((t for t in trial if _READS_DATA.search(t) or (converts and _CONVERTS.search(t))), None)
-    if call is None:
+    if call is None or (body != "continue" and _PROBE.match(call)):
         return None
     dropped = "skipped" if body == "continue" else "ignored"
     return side.hit(
