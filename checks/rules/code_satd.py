@@ -40,6 +40,9 @@ from checks.views import FileView, Match, SideView
 #: "# looks like a hack attempt" are prose.
 _TAG_PUNCTUATION = lazy(r"[ \t]*(?:v?\d+(?:\.\d+)*[ \t]*)?(?:[:(!\-—]|$)")
 _CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
+_CAPITAL_TAG = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\b")
+#: A sentence's punctuation after a word (not a file name's dot: `hack.py`).
+_SENTENCE_END = lazy(r"[.,;)](?:\s|$)")
 #: A tag word the comment points at rather than writes: "See TODO there", "The TODO above is stale", "The above
 #: NOTE and TODO are not true".
 _REFERENCE = lazy(r"\b(?:[Ss]ee|[Tt]he|[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose)[ \t]+$|\b[A-Z]{3,}[ \t]+(?:and|or)[ \t]+$")
@@ -83,9 +86,9 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "a tag is the task's (`# TODO: hack, ...`); a "
             "`# TODO` line of a "
             "docstring's text is no comment (known from the post-change text). One comment line holds "
-            "one task, as grave as its gravest tag (`# TODO: crude hack`), unless a later tag opens its own "
-            "(`# TODO: clean up. FIXME: fails on empty input`); tags stacked on one task (`# TODO FIXME: ...`) are "
-            "one. Comments about models, data or training are reported "
+            "one task, as grave as its gravest tag (`# TODO: crude hack`, `# TODO: this is a hack.`), unless a "
+            "later tag opens its own (`# TODO: clean up. FIXME: fails on empty input`); tags stacked on one task "
+            "(`# TODO FIXME: ...`) are one. Comments about models, data or training are reported "
             "as ML debt (MODEL017) instead, read with the comment lines under the tag that carry its sentence on."
         ),
         why=(
@@ -141,6 +144,8 @@ def _is_tag(side: SideView, m: Match) -> bool:
     end = column + len(m.group())
     if _TAG_PUNCTUATION.match(m.text, end) is not None or _AFTER_TAG.search(m.text, 0, column) is not None:
         return True
+    if _SENTENCE_END.match(m.text, end) is not None and _CAPITAL_TAG.search(m.text, 0, column) is not None:
+        return True  # "TODO: this is a hack.": the task names itself one, as "TODO: crude hack" does
     # "# todo add retries": a comment that opens with the word and an order is a task note too.
     return (
         m.group(1).lower() in ("todo", "fixme")
