@@ -572,9 +572,13 @@ class _Judge:
 
     @cached_property
     def local_names(self) -> frozenset[str]:
-        """Top-level names the repository itself provides: its packages, modules, extensions and submodules."""
+        """Top-level names the repository itself provides: its packages, modules, extensions and submodules. A
+        package inside another (`speechbrain/lobes/models/flair/`) is no top-level name: `import flair` there is
+        the distribution's."""
         paths: set[str] = set(self._view.snapshot.tree or ())
         paths.update(self._view.paths())
+        # A package's folder (not the root's: a repository with an `__init__.py` at its top still imports from it).
+        packages = {path.rpartition("/")[0] for path in paths if path.rpartition("/")[2].startswith("__init__.")} - {""}
         names: set[str] = set()
         for path in paths:
             folder, _, base = path.rpartition("/")
@@ -584,12 +588,11 @@ class _Judge:
             if not base.endswith(_PYTHON_MODULE):
                 continue
             names.add(base.split(".", 1)[0])
-            if not folder:
+            if not folder or (not base.startswith("__init__.") and _NOT_IMPORTED_FOLDER.search(path) is not None):
                 continue
-            if base.startswith("__init__."):
-                names.add(folder.rpartition("/")[2])
-            elif _NOT_IMPORTED_FOLDER.search(path) is None:
-                names.update(folder.split("/"))  # PEP 420 namespace packages have no __init__.py
+            # Each folder on the way (PEP 420 namespace packages have no __init__.py) that is not in a package.
+            parts = folder.split("/")
+            names.update(part for i, part in enumerate(parts) if "/".join(parts[:i]) not in packages)
         return frozenset(names)
 
     def distribution(self, module: str, *, notebook: bool) -> str | None:
@@ -969,10 +972,11 @@ def _judged_file(file: FileView) -> bool:
             "Dockerfile `pip install`s. Import names "
             "are mapped to distributions where they differ (cv2 -> opencv-python, sklearn -> scikit-learn, "
             "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
-            "declares faiss). The standard library, the repository's own packages and modules, optional imports "
-            "(try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an import after "
-            "an availability or requirements check in its function: `is_x_available()`, `check_requirements(...)`, "
-            "`_check_soft_dependencies(...)`, an `except ImportError:` handler; "
+            "declares faiss). The standard library, the repository's own packages and modules (a package inside "
+            "another is no top-level name: `import flair` in `pkg/models/flair/` is the distribution's), optional "
+            "imports (try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an "
+            "import after an availability or requirements check in its function: `is_x_available()`, "
+            "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`, '
             '`"comet_ml" in sys.modules`), '
