@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from checks.diff import Line, LineSet
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.views import FileView, SideView
+
+if TYPE_CHECKING:
+    import configparser
 
 #: pip's name normalization (PEP 503): case, `-`, `_` and `.` do not tell names apart.
 _SEPARATORS = lazy(r"[-_.]+")
@@ -95,6 +99,29 @@ def read_toml(text: str) -> dict[str, object] | None:
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):
         return None
+
+
+def read_setup_cfg(text: str) -> configparser.ConfigParser | None:
+    """A setup.cfg's sections, or None when it does not parse."""
+    import configparser  # noqa: PLC0415  (imported only when a review meets a setup.cfg)
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    return parser
+
+
+def setup_cfg_requirements(parser: configparser.ConfigParser, keys: Iterable[str] = ("install_requires",)) -> list[str]:
+    """The requirement lines (and `file:` directives) a setup.cfg lists under `[options]` `keys` and in
+    `[options.extras_require]`."""
+    values: list[str] = []
+    if parser.has_section("options"):
+        values += [parser.get("options", k) for k in keys if parser.has_option("options", k)]
+    if parser.has_section("options.extras_require"):
+        values += [v for _, v in parser.items("options.extras_require")]
+    return [line for value in values for line in value.splitlines() if line.strip()]
 
 
 def strip_comment(line: str) -> str:

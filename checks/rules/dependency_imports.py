@@ -36,7 +36,14 @@ from checks.importmap import (
 from checks.lazyre import lazy
 from checks.paths import Kind, Role, ascii_lowered, kind, roles
 from checks.registry import Docs, Scope, rule
-from checks.rules.dependency_common import canonical, parse_requirement, read_toml, strip_comment
+from checks.rules.dependency_common import (
+    canonical,
+    parse_requirement,
+    read_setup_cfg,
+    read_toml,
+    setup_cfg_requirements,
+    strip_comment,
+)
 from checks.rules.python_strings import old_text
 from checks.views import MAX_STATEMENT_LINES, ChangeView, FileView, Match, SideView
 
@@ -362,28 +369,18 @@ def _strings(node: ast.expr, assigned: Mapping[str, ast.expr], depth: int = 0) -
 
 
 def _setup_cfg(text: str, folder: str) -> _Reading:
-    import configparser  # noqa: PLC0415  (imported only when a review meets a setup.cfg)
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text)
-    except configparser.Error:
+    parser = read_setup_cfg(text)
+    if parser is None:
         return _loose(text)
     reading = _Reading()
-    values: list[str] = []
-    if parser.has_section("options"):
-        values += [parser.get("options", k) for k in _SETUP_KEYWORDS if parser.has_option("options", k)]
-    if parser.has_section("options.extras_require"):
-        values += [v for _, v in parser.items("options.extras_require")]
     if parser.has_option("metadata", "name"):
         reading.names.add(parser.get("metadata", "name"))
-    for value in values:
-        for line in value.splitlines():
-            if line.strip().startswith("file:"):
-                files = line.strip().removeprefix("file:").replace(",", " ").split()
-                reading.includes.update(_resolve(folder, f) for f in files)
-            else:
-                reading.merge(_requirement_line(line, folder))
+    for line in setup_cfg_requirements(parser, sorted(_SETUP_KEYWORDS)):
+        if line.strip().startswith("file:"):
+            files = line.strip().removeprefix("file:").replace(",", " ").split()
+            reading.includes.update(_resolve(folder, f) for f in files)
+        else:
+            reading.merge(_requirement_line(line, folder))
     return reading
 
 

@@ -15,7 +15,9 @@ from checks.rules.dependency_common import (
     in_docs_folder,
     is_dev_requirements,
     parse_requirement,
+    read_setup_cfg,
     read_toml,
+    setup_cfg_requirements,
     words,
 )
 from checks.views import FileView
@@ -79,9 +81,10 @@ def _invalid_name(key: str) -> bool:
             "library ranges in pyproject or setup.py (meant to be ranges), nor a requirements file the package's "
             "metadata reads (setup.py's `install_requires` or extras built from it, setup.cfg's `file:`, "
             "pyproject's dynamic dependencies; known when the review has the manifests), nor a line that repeats "
-            "the range the package's pyproject declares for that name; standard-library and "
+            "the range the package's pyproject (or setup.cfg) declares for that name; standard-library and "
             "deprecated names are DEP003's. Moving a line, or raising the lower bound of a requirement that already "
-            "was a range, is not new debt; a requirement moved into the package's pyproject dependencies pays none."
+            "was a range, is not new debt; a requirement moved into the package's pyproject dependencies (or "
+            "setup.cfg's `install_requires`) pays none."
         ),
         why=(
             "An application installs whatever is newest on the day it is built, so two builds of the same "
@@ -153,17 +156,30 @@ def _read_by_package_metadata(view: FileView) -> bool:
 
 
 def _package_dependencies(view: FileView) -> dict[str, frozenset[str]]:
-    """The dependencies the nearest pyproject.toml beside or above the file declares for its package (PEP 621
-    `dependencies` and `optional-dependencies`) at the head of the change, by name, with their version clauses."""
+    """The dependencies the nearest pyproject.toml and setup.cfg beside or above the file declare for their package
+    (PEP 621 `dependencies` and `optional-dependencies`; `install_requires` and `extras_require`) at the head of the
+    change, by name, with their version clauses."""
+    specs = [*_pyproject_specs(view), *_setup_cfg_specs(view)]
+    return {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
+
+
+def _pyproject_specs(view: FileView) -> list[str]:
     texts = (view.snapshot.text(f"{folder}pyproject.toml") for folder in folders_up(view.path))
     data = next((read_toml(text) for text in texts if text is not None), None)
     project = data.get("project") if data is not None else None
     if not isinstance(project, dict):
-        return {}
+        return []
     extras = project.get("optional-dependencies")
     lists = [project.get("dependencies"), *(extras.values() if isinstance(extras, dict) else ())]
-    specs = [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
-    return {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
+    return [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
+
+
+def _setup_cfg_specs(view: FileView) -> list[str]:
+    text = next(
+        (t for folder in folders_up(view.path) if (t := view.snapshot.text(f"{folder}setup.cfg")) is not None), None
+    )
+    parser = read_setup_cfg(text) if text is not None else None
+    return [] if parser is None else [line for line in setup_cfg_requirements(parser) if not line.startswith("file:")]
 
 
 def _clauses(specifier: str) -> frozenset[str]:
