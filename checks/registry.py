@@ -73,6 +73,9 @@ class Rule:
     needles: tuple[str, ...] | None = None
     #: Narrower needles for some of the kinds the rule reads (its Python spellings, not its JavaScript ones).
     kind_needles: tuple[tuple[Kind, tuple[str, ...]], ...] = ()
+    #: Whether its debt is a comment's words (a TODO): a copy removed in one place and one added in another worded
+    #: nearly alike is the same debt moved and reworded, not one paid and one new (see `checks.runner._net`).
+    prose: bool = False
 
     def needles_for(self, path_kind: Kind) -> tuple[str, ...] | None:
         """The needles that gate the rule on a file of this kind."""
@@ -105,6 +108,7 @@ def rule(
     keeps_if: Callable[[Sequence[FilePatch], Snapshot], bool] | None = None,
     needles: Iterable[str] | None = None,
     needles_by_kind: Mapping[Kind, Iterable[str]] | None = None,
+    prose: bool = False,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a rule. Codes carry their family prefix (DATA, MODEL, DEP, CODE) and never change."""
     if not _CODE.match(code) or not code.startswith(_PREFIX[category]):
@@ -147,6 +151,7 @@ def rule(
             keeps_if=keeps_if,
             needles=listed,
             kind_needles=by_kind,
+            prose=prose,
         )
         return check
 

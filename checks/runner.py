@@ -455,10 +455,28 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     # `state/primitives.py`): its copies cancel on code that reads nearly alike.
     uncancelled = _cancel_edited_anchors(uncancelled, _name, MOVED_SIMILARITY)
     cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
-    left = [item for item in keyed if id(item) not in cancelled]
+    left = _cancel_reworded([item for item in keyed if id(item) not in cancelled])
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED and not h.undecided]
     paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
     return new, paid
+
+
+def _cancel_reworded(hits: list[_Keyed]) -> list[_Keyed]:
+    """The hits left once removed and added copies of a rule's prose debt (a TODO) that read nearly alike, worded
+    anew where they moved (`treating stable diffusion separately` -> `treating diffusion separately`, an owner added),
+    cancel: long enough to tell (MIN_REWRAPPED_CHARS), at least MOVED_SIMILARITY alike, the likeliest pairs first.
+    Past MAX_ANCHOR_COMPARISONS for one rule, none do (a release's thousands of TODOs are not compared each to each)."""
+    groups: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for index, (r, h, _, _) in enumerate(hits):
+        if r.prose and len(h.content) >= MIN_REWRAPPED_CHARS:
+            groups[r.code][h.side is Side.ADDED].append(index)
+    cancelled: set[int] = set()
+    for gone, came in groups.values():
+        if gone and came and len(gone) * len(came) <= MAX_ANCHOR_COMPARISONS:
+            old, new = [normalize(hits[i][1].content) for i in gone], [normalize(hits[j][1].content) for j in came]
+            for i, j in _alike(gone, came, old, new, MOVED_SIMILARITY):
+                cancelled.update((i, j))
+    return [item for index, item in enumerate(hits) if index not in cancelled] if cancelled else hits
 
 
 def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], least: float) -> list[_Keyed]:

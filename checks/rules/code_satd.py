@@ -104,6 +104,7 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
     kinds=COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEMPLATE),
     needles=TAG_NEEDLES,
+    prose=True,
 )
 def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
@@ -191,6 +192,7 @@ def _tag_severity(tag: str, comment: str) -> Severity:
     kinds=COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEMPLATE),
     needles=SATD_PHRASE_NEEDLES,
+    prose=True,
 )
 def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():

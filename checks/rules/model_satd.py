@@ -65,6 +65,7 @@ TAG_SPELLINGS = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo
     kinds=CODE_KINDS | HASH_COMMENT_KINDS,
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.TEMPLATE),
     needles=(*TAG_SPELLINGS, *SATD_PHRASE_NEEDLES),
+    prose=True,
 )
 def ml_satd(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
