@@ -62,9 +62,10 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.TEST,
         ("test", "spec"),
-        # Test helpers a package ships (`accelerate/test_utils/`) are test code too.
+        # Test helpers a package ships (`accelerate/test_utils/`) are test code too. RSpec's and Jasmine's `spec/`,
+        # not a Python package's `specs/` (anndata's on-disk format registry, torchx's component specs).
         lazy(
-            r"(^|/)(tests?|testing|test_?utils|testing_utils|spec|specs|__tests__)/|"
+            r"(^|/)(tests?|testing|test_?utils|testing_utils|spec|__tests__)/|"
             r"(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$",
             re.I,
         ),
@@ -86,7 +87,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
 
 #: Paths of each role, for people: the rules reference names them (`tests/test_paths.py` checks each has its role).
 ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
-    Role.TEST: ("tests/", "testing/", "test_utils/", "test_*.py", "*_test.py", "conftest.py"),
+    Role.TEST: ("tests/", "testing/", "test_utils/", "spec/", "__tests__/", "test_*.py", "*_test.py", "conftest.py"),
     Role.FIXTURE: ("fixtures/", "testdata/", "test_data/", "snapshots/"),
     Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/"),
     Role.TEMPLATE: ("extension_templates/", "project-template/", "cookiecutter-ml/", "{{cookiecutter.name}}/"),

@@ -125,6 +125,8 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("{{cookiecutter.project_slug}}/src/train.py", {Role.EXAMPLE, Role.TEMPLATE}),
         ("app/templates/index.html", set()),  # a web application's page templates are its code
         ("src/pkg/template.py", set()),
+        ("src/anndata/_io/specs/methods.py", set()),  # a package's format specs, not RSpec's `spec/`
+        ("spec/models/user_spec.rb", {Role.TEST}),
     ],
 )
 def test_roles(path: str, expected: set[Role]) -> None:
