@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 
 from checks.diff import FileStatus
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
-from checks.rules.code_common import is_doctest
+from checks.rules.code_common import is_doctest, side_text
 from checks.rules.data_source import call_name
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
@@ -134,8 +134,9 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "`random_state` or `seed` to its base class's `__init__` by that base). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
-            "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...). Medium for "
-            "train_test_split and random_split in training code."
+            "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...; a removed call "
+            "is judged against the file before the change, when known). Medium for train_test_split and random_split "
+            "in training code."
         ),
         why=(
             "Unseeded splits and models give different numbers on every run, so a change in a metric cannot be "
@@ -164,17 +165,26 @@ def unseeded_randomness(view: FileView) -> Iterator[Hit]:
     yield from _unseeded_draws(view)
 
 
+def _source_on(view: FileView, side: SideView) -> str:
+    """The file's code on the side's side of the change: after it (see `file_source`), or, for a removed call, the
+    module it stood in (a seed the change removed with it seeded it) as far as it is known."""
+    if side.side is Side.ADDED or view.kind is Kind.NOTEBOOK:
+        return file_source(view)
+    return side_text(view, side)
+
+
 def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
-    seeded: bool | None = None
+    seeded: dict[Side, bool] = {}
     for reader, m in code_matches(view, *_RANDOM_CALLS, accept=is_free_call):
         call = reader.call(m)
         name = called(m)
         if call is None or not _unseeded(name, call):
             continue
-        if seeded is None:
-            seeded = _GLOBAL_SEED.search(file_source(view)) is not None
-        if seeded:
-            return
+        side = reader.side
+        if side.side not in seeded:
+            seeded[side.side] = _GLOBAL_SEED.search(_source_on(view, side)) is not None
+        if seeded[side.side]:
+            continue
         training = name == "train_test_split" and _TRAINING_PATH.search(view.path) is not None
         yield call_hit(
             reader,
@@ -187,15 +197,16 @@ def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
 
 def _unseeded_torch_splits(view: FileView) -> Iterator[Hit]:
     """`random_split` without a generator, in a file that seeds nothing: medium in training code, as a split."""
-    seeded: bool | None = None
+    seeded: dict[Side, bool] = {}
     for reader, m in code_matches(view, _TORCH_SPLIT, accept=is_free_call):
         call = reader.call(m)
         if call is None or _given_a_generator(call, position=2):
             continue
-        if seeded is None:
-            seeded = _ANY_SEED.search(file_source(view)) is not None
-        if seeded:
-            return
+        side = reader.side
+        if side.side not in seeded:
+            seeded[side.side] = _ANY_SEED.search(_source_on(view, side)) is not None
+        if seeded[side.side]:
+            continue
         training = _TRAINING_PATH.search(view.path) is not None
         message = "`random_split` without a `generator`, and no seed set in this file: the split changes every run"
         yield call_hit(reader, m, message, call, Severity.MEDIUM if training else None)
@@ -207,15 +218,19 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
     if view.text is None and view.status is not FileStatus.ADDED:
         return
     source = file_source(view)
-    if not _is_training_code(view.path, source) or _ANY_SEED.search(source) is not None or _seeded_by_trainer(source):
+    if not _is_training_code(view.path, source):
         return
-    if "__init__(" in source and _SEED_PASSED_UP.search(source) is not None:
-        return
+    unseeded: dict[Side, bool] = {}
     # Samples only where the change's lines name torch.distributions: the rule's needle, so the prefilter
     # never hides what a review without it would find.
     sampled = "distributions" in view.added.lines.text and contains_any(source, _DISTRIBUTIONS)
     scans = (_DRAWS, _DISTRIBUTION_SAMPLES) if sampled else (_DRAWS,)
     for reader, m in code_matches(view, *scans):
+        side = reader.side
+        if side.side not in unseeded:
+            unseeded[side.side] = _sets_no_seed(_source_on(view, side))
+        if not unseeded[side.side]:
+            continue
         call = reader.call(m)
         if call is None or _given_a_generator(call):
             continue
@@ -262,6 +277,13 @@ def _in_code(source: str, needle: str) -> Iterator[int]:
         if not mentioned:
             yield at
         at = source.find(needle, at + 1)
+
+
+def _sets_no_seed(source: str) -> bool:
+    """Whether a module seeds nothing: no seed call, no Hugging Face Trainer to seed it, no seed handed up."""
+    if _ANY_SEED.search(source) is not None or _seeded_by_trainer(source):
+        return False
+    return "__init__(" not in source or _SEED_PASSED_UP.search(source) is None
 
 
 def _seeded_by_trainer(source: str) -> bool:
