@@ -716,7 +716,7 @@ def _edited_likeness(removed: Hit, added: Hit) -> float:
     if _rewrapped(removed.content, added.content):
         return 1.0
     if removed.anchor and removed.anchor.strip() == added.anchor.strip() and _names_own_code(removed.anchor):
-        return 1.0  # the same code, its suppression written anew (pylint's `line-too-long` made `# noqa: E501`)
+        return 1.0  # the same code, its suppression written anew (pylint's line-too-long rewritten as flake8's E501)
     ratio = SequenceMatcher(None, removed.content, added.content).ratio()
     if (
         removed.anchor
