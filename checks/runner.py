@@ -472,11 +472,20 @@ def _cancel_reworded(hits: list[_Keyed]) -> list[_Keyed]:
             groups[r.code][h.side is Side.ADDED].append(index)
     cancelled: set[int] = set()
     for gone, came in groups.values():
-        if gone and came and len(gone) * len(came) <= MAX_ANCHOR_COMPARISONS:
-            old, new = [normalize(hits[i][1].content) for i in gone], [normalize(hits[j][1].content) for j in came]
-            for i, j in _alike(gone, came, old, new, MOVED_SIMILARITY):
-                cancelled.update((i, j))
+        if not gone or not came or len(gone) * len(came) > MAX_ANCHOR_COMPARISONS:
+            continue
+        words = {i: frozenset(normalize(hits[i][1].content).split()) for i in (*gone, *came)}
+        # Texts alike past MOVED_SIMILARITY share most of their words: a set test spares difflib most pairs.
+        likely = [j for j in came if any(_share_most(words[i], words[j]) for i in gone)]
+        old, new = [normalize(hits[i][1].content) for i in gone], [normalize(hits[j][1].content) for j in likely]
+        for i, j in _alike(gone, likely, old, new, MOVED_SIMILARITY):
+            cancelled.update((i, j))
     return [item for index, item in enumerate(hits) if index not in cancelled] if cancelled else hits
+
+
+def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two texts' words are mostly the same: half of the smaller set's at least."""
+    return 2 * len(a & b) >= min(len(a), len(b))
 
 
 def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], least: float) -> list[_Keyed]:

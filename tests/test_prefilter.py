@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ahocorasick_rs import BytesAhoCorasick, Implementation
 
 from bench.quality import diff_of, load_corpus, snapshot_of
 from checks import Snapshot, parse_diff, review
+from checks import prefilter as prefilter_module
 from checks.config import Config
 from checks.finding import Hit
 from checks.paths import Kind
@@ -148,6 +150,25 @@ def test_a_needle_is_found_inside_another_and_its_case_matters() -> None:
     assert not prefilter.may_find(rules[2], prefilter.found_in(["+x = 1  # ToDo: later\n"]))
 
 
+def test_a_prefilter_reads_with_an_nfa_until_it_has_read_enough_for_a_dfa(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[Implementation] = []
+    build = Prefilter._build
+
+    def recorded(self: Prefilter, implementation: Implementation) -> BytesAhoCorasick:
+        built.append(implementation)
+        return build(self, implementation)
+
+    monkeypatch.setattr(Prefilter, "_build", recorded)
+    rule_ = dataclasses.replace(catalog()[0], code="CODE990", needles=("torch.load(",))
+    prefilter = Prefilter([rule_])
+    assert prefilter.may_find(rule_, prefilter.found_in(["+x = torch.load(path)\n"]))
+    assert built == [Implementation.NoncontiguousNFA]
+    filler = "+x = 1\n" * (prefilter_module.DFA_AFTER_BYTES // 7 + 1)
+    assert not prefilter.may_find(rule_, prefilter.found_in([filler]))
+    assert prefilter.may_find(rule_, prefilter.found_in(["+y = torch.load(other)\n"]))
+    assert built == [Implementation.NoncontiguousNFA, Implementation.DFA]
+
+
 def test_a_rule_without_needles_is_never_skipped() -> None:
     plain = next(r for r in catalog() if r.needles is None)
     prefilter = Prefilter([plain])
@@ -227,7 +248,12 @@ def test_any_case_spells_every_mix_of_capitals() -> None:
         (("pickle", "pickled"), "+import pickle\n", None),
     ],
 )
-def test_needles_overlapping_another_match_are_found(needles: tuple[str, ...], text: str, wanted: str | None) -> None:
+@pytest.mark.parametrize("dfa_after", [0, prefilter_module.DFA_AFTER_BYTES], ids=["dfa", "nfa"])
+def test_needles_overlapping_another_match_are_found(
+    needles: tuple[str, ...], text: str, wanted: str | None, dfa_after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The NFA a prefilter starts with and the DFA it builds once it has read enough find the same needles.
+    monkeypatch.setattr(prefilter_module, "DFA_AFTER_BYTES", dfa_after)
     probe = catalog()[0]
     rules = [dataclasses.replace(probe, code=f"CODE99{i}", needles=(n,)) for i, n in enumerate(needles)]
     prefilter = Prefilter(rules)

@@ -220,16 +220,15 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
     source = file_source(view)
     if not _is_training_code(view.path, source):
         return
-    unseeded: dict[Side, bool] = {}
+    unseeded = {side.side: _sets_no_seed(_source_on(view, side)) for side in view.source_sides() if side}
+    if not any(unseeded.values()):
+        return  # seeded before the change and after it: most training files
     # Samples only where the change's lines name torch.distributions: the rule's needle, so the prefilter
     # never hides what a review without it would find.
     sampled = "distributions" in view.added.lines.text and contains_any(source, _DISTRIBUTIONS)
     scans = (_DRAWS, _DISTRIBUTION_SAMPLES) if sampled else (_DRAWS,)
     for reader, m in code_matches(view, *scans):
-        side = reader.side
-        if side.side not in unseeded:
-            unseeded[side.side] = _sets_no_seed(_source_on(view, side))
-        if not unseeded[side.side]:
+        if not unseeded.get(reader.side.side, False):
             continue
         call = reader.call(m)
         if call is None or _given_a_generator(call):
