@@ -9,6 +9,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
+from checks.rules.code_common import in_docstring, is_doctest
 from checks.rules.dependency_common import in_docs_folder, lines_before, words
 from checks.views import FileView, Match, SideView
 
@@ -175,7 +176,8 @@ _SCOPED = lazy(r"catch_warnings\(|sys\.warnoptions")
             "`warnings.simplefilter('ignore')` without a category, message or module, "
             "`os.environ['PYTHONWARNINGS'] = 'ignore'`, or `TF_CPP_MIN_LOG_LEVEL` set to 2 or 3. Filters "
             "inside `with warnings.catch_warnings():` or behind `if not sys.warnoptions:` (which CI can "
-            "override with -W) are scoped and not flagged; tests, examples and docs are not read."
+            "override with -W) are scoped and not flagged; tests, examples, docs and docstrings' examples are not "
+            "read."
         ),
         why=(
             "Deprecation and future warnings are how ML libraries announce breaking changes; hidden, they "
@@ -198,6 +200,8 @@ def warnings_silenced(view: FileView) -> Iterator[Hit]:
             call = _filter_call(side, m)
             if call is None or side.in_comment(m) or _scoped(view, side, m):
                 continue
+            if is_doctest(m.text) or in_docstring(view, side, m):
+                continue  # a docstring's example (`>>> warnings.filterwarnings("ignore")`) silences nothing
             # Spacing and quote style do not make a different filter: a reformatted line nets out.
             content = re.sub(r"\s+", "", call.removeprefix("warnings.")).replace("'", '"')
             yield side.hit(m, f"`{call}` hides every warning, deprecations included", content=content)
