@@ -71,8 +71,9 @@ _TRUE = {"True", "1"}
             "`it.skip`/`xit`/`describe.skip`, JUnit `@Disabled`/`@Ignore`, xUnit `Skip =`, Rust "
             "`#[ignore]`. A skip counts when it gives no reason or its reason admits debt (flaky, broken, fails, "
             "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
-            "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, a skip under "
-            "`if ...:` or in the `except ImportError:` of an optional package) are not debt. "
+            "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, "
+            "`xfail(condition=...)`, a skip under `if ...:` or in the `except ImportError:` of an optional package) "
+            "are not debt; an exception class where the condition goes (`xfail(ValueError)`) is always true. "
             "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, or `pytest.skip(..., "
             "allow_module_level=True)` at its top level; whatever the reason) and for "
             "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
@@ -167,7 +168,8 @@ def _python_severity(kind: str, call: ast.Call | None, strict_by_default: bool =
         strict, run = keywords.get("strict"), keywords.get("run")
         never_run = isinstance(run, ast.Constant) and run.value is False
         strict_mark = strict_by_default if strict is None else isinstance(strict, ast.Constant) and strict.value is True
-        conditional = call is not None and bool(call.args) and not _constant_condition(call, truthy=True)
+        condition = _condition(call) if call is not None else None
+        conditional = condition is not None and not _always_true(condition)
         if not never_run and (strict_mark or conditional):
             return None  # strict, or only expected to fail under a condition
     reason = _reason(call, kind) if call is not None else ""
@@ -241,12 +243,26 @@ def _call(expression: str) -> ast.Call | None:
     return node if isinstance(node, ast.Call) else None
 
 
+def _condition(call: ast.Call) -> ast.expr | None:
+    """A mark's condition: its first argument, or `condition=`."""
+    return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "condition"), None)
+
+
 def _constant_condition(call: ast.Call, *, truthy: bool) -> bool:
     """True when the first argument (or `condition=`) is a literal that always skips."""
-    condition = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "condition"), None)
+    condition = _condition(call)
     if not isinstance(condition, ast.Constant):
         return False
     return str(condition.value) in _TRUE if truthy else condition.value in (False, 0)
+
+
+def _always_true(condition: ast.expr) -> bool:
+    """A literal that is true, or an exception class given where the condition goes (`xfail(ValueError, ...)`:
+    pytest reads the class as the condition, which is always true)."""
+    if isinstance(condition, ast.Constant):
+        return str(condition.value) in _TRUE
+    name = condition.attr if isinstance(condition, ast.Attribute) else getattr(condition, "id", "")
+    return name.endswith(("Error", "Exception", "Warning"))
 
 
 def _c_like(view: FileView) -> Iterator[Hit]:
