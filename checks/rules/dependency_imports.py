@@ -709,10 +709,12 @@ _MAIN_CHECK = lazy(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__mai
 #: Lines that open a block whose imports are optional or conditional: `try:` and its handlers, any `if`
 #: (`TYPE_CHECKING`, `is_x_available()`, a feature flag), `with suppress(ImportError)` / `with try_import()`.
 #: A check that an optional package is installed (or installs it: DEP010's debt, `check_requirements("mss")`), or
-#: that its feature is on (`is_deepspeed_zero3_enabled()`), before a function imports it.
+#: that its feature is on (`is_deepspeed_zero3_enabled()`), before a function imports it; or a flag holding such a
+#: check's answer (`if not _JINJA2_AVAILABLE: raise ...`, `HAS_CUPY`).
 _AVAILABILITY = lazy(
     r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(|check_requirements\(|"
-    r"\bis_\w+_enabled\(|soft_dependencies\("  # skbase/sktime/pycaret: `_check_soft_dependencies("xgboost")`
+    r"\bis_\w+_enabled\(|soft_dependencies\(|"  # skbase/sktime/pycaret: `_check_soft_dependencies("xgboost")`
+    r"\b[A-Z_][A-Z0-9_]*_AVAILABLE\b|\b_?HAS_[A-Z0-9_]+\b"
 )
 #: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names. A
 #: module imported by its name (`import_module("x")`, `safe_import("x")`, `importorskip("x")`) is one too.
@@ -973,6 +975,7 @@ def _judged_file(file: FileView) -> bool:
             "another is no top-level name: `import flair` in `pkg/models/flair/` is the distribution's), optional "
             "imports (try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an "
             "import after an availability or requirements check in its function: `is_x_available()`, "
+            "`if not _X_AVAILABLE: raise ...`, "
             "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`, '
