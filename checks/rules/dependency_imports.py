@@ -4,7 +4,7 @@ A CHANGE rule rather than a FILE rule: it needs the repository tree (to tell the
 modules from installed ones) and the text of every manifest at once, and those are read and parsed
 once per review instead of once per changed file. It keeps the hunks of Python files, notebooks and
 manifests. When it cannot know (no tree, no manifest at all, a manifest or a file one includes whose
-text was not supplied) it stays silent.
+text was not supplied, or that the tree lacks) it stays silent.
 """
 
 from __future__ import annotations
@@ -516,8 +516,11 @@ def read_manifests(view: ChangeView) -> Manifests | None:
         reading.merge(found)
         if file is not None and file.patch.removed:
             removed.merge(_loose(file.patch.removed.text))
-        # Included files are read too: `-r base.pip`, `{file = [...]}`, an image's `pip install -r x.lock`.
-        pending += [p for p in found.includes if p in tree and p not in done]
+        # Included files are read too: `-r base.pip`, `{file = [...]}`, an image's `pip install -r x.lock`. One the
+        # tree lacks (a setup.py reading a requirements.txt its sdist left out) may have declared anything.
+        if not found.includes <= tree:
+            return None
+        pending += [p for p in found.includes if p not in done]
         if found.image_includes:
             pending += [p for p in tree if p.rpartition("/")[2] in found.image_includes and p not in done]
     for patch in view.patches:
@@ -987,7 +990,8 @@ def _judged_file(file: FileView) -> bool:
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
             "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
             "one that now runs unconditionally is new). Needs the repository tree and the text of every manifest in "
-            "it: silent without them."
+            "it, and of every file they include: silent without them (a setup.py reading a requirements.txt the tree "
+            "lacks may declare anything)."
         ),
         why=(
             "The code runs only where someone installed the package by hand: a fresh environment (CI, a "
