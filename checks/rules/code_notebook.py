@@ -172,7 +172,8 @@ def _line_indent(text: str) -> int:
     docs=Docs(
         what=(
             "A notebook whose execution counts, read top to bottom, go down (a cell ran after one below it), "
-            "written by this change. Info when some code cells ran and others did not; a notebook partly run "
+            "written by this change. Info when some code cells ran and others did not (a cell without a count but "
+            "with outputs ran); a notebook partly run "
             "before and run whole now pays that (known when the review has its text). Gaps in the counts "
             "(1, 5, 9) are fine."
         ),
@@ -229,7 +230,8 @@ def _order_in(side: SideView, notebook: Notebook, counted: list[tuple[int, Match
         m = next((m for (c0, _), (c1, m) in pairwise(counted) if (c0, c1) == (before, after)), None)
         m = m or next((m for count, m in counted if count == after), counted[0][1])
         yield _order_hit(side, m, before, after)
-    not_run = sum(1 for c in code if c.execution_count is None)
+    # A cell without a count but with outputs ran (its count cleared, or an output written by hand): not "never ran".
+    not_run = sum(1 for c in code if c.execution_count is None and not c.outputs)
     if counts and not_run:
         yield side.hit(
             counted[0][1],
