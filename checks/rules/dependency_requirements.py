@@ -256,6 +256,9 @@ _EXTRA_INDEX = lazy(
 )
 #: Public vendor indexes that publish wheels PyPI cannot host (CUDA builds); allow-listed as RULES.md says.
 TRUSTED_INDEX_HOSTS = ("download.pytorch.org", "pypi.nvidia.com")
+_PYPI_HOSTS = frozenset({"pypi.org", "pypi.python.org", "files.pythonhosted.org"})
+#: The index an install line puts first (`-i URL`, `--index-url=URL`).
+_PRIMARY_INDEX = lazy(r"(?:^|\s)(?:-i|--index-url)(?:[ \t]*=[ \t]*|[ \t]+)[\"']?(?P<url>[^\s\"']+)")
 _PIP_CONFIG = lazy(r"(?i)(^|/)(pip\.conf|pip\.ini|tox\.ini)$")
 #: uv searches indexes in order and stops at the first that has the package (its default `first-index`
 #: strategy exists to prevent dependency confusion), so its extra indexes are not pip's risk.
@@ -277,7 +280,8 @@ _UV = lazy(r"\buv\b")
         what=(
             "An extra package index is added for pip: `--extra-index-url` in a requirements file, Dockerfile, "
             "CI workflow, shell script, Makefile or notebook, `PIP_EXTRA_INDEX_URL`, or `extra-index-url` in "
-            "pip.conf or tox.ini. The PyTorch and NVIDIA wheel indexes are allow-listed; URLs held in "
+            "pip.conf or tox.ini (PyPI itself as the extra index only beside another index put first with `-i`, "
+            "which the finding names). The PyTorch and NVIDIA wheel indexes are allow-listed; URLs held in "
             "variables are not judged; uv is not flagged, since it stops at the first index that has a "
             "package (its default `first-index` strategy)."
         ),
@@ -318,6 +322,12 @@ def extra_index_url(view: FileView) -> Iterator[Hit]:
             host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
             if host in TRUSTED_INDEX_HOSTS:
                 continue
+            if host in _PYPI_HOSTS:
+                # PyPI as the extra index: the risk is the index the line puts first (TestPyPI, say), if it names one.
+                primary = _PRIMARY_INDEX.search(m.text)
+                if primary is None:
+                    continue
+                host = primary.group("url").split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
             yield side.hit(m, f"extra package index `{host}`: packages resolve across it and PyPI", content=url)
 
 
