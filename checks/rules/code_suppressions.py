@@ -54,6 +54,9 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     # pyright reads `# pyright: ignore [rule]` with its rules too, as mypy does `type: ignore`.
     _d("pyright: ignore", r"#\s*pyright\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
+    # Astral's ty and Meta's pyrefly have their own spelling (`# ty: ignore[call-non-callable]`).
+    _d("ty: ignore", r"#\s*ty\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
+    _d("pyrefly: ignore", r"#\s*pyrefly\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
     # Pyright reads them as written: lower case, the colon right after its name.
     _d(
@@ -103,15 +106,16 @@ _DIRECTIVES: tuple[_Directive, ...] = (
 )
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
-    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|pylint\s*:|pytype\s*:|no-cython-lint|nosec|"
-    r"pragma\s*:?\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
+    r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|ty\s*:|pyrefly\s*:|pylint\s*:|pytype\s*:|"
+    r"no-cython-lint|nosec|pragma\s*:?\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|"
+    r"(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
 COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
 #: The first word of each `_COMMENT_PREFILTER` alternative (keep them in step), after its marker and blanks:
 #: sre tries those alternatives at every marker, Aho–Corasick finds the words in one pass.
 COMMENT_WORDS = (
-    *("noqa", "type", "mypy", "pyright", "pylint", "pytype", "no-cython-lint", "nosec", "pragma", "shellcheck"),
-    *("hadolint", "yamllint"),
+    *("noqa", "type", "mypy", "pyright", "ty", "pyrefly", "pylint", "pytype", "no-cython-lint", "nosec", "pragma"),
+    *("shellcheck", "hadolint", "yamllint"),
     *("nolint", "eslint-disable", "@ts-", "istanbul", "c8", "v8", "flake8", "ruff"),
 )
 _COMMENT_WORDS = AhoCorasick(list(COMMENT_WORDS))
@@ -122,7 +126,7 @@ _CODE_NEEDLES = ("@SuppressWarnings", "[allow(", "pragma")
 #: every case, as they match ignoring case.
 _DIRECTIVE_NEEDLES = any_case(
     "noqa",  # flake8/ruff noqa, sqlfluff noqa
-    "ignore",  # type: ignore, mypy: ignore-errors, pyright: ignore, istanbul/c8/v8 ignore, hadolint ignore
+    "ignore",  # type: ignore, mypy: ignore-errors, pyright/ty/pyrefly: ignore, istanbul/c8/v8 ignore, hadolint ignore
     "pyright:",  # pyright: reportX=false, as pyright reads it (any part of "pyright" is in every "Copyright")
     "mypy:",  # mypy: disable-error-code=..., allow-untyped-defs
     "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable, no-cython-lint
@@ -151,7 +155,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     docs=Docs(
         what=(
             "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pytype: disable`, "
-            "`# no-cython-lint`, "
+            "`# ty: ignore`, `# pyrefly: ignore`, `# no-cython-lint`, "
             "`# pyright: ignore`, a pyright check turned off (`# pyright: reportPrivateUsage=false`), `# nosec`, "
             "`# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT` (or `/* NOLINT */`), "
             "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "

@@ -178,6 +178,8 @@ _DIRECTIVES = (
     "# pylint: skip-file",
     "# pylint: disable=invalid-name",
     "# pytype: skip-file",
+    "# ty: ignore[call-non-callable]",
+    "# pyrefly: ignore",
     "# pytype: disable=attribute-error",
     "# no-cython-lint",
     "# nosec B101",
