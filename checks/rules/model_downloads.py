@@ -150,7 +150,10 @@ def _hub_target(function: str, call: Call) -> str | None:
 
 # --- MODEL008: trust_remote_code=True -----------------------------------------------------------------------
 
-_REMOTE_CODE_PY = Scan(lazy(r"trust_remote_code(?:\s*=|[\"']\s*:)\s*True\b"), ("trust_remote_code",))
+#: A keyword or parameter default (annotated too: `trust_remote_code: bool = True`), or a dict entry.
+_REMOTE_CODE_PY = Scan(
+    lazy(r"trust_remote_code(?:(?:\s*:\s*[\w.\[\]| ]+?)?\s*=|[\"']\s*:)\s*True\b"), ("trust_remote_code",)
+)
 _REMOTE_CODE_CONFIG = lazy(
     r"[\"']?\btrust_remote_code[\"']?\s*[:=]\s*(?:true|True|yes)\b|--trust[-_]remote[-_]code\b(?![-\w])(?!\s*=?\s*(?:false|False|0)\b)"
 )
@@ -194,7 +197,7 @@ _GATE_LINES = 12
     ),
     docs=Docs(
         what=(
-            "Added code or config enables `trust_remote_code` (a keyword, a config key, or the "
+            "Added code or config enables `trust_remote_code` (a keyword, a parameter's default, a config key, or the "
             "`--trust-remote-code` flag of a serving command). Medium when the same call pins `revision` to a "
             "commit hash, so the code that runs was reviewed once and cannot change. Code behind an opt-in gate "
             "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`) runs only by the user's explicit choice "
