@@ -349,6 +349,15 @@ class FileView:
         except NotebookError:
             return None
 
+    @cached_property
+    def old_notebook(self) -> Notebook | None:
+        """The notebook before the change (see `old_text`), or None when unknown or unreadable."""
+        old = self.old_text if self.kind is Kind.NOTEBOOK else None
+        try:
+            return Notebook.parse(old) if old is not None else None
+        except NotebookError:
+            return None
+
     def source_sides(self) -> tuple[SideView, SideView]:
         """For code rules: the file's sides, or for a notebook the code-cell source lines only."""
         if self.kind is not Kind.NOTEBOOK:

@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
-from checks.notebook import Notebook, NotebookError
+from checks.notebook import Notebook
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.views import FileView, Match, SideView
@@ -193,7 +193,7 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
         counted = [(int(m.group(1)), m) for m in side.search(EXECUTION_COUNT)]
         if not counted:
             continue  # the change wrote no execution count: whatever order there was is not new
-        whole = notebook if side.side is Side.ADDED else _old_notebook(view)
+        whole = notebook if side.side is Side.ADDED else view.old_notebook
         if whole is not None:
             yield from _order_in(side, whole, counted)
             continue
@@ -202,20 +202,6 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
         if drop is not None:
             m = counted[drop][1]
             yield _order_hit(side, m, counted[drop - 1][0], counted[drop][0])
-
-
-def _old_notebook(view: FileView) -> Notebook | None:
-    """The notebook before the change, rebuilt from its text after it and the diff (when that text is known): a
-    notebook only partly executed before, and run whole now, pays that debt."""
-
-    def parse() -> Notebook | None:
-        old = view.old_text
-        try:
-            return Notebook.parse(old) if old is not None else None
-        except NotebookError:
-            return None
-
-    return view.removed.memo("old-notebook", parse)
 
 
 def _order_in(side: SideView, notebook: Notebook, counted: list[tuple[int, Match]]) -> Iterator[Hit]:

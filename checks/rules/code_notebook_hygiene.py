@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from difflib import SequenceMatcher
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
@@ -149,10 +150,14 @@ def _long_cells(view: FileView) -> Iterator[Hit]:
     added = view.patch.added
     numbers, texts = ([], []) if new_file else (added.numbers(), added.texts())
     removed = [] if new_file else [at for hunk in view.patch.hunks for at in hunk.removed_in_new()]
+    old = view.old_notebook if not new_file else None
+    long_before = [c.source for c in old.code_cells() if _line_count(c.source) > limit] if old is not None else []
     for span in spans:
         length = _line_count(span.cell.source)
         if length <= limit:
             continue
+        if long_before and _alike_any(span.cell.source, long_before):
+            continue  # long before the change, edited (a notebook re-saved with its JSON indented anew, say)
         if not new_file:
             first, last = bisect_left(numbers, span.first), bisect_right(numbers, span.last)
             grown = sum(_item_lines(raw) for raw in texts[first:last])
@@ -172,6 +177,16 @@ def _long_cells(view: FileView) -> Iterator[Hit]:
         )
 
 
+def _alike_any(source: str, sources: list[str]) -> bool:
+    """Whether one of `sources` reads like `source` (difflib's close-match cutoff, cheapest tests first)."""
+    matcher = SequenceMatcher(None, b=source)
+    for other in sources:
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() >= _ALIKE and matcher.quick_ratio() >= _ALIKE and matcher.ratio() >= _ALIKE:
+            return True
+    return False
+
+
 def _post_notebook(view: FileView) -> tuple[str, Notebook] | None:
     """The notebook after the change and its text: given, or a new file's added lines (they are all of it)."""
     if view.notebook is not None and view.text is not None:
@@ -186,6 +201,8 @@ def _post_notebook(view: FileView) -> tuple[str, Notebook] | None:
 
 
 #: What a formatter changes in code (black, ruff format): spacing, line breaks, quotes, trailing commas.
+#: How alike a long cell of the notebook before the change must read to be the same cell (difflib's close match).
+_ALIKE = 0.6
 _LAYOUT = lazy(r"\s+|,(?=\s*[)\]}])")
 
 
