@@ -103,6 +103,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "neptune": ("neptune", "neptune-client"),
         "pinecone": ("pinecone", "pinecone-client"),
         "weaviate": ("weaviate-client",),
+        "writerai": ("writer-sdk",),
         "vertexai": ("google-cloud-aiplatform",),
         "llama_cpp": ("llama-cpp-python",),
         "tiktoken_ext": ("tiktoken",),  # the encodings' plugin package, shipped in the tiktoken wheel
