@@ -38,6 +38,8 @@ EDITED_SIMILARITY = 0.6
 #: How alike the code under two copies of a debt in modules of one name must read for them to be one debt moved with
 #: its module and edited on the way (an identifier renamed), not two.
 MOVED_SIMILARITY = 0.8
+#: How alike the code under two copies of a debt in modules of any names must read for them to be one debt moved.
+MOVED_ANYWHERE_SIMILARITY = 0.9
 #: How long the shorter of two contents must be for one beginning the other to make them one debt re-wrapped.
 MIN_REWRAPPED_CHARS = 40
 #: How long the code one debt sits on must be (brackets and commas aside) for its being part of another's to make them
@@ -454,6 +456,8 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     # A module moved to another package and edited on the way keeps its name (`pallas/mosaic/primitives.py` ->
     # `state/primitives.py`): its copies cancel on code that reads nearly alike.
     uncancelled = _cancel_edited_anchors(uncancelled, _name, MOVED_SIMILARITY)
+    # Anywhere else, on code that reads all but the same (`_parse(x)` -> `parse(x)` in a module moved and renamed).
+    uncancelled = _cancel_edited_anchors(uncancelled, _anywhere, MOVED_ANYWHERE_SIMILARITY)
     cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
     left = _cancel_reworded([item for item in keyed if id(item) not in cancelled])
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED and not h.undecided]
@@ -570,6 +574,12 @@ def _name(h: Hit) -> object:
     package has (`__init__.py`) says nothing of a move: such a hit is only alike itself."""
     name = h.path.rpartition("/")[2]
     return id(h) if name in _EVERY_PACKAGES else name
+
+
+def _anywhere(h: Hit) -> object:
+    """One place for every copy whose code names some of its own (a bracket or `except Exception:` moves only with
+    its neighbours); each of the others only alike itself."""
+    return "" if h.anchor and _names_own_code(h.anchor) else id(h)
 
 
 def _cancel(hits: list[_Keyed], place: Callable[[Hit, tuple[str, str], str], object]) -> list[_Keyed]:
