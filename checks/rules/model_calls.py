@@ -332,9 +332,13 @@ def _closing(lines: list[str], line_index: int, open_column: int) -> tuple[int, 
 
 
 def _innermost_open(lines: list[str], last_index: int, last_column: int) -> tuple[int, int] | None:
-    """The innermost `(` still open at (`last_index`, `last_column`), reading forward from the window's start."""
+    """The innermost `(` still open at (`last_index`, `last_column`), reading forward from the window's start.
+
+    The match is in code: when this reading has it inside a triple-quoted string, the window began inside one (a
+    class docstring's closing quotes read as opening ones), and the reading starts again past those quotes' line."""
     stack: list[tuple[int, int, str]] = []
     quote = ""
+    opened = 0  # the line of the string open last
     for index, line in enumerate(lines):
         n = last_column if index == last_index else len(line)
         i = 0
@@ -348,6 +352,7 @@ def _innermost_open(lines: list[str], last_index: int, last_column: int) -> tupl
                     quote = ""
             elif ch in "\"'":
                 quote = ch * 3 if line.startswith(ch * 3, i) else ch
+                opened = index
                 i += len(quote) - 1
             elif ch == "#":
                 break
@@ -358,6 +363,9 @@ def _innermost_open(lines: list[str], last_index: int, last_column: int) -> tupl
             i += 1
         if len(quote) == 1:
             quote = ""
+    if quote and opened < last_index:
+        found = _innermost_open(lines[opened + 1 :], last_index - opened - 1, last_column)
+        return None if found is None else (found[0] + opened + 1, found[1])
     for index, column, ch in reversed(stack):
         if ch == "(":
             return index, column
