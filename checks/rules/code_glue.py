@@ -43,8 +43,8 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
             "taking an entry out again (`sys.path.append(d)` ... `finally: sys.path.remove(d)`), undoes a change "
             "and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
-            "which may warn or log that it moved, or a module exposing optional packages' names, each import in "
-            "its own `try`). "
+            "which may warn or log that it moved or bind a name to its new module's, `requests = _new.requests`, or "
+            "a module exposing optional packages' names, each import in its own `try`). "
             "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
@@ -108,8 +108,19 @@ def _re_exports(node: ast.stmt) -> bool:
     return (
         isinstance(node, ast.Import | ast.ImportFrom)
         or (isinstance(node, ast.Expr) and (isinstance(node.value, ast.Constant) or _warns(node.value)))
-        or (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets))
+        or (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets) and _aliases(node))
     )
+
+
+def _aliases(node: ast.Assign) -> bool:
+    """`__all__ = [...]`, or a name bound to another module's (`requests = _multimodal.requests`): what a shim keeps
+    at its old path for those who patch it there."""
+    if all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+        return True
+    value = node.value
+    while isinstance(value, ast.Attribute):
+        value = value.value
+    return isinstance(value, ast.Name) and isinstance(node.value, ast.Attribute)
 
 
 def _warns(node: ast.expr) -> bool:
