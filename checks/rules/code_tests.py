@@ -163,8 +163,7 @@ def _python_severity(kind: str, call: ast.Call | None, strict_by_default: bool =
     if kind in ("skipif", "skipIf", "skipUnless"):
         if call is None or not _constant_condition(call, truthy=kind != "skipUnless"):
             return None
-        return _skip_severity(_reason(call, kind))  # always skipped: a skip, read as one
-    if kind == "xfail":
+    elif kind == "xfail":
         keywords = {k.arg: k.value for k in call.keywords} if call is not None else {}
         strict, run = keywords.get("strict"), keywords.get("run")
         never_run = isinstance(run, ast.Constant) and run.value is False
