@@ -695,7 +695,7 @@ def _pairs(gone: list[Hit], came: list[Hit], default: Severity, likeness: _Liken
     edited from the removed one is the old debt), then the closest contents left (an edit:
     `SequenceMatcher` ratio of at least EDITED_SIMILARITY), each hit in one pair at most. A TODO replaced by an
     unrelated FIXME is a debt paid and a new one, and so is an edit that makes the debt graver (a TODO turned
-    FIXME: `default` is the rule's severity, for hits that name none)."""
+    FIXME: `default` is the rule's severity, for hits that name none; a suppression made to silence more checks)."""
 
     def rank(h: Hit) -> int:
         return (h.severity or default).rank
@@ -722,11 +722,23 @@ def _pairs(gone: list[Hit], came: list[Hit], default: Severity, likeness: _Liken
     if len(gone) * len(came) > MAX_EDIT_COMPARISONS:
         return  # a rewrite of many debts: compared only as wholes (above), not each with each
     scored = sorted(
-        ((_edited_likeness(g, h), i, j) for i, g in enumerate(gone) for j, h in enumerate(came) if rank(h) <= rank(g)),
+        (
+            (_edited_likeness(g, h), i, j)
+            for i, g in enumerate(gone)
+            for j, h in enumerate(came)
+            if rank(h) <= rank(g) and not _silences_more(g, h)
+        ),
         reverse=True,
     )
     edited = ((i, j) for ratio, i, j in scored if ratio >= EDITED_SIMILARITY)
     yield from ((gone[i], came[j]) for i, j in _one_to_one(edited))
+
+
+def _silences_more(removed: Hit, added: Hit) -> bool:
+    """Whether an added suppression names the removed one's checks and more (`# noqa: E501` -> `# noqa: E501, F401`).
+    Names with none in common are another tool's for the same check (mypy's `index` made ty's `not-subscriptable`)."""
+    before, after = removed.silences, added.silences
+    return before is not None and after is not None and bool(before & after) and not after <= before
 
 
 def _edited_likeness(removed: Hit, added: Hit) -> float:

@@ -166,6 +166,7 @@ class SideView:
         end_line: int | None = None,
         severity: Severity | None = None,
         anchor: str = "",
+        silences: frozenset[str] | None = None,
     ) -> Hit:
         return Hit(
             side=self.side,
@@ -177,6 +178,7 @@ class SideView:
             severity=severity,
             anchor=anchor,
             context=neighbours(self.lines.text, m.match.start()),
+            silences=silences,
         )
 
 

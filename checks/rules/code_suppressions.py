@@ -37,6 +37,8 @@ def _d(
 
 
 _CODES = r"[\w./@-]+(?:\s*,\s*[\w./@-]+)*"
+#: What stands between the checks a directive names (`E501, F401`, `arg-type,attr-defined`).
+_CODE_SEPARATORS = lazy(r"[\s,]+")
 #: Each pattern matches from the comment marker; group `codes` is what it names, when it names anything.
 _DIRECTIVES: tuple[_Directive, ...] = (
     _d("file-wide noqa", r"#\s*(?:flake8|ruff)\s*:\s*noqa\b(?:\s*:\s*(?P<codes>" + _CODES + "))?", file_wide=True),
@@ -166,7 +168,9 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             '`# mypy: disable-error-code="no-redef"`, `# mypy: allow-untyped-defs`); info when it names the rules '
             "it silences on its line (or, as a `# pylint: disable=...` or `# pytype: disable=...` indented alone on "
             "its line, in its block), and for coverage "
-            "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked)."
+            "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
+            "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
+            "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -202,8 +206,20 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             if not anchor.strip():
                 anchor = _line_below(side, m)  # alone on its line, it sits on the code below (a module's header)
             yield side.hit(
-                m, f"Suppression {done}: {text}", content=text, severity=_severity(directive, d), anchor=anchor
+                m,
+                f"Suppression {done}: {text}",
+                content=text,
+                severity=_severity(directive, d),
+                anchor=anchor,
+                silences=_named(d),
             )
+
+
+def _named(d: re.Match[str]) -> frozenset[str] | None:
+    """The checks a directive names (`E501`, `line-too-long`), or None when it names none (it silences them all)."""
+    codes = (d.groupdict().get("codes") or "").strip()
+    names = frozenset(c.lower() for c in _CODE_SEPARATORS.split(codes) if c)
+    return names or None
 
 
 def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] | None:
