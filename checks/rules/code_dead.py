@@ -32,6 +32,7 @@ DISABLED_BRANCH = lazy(r"if[ \t]+(?:False|0)[ \t]*:")
 CODE_LIKE = lazy(
     r"""^(?:
         [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
+      | [A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+\s*=(?!=)  # several targets: `loss, grads = step(`
       | [A-Za-z_][\w.]*\(.*\)\s*$
       | [A-Za-z_][\w.]*\((?:.*[,([{])?\s*$
       | (?:import|from\s+[.\w]+\s+import)\s
