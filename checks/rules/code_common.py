@@ -27,6 +27,26 @@ COMMENT_KINDS = CODE_KINDS | HASH_COMMENT_KINDS
 
 _SPACE = lazy(r"\s+")
 
+#: A comment body that starts like a Python statement (or is a decorator); the block is then confirmed with `ast.parse`.
+CODE_LIKE = lazy(
+    r"""^(?:
+        [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
+      | [A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+\s*=(?!=)  # several targets: `loss, grads = step(`
+      | [A-Za-z_][\w.]*\(.*\)\s*$
+      | [A-Za-z_][\w.]*\((?:.*[,([{])?\s*$
+      | (?:import|from\s+[.\w]+\s+import)\s
+      | (?:return|raise|yield|del|assert)\b
+      | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
+      | [)\]}]
+      | @[A-Za-z_][\w.]*(?:\(.*\)|\((?:.*[,([{])?)?\s*$
+      | [a-z_]\w*\s*:\s*(?:  # an annotated name: given a value, or typed as code types (`x: float`), not prose
+            [A-Za-z_][\w.]*(?:\[.*\])?\s*=\s*\S.* | [A-Za-z_][\w.]*\[.*\]
+          | (?:int|float|str|bool|bytes|list|dict|tuple|set|Any)\s*
+        )$
+    )""",
+    re.VERBOSE,
+)
+
 
 def statement_key(statement: str) -> str:
     """A statement without any whitespace: `f( x, y )` and `f(x, y)` are the same debt after a reformat."""

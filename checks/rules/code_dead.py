@@ -16,7 +16,14 @@ from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import blocks, in_docstring, parse_python, statement_key, string_statements
+from checks.rules.code_common import (
+    CODE_LIKE,
+    blocks,
+    in_docstring,
+    parse_python,
+    statement_key,
+    string_statements,
+)
 from checks.rules.python_strings import old_text
 from checks.views import FileView, SideView
 
@@ -28,25 +35,6 @@ MIN_BLOCK_LINES = 3
 COMMENT_RUN = lazy(rf"#[^\n]*+(?:\n[ \t]*+#[^\n]*+){{{MIN_BLOCK_LINES - 1},}}")
 #: `if False:`, `elif 0:` (one literal first, so the scan is fast; the line's start is checked per match).
 DISABLED_BRANCH = lazy(r"if[ \t]+(?:False|0)[ \t]*:")
-#: A comment body that starts like a Python statement (or is a decorator); the block is then confirmed with `ast.parse`.
-CODE_LIKE = lazy(
-    r"""^(?:
-        [A-Za-z_][\w.]*(?:\[[^\]]*\])*\s*(?:[-+*/%&|^@]|//|\*\*|>>|<<)?=(?!=)
-      | [A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+\s*=(?!=)  # several targets: `loss, grads = step(`
-      | [A-Za-z_][\w.]*\(.*\)\s*$
-      | [A-Za-z_][\w.]*\((?:.*[,([{])?\s*$
-      | (?:import|from\s+[.\w]+\s+import)\s
-      | (?:return|raise|yield|del|assert)\b
-      | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
-      | [)\]}]
-      | @[A-Za-z_][\w.]*(?:\(.*\)|\((?:.*[,([{])?)?\s*$
-      | [a-z_]\w*\s*:\s*(?:  # an annotated name: given a value, or typed as code types (`x: float`), not prose
-            [A-Za-z_][\w.]*(?:\[.*\])?\s*=\s*\S.* | [A-Za-z_][\w.]*\[.*\]
-          | (?:int|float|str|bool|bytes|list|dict|tuple|set|Any)\s*
-        )$
-    )""",
-    re.VERBOSE,
-)
 #: How far above a block of commented-out code its section's heading is looked for, through comments and blank
 #: lines only (a long commented example under `# Example usage:` is one section).
 MAX_SECTION_LOOKBACK = 200

@@ -14,7 +14,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
-from checks.rules.code_common import COMMENT_KINDS, search_comments
+from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, search_comments
 from checks.views import FileView, Match, SideView
 
 
@@ -170,7 +170,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "its line, in its block), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
-            "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt."
+            "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt. A "
+            "directive ending a line of commented-out code silences nothing."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -195,6 +196,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             if found is None or (m.index, found[1].start()) in seen:
                 continue
             directive, d = found
+            if _in_commented_code(side, m, d):
+                continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
                 continue  # a bare noqa written twice on its line: one suppression
@@ -213,6 +216,16 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor=anchor,
                 silences=_named(d),
             )
+
+
+def _in_commented_code(side: SideView, m: Match, d: re.Match[str]) -> bool:
+    """Whether a directive ends a line of commented-out code: a line that is all comment, code before the directive."""
+    line = m.text
+    comment = comment_start(line, side.kind)
+    if comment is None or line[: comment - 1].strip() or d.start() < comment:
+        return False  # code before the comment, or the directive opens it
+    body = line[comment : d.start()].strip().rstrip("#/").strip()
+    return bool(body) and CODE_LIKE.match(body) is not None
 
 
 def _named(d: re.Match[str]) -> frozenset[str] | None:
