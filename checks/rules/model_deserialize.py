@@ -205,7 +205,8 @@ _SAFE_TORCH = (2, 6)
             "from its caller (a variable, `**kwargs`) is the caller's choice: not new debt, and an unsafe load edited "
             "into one pays nothing. Info when a manifest the review sees "
             "pins torch >= 2.6, where "
-            "`weights_only=True` is the default; low when `weights_only=False` is explained by a comment."
+            "`weights_only=True` is the default (not for a call that passes `weights_only=False`); low when "
+            "`weights_only=False` is explained by a comment."
         ),
         why=(
             "Before torch 2.6, `torch.load` unpickles the file: a malicious checkpoint executes code on load "
@@ -234,12 +235,14 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
             continue
         if safe_default is None:
             safe_default = _pins_safe_torch(view.snapshot)
+        # A safe default does not apply to a call that says `weights_only=False`.
+        defaulted = safe_default and not call.has("weights_only")
         yield call_hit(
             reader,
             m,
             "`torch.load` without `weights_only=True` unpickles arbitrary objects: a tampered checkpoint runs code",
             call,
-            Severity.INFO if safe_default else _explained(call),
+            Severity.INFO if defaulted else _explained(call),
             undecided=undecided,
         )
 
