@@ -22,6 +22,7 @@ from checks.paths import Kind, Role
 from checks.policy import Conclusion, Verdict, decide
 from checks.prefilter import Prefilter, prefilter_for
 from checks.registry import Rule, Scope, catalog
+from checks.satd import task_marks
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
 
@@ -479,12 +480,24 @@ def _cancel_reworded(hits: list[_Keyed]) -> list[_Keyed]:
         if not gone or not came or len(gone) * len(came) > MAX_ANCHOR_COMPARISONS:
             continue
         words = {i: frozenset(normalize(hits[i][1].content).split()) for i in (*gone, *came)}
-        # Texts alike past MOVED_SIMILARITY share most of their words: a set test spares difflib most pairs.
-        likely = [j for j in came if any(_share_most(words[i], words[j]) for i in gone)]
-        old, new = [normalize(hits[i][1].content) for i in gone], [normalize(hits[j][1].content) for j in likely]
-        for i, j in _alike(gone, likely, old, new, MOVED_SIMILARITY):
-            cancelled.update((i, j))
+        marks = {i: task_marks(hits[i][1].content) for i in (*gone, *came)}
+        for i in gone:
+            # Texts alike past MOVED_SIMILARITY share most of their words (a set test spares difflib most pairs), and
+            # a task's owner and issue go with it: two tasks worded from one template name different ones.
+            likely = [
+                j
+                for j in came
+                if j not in cancelled and _share_most(words[i], words[j]) and _same_task(marks[i], marks[j])
+            ]
+            old, new = [normalize(hits[i][1].content)], [normalize(hits[j][1].content) for j in likely]
+            for _, j in _alike([i], likely, old, new, MOVED_SIMILARITY):
+                cancelled.update((i, j))
     return [item for index, item in enumerate(hits) if index not in cancelled] if cancelled else hits
+
+
+def _same_task(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two debts' owners and issue links allow one task: the same, or one of them names none."""
+    return not a or not b or a == b
 
 
 def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -15,6 +15,13 @@ TAG_NEEDLES = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo",
 TAG_OWNER = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+\s*\)", re.IGNORECASE)
 TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 
+
+def task_marks(comment: str) -> frozenset[str]:
+    """What ties a debt comment to one task: its owners and issue links (`TODO(nabe)`, `numpy/issues/26710`)."""
+    owners = (m.group().lower().replace(" ", "") for m in TAG_OWNER.finditer(comment))
+    return frozenset((*owners, *TAG_LINK.findall(comment)))
+
+
 #: ML concepts that make a debt comment ML debt (OBrien et al., 23 shades of ML SATD).
 ML_TOPIC = lazy(
     # Words that name models, data or training in any codebase; generic ones ("optimize", "batch",
