@@ -469,8 +469,9 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
 def _cancel_reworded(hits: list[_Keyed]) -> list[_Keyed]:
     """The hits left once removed and added copies of a rule's prose debt (a TODO) that read nearly alike, worded
     anew where they moved (`treating stable diffusion separately` -> `treating diffusion separately`, an owner added),
-    cancel: long enough to tell (MIN_REWRAPPED_CHARS), at least MOVED_SIMILARITY alike, the likeliest pairs first.
-    Past MAX_ANCHOR_COMPARISONS for one rule, none do (a release's thousands of TODOs are not compared each to each)."""
+    cancel: long enough to tell (MIN_REWRAPPED_CHARS), at least MOVED_SIMILARITY alike, with the same owner and issue
+    when both name them, each removed copy with the likeliest added one left. Past MAX_ANCHOR_COMPARISONS for one rule,
+    none do (a release's thousands of TODOs are not compared each to each)."""
     groups: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for index, (r, h, _, _) in enumerate(hits):
         if r.prose and len(h.content) >= MIN_REWRAPPED_CHARS:
@@ -506,8 +507,8 @@ def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], least: float) -> list[_Keyed]:
-    """The hits left once removed and added copies of one debt at one place (`where`: one file, or files of one
-    name) whose anchors are at least `least` alike (a `# type: ignore` on a signature edited and moved within its
+    """The hits left once removed and added copies of one debt at one place (`where`: one file, files of one name,
+    or anywhere) whose anchors are at least `least` alike (a `# type: ignore` on a signature edited and moved within its
     module) cancel, the likeliest pairs first. A like debt on unrelated code (a `# noqa: F401` on a new re-export,
     where another was removed) is new, and the removed one paid. Past MAX_ANCHOR_COMPARISONS at one place, copies
     in one file cancel in order, as a rewrite's; copies in several files do not."""
