@@ -319,7 +319,7 @@ def extra_index_url(view: FileView) -> Iterator[Hit]:
             url = m.group("url")
             if side.in_comment(m) or _variable(url) or _UV.search(m.text):
                 continue
-            host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
+            host = _host(url)
             if host in TRUSTED_INDEX_HOSTS:
                 continue
             if host in _PYPI_HOSTS:
@@ -327,8 +327,13 @@ def extra_index_url(view: FileView) -> Iterator[Hit]:
                 primary = _PRIMARY_INDEX.search(m.text)
                 if primary is None:
                     continue
-                host = primary.group("url").split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
+                host = _host(primary.group("url"))
             yield side.hit(m, f"extra package index `{host}`: packages resolve across it and PyPI", content=url)
+
+
+def _host(url: str) -> str:
+    """An index URL's host, its scheme, path and credentials aside."""
+    return url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
 
 
 def _variable(value: str) -> bool:
