@@ -23,6 +23,7 @@ from checks.policy import Conclusion, Verdict, decide
 from checks.prefilter import Prefilter, prefilter_for
 from checks.registry import Rule, Scope, catalog
 from checks.satd import task_marks
+from checks.similar import at_least
 from checks.snapshot import Snapshot
 from checks.views import ChangeView, FileView
 
@@ -533,8 +534,7 @@ def _cancel_edited_anchors(hits: list[_Keyed], where: Callable[[Hit], object], l
 
 def _alike(gone: list[int], came: list[int], old: list[str], new: list[str], least: float) -> Iterator[tuple[int, int]]:
     """Pairs of `gone` and `came` (each in one pair at most) whose texts `old` and `new` are at least `least` alike, or
-    one part of the other (see `_split_or_joined`), the likeliest first (difflib's close-match tests, cheapest
-    first)."""
+    one part of the other (see `_split_or_joined`), the likeliest first."""
     scored: list[tuple[float, int, int]] = []
     matcher = SequenceMatcher()
     for b, added in enumerate(new):
@@ -543,10 +543,8 @@ def _alike(gone: list[int], came: list[int], old: list[str], new: list[str], lea
             matcher.set_seq1(removed)
             if _split_or_joined(removed, added):
                 scored.append((-max(matcher.ratio(), least), a, b))
-            elif matcher.real_quick_ratio() >= least and matcher.quick_ratio() >= least:
-                ratio = matcher.ratio()
-                if ratio >= least:
-                    scored.append((-ratio, a, b))
+            elif at_least(matcher, least):
+                scored.append((-matcher.ratio(), a, b))
     scored.sort()
     for a, b in _one_to_one((a, b) for _, a, b in scored):
         yield gone[a], came[b]
@@ -657,16 +655,8 @@ def _rewrapped_on_unlike_code(removed: Hit, added: Hit) -> bool:
 
 @lru_cache(maxsize=256)  # a loose pair is asked twice: by the hunk's pairing, then to tell it loose
 def _anchors_alike(removed: str, added: str) -> bool:
-    """Whether the code under two like debts is one line edited, or one statement split or joined (difflib's
-    close-match tests, cheapest first)."""
-    if _split_or_joined(removed, added):
-        return True
-    matcher = SequenceMatcher(None, removed, added)
-    return (
-        matcher.real_quick_ratio() >= EDITED_SIMILARITY
-        and matcher.quick_ratio() >= EDITED_SIMILARITY
-        and matcher.ratio() >= EDITED_SIMILARITY
-    )
+    """Whether the code under two like debts is one line edited, or one statement split or joined."""
+    return _split_or_joined(removed, added) or at_least(SequenceMatcher(None, removed, added), EDITED_SIMILARITY)
 
 
 def _loosened(

@@ -14,6 +14,7 @@ from checks.notebook import Notebook, NotebookError, code_cell_spans, decode_jso
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import statement_key
+from checks.similar import at_least
 from checks.views import FileView, SideView
 
 CHECKPOINT = lazy(r"(^|/)\.ipynb_checkpoints/")
@@ -178,11 +179,11 @@ def _long_cells(view: FileView) -> Iterator[Hit]:
 
 
 def _alike_any(source: str, sources: list[str]) -> bool:
-    """Whether one of `sources` reads like `source` (difflib's close-match cutoff, cheapest tests first)."""
+    """Whether one of `sources` reads like `source` (difflib's close-match cutoff)."""
     matcher = SequenceMatcher(None, b=source)
     for other in sources:
         matcher.set_seq1(other)
-        if matcher.real_quick_ratio() >= _ALIKE and matcher.quick_ratio() >= _ALIKE and matcher.ratio() >= _ALIKE:
+        if at_least(matcher, _ALIKE):
             return True
     return False
 
