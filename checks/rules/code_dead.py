@@ -309,7 +309,7 @@ def _still_commented(view: FileView, hit: Hit) -> bool:
     stood = view.removed.memo("stood-before", view.patch.stood_before).get(hit.line)
     if stood is None:
         return False
-    lines = view.added.memo("post-lines", view.text.splitlines)
+    lines = view.added.memo("module-lines", view.text.splitlines)
 
     def comment(number: int) -> str | None:
         body = lines[number - 1].strip() if 0 < number <= len(lines) else ""

@@ -1,7 +1,8 @@
 """Reading a matched call whole for the model rules: its arguments across lines, parsed with `ast`.
 
 A keyword on the next line of a call (`weights_only=True`, `random_state=0`) belongs to the call, and may
-sit on an unchanged line: the post-change text is read when known. Only matched calls are parsed.
+sit on an unchanged line: the module's text is read when known (after the change, or before it for a removed
+call). Only matched calls are parsed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from checks.diff import LineSet, line_offsets
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
-from checks.rules.python_strings import inside, removed_in_triple_quotes, triple_quoted_spans
+from checks.rules.python_strings import inside, old_text, removed_in_triple_quotes, triple_quoted_spans
 from checks.views import FileView, Match, SideView
 
 #: How far up a Markdown code fence is looked for, around a match whose docstring opening is not in the diff.
@@ -120,27 +121,26 @@ class Revision(StrEnum):
 
 
 class CallReader:
-    """Reads calls on one side of one file; built once per side so the post-change text is split once."""
+    """Reads calls on one side of one file; built once per side so the module's text is split once."""
 
     def __init__(self, view: FileView, side: SideView) -> None:
         self.side = side
         self._view = view
-        # Notebook source sides carry decoded cell lines: their JSON post-text is no Python to continue into.
-        self._post_text = view.text if side.side is Side.ADDED and view.kind is not Kind.NOTEBOOK else None
+        self._module_text = _module_text(view, side)
 
-    # What follows is read from the whole side (or post-change text) and kept on the side, for every model rule.
+    # What follows is read from the whole side (or its module) and kept on the side, for every model rule.
     @cached_property
-    def _post_lines(self) -> list[str] | None:
-        post = self._post_text
-        return self.side.memo("post-lines", post.splitlines) if post is not None else None
+    def _module_lines(self) -> list[str] | None:
+        text = self._module_text
+        return self.side.memo("module-lines", text.splitlines) if text is not None else None
 
     def in_docstring(self, m: Match) -> bool:
         """True when the match sits in a triple-quoted string: a docstring's usage example is not the program. Read in
         the whole module when it is known (as it is after the change, or as it was for removed lines), else in the
         side's own lines."""
-        post = self._post_lines
-        if post is not None and 0 < m.number <= len(post) and post[m.number - 1] == m.text:
-            text, starts = self._post_joined
+        module = self._module_lines
+        if module is not None and 0 < m.number <= len(module) and module[m.number - 1] == m.text:
+            text, starts = self._module_joined
             return inside(self._spans(text), starts[m.number - 1] + self.side.column(m))
         known = removed_in_triple_quotes(self._view, self.side, m)
         if known is not None:
@@ -177,12 +177,12 @@ class CallReader:
         return False
 
     @cached_property
-    def _post_joined(self) -> tuple[str, list[int]]:
+    def _module_joined(self) -> tuple[str, list[int]]:
         def joined() -> tuple[str, list[int]]:
-            lines = self._post_lines or []
+            lines = self._module_lines or []
             return "\n".join(lines), line_offsets(lines)
 
-        return self.side.memo("post-joined", joined)
+        return self.side.memo("module-joined", joined)
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
         cache: dict[int, list[tuple[int, int]]] = self.side.memo("triple-quoted-spans", dict)
@@ -211,18 +211,18 @@ class CallReader:
         return _read_call(lines, first_number, line_index, column)
 
     def lines_before(self, m: Match, count: int) -> list[str]:
-        """Up to `count` lines just before the match's line (the post-change text's, or the side's consecutive ones)."""
+        """Up to `count` lines just before the match's line (the module's, or the side's consecutive ones)."""
         lines, _, at = self._window(m, count, 1)
         return lines[:at]
 
     def _window(self, m: Match, before: int, after: int) -> tuple[list[str], int, int]:
         """Lines around the match: (lines, number of the first, index of the match's line among them)."""
-        post = self._post_lines
+        module = self._module_lines
         number = m.number
-        if post is not None and 0 < number <= len(post) and post[number - 1] == m.text:
+        if module is not None and 0 < number <= len(module) and module[number - 1] == m.text:
             start = max(0, number - 1 - before)
-            return post[start : number - 1 + after], start + 1, number - 1 - start
-        # Without the post-change text, only the side's own consecutive lines continue the statement.
+            return module[start : number - 1 + after], start + 1, number - 1 - start
+        # Without the module's text, only the side's own consecutive lines continue the statement.
         # Each line's number is asked once: the one beside it is known.
         lines = self.side.lines
         low, first = m.index, m.number
@@ -232,6 +232,15 @@ class CallReader:
         while high < len(lines) and high - m.index < after and lines.number(high) == last + 1:
             high, last = high + 1, last + 1
         return [lines.line(i) for i in range(low, high)], first, m.index - low
+
+
+def _module_text(view: FileView, side: SideView) -> str | None:
+    """The whole module a side's lines belong to, when known (after the change, or as it was for removed lines): a
+    call's other lines may be context the diff does not repeat. None for a notebook, whose source sides carry decoded
+    cell lines: its JSON is no Python to continue into."""
+    if view.kind is Kind.NOTEBOOK:
+        return None
+    return view.text if side.side is Side.ADDED else old_text(view)
 
 
 class _Jumps:
