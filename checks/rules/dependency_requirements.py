@@ -83,8 +83,8 @@ def _invalid_name(key: str) -> bool:
             "pyproject's dynamic dependencies; known when the review has the manifests), nor a line that repeats "
             "the range the package's pyproject (or setup.cfg) declares for that name; standard-library and "
             "deprecated names are DEP003's. Moving a line, or raising the lower bound of a requirement that already "
-            "was a range, is not new debt; a requirement moved into the package's pyproject dependencies (or "
-            "setup.cfg's `install_requires`) pays none."
+            "was a range, is not new debt; a requirement moved into the package's pyproject dependencies (PEP 621's "
+            "or Poetry's) or setup.cfg's `install_requires` pays none."
         ),
         why=(
             "An application installs whatever is newest on the day it is built, so two builds of the same "
@@ -157,21 +157,40 @@ def _read_by_package_metadata(view: FileView) -> bool:
 
 def _package_dependencies(view: FileView) -> dict[str, frozenset[str]]:
     """The dependencies the nearest pyproject.toml and setup.cfg beside or above the file declare for their package
-    (PEP 621 `dependencies` and `optional-dependencies`; `install_requires` and `extras_require`) at the head of the
-    change, by name, with their version clauses."""
-    specs = [*_pyproject_specs(view), *_setup_cfg_specs(view)]
-    return {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
-
-
-def _pyproject_specs(view: FileView) -> list[str]:
+    (PEP 621 `dependencies` and `optional-dependencies`, Poetry's `dependencies`; `install_requires` and
+    `extras_require`) at the head of the change, by name, with their version clauses."""
     texts = (view.snapshot.text(f"{folder}pyproject.toml") for folder in folders_up(view.path))
-    data = next((read_toml(text) for text in texts if text is not None), None)
-    project = data.get("project") if data is not None else None
+    pyproject = next((read_toml(text) for text in texts if text is not None), None) or {}
+    specs = [*_pep621_specs(pyproject), *_setup_cfg_specs(view)]
+    declared = {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
+    return {**_poetry_dependencies(pyproject), **declared}
+
+
+def _pep621_specs(pyproject: dict[str, object]) -> list[str]:
+    project = pyproject.get("project")
     if not isinstance(project, dict):
         return []
     extras = project.get("optional-dependencies")
     lists = [project.get("dependencies"), *(extras.values() if isinstance(extras, dict) else ())]
     return [spec for listed in lists if isinstance(listed, list) for spec in listed if isinstance(spec, str)]
+
+
+def _poetry_dependencies(pyproject: dict[str, object]) -> dict[str, frozenset[str]]:
+    """Poetry's `[tool.poetry.dependencies]` (category_encoders' requirements moved there), by name, with their
+    constraint's clauses: Poetry's own syntax (`^1.2`, `*`, a table without a version) equals no requirement's."""
+    tool = pyproject.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, dict) else None
+    table = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    if not isinstance(table, dict):
+        return {}
+    declared: dict[str, frozenset[str]] = {}
+    for name, value in table.items():
+        constraint = value.get("version") if isinstance(value, dict) else value
+        req = parse_requirement(name) if name != "python" else None
+        if req is not None:
+            text = constraint if isinstance(constraint, str) and constraint.strip() else "*"
+            declared[req.key] = _clauses(text)
+    return declared
 
 
 def _setup_cfg_specs(view: FileView) -> list[str]:
