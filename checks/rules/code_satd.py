@@ -50,14 +50,15 @@ _REFERENCE = lazy(r"\b(?:[Ss]ee|[Tt]he|[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose)[ \t]+$
 _AFTER_TAG = lazy(r"\b(?:TODO|FIXME|XXX)(?:\([^)]*\))?[ \t]*:[ \t]*$")
 #: Nothing but a comment marker before the tag on its line.
 _COMMENT_OPENS = lazy(r"(?:^|[ \t])(?:#+|//+|--|;+|/?\*+|<!--)[ \t]*$")
-#: The verbs a task note starts with; "# todo items are stored per user" is prose.
 #: A comment opened after another on its line (`# type: ignore[override]  # TODO(ana): ...`).
 _NESTED_COMMENT = lazy(r"\s(?:#+|//)\s")
+#: The verbs a task note starts with, done anew too (`re-add`); "# todo items are stored per user" is prose, and so
+#: is "# todo reset is done by the caller".
 _TASK_VERB = lazy(
-    r"[ \t]+(?:add|fix|remove|handle|use|make|check|implement|support|refactor|clean|move|replace|update|rename|"
-    r"split|merge|document|investigate|find|avoid|drop|delete|cache|retry|validate|verify|consider|improve|"
+    r"[ \t]+(?:re-)?(?:add|fix|remove|handle|use|make|check|implement|support|refactor|clean|move|replace|update|"
+    r"rename|split|merge|document|investigate|find|avoid|drop|delete|cache|retry|validate|verify|consider|improve|"
     r"rewrite|switch|migrate|expose|allow|return|raise|log|pass|read|write|set|get|call|wrap|limit|test|"
-    r"change|confirm|convert|deprecate|port|reuse|simplify|unify|restore|revisit|re-?enable|disable)\b"
+    r"change|confirm|convert|deprecate|port|reuse|simplify|unify|restore|revisit|enable|reenable|disable)\b"
 )
 _PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
 _FREE_OF = ("-free", "-proof")
