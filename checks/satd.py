@@ -28,7 +28,7 @@ ML_TOPIC = lazy(
     # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out. "LR models" are
     # linear or logistic regression models, not a learning rate; shape and type inference are a compiler's.
     r"\b(epochs?|lr(?![ _-]?models?\b)|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|"
-    r"models?|train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
+    r"models?|(?:pre.?)?train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
     r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|(?<!shape )(?<!type )inference|predictions?|"
     r"fine.?tun\w*)\b",
     re.IGNORECASE,
