@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import textwrap
 from collections.abc import Iterator
 
 from checks.finding import Category, Hit, Severity
@@ -15,18 +16,20 @@ from checks.rules.dependency_common import lines_before
 from checks.satd import TAG_LINK
 from checks.views import FileView, Match, SideView
 
-#: Python: pytest marks, unittest decorators, a whole module marked with `pytestmark`, and a module skipped at import
-#: (`pytest.skip(..., allow_module_level=True)` at its top level: within a function, a skip is the test's own).
+#: Python: pytest marks, unittest decorators, a whole module marked with `pytestmark`, a module skipped at import
+#: (`pytest.skip(..., allow_module_level=True)` at its top level), and a test that skips itself (`self.skipTest(...)`,
+#: `pytest.skip(...)` within a function: counted only as the test's first statement, where nothing decides it).
 PYTHON = lazy(
     r"pytest\.mark\.(?P<kind>skip|skipif|xfail)\b|@mark\.(?P<kind2>skip|skipif|xfail)\b|"
-    r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\(|(?m:^)pytest\.(?P<kind4>skip)\("
+    r"@(?:unittest\.)?(?P<kind3>skip|skipIf|skipUnless)\(|(?m:^)pytest\.(?P<kind4>skip)\(|"
+    r"(?P<itself>self\.skipTest|pytest\.skip)\("
 )
 #: PYTHON's mark words (skip..., xfail), for the rule prefilter.
 _PYTHON_WORDS = ("skip", "xfail")
 #: What every PYTHON match holds, and where it may sit from the match's start: `mark.` (after `pytest.` or `@`) or
 #: `@skip`, `@unittest.skip`, `pytest.skip(` (at the start). Longer than the mark words alone, which `skip_layers`
 #: and the like hold.
-_PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip", "pytest.skip(")
+_PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip", "pytest.skip(", "self.skipTest(")
 _PYTHON_OFFSETS = (0, len("@"), len("pytest."))
 MODULE_MARK = lazy(r"^\s*pytestmark\s*=")
 CALLED = lazy(r"@?[\w.]+\s*\(")
@@ -34,6 +37,10 @@ CALLED = lazy(r"@?[\w.]+\s*\(")
 _CONDITION_OPENER = lazy(r"\s*(?:except\b[^:]*\b(?:ImportError|ModuleNotFoundError)\b|if\b|elif\b|else\s*:)")
 #: How far up the block that holds a skip is looked for.
 _BLOCK_LOOKBACK = 30
+#: A function definition's first line, with its name.
+_DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
+#: How many lines a test's signature (and a one-line docstring) may take above its first statement.
+_SIGNATURE_LINES = 8
 #: JavaScript/TypeScript test runners (jest, mocha, jasmine, vitest): `.skip`, `x`-prefixed and focused tests.
 JS = lazy(
     r"(?<![\w.$])(?:(?P<skipped>(?:describe|context|suite|it|test)\.skip|x(?:describe|context|it|test))|"
@@ -67,7 +74,8 @@ _TRUE = {"True", "1"}
     docs=Docs(
         what=(
             "A test the change switches off: `@pytest.mark.skip`, `skipif(True)`, `@unittest.skip`, `xfail` without "
-            "`strict=True` (unless the project's pytest configuration sets `xfail_strict = true`), "
+            "`strict=True` (unless the project's pytest configuration sets `xfail_strict = true`), a test whose "
+            "first statement skips it (`self.skipTest(...)`, `pytest.skip(...)`), "
             "`it.skip`/`xit`/`describe.skip`, JUnit `@Disabled`/`@Ignore`, xUnit `Skip =`, Rust "
             "`#[ignore]`. A skip counts when it gives no reason or its reason admits debt (flaky, broken, fails, "
             "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
@@ -106,12 +114,15 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         for m in side.search_near(PYTHON, _PYTHON_LITERALS, _PYTHON_OFFSETS):
             column = side.column(m)
-            decorator_only = not m.group("kind")  # `@mark.skip`, `@skip(`: only as a decorator
+            itself = bool(m.group("itself"))
+            decorator_only = not m.group("kind")  # `@mark.skip`, `@skip(`: only as a decorator; `self.skipTest(`
             if decorator_only and m.text[:column].strip():
                 continue
             if side.in_comment(m) or in_string(m.text, column) or in_docstring(view, side, m):
                 continue
-            kind = m.group("kind") or m.group("kind2") or m.group("kind3") or m.group("kind4")
+            if itself and not _opens_a_test(_lines_above(view, side, m), column):
+                continue  # a skip further into a test, or in a helper: what runs before it decides it
+            kind = m.group("kind") or m.group("kind2") or m.group("kind3") or m.group("kind4") or "skip"
             statement, end = side.statement(m.index)
             expression = statement[side.column(m) :].lstrip()
             called = CALLED.match(expression) is not None
@@ -130,6 +141,46 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             yield side.hit(m, f"{what}: {statement.strip()[:100]}", content=content, end_line=end, severity=severity)
 
 
+def _lines_above(view: FileView, side: SideView, m: Match) -> list[str]:
+    """The lines just above the match's line, nearest last (a notebook's from its cell)."""
+    if view.kind is Kind.NOTEBOOK:
+        return side.lines_above(m.index, _BLOCK_LOOKBACK)
+    return lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
+
+
+def _opens_a_test(above: list[str], indent: int) -> bool:
+    """Whether a statement at `indent` below the lines `above` is the first of a test function's body (after a
+    one-line docstring): the nearest code lines above are a `def test...` signature, whole."""
+    code = [line for line in reversed(above) if line.strip() and not line.lstrip().startswith("#")]
+    if code and _is_docstring(code[0]):
+        code = code[1:]
+    for k, line in enumerate(code[:_SIGNATURE_LINES]):
+        opener = _DEF.match(line)
+        if opener is None:
+            continue
+        signature = textwrap.dedent("\n".join(reversed(code[: k + 1])))
+        try:
+            tree = ast.parse(signature + "\n    pass\n")
+        except SyntaxError:
+            return False  # not a signature alone (`def f():` then `if x:`)
+        width = len(line) - len(line.lstrip())
+        function = tree.body[0] if len(tree.body) == 1 else None
+        whole = isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and len(function.body) == 1
+        return whole and width < indent and opener.group("name").startswith("test")
+    return False
+
+
+def _is_docstring(line: str) -> bool:
+    """A line that is a string literal alone (a one-line docstring)."""
+    if line.lstrip()[:1] not in "\"'rRbBuU":
+        return False
+    try:
+        body = ast.parse(line.strip()).body
+    except SyntaxError:
+        return False
+    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+
+
 def _in_conditional_block(view: FileView, side: SideView, m: Match) -> bool:
     """`except ImportError: pytestmark = pytest.mark.skip(...)`: a skip that holds only when an optional package is
     missing, or under an `if`, is conditional, as `skipif` is (the block that holds it opens the nearest less
@@ -137,12 +188,7 @@ def _in_conditional_block(view: FileView, side: SideView, m: Match) -> bool:
     indent = len(m.text) - len(m.text.lstrip())
     if indent == 0:
         return False
-    notebook = view.kind is Kind.NOTEBOOK
-    above = (
-        side.lines_above(m.index, _BLOCK_LOOKBACK)
-        if notebook
-        else lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
-    )
+    above = _lines_above(view, side, m)
     for line in reversed(above):
         stripped = line.strip()
         width = len(line) - len(line.lstrip())
@@ -200,7 +246,7 @@ def _xfail_strict_by_config(view: FileView) -> bool:
 def _reason(call: ast.Call, kind: str) -> str | None:
     """The mark's reason: "" when none is given, None when it is computed (not known here)."""
     position = 0 if kind == "skip" else 1  # skipif, skipIf and xfail take their condition first
-    node = next((k.value for k in call.keywords if k.arg == "reason"), None)
+    node = next((k.value for k in call.keywords if k.arg in ("reason", "msg")), None)  # msg: older pytest.skip
     if node is None and len(call.args) > position:
         node = call.args[position]
     if node is None:
