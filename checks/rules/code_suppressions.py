@@ -37,6 +37,13 @@ def _d(
 
 
 _CODES = r"[\w./@-]+(?:\s*,\s*[\w./@-]+)*"
+#: A mypy flag that turns a check off, as its inline configuration spells it (dashes or underscores): an `allow-`
+#: or `no-` flag (`allow-untyped-defs`, `no-strict-optional`) not set false, or any other but `ignore-...` set false
+#: (`disallow_untyped_decorators = False`, `warn-unreachable=false`).
+_MYPY_OFF = (
+    r"(?:(?:allow|no)[-_][\w-]++(?!\s*=\s*(?:false|0)\b)(?:\s*=\s*(?:true|1)\b)?|"
+    r"(?!(?:allow|no|ignore)[-_])[\w-]++\s*=\s*(?:false|0)\b)"
+)
 #: What stands between the checks a directive names (`E501, F401`, `arg-type,attr-defined`).
 _CODE_SEPARATORS = lazy(r"[\s,]+")
 #: Each pattern matches from the comment marker; group `codes` is what it names, when it names anything.
@@ -46,12 +53,15 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("noqa", r"#\s*noqa\b(?:\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"),
     # mypy reads `# type: ignore [misc]` with its codes too.
     _d("type: ignore", r"#\s*type\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
-    _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore-errors\b", file_wide=True),
+    _d("mypy: ignore-errors", r"#\s*mypy\s*:\s*ignore[-_]errors\b(?!\s*=\s*(?:false|0)\b)", file_wide=True),
     # mypy's inline configuration that turns checks off for the file (`disallow-...`, `warn-...` turn them on).
     _d(
         "mypy: checks off",
-        r"#\s*mypy\s*:\s*(?P<codes>disable-error-code\s*=\s*[\"']?[\w\s,-]+[\"']?|"
-        r"(?:allow|no)-[\w-]+(?:\s*,\s*(?:allow|no)-[\w-]+)*)",
+        r"#\s*mypy\s*:\s*(?P<codes>disable[-_]error[-_]code\s*=\s*[\"']?[\w\s,-]+[\"']?|"
+        + _MYPY_OFF
+        + r"(?:\s*,\s*"
+        + _MYPY_OFF
+        + ")*)",
         file_wide=True,
     ),
     # pyright reads `# pyright: ignore [rule]` with its rules too, as mypy does `type: ignore`.
@@ -165,7 +175,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
             "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
             "silences in a whole file (`# ruff: noqa: E731`, mypy's inline configuration turning checks off: "
-            '`# mypy: disable-error-code="no-redef"`, `# mypy: allow-untyped-defs`); info when it names the rules '
+            '`# mypy: disable-error-code="no-redef"`, `# mypy: allow-untyped-defs`, '
+            "`# mypy: disallow_untyped_decorators = False`); info when it names the rules "
             "it silences on its line (or, as a `# pylint: disable=...` or `# pytype: disable=...` indented alone on "
             "its line, in its block), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
