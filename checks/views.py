@@ -41,12 +41,15 @@ class Match:
 class SideView:
     """The added or removed lines of one file, as the rules scan them."""
 
-    def __init__(self, *, path: str, side: Side, lines: LineSet, file_kind: Kind, post_text: str | None) -> None:
+    def __init__(
+        self, *, path: str, side: Side, lines: LineSet, file_kind: Kind, text: Callable[[], str | None] | None = None
+    ) -> None:
+        """`text` gives the file's whole text on this side when it is known (read only when a statement needs it)."""
         self.path = path
         self.side = side
         self.lines = lines
         self.kind = file_kind
-        self._post_text = post_text
+        self._text = text
         self._memo: dict[str, object] = {}
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
@@ -133,12 +136,13 @@ class SideView:
         """The statement starting on line `index`, read until its brackets close; and its last line number.
 
         A keyword argument on the next line of a call (`random_state=0`) belongs to the call.
-        The post-change text is used when known (the statement may continue on unchanged lines).
+        The side's whole text is used when known (the statement may continue on unchanged lines).
         """
         number = self.lines.number(index)
         following: Iterable[str]
-        if self.side is Side.ADDED and self._post_lines is not None and 0 < number <= len(self._post_lines):
-            following = self._post_lines[number - 1 : number - 1 + MAX_STATEMENT_LINES]
+        whole = self._whole_lines
+        if whole is not None and 0 < number <= len(whole):
+            following = whole[number - 1 : number - 1 + MAX_STATEMENT_LINES]
             first_number = number
         else:
             lines = self.lines
@@ -154,8 +158,9 @@ class SideView:
         return " ".join(parts), first_number + len(parts) - 1
 
     @cached_property
-    def _post_lines(self) -> list[str] | None:
-        return self._post_text.splitlines() if self._post_text is not None else None
+    def _whole_lines(self) -> list[str] | None:
+        text = self._text() if self._text is not None else None
+        return text.splitlines() if text is not None else None
 
     def hit(
         self,
@@ -329,13 +334,15 @@ class FileView:
     @cached_property
     def added(self) -> SideView:
         return SideView(
-            path=self.path, side=Side.ADDED, lines=self.patch.added, file_kind=self.kind, post_text=self.text
+            path=self.path, side=Side.ADDED, lines=self.patch.added, file_kind=self.kind, text=lambda: self.text
         )
 
     @cached_property
     def removed(self) -> SideView:
         path = self.patch.old_path or self.path
-        return SideView(path=path, side=Side.REMOVED, lines=self.patch.removed, file_kind=self.kind, post_text=None)
+        return SideView(
+            path=path, side=Side.REMOVED, lines=self.patch.removed, file_kind=self.kind, text=lambda: self.old_text
+        )
 
     def sides(self) -> tuple[SideView, SideView]:
         """Added then removed: rules report both, and the runner nets them out."""
@@ -371,8 +378,8 @@ class FileView:
         added = code_source_lines(self.patch.added, self.notebook)
         removed = code_source_lines(self.patch.removed, None)
         return (
-            SideView(path=self.path, side=Side.ADDED, lines=added, file_kind=Kind.PYTHON, post_text=None),
-            SideView(path=self.removed.path, side=Side.REMOVED, lines=removed, file_kind=Kind.PYTHON, post_text=None),
+            SideView(path=self.path, side=Side.ADDED, lines=added, file_kind=Kind.PYTHON),
+            SideView(path=self.removed.path, side=Side.REMOVED, lines=removed, file_kind=Kind.PYTHON),
         )
 
     def file_hit(

@@ -229,7 +229,7 @@ def known_file(view: FileView, side: Side) -> SideView:
     else:
         lines = LineSet.of(Line(n, t) for n, t in sorted(hunk_lines(view, side).items()))
     own = view.added if side is Side.ADDED else view.removed
-    return SideView(path=own.path, side=side, lines=lines, file_kind=view.kind, post_text=None)
+    return SideView(path=own.path, side=side, lines=lines, file_kind=view.kind)
 
 
 def changed_numbers(view: FileView, side: Side) -> frozenset[int]:

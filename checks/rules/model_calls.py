@@ -16,7 +16,7 @@ from checks.diff import LineSet, line_offsets
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
-from checks.rules.python_strings import inside, old_text, removed_in_triple_quotes, triple_quoted_spans
+from checks.rules.python_strings import inside, old_text, triple_quoted_spans
 from checks.views import FileView, Match, SideView
 
 #: How far up a Markdown code fence is looked for, around a match whose docstring opening is not in the diff.
@@ -125,7 +125,6 @@ class CallReader:
 
     def __init__(self, view: FileView, side: SideView) -> None:
         self.side = side
-        self._view = view
         self._module_text = _module_text(view, side)
 
     # What follows is read from the whole side (or its module) and kept on the side, for every model rule.
@@ -142,9 +141,6 @@ class CallReader:
         if module is not None and 0 < m.number <= len(module) and module[m.number - 1] == m.text:
             text, starts = self._module_joined
             return inside(self._spans(text), starts[m.number - 1] + self.side.column(m))
-        known = removed_in_triple_quotes(self._view, self.side, m)
-        if known is not None:
-            return known
         if self._in_fenced_example(m):
             return True
         return inside(self._spans(self.side.lines.text), self.side.lines.start(m.index) + self.side.column(m))

@@ -218,7 +218,7 @@ def test_every_suppression_directive_holds_a_needle_however_written() -> None:
 def _side(text: str, kind: Kind, numbers: list[int] | None = None) -> SideView:
     lines = text.split("\n")
     listed = [Line(n, t) for n, t in zip(numbers or range(1, len(lines) + 1), lines, strict=True)]
-    return SideView(path="x", side=Side.ADDED, lines=LineSet.of(listed), file_kind=kind, post_text=None)
+    return SideView(path="x", side=Side.ADDED, lines=LineSet.of(listed), file_kind=kind)
 
 
 _COMMENTS = (
