@@ -92,9 +92,13 @@ _ANY_SEED = lazy(r"manual_seed\(|\bseed\(|seed_everything\(|set_seed\(|set_rando
 _SEED_PASSED_UP = lazy(r"super\([\w\s,]*\)\.__init__\((?:[^()]|\([^()]*\))*?\b(?:random_state|seed)\s*=")
 #: A training step in the file: the draws there (noise, dropout masks, shuffles) change what is learnt.
 _TRAINING_STEPS = ("optimizer.step(", ".fit(", "train_on_batch(", "GradientTape(")
-#: `loss.backward()` too, but not when handed a gradient: that is a custom autograd `Function`'s backward pass.
+#: `loss.backward()` too, but not when handed a gradient: that is a custom autograd `Function`'s backward pass
+#: (`.backward(grad_output)`, the incoming gradients passed on as `*args`, or `torch.autograd.backward(out, grads)`,
+#: whose second argument is the gradients).
 _BACKWARD = ".backward("
-_GRADIENT_PLUMBING = lazy(r"\.backward\(\s*grad")
+_GRADIENT_PLUMBING = lazy(
+    r"\.backward\(\s*(?:grad|\*)|(?<=autograd)\.backward\(\s*[\w.\[\]]+\s*,\s*(?!retain_graph|create_graph|inputs)[\w*]"
+)
 #: What a dotted callee is made of (`self.model.fit(`): stripped to see what stands before it.
 _NAME_CHARACTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_."
 #: A Hugging Face `Trainer` subclass: the Trainer seeds every generator from `TrainingArguments.seed` when it is
