@@ -730,6 +730,60 @@ _GUARD_OPENER = lazy(
 )
 
 
+#: How far above its `except ImportError:` a `try` block's imports are looked for (and below it, what it does).
+_TRY_LOOKBACK = 20
+_STOP = lazy(r"[ \t]+(?:raise|assert)\b")
+
+
+def _tried_imports(source: str) -> str:
+    """The lines of the `try` blocks in `source` whose handler stops on ImportError (raises or asserts, with an
+    install message: a check the file's features call first), joined. A handler that falls back (`plt = None`)
+    makes only its own import optional: a plain import elsewhere then needs the package."""
+    blocks: list[str] = []
+    for error in ("ImportError", "ModuleNotFoundError"):
+        at = source.find(error)
+        while at != -1:
+            start, end = source.rfind("\n", 0, at) + 1, source.find("\n", at)
+            line = source[start : end if end != -1 else len(source)]
+            indent = len(line) - len(line.lstrip())
+            if _IMPORT_HANDLER.match(line.strip()) and _stops(source, end, indent):
+                blocks.extend(_try_block(source, start, indent))
+            at = source.find(error, at + len(error))
+    return "\n".join(blocks)
+
+
+def _stops(source: str, end: int, indent: int) -> bool:
+    """Whether the handler whose line ends at offset `end` (indented `indent`) raises or asserts in its body."""
+    for line in source[end + 1 :].split("\n", _TRY_LOOKBACK)[:_TRY_LOOKBACK] if end != -1 else ():
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            return False
+        if _STOP.match(line):
+            return True
+    return False
+
+
+def _try_block(source: str, handler: int, indent: int) -> list[str]:
+    """The body of the `try:` that the handler starting at offset `handler` (indented `indent`) closes; [] when the
+    `try:` is not within reach."""
+    body: list[str] = []
+    end = handler - 1
+    for _ in range(_TRY_LOOKBACK):
+        if end <= 0:
+            break
+        start = source.rfind("\n", 0, end) + 1
+        line = source[start:end]
+        end = start - 1
+        if not line.strip():
+            continue
+        if len(line) - len(line.lstrip()) > indent:
+            body.append(line)
+        elif line.lstrip().startswith("except"):
+            body = []  # an earlier handler's lines (`except ValueError:`): the try's body is above them
+        else:
+            return body  # the `try:`
+    return []
+
+
 def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
     """From the lines above (nearest last): True under a try/if/except or after an availability check in
     its block, False at top level or only in functions, None when the enclosing blocks are not visible."""
@@ -919,6 +973,10 @@ class _FileImports:
         # `if "regex" in sys.modules:`: code for a package that only runs once something else imported it.
         if "sys.modules" in source and re.search(rf"[\"'](?:{named})[\"']\s+in\s+sys\.modules\b", source):
             return True
+        # `try: import matplotlib` / `except ImportError: raise ...` in a helper the plotting functions call first.
+        tried = _tried_imports(source)
+        if tried and re.search(rf"^[ \t]*(?:import|from)[ \t]+(?:{named})(?![\w])", tried, re.MULTILINE):
+            return True
         if _CHECKED_BY_NAME.search(source) is None:
             return False
         return re.search(rf"{_CHECKED_BY_NAME.pattern}(?:{named})(?![\w.])", source, re.IGNORECASE) is not None
@@ -982,7 +1040,7 @@ def _judged_file(file: FileView) -> bool:
             "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`, '
-            '`"comet_ml" in sys.modules`), '
+            '`"comet_ml" in sys.modules`, or imports it in a `try` whose `except ImportError` stops with a message), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
