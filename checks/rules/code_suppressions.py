@@ -116,6 +116,7 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
 )
+_PYLINT_ENABLE = lazy(r"#\s*pylint\s*:\s*enable\s*=\s*(?P<codes>" + _CODES + ")", re.IGNORECASE)
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
     r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|ty\s*:|pyrefly\s*:|pylint\s*:|pytype\s*:|"
@@ -178,7 +179,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             '`# mypy: disable-error-code="no-redef"`, `# mypy: allow-untyped-defs`, '
             "`# mypy: disallow_untyped_decorators = False`); info when it names the rules "
             "it silences on its line (or, as a `# pylint: disable=...` or `# pytype: disable=...` indented alone on "
-            "its line, in its block), and for coverage "
+            "its line, in its block; or up to a later `# pylint: enable=...` of the same checks), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
             "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt. A "
@@ -223,7 +224,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 m,
                 f"Suppression {done}: {text}",
                 content=text,
-                severity=_severity(directive, d),
+                severity=_severity(directive, d, closed=_enabled_below(side, m, directive, d)),
                 anchor=anchor,
                 silences=_named(d),
             )
@@ -280,13 +281,33 @@ def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -
     return line[:column].strip() in ('"""', "'''")
 
 
-def _severity(directive: _Directive, d: re.Match[str]) -> Severity:
+def _enabled_below(side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
+    """Whether a `# pylint: disable=...` is closed by a `# pylint: enable=...` of the checks it names, further down
+    the side's lines (a region: `# pylint: disable=invalid-name` around a shim class, then `enable`)."""
+    named = _named(d)
+    if directive.name != "pylint: disable" or named is None:
+        return False
+    at = side.lines.start(m.index) + len(m.text)
+    enables = side.memo("pylint-enables", lambda: _enables(side))
+    return any(start > at and named <= enabled for start, enabled in enables)
+
+
+def _enables(side: SideView) -> list[tuple[int, frozenset[str]]]:
+    """Each `# pylint: enable=...` of the side: where it is, and the checks it names."""
+    return [
+        (e.start(), frozenset(c.lower() for c in _CODE_SEPARATORS.split(e.group("codes")) if c))
+        for e in _PYLINT_ENABLE.finditer(side.lines.text)
+    ]
+
+
+def _severity(directive: _Directive, d: re.Match[str], *, closed: bool = False) -> Severity:
+    """`closed`: a disable that a later enable of the same checks ends holds for the lines between, as a block's."""
     groups = d.groupdict()
     codes = (groups.get("codes") or "").strip()
     before = d.string[: d.start()]
     standalone = not before.strip()
     # pylint reads a disable alone on its line to the end of the block it stands in: indented, a block's.
-    block = directive.name in ("pylint: disable", "pytype: disable") and before != ""
+    block = directive.name in ("pylint: disable", "pytype: disable") and (before != "" or closed)
     if directive.file_wide and standalone and not groups.get("line") and not block:
         return Severity.LOW if codes else Severity.MEDIUM
     if directive.name == "type: ignore" and standalone:
