@@ -527,7 +527,8 @@ def read_manifests(view: ChangeView) -> Manifests | None:
         if patch.status is FileStatus.REMOVED and is_manifest(patch.path) and patch.removed:
             removed.merge(_loose(patch.removed.text))  # a manifest the change deletes
     declared = {form for name in reading.names for form in _bare_forms(canonical(name))}
-    undeclared = {canonical(n) for n in removed.names} - declared
+    # In every form an import may need it by (`python-daemon` declared `daemon`), as `declared` has them.
+    undeclared = {form for name in removed.names for form in _bare_forms(canonical(name))} - declared
     return Manifests(tuple(paths), frozenset(declared), frozenset(undeclared))
 
 
