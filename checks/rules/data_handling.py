@@ -138,8 +138,10 @@ _READS_DATA = lazy(
     r"\bread_\w+\(|\.read\(|\b(?:json|yaml|pickle|orjson|ujson|tomllib)\.(?:safe_)?loads?\(|"
     r"\b(?:np|numpy)\.(?:load|loadtxt|genfromtxt|fromfile)\(|\b(?:pd|pandas)\.\w+\(|\bImage\.open\(|"
     r"\bimread\(|\bimdecode\(|\bliteral_eval\(|\bstrptime\(|\.decode\(|\bload_dataset\(|"
-    # Parsing a record, not a version compared (`parse(driver) < parse("550.40")`, `version.parse(v)`).
-    r"(?<!version\.)(?<![<>=]\s)(?<![<>=])\bparse\w*\((?![^)\n]*version)(?![^)\n]*\)\s*[<>!=]=?)|"
+    # Parsing a record, not a version compared (`parse(driver) < parse("550.40")`, `version.parse(v)`), nor a
+    # credential, an address or the command line (`parse_api_key_v2(key)`, `parse_url(u)`, `parser.parse_args()`).
+    r"(?<!version\.)(?<![<>=]\s)(?<![<>=])\bparse(?!\w*(?:key|token|ur[li]|args))\w*\((?![^)\n]*version)"
+    r"(?![^)\n]*\)\s*[<>!=]=?)|"
     r"\bto_(?:numeric|datetime)\(|\bcsv\.(?:reader|DictReader)\(|\bsf\.read\(|\blibrosa\.load\("
 )
 #: A read whose result the statement drops (`pd.to_datetime(column, format=f)` alone on its line): a test of whether
