@@ -310,10 +310,11 @@ def _unseeded(name: str, call: Call) -> bool:
     if call.node is None:
         # Unparseable (Python 2, a template): judge by the text.
         text = call.text
-        if re.search(r"random_state|\*\*|shuffle\s*=\s*False", text):
+        if re.search(r"random_state|\bseed\s*=|\*\*|shuffle\s*=\s*False", text):
             return False
         return name not in _SHUFFLE_OPTIONAL or re.search(r"shuffle\s*=\s*True", text) is not None
-    if call.splats or call.has("random_state"):
+    # `seed=`: a Hugging Face dataset's own `train_test_split(0.2, seed=...)` (scikit-learn's takes none).
+    if call.splats or call.has("random_state") or call.has("seed"):
         return False
     if name in _SHUFFLE_OPTIONAL:
         # KFold(n_splits, shuffle, random_state): without shuffling the folds do not depend on chance.
