@@ -116,6 +116,8 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
 )
+#: What hands an expression's value on: `return`, `yield`, an assignment to one (annotated) name.
+_HANDED_ON = lazy(r"^[ \t]*(?:(?:return|yield)[ \t]+|[\w.]+(?:[ \t]*:[ \t]*[\w.\[\], |]+)?[ \t]*=(?!=)[ \t]*)")
 _PYLINT_ENABLE = lazy(r"#\s*pylint\s*:\s*enable\s*=\s*(?P<codes>" + _CODES + ")", re.IGNORECASE)
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
@@ -217,7 +219,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             done = "added" if side.side is Side.ADDED else "removed"  # a removed one is reported as paid
             # `# type: ignore` says little alone: one removed in a deleted module must not cancel a new one in
             # another file, only the same line moved there. The code it sits on is its anchor.
-            anchor = m.text[: d.start()].rstrip("#/*;-! \t")
+            anchor = _silenced_expression(m.text[: d.start()].rstrip("#/*;-! \t"))
             if not anchor.strip():
                 anchor = _line_below(side, m)  # alone on its line, it sits on the code below (a module's header)
             yield side.hit(
@@ -228,6 +230,13 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor=anchor,
                 silences=_named(d),
             )
+
+
+def _silenced_expression(code: str) -> str:
+    """The code a directive silences, without what only hands its value on: `writer = X(**kwargs)  # type: ignore`
+    moved from `return X(**kwargs)  # type: ignore` silences the same expression."""
+    expression = _HANDED_ON.sub("", code, count=1)
+    return expression if expression.strip() else code
 
 
 def _in_commented_code(side: SideView, m: Match, d: re.Match[str]) -> bool:
