@@ -237,6 +237,26 @@ _GENERATED_MARK = lazy(
 )
 
 
+#: A file's leading comments saying it is another project's copy (`# taken from https://github.com/...`, `# Copied
+#: verbatim from https://...`): vendored, whatever its path. Only before the file's first line of code or docstring:
+#: further down, such a comment credits one function.
+_VENDORED_MARK = lazy(r"#+[ \t]*(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from[ \t]+<?https?://", re.IGNORECASE)
+_VENDORED_WORDS = ("taken from", "copied", "vendored")
+
+
+def _says_vendored(head: str) -> bool:
+    lowered = head.lower()
+    if not any(word in lowered for word in _VENDORED_WORDS):
+        return False
+    for line in head.split("\n"):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return False
+        if _VENDORED_MARK.match(stripped):
+            return True
+    return False
+
+
 #: A line this long among a script's or stylesheet's first characters is a minifier's, not a person's: the file is a
 #: build's output (`swagger-ui-bundle.js`), whatever its name, and its rules were the sources' to follow.
 MINIFIED_LINE = 1_000
@@ -262,10 +282,10 @@ def _says_generated(head: str) -> bool:
     return False
 
 
-def _may_say_generated(text: str) -> bool:
-    """Whether a mark's words are in `text` at all, told at C speed."""
+def _may_mark(text: str) -> bool:
+    """Whether a generator's or a vendored copy's mark's words are in `text` at all, told at C speed."""
     lowered = text.lower()
-    return any(word in lowered for word in _MARK_WORDS)
+    return any(word in lowered for word in (*_MARK_WORDS, *_VENDORED_WORDS))
 
 
 class FileView:
@@ -278,8 +298,11 @@ class FileView:
         self.path = patch.path
         self.kind = kind(patch.path)
         self.roles: frozenset[Role] = roles(patch.path)
-        if Role.GENERATED not in self.roles and (_says_generated(self._head()) or self._minified()):
+        head = self._head()
+        if Role.GENERATED not in self.roles and (_says_generated(head) or self._minified()):
             self.roles |= {Role.GENERATED}
+        if Role.VENDORED not in self.roles and _says_vendored(head):
+            self.roles |= {Role.VENDORED}
 
     def _minified(self) -> bool:
         """Whether a script or stylesheet reads as minified: a line of its start (or of its first hunk, as far as the
@@ -301,7 +324,7 @@ class FileView:
         if first is None or (first.old_start if deleted else first.new_start) > 1:
             return ""
         body = first.body[: HEAD_CHARS * 2]
-        if not _may_say_generated(body):
+        if not _may_mark(body):
             return ""  # most files: told before their lines are split
         shown = ("-", " ") if deleted else ("+", " ")
         return "\n".join(line[1:] for line in body.split("\n") if line[:1] in shown)

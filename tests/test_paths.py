@@ -21,7 +21,7 @@ from checks.paths import (
     roles,
 )
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
-from checks.views import _says_generated
+from checks.views import _says_generated, _says_vendored
 
 #: Every word of the patterns and the guards, so generated paths hit and nearly hit each of them.
 _PATTERN_WORDS = sorted(
@@ -185,6 +185,23 @@ def test_the_kinds_are_documented_in_the_order_they_are_tried() -> None:
 )
 def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) -> None:
     assert _says_generated(head) is generated
+
+
+@pytest.mark.parametrize(
+    ("head", "vendored"),
+    [
+        ("# mypy: ignore-errors\n# taken from https://github.com/sklearn-compat/sklearn-compat\n", True),
+        ("# Copyright 2020 The Authors.\n#\n# Copied verbatim from https://github.com/pytorch/vision/x.py\n", True),
+        ("#!/usr/bin/env python\n\n# Vendored from <https://github.com/org/repo>\nimport os\n", True),
+        ('"""Utilities."""\n# taken from https://github.com/org/repo\n', False),  # after the docstring: a function's
+        ("import os\n\n# copied from https://github.com/org/repo/blob/main/utils.py\ndef f(): ...\n", False),
+        ("# Adapted from https://github.com/org/repo: our own since\n", False),
+        ("# Data taken from http://example.com/data.csv\n", False),
+        ("", False),
+    ],
+)
+def test_a_vendored_copys_mark_in_a_files_leading_comments(head: str, vendored: bool) -> None:
+    assert _says_vendored(head) is vendored
 
 
 @pytest.mark.parametrize(
