@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 
@@ -10,7 +9,15 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, module_text, side_text, statement_hit, statement_key
+from checks.rules.code_common import (
+    in_docstring,
+    in_string,
+    module_text,
+    only_imports,
+    side_text,
+    statement_hit,
+    statement_key,
+)
 from checks.views import FileView, Match, SideView
 
 SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
@@ -80,57 +87,11 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
         for m in side.search(WILDCARD) if "import *" in text else ():
             if in_docstring(view, side, m):
                 continue
-            shim = _only_imports(module_text(view, side)) if shim is None else shim
+            shim = only_imports(module_text(view, side)) if shim is None else shim
             if shim:
                 break  # a module left to re-export another's names (`from weasel.cli.run import *`)
             statement = m.text.split("#", 1)[0].strip()
             yield side.hit(m, f"Wildcard import: {statement}", content=statement_key(statement), severity=severity)
-
-
-def _only_imports(text: str | None) -> bool:
-    """Whether a module holds nothing but imports (a docstring, `__all__` and a deprecation warning aside): a shim
-    that re-exports another module's names under its old path, which is what its wildcard imports are for."""
-    if text is None:
-        return False
-    try:
-        body = ast.parse(text).body
-    except (SyntaxError, ValueError, RecursionError):
-        return False
-    return bool(body) and all(map(_re_exports, body))
-
-
-def _re_exports(node: ast.stmt) -> bool:
-    """Whether a statement of a module is what a shim holds: an import, a docstring or a notice to its importers,
-    `__all__`, or a `try` of such statements whose handlers hold nothing else (an optional package's names)."""
-    if isinstance(node, ast.Try):
-        blocks = [node.body, node.orelse, node.finalbody, *(handler.body for handler in node.handlers)]
-        return all(isinstance(n, ast.Pass) or _re_exports(n) for block in blocks for n in block)
-    return (
-        isinstance(node, ast.Import | ast.ImportFrom)
-        or (isinstance(node, ast.Expr) and (isinstance(node.value, ast.Constant) or _warns(node.value)))
-        or (isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets) and _aliases(node))
-    )
-
-
-def _aliases(node: ast.Assign) -> bool:
-    """`__all__ = [...]`, or a name bound to another module's (`requests = _multimodal.requests`): what a shim keeps
-    at its old path for those who patch it there."""
-    if all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-        return True
-    value = node.value
-    while isinstance(value, ast.Attribute):
-        value = value.value
-    return isinstance(value, ast.Name) and isinstance(node.value, ast.Attribute)
-
-
-def _warns(node: ast.expr) -> bool:
-    """`warnings.warn(...)`, `warn(...)` or a logger's `.warning(...)`: the notice a module left at its old path gives
-    its importers."""
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-    return name in ("warn", "warning")
 
 
 def _undone(view: FileView, side: SideView, m: Match) -> bool:

@@ -14,7 +14,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
-from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, search_comments
+from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, module_text, only_imports, search_comments
 from checks.views import FileView, Match, SideView
 
 
@@ -116,6 +116,9 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
 )
+#: What flake8 and ruff say of an import that re-exports: its names unused (F401), a star import (F403).
+_RE_EXPORT_CODES = frozenset({"f401", "f403"})
+_IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
 #: What hands an expression's value on: `return`, `yield`, an assignment to one (annotated) name.
 _HANDED_ON = lazy(r"^[ \t]*(?:(?:return|yield)[ \t]+|[\w.]+(?:[ \t]*:[ \t]*[\w.\[\], |]+)?[ \t]*=(?!=)[ \t]*)")
 _PYLINT_ENABLE = lazy(r"#\s*pylint\s*:\s*enable\s*=\s*(?P<codes>" + _CODES + ")", re.IGNORECASE)
@@ -185,7 +188,9 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
             "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt. A "
-            "directive ending a line of commented-out code silences nothing."
+            "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
+            "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
+            "re-export idiom, not debt."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -200,6 +205,7 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     needles=_DIRECTIVE_NEEDLES,
 )
 def lint_suppression(view: FileView) -> Iterator[Hit]:
+    shims: dict[Side, bool] = {}
     for side in view.source_sides():
         seen: set[tuple[int, int | str]] = set()
         matches = list(search_comments(side, _COMMENT_PREFILTER, COMMENT_DIRECTIVE, after_marker=_COMMENT_WORDS))
@@ -212,6 +218,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             directive, d = found
             if _in_commented_code(side, m, d):
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
+            if _re_export(directive, d, m.text) and _re_exporting(view, side, shims):
+                continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
                 continue  # a bare noqa written twice on its line: one suppression
@@ -230,6 +238,24 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor=anchor,
                 silences=_named(d),
             )
+
+
+def _re_export(directive: _Directive, d: re.Match[str], line: str) -> bool:
+    """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import."""
+    return (
+        directive.name == "noqa"
+        and (_named(d) or frozenset({"all"})) <= _RE_EXPORT_CODES
+        and _IMPORT_LINE.match(line) is not None
+    )
+
+
+def _re_exporting(view: FileView, side: SideView, shims: dict[Side, bool]) -> bool:
+    """Whether the module exists to re-export names: a package's `__init__.py`, or a module of imports alone."""
+    if view.path.rpartition("/")[2] == "__init__.py":
+        return True
+    if side.side not in shims:
+        shims[side.side] = only_imports(module_text(view, side))
+    return shims[side.side]
 
 
 def _silenced_expression(code: str) -> str:
