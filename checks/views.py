@@ -140,7 +140,7 @@ class SideView:
         """
         number = self.lines.number(index)
         following: Iterable[str]
-        whole = self._whole_lines
+        whole = self.whole_lines
         if whole is not None and 0 < number <= len(whole):
             following = whole[number - 1 : number - 1 + MAX_STATEMENT_LINES]
             first_number = number
@@ -158,7 +158,8 @@ class SideView:
         return " ".join(parts), first_number + len(parts) - 1
 
     @cached_property
-    def _whole_lines(self) -> list[str] | None:
+    def whole_lines(self) -> list[str] | None:
+        """The file's lines on this side, all of them, when its text is known (see `text` in `__init__`)."""
         text = self._text() if self._text is not None else None
         return text.splitlines() if text is not None else None
 

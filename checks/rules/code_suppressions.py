@@ -15,6 +15,7 @@ from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, module_text, only_imports, search_comments
+from checks.rules.dependency_common import lines_before
 from checks.views import FileView, Match, SideView
 
 
@@ -119,6 +120,9 @@ _DIRECTIVES: tuple[_Directive, ...] = (
 #: What flake8 and ruff say of an import that re-exports: its names unused (F401), a star import (F403).
 _RE_EXPORT_CODES = frozenset({"f401", "f403"})
 _IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
+_CLOSING = (")", "]", "}")
+#: How far above a closing bracket the line opening its statement is looked for.
+_OPENER_LOOKBACK = 30
 #: What hands an expression's value on: `return`, `yield`, an assignment to one (annotated) name.
 _HANDED_ON = lazy(r"^[ \t]*(?:(?:return|yield)[ \t]+|[\w.]+(?:[ \t]*:[ \t]*[\w.\[\], |]+)?[ \t]*=(?!=)[ \t]*)")
 _PYLINT_ENABLE = lazy(r"#\s*pylint\s*:\s*enable\s*=\s*(?P<codes>" + _CODES + ")", re.IGNORECASE)
@@ -230,6 +234,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             anchor = _silenced_expression(m.text[: d.start()].rstrip("#/*;-! \t"))
             if not anchor.strip():
                 anchor = _line_below(side, m)  # alone on its line, it sits on the code below (a module's header)
+            elif anchor.lstrip()[:1] in _CLOSING and view.kind is not Kind.NOTEBOOK:
+                anchor = _statement_closed(view, side, m, anchor)  # `) -> "self":  # pylint: disable=...`: the def's
             yield side.hit(
                 m,
                 f"Suppression {done}: {text}",
@@ -258,11 +264,25 @@ def _re_exporting(view: FileView, side: SideView, shims: dict[Side, bool]) -> bo
     return shims[side.side]
 
 
+def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) -> str:
+    """The statement whose closing bracket the match's line starts with, read from the line that opens it (`def fit(`
+    above `) -> "self":  # pylint: disable=too-many-arguments`): what the directive is about, as the file shows it.
+    Just `closing` when the opening line is not in view."""
+    indent = len(m.text) - len(m.text.lstrip())
+    above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
+    for k in range(len(above) - 1, -1, -1):
+        line = above[k]
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            return " ".join([*(part.strip() for part in above[k:]), closing.strip()])
+    return closing
+
+
 def _silenced_expression(code: str) -> str:
     """The code a directive silences, without what only hands its value on: `writer = X(**kwargs)  # type: ignore`
     moved from `return X(**kwargs)  # type: ignore` silences the same expression."""
     expression = _HANDED_ON.sub("", code, count=1)
-    return expression if expression.strip() else code
+    # Not when nothing of the expression is on the line (`output = (` opening it): the target is all it says.
+    return expression if any(c.isalnum() for c in expression) else code
 
 
 def _in_commented_code(side: SideView, m: Match, d: re.Match[str]) -> bool:

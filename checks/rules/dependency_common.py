@@ -149,14 +149,19 @@ def parse_requirement(line: str) -> Requirement | None:
     return Requirement(name, extras, specifier, marker.strip(), url=None)
 
 
+def _whole(view: FileView, side: Side) -> list[str] | None:
+    """That side's file, all its lines, when known: after the change, or before it (rebuilt from the diff)."""
+    return (view.added if side is Side.ADDED else view.removed).whole_lines
+
+
 def lines_before(view: FileView, side: Side, number: int, count: int) -> list[str]:
     """Up to `count` lines just above line `number` of that side's file, nearest last.
 
-    The post-change text is used when known; otherwise the lines the hunks show (context and
+    The side's whole text is used when known; otherwise the lines the hunks show (context and
     this side's lines), stopping where the hunk's view of the file has a gap.
     """
-    if side is Side.ADDED and view.text is not None:
-        lines = view.text.splitlines()
+    lines = _whole(view, side)
+    if lines is not None:
         return lines[max(0, number - 1 - count) : max(0, number - 1)]
     shown = hunk_lines(view, side)
     found: list[str] = []
@@ -169,9 +174,10 @@ def lines_before(view: FileView, side: Side, number: int, count: int) -> list[st
 
 
 def lines_after(view: FileView, side: Side, number: int, count: int) -> list[str]:
-    """Up to `count` lines just below line `number` of that side's file (post text, else the hunks)."""
-    if side is Side.ADDED and view.text is not None:
-        return view.text.splitlines()[number : number + count]
+    """Up to `count` lines just below line `number` of that side's file (its whole text, else the hunks)."""
+    lines = _whole(view, side)
+    if lines is not None:
+        return lines[number : number + count]
     shown = hunk_lines(view, side)
     found: list[str] = []
     at = number + 1
@@ -182,9 +188,10 @@ def lines_after(view: FileView, side: Side, number: int, count: int) -> list[str
 
 
 def file_lines(view: FileView, side: Side) -> Iterator[str]:
-    """Every line of that side's file that is known: the post text, or what the hunks show."""
-    if side is Side.ADDED and view.text is not None:
-        return iter(view.text.splitlines())
+    """Every line of that side's file that is known: its whole text, or what the hunks show."""
+    lines = _whole(view, side)
+    if lines is not None:
+        return iter(lines)
     return iter(hunk_lines(view, side).values())
 
 

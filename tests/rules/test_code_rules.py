@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 
+import pytest
 from ahocorasick_rs import AhoCorasick
 
 from checks import Snapshot, languages, review, satd
@@ -267,6 +268,22 @@ def test_suppression_words_find_what_the_comment_prefilter_finds() -> None:
     assert len(firsts) > 15
     for option in firsts:
         assert option.startswith(code_suppressions.COMMENT_WORDS), option
+
+
+@pytest.mark.parametrize(
+    ("code", "anchor"),
+    [
+        ("        return LocalWriter(**kwargs)", "LocalWriter(**kwargs)"),
+        ("        writer = LocalWriter(**kwargs)", "LocalWriter(**kwargs)"),
+        ("        self.decoder: Decoder = Decoder(", "Decoder("),
+        ("        yield batch.to(device)", "batch.to(device)"),
+        ("        output = (", "        output = ("),  # nothing of the expression on the line: the target says it
+        ("        if x == y:", "        if x == y:"),
+        ("        values[i] = f(x)", "        values[i] = f(x)"),
+    ],
+)
+def test_a_suppressions_anchor_is_the_expression_it_silences(code: str, anchor: str) -> None:
+    assert code_suppressions._silenced_expression(code) == anchor
 
 
 def test_phrase_literals_skip_only_comments_without_a_phrase() -> None:
