@@ -17,7 +17,7 @@ from checks.finding import Hit, Severity, Side
 from checks.languages import comment_start, line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
-from checks.rules.python_strings import old_text, removed_in_triple_quotes
+from checks.rules.python_strings import in_triple_quotes, old_text
 from checks.satd import MODEL_WORD, SCHEMA_LIBRARIES, SCHEMA_MODELS, TAG, TAG_NEEDLES, ml_topic
 from checks.views import FileView, Match, SideView
 
@@ -530,6 +530,12 @@ def _string_statement_lines(text: str) -> frozenset[int]:
     return frozenset(lines)
 
 
+def in_string_text(view: FileView, side: SideView, m: Match) -> bool:
+    """True when a comment-like match of a Python file is text in a string: a docstring's line, or a line of any
+    triple-quoted string (`README_TEMPLATE = \"\"\"...# TODO: Fill this model card\"\"\"` writes a heading)."""
+    return in_docstring(view, side, m) or bool(in_triple_quotes(view, side, m))
+
+
 def is_doctest(line: str) -> bool:
     """Interactive examples in docstrings (`>>> torch.load(p)`) show usage; they are not the program."""
     return line.lstrip().startswith((">>>", "... "))
@@ -545,6 +551,6 @@ def in_docstring(view: FileView, side: SideView, m: Match) -> bool:
         return True
     if side.side is Side.REMOVED and view.status is FileStatus.REMOVED:
         # A deleted module is read for what it pays: its triple-quoted strings tell, without parsing it whole.
-        return bool(removed_in_triple_quotes(view, side, m))
+        return bool(in_triple_quotes(view, side, m))
     text = old_text(view) if side.side is Side.REMOVED else view.text
     return text is not None and m.number in _string_statement_lines(text)

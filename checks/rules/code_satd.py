@@ -17,7 +17,7 @@ from checks.rules.code_common import (
     MARKER_CHARS,
     comment_only,
     comment_tags,
-    in_docstring,
+    in_string_text,
     ml_task,
     search_comments,
     task_words,
@@ -86,7 +86,8 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "points at (`See TODO there`, `the TODO above`, `the NOTE and TODO above`), while a word right after "
             "a tag is the task's (`# TODO: hack, ...`); a "
             "`# TODO` line of a "
-            "docstring's text is no comment (known from the post-change text). One comment line holds "
+            "docstring's or any triple-quoted string's text (a template a program writes) is no comment (known "
+            "from the module's text). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`, `# TODO: this is a hack.`), unless a "
             "later tag opens its own (`# TODO: clean up. FIXME: fails on empty input`); tags stacked on one task "
             "(`# TODO FIXME: ...`) are one. Comments about models, data or training are reported "
@@ -113,8 +114,8 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
         # One hit a task, at its first tag, as grave as its gravest (`# TODO: crude hack` is one debt).
         for m, *others in tasks_by_line(side, (m for m in comment_tags(side) if _is_tag(side, m))):
             later_on_its_line, previous = m.index == previous, m.index
-            if in_docstring(view, side, m):
-                continue  # a `# TODO` line of a docstring's text is documentation, not a comment
+            if in_string_text(view, side, m):
+                continue  # a `# TODO` line of a docstring's (or a template's) text is text, not a comment
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
             said = task_words(side, m)
@@ -199,7 +200,7 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         for m, comment in phrase_comments(side):
             words = phrase_words(side, m, comment)
-            if ml_task(view, side, words) is not None or in_docstring(view, side, m):
+            if ml_task(view, side, words) is not None or in_string_text(view, side, m):
                 continue  # MODEL017 reports debt about models, data or training
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(

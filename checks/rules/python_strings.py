@@ -6,7 +6,7 @@ import bisect
 import math
 from collections.abc import Callable
 
-from checks.diff import line_offsets
+from checks.diff import FileStatus, line_offsets
 from checks.finding import Side
 from checks.lazyre import lazy
 from checks.paths import Kind
@@ -64,18 +64,23 @@ def old_text(view: FileView) -> str | None:
     return view.old_text
 
 
-def removed_in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool | None:
-    """Whether a match on the removed lines of a changed module sits in a triple-quoted string of the module as it
-    was (`old_text`): a diff shows a docstring's edited lines without its opening quotes, and its closing quotes
-    would read as opening ones. None when the old text is unknown."""
-    old = old_text(view) if side.side is Side.REMOVED else None
-    if old is None:
+def in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool | None:
+    """Whether a match sits in a triple-quoted string of its module, as the side has it: after the change, or as it
+    was for removed lines (a diff shows a docstring's edited lines without its opening quotes, and its closing quotes
+    would read as opening ones). None when that text is unknown, or the file is no Python module."""
+    if view.kind is not Kind.PYTHON:
         return None
+    text = view.text if side.side is Side.ADDED else old_text(view)
+    if text is None and side.side is Side.ADDED and view.status is FileStatus.ADDED:
+        text = side.lines.text  # a new module's added lines are all of it
+    if text is None:
+        return None
+    known = text
 
     def read() -> tuple[list[int], list[tuple[int, int]]]:
-        return line_offsets(old.split("\n")), triple_quoted_spans(old)
+        return line_offsets(known.split("\n")), triple_quoted_spans(known)
 
-    starts, spans = side.memo("old-triple-quoted", read)
+    starts, spans = side.memo("triple-quoted", read)
     if not 0 < m.number <= len(starts):
         return None
     return inside(spans, starts[m.number - 1] + side.column(m))
