@@ -72,7 +72,10 @@ def in_triple_quotes(view: FileView, side: SideView, m: Match) -> bool | None:
         return None
     text = view.text if side.side is Side.ADDED else old_text(view)
     if text is None and side.side is Side.ADDED and view.status is FileStatus.ADDED:
-        text = side.lines.text  # a new module's added lines are all of it
+        # A new module's added lines are all of it, and know where each of them starts.
+        lines = side.lines
+        spans = side.memo("new-module-triple-quoted", lambda: triple_quoted_spans(lines.text))
+        return inside(spans, lines.start(m.index) + side.column(m))
     if text is None:
         return None
     known = text
