@@ -26,9 +26,11 @@ def task_marks(comment: str) -> frozenset[str]:
 ML_TOPIC = lazy(
     # Words that name models, data or training in any codebase; generic ones ("optimize", "batch",
     # "validate", "features", "metrics") claimed ordinary TODOs as ML debt and were left out. "LR models" are
-    # linear or logistic regression models, not a learning rate; shape and type inference are a compiler's.
+    # linear or logistic regression models, not a learning rate; shape and type inference are a compiler's, and tick
+    # and axis labels a plot's.
     r"\b(epochs?|lr(?![ _-]?models?\b)|learning.?rate|layers?|weights?|loss|accuracy|overfit\w*|hyper.?param\w*|"
-    r"models?|(?:pre.?)?train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|labels?|embeddings?|batch.?size|"
+    r"models?|(?:pre.?)?train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|(?<!tick.)(?<!axis.)labels?|embeddings?|"
+    r"batch.?size|"
     r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|(?<!shape )(?<!type )inference|predictions?|"
     r"fine.?tun\w*)\b",
     re.IGNORECASE,

@@ -23,6 +23,7 @@ from checks.rules.code_common import (
     task_words,
     tasks_by_line,
 )
+from checks.rules.satd_tags import is_tag
 from checks.satd import (
     DEFECT_PHRASE,
     SATD_PHRASE,
@@ -35,31 +36,8 @@ from checks.satd import (
 )
 from checks.views import FileView, Match, SideView
 
-#: After a tag not written in capitals: a tag's punctuation, or the end of the comment, a version it is due at
-#: between (`todo 0.29.0: remove`, `todo v2 -`). "# todo: x" is a task note, "# todo items are stored per user" and
-#: "# looks like a hack attempt" are prose.
-_TAG_PUNCTUATION = lazy(r"[ \t]*(?:v?\d+(?:\.\d+)*[ \t]*)?(?:[:(!\-—]|$)")
-_CAPITAL_TAGS = frozenset({"TODO", "FIXME", "XXX", "HACK"})
-_CAPITAL_TAG = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\b")
-#: A sentence's punctuation after a word (not a file name's dot: `hack.py`).
-_SENTENCE_END = lazy(r"[.,;)](?:\s|$)")
-#: A tag word the comment points at rather than writes: "See TODO there", "The TODO above is stale", "The above
-#: NOTE and TODO are not true".
-_REFERENCE = lazy(r"\b(?:[Ss]ee|[Tt]he|[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose)[ \t]+$|\b[A-Z]{3,}[ \t]+(?:and|or)[ \t]+$")
-#: The task's first word after another tag (`TODO: hack, wrap the envs`): the task is named a hack.
-_AFTER_TAG = lazy(r"\b(?:TODO|FIXME|XXX)(?:\([^)]*\))?[ \t]*:[ \t]*$")
-#: Nothing but a comment marker before the tag on its line.
-_COMMENT_OPENS = lazy(r"(?:^|[ \t])(?:#+|//+|--|;+|/?\*+|<!--)[ \t]*$")
 #: A comment opened after another on its line (`# type: ignore[override]  # TODO(ana): ...`).
 _NESTED_COMMENT = lazy(r"\s(?:#+|//)\s")
-#: The verbs a task note starts with, done anew too (`re-add`); "# todo items are stored per user" is prose, and so
-#: is "# todo reset is done by the caller".
-_TASK_VERB = lazy(
-    r"[ \t]+(?:re-)?(?:add|fix|remove|handle|use|make|check|implement|support|refactor|clean|move|replace|update|"
-    r"rename|split|merge|document|investigate|find|avoid|drop|delete|cache|retry|validate|verify|consider|improve|"
-    r"rewrite|switch|migrate|expose|allow|return|raise|log|pass|read|write|set|get|call|wrap|limit|test|"
-    r"change|confirm|convert|deprecate|port|reuse|simplify|unify|restore|revisit|enable|reenable|disable)\b"
-)
 _PHRASE_PREFILTER = lazy(SATD_PHRASE.pattern)
 _FREE_OF = ("-free", "-proof")
 #: After "hack", words of the other sense: an attack on the system.
@@ -112,7 +90,7 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         previous = -1  # the line of the task before
         # One hit a task, at its first tag, as grave as its gravest (`# TODO: crude hack` is one debt).
-        for m, *others in tasks_by_line(side, (m for m in comment_tags(side) if _is_tag(side, m))):
+        for m, *others in tasks_by_line(side, (m for m in comment_tags(side) if is_tag(side, m))):
             later_on_its_line, previous = m.index == previous, m.index
             if in_string_text(view, side, m):
                 continue  # a `# TODO` line of a docstring's (or a template's) text is text, not a comment
@@ -136,25 +114,6 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
                 content=comment,
                 severity=severity,
             )
-
-
-def _is_tag(side: SideView, m: Match) -> bool:
-    column = side.column(m)
-    if _REFERENCE.search(m.text, 0, column) is not None:
-        return False  # "See TODO there": it points at another task
-    if m.group(1) in _CAPITAL_TAGS:
-        return True
-    end = column + len(m.group())
-    if _TAG_PUNCTUATION.match(m.text, end) is not None or _AFTER_TAG.search(m.text, 0, column) is not None:
-        return True
-    if _SENTENCE_END.match(m.text, end) is not None and _CAPITAL_TAG.search(m.text, 0, column) is not None:
-        return True  # "TODO: this is a hack.": the task names itself one, as "TODO: crude hack" does
-    # "# todo add retries": a comment that opens with the word and an order is a task note too.
-    return (
-        m.group(1).lower() in ("todo", "fixme")
-        and _COMMENT_OPENS.search(m.text, 0, column) is not None
-        and _TASK_VERB.match(m.text, end) is not None
-    )
 
 
 def _tag_severity(tag: str, comment: str) -> Severity:
@@ -244,7 +203,7 @@ def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
         if TAG.search(comment):
             # A tag word written as prose (`# dirty hack to keep the colours`) opens no task: the phrase reads.
             if tagged is None:
-                tagged = {t.index for t in comment_tags(side) if _is_tag(side, t)}
+                tagged = {t.index for t in comment_tags(side) if is_tag(side, t)}
             if m.index in tagged:
                 continue
         if _continues_a_task(side, m) or _prevented(side, m):

@@ -11,6 +11,7 @@ from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import comment_tags, in_string_text, ml_task, task_words, tasks_by_line
 from checks.rules.code_satd import phrase_comments, phrase_words
+from checks.rules.satd_tags import is_tag
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER
 from checks.views import FileView
 
@@ -73,7 +74,7 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
         # owns each comment. Both readings are shared with those rules (and their comment tails with CODE018).
         # One hit a task: a tag further along a line is the task before it unless it opens one (`tasks_by_line`),
         # and a phrase on a tagged line is the tag's.
-        tasks = tasks_by_line(side, comment_tags(side))
+        tasks = tasks_by_line(side, (m for m in comment_tags(side) if is_tag(side, m)))
         tagged_lines = {task[0].index for task in tasks}
         # Each as (match, its comment from the match on, the words that tell its topic, how it admits debt).
         found = [
