@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -111,6 +112,8 @@ _HF_IMPORTS = ("from transformers", "import transformers", "from trl", "import t
 _TRAINING_MODULE = lazy(
     r"(?:^|/)(?:pre|re)?train[\w-]*\.(?:py|ipynb)$|[_-](?:pre|re)?train(?:ers?)?\.(?:py|ipynb)$", re.IGNORECASE
 )
+#: A draw's value assigned to one name, alone (`noise = ` before `torch.rand(`).
+_DRAWN_INTO = lazy(r"[ \t]*([\w.]+)[ \t]*=[ \t]*")
 #: Samples of a torch distribution (`Categorical(probs).sample()`), read in files that use torch.distributions.
 _DISTRIBUTION_SAMPLES = Scan(lazy(r"\.r?sample\("), (".sample(", ".rsample("))
 _DISTRIBUTIONS = ("torch.distributions", "distributions import")
@@ -139,7 +142,9 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...; a removed call "
-            "is judged against the file before the change, when known). Medium for train_test_split and random_split "
+            "is judged against the file before the change, when known). A draw assigned to a name is known by it: "
+            "`noise = np.random.uniform(...)` ported to `noise = torch.rand(...)` is the same debt. Medium for "
+            "train_test_split and random_split "
             "in training code."
         ),
         why=(
@@ -239,13 +244,17 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
             continue
         # A draw is named by its function; a sample by its method (a distribution's, or a table's `.sample()`).
         drawn = m.group(0).rstrip("(") + "()" if m.group(0).startswith(".") else called(m)
-        yield call_hit(
+        hit = call_hit(
             reader,
             m,
             f"`{drawn}` in training code, and no seed set in this file: results change from run to run",
             call,
             None,
         )
+        # Known by what it feeds: `noise = np.random.uniform(...)` ported to `noise = torch.rand(...)` in a file
+        # unseeded before and after is the same draw.
+        target = _DRAWN_INTO.fullmatch(m.text[: reader.side.column(m)])
+        yield dataclasses.replace(hit, content=f"unseeded draw into {target.group(1)}") if target else hit
 
 
 def _is_training_code(path: str, source: str) -> bool:
