@@ -329,11 +329,13 @@ def _line_below(side: SideView, m: Match) -> str:
 
 def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -> bool:
     """Whether a comment directive at `column` stands in its line's comment (`comment`: where the line read alone has
-    it start), or after a docstring's closing quotes (`'''  # noqa: E501`), which that reading takes for a string
-    they open."""
+    it start), or after a string's closing quotes (alone on the line, or after its last line of text), which that
+    reading takes for quotes that open a string."""
     if comment is not None and column + (1 if d.group().startswith("#") else 2) >= comment:
         return True
-    return line[:column].strip() in ('"""', "'''")
+    # Closing quotes (an odd count of them on the line, the last before the directive) end a string opened above.
+    before = line[:column].rstrip()
+    return any(before.endswith(quotes) and before.count(quotes) % 2 == 1 for quotes in ('"""', "'''"))
 
 
 def _enabled_below(side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:

@@ -685,7 +685,10 @@ def _imported_modules(text: str, raw: re.Match[str]) -> list[str]:
     """The module paths one import statement brings in."""
     end = text.find("\n", raw.end())
     end = len(text) if end < 0 else end
-    if raw.re is _PLAIN_IMPORT:
+    if text.startswith("import", raw.start()):  # `_PLAIN_IMPORT`'s (a `from` import starts with `from`)
+        while text[raw.start() : end].rstrip().endswith("\\") and end < len(text):  # `import a, \` goes on
+            line_end = text.find("\n", end + 1)
+            end = len(text) if line_end < 0 else line_end
         listed = text[raw.start() + len("import") : end].split("#", 1)[0].split(";", 1)[0]
         if "," not in listed and "\\" not in listed:
             return [raw.group(1)]
