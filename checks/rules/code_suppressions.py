@@ -209,7 +209,6 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     needles=_DIRECTIVE_NEEDLES,
 )
 def lint_suppression(view: FileView) -> Iterator[Hit]:
-    shims: dict[Side, bool] = {}
     for side in view.source_sides():
         seen: set[tuple[int, int | str]] = set()
         matches = list(search_comments(side, _COMMENT_PREFILTER, COMMENT_DIRECTIVE, after_marker=_COMMENT_WORDS))
@@ -222,7 +221,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             directive, d = found
             if _in_commented_code(side, m, d):
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
-            if _re_export(directive, d, m.text) and _re_exporting(view, side, shims):
+            if _re_export(directive, d, m.text) and _re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
@@ -255,13 +254,11 @@ def _re_export(directive: _Directive, d: re.Match[str], line: str) -> bool:
     )
 
 
-def _re_exporting(view: FileView, side: SideView, shims: dict[Side, bool]) -> bool:
+def _re_exporting(view: FileView, side: SideView) -> bool:
     """Whether the module exists to re-export names: a package's `__init__.py`, or a module of imports alone."""
     if view.path.rpartition("/")[2] == "__init__.py":
         return True
-    if side.side not in shims:
-        shims[side.side] = only_imports(module_text(view, side))
-    return shims[side.side]
+    return side.memo("only-imports", lambda: only_imports(module_text(view, side)))
 
 
 def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) -> str:
