@@ -962,11 +962,22 @@ class _FileImports:
                     found.add(distribution)
         return frozenset(found)
 
+    @cached_property
+    def _source(self) -> str:
+        """The file's text after the change when known, else the side's lines: where its checks are looked for."""
+        return self.file.text if self.file.text is not None else self.side.lines.text
+
+    @cached_property
+    def _tried_imports(self) -> str:
+        """The file's `try` blocks whose ImportError handler stops (see `_tried_imports`), read once for every import
+        of the file that `checks_by_name` is asked about."""
+        return _tried_imports(self._source)
+
     def checks_by_name(self, module: str, distribution: str) -> bool:
         """Whether the file checks by name that the package is installed (`RequirementCache("comet-ml>=3")`,
         `find_spec("comet_ml")`, `is_comet_ml_available()`, `"comet_ml" in sys.modules`): an optional integration,
         whose imports run once that check passed."""
-        source = self.file.text if self.file.text is not None else self.side.lines.text
+        source = self._source
         # Named either way (`comet-ml`, `comet_ml`): separators compare alike, as PEP 503 has it.
         names = sorted({module.partition(".")[0], distribution})
         if "_available(" in source:
@@ -978,7 +989,7 @@ class _FileImports:
         if "sys.modules" in source and re.search(rf"[\"'](?:{named})[\"']\s+in\s+sys\.modules\b", source):
             return True
         # `try: import matplotlib` / `except ImportError: raise ...` in a helper the plotting functions call first.
-        tried = _tried_imports(source)
+        tried = self._tried_imports
         if tried and re.search(rf"^[ \t]*(?:import|from)[ \t]+(?:{named})(?![\w])", tried, re.MULTILINE):
             return True
         if _CHECKED_BY_NAME.search(source) is None:
