@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.app import create_app
@@ -80,10 +80,19 @@ def texts(elements: list[WebElement]) -> list[str]:
 
 
 def click(browser: webdriver.Chrome, css: str) -> None:
-    """Click, and wait for the page it leads to (a click returns before a form's or a link's page has loaded)."""
-    page = browser.find_element(By.TAG_NAME, "html")
+    """Click, and wait for the page it leads to (a click returns before a form's or a link's page has loaded).
+
+    The wait asks for a mark left on the old page's window, which a new document does not carry. Asking whether an
+    element of the old page is stale instead fails now and then: while the old document is torn down, chromedriver
+    can answer with an error of its own ("Node with given id does not belong to the document").
+    """
+    browser.execute_script("window.debtbotLeftBehind = true")
     browser.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(new_page_loaded)
+
+
+def new_page_loaded(browser: webdriver.Chrome) -> bool:
+    return bool(browser.execute_script("return !window.debtbotLeftBehind && document.readyState === 'complete'"))
 
 
 def item_rows(browser: webdriver.Chrome) -> list[WebElement]:
