@@ -201,6 +201,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "pythoncom": ("pywin32",),
         "pywintypes": ("pywin32",),
         "past": ("future",),
+        "jpype": ("JPype1",),
         # Notebook internals, installed with Jupyter itself.
         "IPython": _JUPYTER,
         "matplotlib_inline": ("matplotlib-inline", *_JUPYTER),
