@@ -61,7 +61,8 @@ _PROGRAM_PATH = lazy(
             "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
             "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
-            '`f"{x=}"` is a debug print, unless an `if` on verbosity guards it (`if self.verbose > 0:`).'
+            '`f"{x=}"` is a debug print, unless an `if` on verbosity guards it (`if self.verbose > 0:`) or its line '
+            "waives the print check (`# noqa: T201`, which CODE018 counts)."
         ),
         why=(
             "A breakpoint hangs a training job or a server waiting for a terminal nobody watches; anomaly "
@@ -139,9 +140,25 @@ def _debug_prints(view: FileView) -> Iterator[Hit]:
             return
         if showing is None:
             showing = _in_showing_functions(view.text if view.text is not None else side.lines.text)
-        if m.number in showing or _under_verbosity(view, m):
+        if m.number in showing or _under_verbosity(view, m) or _print_waived(m.text):
             continue
         yield statement_hit(side, m, "Debug print in a library module")
+
+
+#: A noqa on the print's line that covers flake8-print's print check (ruff T201, flake8-print T001): bare, or naming
+#: the code or a prefix of it (`T20`).
+_NOQA = lazy(r"#\s*noqa\b(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?")
+
+
+def _print_waived(line: str) -> bool:
+    """Whether the line waives the print check: the author meant this print, and CODE018 counts the waiver."""
+    m = _NOQA.search(line)
+    if m is None:
+        return False
+    codes = m.group("codes")
+    return codes is None or any(
+        "T201".startswith(code) or "T001".startswith(code) for code in re.split(r"[,\s]+", codes)
+    )
 
 
 #: The condition of a block whose prints the caller asked for (`if self.verbose > 0:`, `if verbosity >= 2:`).
