@@ -72,7 +72,8 @@ _WEB_FRAMEWORK = lazy(
             "any name the module imports them as, `import pickle as pkl`), "
             "`pd.read_pickle`, or `np.load(..., allow_pickle=True)`. Medium in serving code (api/, app.py, "
             "serve*.py, or a file importing a web framework), low elsewhere. An object restoring its own state in "
-            "`__setstate__` (`self.fn = cloudpickle.loads(ob)`, to cross a process boundary) loads no file."
+            "`__setstate__` (`self.fn = cloudpickle.loads(ob)`, to cross a process boundary) loads no file, nor "
+            "does a round trip through bytes made in one expression (`pickle.loads(pickle.dumps(x))`, a deep copy)."
         ),
         why=(
             "Unpickling runs whatever code the file carries, so a swapped model file is remote code execution; "
@@ -95,6 +96,8 @@ def pickle_model_load(view: FileView) -> Iterator[Hit]:
         receiver = name.rpartition(".")[0]
         receiver = _aliases(view, reader.side).get(receiver, receiver)
         call = reader.call(m)
+        if call is not None and _round_trip(call):
+            continue
         if receiver in ("np", "numpy"):
             allowed = call is not None and (
                 call.is_true("allow_pickle")
@@ -112,6 +115,25 @@ def pickle_model_load(view: FileView) -> Iterator[Hit]:
             call,
             Severity.MEDIUM if serving else None,
         )
+
+
+#: `pickle.loads(pickle.dumps(x))` read from the call's text when it does not parse.
+_LOADS_OF_DUMPS = lazy(r"[\w.]*\.loads\(\s*[\w.]*\bdumps\(")
+
+
+def _round_trip(call: Call) -> bool:
+    """`pickle.loads(pickle.dumps(x))`: bytes made in the same expression (a deep copy, a check that `x` pickles),
+    not a file someone else could have changed."""
+    if call.node is None:
+        return _LOADS_OF_DUMPS.match(call.text) is not None
+    argument = call.positional(0)
+    if not isinstance(argument, ast.Call):
+        return False
+    function = argument.func
+    name = (
+        function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+    )
+    return name == "dumps"
 
 
 def _is_pickle_load(view: FileView, m: Match, side: SideView) -> bool:
