@@ -83,8 +83,10 @@ _TRAINING_CALLS = frozenset({"fit", "fit_generator", "train"})
             "made only of the training data while early stopping is on. Also a validation set sliced from the "
             "training set (`X_val = X_train[:1000]`) while the whole training set is still fitted; or a file whose "
             "only evaluation scores the model on its training data (`model.score(X_train, y_train)`, "
-            "`classification_report(y_train, ...)`), a split whose held-out part is never read included. Calls that "
-            "mention overfitting on purpose (overfit-one-batch checks) and tests are not reported."
+            "`classification_report(y_train, ...)`; not a private helper or the object's own method scoring its "
+            "training data to calibrate, `self._get_anomaly_score(train_data)`), a split whose held-out part is never "
+            "read included. Calls that mention overfitting on purpose (overfit-one-batch checks) and tests are not "
+            "reported."
         ),
         why=(
             "Scores on training data say nothing about generalisation; early stopping or model selection on "
@@ -318,7 +320,14 @@ def _split_held_out(assign: ast.Assign) -> list[str]:
 def _scores_on_training(call: ast.Call) -> bool:
     name = call_name(call)
     method = isinstance(call.func, ast.Attribute) and name in ("score", "evaluate")
-    if not (method or _METRIC.search(name)):
+    if not (method or (_METRIC.search(name) and not _own_helper(call, name))):
         return False
     first = call.args[0] if call.args else None
     return isinstance(first, ast.Name) and TRAINING_NAME.search(first.id) is not None
+
+
+def _own_helper(call: ast.Call, name: str) -> bool:
+    """A private function or a method of the object itself (`self._get_anomaly_score(train_data)`, a detector
+    scoring its training data to calibrate): part of training, not the metric functions evaluation reports."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    return name.startswith("_") or (isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"))
