@@ -118,7 +118,10 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
 )
 #: What flake8 and ruff say of an import that re-exports: its names unused (F401), a star import (F403).
-_RE_EXPORT_CODES = frozenset({"f401", "f403"})
+#: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids).
+_RE_EXPORT_CODES = frozenset(
+    {"f401", "f403", "unused-import", "wildcard-import", "unused-wildcard-import", "w0611", "w0401", "w0614"}
+)
 _IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
 _CLOSING = (")", "]", "}")
 #: How far above a closing bracket the line opening its statement is looked for.
@@ -194,7 +197,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt. A "
             "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
             "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
-            "re-export idiom, not debt."
+            "re-export idiom, not debt, as is a pylint disable there naming only unused-import or the wildcard "
+            "imports' checks."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -246,12 +250,13 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
 
 
 def _re_export(directive: _Directive, d: re.Match[str], line: str) -> bool:
-    """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import."""
-    return (
-        directive.name == "noqa"
-        and (_named(d) or frozenset({"all"})) <= _RE_EXPORT_CODES
-        and _IMPORT_LINE.match(line) is not None
-    )
+    """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import; or a
+    pylint disable naming only those, on an import or over the module's imports."""
+    if not (_named(d) or frozenset({"all"})) <= _RE_EXPORT_CODES:
+        return False
+    if directive.name == "noqa":
+        return _IMPORT_LINE.match(line) is not None
+    return directive.name == "pylint: disable"
 
 
 def _re_exporting(view: FileView, side: SideView) -> bool:
