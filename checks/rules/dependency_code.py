@@ -175,7 +175,8 @@ _SCOPED = lazy(r"catch_warnings\(|sys\.warnoptions")
             "Added code turns every warning off: `warnings.filterwarnings('ignore')` or "
             "`warnings.simplefilter('ignore')` without a category, message or module, "
             "`os.environ['PYTHONWARNINGS'] = 'ignore'`, or `TF_CPP_MIN_LOG_LEVEL` set to 2 or 3. Filters "
-            "inside `with warnings.catch_warnings():` or behind `if not sys.warnoptions:` (which CI can "
+            "inside `with warnings.catch_warnings():` (or `with ctx:` after `ctx = warnings.catch_warnings()`) "
+            "or behind `if not sys.warnoptions:` (which CI can "
             "override with -W) are scoped and not flagged; tests, examples, docs and docstrings' examples are not "
             "read."
         ),
@@ -239,9 +240,23 @@ def _scoped(view: FileView, side: SideView, m: Match) -> bool:
     above = (
         lines_before(view, side.side, m.number, 30) if view.kind is not Kind.NOTEBOOK else side.lines_above(m.index, 30)
     )
-    for line in reversed(above):
+    for k in range(len(above) - 1, -1, -1):
+        line = above[k]
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if len(line) - len(line.lstrip()) < indent:
-            return _SCOPED.search(line) is not None
+            return _SCOPED.search(line) is not None or _scoped_by_name(line, above[:k])
     return False
+
+
+#: `with ctx:` entering a context manager held in a name.
+_WITH_NAME = lazy(r"[ \t]*with[ \t]+(\w+)[ \t]*:")
+
+
+def _scoped_by_name(line: str, above: list[str]) -> bool:
+    """`with ctx:` where the lines above made `ctx = warnings.catch_warnings()` (kept to enter later)."""
+    entered = _WITH_NAME.match(line)
+    if entered is None:
+        return False
+    made = re.compile(rf"^[ \t]*{entered.group(1)}[ \t]*=[^=\n]*catch_warnings\(")
+    return any(made.match(earlier) for earlier in above)
