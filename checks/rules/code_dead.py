@@ -77,7 +77,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
             "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence), or that sit "
             "under such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a "
             "docstring (known from the file's text). Lines rewritten inside a block of "
-            "commented-out code that stays pay nothing (known from the file's text)."
+            "commented-out code that stays pay nothing (known from the file's text), and a block a formatter only "
+            "re-wrapped (the same code as Python reads it) is neither new nor paid."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
@@ -98,6 +99,7 @@ def dead_code(view: FileView) -> Iterator[Hit]:
         # A deleted module's lines are all of it: its unreachable code is paid, or cancels the same code moved.
         # Only in a review that reads whole modules: diff-only, the new module it moved to is not read.
         yield from _unreachable(view.removed, view.removed.lines.text, view.patch.removed.numbers)
+    commented: dict[Side, list[Hit]] = {Side.ADDED: [], Side.REMOVED: []}
     for side in view.source_sides():
         for m in side.search(COMMENT_RUN):
             first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
@@ -106,15 +108,40 @@ def dead_code(view: FileView) -> Iterator[Hit]:
                 hits = list(_commented_code(side, first, last))
                 if hits and in_docstring(view, side, m):
                     continue  # `#` lines in a docstring's example (its printed output, say) are documentation
-                for hit in hits:
-                    if side.side is Side.REMOVED and _still_commented(view, hit):
-                        continue  # lines rewritten inside a block of commented-out code that stays: nothing paid
-                    yield hit
+                commented[side.side] += hits
         for m in side.search(DISABLED_BRANCH):
             if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
                 continue
             statement = m.text.strip()
             yield side.hit(m, f"Code disabled with `{statement}`", content=statement_key(statement))
+    added, removed = commented[Side.ADDED], commented[Side.REMOVED]
+    if added and removed:
+        added, removed = _without_rewrapped(added, removed)
+    yield from added
+    # Lines rewritten inside a block of commented-out code that stays pay nothing.
+    yield from (hit for hit in removed if not _still_commented(view, hit))
+
+
+def _without_rewrapped(added: list[Hit], removed: list[Hit]) -> tuple[list[Hit], list[Hit]]:
+    """Both sides' blocks of commented-out code without those that are the same code formatted anew (a formatter
+    re-wrapping the block, `f(a, b)` become `f(\n    a, b\n)`): neither new nor paid."""
+    left: list[str | None] = [_canonical(hit.content) for hit in removed]  # None once matched
+    kept: list[Hit] = []
+    for hit in added:
+        form = _canonical(hit.content)
+        if form in left:
+            left[left.index(form)] = None
+        else:
+            kept.append(hit)
+    return kept, [hit for hit, form in zip(removed, left, strict=True) if form is not None]
+
+
+def _canonical(code: str) -> str:
+    """The code as Python reads it, formatting and comments aside."""
+    try:
+        return ast.dump(ast.parse(_closed(code)))
+    except (SyntaxError, ValueError):
+        return normalize(code)
 
 
 def _opens_string(text: str) -> bool:
@@ -391,13 +418,18 @@ def _open_string(bodies: tuple[str, ...], stretch: list[int]) -> bool:
     return (text.count('"""') + text.count("'''")) % 2 == 1
 
 
+def _closed(code: str) -> str:
+    """The code with a body for a block opener whose body was not commented out with it."""
+    last = _without_comment(code.rstrip().rsplit("\n", 1)[-1])
+    if last.endswith(":"):
+        return code + "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
+    return code
+
+
 def _is_code(code: str) -> bool:
     """True when the text parses as Python and is not a list of bare words (prose that happens to parse)."""
-    last = _without_comment(code.rstrip().rsplit("\n", 1)[-1])
-    if last.endswith(":"):  # a block opener whose body was not commented out with it
-        code += "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(_closed(code))
     except (SyntaxError, ValueError):
         return False
     return bool(tree.body) and not any(
