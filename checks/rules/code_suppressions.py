@@ -194,7 +194,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "its line, in its block; or up to a later `# pylint: enable=...` of the same checks), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
-            "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt. A "
+            "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt, and one "
+            "moved with the code it sits on is no new debt (on the quotes ending a docstring, that is its function). A "
             "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
             "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
             "re-export idiom, not debt, as is a pylint disable there naming only unused-import or the wildcard "
@@ -239,6 +240,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor = _line_below(side, m)  # alone on its line, it sits on the code below (a module's header)
             elif anchor.lstrip()[:1] in _CLOSING and view.kind is not Kind.NOTEBOOK:
                 anchor = _statement_closed(view, side, m, anchor)  # `) -> "self":  # pylint: disable=...`: the def's
+            elif anchor.strip() in _CLOSING_QUOTES and view.kind is not Kind.NOTEBOOK:
+                anchor = _docstring_owner(view, side, m, anchor)  # on the quotes that end a function's docstring
             yield side.hit(
                 m,
                 f"Suppression {done}: {text}",
@@ -277,6 +280,34 @@ def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) ->
         if line.strip() and len(line) - len(line.lstrip()) <= indent:
             return " ".join([*(part.strip() for part in above[k:]), closing.strip()])
     return closing
+
+
+#: A line that is only a string's closing quotes.
+_CLOSING_QUOTES = ('"""', "'''")
+#: How far above closing quotes the docstring's opening quotes, and above those its def, are looked for.
+_DOCSTRING_LOOKBACK = 400
+_OWNER = lazy(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
+
+
+def _docstring_owner(view: FileView, side: SideView, m: Match, quotes: str) -> str:
+    """The def or class whose docstring the closing quotes on the match's line end, with the quotes: a directive
+    there (a noqa for E501 after them) is about that docstring, which moves with its function. Just `quotes` when the
+    opening quotes or the def are not in view (a module's docstring has none)."""
+    above = lines_before(view, side.side, m.number, _DOCSTRING_LOOKBACK)
+    mark = quotes.strip()
+    opening = next((k for k in range(len(above) - 1, -1, -1) if mark in above[k]), None)
+    if opening is None:
+        return quotes
+    indent = len(above[opening]) - len(above[opening].lstrip())
+    for line in reversed(above[max(0, opening - _OPENER_LOOKBACK) : opening]):
+        if not line.strip() or len(line) - len(line.lstrip()) >= indent:
+            continue  # a blank line, or a parameter of the signature
+        owner = _OWNER.match(line)
+        if owner is not None:
+            return f"{owner.group().strip()} {mark}"
+        if line.lstrip()[:1] not in _CLOSING:  # `) -> np.ndarray:` closes the signature; anything else, no def
+            return quotes
+    return quotes
 
 
 def _silenced_expression(code: str) -> str:
