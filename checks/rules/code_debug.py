@@ -19,7 +19,8 @@ from checks.views import FileView, Match
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
 #: word boundary before the name is checked per match.
 DEBUGGER = lazy(
-    r"breakpoint\(\)|(?:pdb|ipdb|pudb|pdbpp)\.set_trace\(|IPython\.embed\(|from[ \t]+IPython[ \t]+import[ \t]+embed\b|"
+    r"breakpoint\(\)|(?:pdb|ipdb|pudb|pdbpp)\.set_trace\(|__import__\(\s*[\"'](?:pdb|ipdb|pudb)[\"']\s*\)\.set_trace\(|"
+    r"IPython\.embed\(|from[ \t]+IPython[ \t]+import[ \t]+embed\b|"
     r"torch\.autograd\.(?:set_detect_anomaly\(\s*True|detect_anomaly\()"
 )
 #: Words without which DEBUGGER cannot match: most files skip the regex.
@@ -56,7 +57,8 @@ _PROGRAM_PATH = lazy(
     ),
     docs=Docs(
         what=(
-            "Code added by the change that stops in a debugger (`breakpoint()`, `pdb.set_trace()`, `IPython.embed()`, "
+            "Code added by the change that stops in a debugger (`breakpoint()`, `pdb.set_trace()`, also through "
+            "`__import__('pdb')`, `IPython.embed()`, "
             "JavaScript `debugger;`), turns on autograd anomaly detection, or starts a Flask/Dash app with "
             "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
