@@ -13,7 +13,7 @@ from checks.finding import Hit, Severity, Side
 from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.notebook import Notebook, NotebookError, code_source_lines
-from checks.paths import Kind, Role, kind, roles
+from checks.paths import Kind, Role, folders_up, kind, roles
 from checks.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -260,6 +260,34 @@ def _says_vendored(head: str) -> bool:
     return False
 
 
+#: A subpackage's `__init__.py` whose leading docstring or comments say the package is another project's ("This part
+#: of tree structures definition was initially borrowed from https://github.com/scikit-learn/..."): every file under
+#: it is vendored. Not a top-level package's: a fork that credits its origin is its own project now.
+_PACKAGE_VENDORED = lazy(r"\b(?:taken|copied|vendored|borrowed)\b[^.\n]{0,40}?\s+from\s+<?https?://", re.IGNORECASE)
+#: Blank and comment lines, or a triple-quoted string and the rest of its line: what a module says before its code.
+_LEADING_NOTE = lazy(r"(?:[ \t]*(?:#[^\n]*)?\n)+|[ \t]*[rRuU]?(?:\"\"\"[\s\S]*?\"\"\"|\'\'\'[\s\S]*?\'\'\')[^\n]*\n?")
+
+
+def _in_vendored_package(snapshot: Snapshot, path: str) -> bool:
+    """Whether a subpackage holding the file says in its `__init__.py`'s leading notes that it is another project's
+    copy (known when the review has that module's text)."""
+    for folder in folders_up(path):
+        if folder.count("/") < 2:
+            return False  # the top-level package, and the root, are the project's own
+        text = snapshot.text(f"{folder}__init__.py")
+        if text is not None and _PACKAGE_VENDORED.search(_leading_notes(text[:HEAD_CHARS])):
+            return True
+    return False
+
+
+def _leading_notes(head: str) -> str:
+    """A module's leading comments and docstring."""
+    at = 0
+    while (m := _LEADING_NOTE.match(head, at)) is not None and m.end() > at:
+        at = m.end()
+    return head[:at]
+
+
 #: A line this long among a script's or stylesheet's first characters is a minifier's, not a person's: the file is a
 #: build's output (`swagger-ui-bundle.js`), whatever its name, and its rules were the sources' to follow.
 MINIFIED_LINE = 1_000
@@ -304,7 +332,7 @@ class FileView:
         head = self._head()
         if Role.GENERATED not in self.roles and (_says_generated(head) or self._minified()):
             self.roles |= {Role.GENERATED}
-        if Role.VENDORED not in self.roles and _says_vendored(head):
+        if Role.VENDORED not in self.roles and (_says_vendored(head) or _in_vendored_package(snapshot, self.path)):
             self.roles |= {Role.VENDORED}
 
     def _minified(self) -> bool:

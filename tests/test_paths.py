@@ -21,7 +21,8 @@ from checks.paths import (
     roles,
 )
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
-from checks.views import _says_generated, _says_vendored
+from checks.snapshot import Snapshot
+from checks.views import _in_vendored_package, _says_generated, _says_vendored
 
 #: Every word of the patterns and the guards, so generated paths hit and nearly hit each of them.
 _PATTERN_WORDS = sorted(
@@ -216,3 +217,31 @@ def test_a_vendored_copys_mark_in_a_files_leading_comments(head: str, vendored: 
 )
 def test_folders_up_walks_from_the_file_to_the_root(path: str, folders: list[str]) -> None:
     assert list(folders_up(path)) == folders
+
+
+_BORROWED = (
+    '"""\nThis part of tree structures definition was initially borrowed from\n'
+    'https://github.com/scikit-learn/scikit-learn/tree/1.5.2/sklearn/tree\n"""\n\n'
+    "from ._classes import BaseDecisionTree\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("texts", "path", "vendored"),
+    [
+        ({"causalml/inference/tree/_tree/__init__.py": _BORROWED}, "causalml/inference/tree/_tree/_splitter.pyx", True),
+        ({"pkg/sub/__init__.py": "# Copied from https://github.com/org/repo\n"}, "pkg/sub/deeper/x.py", True),
+        ({"pkg/__init__.py": _BORROWED}, "pkg/x.py", False),  # the top-level package: a fork is its own project
+        ({"pkg/sub/__init__.py": _BORROWED}, "pkg/other/x.py", False),
+        (
+            {"pkg/sub/__init__.py": '"""Trees."""\nimport os\n# borrowed from https://github.com/org/repo\n'},
+            "pkg/sub/x.py",
+            False,
+        ),
+        ({}, "causalml/inference/tree/_tree/_splitter.pyx", False),  # the package's text unknown (diff only)
+    ],
+)
+def test_a_subpackage_whose_init_says_it_is_a_copy_is_vendored(
+    texts: dict[str, str], path: str, vendored: bool
+) -> None:
+    assert _in_vendored_package(Snapshot(texts=texts), path) is vendored
