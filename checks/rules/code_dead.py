@@ -7,6 +7,7 @@ import inspect
 import re
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from itertools import chain, takewhile
 
@@ -24,6 +25,7 @@ from checks.rules.code_common import (
     statement_key,
     string_statements,
 )
+from checks.rules.dependency_common import lines_before
 from checks.rules.python_strings import old_text
 from checks.views import FileView, SideView
 
@@ -51,6 +53,8 @@ EXAMPLE = lazy(
     re.IGNORECASE,
 )
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
+#: Blank lines a formatter leaves inside commented-out code (between a function's paragraphs, or two defs).
+_MAX_BLANKS_INSIDE = 2
 
 
 @rule(
@@ -67,7 +71,8 @@ _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
     docs=Docs(
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
-            "consecutive comment lines that parse as Python, string statements (docstrings included) whose text "
+            "consecutive comment lines that parse as Python (one piece, when only up to "
+            f"{_MAX_BLANKS_INSIDE} blank lines split it), string statements (docstrings included) whose text "
             "is Python code and that the module did not hold before, blanks aside, branches disabled with "
             "`if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
@@ -108,7 +113,7 @@ def dead_code(view: FileView) -> Iterator[Hit]:
                 hits = list(_commented_code(side, first, last))
                 if hits and in_docstring(view, side, m):
                     continue  # `#` lines in a docstring's example (its printed output, say) are documentation
-                commented[side.side] += hits
+                commented[side.side] += _joined(view, side, commented[side.side], hits)
         for m in side.search(DISABLED_BRANCH):
             if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
                 continue
@@ -120,6 +125,31 @@ def dead_code(view: FileView) -> Iterator[Hit]:
     yield from added
     # Lines rewritten inside a block of commented-out code that stays pay nothing.
     yield from (hit for hit in removed if not _still_commented(view, hit))
+
+
+def _joined(view: FileView, side: SideView, before: list[Hit], hits: list[Hit]) -> list[Hit]:
+    """The new hits, the first joined to the last hit before it when only blank lines lie between the two: one piece of
+    commented-out code whose paragraphs blank lines split (a commented-out test function) is one occurrence."""
+    if not before or not hits:
+        return hits
+    last, first = before[-1], hits[0]
+    if last.line is None or last.end_line is None or first.line is None:
+        return hits  # never: commented-out code has lines
+    gap = first.line - last.end_line - 1
+    if not 0 < gap <= _MAX_BLANKS_INSIDE:
+        return hits
+    between = lines_before(view, side.side, first.line, gap)
+    if len(between) != gap or any(line.strip() for line in between):
+        return hits
+    content = f"{last.content}\n{first.content}"
+    count = content.count("\n") + 1  # a line of content for each comment line, as `_commented_code` counts
+    before[-1] = replace(
+        last,
+        end_line=first.end_line,
+        content=content,
+        message=f"Commented-out code ({count} lines): {content.strip().splitlines()[0][:80]}",
+    )
+    return hits[1:]
 
 
 def _without_rewrapped(added: list[Hit], removed: list[Hit]) -> tuple[list[Hit], list[Hit]]:
