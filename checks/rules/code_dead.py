@@ -82,8 +82,8 @@ _MAX_BLANKS_INSIDE = 2
             "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence), or that sit "
             "under such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a "
             "docstring (known from the file's text). Lines rewritten inside a block of "
-            "commented-out code that stays pay nothing (known from the file's text), and a block a formatter only "
-            "re-wrapped (the same code as Python reads it) is neither new nor paid."
+            "commented-out code that stays are neither new nor paid (known from the file's text), nor is a block a "
+            "formatter only re-wrapped (the same code as Python reads it)."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
@@ -122,9 +122,18 @@ def dead_code(view: FileView) -> Iterator[Hit]:
     added, removed = commented[Side.ADDED], commented[Side.REMOVED]
     if added and removed:
         added, removed = _without_rewrapped(added, removed)
-    yield from added
-    # Lines rewritten inside a block of commented-out code that stays pay nothing.
-    yield from (hit for hit in removed if not _still_commented(view, hit))
+    # Lines rewritten inside a block of commented-out code that stays pay nothing, and the lines they became are
+    # not new: the block was edited, not deleted or written.
+    standing = [(hit, _standing_block(view, hit)) for hit in removed]
+    spans = [span for _, span in standing if span is not None]
+    yield from (hit for hit in added if not any(_overlaps(hit, span) for span in spans))
+    yield from (hit for hit, span in standing if span is None)
+
+
+def _overlaps(hit: Hit, span: tuple[int, int]) -> bool:
+    """Whether the hit's lines reach into the span: its comment lines and the span's are one block."""
+    first, last = span
+    return hit.line is not None and hit.line <= last and first <= (hit.end_line or hit.line)
 
 
 def _joined(view: FileView, side: SideView, before: list[Hit], hits: list[Hit]) -> list[Hit]:
@@ -358,14 +367,15 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
 _AROUND = 25
 
 
-def _still_commented(view: FileView, hit: Hit) -> bool:
-    """Whether the post-change module still holds commented-out code where the removed block stood (on the line
-    it stood before, or the one above): the block was edited, not deleted. Python modules whose text is known."""
+def _standing_block(view: FileView, hit: Hit) -> tuple[int, int] | None:
+    """The post-change module's block of comment lines where the removed block stood (on the line it stood before, or
+    the one above), as its first and last line, when it still holds commented-out code: the block was edited, not
+    deleted. Python modules whose text is known."""
     if view.kind is not Kind.PYTHON or view.text is None or hit.line is None:
-        return False
+        return None
     stood = view.removed.memo("stood-before", view.patch.stood_before).get(hit.line)
     if stood is None:
-        return False
+        return None
     lines = view.added.memo("module-lines", view.text.splitlines)
 
     def comment(number: int) -> str | None:
@@ -373,10 +383,10 @@ def _still_commented(view: FileView, hit: Hit) -> bool:
         return body.lstrip("#").strip() if body.startswith("#") else None
 
     # The comment lines around where the block stood, as many as a block needs, holding code as a block does.
-    above = takewhile(lambda c: c is not None, map(comment, range(stood - 1, stood - 1 - _AROUND, -1)))
-    below = takewhile(lambda c: c is not None, map(comment, range(stood, stood + _AROUND)))
+    above = list(takewhile(lambda c: c is not None, map(comment, range(stood - 1, stood - 1 - _AROUND, -1))))
+    below = list(takewhile(lambda c: c is not None, map(comment, range(stood, stood + _AROUND))))
     code = sum(1 for c in chain(above, below) if c and CODE_LIKE.match(c))
-    return code >= MIN_BLOCK_LINES
+    return (stood - len(above), stood + len(below) - 1) if code >= MIN_BLOCK_LINES else None
 
 
 def _section_above(side: SideView, first: int) -> tuple[str, ...]:
