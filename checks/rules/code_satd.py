@@ -23,6 +23,7 @@ from checks.rules.code_common import (
     task_words,
     tasks_by_line,
 )
+from checks.rules.dependency_common import lines_before
 from checks.rules.satd_tags import is_tag
 from checks.satd import (
     DEFECT_PHRASE,
@@ -138,7 +139,8 @@ def _tag_severity(tag: str, comment: str) -> Severity:
             "opens with one, are left to CODE001 (a tag word written as prose is no tag: `# dirty hack to keep the "
             "order` counts here, a `hack attempt` on a server does not), and comments about models, data or "
             "training are reported as ML debt (MODEL017). A phrase for what the code prevents or replaces is no "
-            "admission: 'as otherwise we get an ugly border', 'to avoid a hacky reshape'."
+            "admission: 'as otherwise we get an ugly border', 'to avoid a hacky reshape'; nor, in a test, one on code "
+            "a `with pytest.raises(...)` or `assertRaises` block expects to fail (`# this is wrong`: on purpose)."
         ),
         why=(
             "Developers admit debt in plain words as often as with tags. Potdar & Shihab's 62 patterns "
@@ -161,6 +163,8 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
             words = phrase_words(side, m, comment)
             if ml_task(view, side, words) is not None or in_string_text(view, side, m):
                 continue  # MODEL017 reports debt about models, data or training
+            if Role.TEST in view.roles and _expects_failure(view, side, m):
+                continue  # `x = [[2.]]  # this is wrong` under `pytest.raises`: the input is wrong on purpose
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(
                 m,
@@ -168,6 +172,21 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
                 content=comment,
                 severity=severity,
             )
+
+
+#: A block that expects the code in it to fail: `with pytest.raises(ValueError):`, `with self.assertRaises(...)`.
+_EXPECTS_FAILURE = lazy(r"[ \t]*with\b[^\n]*\b(?:raises|assertRaises\w*|warns|assertWarns\w*)\(")
+#: How far up a test's block opener is looked for.
+_BLOCK_LOOKBACK = 15
+
+
+def _expects_failure(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the phrase's line sits in a block that expects its code to fail, as far as the lines above show."""
+    indent = len(m.text) - len(m.text.lstrip())
+    for line in reversed(lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)):
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            return _EXPECTS_FAILURE.match(line) is not None
+    return False
 
 
 def phrase_words(side: SideView, m: Match, comment: str) -> str:
