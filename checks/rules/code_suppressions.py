@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -195,7 +196,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
             "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt, and one "
-            "moved with the code it sits on is no new debt (on the quotes ending a docstring, that is its function). A "
+            "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
+            "whatever their annotations; on the quotes ending a docstring, its function). A "
             "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
             "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
             "re-export idiom, not debt, as is a pylint disable there naming only unused-import or the wildcard "
@@ -242,6 +244,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor = _statement_closed(view, side, m, anchor)  # `) -> "self":  # pylint: disable=...`: the def's
             elif anchor.strip() in _CLOSING_QUOTES and view.kind is not Kind.NOTEBOOK:
                 anchor = _docstring_owner(view, side, m, anchor)  # on the quotes that end a function's docstring
+            if _DEF.match(anchor):
+                anchor = _signature(anchor)
             yield side.hit(
                 m,
                 f"Suppression {done}: {text}",
@@ -308,6 +312,27 @@ def _docstring_owner(view: FileView, side: SideView, m: Match, quotes: str) -> s
         if line.lstrip()[:1] not in _CLOSING:  # `) -> np.ndarray:` closes the signature; anything else, no def
             return quotes
     return quotes
+
+
+_DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w")
+
+
+def _signature(code: str) -> str:
+    """A def statement as the function's name and parameters' names: what a directive on it is about, whatever its
+    annotations, defaults and formatting become (`h: torch.FloatTensor` renamed `h: FloatTensor`). The code as it is
+    when it does not parse whole (a signature's first line)."""
+    try:
+        tree = ast.parse(code.strip() + "\n    pass")
+    except (SyntaxError, ValueError):
+        return code
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return code
+    arguments = node.args
+    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+    names += [f"*{a.arg}" for a in (arguments.vararg,) if a is not None]
+    names += [f"**{a.arg}" for a in (arguments.kwarg,) if a is not None]
+    return f"def {node.name}({', '.join(names)})"
 
 
 def _silenced_expression(code: str) -> str:
