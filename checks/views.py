@@ -272,8 +272,8 @@ def _in_vendored_package(snapshot: Snapshot, path: str) -> bool:
     """Whether a subpackage holding the file says in its `__init__.py`'s leading notes that it is another project's
     copy (known when the review has that module's text)."""
     for folder in folders_up(path):
-        if folder.count("/") < 2:
-            return False  # the top-level package, and the root, are the project's own
+        if folder.count("/") - folder.startswith("src/") < 2:
+            return False  # the top-level package (in `src/` or not), and the root, are the project's own
         text = snapshot.text(f"{folder}__init__.py")
         if text is not None and _PACKAGE_VENDORED.search(_leading_notes(text[:HEAD_CHARS])):
             return True

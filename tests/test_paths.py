@@ -232,6 +232,8 @@ _BORROWED = (
         ({"causalml/inference/tree/_tree/__init__.py": _BORROWED}, "causalml/inference/tree/_tree/_splitter.pyx", True),
         ({"pkg/sub/__init__.py": "# Copied from https://github.com/org/repo\n"}, "pkg/sub/deeper/x.py", True),
         ({"pkg/__init__.py": _BORROWED}, "pkg/x.py", False),  # the top-level package: a fork is its own project
+        ({"src/pkg/__init__.py": _BORROWED}, "src/pkg/sub/x.py", False),
+        ({"src/pkg/sub/__init__.py": _BORROWED}, "src/pkg/sub/x.py", True),
         ({"pkg/sub/__init__.py": _BORROWED}, "pkg/other/x.py", False),
         (
             {"pkg/sub/__init__.py": '"""Trees."""\nimport os\n# borrowed from https://github.com/org/repo\n'},

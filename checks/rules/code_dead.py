@@ -163,7 +163,7 @@ def _joined(view: FileView, side: SideView, before: list[Hit], hits: list[Hit]) 
 
 def _without_rewrapped(added: list[Hit], removed: list[Hit]) -> tuple[list[Hit], list[Hit]]:
     """Both sides' blocks of commented-out code without those that are the same code formatted anew (a formatter
-    re-wrapping the block, `f(a, b)` become `f(\n    a, b\n)`): neither new nor paid."""
+    re-wrapping the block, `f(a, b)` spread over three lines): neither new nor paid."""
     left: list[str | None] = [_canonical(hit.content) for hit in removed]  # None once matched
     kept: list[Hit] = []
     for hit in added:
