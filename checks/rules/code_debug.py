@@ -13,7 +13,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, in_string, parse_python, statement_hit, statement_key
-from checks.rules.dependency_common import lines_before
+from checks.rules.dependency_common import block_opener, lines_before
 from checks.views import FileView, Match
 
 #: Debugger entry points and slow debugging switches (ruff T100). Literal-first, so the scan is fast; the
@@ -172,15 +172,9 @@ _GUARD_LOOKBACK = 12
 def _under_verbosity(view: FileView, m: Match) -> bool:
     """Whether the print sits in an `if` on verbosity (opt-in progress output, as sklearn's estimators print), as
     far as the lines above show (the post-change text, else the hunks)."""
-    indent = len(m.text) - len(m.text.lstrip())
-    for line in reversed(lines_before(view, Side.ADDED, m.number, _GUARD_LOOKBACK)):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        level = len(line) - len(line.lstrip())
-        if level < indent:
-            return _VERBOSITY.match(line) is not None
-    return False
+    above = lines_before(view, Side.ADDED, m.number, _GUARD_LOOKBACK)
+    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
+    return k is not None and _VERBOSITY.match(above[k]) is not None
 
 
 #: Functions whose job is to show something (`preview`, `print_summary`, `debug_shapes`): their prints are meant.

@@ -23,7 +23,7 @@ from checks.rules.code_common import (
     task_words,
     tasks_by_line,
 )
-from checks.rules.dependency_common import lines_before
+from checks.rules.dependency_common import block_opener, lines_before
 from checks.rules.satd_tags import is_tag
 from checks.satd import (
     DEFECT_PHRASE,
@@ -182,11 +182,9 @@ _BLOCK_LOOKBACK = 15
 
 def _expects_failure(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the phrase's line sits in a block that expects its code to fail, as far as the lines above show."""
-    indent = len(m.text) - len(m.text.lstrip())
-    for line in reversed(lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)):
-        if line.strip() and len(line) - len(line.lstrip()) < indent:
-            return _EXPECTS_FAILURE.match(line) is not None
-    return False
+    above = lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
+    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
+    return k is not None and _EXPECTS_FAILURE.match(above[k]) is not None
 
 
 def phrase_words(side: SideView, m: Match, comment: str) -> str:

@@ -10,7 +10,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import in_docstring, is_doctest
-from checks.rules.dependency_common import in_docs_folder, lines_before, words
+from checks.rules.dependency_common import block_opener, in_docs_folder, lines_before, words
 from checks.views import FileView, Match, SideView
 
 _NOT_OURS = (Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE, Role.EXAMPLE)
@@ -240,13 +240,8 @@ def _scoped(view: FileView, side: SideView, m: Match) -> bool:
     above = (
         lines_before(view, side.side, m.number, 30) if view.kind is not Kind.NOTEBOOK else side.lines_above(m.index, 30)
     )
-    for k in range(len(above) - 1, -1, -1):
-        line = above[k]
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if len(line) - len(line.lstrip()) < indent:
-            return _SCOPED.search(line) is not None or _scoped_by_name(line, above[:k])
-    return False
+    k = block_opener(above, indent)
+    return k is not None and (_SCOPED.search(above[k]) is not None or _scoped_by_name(above[k], above[:k]))
 
 
 #: `with ctx:` entering a context manager held in a name.

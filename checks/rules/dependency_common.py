@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -152,6 +152,17 @@ def parse_requirement(line: str) -> Requirement | None:
 def _whole(view: FileView, side: Side) -> list[str] | None:
     """That side's file, all its lines, when known: after the change, or before it (rebuilt from the diff)."""
     return (view.added if side is Side.ADDED else view.removed).whole_lines
+
+
+def block_opener(above: Sequence[str], indent: int) -> int | None:
+    """The index in `above` (the lines above one indented `indent`, nearest last) of the nearest less indented line of
+    code, blank and comment lines aside: the statement opening the block that line sits in (`with`, `if`, `try`)."""
+    for k in range(len(above) - 1, -1, -1):
+        line = above[k]
+        code = line.lstrip()
+        if code and not code.startswith("#") and len(line) - len(code) < indent:
+            return k
+    return None
 
 
 def lines_before(view: FileView, side: Side, number: int, count: int) -> list[str]:

@@ -11,7 +11,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import parse_python
-from checks.rules.dependency_common import in_docs_folder, lines_before
+from checks.rules.dependency_common import block_opener, in_docs_folder, lines_before
 from checks.views import FileView, Match, SideView
 
 #: Python 2 module -> its Python 3 home.
@@ -127,12 +127,8 @@ def _guarded(view: FileView, side: SideView, m: Match) -> bool:
     if indent == 0:
         return False
     above = lines_before(view, side.side, m.number, 20) if view.kind is not Kind.NOTEBOOK else []
-    for line in reversed(above):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if len(line) - len(line.lstrip()) < indent:
-            return _GUARD.match(line) is not None
-    return False
+    k = block_opener(above, indent)
+    return k is not None and _GUARD.match(above[k]) is not None
 
 
 def _parses_as_python3(view: FileView) -> bool:

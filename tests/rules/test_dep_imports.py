@@ -20,7 +20,7 @@ from checks.finding import Finding, Severity
 from checks.importmap import DISTRIBUTIONS, HOST_PROVIDED, NAMESPACE_DEPTHS
 from checks.inputs import wanted_texts
 from checks.paths import Kind, kind
-from checks.rules.dependency_common import canonical
+from checks.rules.dependency_common import block_opener, canonical
 from checks.rules.dependency_imports import is_manifest, read_manifests
 from checks.views import ChangeView
 from tests.rules.gitrepo import change, init
@@ -542,3 +542,20 @@ def test_an_import_moved_into_a_helper_of_its_module_is_not_new(tmp_path: Path) 
     result = _review(repo, {"src/churn/jax.py": SAMPLER_WITH_HELPER}, with_texts=True)
     assert [f for f in result.findings if f.rule == "DEP009"] == []
     assert [f for f in result.paid if f.rule == "DEP009"] == []
+
+
+@pytest.mark.parametrize(
+    ("above", "indent", "opener"),
+    [
+        (["with pytest.raises(ValueError):", "    model = build()"], 4, 0),
+        (["if verbose:", "", "# a note at the margin", "    print(x)"], 4, 0),  # blank and comment lines aside
+        (["def f():", "    with lock:", "        x = 1"], 8, 1),
+        (["def f():", "    x = 1"], 4, 0),
+        (["x = 1"], 0, None),  # nothing encloses a line at the margin
+        ([], 4, None),
+    ],
+)
+def test_block_opener_is_the_nearest_less_indented_line_of_code(
+    above: list[str], indent: int, opener: int | None
+) -> None:
+    assert block_opener(above, indent) == opener
