@@ -202,6 +202,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "pywintypes": ("pywin32",),
         "past": ("future",),
         "jpype": ("JPype1",),
+        "apricot": ("apricot-select",),
         # Notebook internals, installed with Jupyter itself.
         "IPython": _JUPYTER,
         "matplotlib_inline": ("matplotlib-inline", *_JUPYTER),
