@@ -11,6 +11,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, kind
 from checks.registry import Docs, rule
 from checks.rules.code_common import side_text
+from checks.rules.data_source import call_name
 from checks.rules.model_calls import Call
 from checks.rules.model_scan import (
     NOT_PRODUCTION,
@@ -127,13 +128,7 @@ def _round_trip(call: Call) -> bool:
     if call.node is None:
         return _LOADS_OF_DUMPS.match(call.text) is not None
     argument = call.positional(0)
-    if not isinstance(argument, ast.Call):
-        return False
-    function = argument.func
-    name = (
-        function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
-    )
-    return name == "dumps"
+    return isinstance(argument, ast.Call) and call_name(argument) == "dumps"
 
 
 def _is_pickle_load(view: FileView, m: Match, side: SideView) -> bool:
