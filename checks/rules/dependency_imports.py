@@ -268,16 +268,26 @@ def _pipfile(text: str) -> _Reading:
     return reading
 
 
-def _setup_py(text: str, folder: str) -> _Reading:
-    """setup.py: the strings of install_requires, extras_require and friends, through module-level names.
+@dataclass(frozen=True)
+class SetupCall:
+    """What setup.py's `setup(...)` says of the package, read without running it."""
 
-    When those are computed (read from a file, built by a function), every string of the file counts:
-    the names are somewhere in it, and a few stray words only keep the rule quiet.
-    """
+    module: ast.Module
+    #: The strings of `name=`.
+    names: frozenset[str]
+    #: The lines of the strings of `install_requires`, `extras_require` and friends.
+    requirements: tuple[str, ...]
+    #: Whether those keywords were all literal (through module-level names): False when one is computed (read from
+    #: a file, built by a function), passed as `**options`, or there is none.
+    literal: bool
+
+
+def read_setup_call(text: str) -> SetupCall | None:
+    """setup.py's `setup(...)` keywords; None when the file does not parse."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
-        return _loose(text)
+        return None
     assigned: dict[str, ast.expr] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
@@ -295,8 +305,9 @@ def _setup_py(text: str, folder: str) -> _Reading:
                     assigned.pop(target.value.id, None)
         elif isinstance(later, ast.Attribute) and isinstance(later.value, ast.Name) and later.attr in _GROWING:
             assigned.pop(later.value.id, None)
-    reading = _Reading()
-    literal = False
+    names: set[str] = set()
+    requirements: list[str] = []
+    found = False
     computed = False
     for call in ast.walk(tree):
         if not (isinstance(call, ast.Call) and _called_name(call.func).endswith("setup")):
@@ -305,16 +316,29 @@ def _setup_py(text: str, folder: str) -> _Reading:
             if keyword.arg is None:
                 computed = True  # setup(**options)
             elif keyword.arg == "name":
-                reading.names |= _strings(keyword.value, assigned)[0]
+                names |= _strings(keyword.value, assigned)[0]
             elif keyword.arg in _SETUP_KEYWORDS:
                 strings, complete = _strings(keyword.value, assigned)
-                literal = True
+                found = True
                 computed = computed or not complete
-                for string in strings:
-                    for line in string.splitlines():
-                        reading.names |= _spec_names(line)
-    if computed or not literal:
-        for constant in ast.walk(tree):
+                requirements.extend(line for string in strings for line in string.splitlines())
+    return SetupCall(tree, frozenset(names), tuple(requirements), literal=found and not computed)
+
+
+def _setup_py(text: str, folder: str) -> _Reading:
+    """setup.py: the strings of install_requires, extras_require and friends, through module-level names.
+
+    When those are computed (read from a file, built by a function), every string of the file counts:
+    the names are somewhere in it, and a few stray words only keep the rule quiet.
+    """
+    call = read_setup_call(text)
+    if call is None:
+        return _loose(text)
+    reading = _Reading(names=set(call.names))
+    for line in call.requirements:
+        reading.names |= _spec_names(line)
+    if not call.literal:
+        for constant in ast.walk(call.module):
             if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
                 for line in constant.value.splitlines():
                     reading.merge(_requirement_line(line, folder))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role, folders_up
@@ -20,6 +21,7 @@ from checks.rules.dependency_common import (
     setup_cfg_requirements,
     words,
 )
+from checks.rules.dependency_imports import read_setup_call
 from checks.views import FileView
 
 _NOT_OURS = (Role.VENDORED, Role.GENERATED, Role.TEST, Role.FIXTURE)
@@ -80,11 +82,14 @@ def _invalid_name(key: str) -> bool:
             "lines (`-r`, `-c`, `-e`, `--index-url`), URLs, dev/test/docs/release requirement files, examples, and "
             "library ranges in pyproject or setup.py (meant to be ranges), nor a requirements file the package's "
             "metadata reads (setup.py's `install_requires` or extras built from it, setup.cfg's `file:`, "
-            "pyproject's dynamic dependencies; known when the review has the manifests), nor a line that repeats "
-            "the range the package's pyproject (or setup.cfg) declares for that name; standard-library and "
-            "deprecated names are DEP003's. Moving a line, or raising the lower bound of a requirement that already "
-            "was a range, is not new debt; a requirement moved into the package's pyproject dependencies (PEP 621's "
-            "or Poetry's) or setup.cfg's `install_requires` pays none."
+            "pyproject's dynamic dependencies; known when the review has the manifests), nor a file that restates "
+            "the package's own dependencies (two or more of its names, and at least half of them, are dependencies "
+            "the package's pyproject, setup.cfg or literal setup.py declares: the library's list kept beside its "
+            "metadata, whose dropped names pay nothing either), nor a line that repeats the range the package "
+            "declares for that name; standard-library and deprecated names are DEP003's. Moving a line, or raising "
+            "the lower bound of a requirement that already was a range, is not new debt; a requirement moved into "
+            "the package's metadata (PEP 621's or Poetry's dependencies, setup.cfg's or setup.py's "
+            "`install_requires`) pays none."
         ),
         why=(
             "An application installs whatever is newest on the day it is built, so two builds of the same "
@@ -114,7 +119,10 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
             req = parse_requirement(m.text)
             if req is None or req.pinned or _invalid_name(req.key):
                 continue
-            declared = _package_dependencies(view) if declared is None else declared
+            if declared is None:
+                declared = _package_dependencies(view)
+                if _restates(view, declared):
+                    return
             if side.side is Side.REMOVED and req.key in declared:
                 continue  # moved into the package's metadata, a range there: nothing paid
             if side.side is Side.ADDED and declared.get(req.key) == _clauses(req.specifier):
@@ -155,13 +163,33 @@ def _read_by_package_metadata(view: FileView) -> bool:
     return False
 
 
+#: A requirements file whose names are at least this share of them dependencies its package declares restates the
+#: package's list: its ranges are the library's (pyts' requirements.txt beside the setup.py that lists them itself).
+_RESTATED_SHARE = 0.5
+#: A file the change adds or deletes: its lines are all of it.
+_WHOLE = (FileStatus.ADDED, FileStatus.REMOVED)
+
+
+def _restates(view: FileView, declared: dict[str, frozenset[str]]) -> bool:
+    """Whether the file is the package's own dependency list kept beside its metadata: at least two of its names, and
+    `_RESTATED_SHARE` of them, are dependencies the package declares. Read from the file as the change leaves it, or
+    its lines when the change adds or deletes it whole (a list the package moved into pyproject)."""
+    text = view.snapshot.text(view.path)
+    if text is None and view.status in _WHOLE:
+        text = (view.added if view.status is FileStatus.ADDED else view.removed).lines.text
+    if text is None or len(declared) < 2:
+        return False
+    names = {req.key for line in text.splitlines() if (req := parse_requirement(line)) is not None}
+    return len(names) >= 2 and len(names & declared.keys()) >= _RESTATED_SHARE * len(names)
+
+
 def _package_dependencies(view: FileView) -> dict[str, frozenset[str]]:
-    """The dependencies the nearest pyproject.toml and setup.cfg beside or above the file declare for their package
-    (PEP 621 `dependencies` and `optional-dependencies`, Poetry's `dependencies`; `install_requires` and
+    """The dependencies the nearest pyproject.toml, setup.cfg and setup.py beside or above the file declare for their
+    package (PEP 621 `dependencies` and `optional-dependencies`, Poetry's `dependencies`; `install_requires` and
     `extras_require`) at the head of the change, by name, with their version clauses."""
     texts = (view.snapshot.text(f"{folder}pyproject.toml") for folder in folders_up(view.path))
     pyproject = next((read_toml(text) for text in texts if text is not None), None) or {}
-    specs = [*_pep621_specs(pyproject), *_setup_cfg_specs(view)]
+    specs = [*_pep621_specs(pyproject), *_setup_cfg_specs(view), *_setup_py_specs(view)]
     declared = {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
     return {**_poetry_dependencies(pyproject), **declared}
 
@@ -199,6 +227,15 @@ def _setup_cfg_specs(view: FileView) -> list[str]:
     )
     parser = read_setup_cfg(text) if text is not None else None
     return [] if parser is None else [line for line in setup_cfg_requirements(parser) if not line.startswith("file:")]
+
+
+def _setup_py_specs(view: FileView) -> list[str]:
+    """The requirements the nearest setup.py lists literally in `install_requires` and `extras_require`."""
+    text = next(
+        (t for folder in folders_up(view.path) if (t := view.snapshot.text(f"{folder}setup.py")) is not None), None
+    )
+    call = read_setup_call(text) if text is not None else None
+    return list(call.requirements) if call is not None and call.literal else []
 
 
 def _clauses(specifier: str) -> frozenset[str]:
