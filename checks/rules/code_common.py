@@ -17,7 +17,7 @@ from checks.finding import Hit, Severity, Side
 from checks.languages import comment_start, line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
-from checks.rules.python_strings import in_triple_quotes, old_text
+from checks.rules.python_strings import in_triple_quotes, inside, old_text, triple_quoted_spans
 from checks.satd import MODEL_WORD, SCHEMA_LIBRARIES, SCHEMA_MODELS, TAG, TAG_NEEDLES, ml_topic
 from checks.views import FileView, Match, SideView
 
@@ -216,11 +216,22 @@ def module_text(view: FileView, side: SideView) -> str | None:
     return side.lines.text if whole else None
 
 
+#: A line that starts a function or class definition at a module's top level.
+_TOP_LEVEL_DEFINITION = lazy(r"^(?:(?:async[ \t]+)?def|class)[ \t]+\w+[^\n]*:[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
 def only_imports(text: str | None) -> bool:
     """Whether a module holds nothing but imports (a docstring, `__all__` and a deprecation warning aside): a shim
     that re-exports another module's names under its old path, which is what its wildcard imports are for."""
     if text is None:
         return False
+    # A function or class defined at the top level is more than imports: found by a search, not by parsing the
+    # module whole (which costs milliseconds a thousand lines), unless it is text in a docstring.
+    spans: list[tuple[int, int]] | None = None
+    for definition in _TOP_LEVEL_DEFINITION.finditer(text):
+        spans = triple_quoted_spans(text) if spans is None else spans
+        if not inside(spans, definition.start()):
+            return False
     try:
         body = ast.parse(text).body
     except (SyntaxError, ValueError, RecursionError):

@@ -646,3 +646,23 @@ def test_a_string_laid_out_anew_is_the_string_it_was_and_a_new_one_holding_code_
     parked = after + 'def kernel(model):\n    """\n    x = load(model)\n    y = x.fit()\n    """\n    return model\n'
     (finding,) = _findings(_modified(path, before, parked), "CODE008", texts={path: parked})
     assert finding.message == "Code parked in a string (2 lines): x = load(model)"
+
+
+@pytest.mark.parametrize(
+    ("module", "shim"),
+    [
+        ('"""Old path.\n\nclass Model:\n    kept for users of 0.9\n"""\nfrom .new import *  # noqa: F403\n', True),
+        ("from .new import Model  # noqa: F401\n\n\nclass Legacy(Model):\n    pass\n", False),
+        ("from .new import Model  # noqa: F401\n\n\nasync def load():  # fetched\n    pass\n", False),
+        ("from .new import Model  # noqa: F401\n\n\ndef load(\n    path,\n):\n    pass\n", False),
+        ("from .new import (\n    Model,\n)\n__all__ = ['Model']\n", True),
+    ],
+)
+def test_a_module_of_imports_alone_is_told_with_or_without_parsing_it(module: str, shim: bool) -> None:
+    """A top-level definition is found by a search, except inside a docstring; a signature over several lines by
+    parsing."""
+    assert code_common.only_imports(module) is shim
+    assert (
+        all(isinstance(node, ast.Import | ast.ImportFrom | ast.Expr | ast.Assign) for node in ast.parse(module).body)
+        is shim
+    )
