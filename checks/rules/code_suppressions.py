@@ -16,7 +16,7 @@ from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, module_text, only_imports, search_comments
-from checks.rules.dependency_common import lines_before
+from checks.rules.dependency_common import block_opener, lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
 
@@ -201,7 +201,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
             "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
             "re-export idiom, not debt, as is a pylint disable there naming only unused-import or the wildcard "
-            "imports' checks."
+            "imports' checks; so is a noqa, bare or naming only F401, on an import in a `try:` whose handler catches "
+            "ImportError (the import looks for an optional package)."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -230,6 +231,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if _re_export(directive, d, m.text) and _re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
+            if _probes_installed(view, side, m, directive, d):
+                continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
                 continue  # a bare noqa written twice on its line: one suppression
@@ -264,6 +267,37 @@ def _re_export(directive: _Directive, d: re.Match[str], line: str) -> bool:
     if directive.name == "noqa":
         return _IMPORT_LINE.match(line) is not None
     return directive.name == "pylint: disable"
+
+
+#: A `try:` alone on its line.
+_TRY = lazy(r"[ \t]*try[ \t]*:[ \t]*(?:#|$)")
+#: A handler that catches a failed import: ImportError or its subclass named, a broader class, or a bare `except:`.
+_IMPORT_HANDLER = lazy(
+    r"[ \t]*except\b(?:[^:\n]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b|[ \t]*:)"
+)
+#: How far above an import its `try:` is looked for, and below it the handler.
+_TRY_LOOKAROUND = 12
+
+
+def _probes_installed(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
+    """A noqa, bare or naming only an unused import's checks, on an import in a `try:` whose handler catches its
+    failure: the import looks for an optional package (`import pykeops  # noqa` before `except ImportError:`), and
+    what it binds is not meant to be used."""
+    if directive.name != "noqa" or not (_named(d) or frozenset({"f401"})) <= _RE_EXPORT_CODES:
+        return False
+    indent = len(m.text) - len(m.text.lstrip())
+    if not indent or view.kind is Kind.NOTEBOOK or _IMPORT_LINE.match(m.text) is None:
+        return False
+    above = lines_before(view, side.side, m.number, _TRY_LOOKAROUND)
+    k = block_opener(above, indent)
+    if k is None or _TRY.match(above[k]) is None:
+        return False
+    opened = len(above[k]) - len(above[k].lstrip())
+    for line in lines_after(view, side.side, m.number, _TRY_LOOKAROUND):
+        code = line.lstrip()
+        if code and not code.startswith("#") and len(line) - len(code) <= opened:
+            return len(line) - len(code) == opened and _IMPORT_HANDLER.match(line) is not None
+    return False
 
 
 def _re_exporting(view: FileView, side: SideView) -> bool:
