@@ -71,6 +71,10 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     # Astral's ty and Meta's pyrefly have their own spelling (`# ty: ignore[call-non-callable]`).
     _d("ty: ignore", r"#\s*ty\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
     _d("pyrefly: ignore", r"#\s*pyrefly\s*:\s*ignore\b(?:[ \t]*\[(?P<codes>[^\]]+)\])?"),
+    # Pyre's: `# pyre-fixme[6]: reason` (its upgrade tool writes those) and `# pyre-ignore[16]` on the line, or alone
+    # on the line above it; `# pyre-ignore-all-errors` (with its codes or not) for the whole file.
+    _d("pyre-ignore-all-errors", r"#\s*pyre-ignore-all-errors\b(?:\[(?P<codes>[^\]]+)\])?", file_wide=True),
+    _d("pyre-fixme", r"#\s*pyre-(?:fixme|ignore)\b(?!-)(?:\[(?P<codes>[^\]]+)\])?"),
     # pyright's comment settings hold for the file: `# pyright: reportPrivateUsage=false` turns that check off.
     # Pyright reads them as written: lower case, the colon right after its name.
     _d(
@@ -133,14 +137,15 @@ _PYLINT_ENABLE = lazy(r"#\s*pylint\s*:\s*enable\s*=\s*(?P<codes>" + _CODES + ")"
 #: Comment directives from their marker, lowercase: the fast first pass over comments (see `search_comments`).
 _COMMENT_PREFILTER = lazy(
     r"(?:#|//|/\*|--)[ \t]*(?:noqa|type\s*:\s*ignore|mypy\s*:|pyright\s*:|ty\s*:|pyrefly\s*:|pylint\s*:|pytype\s*:|"
-    r"no-cython-lint|nosec|pragma\s*:?\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|"
+    r"pyre-|no-cython-lint|nosec|pragma\s*:?\s*no|shellcheck|hadolint|yamllint|nolint|eslint-disable|@ts-|"
     r"(?:istanbul|c8|v8)\s+ignore|(?:flake8|ruff)\s*:)"
 )
 COMMENT_DIRECTIVE = lazy(_COMMENT_PREFILTER.pattern, re.IGNORECASE)
 #: The first word of each `_COMMENT_PREFILTER` alternative (keep them in step), after its marker and blanks:
 #: sre tries those alternatives at every marker, Aho–Corasick finds the words in one pass.
 COMMENT_WORDS = (
-    *("noqa", "type", "mypy", "pyright", "ty", "pyrefly", "pylint", "pytype", "no-cython-lint", "nosec", "pragma"),
+    *("noqa", "type", "mypy", "pyright", "ty", "pyrefly", "pylint", "pytype", "pyre-", "no-cython-lint", "nosec"),
+    "pragma",
     *("shellcheck", "hadolint", "yamllint"),
     *("nolint", "eslint-disable", "@ts-", "istanbul", "c8", "v8", "flake8", "ruff"),
 )
@@ -157,6 +162,7 @@ _DIRECTIVE_NEEDLES = any_case(
     "mypy:",  # mypy: disable-error-code=..., allow-untyped-defs
     "lint",  # pylint, hadolint, yamllint, nolint, NOLINT, eslint-disable, no-cython-lint
     "pytype:",
+    "pyre-",  # pyre-fixme, pyre-ignore, pyre-ignore-all-errors
     "nosec",
     "pragma",  # pragma: no cover, compiler warning pragmas
     "llcheck",  # shellcheck
@@ -181,11 +187,12 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
     docs=Docs(
         what=(
             "A suppression added by the change: `# noqa`, `# type: ignore`, `# pylint: disable`, `# pytype: disable`, "
-            "`# ty: ignore`, `# pyrefly: ignore`, `# no-cython-lint`, "
+            "`# ty: ignore`, `# pyrefly: ignore`, Pyre's `# pyre-fixme[N]` and `# pyre-ignore[N]`, `# no-cython-lint`, "
             "`# pyright: ignore`, a pyright check turned off (`# pyright: reportPrivateUsage=false`), `# nosec`, "
             "`# pragma: no cover`, `eslint-disable`, `@ts-ignore`, `//nolint`, `// NOLINT` (or `/* NOLINT */`), "
             "`@SuppressWarnings`, Rust `#[allow(...)]`, compiler warning pragmas, shellcheck/hadolint/yamllint "
             "directives. Medium when it silences a whole file (`# flake8: noqa`, `# mypy: ignore-errors`, "
+            "`# pyre-ignore-all-errors`, "
             "`/* eslint-disable */`, `// @ts-nocheck`); low when it silences everything on a line (a bare `# noqa`, "
             "a bare `# type: ignore`, `@ts-ignore`, any `# nosec`, `# no-cython-lint`) or names the rules it "
             "silences in a whole file (`# ruff: noqa: E731`, mypy's inline configuration turning checks off: "
@@ -275,8 +282,11 @@ _TRY = lazy(r"[ \t]*try[ \t]*:[ \t]*(?:#|$)")
 _IMPORT_HANDLER = lazy(
     r"[ \t]*except\b(?:[^:\n]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b|[ \t]*:)"
 )
-#: How far above an import its `try:` is looked for, and below it the handler.
-_TRY_LOOKAROUND = 12
+#: How far above an import its `try:` is looked for.
+_TRY_LOOKBACK = 12
+#: How far below it the handler: past the rest of the `try:`, which may define what needs the package (gpytorch's
+#: KeOps kernels are classes defined under `try: import pykeops`).
+_HANDLER_LOOKAHEAD = 400
 
 
 def _probes_installed(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
@@ -288,12 +298,12 @@ def _probes_installed(view: FileView, side: SideView, m: Match, directive: _Dire
     indent = len(m.text) - len(m.text.lstrip())
     if not indent or view.kind is Kind.NOTEBOOK or _IMPORT_LINE.match(m.text) is None:
         return False
-    above = lines_before(view, side.side, m.number, _TRY_LOOKAROUND)
+    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
     k = block_opener(above, indent)
     if k is None or _TRY.match(above[k]) is None:
         return False
     opened = len(above[k]) - len(above[k].lstrip())
-    for line in lines_after(view, side.side, m.number, _TRY_LOOKAROUND):
+    for line in lines_after(view, side.side, m.number, _HANDLER_LOOKAHEAD):
         code = line.lstrip()
         if code and not code.startswith("#") and len(line) - len(code) <= opened:
             return len(line) - len(code) == opened and _IMPORT_HANDLER.match(line) is not None

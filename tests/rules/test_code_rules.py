@@ -181,6 +181,8 @@ _DIRECTIVES = (
     "# pytype: skip-file",
     "# ty: ignore[call-non-callable]",
     "# pyrefly: ignore",
+    "# pyre-fixme[6]: Expected `int`.",
+    "# pyre-ignore-all-errors[16]",
     "# pytype: disable=attribute-error",
     "# no-cython-lint",
     "# nosec B101",
