@@ -12,6 +12,7 @@ from checks.paths import Kind, kind
 from checks.registry import Docs, rule
 from checks.rules.code_common import side_text
 from checks.rules.data_source import call_name
+from checks.rules.dependency_common import lines_before
 from checks.rules.model_calls import Call
 from checks.rules.model_scan import (
     NOT_PRODUCTION,
@@ -198,6 +199,8 @@ _MANIFEST_KINDS = frozenset({Kind.REQUIREMENTS, Kind.PYPROJECT, Kind.SETUP, Kind
 #: Unpicklers that load any object: a `pickle_module` other than these is the caller's own (a restricted one).
 _PLAIN_UNPICKLERS = frozenset({"pickle", "_pickle", "cPickle", "pickle5", "dill", "cloudpickle"})
 _PICKLE_MODULE = lazy(r"\bpickle_module\s*=\s*([\w.]+)")
+#: A def line: where a function's own lines end, upwards.
+_DEF_LINE = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]")
 #: torch 2.6 made `weights_only=True` the default of `torch.load`.
 _SAFE_TORCH = (2, 6)
 
@@ -220,7 +223,8 @@ _SAFE_TORCH = (2, 6)
             "`torch.jit.load` is not concerned, nor a call given its own `pickle_module` (a restricted unpickler; "
             "`pickle`, `dill` and `cloudpickle` load anything and still count). A call that passes `weights_only` on "
             "from its caller (a variable, `**kwargs`) is the caller's choice: not new debt, and an unsafe load edited "
-            "into one pays nothing. Info when a manifest the review sees "
+            "into one pays nothing; but not when the function gives that dict `weights_only=False` itself just above "
+            "the call (`kwargs[\"weights_only\"] = False`). Info when a manifest the review sees "
             "pins torch >= 2.6, where "
             "`weights_only=True` is the default (not for a call that passes `weights_only=False`); low when "
             "`weights_only=False` is explained by a comment."
@@ -246,6 +250,9 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
         if call is None:
             continue
         unsafe = _loads_unsafely(call)
+        # `kwargs["weights_only"] = False` just above `torch.load(f, **kwargs)`: decided here, and said.
+        spread_false = unsafe is None and _splat_set_unsafe(view, reader.side, m, call)
+        unsafe = True if spread_false else unsafe
         # A load passing `weights_only` on (a variable, **kwargs) is no new debt, nor an unsafe one made safe.
         undecided = unsafe is None and reader.side.side is Side.ADDED
         if not (unsafe or undecided):
@@ -253,7 +260,7 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
         if safe_default is None:
             safe_default = _pins_safe_torch(view.snapshot)
         # A safe default does not apply to a call that says `weights_only=False`.
-        defaulted = safe_default and not call.has("weights_only")
+        defaulted = safe_default and not call.has("weights_only") and not spread_false
         yield call_hit(
             reader,
             m,
@@ -290,6 +297,32 @@ def _loads_unsafely(call: Call) -> bool | None:
     if not isinstance(value, ast.Constant):
         return None
     return value.value is not True
+
+
+#: How far above a load the dict its `**` passes on is looked for being given `weights_only=False`.
+_SPLAT_LOOKBACK = 15
+
+
+def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> bool:
+    """Whether a dict the call spreads (`**kwargs`) is given `weights_only=False` on the lines just above it, in the
+    same function (`kwargs["weights_only"] = False`, `.update(weights_only=False)`, `.setdefault(...)`): the caller
+    no longer decides, the code does."""
+    if call.node is None:
+        return False
+    names = [k.value.id for k in call.node.keywords if k.arg is None and isinstance(k.value, ast.Name)]
+    if not names:
+        return False
+    spread = "|".join(map(re.escape, names))
+    setting = re.compile(
+        rf"\b(?:{spread})\s*(?:\[\s*[\"']weights_only[\"']\s*\]\s*=|\.update\([^)]*\bweights_only\s*=|"
+        rf"\.setdefault\(\s*[\"']weights_only[\"']\s*,)\s*False\b"
+    )
+    for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
+        if setting.search(line):
+            return True
+        if _DEF_LINE.match(line):
+            return False  # the function's start: its callers' dicts are theirs
+    return False
 
 
 def _own_unpickler(call: Call) -> bool:
