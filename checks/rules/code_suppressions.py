@@ -202,7 +202,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "its line, in its block; or up to a later `# pylint: enable=...` of the same checks), and for coverage "
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
-            "old one paid; one narrowed, or written anew for another tool on the same code, is the same debt, and one "
+            "old one paid; one narrowed, or written anew on the same code (for another tool, or pylint's `R0916` "
+            "by its name; one alone on its line is on the code below it), is the same debt, and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
             "whatever their annotations; on the quotes ending a docstring, its function). A "
             "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
@@ -249,7 +250,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             # another file, only the same line moved there. The code it sits on is its anchor.
             anchor = _silenced_expression(m.text[: d.start()].rstrip("#/*;-! \t"))
             if not anchor.strip():
-                anchor = _line_below(side, m)  # alone on its line, it sits on the code below (a module's header)
+                anchor = _line_below(view, side, m)  # alone on its line, it sits on the code below (a module's header)
             elif anchor.lstrip()[:1] in _CLOSING and view.kind is not Kind.NOTEBOOK:
                 anchor = _statement_closed(view, side, m, anchor)  # `) -> "self":  # pylint: disable=...`: the def's
             elif anchor.strip() in _CLOSING_QUOTES and view.kind is not Kind.NOTEBOOK:
@@ -423,10 +424,17 @@ def _directive_at(side: SideView, m: Match) -> tuple[_Directive, re.Match[str]] 
     return None
 
 
-def _line_below(side: SideView, m: Match) -> str:
-    """The side's line under the match's, when the side holds it; else ''."""
+def _line_below(view: FileView, side: SideView, m: Match) -> str:
+    """The side's line under the match's, when the side holds it; else the file's line there when it is code the change
+    keeps (`# pylint: disable=R0916` renamed above an `if` that stays is about that `if`), or ''. Not a comment kept
+    below: the same note under the same waiver in two files is no sign that either moved."""
     lines, below = side.lines, m.index + 1
-    return lines.line(below).strip() if below < len(lines) and lines.number(below) == m.number + 1 else ""
+    if below < len(lines) and lines.number(below) == m.number + 1:
+        return lines.line(below).strip()
+    if view.kind is Kind.NOTEBOOK:
+        return ""
+    kept = next(iter(lines_after(view, side.side, m.number, 1)), "").strip()
+    return "" if kept.startswith("#") else kept
 
 
 def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -> bool:
