@@ -206,7 +206,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "by its name; one alone on its line is on the code below it), is the same debt, and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
             "whatever their annotations; on the quotes ending a docstring, its function). A "
-            "directive ending a line of commented-out code silences nothing, and a noqa naming only F401 or F403 on an "
+            "directive ending a line of commented-out code silences nothing, nor does a noqa alone on its line (it "
+            "holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only F401 or F403 on an "
             "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
             "re-export idiom, not debt, as is a pylint disable there naming only unused-import or the wildcard "
             "imports' checks; so is a noqa, bare or naming only F401, on an import in a `try:` whose handler catches "
@@ -237,6 +238,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             directive, d = found
             if _in_commented_code(side, m, d):
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
+            if directive.name == "noqa" and not m.text[: d.start()].strip():
+                continue  # a noqa holds for its own line, and a line of comment alone draws nothing to silence
             if _re_export(directive, d, m.text) and _re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             if _probes_installed(view, side, m, directive, d):
