@@ -10,6 +10,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
+from checks.rules.code_common import side_text
 from checks.rules.model_calls import Call, Revision, literal_str
 from checks.rules.model_paths import model_format
 from checks.rules.model_scan import (
@@ -80,8 +81,9 @@ def hub_id(value: str, *, bare: re.Pattern[str] = _LEGACY_ID) -> bool:
         what=(
             "Added code loads a model from the Hugging Face Hub (`from_pretrained`, `hf_hub_download`, "
             "`snapshot_download`, `SentenceTransformer`, `pipeline(task, model)`) by a hub id and without a "
-            "`revision` that is a commit hash. Local directories (`./model`, `checkpoints/best`), ids held in "
-            "variables, `local_files_only=True` and revisions passed through variables are left alone."
+            "`revision` that is a commit hash, or `from_pretrained` by a constant the module binds once to a hub id "
+            "(`DEFAULT_MODEL = \"openai-community/gpt2\"`). Local directories (`./model`, `checkpoints/best`), ids "
+            "held in other variables, `local_files_only=True` and revisions passed through variables are left alone."
         ),
         why=(
             "A hub id without a commit follows the repository's main branch: the weights, the tokenizer or the code "
@@ -105,6 +107,8 @@ def hub_model_unpinned(view: FileView) -> Iterator[Hit]:
         if call is None or call.node is None:
             continue
         model = _hub_target(function, call)
+        if model is None and function == "from_pretrained":
+            model = _constant_hub_id(view, reader.side, call)
         if model is None or call.is_true("local_files_only"):
             continue
         revision = Revision.of(call)
@@ -146,6 +150,26 @@ def _hub_target(function: str, call: Call) -> str | None:
         return name if name is not None and hub_id(name, bare=_SENTENCE_TRANSFORMERS_ID) else None
     name = call.string(1, "model")  # pipeline(task, model)
     return name if name is not None and hub_id(name) else None
+
+
+def _constant_hub_id(view: FileView, side: SideView, call: Call) -> str | None:
+    """The hub id a constant passed first holds (`from_pretrained(DEFAULT_MODEL)`): a name in capitals bound once in
+    the module, to a literal hub id. Another name may be a local folder or the user's choice."""
+    first = call.positional(0)
+    if not isinstance(first, ast.Name) or not first.id.isupper():
+        return None
+    bound = re.findall(rf"^[ \t]*{first.id}[ \t]*(?::[^=\n]*)?=[ \t]*(.+)$", side_text(view, side), re.MULTILINE)
+    if len(bound) != 1:
+        return None
+    value = literal_str(_expression(bound[0]))
+    return value if value is not None and hub_id(value) else None
+
+
+def _expression(text: str) -> ast.expr | None:
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
 
 
 # --- MODEL008: trust_remote_code=True -----------------------------------------------------------------------
