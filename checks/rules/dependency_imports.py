@@ -539,7 +539,7 @@ def read_manifests(view: ChangeView) -> Manifests | None:
         found = _read_manifest(path, text)
         reading.merge(found)
         if file is not None and file.patch.removed:
-            removed.merge(_loose(file.patch.removed.text))
+            removed.merge(_declared_before(path, file))
         # Included files are read too: `-r base.pip`, `{file = [...]}`, an image's `pip install -r x.lock`. One the
         # tree lacks (a setup.py reading a requirements.txt its sdist left out) may have declared anything.
         if not found.includes <= tree:
@@ -548,12 +548,24 @@ def read_manifests(view: ChangeView) -> Manifests | None:
         if found.image_includes:
             pending += [p for p in tree if p.rpartition("/")[2] in found.image_includes and p not in done]
     for patch in view.patches:
-        if patch.status is FileStatus.REMOVED and is_manifest(patch.path) and patch.removed:
-            removed.merge(_loose(patch.removed.text))  # a manifest the change deletes
+        deleted = view.file(patch.path) if patch.status is FileStatus.REMOVED and is_manifest(patch.path) else None
+        if deleted is not None and patch.removed:
+            removed.merge(_declared_before(patch.path, deleted))  # a manifest the change deletes
     declared = {form for name in reading.names for form in _bare_forms(canonical(name))}
     # In every form an import may need it by (`python-daemon` declared `daemon`), as `declared` has them.
     undeclared = {form for name in removed.names for form in _bare_forms(canonical(name))} - declared
     return Manifests(tuple(paths), frozenset(declared), frozenset(undeclared))
+
+
+def _declared_before(path: str, file: FileView) -> _Reading:
+    """What a manifest the change edits or deletes declared before it, as far as that is known: every name-like thing
+    on its removed lines (fragments no parser reads), and its whole text before the change read as such a manifest
+    is, when known (`requirements = matplotlib numba` in nbdev's settings.ini names its packages in one value)."""
+    before = _loose(file.patch.removed.text)
+    old = file.old_text
+    if old is not None:
+        before.merge(_read_manifest(path, old))
+    return before
 
 
 # --- reading imports out of Python files and notebooks -------------------------------------------------------------
@@ -580,8 +592,9 @@ _PYTHON_MODULE = (".py", ".pyi", ".pyx", ".pxd", ".so", ".pyd")
 
 
 def reads_lines(path: str) -> bool:
-    """The files whose hunks the rule reads: Python files, notebooks and manifests."""
-    return kind(path) in (Kind.PYTHON, Kind.NOTEBOOK) or is_manifest(path)
+    """The files whose hunks the rule reads: Python files, notebooks and manifests, nbdev's settings included (what
+    its removed lines declared is known from them)."""
+    return kind(path) in (Kind.PYTHON, Kind.NOTEBOOK) or is_manifest(path) or path.rpartition("/")[2] == NBDEV_SETTINGS
 
 
 class _Judge:
@@ -1086,9 +1099,10 @@ def _judged_file(file: FileView) -> bool:
             "others: one declaration fixes them all. While a changed file still imports the distribution, "
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
             "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
-            "one that now runs unconditionally is new). Needs the repository tree and the text of every manifest in "
-            "it, and of every file they include: silent without them (a setup.py reading a requirements.txt the tree "
-            "lacks may declare anything)."
+            "one that now runs unconditionally is new), nor does removing an import whose declaration the change "
+            "removes too (read from the manifest as it was, nbdev's settings.ini included). Needs the repository "
+            "tree and the text of every manifest in it, and of every file they include: silent without them (a "
+            "setup.py reading a requirements.txt the tree lacks may declare anything)."
         ),
         why=(
             "The code runs only where someone installed the package by hand: a fresh environment (CI, a "

@@ -224,7 +224,7 @@ _SAFE_TORCH = (2, 6)
             "`pickle`, `dill` and `cloudpickle` load anything and still count). A call that passes `weights_only` on "
             "from its caller (a variable, `**kwargs`) is the caller's choice: not new debt, and an unsafe load edited "
             "into one pays nothing; but not when the function gives that dict `weights_only=False` itself just above "
-            "the call (`kwargs[\"weights_only\"] = False`). Info when a manifest the review sees "
+            'the call (`kwargs["weights_only"] = False`). Info when a manifest the review sees '
             "pins torch >= 2.6, where "
             "`weights_only=True` is the default (not for a call that passes `weights_only=False`); low when "
             "`weights_only=False` is explained by a comment."

@@ -82,7 +82,7 @@ def hub_id(value: str, *, bare: re.Pattern[str] = _LEGACY_ID) -> bool:
             "Added code loads a model from the Hugging Face Hub (`from_pretrained`, `hf_hub_download`, "
             "`snapshot_download`, `SentenceTransformer`, `pipeline(task, model)`) by a hub id and without a "
             "`revision` that is a commit hash, or `from_pretrained` by a constant the module binds once to a hub id "
-            "(`DEFAULT_MODEL = \"openai-community/gpt2\"`). Local directories (`./model`, `checkpoints/best`), ids "
+            '(`DEFAULT_MODEL = "openai-community/gpt2"`). Local directories (`./model`, `checkpoints/best`), ids '
             "held in other variables, `local_files_only=True` and revisions passed through variables are left alone."
         ),
         why=(
