@@ -68,7 +68,9 @@ _SWITCHED_OFF_NEEDLES = ("eval_strategy", "evaluation_strategy", "train_test_spl
             "or adds a training script that saves the model it fits (fit, a Trainer's train, lgb/xgb.train) "
             "with no evaluation, metric, prediction or validation data anywhere in it. The last two read the "
             "whole module, so they need its text (or a new file); a script beside an evaluation module "
-            "(`evaluate.py`, `eval_*.py`) in the change or the tree is taken to be evaluated there."
+            "(`evaluate.py`, `eval_*.py`) in the change or the tree is taken to be evaluated there. Lines the module "
+            "held before, when it read the same way then, are no news (a file whose line endings alone changed), "
+            "and an object's `fit(self)` learns no data."
         ),
         why=(
             "A model that was never measured on data it did not see can be worse than the one it replaces, and "
@@ -243,6 +245,8 @@ def _is_training(call: ast.Call, name: str) -> bool:
     owner_name = _called_name(owner.func if isinstance(owner, ast.Call) else owner)
     if name == "train":
         return owner_name in _BOOSTERS or "trainer" in owner_name.lower()
+    if [_called_name(a) for a in call.args] == ["self"] and not call.keywords:
+        return False  # `performance.fit(self)`: an object handed its owner, no data to learn from
     return _MODEL_NAME.search(owner_name) is not None
 
 
@@ -285,7 +289,7 @@ def _not_measured_on_unseen_data(view: FileView) -> Iterator[Hit]:
     found = _read_evaluation(tree)
     if not found.training_calls:
         return
-    added = set(view.patch.added.numbers())
+    added = set(view.patch.added.numbers()) - _read_alike_before(view, found)
     measured = found.measured
     lines = source.splitlines() if measured is not _Measured.UNSEEN_DATA else []
     if measured is _Measured.TRAINING_DATA_ONLY:
@@ -300,6 +304,17 @@ def _not_measured_on_unseen_data(view: FileView) -> Iterator[Hit]:
             yield _hit(
                 view, lines, call, "Model trained and saved with nothing in the file measuring it on held-out data"
             )
+
+
+def _read_alike_before(view: FileView, found: _Evaluation) -> set[int]:
+    """The lines of the module after the change that it held before it (`statement_key` alike), when the module read
+    the same way then: their reading is no news (a file whose line endings alone changed re-adds every line)."""
+    old = view.old_text
+    tree = parse_python(old) if old is not None and _may_train(old) else None
+    if not isinstance(tree, ast.Module) or _read_evaluation(tree).measured is not found.measured:
+        return set()
+    before = {statement_key(line) for line in old.splitlines()} if old is not None else set()
+    return {number for number, line in enumerate(file_source(view).splitlines(), 1) if statement_key(line) in before}
 
 
 def _may_train(source: str) -> bool:
