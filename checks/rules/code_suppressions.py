@@ -171,6 +171,9 @@ _DIRECTIVE_NEEDLES = any_case(
     "[allow(",  # Rust
 )
 _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
+#: Directives that act on their own line only (coverage.py excludes the line, or the block it opens): alone on a line,
+#: they silence nothing.
+_OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
 
 
 @rule(
@@ -206,12 +209,13 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
             "by its name; one alone on its line is on the code below it), is the same debt, and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
             "whatever their annotations; on the quotes ending a docstring, its function). A "
-            "directive ending a line of commented-out code silences nothing, nor does a noqa alone on its line (it "
-            "holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only F401 or F403 on an "
-            "import in a package's `__init__.py` or a module of imports alone (a shim left at an old path) is the "
-            "re-export idiom, not debt, as is a pylint disable there naming only unused-import or the wildcard "
-            "imports' checks; so is a noqa, bare or naming only F401, on an import in a `try:` whose handler catches "
-            "ImportError (the import looks for an optional package)."
+            "directive ending a line of commented-out code silences nothing, nor does a noqa or `# pragma: no cover` "
+            "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only "
+            "F401 or F403 on an import (its first line, or a name in its brackets) in a package's `__init__.py` or a "
+            "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a pylint "
+            "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
+            "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
+            "package)."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -238,9 +242,9 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             directive, d = found
             if _in_commented_code(side, m, d):
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
-            if directive.name == "noqa" and not m.text[: d.start()].strip():
-                continue  # a noqa holds for its own line, and a line of comment alone draws nothing to silence
-            if _re_export(directive, d, m.text) and _re_exporting(view, side):
+            if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
+                continue  # it holds for its own line, and a line of comment alone draws nothing to silence
+            if _re_export(view, side, m, directive, d) and _re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             if _probes_installed(view, side, m, directive, d):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
@@ -270,14 +274,35 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             )
 
 
-def _re_export(directive: _Directive, d: re.Match[str], line: str) -> bool:
+def _re_export(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
     """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import; or a
     pylint disable naming only those, on an import or over the module's imports."""
     if not (_named(d) or frozenset({"all"})) <= _RE_EXPORT_CODES:
         return False
     if directive.name == "noqa":
-        return _IMPORT_LINE.match(line) is not None
+        return _on_import(view, side, m)
     return directive.name == "pylint: disable"
+
+
+#: A line of a bracketed import's names: `    Name,` or `    Name as Alias,`, a comment after it or not.
+_IMPORTED_NAME = lazy(r"[ \t]+[A-Za-z_]\w*(?:[ \t]+as[ \t]+\w+)?[ \t]*,?[ \t]*(?:#|$)")
+#: How far above a name of a bracketed import the line opening it is looked for.
+_IMPORT_LOOKBACK = 200
+
+
+def _on_import(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the match's line imports: an import statement's first line, or a name in the brackets of one
+    (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`)."""
+    if _IMPORT_LINE.match(m.text) is not None:
+        return True
+    if _IMPORTED_NAME.match(m.text) is None or view.kind is Kind.NOTEBOOK:
+        return False
+    for line in reversed(lines_before(view, side.side, m.number, _IMPORT_LOOKBACK)):
+        if _IMPORT_LINE.match(line) is not None:
+            return line.split("#", 1)[0].rstrip().endswith("(")
+        if _IMPORTED_NAME.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
+            return False
+    return False
 
 
 #: A `try:` alone on its line.
