@@ -215,7 +215,8 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a pylint "
             "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
-            "package)."
+            "package), and a bare or line-length noqa on a line that ends with a URL and is long only for it (a "
+            "checkpoint's address in a config, a docstring's credit)."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -246,6 +247,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # it holds for its own line, and a line of comment alone draws nothing to silence
             if _re_export(view, side, m, directive, d) and _re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
+            if _waives_a_long_url(directive, d, m.text):
+                continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
             if _probes_installed(view, side, m, directive, d):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             text = " ".join(d.group().split())
@@ -303,6 +306,31 @@ def _on_import(view: FileView, side: SideView, m: Match) -> bool:
         if _IMPORTED_NAME.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
             return False
     return False
+
+
+#: A URL, up to a blank, quote, bracket or the end of its line.
+_URL = lazy(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>`)\]]+", re.IGNORECASE)
+#: What may follow a URL that ends its line: closing quotes and brackets, a reST link's end, punctuation.
+_URL_CLOSERS = lazy(r"[\s'\"<>`)\]_.,;:]*")
+#: The checks a line-length waiver names: pycodestyle's and pylint's.
+_LINE_LENGTH_CODES = frozenset({"e501", "w505", "line-too-long", "c0301"})
+#: The line length past which pycodestyle reports a line by default.
+_SHORT_LINE = 79
+
+
+def _waives_a_long_url(directive: _Directive, d: re.Match[str], line: str) -> bool:
+    """A bare or line-length noqa on a line that ends with a URL and is long only for it (a checkpoint's address in a
+    config, a docstring's credit): a URL is not wrapped, so the waiver hides nothing a person could fix."""
+    if directive.name != "noqa" or not (_named(d) or frozenset({"e501"})) <= _LINE_LENGTH_CODES:
+        return False
+    before = line[: d.start()].rstrip()
+    urls = list(_URL.finditer(before))
+    return (
+        len(before) > _SHORT_LINE
+        and bool(urls)
+        and _URL_CLOSERS.fullmatch(before, urls[-1].end()) is not None
+        and len(_URL.sub("", before)) <= _SHORT_LINE
+    )
 
 
 #: A `try:` alone on its line.
