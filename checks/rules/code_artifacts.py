@@ -65,7 +65,7 @@ class _Group:
             "cache folders). Medium when IDE settings hold a local path. Deleting them pays the debt once none of "
             "the folder is left in the repository (known from its file list); a file added to a cache or egg-info "
             "folder the repository already held adds no debt (known from the change's other files of that folder, "
-            "or the file list)."
+            "or the file list), nor does one moved (`x.egg-info/` into `src/`, known from a file of it renamed there)."
         ),
         why=(
             "They change on every run, conflict on every merge, can leak local paths and usernames, and hide "
@@ -99,7 +99,10 @@ def committed_artifacts(view: ChangeView) -> Iterator[Hit]:
             group.local_path |= local_path
     tree = view.snapshot.tree
     held = _held_before(view, {key for label, key, side in groups if side is Side.ADDED and key != label})
+    moved = _moved_folders(view)
     for (label, key, side), group in groups.items():
+        if (label, key, side) in moved:
+            continue  # the folder moved (`x.egg-info/` into `src/`): files git saw renamed went along, the rest too
         if side is Side.REMOVED and tree is not None and _still_there(tree, label, key):
             continue  # one file of an egg-info deleted, the rest kept: the artifact is still committed
         if side is Side.ADDED and key in held:
@@ -122,6 +125,20 @@ def _held_before(view: ChangeView, folders: set[str]) -> set[str]:
             added.add(patch.path)  # a renamed file's new path was not there before
     before.extend(path for path in view.snapshot.tree or () if path not in added)
     return {folder for folder in folders if any(path.startswith(folder) for path in before)}
+
+
+def _moved_folders(view: ChangeView) -> set[tuple[str, str, Side]]:
+    """The artifact folders a change moves: (label, key, side) of the folder a file renamed between two folders of one
+    kind left (removed side) and came to (added side). Its files git did not pair (edited too much on the way) are
+    added in one and deleted in the other, and are the move's too."""
+    moved: set[tuple[str, str, Side]] = set()
+    for patch in view.patches:
+        if patch.status is not FileStatus.RENAMED or patch.old_path is None:
+            continue
+        old, new = _artifact(patch.old_path), _artifact(patch.path)
+        if old is not None and new is not None and old[0] == new[0] and old[1] != old[0] and old[1] != new[1]:
+            moved |= {(old[0], old[1], Side.REMOVED), (new[0], new[1], Side.ADDED)}
+    return moved
 
 
 def _still_there(tree: frozenset[str], label: str, key: str) -> bool:
