@@ -72,9 +72,9 @@ _MAX_BLANKS_INSIDE = 2
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
             "consecutive comment lines that parse as Python (one piece, when only up to "
-            f"{_MAX_BLANKS_INSIDE} blank lines split it), string statements (docstrings included) whose text "
-            "is Python code and that the module did not hold before, blanks aside, branches disabled with "
-            "`if False:` / `if 0:`, and statements after a `return`, "
+            f"{_MAX_BLANKS_INSIDE} blank lines split it, however its lines parse apart), string statements "
+            "(docstrings included) whose text is Python code and that the module did not hold before, blanks "
+            "aside, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
             "it only re-indents them, nor a lone `pass`, `...` or bare `return`) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
@@ -347,16 +347,21 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     start = 0
     documented: bool | None = None  # under an example heading: asked only of a block that holds code
     for i in ends:
-        for low, high, code, count in _code_stretches(bodies[start:i]):
+        stretches = _code_stretches(bodies[start:i])
+        if stretches:
             if documented is None:
                 documented = _shows_usage(_section_above(side, first))
             if documented:
                 return
+            # The stretches of one run of comment lines are one piece of commented-out code, however its lines
+            # parse apart (a `break` left outside its loop, a comment commented out inside it).
+            code = "\n".join(code for _, _, code, _ in stretches)
+            count = sum(count for _, _, _, count in stretches)
             yield Hit(
                 side=side.side,
                 path=side.path,
-                line=lines.number(first + start + low),
-                end_line=lines.number(first + start + high),
+                line=lines.number(first + start + stretches[0][0]),
+                end_line=lines.number(first + start + stretches[-1][1]),
                 content=code,
                 message=f"Commented-out code ({count} lines): {code.strip().splitlines()[0][:80]}",
             )
