@@ -809,12 +809,15 @@ class _Likeness:
         )
 
     def _found_around(self, hit: Hit, side: Side, other: Hit) -> bool:
-        """Whether most names of the code under `hit` are on `other`'s side of the hunk, in the lines up to it."""
+        """Whether most names of the code under `hit` are on `other`'s side of the hunk, in the lines up to it, and
+        below it when `other` stands alone on its line (a comment is about the code under it: a waiver inside a
+        signature black spread over lines)."""
         names = set(_NAME.findall(hit.anchor))
         if not names:
             return True  # a closing bracket or quotes: nothing to look for
         at = other.line or 0
-        around = " ".join(self._texts.get((side, n), "") for n in range(at - MAX_REWRAPPED_LINES, at + 1))
+        below = MAX_REWRAPPED_LINES if self._texts.get((side, at), "").lstrip().startswith("#") else 0
+        around = " ".join(self._texts.get((side, n), "") for n in range(at - MAX_REWRAPPED_LINES, at + below + 1))
         return len(names & set(_NAME.findall(around))) >= EDITED_SIMILARITY * len(names)
 
     def __call__(self, removed: Hit, added: Hit) -> int:
