@@ -47,8 +47,10 @@ class Hit:
     the line above and the line below (see `views.neighbours`): of like copies in other files, the
     one that kept its neighbours is the one that moved. An `undecided` hit is a line the rule cannot judge (a
     `weights_only` passed on through a variable): it pairs with a like debt the change removes, which is then edited
-    and still owed rather than paid, and is never new itself. `silences`: the checks a suppression names (None when
-    it names none, or is no suppression): one edited to name more is graver, not the same debt edited.
+    and still owed rather than paid, and is never new itself; a removed one (a waiver the lint configuration took
+    over) pairs with a like debt the change adds, as moved, and is never paid itself. `silences`: the checks a
+    suppression names (None when it names none, or is no suppression): one edited to name more is graver, not the
+    same debt edited.
     """
 
     side: Side

@@ -12,8 +12,8 @@ from checks.diff import Diff, FileStatus
 from checks.paths import Kind, kind
 from checks.rules.dependency_imports import NBDEV_SETTINGS, is_manifest
 
-#: Files some rules read whatever the change touches (LFS patterns, DVC outputs, pytest's settings).
-CONTEXT_FILES = (".gitattributes", "dvc.lock", "pytest.ini", "tox.ini")
+#: Files some rules read whatever the change touches (LFS patterns, DVC outputs, pytest's and the linters' settings).
+CONTEXT_FILES = (".gitattributes", "dvc.lock", "pytest.ini", "tox.ini", "ruff.toml", ".ruff.toml", ".flake8")
 
 #: Changed files of these kinds are read whole by some rule (AST, notebook JSON, manifest tables).
 TEXT_KINDS = frozenset(

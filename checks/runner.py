@@ -463,7 +463,7 @@ def _net(hits: list[tuple[Rule, Hit]]) -> tuple[list[tuple[Rule, Hit]], list[tup
     cancelled = {id(item) for item in alike} - {id(item) for item in uncancelled}
     left = _cancel_reworded([item for item in keyed if id(item) not in cancelled])
     new = [(r, h) for r, h, _, _ in left if h.side is Side.ADDED and not h.undecided]
-    paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED]
+    paid = [(r, h) for r, h, _, _ in left if h.side is Side.REMOVED and not h.undecided]
     return new, paid
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ahocorasick_rs import AhoCorasick
 
@@ -17,6 +17,7 @@ from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, module_text, only_imports, search_comments
 from checks.rules.dependency_common import block_opener, lines_after, lines_before
+from checks.rules.lint_ignores import covers, ignored_codes
 from checks.views import FileView, Match, SideView
 
 
@@ -216,7 +217,9 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), and a bare or line-length noqa on a line that ends with a URL and is long only for it (a "
-            "checkpoint's address in a config, a docstring's credit)."
+            "checkpoint's address in a config, a docstring's credit). A noqa removed from the code pays nothing while "
+            "the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file (a bare"
+            " one: when an entry names the file itself, or unused imports on an import)."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -267,7 +270,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor = _docstring_owner(view, side, m, anchor)  # on the quotes that end a function's docstring
             if _DEF.match(anchor):
                 anchor = _signature(anchor)
-            yield side.hit(
+            hit = side.hit(
                 m,
                 f"Suppression {done}: {text}",
                 content=text,
@@ -275,6 +278,10 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor=anchor,
                 silences=_named(d),
             )
+            # The check still off for the file, its per-file-ignores having taken the waiver over: a copy the change
+            # adds elsewhere may still be this one moved, but its going pays nothing.
+            moved = side.side is Side.REMOVED and _moved_to_configuration(view, side, m, directive, d)
+            yield replace(hit, undecided=True) if moved else hit
 
 
 def _re_export(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
@@ -306,6 +313,21 @@ def _on_import(view: FileView, side: SideView, m: Match) -> bool:
         if _IMPORTED_NAME.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
             return False
     return False
+
+
+def _moved_to_configuration(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
+    """Whether a noqa's checks are all off for its file in the lint configuration at the head of the change (ruff's
+    or flake8's per-file-ignores): one removed from the code is then no debt paid. A bare one names no check: it
+    moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
+    if directive.name not in ("noqa", "file-wide noqa"):
+        return False
+    named = _named(d)
+    if named is not None:
+        ignored = ignored_codes(view.snapshot, view.path)
+        return bool(ignored) and all(covers(ignored, code.upper()) for code in named)
+    if ignored_codes(view.snapshot, view.path, named_alone=True):
+        return True
+    return _on_import(view, side, m) and covers(ignored_codes(view.snapshot, view.path), "F401")
 
 
 #: A URL, up to a blank, quote, bracket or the end of its line.

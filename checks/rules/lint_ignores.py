@@ -1,0 +1,102 @@
+"""The checks a repository's lint configuration turns off for a file: ruff's and flake8's `per-file-ignores`.
+
+A waiver moved out of the code into the configuration (`# noqa: F401` deleted from every `__init__.py` while
+`"**/__init__.py" = ["F401"]` joins pyproject.toml) is no debt paid: the check is still off there.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from functools import lru_cache
+
+from checks.globs import Glob, GlobError
+from checks.paths import folders_up
+from checks.rules.dependency_common import read_toml
+from checks.snapshot import Snapshot
+
+#: Where ruff and flake8 read their configuration, in a folder.
+CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", ".flake8", "tox.ini")
+#: Patterns read from one file at most: a repository's file could otherwise make every path cost thousands of matches.
+_MAX_PATTERNS = 200
+_CODE = re.compile(r"[A-Z]+[0-9]*")
+
+#: (pattern, codes) pairs of one configuration file, read once a review (cached by its text).
+_Ignores = tuple[tuple[Glob, frozenset[str]], ...]
+
+
+def ignored_codes(snapshot: Snapshot, path: str, *, named_alone: bool = False) -> frozenset[str]:
+    """The check codes (`F401`, or a prefix such as `F4`) that the configuration beside or above `path` at the head
+    of the change turns off for it; empty when none is known. `named_alone`: only those of entries naming the file
+    itself, no wildcard (`"skl2onnx/algebra/onnx_ops.py" = ["F821"]`): that file's waivers moved there."""
+    codes: set[str] = set()
+    for folder in folders_up(path):
+        relative = path[len(folder) :]
+        name = relative.rpartition("/")[2]
+        for config in CONFIG_FILES:
+            text = snapshot.text(f"{folder}{config}")
+            if text is None:
+                continue
+            for glob, ignored in _per_file_ignores(config, text):
+                if named_alone and glob.pattern.lstrip("./") != relative:
+                    continue
+                if glob.matches(relative) or glob.matches(name):
+                    codes |= ignored
+    return frozenset(codes)
+
+
+def covers(ignored: frozenset[str], code: str) -> bool:
+    """Whether a code is among `ignored`, as ruff and flake8 read them: the code itself or a prefix of it."""
+    return any(code.startswith(prefix) for prefix in ignored)
+
+
+@lru_cache(maxsize=64)
+def _per_file_ignores(config: str, text: str) -> _Ignores:
+    if "per-file-ignores" not in text:
+        return ()  # most configuration files: told before any parser runs
+    pairs = _toml_ignores(config, text) if config.endswith(".toml") else _flake8_ignores(text)
+    found: list[tuple[Glob, frozenset[str]]] = []
+    for pattern, codes in pairs[:_MAX_PATTERNS]:
+        try:
+            found.append((Glob(pattern), codes))
+        except GlobError:
+            continue  # the repository's pattern, not ours to fail on
+    return tuple(found)
+
+
+def _toml_ignores(config: str, text: str) -> list[tuple[str, frozenset[str]]]:
+    """ruff's table: `[tool.ruff.lint.per-file-ignores]` (or the older `[tool.ruff.per-file-ignores]`) in
+    pyproject.toml, `[lint.per-file-ignores]` or `[per-file-ignores]` in ruff.toml."""
+    table = read_toml(text) or {}
+    if config == "pyproject.toml":
+        tool = table.get("tool")
+        table = tool.get("ruff", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        return []
+    lint = table.get("lint")
+    pairs: list[tuple[str, frozenset[str]]] = []
+    for scope in (table, lint if isinstance(lint, dict) else {}):
+        ignores = scope.get("per-file-ignores")
+        if isinstance(ignores, dict):
+            for pattern, codes in ignores.items():
+                if isinstance(codes, list):
+                    pairs.append((pattern, frozenset(c for c in codes if isinstance(c, str) and _CODE.fullmatch(c))))
+    return pairs
+
+
+def _flake8_ignores(text: str) -> list[tuple[str, frozenset[str]]]:
+    """flake8's `per-file-ignores` in its `[flake8]` section: `pattern: CODE, CODE` entries, one or more a line."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return []
+    if not parser.has_option("flake8", "per-file-ignores"):
+        return []
+    pairs: list[tuple[str, frozenset[str]]] = []
+    for entry in re.split(r"\s+(?=[^\s:]+\s*:)", parser.get("flake8", "per-file-ignores").strip()):
+        pattern, _, codes = entry.partition(":")
+        found = frozenset(_CODE.findall(codes))
+        if pattern.strip() and found:
+            pairs.append((pattern.strip(), found))
+    return pairs
