@@ -139,7 +139,10 @@ def _escalations(
 def _hit(side: SideView, m: Match, escalation: _Escalation, detail: str, leaked: str = "") -> Hit:
     message = f"{escalation.message} ({detail})" if detail else escalation.message
     content = f"{escalation.content}: {leaked}" if leaked else escalation.content
-    return side.hit(m, message, content=content, severity=Severity.MEDIUM)
+    # A leak sits on its output's line: the same folder printed by another notebook's output is another leak, and
+    # only the line itself, moved, is this one (pyannote's `/Users/hbredin/` in two tutorials).
+    anchor = m.text.strip() if leaked else ""
+    return side.hit(m, message, content=content, severity=Severity.MEDIUM, anchor=anchor)
 
 
 def _inline_bytes(side: SideView, m: Match) -> int:
