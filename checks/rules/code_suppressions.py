@@ -216,10 +216,11 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a pylint "
             "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
-            "package), and a bare or line-length noqa on a line that ends with a URL and is long only for it (a "
-            "checkpoint's address in a config, a docstring's credit). A noqa removed from the code pays nothing while "
-            "the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file (a bare"
-            " one: when an entry names the file itself, or unused imports on an import)."
+            "package), one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
+            "what it registers), and a bare or line-length noqa on a line that ends with a URL and is long only for it"
+            " (a checkpoint's address in a config, a docstring's credit). A noqa removed from the code pays nothing "
+            "while the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file "
+            "(a bare one: when an entry names the file itself, or unused imports on an import)."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "
@@ -252,6 +253,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             if _waives_a_long_url(directive, d, m.text):
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
+            if _imports_own_module(view.path, m.text, directive, d):
+                continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
             if _probes_installed(view, side, m, directive, d):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             text = " ".join(d.group().split())
@@ -353,6 +356,24 @@ def _waives_a_long_url(directive: _Directive, d: re.Match[str], line: str) -> bo
         and _URL_CLOSERS.fullmatch(before, urls[-1].end()) is not None
         and len(_URL.sub("", before)) <= _SHORT_LINE
     )
+
+
+#: A plain import of one dotted module, nothing bound under another name: `import mmseg.datasets`.
+_PLAIN_IMPORT = lazy(r"[ \t]*import[ \t]+([A-Za-z_][\w.]*)[ \t]*(?:#|$)")
+
+
+def _imports_own_module(path: str, line: str, directive: _Directive, d: re.Match[str]) -> bool:
+    """An unused-import waiver on `import <package>.<module>` of the file's own package: the module is imported for
+    what it does on import (it registers its classes), and an unused import is the only way to say so."""
+    named = _named(d)
+    if directive.name != "noqa" or named is None or not named <= _RE_EXPORT_CODES:
+        return False
+    imported = _PLAIN_IMPORT.match(line)
+    if imported is None or "." not in imported.group(1):
+        return False
+    parts = path.split("/")
+    package = parts[1] if parts[0] == "src" and len(parts) > 2 else parts[0]
+    return len(parts) > 1 and imported.group(1).partition(".")[0] == package
 
 
 #: A `try:` alone on its line.
