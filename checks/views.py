@@ -241,23 +241,35 @@ _GENERATED_MARK = lazy(
 )
 
 
-#: A file's leading comments saying it is another project's copy (`# taken from https://github.com/...`, `# Copied
-#: verbatim from https://...`): vendored, whatever its path. Only before the file's first line of code or docstring:
-#: further down, such a comment credits one function.
-_VENDORED_MARK = lazy(r"#+[ \t]*(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from[ \t]+<?https?://", re.IGNORECASE)
+#: A file's leading comments or module docstring saying it is another project's copy (`# taken from
+#: https://github.com/...`, `# Copied verbatim from https://...`, a docstring's line `Copied from https://...`):
+#: vendored, whatever its path. Only before the file's first line of code, and not in a comment after its docstring:
+#: further down, such a note credits one function.
+_VENDORED_MARK = lazy(r"(?:#+[ \t]*)?(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from[ \t]+<?https?://", re.I)
 _VENDORED_WORDS = ("taken from", "copied", "vendored")
+_DOCSTRING_QUOTES = ('"""', "'''")
 
 
 def _says_vendored(head: str) -> bool:
     lowered = head.lower()
     if not any(word in lowered for word in _VENDORED_WORDS):
         return False
+    quotes = ""  # the module docstring's quotes, once it opens
     for line in head.split("\n"):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            return False
-        if _VENDORED_MARK.match(stripped):
+        text = line.strip()
+        closes = False
+        if not quotes and text.lstrip("rRuU").startswith(_DOCSTRING_QUOTES):
+            text = text.lstrip("rRuU")
+            quotes, text = text[:3], text[3:]
+        elif not quotes and text and not text.startswith("#"):
+            return False  # the first line of code
+        if quotes:
+            closes = quotes in text
+            text = text.partition(quotes)[0].strip()
+        if _VENDORED_MARK.match(text):
             return True
+        if closes:
+            return False  # past the docstring: a comment further down credits one function
     return False
 
 

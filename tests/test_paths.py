@@ -194,6 +194,12 @@ def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) ->
     ("head", "vendored"),
     [
         ("# mypy: ignore-errors\n# taken from https://github.com/sklearn-compat/sklearn-compat\n", True),
+        (
+            '# Copyright (c) OpenMMLab.\n"""CLIP tokenizer.\n\nCopied from https://github.com/openai/CLIP. MIT\n"""\n',
+            True,
+        ),
+        ('"""Copied verbatim from https://github.com/org/repo/x.py"""\nimport os\n', True),
+        ('"""Tokenizers.\n\nThe vocabulary was copied from https://x.org/vocab.txt once.\n"""\n', False),
         ("# Copyright 2020 The Authors.\n#\n# Copied verbatim from https://github.com/pytorch/vision/x.py\n", True),
         ("#!/usr/bin/env python\n\n# Vendored from <https://github.com/org/repo>\nimport os\n", True),
         ('"""Utilities."""\n# taken from https://github.com/org/repo\n', False),  # after the docstring: a function's
