@@ -92,7 +92,7 @@ _WEB_FRAMEWORK = lazy(
 def pickle_model_load(view: FileView) -> Iterator[Hit]:
     serving: bool | None = None
     for reader, m in code_matches(view, _PICKLE_LOAD, accept=lambda m, side: _is_pickle_load(view, m, side)):
-        if _in_setstate(reader.side, m):
+        if _in_setstate(view, reader.side, m):
             continue
         name = callee(m, reader.side)
         receiver = name.rpartition(".")[0]
@@ -164,11 +164,11 @@ _DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)")
 _DEF_LOOKBACK = 40
 
 
-def _in_setstate(side: SideView, m: Match) -> bool:
-    """Whether the call sits in a `__setstate__` method, as far as the side's lines above it show: an object restoring
-    its own pickled state (a worker's `CloudpickleWrapper`), not a file loaded."""
+def _in_setstate(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the call sits in a `__setstate__` method, as far as the file's lines above it show (its text, else the
+    hunk's): an object restoring its own pickled state (a worker's `CloudpickleWrapper`), not a file loaded."""
     indent = len(m.text) - len(m.text.lstrip())
-    for line in side.lines_upward(m.index, _DEF_LOOKBACK):
+    for line in reversed(lines_before(view, side.side, m.number, _DEF_LOOKBACK)):
         stripped = line.lstrip()
         depth = len(line) - len(stripped)
         if not stripped or depth >= indent:
