@@ -835,10 +835,12 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
         stripped = previous.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if _AVAILABILITY.search(stripped) or _IMPORT_HANDLER.match(stripped):
-            return True  # `if not is_av_available(): raise ImportError(...)` just before `import av`
         level = len(previous) - len(previous.lstrip())
-        if level >= indent:
+        if level > indent:
+            continue  # inside another statement's block above: an earlier method's guard is not this import's
+        if _AVAILABILITY.search(stripped) or _IMPORT_HANDLER.match(stripped):
+            return True  # `if not is_av_available(): raise ImportError(...)` just before `import av`, or handled
+        if level == indent:
             continue
         if _GUARD_OPENER.match(stripped) and not _MAIN_CHECK.match(stripped):
             return True
@@ -863,8 +865,9 @@ def _notebook_imports(file: FileView) -> dict[str, bool]:
     return found
 
 
-#: How far above an import the reading looks for the block that encloses it.
-_LOOK_BACK = 400
+#: How far above an import the reading looks for the block that encloses it: past the methods above it in a long
+#: class, up to the class.
+_LOOK_BACK = 2_000
 _TRIPLE_QUOTES = ('"""', "'''")
 
 
