@@ -37,6 +37,8 @@ SECRET = lazy(
 DATAFRAME = lazy(r'class=\\"dataframe\\"')
 FRAME_SIZE = lazy(r"(\d[\d,]*) rows (?:\u00d7|\\u00d7) (\d[\d,]*) columns")  # "×" as written, or JSON-escaped
 EXECUTION_COUNT = lazy(r'"execution_count"\s*:\s*(\d+)')
+#: A cell's `cell_type` key: where a cell's own keys stand, as the notebook's JSON is indented.
+_CELL_TYPE = lazy(r'"cell_type"\s*:')
 _INDENT = lazy(r"[ \t]*")
 
 
@@ -200,7 +202,11 @@ def notebook_execution_order(view: FileView) -> Iterator[Hit]:
         if whole is not None:
             yield from _order_in(side, whole, counted)
             continue
-        # Without the whole notebook, the side's own counts are in cell order: a drop among them is a drop.
+        # Without the whole notebook, the side's own counts are in cell order: a drop among them is a drop. Only the
+        # cells' own counts: an `execute_result` output carries one too, deeper (a notebook too large to be read).
+        cell_level = {_line_indent(m.text) for m in side.search(_CELL_TYPE)}
+        if cell_level:
+            counted = [(count, m) for count, m in counted if _line_indent(m.text) in cell_level]
         drop = _first_drop([count for count, _ in counted])
         if drop is not None:
             m = counted[drop][1]
