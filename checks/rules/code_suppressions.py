@@ -15,9 +15,9 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
-from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, module_text, only_imports, search_comments
-from checks.rules.dependency_common import block_opener, lines_after, lines_before
-from checks.rules.lint_ignores import covers, ignored_codes
+from checks.rules import waiver_idioms as idioms
+from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, search_comments
+from checks.rules.dependency_common import lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
 
@@ -123,12 +123,6 @@ _DIRECTIVES: tuple[_Directive, ...] = (
     ),
     _d("compiler warning pragma", r"#\s*pragma\s+warning\s*\(\s*disable\s*:\s*(?P<codes>[\d\s]+)\)", in_code=True),
 )
-#: What flake8 and ruff say of an import that re-exports: its names unused (F401), a star import (F403).
-#: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids).
-_RE_EXPORT_CODES = frozenset(
-    {"f401", "f403", "unused-import", "wildcard-import", "unused-wildcard-import", "w0611", "w0401", "w0614"}
-)
-_IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
 _CLOSING = (")", "]", "}")
 #: How far above a closing bracket the line opening its statement is looked for.
 _OPENER_LOOKBACK = 30
@@ -249,13 +243,14 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
                 continue  # it holds for its own line, and a line of comment alone draws nothing to silence
-            if _re_export(view, side, m, directive, d) and _re_exporting(view, side):
+            named = _named(d)
+            if idioms.re_export(view, side, m, directive.name, named) and idioms.re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
-            if _waives_a_long_url(directive, d, m.text):
+            if idioms.waives_a_long_url(directive.name, named, m.text[: d.start()]):
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
-            if _imports_own_module(view.path, m.text, directive, d):
+            if idioms.imports_own_module(view.path, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
-            if _probes_installed(view, side, m, directive, d):
+            if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
@@ -279,142 +274,12 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 content=text,
                 severity=_severity(directive, d, closed=_enabled_below(side, m, directive, d)),
                 anchor=anchor,
-                silences=_named(d),
+                silences=named,
             )
             # The check still off for the file, its per-file-ignores having taken the waiver over: a copy the change
             # adds elsewhere may still be this one moved, but its going pays nothing.
-            moved = side.side is Side.REMOVED and _moved_to_configuration(view, side, m, directive, d)
+            moved = side.side is Side.REMOVED and idioms.moved_to_configuration(view, side, m, directive.name, named)
             yield replace(hit, undecided=True) if moved else hit
-
-
-def _re_export(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
-    """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import; or a
-    pylint disable naming only those, on an import or over the module's imports."""
-    if not (_named(d) or frozenset({"all"})) <= _RE_EXPORT_CODES:
-        return False
-    if directive.name == "noqa":
-        return _on_import(view, side, m)
-    return directive.name == "pylint: disable"
-
-
-#: A line of a bracketed import's names: `    Name,` or `    Name as Alias,`, a comment after it or not.
-_IMPORTED_NAME = lazy(r"[ \t]+[A-Za-z_]\w*(?:[ \t]+as[ \t]+\w+)?[ \t]*,?[ \t]*(?:#|$)")
-#: How far above a name of a bracketed import the line opening it is looked for.
-_IMPORT_LOOKBACK = 200
-
-
-def _on_import(view: FileView, side: SideView, m: Match) -> bool:
-    """Whether the match's line imports: an import statement's first line, or a name in the brackets of one
-    (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`)."""
-    if _IMPORT_LINE.match(m.text) is not None:
-        return True
-    if _IMPORTED_NAME.match(m.text) is None or view.kind is Kind.NOTEBOOK:
-        return False
-    for line in reversed(lines_before(view, side.side, m.number, _IMPORT_LOOKBACK)):
-        if _IMPORT_LINE.match(line) is not None:
-            return line.split("#", 1)[0].rstrip().endswith("(")
-        if _IMPORTED_NAME.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
-            return False
-    return False
-
-
-def _moved_to_configuration(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
-    """Whether a noqa's checks are all off for its file in the lint configuration at the head of the change (ruff's
-    or flake8's per-file-ignores): one removed from the code is then no debt paid. A bare one names no check: it
-    moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
-    if directive.name not in ("noqa", "file-wide noqa"):
-        return False
-    named = _named(d)
-    if named is not None:
-        ignored = ignored_codes(view.snapshot, view.path)
-        return bool(ignored) and all(covers(ignored, code.upper()) for code in named)
-    if ignored_codes(view.snapshot, view.path, named_alone=True):
-        return True
-    return _on_import(view, side, m) and covers(ignored_codes(view.snapshot, view.path), "F401")
-
-
-#: A URL, up to a blank, quote, bracket or the end of its line.
-_URL = lazy(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>`)\]]+", re.IGNORECASE)
-#: What may follow a URL that ends its line: closing quotes and brackets, a reST link's end, punctuation.
-_URL_CLOSERS = lazy(r"[\s'\"<>`)\]_.,;:]*")
-#: The checks a line-length waiver names: pycodestyle's and pylint's.
-_LINE_LENGTH_CODES = frozenset({"e501", "w505", "line-too-long", "c0301"})
-#: The line length past which pycodestyle reports a line by default.
-_SHORT_LINE = 79
-
-
-def _waives_a_long_url(directive: _Directive, d: re.Match[str], line: str) -> bool:
-    """A bare or line-length noqa on a line that ends with a URL and is long only for it (a checkpoint's address in a
-    config, a docstring's credit): a URL is not wrapped, so the waiver hides nothing a person could fix."""
-    if directive.name != "noqa" or not (_named(d) or frozenset({"e501"})) <= _LINE_LENGTH_CODES:
-        return False
-    before = line[: d.start()].rstrip()
-    urls = list(_URL.finditer(before))
-    return (
-        len(before) > _SHORT_LINE
-        and bool(urls)
-        and _URL_CLOSERS.fullmatch(before, urls[-1].end()) is not None
-        and len(_URL.sub("", before)) <= _SHORT_LINE
-    )
-
-
-#: A plain import of one dotted module, nothing bound under another name: `import mmseg.datasets`.
-_PLAIN_IMPORT = lazy(r"[ \t]*import[ \t]+([A-Za-z_][\w.]*)[ \t]*(?:#|$)")
-
-
-def _imports_own_module(path: str, line: str, directive: _Directive, d: re.Match[str]) -> bool:
-    """An unused-import waiver on `import <package>.<module>` of the file's own package: the module is imported for
-    what it does on import (it registers its classes), and an unused import is the only way to say so."""
-    named = _named(d)
-    if directive.name != "noqa" or named is None or not named <= _RE_EXPORT_CODES:
-        return False
-    imported = _PLAIN_IMPORT.match(line)
-    if imported is None or "." not in imported.group(1):
-        return False
-    parts = path.split("/")
-    package = parts[1] if parts[0] == "src" and len(parts) > 2 else parts[0]
-    return len(parts) > 1 and imported.group(1).partition(".")[0] == package
-
-
-#: A `try:` alone on its line.
-_TRY = lazy(r"[ \t]*try[ \t]*:[ \t]*(?:#|$)")
-#: A handler that catches a failed import: ImportError or its subclass named, a broader class, or a bare `except:`.
-_IMPORT_HANDLER = lazy(
-    r"[ \t]*except\b(?:[^:\n]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b|[ \t]*:)"
-)
-#: How far above an import its `try:` is looked for.
-_TRY_LOOKBACK = 12
-#: How far below it the handler: past the rest of the `try:`, which may define what needs the package (gpytorch's
-#: KeOps kernels are classes defined under `try: import pykeops`).
-_HANDLER_LOOKAHEAD = 400
-
-
-def _probes_installed(view: FileView, side: SideView, m: Match, directive: _Directive, d: re.Match[str]) -> bool:
-    """A noqa, bare or naming only an unused import's checks, on an import in a `try:` whose handler catches its
-    failure: the import looks for an optional package (`import pykeops  # noqa` before `except ImportError:`), and
-    what it binds is not meant to be used."""
-    if directive.name != "noqa" or not (_named(d) or frozenset({"f401"})) <= _RE_EXPORT_CODES:
-        return False
-    indent = len(m.text) - len(m.text.lstrip())
-    if not indent or view.kind is Kind.NOTEBOOK or _IMPORT_LINE.match(m.text) is None:
-        return False
-    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
-    k = block_opener(above, indent)
-    if k is None or _TRY.match(above[k]) is None:
-        return False
-    opened = len(above[k]) - len(above[k].lstrip())
-    for line in lines_after(view, side.side, m.number, _HANDLER_LOOKAHEAD):
-        code = line.lstrip()
-        if code and not code.startswith("#") and len(line) - len(code) <= opened:
-            return len(line) - len(code) == opened and _IMPORT_HANDLER.match(line) is not None
-    return False
-
-
-def _re_exporting(view: FileView, side: SideView) -> bool:
-    """Whether the module exists to re-export names: a package's `__init__.py`, or a module of imports alone."""
-    if view.path.rpartition("/")[2] == "__init__.py":
-        return True
-    return side.memo("only-imports", lambda: only_imports(module_text(view, side)))
 
 
 def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) -> str:

@@ -1,0 +1,152 @@
+"""Waivers that are idioms, not debt: the code says something a linter's waiver is the only way to say.
+
+A re-export in `__init__.py`, a probe for an optional package, a module imported for what it registers, a line long
+only for its URL; and a waiver removed from the code that the lint configuration took over. Each predicate reads a
+directive by its name (`noqa`, `pylint: disable`) and the checks it names (None: it names none, and silences all).
+"""
+
+from __future__ import annotations
+
+import re
+
+from checks.lazyre import lazy
+from checks.paths import Kind
+from checks.rules.code_common import module_text, only_imports
+from checks.rules.dependency_common import block_opener, lines_after, lines_before
+from checks.rules.lint_ignores import covers, ignored_codes
+from checks.views import FileView, Match, SideView
+
+#: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids).
+_RE_EXPORT_CODES = frozenset(
+    {"f401", "f403", "unused-import", "wildcard-import", "unused-wildcard-import", "w0611", "w0401", "w0614"}
+)
+#: An import statement's first line.
+_IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
+
+
+def re_export(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
+    """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import; or a
+    pylint disable naming only those, on an import or over the module's imports."""
+    if not (named or frozenset({"all"})) <= _RE_EXPORT_CODES:
+        return False
+    if name == "noqa":
+        return on_import(view, side, m)
+    return name == "pylint: disable"
+
+
+#: A line of a bracketed import's names: `    Name,` or `    Name as Alias,`, a comment after it or not.
+_IMPORTED_NAME = lazy(r"[ \t]+[A-Za-z_]\w*(?:[ \t]+as[ \t]+\w+)?[ \t]*,?[ \t]*(?:#|$)")
+#: How far above a name of a bracketed import the line opening it is looked for.
+_IMPORT_LOOKBACK = 200
+
+
+def on_import(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the match's line imports: an import statement's first line, or a name in the brackets of one
+    (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`)."""
+    if _IMPORT_LINE.match(m.text) is not None:
+        return True
+    if _IMPORTED_NAME.match(m.text) is None or view.kind is Kind.NOTEBOOK:
+        return False
+    for line in reversed(lines_before(view, side.side, m.number, _IMPORT_LOOKBACK)):
+        if _IMPORT_LINE.match(line) is not None:
+            return line.split("#", 1)[0].rstrip().endswith("(")
+        if _IMPORTED_NAME.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
+            return False
+    return False
+
+
+def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
+    """Whether a noqa's checks are all off for its file in the lint configuration at the head of the change (ruff's
+    or flake8's per-file-ignores): one removed from the code is then no debt paid. A bare one names no check: it
+    moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
+    if name not in ("noqa", "file-wide noqa"):
+        return False
+    if named is not None:
+        ignored = ignored_codes(view.snapshot, view.path)
+        return bool(ignored) and all(covers(ignored, code.upper()) for code in named)
+    if ignored_codes(view.snapshot, view.path, named_alone=True):
+        return True
+    return on_import(view, side, m) and covers(ignored_codes(view.snapshot, view.path), "F401")
+
+
+#: A URL, up to a blank, quote, bracket or the end of its line.
+_URL = lazy(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>`)\]]+", re.IGNORECASE)
+#: What may follow a URL that ends its line: closing quotes and brackets, a reST link's end, punctuation.
+_URL_CLOSERS = lazy(r"[\s'\"<>`)\]_.,;:]*")
+#: The checks a line-length waiver names: pycodestyle's and pylint's.
+_LINE_LENGTH_CODES = frozenset({"e501", "w505", "line-too-long", "c0301"})
+#: The line length past which pycodestyle reports a line by default.
+_SHORT_LINE = 79
+
+
+def waives_a_long_url(name: str, named: frozenset[str] | None, before: str) -> bool:
+    """A bare or line-length noqa on a line that ends with a URL and is long only for it (a checkpoint's address in a
+    config, a docstring's credit): a URL is not wrapped, so the waiver hides nothing a person could fix."""
+    if name != "noqa" or not (named or frozenset({"e501"})) <= _LINE_LENGTH_CODES:
+        return False
+    before = before.rstrip()
+    urls = list(_URL.finditer(before))
+    return (
+        len(before) > _SHORT_LINE
+        and bool(urls)
+        and _URL_CLOSERS.fullmatch(before, urls[-1].end()) is not None
+        and len(_URL.sub("", before)) <= _SHORT_LINE
+    )
+
+
+#: A plain import of one dotted module, nothing bound under another name: `import mmseg.datasets`.
+_PLAIN_IMPORT = lazy(r"[ \t]*import[ \t]+([A-Za-z_][\w.]*)[ \t]*(?:#|$)")
+
+
+def imports_own_module(path: str, line: str, name: str, named: frozenset[str] | None) -> bool:
+    """An unused-import waiver on `import <package>.<module>` of the file's own package: the module is imported for
+    what it does on import (it registers its classes), and an unused import is the only way to say so."""
+    if name != "noqa" or named is None or not named <= _RE_EXPORT_CODES:
+        return False
+    imported = _PLAIN_IMPORT.match(line)
+    if imported is None or "." not in imported.group(1):
+        return False
+    parts = path.split("/")
+    package = parts[1] if parts[0] == "src" and len(parts) > 2 else parts[0]
+    return len(parts) > 1 and imported.group(1).partition(".")[0] == package
+
+
+#: A `try:` alone on its line.
+_TRY = lazy(r"[ \t]*try[ \t]*:[ \t]*(?:#|$)")
+#: A handler that catches a failed import: ImportError or its subclass named, a broader class, or a bare `except:`.
+_IMPORT_HANDLER = lazy(
+    r"[ \t]*except\b(?:[^:\n]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b|[ \t]*:)"
+)
+#: How far above an import its `try:` is looked for.
+_TRY_LOOKBACK = 12
+#: How far below it the handler: past the rest of the `try:`, which may define what needs the package (gpytorch's
+#: KeOps kernels are classes defined under `try: import pykeops`).
+_HANDLER_LOOKAHEAD = 400
+
+
+def probes_installed(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
+    """A noqa, bare or naming only an unused import's checks, on an import in a `try:` whose handler catches its
+    failure: the import looks for an optional package (`import pykeops  # noqa` before `except ImportError:`), and
+    what it binds is not meant to be used."""
+    if name != "noqa" or not (named or frozenset({"f401"})) <= _RE_EXPORT_CODES:
+        return False
+    indent = len(m.text) - len(m.text.lstrip())
+    if not indent or view.kind is Kind.NOTEBOOK or _IMPORT_LINE.match(m.text) is None:
+        return False
+    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
+    k = block_opener(above, indent)
+    if k is None or _TRY.match(above[k]) is None:
+        return False
+    opened = len(above[k]) - len(above[k].lstrip())
+    for line in lines_after(view, side.side, m.number, _HANDLER_LOOKAHEAD):
+        code = line.lstrip()
+        if code and not code.startswith("#") and len(line) - len(code) <= opened:
+            return len(line) - len(code) == opened and _IMPORT_HANDLER.match(line) is not None
+    return False
+
+
+def re_exporting(view: FileView, side: SideView) -> bool:
+    """Whether the module exists to re-export names: a package's `__init__.py`, or a module of imports alone."""
+    if view.path.rpartition("/")[2] == "__init__.py":
+        return True
+    return side.memo("only-imports", lambda: only_imports(module_text(view, side)))
