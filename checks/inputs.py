@@ -11,9 +11,10 @@ from collections.abc import Collection
 from checks.diff import Diff, FileStatus
 from checks.paths import Kind, kind
 from checks.rules.dependency_imports import NBDEV_SETTINGS, is_manifest
+from checks.rules.lint_ignores import CONFIG_FILES as LINT_CONFIG_FILES
 
 #: Files some rules read whatever the change touches (LFS patterns, DVC outputs, pytest's and the linters' settings).
-CONTEXT_FILES = (".gitattributes", "dvc.lock", "pytest.ini", "tox.ini", "ruff.toml", ".ruff.toml", ".flake8")
+CONTEXT_FILES = (".gitattributes", "dvc.lock", "pytest.ini", *LINT_CONFIG_FILES)
 
 #: Changed files of these kinds are read whole by some rule (AST, notebook JSON, manifest tables).
 TEXT_KINDS = frozenset(

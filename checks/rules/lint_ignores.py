@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from checks.globs import Glob, GlobError
+from checks.lazyre import lazy
 from checks.paths import folders_up
 from checks.rules.dependency_common import read_toml
 from checks.snapshot import Snapshot
@@ -19,7 +20,8 @@ from checks.snapshot import Snapshot
 CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", ".flake8", "tox.ini")
 #: Patterns read from one file at most: a repository's file could otherwise make every path cost thousands of matches.
 _MAX_PATTERNS = 200
-_CODE = re.compile(r"[A-Z]+[0-9]*")
+#: A check code, or a prefix of codes: `F401`, `E5`, `PLC0415`.
+_CODE = lazy(r"[A-Z]+[0-9]*")
 
 #: (pattern, codes) pairs of one configuration file, read once a review (cached by its text).
 _Ignores = tuple[tuple[Glob, frozenset[str]], ...]
