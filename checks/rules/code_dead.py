@@ -55,6 +55,8 @@ EXAMPLE = lazy(
 _TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 #: Blank lines a formatter leaves inside commented-out code (between a function's paragraphs, or two defs).
 _MAX_BLANKS_INSIDE = 2
+#: Lines between two stretches of commented-out code read as one piece at most (a commented-out docstring between).
+_MAX_LINES_BETWEEN = 60
 
 
 @rule(
@@ -71,8 +73,8 @@ _MAX_BLANKS_INSIDE = 2
     docs=Docs(
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
-            "consecutive comment lines that parse as Python (one piece, when only up to "
-            f"{_MAX_BLANKS_INSIDE} blank lines split it, however its lines parse apart), string statements "
+            "consecutive comment lines that parse as Python (one piece, when only comments and up to "
+            f"{_MAX_BLANKS_INSIDE} blank lines in a row split it, however its lines parse apart), string statements "
             "(docstrings included) whose text is Python code and that the module did not hold before, blanks "
             "aside, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
@@ -137,18 +139,19 @@ def _overlaps(hit: Hit, span: tuple[int, int]) -> bool:
 
 
 def _joined(view: FileView, side: SideView, before: list[Hit], hits: list[Hit]) -> list[Hit]:
-    """The new hits, the first joined to the last hit before it when only blank lines lie between the two: one piece of
-    commented-out code whose paragraphs blank lines split (a commented-out test function) is one occurrence."""
+    """The new hits, the first joined to the last hit before it when only blank lines (up to _MAX_BLANKS_INSIDE in a
+    row) and comments lie between the two: one piece of commented-out code whose paragraphs blank lines split (a
+    commented-out test function), or a commented-out docstring or note splits, is one occurrence."""
     if not before or not hits:
         return hits
     last, first = before[-1], hits[0]
     if last.line is None or last.end_line is None or first.line is None:
         return hits  # never: commented-out code has lines
     gap = first.line - last.end_line - 1
-    if not 0 < gap <= _MAX_BLANKS_INSIDE:
+    if not 0 < gap <= _MAX_LINES_BETWEEN:
         return hits
     between = lines_before(view, side.side, first.line, gap)
-    if len(between) != gap or any(line.strip() for line in between):
+    if len(between) != gap or not _only_comments_between(between):
         return hits
     content = f"{last.content}\n{first.content}"
     count = content.count("\n") + 1  # a line of content for each comment line, as `_commented_code` counts
@@ -159,6 +162,19 @@ def _joined(view: FileView, side: SideView, before: list[Hit], hits: list[Hit]) 
         message=f"Commented-out code ({count} lines): {content.strip().splitlines()[0][:80]}",
     )
     return hits[1:]
+
+
+def _only_comments_between(lines: list[str]) -> bool:
+    """Whether lines are blank or comments alone, with no more than _MAX_BLANKS_INSIDE blank lines in a row."""
+    blanks = 0
+    for line in lines:
+        text = line.strip()
+        if text and not text.startswith("#"):
+            return False
+        blanks = 0 if text else blanks + 1
+        if blanks > _MAX_BLANKS_INSIDE:
+            return False
+    return True
 
 
 def _without_rewrapped(added: list[Hit], removed: list[Hit]) -> tuple[list[Hit], list[Hit]]:
