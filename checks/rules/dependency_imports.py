@@ -935,8 +935,27 @@ class _FileImports:
     def _cell_imports(self) -> dict[str, bool]:
         return _notebook_imports(self.file) if self.side.side is Side.ADDED else {}
 
+    @cached_property
+    def _optional_backend(self) -> bool:
+        """Whether the file is a private module its package's `__init__.py` imports only under a guard (keybert's
+        `llm/_openai.py` under `try:`/`except ModuleNotFoundError:`): an optional backend, its imports optional with
+        it. Known when the review has the `__init__.py`'s text."""
+        folder, _, name = self.file.path.rpartition("/")
+        if not name.startswith("_") or name.startswith("__") or not name.endswith(".py"):
+            return False
+        text = self.file.snapshot.text(f"{folder}/__init__.py" if folder else "__init__.py")
+        if text is None:
+            return False
+        stem = re.escape(name.removesuffix(".py"))
+        imports = re.compile(rf"[ \t]*(?:from[ \t]+[\w.]*\.{stem}[ \t]+import\b|import[ \t]+[\w.]+\.{stem}\b)")
+        init = _WholeFile.of_text(text)
+        found = [index for index, line in enumerate(init.lines) if imports.match(line)]
+        return bool(found) and not any(init.plain(index) for index in found)
+
     def plain(self, m: Match) -> bool:
         """Whether the import at `m` is a real statement that runs unconditionally (module level or a function)."""
+        if self._optional_backend:
+            return False
         if self.file.kind is Kind.NOTEBOOK:
             known = self._cell_imports.get(m.text.strip())
             if known is not None:
@@ -1102,7 +1121,9 @@ def _judged_file(file: FileView) -> bool:
             "others: one declaration fixes them all. While a changed file still imports the distribution, "
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
             "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
-            "one that now runs unconditionally is new), nor does removing an import whose declaration the change "
+            "one that now runs unconditionally is new; so are those of a private module that its package's "
+            "`__init__.py` imports only under a guard, an optional backend), nor does removing an import whose "
+            "declaration the change "
             "removes too (read from the manifest as it was, nbdev's settings.ini included). Needs the repository "
             "tree and the text of every manifest in it, and of every file they include: silent without them (a "
             "setup.py reading a requirements.txt the tree lacks may declare anything)."
