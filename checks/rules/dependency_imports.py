@@ -1121,12 +1121,12 @@ def _judged_file(file: FileView) -> bool:
             "others: one declaration fixes them all. While a changed file still imports the distribution, "
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
             "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
-            "one that now runs unconditionally is new; so are those of a private module that its package's "
-            "`__init__.py` imports only under a guard, an optional backend), nor does removing an import whose "
-            "declaration the change "
-            "removes too (read from the manifest as it was, nbdev's settings.ini included). Needs the repository "
-            "tree and the text of every manifest in it, and of every file they include: silent without them (a "
-            "setup.py reading a requirements.txt the tree lacks may declare anything)."
+            "one that now runs unconditionally is new; the imports of a private module that its package's "
+            "`__init__.py` imports only under a guard, an optional backend, are optional too), nor does removing an "
+            "import whose declaration the change removes too (read from the manifest as it was, nbdev's "
+            "settings.ini included). Needs the repository tree and the text of every manifest in it, and of every "
+            "file they include: silent without them (a setup.py reading a requirements.txt the tree lacks may "
+            "declare anything)."
         ),
         why=(
             "The code runs only where someone installed the package by hand: a fresh environment (CI, a "
