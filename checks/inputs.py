@@ -13,8 +13,9 @@ from checks.paths import Kind, kind
 from checks.rules.dependency_imports import NBDEV_SETTINGS, is_manifest
 from checks.rules.lint_ignores import CONFIG_FILES as LINT_CONFIG_FILES
 
-#: Files some rules read whatever the change touches (LFS patterns, DVC outputs, pytest's and the linters' settings).
-CONTEXT_FILES = (".gitattributes", "dvc.lock", "pytest.ini", *LINT_CONFIG_FILES)
+#: Files some rules read whatever the change touches (LFS patterns, DVC outputs, pytest's and the linters' settings;
+#: pyproject.toml and setup.cfg are read as manifests).
+CONTEXT_FILES = (".gitattributes", "dvc.lock", "pytest.ini", *(f for f in LINT_CONFIG_FILES if not is_manifest(f)))
 
 #: Changed files of these kinds are read whole by some rule (AST, notebook JSON, manifest tables).
 TEXT_KINDS = frozenset(

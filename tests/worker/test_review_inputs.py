@@ -86,7 +86,10 @@ def test_the_budget_caps_the_number_of_files_and_their_bytes() -> None:
 def test_a_truncated_tree_cannot_rule_files_out() -> None:
     chosen, _ = choose_texts(CHANGE, tree({"train.py": 100}, truncated=True), TextBudget())
 
-    assert chosen == [".gitattributes", "dvc.lock", "pytest.ini", "tox.ini", "train.py", "requirements.txt", "ci.yml"]
+    assert chosen == [
+        *(".gitattributes", "dvc.lock", "pytest.ini", "ruff.toml", ".ruff.toml", ".flake8", "tox.ini"),
+        *("train.py", "requirements.txt", "ci.yml"),
+    ]
 
 
 # --- read over HTTP from the fake GitHub ---------------------------------------------------------------------------
