@@ -59,7 +59,8 @@ _PROGRAM_PATH = lazy(
         what=(
             "Code added by the change that stops in a debugger (`breakpoint()`, `pdb.set_trace()`, also through "
             "`__import__('pdb')`, `IPython.embed()`, "
-            "JavaScript `debugger;`), turns on autograd anomaly detection, or starts a Flask/Dash app with "
+            "JavaScript `debugger;`), turns on autograd anomaly detection (not a test's `with` block, where a NaN "
+            "in backward is what it asserts against), or starts a Flask/Dash app with "
             "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
             "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
@@ -87,6 +88,7 @@ def debug_leftovers(view: FileView) -> Iterator[Hit]:
                     yield side.hit(m, "Debugger statement left in: debugger;", content="debugger")
         return
     example = Role.EXAMPLE in view.roles
+    tests = bool(view.roles & {Role.TEST, Role.FIXTURE})
     for side in view.source_sides():
         text = side.lines.text
         debugger = any(needle in text for needle in _DEBUGGER_NEEDLES)
@@ -97,6 +99,8 @@ def debug_leftovers(view: FileView) -> Iterator[Hit]:
             if in_docstring(view, side, m):
                 continue
             call = m.group().strip()
+            if "anomaly" in call and tests and m.text.lstrip().startswith("with "):
+                continue  # a test's `with torch.autograd.detect_anomaly():` makes a NaN in backward fail the test
             yield side.hit(m, f"Debugger left in: {call}", content=statement_key(m.text))
         for m in side.search_near(SERVER_RUN, ("run(", "run_server("), (1,)) if "debug" in text else ():
             if side.in_comment(m) or in_docstring(view, side, m):
