@@ -337,7 +337,7 @@ def _source_gone(snapshot: Snapshot, path: str, head: str) -> bool:
     if named is None or snapshot.tree is None:
         return False
     source = posixpath.normpath(posixpath.join(posixpath.dirname(path), named.group(1)))
-    return snapshot.exists(source) is False
+    return not source.startswith("../") and snapshot.exists(source) is False  # outside the repository: not known
 
 
 def _may_mark(text: str) -> bool:
