@@ -6,14 +6,13 @@ A waiver moved out of the code into the configuration (`# noqa: F401` deleted fr
 
 from __future__ import annotations
 
-import configparser
 import re
 from functools import lru_cache
 
 from checks.globs import Glob, GlobError
 from checks.lazyre import lazy
 from checks.paths import folders_up
-from checks.rules.dependency_common import read_toml
+from checks.rules.dependency_common import read_setup_cfg, read_toml
 from checks.snapshot import Snapshot
 
 #: Where ruff and flake8 read their configuration, in a folder.
@@ -40,7 +39,7 @@ def ignored_codes(snapshot: Snapshot, path: str, *, named_alone: bool = False) -
             if text is None:
                 continue
             for glob, ignored in _per_file_ignores(config, text):
-                if named_alone and glob.pattern.lstrip("./") != relative:
+                if named_alone and glob.pattern.lstrip("/") != relative:
                     continue
                 if glob.matches(relative) or glob.matches(name):
                     codes |= ignored
@@ -60,7 +59,7 @@ def _per_file_ignores(config: str, text: str) -> _Ignores:
     found: list[tuple[Glob, frozenset[str]]] = []
     for pattern, codes in pairs[:_MAX_PATTERNS]:
         try:
-            found.append((Glob(pattern), codes))
+            found.append((Glob(pattern.removeprefix("./")), codes))  # `./pkg/ops.py` is the project's `pkg/ops.py`
         except GlobError:
             continue  # the repository's pattern, not ours to fail on
     return tuple(found)
@@ -88,12 +87,8 @@ def _toml_ignores(config: str, text: str) -> list[tuple[str, frozenset[str]]]:
 
 def _flake8_ignores(text: str) -> list[tuple[str, frozenset[str]]]:
     """flake8's `per-file-ignores` in its `[flake8]` section: `pattern: CODE, CODE` entries, one or more a line."""
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        return []
-    if not parser.has_option("flake8", "per-file-ignores"):
+    parser = read_setup_cfg(text)
+    if parser is None or not parser.has_option("flake8", "per-file-ignores"):
         return []
     pairs: list[tuple[str, frozenset[str]]] = []
     for entry in re.split(r"\s+(?=[^\s:]+\s*:)", parser.get("flake8", "per-file-ignores").strip()):

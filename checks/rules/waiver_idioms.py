@@ -61,12 +61,14 @@ def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, 
     moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
     if name not in ("noqa", "file-wide noqa"):
         return False
+    ignored = ignored_codes(view.snapshot, view.path)
+    if not ignored:
+        return False  # most files: no configuration turns anything off for them
     if named is not None:
-        ignored = ignored_codes(view.snapshot, view.path)
-        return bool(ignored) and all(covers(ignored, code.upper()) for code in named)
+        return all(covers(ignored, code.upper()) for code in named)
     if ignored_codes(view.snapshot, view.path, named_alone=True):
         return True
-    return on_import(view, side, m) and covers(ignored_codes(view.snapshot, view.path), "F401")
+    return covers(ignored, "F401") and on_import(view, side, m)
 
 
 #: A URL, up to a blank, quote, bracket or the end of its line.

@@ -41,3 +41,17 @@ def test_a_code_is_covered_by_itself_or_a_prefix() -> None:
     assert covers(frozenset({"F4"}), "F405")
     assert covers(frozenset({"E501"}), "E501")
     assert not covers(frozenset({"E5"}), "F401")
+
+
+def test_an_entry_naming_the_file_itself_is_told_from_a_pattern() -> None:
+    text = (
+        "[tool.ruff.lint.per-file-ignores]\n"
+        '".github/scripts/release.py" = ["T201"]\n'
+        '"./pkg/ops.py" = ["F821"]\n'
+        '"pkg/*.py" = ["E731"]\n'
+    )
+    snapshot = Snapshot(texts={"pyproject.toml": text})
+    assert ignored_codes(snapshot, ".github/scripts/release.py", named_alone=True) == {"T201"}
+    assert ignored_codes(snapshot, "pkg/ops.py", named_alone=True) == {"F821"}
+    assert ignored_codes(snapshot, "pkg/ops.py") == {"F821", "E731"}
+    assert ignored_codes(snapshot, "pkg/other.py", named_alone=True) == frozenset()
