@@ -187,8 +187,8 @@ def _package_dependencies(view: FileView) -> dict[str, frozenset[str]]:
     """The dependencies the nearest pyproject.toml, setup.cfg and setup.py beside or above the file declare for their
     package (PEP 621 `dependencies` and `optional-dependencies`, Poetry's `dependencies`; `install_requires` and
     `extras_require`) at the head of the change, by name, with their version clauses."""
-    texts = (view.snapshot.text(f"{folder}pyproject.toml") for folder in folders_up(view.path))
-    pyproject = next((read_toml(text) for text in texts if text is not None), None) or {}
+    text = _nearest_text(view, "pyproject.toml")
+    pyproject = (read_toml(text) if text is not None else None) or {}
     specs = [*_pep621_specs(pyproject), *_setup_cfg_specs(view), *_setup_py_specs(view)]
     declared = {r.key: _clauses(r.specifier) for spec in specs if (r := parse_requirement(spec)) is not None}
     return {**_poetry_dependencies(pyproject), **declared}
@@ -221,19 +221,21 @@ def _poetry_dependencies(pyproject: dict[str, object]) -> dict[str, frozenset[st
     return declared
 
 
+def _nearest_text(view: FileView, name: str) -> str | None:
+    """The text of the nearest file called `name` beside or above the file, at the head of the change."""
+    texts = (view.snapshot.text(f"{folder}{name}") for folder in folders_up(view.path))
+    return next((text for text in texts if text is not None), None)
+
+
 def _setup_cfg_specs(view: FileView) -> list[str]:
-    text = next(
-        (t for folder in folders_up(view.path) if (t := view.snapshot.text(f"{folder}setup.cfg")) is not None), None
-    )
+    text = _nearest_text(view, "setup.cfg")
     parser = read_setup_cfg(text) if text is not None else None
     return [] if parser is None else [line for line in setup_cfg_requirements(parser) if not line.startswith("file:")]
 
 
 def _setup_py_specs(view: FileView) -> list[str]:
     """The requirements the nearest setup.py lists literally in `install_requires` and `extras_require`."""
-    text = next(
-        (t for folder in folders_up(view.path) if (t := view.snapshot.text(f"{folder}setup.py")) is not None), None
-    )
+    text = _nearest_text(view, "setup.py")
     call = read_setup_call(text) if text is not None else None
     return list(call.requirements) if call is not None and call.literal else []
 
