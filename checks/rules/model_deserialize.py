@@ -199,8 +199,6 @@ _MANIFEST_KINDS = frozenset({Kind.REQUIREMENTS, Kind.PYPROJECT, Kind.SETUP, Kind
 #: Unpicklers that load any object: a `pickle_module` other than these is the caller's own (a restricted one).
 _PLAIN_UNPICKLERS = frozenset({"pickle", "_pickle", "cPickle", "pickle5", "dill", "cloudpickle"})
 _PICKLE_MODULE = lazy(r"\bpickle_module\s*=\s*([\w.]+)")
-#: A def line: where a function's own lines end, upwards.
-_DEF_LINE = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]")
 #: torch 2.6 made `weights_only=True` the default of `torch.load`.
 _SAFE_TORCH = (2, 6)
 
@@ -320,7 +318,7 @@ def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> b
     for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
         if setting.search(line):
             return True
-        if _DEF_LINE.match(line):
+        if _DEF.match(line):
             return False  # the function's start: its callers' dicts are theirs
     return False
 

@@ -289,7 +289,7 @@ def _not_measured_on_unseen_data(view: FileView) -> Iterator[Hit]:
     found = _read_evaluation(tree)
     if not found.training_calls:
         return
-    added = set(view.patch.added.numbers()) - _read_alike_before(view, found)
+    added = set(view.patch.added.numbers()) - _read_alike_before(view, source, found)
     measured = found.measured
     lines = source.splitlines() if measured is not _Measured.UNSEEN_DATA else []
     if measured is _Measured.TRAINING_DATA_ONLY:
@@ -306,15 +306,18 @@ def _not_measured_on_unseen_data(view: FileView) -> Iterator[Hit]:
             )
 
 
-def _read_alike_before(view: FileView, found: _Evaluation) -> set[int]:
-    """The lines of the module after the change that it held before it (`statement_key` alike), when the module read
-    the same way then: their reading is no news (a file whose line endings alone changed re-adds every line)."""
+def _read_alike_before(view: FileView, source: str, found: _Evaluation) -> set[int]:
+    """The lines of the module after the change (`source`) that it held before it (`statement_key` alike), when the
+    module read the same way then: their reading is no news (a file whose line endings alone changed re-adds every
+    line)."""
     old = view.old_text
-    tree = parse_python(old) if old is not None and _may_train(old) else None
+    if old is None or not _may_train(old):
+        return set()
+    tree = parse_python(old)
     if not isinstance(tree, ast.Module) or _read_evaluation(tree).measured is not found.measured:
         return set()
-    before = {statement_key(line) for line in old.splitlines()} if old is not None else set()
-    return {number for number, line in enumerate(file_source(view).splitlines(), 1) if statement_key(line) in before}
+    before = {statement_key(line) for line in old.splitlines()}
+    return {number for number, line in enumerate(source.splitlines(), 1) if statement_key(line) in before}
 
 
 def _may_train(source: str) -> bool:
