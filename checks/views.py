@@ -247,28 +247,18 @@ _GENERATED_MARK = lazy(
 #: further down, such a note credits one function.
 _VENDORED_MARK = lazy(r"(?:#+[ \t]*)?(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from[ \t]+<?https?://", re.I)
 _VENDORED_WORDS = ("taken from", "copied", "vendored")
-_DOCSTRING_QUOTES = ('"""', "'''")
+#: A docstring's opening or closing quotes, to read the text on their lines.
+_QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")
 
 
 def _says_vendored(head: str) -> bool:
     lowered = head.lower()
     if not any(word in lowered for word in _VENDORED_WORDS):
         return False
-    quotes = ""  # the module docstring's quotes, once it opens
-    for line in head.split("\n"):
-        text = line.strip()
-        closes = False
-        if not quotes and text.lstrip("rRuU").startswith(_DOCSTRING_QUOTES):
-            text = text.lstrip("rRuU")
-            quotes, text = text[:3], text[3:]
-        elif not quotes and text and not text.startswith("#"):
-            return False  # the first line of code
-        if quotes:
-            closes = quotes in text
-            text = text.partition(quotes)[0].strip()
-        if _VENDORED_MARK.match(text):
+    for note in _notes(head):
+        if any(_VENDORED_MARK.match(_QUOTES.sub("", line).strip()) for line in note.split("\n")):
             return True
-        if closes:
+        if note.strip() and not note.lstrip().startswith("#"):
             return False  # past the docstring: a comment further down credits one function
     return False
 
@@ -277,8 +267,11 @@ def _says_vendored(head: str) -> bool:
 #: of tree structures definition was initially borrowed from https://github.com/scikit-learn/..."): every file under
 #: it is vendored. Not a top-level package's: a fork that credits its origin is its own project now.
 _PACKAGE_VENDORED = lazy(r"\b(?:taken|copied|vendored|borrowed)\b[^.\n]{0,40}?\s+from\s+<?https?://", re.IGNORECASE)
-#: Blank and comment lines, or a triple-quoted string and the rest of its line: what a module says before its code.
-_LEADING_NOTE = lazy(r"(?:[ \t]*(?:#[^\n]*)?\n)+|[ \t]*[rRuU]?(?:\"\"\"[\s\S]*?\"\"\"|\'\'\'[\s\S]*?\'\'\')[^\n]*\n?")
+#: Blank and comment lines, or a triple-quoted string (closed, or running past the text read) and the rest of its line:
+#: what a module says before its code.
+_LEADING_NOTE = lazy(
+    r"(?:[ \t]*(?:#[^\n]*)?\n)+|[ \t]*[rRuU]?(?:\"\"\"[\s\S]*?(?:\"\"\"|\Z)|\'\'\'[\s\S]*?(?:\'\'\'|\Z))[^\n]*\n?"
+)
 
 
 def _in_vendored_package(snapshot: Snapshot, path: str) -> bool:
@@ -295,10 +288,15 @@ def _in_vendored_package(snapshot: Snapshot, path: str) -> bool:
 
 def _leading_notes(head: str) -> str:
     """A module's leading comments and docstring."""
+    return "".join(_notes(head))
+
+
+def _notes(head: str) -> Iterator[str]:
+    """A module's leading notes, in order: runs of comment and blank lines, and its docstring."""
     at = 0
     while (m := _LEADING_NOTE.match(head, at)) is not None and m.end() > at:
+        yield m.group()
         at = m.end()
-    return head[:at]
 
 
 #: A line this long among a script's or stylesheet's first characters is a minifier's, not a person's: the file is a

@@ -199,6 +199,7 @@ def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) ->
             True,
         ),
         ('"""Copied verbatim from https://github.com/org/repo/x.py"""\nimport os\n', True),
+        ('"""Copied from https://github.com/openai/CLIP.\n\nA docstring longer than the head read', True),
         ('"""Tokenizers.\n\nThe vocabulary was copied from https://x.org/vocab.txt once.\n"""\n', False),
         ("# Copyright 2020 The Authors.\n#\n# Copied verbatim from https://github.com/pytorch/vision/x.py\n", True),
         ("#!/usr/bin/env python\n\n# Vendored from <https://github.com/org/repo>\nimport os\n", True),
