@@ -32,10 +32,12 @@ _TEMPLATE_FOLDER = r"(^|/)([\w.-]+[_-]templates?|cookiecutter[\w.-]*|\{\{[^/]*\}
 _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.VENDORED,
-        ("vendor", "third", "3rd", "extern", "site-packages", "node_modules"),
+        ("vendor", "third", "3rd", "extern", "site-packages", "node_modules", "versioneer"),
         lazy(
             r"(^|/)(_?vendor|_?vendored|third[_-]?party|3rd[_-]?party|external|external[_-]libs?|_?extern|site-packages|"
-            r"node_modules)/",
+            r"node_modules)/|"
+            # versioneer's script, which a project copies in whole as its install instructions say.
+            r"(^|/)versioneer\.py$",
             re.I,
         ),
     ),
@@ -73,7 +75,13 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.EXAMPLE,
         ("example", "sample", "demo", "tutorial", "template", "cookiecutter", "{{"),
-        lazy(r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/|" + _TEMPLATE_FOLDER, re.I),
+        # A word joined on names the folder's examples too: `usage_examples/`, `examples-tf/`, `demo_notebooks/`.
+        lazy(
+            r"(^|/)(examples?|samples?|demos?|tutorials?|notebooks?/examples)/|"
+            r"(^|/)([a-z0-9]+[_-](?:examples?|demos?|tutorials?)|(?:examples?|demos?|tutorials?)[_-][a-z0-9]+)/|"
+            + _TEMPLATE_FOLDER,
+            re.I,
+        ),
     ),
     # Not a bare `templates/`: a web application's page templates are its code.
     (Role.TEMPLATE, ("template", "cookiecutter", "{{"), lazy(_TEMPLATE_FOLDER, re.I)),
@@ -89,7 +97,7 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
 ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
     Role.TEST: ("tests/", "testing/", "test_utils/", "spec/", "__tests__/", "test_*.py", "*_test.py", "conftest.py"),
     Role.FIXTURE: ("fixtures/", "testdata/", "test_data/", "snapshots/"),
-    Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/"),
+    Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/", "*_examples/", "examples-*/"),
     Role.TEMPLATE: ("extension_templates/", "project-template/", "cookiecutter-ml/", "{{cookiecutter.name}}/"),
     Role.DOCS: ("docs/", "documentation/", "site/", "*.md", "*.rst", "*.txt"),
     Role.VENDORED: (
@@ -101,6 +109,7 @@ ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
         "external_libs/",
         "site-packages/",
         "node_modules/",
+        "versioneer.py",
     ),
     Role.GENERATED: ("build/lib/", "dist/*.whl", "*.egg-info/", "mlruns/", "*_pb2.py", "*.min.js"),
 }

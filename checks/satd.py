@@ -9,9 +9,9 @@ from checks.prefilter import any_case
 
 #: Task tags, case-insensitive as measured (precision 0.87, Maldonado & Shihab); not inside identifiers, nor at the
 #: end of a path or address (`issues/XXX` is a placeholder).
-TAG = lazy(r"(?<![\w/-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack)(?![\w-])")
+TAG = lazy(r"(?<![\w/-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack|Hack)(?![\w-])")
 #: TAG's words as it spells them, for the rule prefilter: every TAG match is one of them.
-TAG_NEEDLES = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo", "ToDo", "hack")
+TAG_NEEDLES = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo", "ToDo", "hack", "Hack")
 TAG_OWNER = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+\s*\)", re.IGNORECASE)
 TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b)")
 

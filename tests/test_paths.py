@@ -128,6 +128,12 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("src/pkg/template.py", set()),
         ("src/anndata/_io/specs/methods.py", set()),  # a package's format specs, not RSpec's `spec/`
         ("spec/models/user_spec.rb", {Role.TEST}),
+        ("versioneer.py", {Role.VENDORED}),  # copied in whole from the versioneer project
+        ("src/pkg/versioneer_utils.py", set()),
+        ("usage_examples/cam_demo.py", {Role.EXAMPLE}),  # a word joined on names examples too (grad-cam)
+        ("examples-tf/train.py", {Role.EXAMPLE}),
+        ("src/pkg/counterexamples.py", set()),
+        ("src/pkg/examples_utils.py", set()),  # a module, not a folder
     ],
 )
 def test_roles(path: str, expected: set[Role]) -> None:

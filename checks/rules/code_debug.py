@@ -64,8 +64,9 @@ _PROGRAM_PATH = lazy(
             "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
             "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
-            '`f"{x=}"` is a debug print, unless an `if` on verbosity guards it (`if self.verbose > 0:`) or its line '
-            "waives the print check (`# noqa: T201`, which CODE018 counts)."
+            '`f"{x=}"` is a debug print, unless an `if` on verbosity guards it (`if self.verbose > 0:`, or a flag '
+            "named for it: `if self._debug:`, `if _PRINT_STATIC:`) or its line waives the print check "
+            "(`# noqa: T201`, which CODE018 counts)."
         ),
         why=(
             "A breakpoint hangs a training job or a server waiting for a terminal nobody watches; anomaly "
@@ -167,8 +168,9 @@ def _print_waived(line: str) -> bool:
     )
 
 
-#: The condition of a block whose prints the caller asked for (`if self.verbose > 0:`, `if verbosity >= 2:`).
-_VERBOSITY = lazy(r"\s*(?:el)?if\b[^\n]*\b(?:verbose|verbosity|debug)\b", re.I)
+#: The condition of a block whose prints the caller asked for (`if self.verbose > 0:`, `if verbosity >= 2:`), a
+#: flag's name part included (`if self._verbose:`, `if _PRINT_STATIC:`, `if DEBUG_SHAPES:`).
+_VERBOSITY = lazy(r"\s*(?:el)?if\b[^\n:]*(?<![a-z0-9])(?:verbose|verbosity|debug|print)(?![a-z0-9])", re.I)
 #: How far up the enclosing `if` is looked for.
 _GUARD_LOOKBACK = 12
 

@@ -246,7 +246,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             named = _named(d)
             if idioms.re_export(view, side, m, directive.name, named) and idioms.re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
-            if idioms.waives_a_long_url(directive.name, named, m.text[: d.start()]):
+            if idioms.waives_a_long_url(view, side, m, directive.name, named=named, before=m.text[: d.start()]):
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
             if idioms.imports_own_module(view.path, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers

@@ -10,6 +10,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
+from checks.rules.code_common import in_string_text
 from checks.rules.data_common import is_training_path, needles
 from checks.views import FileView, Match, SideView
 
@@ -149,6 +150,10 @@ _READS_DATA = lazy(
 _PROBE = lazy(r"[ \t]*(?:await[ \t]+)?[\w.]*\b(?:" + _READS_DATA.pattern + ")")
 #: Converting a field is parsing too, when the handler drops the record (`continue`).
 _CONVERTS = lazy(r"\b(?:int|float|Decimal|complex)\(")
+#: A condition: a conversion it tests keeps nothing, so what the handler skips is a candidate, not a record.
+_CONDITION = lazy(r"[ \t]*(?:el)?if\b|[ \t]*while\b")
+#: `x = f(x)`: a value converted in place, kept as it was when it does not convert (with a handler that passes).
+_IN_PLACE = lazy(r"[ \t]*([\w.]+)[ \t]*=[ \t]*[\w.]+\([ \t]*\1[ \t]*\)[ \t]*(?:#.*)?$")
 #: A model fitted in the `try` block: what fails there is a setting tried, not a record read.
 _FITS = lazy(r"\.fit(?:_transform|_predict)?\(")
 _OPTION_WORDS = ("bad_lines", "coerce")
@@ -182,9 +187,12 @@ _TRY_SCAN_LINES = 40
             "Added code drops bad data without a trace: a bare or `except Exception:` handler whose only "
             "statement is `pass` or `continue` around a call that reads or parses data (not a version compared: "
             '`parse(driver) < parse("550.40")`, nor a score converted where a model is fitted per setting, nor a '
-            "read whose result the statement drops under a `pass`: a test of whether the data parses), "
+            "read whose result the statement drops under a `pass`: a test of whether the data parses, nor a value "
+            "converted in place under a `pass`, `x = f(x)`, kept as it came when it does not convert, nor a "
+            "conversion only a condition tests), "
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
-            "log or check on the lines that follow (`is not pd.NaT` and `pd.isna(...)` check a coerced value)."
+            "log or check on the lines that follow (`is not pd.NaT` and `pd.isna(...)` check a coerced value). "
+            "Code in a triple-quoted string (a template the module writes out) is text."
         ),
         why=(
             "Silently skipped records and values coerced to NaN hide upstream data problems until the model "
@@ -208,6 +216,9 @@ def data_errors_swallowed(view: FileView) -> Iterator[Hit]:
         text = side.lines.text
         handlers = _broad_handlers(side) if "except" in text else []
         options = [m for m in side.search(_SILENT_PANDAS) if not side.in_comment(m)] if _OPTIONS.found_in(text) else []
+        # Code in a string the module writes out (an app's template) is text, not this module's code.
+        handlers = [(m, h) for m, h in handlers if not in_string_text(view, side, m)]
+        options = [m for m in options if not in_string_text(view, side, m)]
         if not handlers and not options:
             continue
         lines, by_number = _lines_of(view, side)
@@ -279,8 +290,8 @@ def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines:
         return None
     # A loop that fits a model per setting and skips the settings that fail converts scores, not records.
     converts = body == "continue" and not any(map(_FITS.search, trial))
-    call = next((t for t in trial if _READS_DATA.search(t) or (converts and _CONVERTS.search(t))), None)
-    if call is None or (body != "continue" and _PROBE.match(call)):
+    call = next((t for t in trial if _READS_DATA.search(t) or (converts and _converts_kept(t))), None)
+    if call is None or (body != "continue" and (_PROBE.match(call) or _kept_as_it_was(trial))):
         return None
     dropped = "skipped" if body == "continue" else "ignored"
     return side.hit(
@@ -289,6 +300,16 @@ def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines:
         content=f"{call} | {m.text} {body}",
         end_line=m.number + (end - at),
     )
+
+
+def _converts_kept(line: str) -> bool:
+    return _CONVERTS.search(line) is not None and _CONDITION.match(line) is None
+
+
+def _kept_as_it_was(trial: Sequence[str]) -> bool:
+    """A `try` block that only converts a value in place: when it fails, the value stays as it came."""
+    code = [line for line in trial if line.strip() and not line.lstrip().startswith("#")]
+    return len(code) == 1 and _IN_PLACE.match(code[0]) is not None
 
 
 def _next_code_line(lines: Sequence[str], start: int) -> tuple[int, str] | None:

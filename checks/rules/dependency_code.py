@@ -55,6 +55,11 @@ def _arguments(raw: str) -> list[str]:
     return words
 
 
+#: Options that install a local project as it is (`--no-deps`) or for editing: with no package named in the code,
+#: what is installed is a folder or bundle the program was handed (a plugin, an app), not a dependency of its own.
+_LOCAL_PROJECT_OPTIONS = frozenset({"--no-deps", "-e", "--editable"})
+
+
 def _pins(words: list[str]) -> tuple[list[str], bool]:
     """The packages named, and whether every one is pinned (`==`); file installs count as pinned."""
     names, skip = [], False
@@ -89,7 +94,9 @@ def _pins(words: list[str]) -> tuple[list[str], bool]:
             "'-m', 'pip', 'install', ...])`, `pip.main(['install', ...])`. Medium when a package is unpinned, "
             "low when all are pinned or the packages are named at run time (a variable: their pins are not in sight); "
             "one level lower in Colab notebooks, which have no other way to install. "
-            "Tests, examples, tutorials and docs are not read; neither are `pip install` hints in messages."
+            "Tests, examples, tutorials and docs are not read; neither are `pip install` hints in messages, nor "
+            "an install that names no package in the code and passes `--no-deps` or `-e` (a plugin or app folder "
+            "the program was handed)."
         ),
         why=(
             "The environment is defined by whatever cells happened to run, on the day they ran: collaborators "
@@ -116,7 +123,10 @@ def runtime_pip_install(view: FileView) -> Iterator[Hit]:
         for m, args in found:
             if side.in_comment(m):
                 continue
-            names, all_pinned = _pins(_arguments(args))
+            words = _arguments(args)
+            names, all_pinned = _pins(words)
+            if not names and _LOCAL_PROJECT_OPTIONS.intersection(words):
+                continue  # `pip install -e {app_dir} --no-deps`: a project the program was handed, no dependency
             severity = Severity.LOW if all_pinned else Severity.MEDIUM
             if hosted:
                 severity = Severity.INFO if all_pinned else Severity.LOW

@@ -85,7 +85,8 @@ def _invalid_name(key: str) -> bool:
             "pyproject's dynamic dependencies; known when the review has the manifests), nor a file that restates "
             "the package's own dependencies (two or more of its names, and at least half of them, are dependencies "
             "the package's pyproject, setup.cfg or literal setup.py declares: the library's list kept beside its "
-            "metadata, whose dropped names pay nothing either), nor a line that repeats the range the package "
+            "metadata, whose dropped names pay nothing either), nor a contributor's file that installs the project "
+            "itself for editing (`-e .`) beside test or lint tools, nor a line that repeats the range the package "
             "declares for that name; standard-library and deprecated names are DEP003's. Moving a line, or raising "
             "the lower bound of a requirement that already was a range, is not new debt; a requirement moved into "
             "the package's metadata (PEP 621's or Poetry's dependencies, setup.cfg's or setup.py's "
@@ -108,6 +109,8 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
     if _read_by_package_metadata(view):
         return
     added, removed = view.sides()
+    if any(_INSTALLS_ITSELF.search(text) and _DEV_TOOL.search(text) for text in (view.text or "", added.lines.text)):
+        return  # `-e .` with test and lint tools beside it: a contributor's environment, not an application's
     declared: dict[str, frozenset[str]] | None = None  # the package's dependencies, read when a line needs them
     pins: dict[str, str] = {}
     for m in removed.search(_REQUIREMENT_LINE):
@@ -135,6 +138,16 @@ def unpinned_requirement(view: FileView) -> Iterator[Hit]:
                 message = f"`{req.text()}` has no version"
             yield side.hit(m, message, content=req.key)
 
+
+#: `-e .`, `--editable ./`, `-e ".[dev]"`: the project itself installed for editing, which only a developer does.
+_INSTALLS_ITSELF = lazy(
+    r"^[ \t]*(?:-e|--editable)[ \t=]+[\"']?\./?(?:\[[^\]\n]*\])?[\"']?[ \t]*(?:#.*)?$", re.MULTILINE
+)
+#: A requirement line naming a test, lint or build tool of a contributor's.
+_DEV_TOOL = lazy(
+    r"^[ \t]*(?:pytest|pre-commit|flake8|ruff|black|mypy|pylint|tox|nox|coverage|isort|sphinx)\b",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 #: setup.cfg's `install_requires = file: requirements.txt` (and extras' `file:` lines).
 _CFG_FILE_DIRECTIVE = lazy(r"file:[^\n]*")

@@ -222,8 +222,9 @@ _SAFE_TORCH = (2, 6)
             "`pickle`, `dill` and `cloudpickle` load anything and still count). A call that passes `weights_only` on "
             "from its caller (a variable, `**kwargs`) is the caller's choice: not new debt, and an unsafe load edited "
             "into one pays nothing; but not when the function gives that dict `weights_only=False` itself just above "
-            'the call (`kwargs["weights_only"] = False`). Info when a manifest the review sees '
-            "pins torch >= 2.6, where "
+            'the call (`kwargs["weights_only"] = False`). A load of a buffer the same function filled with '
+            "`torch.save` just above (a deep copy through memory, an object restoring its state) loads no file. "
+            "Info when a manifest the review sees pins torch >= 2.6, where "
             "`weights_only=True` is the default (not for a call that passes `weights_only=False`); low when "
             "`weights_only=False` is explained by a comment."
         ),
@@ -245,7 +246,7 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
         partial = m.group().startswith("partial")
         # A partial's keywords are the load's: its call is read as the load's own.
         call = reader.call(m, reader.side.column(m) + len("partial")) if partial else reader.call(m)
-        if call is None:
+        if call is None or _saved_just_above(view, reader.side, m, call):
             continue
         unsafe = _loads_unsafely(call)
         # `kwargs["weights_only"] = False` just above `torch.load(f, **kwargs)`: decided here, and said.
@@ -320,6 +321,23 @@ def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> b
             return True
         if _DEF.match(line):
             return False  # the function's start: its callers' dicts are theirs
+    return False
+
+
+def _saved_just_above(view: FileView, side: SideView, m: Match, call: Call) -> bool:
+    """`torch.save(module, buf); buf.seek(0); torch.load(buf)` in one function: bytes it wrote itself a moment
+    before (a deep copy through memory, an object restoring its state), not a file someone else could change."""
+    if call.node is None:
+        return False
+    source = call.positional(0)
+    if not isinstance(source, ast.Name):
+        return False
+    saving = re.compile(rf"\btorch\.save\(.*,\s*{re.escape(source.id)}\s*[,)]")
+    for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
+        if saving.search(line):
+            return True
+        if _DEF.match(line):
+            return False
     return False
 
 

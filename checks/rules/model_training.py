@@ -135,8 +135,9 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "file (one with a training step: `.backward(`, `.fit(`..., or named for training: `train*.py`, "
             "`*_train.py`, `*_trainer.py`) draws "
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
-            "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(` is "
-            "a custom backward pass, not a training step, nor is a step a docstring, comment or string mentions, "
+            "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(`, "
+            "or a `.backward(` inside a `backward` method, is a custom backward pass, not a training step, nor is a "
+            "step a docstring, comment or string mentions, "
             "a Hugging Face `Trainer` subclass is seeded by the Trainer itself, and a class that hands its "
             "`random_state` or `seed` to its base class's `__init__` by that base). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
@@ -263,7 +264,29 @@ def _is_training_code(path: str, source: str) -> bool:
         return True
     if any(_first(_in_code(source, step)) for step in _TRAINING_STEPS):
         return True
-    return _first(at for at in _in_code(source, _BACKWARD) if _GRADIENT_PLUMBING.match(source, at) is None)
+    return _first(
+        at
+        for at in _in_code(source, _BACKWARD)
+        if _GRADIENT_PLUMBING.match(source, at) is None and _enclosing_def(source, at) != "backward"
+    )
+
+
+#: A `def` line: its indent and the function's name.
+_DEF_LINE = lazy(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
+#: How far above a call its function's `def` is looked for.
+_DEF_LOOKBACK_CHARS = 4000
+
+
+def _enclosing_def(source: str, at: int) -> str | None:
+    """The name of the function whose body holds `at` (the nearest `def` above, indented less than its line):
+    a `.backward(` inside a `backward` method is a custom backward pass handing on the gradient, not a step."""
+    start = source.rfind("\n", 0, at) + 1
+    indent = len(source[start:at]) - len(source[start:at].lstrip())
+    found = None
+    for m in _DEF_LINE.finditer(source, max(0, start - _DEF_LOOKBACK_CHARS), start):
+        if len(m.group(1)) < indent:
+            found = m
+    return found.group(2) if found else None
 
 
 def _first(positions: Iterator[int]) -> bool:

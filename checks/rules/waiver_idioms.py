@@ -81,11 +81,23 @@ _LINE_LENGTH_CODES = frozenset({"e501", "w505", "line-too-long", "c0301"})
 _SHORT_LINE = 79
 
 
-def waives_a_long_url(name: str, named: frozenset[str] | None, before: str) -> bool:
+#: A line that is one string piece alone (with the comma or bracket that may close it), and one that ends with one.
+_STRING_PIECE = lazy(r"[ \t]*[rRbBuU]?(['\"])[^'\"]*\1[ \t]*[,)\]]*[ \t]*")
+_ENDS_WITH_URL_PIECE = lazy(r"[rRbBuU]?(['\"])[^'\"]*://[^'\"\s]*\1[ \t]*$")
+
+
+def waives_a_long_url(
+    view: FileView, side: SideView, m: Match, name: str, *, named: frozenset[str] | None, before: str
+) -> bool:
     """A bare or line-length noqa on a line that ends with a URL and is long only for it (a checkpoint's address in a
-    config, a docstring's credit): a URL is not wrapped, so the waiver hides nothing a person could fix."""
+    config, a docstring's credit), or on the string piece that goes on with a URL the line above starts: a URL is
+    not wrapped, so the waiver hides nothing a person could fix."""
     if name != "noqa" or not (named or frozenset({"e501"})) <= _LINE_LENGTH_CODES:
         return False
+    if _STRING_PIECE.fullmatch(before):
+        above = lines_before(view, side.side, m.number, 1)
+        if above and _ENDS_WITH_URL_PIECE.search(above[0]):
+            return True  # `'https://host/ckpt/'`, then the waived `'model-20230130.pth'`: one URL in two pieces
     before = before.rstrip()
     urls = list(_URL.finditer(before))
     return (
