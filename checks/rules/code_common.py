@@ -6,7 +6,7 @@ import ast
 import bisect
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from itertools import chain
 
@@ -545,6 +545,26 @@ def in_string_text(view: FileView, side: SideView, m: Match) -> bool:
     """True when a comment-like match of a Python file is text in a string: a docstring's line, or a line of any
     triple-quoted string (`README_TEMPLATE = \"\"\"...# TODO: Fill this model card\"\"\"` writes a heading)."""
     return in_docstring(view, side, m) or bool(in_triple_quotes(view, side, m))
+
+
+#: A `def` line, and the function's name.
+DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)")
+
+
+def enclosing_function(above: Sequence[str], indent: int) -> str | None:
+    """The name of the function whose body holds a line indented by `indent`, from the lines just above it (nearest
+    last), or None when they show none: each line further out (an `if`, a `with`) moves the search out with it, so a
+    function closed above (a sibling, or one before module-level code) is not taken for the enclosing one."""
+    for line in reversed(above):
+        stripped = line.lstrip()
+        depth = len(line) - len(stripped)
+        if not stripped or depth >= indent:
+            continue
+        found = DEF.match(line)
+        if found is not None:
+            return found.group(1)
+        indent = depth  # a block of the function (`if`, `with`): its `def` is further out
+    return None
 
 
 def is_doctest(line: str) -> bool:

@@ -10,7 +10,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, kind
 from checks.registry import Docs, rule
-from checks.rules.code_common import side_text
+from checks.rules.code_common import DEF, enclosing_function, side_text
 from checks.rules.data_source import call_name
 from checks.rules.dependency_common import lines_before
 from checks.rules.model_calls import Call
@@ -158,8 +158,6 @@ def _aliases(view: FileView, side: SideView) -> dict[str, str]:
     return side.memo("pickle-aliases", read)
 
 
-#: A `def` line and the function's name.
-_DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)")
 #: How far above a call the `def` that holds it is looked for.
 _DEF_LOOKBACK = 40
 
@@ -167,17 +165,8 @@ _DEF_LOOKBACK = 40
 def _in_setstate(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the call sits in a `__setstate__` method, as far as the file's lines above it show (its text, else the
     hunk's): an object restoring its own pickled state (a worker's `CloudpickleWrapper`), not a file loaded."""
-    indent = len(m.text) - len(m.text.lstrip())
-    for line in reversed(lines_before(view, side.side, m.number, _DEF_LOOKBACK)):
-        stripped = line.lstrip()
-        depth = len(line) - len(stripped)
-        if not stripped or depth >= indent:
-            continue
-        found = _DEF.match(line)
-        if found is not None:
-            return found.group(1) == "__setstate__"
-        indent = depth  # a block of the function (`if`, `with`): its `def` is further out
-    return False
+    above = lines_before(view, side.side, m.number, _DEF_LOOKBACK)
+    return enclosing_function(above, len(m.text) - len(m.text.lstrip())) == "__setstate__"
 
 
 def _is_serving(view: FileView) -> bool:
@@ -319,7 +308,7 @@ def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> b
     for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
         if setting.search(line):
             return True
-        if _DEF.match(line):
+        if DEF.match(line):
             return False  # the function's start: its callers' dicts are theirs
     return False
 
@@ -336,7 +325,7 @@ def _saved_just_above(view: FileView, side: SideView, m: Match, call: Call) -> b
     for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
         if saving.search(line):
             return True
-        if _DEF.match(line):
+        if DEF.match(line):
             return False
     return False
 

@@ -13,7 +13,7 @@ from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
-from checks.rules.code_common import is_doctest, side_text
+from checks.rules.code_common import enclosing_function, is_doctest, side_text
 from checks.rules.data_source import call_name
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
@@ -271,22 +271,16 @@ def _is_training_code(path: str, source: str) -> bool:
     )
 
 
-#: A `def` line: its indent and the function's name.
-_DEF_LINE = lazy(r"^([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 #: How far above a call its function's `def` is looked for.
 _DEF_LOOKBACK_CHARS = 4000
 
 
 def _enclosing_def(source: str, at: int) -> str | None:
-    """The name of the function whose body holds `at` (the nearest `def` above, indented less than its line):
-    a `.backward(` inside a `backward` method is a custom backward pass handing on the gradient, not a step."""
+    """The name of the function whose body holds `at`: a `.backward(` inside a `backward` method is a custom backward
+    pass handing on the gradient, not a step."""
     start = source.rfind("\n", 0, at) + 1
-    indent = len(source[start:at]) - len(source[start:at].lstrip())
-    found = None
-    for m in _DEF_LINE.finditer(source, max(0, start - _DEF_LOOKBACK_CHARS), start):
-        if len(m.group(1)) < indent:
-            found = m
-    return found.group(2) if found else None
+    above = source[max(0, start - _DEF_LOOKBACK_CHARS) : start].splitlines()
+    return enclosing_function(above, len(source[start:at]) - len(source[start:at].lstrip()))
 
 
 def _first(positions: Iterator[int]) -> bool:
