@@ -368,7 +368,8 @@ def finish(
     new_hits, paid_hits = _net(hits)
     findings = _aggregate(new_hits, selection, acknowledge, accept_whole)
     paid = aggregate(paid_hits)
-    before = [(by_code[code], old) for code, old, _ in collected.carried]
+    # Once each: a directive split into several on its code is carried into each of them (see `_pairs`).
+    before = list({id(old): (by_code[code], old) for code, old, _ in collected.carried}.values())
     after = [(by_code[code], new) for code, _, new in collected.carried]
     # The same fingerprints `_aggregate` gives each occurrence, so a move names what the findings name.
     was = {id(h): fp for _, h, fp in _with_fingerprints(before)}
@@ -727,15 +728,23 @@ def _pairs(gone: list[Hit], came: list[Hit], default: Severity, likeness: _Liken
         return  # a rewrite of many debts: compared only as wholes (above), not each with each
     scored = sorted(
         (
-            (_edited_likeness(g, h), i, j)
+            # Of suppressions alike, one naming some of the removed one's checks is its piece, before another tool's.
+            (_edited_likeness(g, h), _split_from(g, h), i, j)
             for i, g in enumerate(gone)
             for j, h in enumerate(came)
             if rank(h) <= rank(g) and not _silences_more(g, h)
         ),
         reverse=True,
     )
-    edited = ((i, j) for ratio, i, j in scored if ratio >= EDITED_SIMILARITY)
-    yield from ((gone[i], came[j]) for i, j in _one_to_one(edited))
+    edited = list(_one_to_one((i, j) for ratio, _, i, j in scored if ratio >= EDITED_SIMILARITY))
+    yield from ((gone[i], came[j]) for i, j in edited)
+    # One directive split into one a check on the same code (`disable=a,b` -> `disable=a` and `disable=b` over the
+    # same `def`): each piece is the old debt, and only checks it did not name are new.
+    taken = {j for _, j in edited}
+    for j, h in enumerate(came):
+        whole = next((g for g in gone if _split_from(g, h)), None) if j not in taken else None
+        if whole is not None:
+            yield whole, h
 
 
 def _silences_more(removed: Hit, added: Hit) -> bool:
@@ -743,6 +752,19 @@ def _silences_more(removed: Hit, added: Hit) -> bool:
     Names with none in common are another tool's for the same check (mypy's `index` made ty's `not-subscriptable`)."""
     before, after = removed.silences, added.silences
     return before is not None and after is not None and bool(before & after) and not after <= before
+
+
+def _split_from(removed: Hit, added: Hit) -> bool:
+    """Whether an added suppression on the same code names only checks the removed one named: a piece of it."""
+    before, after = removed.silences, added.silences
+    return (
+        before is not None
+        and bool(after)
+        and after is not None
+        and after <= before
+        and bool(removed.anchor.strip())
+        and removed.anchor.strip() == added.anchor.strip()
+    )
 
 
 def _edited_likeness(removed: Hit, added: Hit) -> float:

@@ -799,6 +799,27 @@ def test_a_suppression_alone_on_its_line_moves_only_with_the_code_below_it() -> 
     assert (moved.findings, moved.paid) == ((), ())
 
 
+def test_one_directive_split_into_one_a_check_over_the_same_code_is_the_old_debt() -> None:
+    """flwr split `# pylint: disable=a,b,c` over `start_client` into one directive a check, and added two checks
+    below them: the pieces are the old debt (neither new nor paid), the two added checks alone are new."""
+    old = (
+        "import x\n\n\n# pylint: disable=import-outside-toplevel,too-many-locals,too-many-branches\ndef start_client(\n"
+    )
+    new = (
+        "import x\n\n\n# pylint: disable=import-outside-toplevel\n# pylint: disable=too-many-branches\n"
+        "# pylint: disable=too-many-locals\n# pylint: disable=too-many-statements\n"
+        "# pylint: disable=too-many-arguments\ndef start_client(\n"
+    )
+    result = run({"flwr/client/app.py": (old + "    pass\n", new + "    pass\n")}, config=only("CODE018"))
+
+    assert [(f.path, f.lines) for f in result.findings] == [("flwr/client/app.py", (7, 8))]
+    assert result.paid == ()
+    # For the ledger: the one old directive, carried into its three pieces.
+    assert [(f.lines, f.effort_minutes) for f in result.carried_from] == [((4,), 5)]
+    assert [f.lines for f in result.carried] == [(4, 5, 6)]
+    assert len({old for old, _ in result.moves}) == 1 and len(result.moves) == 3
+
+
 def test_a_suppression_on_a_line_any_module_could_hold_moves_only_with_its_neighbours() -> None:
     """A `broad-except` waiver goes with a deleted try block, and an unrelated module's new probe gets one on the same
     `except Exception:` (xgboost): a line any module could hold is no evidence of a move, so the new one is reported
