@@ -817,7 +817,8 @@ def test_one_directive_split_into_one_a_check_over_the_same_code_is_the_old_debt
     # For the ledger: the one old directive, carried into its three pieces.
     assert [(f.lines, f.effort_minutes) for f in result.carried_from] == [((4,), 5)]
     assert [f.lines for f in result.carried] == [(4, 5, 6)]
-    assert len({old for old, _ in result.moves}) == 1 and len(result.moves) == 3
+    assert len({old for old, _ in result.moves}) == 1
+    assert len(result.moves) == 3
 
 
 def test_a_suppression_on_a_line_any_module_could_hold_moves_only_with_its_neighbours() -> None:

@@ -201,7 +201,9 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "waivers (`# pragma: no cover`, `istanbul ignore`: the code stays linted and type-checked). A suppression "
             "edited to name more checks than it did (`# pylint: disable=C0111` -> `C0103,C0111`) is new, and the "
             "old one paid; one narrowed, or written anew on the same code (for another tool, or pylint's `R0916` "
-            "by its name; one alone on its line is on the code below it), is the same debt, and one "
+            "by its name; one alone on its line is on the code below it, past the waivers stacked under it; one "
+            "directive split into one a check is the old debt, and only checks it did not name are new), is the same "
+            "debt, and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
             "whatever their annotations; on the quotes ending a docstring, its function). A "
             "directive ending a line of commented-out code silences nothing, nor does a noqa or `# pragma: no cover` "
@@ -211,8 +213,11 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
-            "what it registers), and a bare or line-length noqa on a line that ends with a URL and is long only for it"
-            " (a checkpoint's address in a config, a docstring's credit). A noqa removed from the code pays nothing "
+            "what it registers), a bare or line-length noqa on a line that ends with a URL and is long only for it"
+            " (a checkpoint's address in a config, a docstring's credit), or on the string piece that goes on with "
+            "a URL the line above starts, and a `pointless-string-statement` waiver on a one-line string right under "
+            "an assignment (an attribute docstring, which pylint never reports). A noqa removed from the code pays "
+            "nothing "
             "while the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file "
             "(a bare one: when an entry names the file itself, or unused imports on an import)."
         ),
@@ -250,6 +255,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
             if idioms.imports_own_module(view.path, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
+            if idioms.documents_an_attribute(view, side, m, directive.name, named):
+                continue  # `"""Name of the results file"""  # pylint: disable=W0105` under a constant: nothing to silence
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             text = " ".join(d.group().split())

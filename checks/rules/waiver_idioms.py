@@ -125,6 +125,26 @@ def imports_own_module(path: str, line: str, name: str, named: frozenset[str] | 
     return len(parts) > 1 and imported.group(1).partition(".")[0] == package
 
 
+#: pylint's check of a string statement that does nothing.
+_POINTLESS_STRING = frozenset({"w0105", "pointless-string-statement"})
+#: A one-line string statement (the code before a waiver), and an assignment line (`NAME = ...`, `x: int = ...`).
+_STRING_STATEMENT = lazy(r"[ \t]*[rRuU]?(?:\"\"\"[^\n]*\"\"\"|'\'\'[^\n]*'\'\'|\"[^\"\n]*\"|'[^'\n]*')[ \t]*")
+_ASSIGNMENT = lazy(r"[ \t]*[A-Za-z_][\w.]*[ \t]*(?::[^=\n]+)?=[^=]")
+
+
+def documents_an_attribute(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
+    """A `pointless-string-statement` waiver on a one-line string right under an assignment: a PEP 257 attribute
+    docstring (a string under `RESULTS = "results.csv"` that names the file), which pylint never reports, so the
+    waiver silences nothing and there is nothing to fix."""
+    if name != "pylint: disable" or not named or not named <= _POINTLESS_STRING:
+        return False
+    code = m.text[: m.text.find("#")] if "#" in m.text else m.text
+    if _STRING_STATEMENT.fullmatch(code.rstrip()) is None:
+        return False
+    above = [line for line in lines_before(view, side.side, m.number, 3) if line.strip()]
+    return bool(above) and _ASSIGNMENT.match(above[-1]) is not None
+
+
 #: A `try:` alone on its line.
 _TRY = lazy(r"[ \t]*try[ \t]*:[ \t]*(?:#|$)")
 #: A handler that catches a failed import: ImportError or its subclass named, a broader class, or a bare `except:`.
