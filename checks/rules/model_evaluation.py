@@ -68,7 +68,8 @@ _SWITCHED_OFF_NEEDLES = ("eval_strategy", "evaluation_strategy", "train_test_spl
             "or adds a training script that saves the model it fits (fit, a Trainer's train, lgb/xgb.train) "
             "with no evaluation, metric, prediction or validation data anywhere in it. The last two read the "
             "whole module, so they need its text (or a new file); a script beside an evaluation module "
-            "(`evaluate.py`, `eval_*.py`) in the change or the tree is taken to be evaluated there. Lines the module "
+            "(`evaluate.py`, `eval_*.py`, `evaluator.py`) or package (`evaluation/`) in the change or the tree is "
+            "taken to be evaluated there. Lines the module "
             "held before, when it read the same way then, are no news (a file whose line endings alone changed), "
             "and an object's `fit(self)` learns no data."
         ),
@@ -162,7 +163,8 @@ _MODEL_NAME = lazy(
     re.IGNORECASE,
 )
 #: A module that evaluates models beside the training script.
-_EVALUATION_MODULE = lazy(r"(?:^|/)(?:[^/]*[_-])?eval(?:uate|uation)?(?:[_-][^/]*)?\.py$", re.IGNORECASE)
+#: A module, or a package, named for evaluating: `eval_forecast.py`, `evaluator.py`, `evaluation/runner.py`.
+_EVALUATION_MODULE = lazy(r"(?:^|/)(?:[^/]*[_-])?eval(?:uate|uation|uator|s)?(?:[_-][^/]*)?(?:\.py$|/)", re.IGNORECASE)
 
 
 class _Measured(Enum):
