@@ -23,6 +23,7 @@ from checks.rules.model_scan import (
     call_hit,
     called,
     callee,
+    char_before,
     code_matches,
     contains_any,
     file_source,
@@ -191,6 +192,8 @@ def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
         if call is None or not _unseeded(name, call):
             continue
         side = reader.side
+        if char_before(m) == "." and _own_method(_source_on(view, side), callee(m, side)):
+            continue  # `blocks.train_test_split(train_idx, test_idx)`: the module's own method of that name
         if side.side not in seeded:
             seeded[side.side] = _GLOBAL_SEED.search(_source_on(view, side)) is not None
         if seeded[side.side]:
@@ -203,6 +206,16 @@ def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
             call,
             Severity.MEDIUM if training else None,
         )
+
+
+def _own_method(source: str, dotted: str) -> bool:
+    """Whether `receiver.name` calls a method the module defines, on an object it did not import as a module
+    (`model_selection.train_test_split` is scikit-learn's whatever the module defines)."""
+    receiver, _, name = dotted.rpartition(".")
+    root = re.escape(receiver.partition(".")[0])
+    if re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{root}\b", source, re.MULTILINE):
+        return False
+    return re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\(", source, re.MULTILINE) is not None
 
 
 def _unseeded_torch_splits(view: FileView) -> Iterator[Hit]:
