@@ -10,7 +10,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import parse_python
+from checks.rules.code_common import parse_python, side_text
 from checks.rules.dependency_common import block_opener, in_docs_folder, lines_before
 from checks.views import FileView, Match, SideView
 
@@ -43,6 +43,10 @@ _IMPORT_FINDERS = (
 #: The pattern starts with its literal so the engine can skip ahead; `_starts_statement` checks the line start.
 _PRINT = lazy(r"print(?:[ \t]*>>|[ \t]+(?:[urbURB]{0,2}[\"']|[A-Za-z_][\w.]*[ \t]*(?:$|[,%+\[(*/-])))", re.MULTILINE)
 _XRANGE = lazy(r"xrange\(")
+#: The module binding `xrange` itself: `from six.moves import xrange`, `xrange = range`, `def xrange(...)`.
+_XRANGE_BOUND = lazy(
+    r"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t][^\n]*\bxrange\b|xrange[ \t]*=[^=]|def[ \t]+xrange\()", re.M
+)
 #: An enclosing line that makes the Python 2 code a guarded fallback or a version switch.
 _GUARD = lazy(r"^\s*(?:try\s*:|except\b.*\b(?:ImportError|ModuleNotFoundError)|if\b.*(?:version_info|PY2|PY3))")
 
@@ -61,7 +65,8 @@ _GUARD = lazy(r"^\s*(?:try\s*:|except\b.*\b(?:ImportError|ModuleNotFoundError)|i
     docs=Docs(
         what=(
             "Added code imports a module that exists only on Python 2 (cPickle, urllib2, ConfigParser, "
-            "StringIO, Queue, httplib...), uses the print statement (`print x`) or `xrange(`. Imports guarded "
+            "StringIO, Queue, httplib...), uses the print statement (`print x`) or `xrange(` (not one the module "
+            "binds: `from six.moves import xrange`). Imports guarded "
             "by `try: ... except ImportError:` or a Python-version check are fallbacks, not debt; a print "
             "statement in a file that parses as Python 3 is text in a string; tests, fixtures, docs and "
             "vendored code are not read."
@@ -113,6 +118,8 @@ def _prints(view: FileView, side: SideView) -> Iterator[Hit]:
 
 
 def _xranges(view: FileView, side: SideView) -> Iterator[Hit]:
+    if _XRANGE_BOUND.search(side_text(view, side)):
+        return  # six's `xrange`, or the module's own: it runs on Python 3
     for m in side.search(_XRANGE):
         before = m.text[: side.column(m)]
         if before and (before[-1].isalnum() or before[-1] in "._"):
