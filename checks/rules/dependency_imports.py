@@ -762,7 +762,10 @@ _AVAILABILITY = lazy(
 )
 #: A check naming the package it looks for, quoted: what `_FileImports.checks_by_name` completes with the names. A
 #: module imported by its name (`import_module("x")`, `safe_import("x")`, `importorskip("x")`) is one too.
-_CHECKED_BY_NAME = lazy(rf"(?:{_AVAILABILITY.pattern}|RequirementCache\(|\w*import\w*\()\s*[\"']")
+#: The name given alone or in a list or tuple of names (`check_requirements(["deepsparse", "sparseml"])`).
+_CHECKED_BY_NAME = lazy(
+    rf"(?:{_AVAILABILITY.pattern}|RequirementCache\(|\w*import\w*\()\s*[\[(]?\s*(?:[\"'][^\"'\n]*[\"']\s*,\s*)*[\"']"
+)
 #: A handler of a package's absence earlier in the function (`try: import colbert` / `except ImportError: ...`):
 #: the function treats the package as optional, and its later imports with it.
 _IMPORT_HANDLER = lazy(r"except\b.*\b(?:ImportError|ModuleNotFoundError)\b")
@@ -1113,7 +1116,8 @@ def _judged_file(file: FileView) -> bool:
             "`if not _X_AVAILABLE: raise ...`, "
             "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
-            '`find_spec("comet_ml")`, `is_comet_ml_available()`, `import_module("comet_ml")`, '
+            '`find_spec("comet_ml")`, `check_requirements(["onnxruntime"])` (a list of names too), '
+            '`is_comet_ml_available()`, `import_module("comet_ml")`, '
             '`"comet_ml" in sys.modules`, or imports it in a `try` whose `except ImportError` stops with a message), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
