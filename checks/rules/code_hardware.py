@@ -18,6 +18,9 @@ VISIBLE_DEVICES = lazy(
 #: Right after a VISIBLE_DEVICES match, a value that hides every GPU (`""`, `"-1"`): a step told to run on the
 #: CPU picks no GPU.
 NO_GPU = lazy(r"""\s*(?:,\s*)?["'](?:-1)?["']\s*\)?\s*(?:#.*)?$""")
+#: Right after it, a literal value (`"1"`, `'0,1'`): the code picks the GPUs. A name or a call (`= device`,
+#: `= str(args.gpu)`) passes on what its caller or the command line chose.
+LITERAL_VALUE = lazy(r"""\s*(?:,\s*)?[rRuU]?["']""")
 #: One GPU named by a number other than 0: a "cuda:1" literal, or torch.cuda.set_device(1). Device 0 is the first
 #: of those the launch made visible, which is what code should address.
 PINNED_DEVICE = lazy(r"""["']cuda:0*[1-9]\d*["']|torch\.cuda\.set_device\(\s*0*[1-9]\d*\s*\)""")
@@ -38,11 +41,12 @@ _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
     ),
     docs=Docs(
         what=(
-            "Python added by the change that picks GPUs itself: `os.environ['CUDA_VISIBLE_DEVICES'] = ...`, a "
+            "Python added by the change that picks GPUs itself: `os.environ['CUDA_VISIBLE_DEVICES'] = '1'`, a "
             "`'cuda:1'` literal, `torch.cuda.set_device(1)`. Launch scripts (shell), tests and examples are "
             "where device choices belong and are skipped; `'cuda'`, `'cuda:0'` (the first visible device) and "
             "`f'cuda:{rank}'` are not pinned, and "
-            '`CUDA_VISIBLE_DEVICES` set to `""` or `"-1"` hides the GPUs (a CPU-only step) rather than picking one.'
+            '`CUDA_VISIBLE_DEVICES` set to `""` or `"-1"` hides the GPUs (a CPU-only step) rather than picking one, '
+            "and one set to a name or a call's value (`= device`, `= str(args.gpu)`) passes on its caller's choice."
         ),
         why=(
             "Hardware choices in code are configuration debt (Sculley et al. 2015, §6): the job fails or silently "
@@ -67,7 +71,8 @@ def hardcoded_device(view: FileView) -> Iterator[Hit]:
             for m in matches:
                 if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
                     continue
-                if visible and NO_GPU.match(m.text, side.column(m) + len(m.group())):
+                after = side.column(m) + len(m.group())
+                if visible and (NO_GPU.match(m.text, after) or not LITERAL_VALUE.match(m.text, after)):
                     continue
                 statement = m.text.strip()
                 yield side.hit(m, f"{what}: {statement[:100]}", content=statement_key(statement))
