@@ -81,7 +81,8 @@ _TRUE = {"True", "1"}
             "not yet, later, revisit, bug...); a skip explaining that an inherited test does not apply ('does not "
             "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, "
             "`xfail(condition=...)`, a skip under `if ...:` or in the `except ImportError:` of an optional package) "
-            "are not debt; an exception class where the condition goes (`xfail(ValueError)`) is always true. "
+            "are not debt, nor is a helper returning a mark (`return pytest.mark.xfail(...)`: the tests it marks "
+            "decide); an exception class where the condition goes (`xfail(ValueError)`) is always true. "
             "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, or `pytest.skip(..., "
             "allow_module_level=True)` at its top level; whatever the reason) and for "
             "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
@@ -124,6 +125,8 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
                 continue  # a skip further into a test, or in a helper: what runs before it decides it
             kind = m.group("kind") or m.group("kind2") or m.group("kind3") or m.group("kind4") or "skip"
             statement, end = side.statement(m.index)
+            if statement.lstrip().startswith("return "):
+                continue  # a helper that builds a mark (`return pytest.mark.xfail(...)`): the tests it marks decide
             expression = statement[side.column(m) :].lstrip()
             called = CALLED.match(expression) is not None
             call = _call(expression) if called else None
