@@ -206,7 +206,8 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "debt, and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
             "whatever their annotations; on the quotes ending a docstring, its function). A "
-            "directive ending a line of commented-out code silences nothing, nor does a noqa or `# pragma: no cover` "
+            "directive ending a line of commented-out code silences nothing (a type checker's, after any text of a "
+            "comment), nor does a noqa or `# pragma: no cover` "
             "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only "
             "F401 or F403 on an import (its first line, or a name in its brackets) in a package's `__init__.py` or a "
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a bare one "
@@ -245,7 +246,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             if found is None or (m.index, found[1].start()) in seen:
                 continue
             directive, d = found
-            if _in_commented_code(side, m, d):
+            if _in_commented_code(side, m, d, directive):
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
                 continue  # it holds for its own line, and a line of comment alone draws nothing to silence
@@ -360,13 +361,20 @@ def _silenced_expression(code: str) -> str:
     return expression if any(c.isalnum() for c in expression) else code
 
 
-def _in_commented_code(side: SideView, m: Match, d: re.Match[str]) -> bool:
-    """Whether a directive ends a line of commented-out code: a line that is all comment, code before the directive."""
+#: Type checkers' line waivers: read on a line of code only, never after a comment's text.
+_TYPE_CHECKERS = frozenset({"type: ignore", "pyright: ignore", "ty: ignore", "pyrefly: ignore", "pyre-fixme"})
+
+
+def _in_commented_code(side: SideView, m: Match, d: re.Match[str], directive: _Directive) -> bool:
+    """Whether a directive ends a line of commented-out code: a line that is all comment, code before the directive.
+    A type checker's waiver there silences nothing whatever the text before it (mypy reads none after other text)."""
     line = m.text
     comment = comment_start(line, side.kind)
     if comment is None or line[: comment - 1].strip() or d.start() < comment:
         return False  # code before the comment, or the directive opens it
-    body = line[comment : d.start()].strip().rstrip("#/").strip()
+    body = line[comment : d.start()].strip().strip("#/").strip()  # `# # from x import y`: code, commented out twice
+    if body and directive.name in _TYPE_CHECKERS:
+        return True
     return bool(body) and CODE_LIKE.match(body) is not None
 
 
