@@ -98,22 +98,45 @@ def waives_a_long_url(
     view: FileView, side: SideView, m: Match, name: str, *, named: frozenset[str] | None, before: str
 ) -> bool:
     """A bare or line-length noqa on a line that ends with a URL and is long only for it (a checkpoint's address in a
-    config, a docstring's credit), or on the string piece that goes on with a URL the line above starts: a URL is
-    not wrapped, so the waiver hides nothing a person could fix."""
+    config, a docstring's credit), on the string piece that goes on with a URL the line above starts, or on the
+    quotes closing a docstring whose long lines are all such (flake8 reads that noqa for every line of the string):
+    a URL is not wrapped, so the waiver hides nothing a person could fix."""
     if name != "noqa" or not (named or frozenset({"e501"})) <= _LINE_LENGTH_CODES:
         return False
     if _STRING_PIECE.fullmatch(before):
         above = lines_before(view, side.side, m.number, 1)
         if above and _ENDS_WITH_URL_PIECE.search(above[0]):
             return True  # `'https://host/ckpt/'`, then the waived `'model-20230130.pth'`: one URL in two pieces
-    before = before.rstrip()
-    urls = list(_URL.finditer(before))
+    if before.strip() in ('"""', "'''"):
+        long = [line for line in _string_above(view, side, m, before.strip()) if len(line.rstrip()) > _SHORT_LINE]
+        return bool(long) and all(map(_long_only_for_url, long))
+    return _long_only_for_url(before)
+
+
+def _long_only_for_url(line: str) -> bool:
+    """Whether the line ends with a URL and is long only for it."""
+    line = line.rstrip()
+    urls = list(_URL.finditer(line))
     return (
-        len(before) > _SHORT_LINE
+        len(line) > _SHORT_LINE
         and bool(urls)
-        and _URL_CLOSERS.fullmatch(before, urls[-1].end()) is not None
-        and len(_URL.sub("", before)) <= _SHORT_LINE
+        and _URL_CLOSERS.fullmatch(line, urls[-1].end()) is not None
+        and len(_URL.sub("", line)) <= _SHORT_LINE
     )
+
+
+#: How far above its closing quotes a docstring's opening ones are looked for.
+_STRING_LOOKBACK = 80
+
+
+def _string_above(view: FileView, side: SideView, m: Match, quotes: str) -> list[str]:
+    """The lines of the string whose closing quotes stand alone on the match's line, up to its opening quotes' line;
+    none when the opening quotes are not in sight."""
+    above = lines_before(view, side.side, m.number, _STRING_LOOKBACK)
+    for k in range(len(above) - 1, -1, -1):
+        if quotes in above[k]:
+            return above[k:]
+    return []
 
 
 #: A plain import of one dotted module, nothing bound under another name: `import mmseg.datasets`.
