@@ -757,14 +757,8 @@ def _silences_more(removed: Hit, added: Hit) -> bool:
 def _split_from(removed: Hit, added: Hit) -> bool:
     """Whether an added suppression on the same code names only checks the removed one named: a piece of it."""
     before, after = removed.silences, added.silences
-    return (
-        before is not None
-        and bool(after)
-        and after is not None
-        and after <= before
-        and bool(removed.anchor.strip())
-        and removed.anchor.strip() == added.anchor.strip()
-    )
+    anchor = removed.anchor.strip()
+    return bool(before and after and after <= before) and bool(anchor) and anchor == added.anchor.strip()
 
 
 def _edited_likeness(removed: Hit, added: Hit) -> float:

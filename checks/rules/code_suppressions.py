@@ -259,7 +259,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             if idioms.imports_own_module(view.path, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
             if idioms.documents_an_attribute(view, side, m, directive.name, named):
-                continue  # `"""Name of the results file"""  # pylint: disable=W0105` under a constant: nothing to silence
+                continue  # a docstring under a constant, waived as a pointless string: pylint reports none there
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             text = " ".join(d.group().split())

@@ -118,9 +118,10 @@ def _prints(view: FileView, side: SideView) -> Iterator[Hit]:
 
 
 def _xranges(view: FileView, side: SideView) -> Iterator[Hit]:
-    if _XRANGE_BOUND.search(side_text(view, side)):
-        return  # six's `xrange`, or the module's own: it runs on Python 3
-    for m in side.search(_XRANGE):
+    found = list(side.search(_XRANGE))
+    if not found or _XRANGE_BOUND.search(side_text(view, side)):
+        return  # none, or six's `xrange` or the module's own: it runs on Python 3
+    for m in found:
         before = m.text[: side.column(m)]
         if before and (before[-1].isalnum() or before[-1] in "._"):
             continue  # np.xrange(, my_xrange(
