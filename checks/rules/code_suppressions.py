@@ -16,7 +16,7 @@ from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules import waiver_idioms as idioms
-from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, search_comments
+from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, DEF, search_comments
 from checks.rules.dependency_common import lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
@@ -276,7 +276,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor = _statement_closed(view, side, m, anchor)  # `) -> "self":  # pylint: disable=...`: the def's
             elif anchor.strip() in _CLOSING_QUOTES and view.kind is not Kind.NOTEBOOK:
                 anchor = _docstring_owner(view, side, m, anchor)  # on the quotes that end a function's docstring
-            if _DEF.match(anchor):
+            if DEF.match(anchor):
                 anchor = _signature(anchor)
             hit = side.hit(
                 m,
@@ -307,8 +307,6 @@ def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) ->
 
 #: A line that is only a string's closing quotes.
 _CLOSING_QUOTES = ('"""', "'''")
-#: How far above closing quotes the docstring's opening quotes, and above those its def, are looked for.
-_DOCSTRING_LOOKBACK = 400
 _OWNER = lazy(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+")
 
 
@@ -316,11 +314,11 @@ def _docstring_owner(view: FileView, side: SideView, m: Match, quotes: str) -> s
     """The def or class whose docstring the closing quotes on the match's line end, with the quotes: a directive
     there (a noqa for E501 after them) is about that docstring, which moves with its function. Just `quotes` when the
     opening quotes or the def are not in view (a module's docstring has none)."""
-    above = lines_before(view, side.side, m.number, _DOCSTRING_LOOKBACK)
     mark = quotes.strip()
-    opening = next((k for k in range(len(above) - 1, -1, -1) if mark in above[k]), None)
-    if opening is None:
+    opened = idioms.string_opened_above(view, side, m, mark)
+    if opened is None:
         return quotes
+    above, opening = opened
     indent = len(above[opening]) - len(above[opening].lstrip())
     for line in reversed(above[max(0, opening - _OPENER_LOOKBACK) : opening]):
         if not line.strip() or len(line) - len(line.lstrip()) >= indent:
@@ -331,9 +329,6 @@ def _docstring_owner(view: FileView, side: SideView, m: Match, quotes: str) -> s
         if line.lstrip()[:1] not in _CLOSING:  # `) -> np.ndarray:` closes the signature; anything else, no def
             return quotes
     return quotes
-
-
-_DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+\w")
 
 
 def _signature(code: str) -> str:

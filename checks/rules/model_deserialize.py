@@ -287,8 +287,9 @@ def _loads_unsafely(call: Call) -> bool | None:
     return value.value is not True
 
 
-#: How far above a load the dict its `**` passes on is looked for being given `weights_only=False`.
-_SPLAT_LOOKBACK = 15
+#: How far above a load its function's lines are read (for the dict its `**` passes on given `weights_only=False`, or
+#: the buffer it reads filled by `torch.save`).
+_FUNCTION_LOOKBACK = 15
 
 
 def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> bool:
@@ -305,11 +306,17 @@ def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> b
         rf"\b(?:{spread})\s*(?:\[\s*[\"']weights_only[\"']\s*\]\s*=|\.update\([^)]*\bweights_only\s*=|"
         rf"\.setdefault\(\s*[\"']weights_only[\"']\s*,)\s*False\b"
     )
-    for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
-        if setting.search(line):
+    return _above_in_function(view, side, m, setting)
+
+
+def _above_in_function(view: FileView, side: SideView, m: Match, pattern: re.Pattern[str]) -> bool:
+    """Whether a line just above the match's, in the same function, holds `pattern` (the function's start ends the
+    search: what its callers did is theirs)."""
+    for line in reversed(lines_before(view, side.side, m.number, _FUNCTION_LOOKBACK)):
+        if pattern.search(line):
             return True
         if DEF.match(line):
-            return False  # the function's start: its callers' dicts are theirs
+            return False
     return False
 
 
@@ -321,13 +328,7 @@ def _saved_just_above(view: FileView, side: SideView, m: Match, call: Call) -> b
     source = call.positional(0)
     if not isinstance(source, ast.Name):
         return False
-    saving = re.compile(rf"\btorch\.save\(.*,\s*{re.escape(source.id)}\s*[,)]")
-    for line in reversed(lines_before(view, side.side, m.number, _SPLAT_LOOKBACK)):
-        if saving.search(line):
-            return True
-        if DEF.match(line):
-            return False
-    return False
+    return _above_in_function(view, side, m, re.compile(rf"\btorch\.save\(.*,\s*{re.escape(source.id)}\s*[,)]"))
 
 
 def _own_unpickler(call: Call) -> bool:

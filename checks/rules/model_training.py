@@ -13,7 +13,7 @@ from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
-from checks.rules.code_common import enclosing_function, is_doctest, side_text
+from checks.rules.code_common import DEF, enclosing_function, is_doctest, side_text
 from checks.rules.data_source import call_name
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
@@ -215,7 +215,7 @@ def _own_method(source: str, dotted: str) -> bool:
     root = re.escape(receiver.partition(".")[0])
     if re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{root}\b", source, re.MULTILINE):
         return False
-    return re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(name)}\(", source, re.MULTILINE) is not None
+    return any(found.group(1) == name for found in re.finditer(rf"^{DEF.pattern}\(", source, re.MULTILINE))
 
 
 def _unseeded_torch_splits(view: FileView) -> Iterator[Hit]:

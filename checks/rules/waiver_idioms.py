@@ -108,7 +108,9 @@ def waives_a_long_url(
         if above and _ENDS_WITH_URL_PIECE.search(above[0]):
             return True  # `'https://host/ckpt/'`, then the waived `'model-20230130.pth'`: one URL in two pieces
     if before.strip() in ('"""', "'''"):
-        long = [line for line in _string_above(view, side, m, before.strip()) if len(line.rstrip()) > _SHORT_LINE]
+        opened = string_opened_above(view, side, m, before.strip())
+        string = opened[0][opened[1] :] if opened else []
+        long = [line for line in string if len(line.rstrip()) > _SHORT_LINE]
         return bool(long) and all(map(_long_only_for_url, long))
     return _long_only_for_url(before)
 
@@ -126,17 +128,15 @@ def _long_only_for_url(line: str) -> bool:
 
 
 #: How far above its closing quotes a docstring's opening ones are looked for.
-_STRING_LOOKBACK = 80
+DOCSTRING_LOOKBACK = 400
 
 
-def _string_above(view: FileView, side: SideView, m: Match, quotes: str) -> list[str]:
-    """The lines of the string whose closing quotes stand alone on the match's line, up to its opening quotes' line;
-    none when the opening quotes are not in sight."""
-    above = lines_before(view, side.side, m.number, _STRING_LOOKBACK)
-    for k in range(len(above) - 1, -1, -1):
-        if quotes in above[k]:
-            return above[k:]
-    return []
+def string_opened_above(view: FileView, side: SideView, m: Match, quotes: str) -> tuple[list[str], int] | None:
+    """For closing `quotes` on the match's line: the lines above it (nearest last) and the index among them of the
+    line holding the opening quotes; None when those are not in sight."""
+    above = lines_before(view, side.side, m.number, DOCSTRING_LOOKBACK)
+    opening = next((k for k in range(len(above) - 1, -1, -1) if quotes in above[k]), None)
+    return None if opening is None else (above, opening)
 
 
 #: A plain import of one dotted module, nothing bound under another name: `import mmseg.datasets`.
