@@ -12,7 +12,7 @@ from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, parse_python, statement_hit, statement_key
+from checks.rules.code_common import DEF, in_docstring, in_string, parse_python, statement_hit, statement_key
 from checks.rules.dependency_common import block_opener, lines_before
 from checks.views import FileView, Match
 
@@ -65,7 +65,8 @@ _PROGRAM_PATH = lazy(
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
             "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
             '`f"{x=}"` is a debug print, unless an `if` on verbosity guards it (`if self.verbose > 0:`, or a flag '
-            "named for it: `if self._debug:`, `if _PRINT_STATIC:`) or its line waives the print check "
+            "named for it: `if self._debug:`, `if _PRINT_STATIC:`), itself or through a loop inside it, or its line "
+            "waives the print check "
             "(`# noqa: T201`, which CODE018 counts)."
         ),
         why=(
@@ -176,11 +177,19 @@ _GUARD_LOOKBACK = 12
 
 
 def _under_verbosity(view: FileView, m: Match) -> bool:
-    """Whether the print sits in an `if` on verbosity (opt-in progress output, as sklearn's estimators print), as
-    far as the lines above show (the post-change text, else the hunks)."""
+    """Whether the print sits in an `if` on verbosity (opt-in progress output, as sklearn's estimators print), itself
+    or through the blocks inside it (a `for` over what to show), as far as the lines above show (the post-change
+    text, else the hunks). An `else:` leaves its `if` behind: the block opening it is the one around both."""
     above = lines_before(view, Side.ADDED, m.number, _GUARD_LOOKBACK)
-    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
-    return k is not None and _VERBOSITY.match(above[k]) is not None
+    indent = len(m.text) - len(m.text.lstrip())
+    while (k := block_opener(above, indent)) is not None:
+        opener = above[k]
+        if _VERBOSITY.match(opener) is not None:
+            return True
+        if DEF.match(opener) is not None or opener.lstrip().startswith("class "):
+            return False
+        above, indent = above[:k], len(opener) - len(opener.lstrip())
+    return False
 
 
 #: Functions whose job is to show something (`preview`, `print_summary`, `debug_shapes`): their prints are meant.

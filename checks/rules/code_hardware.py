@@ -19,8 +19,8 @@ VISIBLE_DEVICES = lazy(
 #: CPU picks no GPU.
 NO_GPU = lazy(r"""\s*(?:,\s*)?["'](?:-1)?["']\s*\)?\s*(?:#.*)?$""")
 #: Right after it, a literal value (`"1"`, `'0,1'`): the code picks the GPUs. A name or a call (`= device`,
-#: `= str(args.gpu)`) passes on what its caller or the command line chose.
-LITERAL_VALUE = lazy(r"""\s*(?:,\s*)?[rRuU]?["']""")
+#: `= str(args.gpu)`, `= ",".join(...)` over the caller's count) passes on what its caller or the command line chose.
+LITERAL_VALUE = lazy(r"""\s*(?:,\s*)?[rRuU]?(?:"[^"\n]*"|'[^'\n]*')(?!\s*\.\s*(?:join|format)\s*\()""")
 #: One GPU named by a number other than 0: a "cuda:1" literal, or torch.cuda.set_device(1). Device 0 is the first
 #: of those the launch made visible, which is what code should address.
 PINNED_DEVICE = lazy(r"""["']cuda:0*[1-9]\d*["']|torch\.cuda\.set_device\(\s*0*[1-9]\d*\s*\)""")
@@ -46,7 +46,8 @@ _PINNED_LITERALS = ("cuda:", "torch.cuda.set_device(")
             "where device choices belong and are skipped; `'cuda'`, `'cuda:0'` (the first visible device) and "
             "`f'cuda:{rank}'` are not pinned, and "
             '`CUDA_VISIBLE_DEVICES` set to `""` or `"-1"` hides the GPUs (a CPU-only step) rather than picking one, '
-            "and one set to a name or a call's value (`= device`, `= str(args.gpu)`) passes on its caller's choice."
+            "and one set to a name or a call's value (`= device`, `= str(args.gpu)`, `= ','.join(...)`) passes on its "
+            "caller's choice."
         ),
         why=(
             "Hardware choices in code are configuration debt (Sculley et al. 2015, §6): the job fails or silently "

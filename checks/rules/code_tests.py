@@ -11,7 +11,7 @@ from checks.finding import Category, Hit, Severity
 from checks.lazyre import lazy
 from checks.paths import Kind, Role, folders_up
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring, in_string, statement_key
+from checks.rules.code_common import in_docstring, in_string, module_text, statement_key
 from checks.rules.dependency_common import lines_before
 from checks.satd import TAG_LINK
 from checks.views import FileView, Match, SideView
@@ -32,6 +32,9 @@ _PYTHON_WORDS = ("skip", "xfail")
 _PYTHON_LITERALS = ("mark.skip", "mark.xfail", "@skip", "@unittest.skip", "pytest.skip(", "self.skipTest(")
 _PYTHON_OFFSETS = (0, len("@"), len("pytest."))
 MODULE_MARK = lazy(r"^\s*pytestmark\s*=")
+#: What stands before a mark given a name of its own (`mark_flaky = pytest.mark.xfail(...)`): what it switches off is
+#: where it is applied.
+_NAMED_MARK = lazy(r"[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(?:pytest\.)?")
 CALLED = lazy(r"@?[\w.]+\s*\(")
 #: A block that runs only under a condition: the handler of a failed import, an `if` and its branches.
 _CONDITION_OPENER = lazy(r"\s*(?:except\b[^:]*\b(?:ImportError|ModuleNotFoundError)\b|if\b|elif\b|else\s*:)")
@@ -82,7 +85,8 @@ _TRUE = {"True", "1"}
             "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, "
             "`xfail(condition=...)`, a skip under `if ...:` or in the `except ImportError:` of an optional package) "
             "are not debt, nor is a helper returning a mark (`return pytest.mark.xfail(...)`: the tests it marks "
-            "decide); an exception class where the condition goes (`xfail(ValueError)`) is always true. "
+            "decide) or a mark given a name that its test module never applies (its one use commented out); an "
+            "exception class where the condition goes (`xfail(ValueError)`) is always true. "
             "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, or `pytest.skip(..., "
             "allow_module_level=True)` at its top level; whatever the reason) and for "
             "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
@@ -127,6 +131,8 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             statement, end = side.statement(m.index)
             if statement.lstrip().startswith("return "):
                 continue  # a helper that builds a mark (`return pytest.mark.xfail(...)`): the tests it marks decide
+            if _applied_nowhere(view, side, m.text[:column]):
+                continue  # a named mark that no code of its test module applies (its one use commented out)
             expression = statement[side.column(m) :].lstrip()
             called = CALLED.match(expression) is not None
             call = _call(expression) if called else None
@@ -142,6 +148,25 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             # A skip is known by its reason: `unittest.skip(r)` rewritten as `pytest.mark.skip(reason=r)` nets out.
             content = f"skip: {reason}" if kind == "skip" and reason else statement_key(statement)
             yield side.hit(m, f"{what}: {statement.strip()[:100]}", content=content, end_line=end, severity=severity)
+
+
+def _applied_nowhere(view: FileView, side: SideView, before: str) -> bool:
+    """Whether the mark's line gives it a name (not `pytestmark`; `before`: the line before the mark) in a test module
+    whose code, known whole, never uses the name again: it marks no test. A conftest or helper module's marks are
+    applied elsewhere, and still count."""
+    named = _NAMED_MARK.fullmatch(before)
+    if named is None or named[1] == "pytestmark" or not _is_test_module(view.path):
+        return False
+    text = module_text(view, side)
+    if text is None:
+        return False
+    uses = re.compile(rf"(?<![\w.]){re.escape(named[1])}\b")
+    return sum(len(uses.findall(line.split("#", 1)[0])) for line in text.splitlines() if named[1] in line) <= 1
+
+
+def _is_test_module(path: str) -> bool:
+    name = path.rpartition("/")[2]
+    return name.startswith("test_") or name.endswith("_test.py")
 
 
 def _lines_above(view: FileView, side: SideView, m: Match) -> list[str]:

@@ -582,7 +582,7 @@ _STDLIB = frozenset(sys.stdlib_module_names) | FORMER_STDLIB | ALWAYS_AVAILABLE
 _SPACY_MODEL = lazy(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlpba|bc5cdr|bionlp)\w*$")
 #: Folders whose code has its dependencies declared elsewhere: benchmarks, and tooling in a dot folder (`.github/`,
 #: `.actions/`, `.ci/`), which no code imports (a folder named with a dot is no package).
-_ELSEWHERE = lazy(r"(?i)(^|/)(benchmarks?|\.[\w-]+)/")
+_ELSEWHERE = lazy(r"(?i)(^|/)(benchmark(?:s|ing)?|\.[\w-]+)/")
 _TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "conftest.py", "dodo.py"})
 _NOT_OURS = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 _DATABRICKS = "# Databricks notebook source"
@@ -911,6 +911,12 @@ def _positions(text: str, needle: str) -> list[int]:
     return found
 
 
+#: The top-level names of Java's packages, by its naming convention (a reversed domain name) and its own.
+_JAVA_ROOTS = frozenset({"java", "javax", "jdk", "sun", "org", "com", "net", "edu"})
+#: JPype's import hook switched on: Java packages import as Python modules from then on.
+_JPYPE_IMPORTS = lazy(r"^[ \t]*(?:import[ \t]+jpype\.imports\b|from[ \t]+jpype[ \t]+import\b[^\n]*\bimports\b)", re.M)
+
+
 class _FileImports:
     """One changed file's imports on one side, with the context that tells plain imports from optional ones."""
 
@@ -1024,6 +1030,17 @@ class _FileImports:
                     found.add(distribution)
         return frozenset(found)
 
+    def java_package(self, module: str) -> bool:
+        """Whether the module imported is a Java package the file reaches through JPype's import hook (`import
+        jpype.imports`, then `from org.alex73.fanetyka.impl import FanetykaText`): a class from a jar on the JVM's
+        class path, which no Python manifest declares."""
+        return module.partition(".")[0] in _JAVA_ROOTS and self._hooks_java
+
+    @cached_property
+    def _hooks_java(self) -> bool:
+        texts = (self.side.lines.text, self._module.text if self._module is not None else "")
+        return any("jpype" in text and _JPYPE_IMPORTS.search(text) is not None for text in texts)
+
     @cached_property
     def _source(self) -> str:
         """The file's text after the change when known, else the side's lines: where its checks are looked for."""
@@ -1120,7 +1137,10 @@ def _judged_file(file: FileView) -> bool:
             '`is_comet_ml_available()`, `import_module("comet_ml")`, '
             '`"comet_ml" in sys.modules`, or imports it in a `try` whose `except ImportError` stops with a message), '
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
-            "tests, docs, examples, benchmarks and tooling in dot folders (`.github/`, `.ci/`) are not judged; "
+            "Java packages a module imports through JPype's import hook (`import jpype.imports`, then `from org.x "
+            "import Y`), "
+            "tests, docs, examples, benchmarks (`benchmarking/` too) and tooling in dot folders (`.github/`, `.ci/`) "
+            "are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
             "others: one declaration fixes them all. While a changed file still imports the distribution, "
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
@@ -1214,6 +1234,8 @@ def _side_hits(
     for raw in _import_statements(lines.text):
         m: Match | None = None
         for module in _imported_modules(lines.text, raw):
+            if imports.java_package(module):
+                continue
             distribution = judge.distribution(module, notebook=notebook)
             manifests = judge.manifests
             if distribution is None or distribution in reported or manifests is None:

@@ -42,23 +42,29 @@ def re_export(view: FileView, side: SideView, m: Match, name: str, named: frozen
     return name == "pylint: disable"
 
 
-#: A line of a bracketed import's names: `    Name,` or `    Name as Alias,`, a comment after it or not.
-_IMPORTED_NAME = lazy(r"[ \t]+[A-Za-z_]\w*(?:[ \t]+as[ \t]+\w+)?[ \t]*,?[ \t]*(?:#|$)")
+#: A line of a bracketed import's names: `    Name,`, `    Name as Alias, Other,` or the last, `    Name)`, a comment
+#: after it or not.
+_NAME = r"[A-Za-z_]\w*(?:[ \t]+as[ \t]+\w+)?"
+_IMPORTED_NAMES = lazy(rf"[ \t]+{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*,?[ \t]*\)?[ \t]*(?:#|$)")
 #: How far above a name of a bracketed import the line opening it is looked for.
 _IMPORT_LOOKBACK = 200
 
 
 def on_import(view: FileView, side: SideView, m: Match) -> bool:
-    """Whether the match's line imports: an import statement's first line, or a name in the brackets of one
-    (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`)."""
+    """Whether the match's line imports: an import statement's first line, or names in the brackets of one
+    (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`, or above the line that closes
+    them, `    QuadratureRBFUniformMeasure)  # noqa: F401`)."""
     if _IMPORT_LINE.match(m.text) is not None:
         return True
-    if _IMPORTED_NAME.match(m.text) is None or view.kind is Kind.NOTEBOOK:
+    if _IMPORTED_NAMES.match(m.text) is None or view.kind is Kind.NOTEBOOK:
         return False
     for line in reversed(lines_before(view, side.side, m.number, _IMPORT_LOOKBACK)):
+        code = line.split("#", 1)[0]
         if _IMPORT_LINE.match(line) is not None:
-            return line.split("#", 1)[0].rstrip().endswith("(")
-        if _IMPORTED_NAME.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
+            return code.count("(") > code.count(")")  # it opens brackets it does not close
+        if ")" in code:
+            return False  # brackets closed above the line: it is in none
+        if _IMPORTED_NAMES.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
             return False
     return False
 
