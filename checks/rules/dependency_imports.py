@@ -603,10 +603,45 @@ class _Judge:
     def __init__(self, view: ChangeView) -> None:
         self._view = view
         self._verdicts: dict[str, str | None] = {}
+        self._importers: dict[str, dict[str, list[tuple[str, str, int]]]] = {}
+        self._modules: dict[str, _WholeFile] = {}
 
     @cached_property
     def manifests(self) -> Manifests | None:
         return read_manifests(self._view)
+
+    @cached_property
+    def _python_texts(self) -> dict[str, list[tuple[str, str]]]:
+        """The Python modules the review has the text of, (path, text) by folder."""
+        by_folder: dict[str, list[tuple[str, str]]] = {}
+        for path, text in self._view.snapshot.texts.items():
+            if path.endswith(".py"):
+                by_folder.setdefault(path.rpartition("/")[0], []).append((path, text))
+        return by_folder
+
+    def importers(self, folder: str) -> dict[str, list[tuple[str, str, int]]]:
+        """What the modules of `folder` (those the review has the text of) import, by the imported module's last
+        name: (importer, the module's dotted name, relative ones resolved, the import's line index). Read once per
+        folder, when a file's importers are first looked for (see `_FileImports._optional_backend`)."""
+        found = self._importers.get(folder)
+        if found is None:
+            found = self._importers[folder] = {}
+            for path, text in self._python_texts.get(folder, []):
+                line, counted = 0, 0
+                for start, imported in _line_imports(text):
+                    line += text.count("\n", counted, start)
+                    counted = start
+                    name = _absolute(imported, folder)
+                    if name is not None:
+                        found.setdefault(name.rpartition(".")[2], []).append((path, name, line))
+        return found
+
+    def module(self, path: str) -> _WholeFile:
+        """The module at `path`, whose text the review has, read as lines once."""
+        whole = self._modules.get(path)
+        if whole is None:
+            whole = self._modules[path] = _WholeFile.of_text(self._view.snapshot.texts[path])
+        return whole
 
     @cached_property
     def local_names(self) -> frozenset[str]:
@@ -917,12 +952,42 @@ _JAVA_ROOTS = frozenset({"java", "javax", "jdk", "sun", "org", "com", "net", "ed
 _JPYPE_IMPORTS = lazy(r"^[ \t]*(?:import[ \t]+jpype\.imports\b|from[ \t]+jpype[ \t]+import\b[^\n]*\bimports\b)", re.M)
 
 
+#: The module an import statement names, relative or not (`import a.b`, `from ..a import b`): found by their
+#: keyword at `str.find` speed, then kept when only blanks stand before them on their line.
+_ANY_IMPORT = (lazy(r"import[ \t]+([\w.]+)"), lazy(r"from[ \t]+([\w.]+)[ \t]+import\b"))
+
+
+def _line_imports(text: str) -> list[tuple[int, str]]:
+    """Where each import statement of a module's text starts, and the module it names, in order."""
+    found = []
+    for pattern in _ANY_IMPORT:
+        for m in pattern.finditer(text):
+            start = m.start()
+            line_start = text.rfind("\n", 0, start) + 1
+            if start == line_start or text[line_start:start].isspace():
+                found.append((start, m[1]))
+    return sorted(found)
+
+
+def _absolute(name: str, folder: str) -> str | None:
+    """A module's dotted name as imported by a module of `folder`: a relative one (`.stem`, `..sub.stem`) resolved
+    against it (one dot: the importer's own package; each more, a package up); None past the top."""
+    if not name.startswith("."):
+        return name
+    parts = folder.split("/") if folder else []
+    up = len(name) - len(name.lstrip(".")) - 1
+    if up > len(parts):
+        return None
+    return ".".join([*parts[: len(parts) - up], name.lstrip(".")])
+
+
 class _FileImports:
     """One changed file's imports on one side, with the context that tells plain imports from optional ones."""
 
-    def __init__(self, file: FileView, side: SideView) -> None:
+    def __init__(self, file: FileView, side: SideView, judge: _Judge) -> None:
         self.file = file
         self.side = side
+        self._judge = judge
 
     @cached_property
     def _whole_side(self) -> _WholeFile | None:
@@ -946,25 +1011,40 @@ class _FileImports:
 
     @cached_property
     def _optional_backend(self) -> bool:
-        """Whether the file is a private module its package's `__init__.py` imports only under a guard (keybert's
-        `llm/_openai.py` under `try:`/`except ModuleNotFoundError:`): an optional backend, its imports optional with
-        it. Known when the review has the `__init__.py`'s text."""
-        folder, _, name = self.file.path.rpartition("/")
-        if not name.startswith("_") or name.startswith("__") or not name.endswith(".py"):
+        """Whether every module of its own folder, and every package `__init__.py` above it, that imports this file
+        (of those the review has the text of) does so only under a guard: keybert's `llm/__init__.py` importing
+        `llm/_openai.py` under `try:`/`except ModuleNotFoundError:`, pymoo's `gradient/automatic.py` importing
+        `gradient/grad_jax.py` under `if TOOLBOX == "jax.numpy":`. The file is then an optional backend, its imports
+        optional with it. Not when no importer is known. An import names the file by its dotted name, from a `src/`
+        layout too, or relative to the importer."""
+        path = self.file.path
+        folder, _, name = path.rpartition("/")
+        if not name.endswith(".py") or name == "__init__.py":
             return False
-        text = self.file.snapshot.text(f"{folder}/__init__.py" if folder else "__init__.py")
-        if text is None:
-            return False
-        stem = re.escape(name.removesuffix(".py"))
-        imports = re.compile(rf"[ \t]*(?:from[ \t]+[\w.]*\.{stem}[ \t]+import\b|import[ \t]+[\w.]+\.{stem}\b)")
-        init = _WholeFile.of_text(text)
-        found = [index for index, line in enumerate(init.lines) if imports.match(line)]
-        return bool(found) and not any(init.plain(index) for index in found)
+        stem = name.removesuffix(".py")
+        judge = self._judge
+        found = list(judge.importers(folder).get(stem, []))
+        parts = folder.split("/") if folder else []
+        for depth in range(len(parts)):
+            above = "/".join(parts[:depth])
+            init = f"{above}/__init__.py" if above else "__init__.py"
+            found += [entry for entry in judge.importers(above).get(stem, []) if entry[0] == init]
+        dotted = "." + path.removesuffix(".py").replace("/", ".")
+        guarded = False
+        for importer, imported, index in found:
+            if importer == path or not dotted.endswith("." + imported):
+                continue
+            if judge.module(importer).plain(index):
+                return False
+            guarded = True
+        return guarded
 
     def plain(self, m: Match) -> bool:
-        """Whether the import at `m` is a real statement that runs unconditionally (module level or a function)."""
-        if self._optional_backend:
-            return False
+        """Whether the import at `m` is a real statement that runs unconditionally (module level or a function), in
+        a module that is no optional backend."""
+        return self._plain_statement(m) and not self._optional_backend
+
+    def _plain_statement(self, m: Match) -> bool:
         if self.file.kind is Kind.NOTEBOOK:
             known = self._cell_imports.get(m.text.strip())
             if known is not None:
@@ -1145,8 +1225,10 @@ def _judged_file(file: FileView) -> bool:
             "others: one declaration fixes them all. While a changed file still imports the distribution, "
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
             "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
-            "one that now runs unconditionally is new; the imports of a private module that its package's "
-            "`__init__.py` imports only under a guard, an optional backend, are optional too), nor does removing an "
+            "one that now runs unconditionally is new; the imports of a module that every importer in its folder, "
+            "or package `__init__.py` above it, imports only under a guard, an optional backend, are optional too: "
+            "keybert's `llm/_openai.py` under `try:`, pymoo's `grad_jax.py` under "
+            '`if TOOLBOX == "jax.numpy":`), nor does removing an '
             "import whose declaration the change removes too (read from the manifest as it was, nbdev's "
             "settings.ini included). Needs the repository tree and the text of every manifest in it, and of every "
             "file they include: silent without them (a setup.py reading a requirements.txt the tree lacks may "
@@ -1202,7 +1284,7 @@ def _still_imported(judge: _Judge, view: ChangeView, distribution: str, modules:
         text = file.text
         if text is None or file.kind is not Kind.PYTHON or not any(module in text for module in modules):
             continue
-        if _judged_file(file) and distribution in _FileImports(file, file.added).kept(judge):
+        if _judged_file(file) and distribution in _FileImports(file, file.added, judge).kept(judge):
             return True
     return False
 
@@ -1228,7 +1310,7 @@ def _side_hits(
 ) -> Iterator[Hit]:
     """The undeclared imports of one side; `known` collects the distributions of added imports that are not new
     (the file imported them before), `names` the top-level modules each reported distribution is imported as."""
-    imports = _FileImports(file, side)
+    imports = _FileImports(file, side, judge)
     reported: set[str] = set()
     lines = side.lines
     for raw in _import_statements(lines.text):
