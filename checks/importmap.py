@@ -181,6 +181,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "corsheaders": ("django-cors-headers",),
         "environ": ("django-environ",),
         "telegram": ("python-telegram-bot",),
+        "tap": ("typed-argument-parser",),
         "discord": ("discord.py",),
         "github": ("PyGithub",),
         "gitlab": ("python-gitlab",),

@@ -60,10 +60,11 @@ def _words_of_choices(token: re.Match[str]) -> str:
     return " " if _FOLDERS.intersection(w.lower() for w in words) else " ".join(words)
 
 
-#: Libraries whose models are schemas or tables (pydantic, an ORM): in a module importing one, "model" is no ML word.
+#: Libraries whose models are schemas, tables or physics (pydantic, an ORM, a physics simulator's model of a robot):
+#: in a module importing one, "model" is no ML word.
 SCHEMA_LIBRARIES = (
     *("pydantic", "sqlalchemy", "sqlmodel", "django", "marshmallow", "peewee", "tortoise", "odmantic", "beanie"),
-    "mongoengine",
+    *("mongoengine", "mujoco", "mujoco_py", "dm_control", "pybullet"),
 )
 SCHEMA_MODELS = lazy(rf"^[ \t]*(?:from|import)[ \t]+(?:{'|'.join(SCHEMA_LIBRARIES)})\b", re.MULTILINE)
 MODEL_WORD = lazy(r"\bmodels?\b", re.IGNORECASE)

@@ -17,6 +17,7 @@ from checks.finding import Hit, Severity, Side
 from checks.languages import comment_start, line_markers
 from checks.lazyre import lazy
 from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Kind
+from checks.rules.dependency_common import block_opener, lines_before
 from checks.rules.python_strings import in_triple_quotes, inside, old_text, triple_quoted_spans
 from checks.satd import MODEL_WORD, SCHEMA_LIBRARIES, SCHEMA_MODELS, TAG, TAG_NEEDLES, ml_topic
 from checks.views import FileView, Match, SideView
@@ -304,9 +305,9 @@ def _schema_models(view: FileView, side: SideView) -> bool:
 def task_words(side: SideView, m: Match) -> str:
     """What the task a tag opens says: its comment from the tag on, and the comment lines alone under it that carry
     its sentence on (`# todo: testing disables grad` then `#       loss is computed as ...`: text indented past the
-    tag's, or a lowercase word after a line that ends no sentence), up to MAX_TASK_LINES. CODE001 and MODEL017 read
-    it to tell ML debt from other debt; a comment of its own below the tag (`# Compute the loss`) is not the task's.
-    Read once for both rules."""
+    tag's, or a lowercase word after a line that ends no sentence, not code commented out), up to MAX_TASK_LINES.
+    CODE001 and MODEL017 read it to tell ML debt from other debt; a comment of its own below the tag (`# Compute the
+    loss`) is not the task's. Read once for both rules."""
     known = side.memo("task-words", dict[tuple[int, int], str])
     key = (m.index, m.match.start())
     if key not in known:
@@ -333,11 +334,25 @@ def _read_task_words(side: SideView, m: Match) -> str:
             text_column = _text_column(m.text, side.kind) or 0
         indented = (_text_column(line, side.kind) or 0) > text_column
         carried = body[:1].islower() and not previous.rstrip().endswith(_SENTENCE_END)
-        if not body or not (indented or carried):
-            break
+        if not body or not (indented or carried) or _commented_code(body):
+            break  # code commented out under the tag is what the task is about, not its words
         words += "\n" + body
         previous = body
     return words
+
+
+def _commented_code(body: str) -> bool:
+    """Whether a comment line's text is code: it reads as code, holds code's punctuation and no sentence's end (prose
+    may open with "import errors because ..." or with code, "weights[-1] = 0. Interestingly this crash ...")."""
+    return (
+        CODE_LIKE.match(body) is not None
+        and any(mark in body for mark in "()[]{}=:")
+        and _SENTENCE_BREAK.search(body) is None
+    )
+
+
+#: Where a sentence ends in a line: its stop before the next one's capital, or at the line's end.
+_SENTENCE_BREAK = lazy(r"[.!?](?:\s+[A-Z]|$)")
 
 
 #: What may stand before a comment's text on a line that holds nothing else: blanks and comment markers.
@@ -585,3 +600,17 @@ def in_docstring(view: FileView, side: SideView, m: Match) -> bool:
         return bool(in_triple_quotes(view, side, m))
     text = old_text(view) if side.side is Side.REMOVED else view.text
     return text is not None and m.number in _string_statement_lines(text)
+
+
+#: A block that expects the code in it to fail: `with pytest.raises(ValueError):`, `with self.assertRaises(...)`.
+_EXPECTS_FAILURE = lazy(r"[ \t]*with\b[^\n]*\b(?:raises|assertRaises\w*|warns|assertWarns\w*)\(")
+#: How far up a test's block opener is looked for.
+_BLOCK_LOOKBACK = 15
+
+
+def expects_failure(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the match's line sits in a block that expects its code to fail (a test's wrong input, on purpose), as
+    far as the lines above show."""
+    above = lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
+    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
+    return k is not None and _EXPECTS_FAILURE.match(above[k]) is not None

@@ -17,13 +17,13 @@ from checks.rules.code_common import (
     MARKER_CHARS,
     comment_only,
     comment_tags,
+    expects_failure,
     in_string_text,
     ml_task,
     search_comments,
     task_words,
     tasks_by_line,
 )
-from checks.rules.dependency_common import block_opener, lines_before
 from checks.rules.satd_tags import is_tag
 from checks.satd import (
     DEFECT_PHRASE,
@@ -163,7 +163,7 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
             words = phrase_words(side, m, comment)
             if ml_task(view, side, words) is not None or in_string_text(view, side, m):
                 continue  # MODEL017 reports debt about models, data or training
-            if Role.TEST in view.roles and _expects_failure(view, side, m):
+            if Role.TEST in view.roles and expects_failure(view, side, m):
                 continue  # `x = [[2.]]  # this is wrong` under `pytest.raises`: the input is wrong on purpose
             severity = Severity.MEDIUM if DEFECT_PHRASE.search(comment) else Severity.LOW
             yield side.hit(
@@ -172,19 +172,6 @@ def satd_phrase(view: FileView) -> Iterator[Hit]:
                 content=comment,
                 severity=severity,
             )
-
-
-#: A block that expects the code in it to fail: `with pytest.raises(ValueError):`, `with self.assertRaises(...)`.
-_EXPECTS_FAILURE = lazy(r"[ \t]*with\b[^\n]*\b(?:raises|assertRaises\w*|warns|assertWarns\w*)\(")
-#: How far up a test's block opener is looked for.
-_BLOCK_LOOKBACK = 15
-
-
-def _expects_failure(view: FileView, side: SideView, m: Match) -> bool:
-    """Whether the phrase's line sits in a block that expects its code to fail, as far as the lines above show."""
-    above = lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
-    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
-    return k is not None and _EXPECTS_FAILURE.match(above[k]) is not None
 
 
 def phrase_words(side: SideView, m: Match, comment: str) -> str:

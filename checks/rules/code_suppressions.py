@@ -16,7 +16,7 @@ from checks.paths import Kind, Role
 from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules import waiver_idioms as idioms
-from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, DEF, search_comments
+from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, DEF, expects_failure, search_comments
 from checks.rules.dependency_common import lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
@@ -209,7 +209,8 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "directive ending a line of commented-out code silences nothing (a type checker's, after any text of a "
             "comment), nor does a noqa or `# pragma: no cover` "
             "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only "
-            "F401 or F403 on an import (its first line, or a name in its brackets) in a package's `__init__.py` or a "
+            "F401 or F403 on an import (its first line, names in its brackets, or its closing bracket) in a package's "
+            "`__init__.py` or a "
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a bare one "
             "on a `from` import in `__init__.py`, and a pylint "
             "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
@@ -219,7 +220,9 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             " (a checkpoint's address in a config, a docstring's credit), on the string piece that goes on with "
             "a URL the line above starts, or on the quotes closing a docstring whose long lines are all such, and a "
             "`pointless-string-statement` waiver on a one-line string right under "
-            "an assignment (an attribute docstring, which pylint never reports). A noqa removed from the code pays "
+            "an assignment (an attribute docstring, which pylint never reports), and a type checker's waiver in a "
+            "test's `with pytest.raises(...)` block (the wrong type is what the test checks). A noqa removed from the "
+            "code pays "
             "nothing "
             "while the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file "
             "(a bare one: when an entry names the file itself, or unused imports on an import)."
@@ -262,6 +265,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
+            if directive.name in _TYPE_CHECKERS and Role.TEST in view.roles and expects_failure(view, side, m):
+                continue  # a wrong type passed under `pytest.raises(TypeError)`: the error is what the test checks
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
                 continue  # a bare noqa written twice on its line: one suppression

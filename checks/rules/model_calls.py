@@ -206,6 +206,11 @@ class CallReader:
         line_index, column = opening
         return _read_call(lines, first_number, line_index, column)
 
+    def lines_of(self, m: Match, call: Call) -> list[str]:
+        """The lines the call spans, from the match's to the one it closes on (and what follows it there)."""
+        lines, _, at = self._window(m, 0, call.end_line - m.number + 1)
+        return lines[at:]
+
     def lines_before(self, m: Match, count: int) -> list[str]:
         """Up to `count` lines just before the match's line (the module's, or the side's consecutive ones)."""
         lines, _, at = self._window(m, count, 1)

@@ -215,7 +215,7 @@ _SAFE_TORCH = (2, 6)
             "`torch.save` just above (a deep copy through memory, an object restoring its state) loads no file. "
             "Info when a manifest the review sees pins torch >= 2.6, where "
             "`weights_only=True` is the default (not for a call that passes `weights_only=False`); low when "
-            "`weights_only=False` is explained by a comment."
+            "`weights_only=False` is explained by a comment, in the call or after it on its line."
         ),
         why=(
             "Before torch 2.6, `torch.load` unpickles the file: a malicious checkpoint executes code on load "
@@ -254,7 +254,7 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
             m,
             "`torch.load` without `weights_only=True` unpickles arbitrary objects: a tampered checkpoint runs code",
             call,
-            Severity.INFO if defaulted else _explained(call),
+            Severity.INFO if defaulted else _explained(call, reader.lines_of(m, call)),
             undecided=undecided,
         )
 
@@ -342,9 +342,10 @@ def _own_unpickler(call: Call) -> bool:
     return name is not None and name.rsplit(".", 1)[-1] not in _PLAIN_UNPICKLERS
 
 
-def _explained(call: Call) -> Severity | None:
-    """An explicit `weights_only=False` with a comment in the call is a decision on record: low."""
-    return Severity.LOW if call.has("weights_only") and "#" in call.text else None
+def _explained(call: Call, lines: list[str]) -> Severity | None:
+    """An explicit `weights_only=False` with a comment on the call's lines (inside it or after it) is a decision on
+    record: low."""
+    return Severity.LOW if call.has("weights_only") and any("#" in line for line in lines) else None
 
 
 def _pins_safe_torch(snapshot: Snapshot) -> bool:

@@ -145,8 +145,9 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...; a removed call "
             "is judged against the file before the change, when known). A draw assigned to a name is known by it: "
-            "`noise = np.random.uniform(...)` ported to `noise = torch.rand(...)` is the same debt. Medium for "
-            "train_test_split and random_split "
+            "`noise = np.random.uniform(...)` ported to `noise = torch.rand(...)` is the same debt. A "
+            "`train_test_split` of another package the module imports (`spk.data.train_test_split`), or a method "
+            "of that name the module defines, is not scikit-learn's. Medium for train_test_split and random_split "
             "in training code."
         ),
         why=(
@@ -194,6 +195,8 @@ def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
         side = reader.side
         if char_before(m) == "." and _own_method(_source_on(view, side), callee(m, side)):
             continue  # `blocks.train_test_split(train_idx, test_idx)`: the module's own method of that name
+        if name == "train_test_split" and _another_librarys(_source_on(view, side), callee(m, side)):
+            continue  # `spk.data.train_test_split(dataset, split_file=...)`: schnetpack's, not scikit-learn's
         if side.side not in seeded:
             seeded[side.side] = _GLOBAL_SEED.search(_source_on(view, side)) is not None
         if seeded[side.side]:
@@ -216,6 +219,22 @@ def _own_method(source: str, dotted: str) -> bool:
     if re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{root}\b", source, re.MULTILINE):
         return False
     return any(found.group(1) == name for found in re.finditer(rf"^{DEF.pattern}\(", source, re.MULTILINE))
+
+
+def _another_librarys(source: str, dotted: str) -> bool:
+    """Whether `package.name` calls a function of a package the module imports that is not scikit-learn (`import
+    schnetpack as spk` above `spk.data.train_test_split(...)`); not when the import is not in view."""
+    receiver, _, _ = dotted.rpartition(".")
+    if not receiver:
+        return False
+    root = re.escape(receiver.partition(".")[0])
+    aliased, plain, imported = (
+        rf"import[ \t]+[\w.]+[ \t]+as[ \t]+{root}\b",
+        rf"import[ \t]+{root}\b",
+        rf"from[ \t]+\S+[ \t]+import\b[^\n]*\b{root}\b",
+    )
+    binding = re.search(rf"^[ \t]*(?:{aliased}|{plain}|{imported})", source, re.MULTILINE)
+    return binding is not None and "sklearn" not in binding.group()
 
 
 def _unseeded_torch_splits(view: FileView) -> Iterator[Hit]:

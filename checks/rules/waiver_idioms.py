@@ -42,10 +42,10 @@ def re_export(view: FileView, side: SideView, m: Match, name: str, named: frozen
     return name == "pylint: disable"
 
 
-#: A line of a bracketed import's names: `    Name,`, `    Name as Alias, Other,` or the last, `    Name)`, a comment
-#: after it or not.
+#: A line of a bracketed import's names: `    Name,`, `    Name as Alias, Other,` or the last, `    Name)`, or its
+#: closing bracket alone, a comment after it or not.
 _NAME = r"[A-Za-z_]\w*(?:[ \t]+as[ \t]+\w+)?"
-_IMPORTED_NAMES = lazy(rf"[ \t]+{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*,?[ \t]*\)?[ \t]*(?:#|$)")
+_IMPORTED_NAMES = lazy(rf"(?:[ \t]+{_NAME}(?:[ \t]*,[ \t]*{_NAME})*[ \t]*,?[ \t]*\)?|[ \t]*\))[ \t]*(?:#|$)")
 #: How far above a name of a bracketed import the line opening it is looked for.
 _IMPORT_LOOKBACK = 200
 
@@ -53,7 +53,7 @@ _IMPORT_LOOKBACK = 200
 def on_import(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the match's line imports: an import statement's first line, or names in the brackets of one
     (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`, or above the line that closes
-    them, `    QuadratureRBFUniformMeasure)  # noqa: F401`)."""
+    them, `    QuadratureRBFUniformMeasure)  # noqa: F401` or `)  # noqa: F401`)."""
     if _IMPORT_LINE.match(m.text) is not None:
         return True
     if _IMPORTED_NAMES.match(m.text) is None or view.kind is Kind.NOTEBOOK:
