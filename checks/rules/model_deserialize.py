@@ -256,7 +256,21 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
             call,
             Severity.INFO if defaulted else _explained(call, reader.lines_of(m, call)),
             undecided=undecided,
+            key=_placed_anywhere(call),
         )
+
+
+def _placed_anywhere(call: Call) -> str:
+    """The load as its debt is known: whatever device it maps to, which a change may add or edit in place
+    (`torch.load(path)` -> `torch.load(path, map_location=torch.device("cuda", rank))`) leaving the debt as it was.
+    The device stays a placeholder, so a load given one still reads much like the load without."""
+    node = call.node
+    if node is None or not any(k.arg == "map_location" for k in node.keywords):
+        return call.key
+    keywords = [
+        ast.keyword(arg=k.arg, value=ast.Constant(...)) if k.arg == "map_location" else k for k in node.keywords
+    ]
+    return ast.unparse(ast.Call(func=node.func, args=node.args, keywords=keywords))
 
 
 def _torch_load_named(m: Match, _side: SideView) -> bool:

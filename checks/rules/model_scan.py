@@ -228,14 +228,21 @@ def code_matches(
 
 
 def call_hit(
-    reader: CallReader, m: Match, message: str, call: Call | None, severity: Severity | None, *, undecided: bool = False
+    reader: CallReader,
+    m: Match,
+    message: str,
+    call: Call | None,
+    severity: Severity | None,
+    *,
+    undecided: bool = False,
+    key: str | None = None,
 ) -> Hit:
-    """A hit on a matched call, keyed by the call itself so a moved or reformatted call cancels out (`undecided`: see
-    `Hit`)."""
+    """A hit on a matched call, keyed by the call itself (or by `key`, what of it the debt is) so a moved or
+    reformatted call cancels out (`undecided`: see `Hit`)."""
     hit = reader.side.hit(
         m,
         message,
-        content=call.key if call is not None else m.text,
+        content=key or (call.key if call is not None else m.text),
         end_line=call.end_line if call is not None else None,
         severity=severity,
     )
