@@ -247,6 +247,14 @@ _GENERATED_MARK = lazy(
 #: further down, such a note credits one function.
 _VENDORED_MARK = lazy(r"(?:#+[ \t]*)?(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from[ \t]+<?https?://", re.I)
 _VENDORED_WORDS = ("taken from", "copied", "vendored")
+#: The same said of the file's code in words (`# These classes are copied from Minivision's ... Repo`), which counts
+#: with a repository's address anywhere in the same note (`# Ref: github.com/minivision-ai/...`).
+_VENDORED_SAYING = lazy(
+    r"(?:#+[ \t]*)?(?:th(?:is|ese)[ \t]+(?:file|module|code|class(?:es)?|functions?)[ \t]+(?:is|are|was|were)[ \t]+)?"
+    r"(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from\b",
+    re.I,
+)
+_REPOSITORY = lazy(r"https?://|\b(?:github|gitlab|bitbucket)\.(?:com|org)/", re.I)
 #: A docstring's opening or closing quotes, to read the text on their lines.
 _QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")
 
@@ -256,7 +264,10 @@ def _says_vendored(head: str) -> bool:
     if not any(word in lowered for word in _VENDORED_WORDS):
         return False
     for note in _notes(head):
-        if any(_VENDORED_MARK.match(_QUOTES.sub("", line).strip()) for line in note.split("\n")):
+        lines = [_QUOTES.sub("", line).strip() for line in note.split("\n")]
+        if any(_VENDORED_MARK.match(line) for line in lines):
+            return True
+        if any(_VENDORED_SAYING.match(line) for line in lines) and _REPOSITORY.search(note):
             return True
         if note.strip() and not note.lstrip().startswith("#"):
             return False  # past the docstring: a comment further down credits one function

@@ -213,6 +213,14 @@ def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) ->
         ("import os\n\n# copied from https://github.com/org/repo/blob/main/utils.py\ndef f(): ...\n", False),
         ("# Adapted from https://github.com/org/repo: our own since\n", False),
         ("# Data taken from http://example.com/data.csv\n", False),
+        (
+            "# These classes are copied from Minivision's Silent-Face-Anti-Spoofing Repo\n"
+            "# licensed under Apache License 2.0\n"
+            "# Ref: github.com/minivision-ai/Silent-Face-Anti-Spoofing/blob/master/src/model_lib/MiniFASNet.py\n",
+            True,
+        ),
+        ("# These classes are copied from our old trainer module\nimport os\n", False),
+        ("# Our data is copied from the team's bucket\n# Ref: github.com/org/repo\n", False),
         ("", False),
     ],
 )

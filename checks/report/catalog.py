@@ -159,7 +159,8 @@ def _paths_legend() -> str:
         "the repository's tree, when known, has no such file: the module is its own source now), "
         f"or a script or stylesheet whose first lines hold one longer than {MINIFIED_LINE:,} characters (minified), "
         "is `generated` wherever it lies; a file whose leading comments or module docstring say it is another "
-        "project's copy (`# taken from https://...`, a line `Copied from https://...`) is `vendored`, and so is "
+        "project's copy (`# taken from https://...`, a line `Copied from https://...`, or `# These classes are "
+        "copied from ...` with a repository's address, `github.com/...`, in the same note) is `vendored`, and so is "
         "every file of a subpackage whose `__init__.py` says so in its leading docstring or comments (`... "
         "borrowed from https://...`, when the review has that module's text); a `template` path is an `example` "
         'too. A rule\'s "leaves out" line names the roles whose paths it does not read; `exclude` in '

@@ -812,20 +812,23 @@ _GUARD_OPENER = lazy(
 #: How far above its `except ImportError:` a `try` block's imports are looked for (and below it, what it does).
 _TRY_LOOKBACK = 20
 _STOP = lazy(r"[ \t]+(?:raise|assert)\b")
+#: A handler that catches a package's absence, by name or among all errors (`except Exception as err:` that raises an
+#: install message, as deepface checks torch).
+_ABSENCE_HANDLER = lazy(r"except\b.*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b")
 
 
 def _tried_imports(source: str) -> str:
-    """The lines of the `try` blocks in `source` whose handler stops on ImportError (raises or asserts, with an
-    install message: a check the file's features call first), joined. A handler that falls back (`plt = None`)
-    makes only its own import optional: a plain import elsewhere then needs the package."""
+    """The lines of the `try` blocks in `source` whose handler stops on ImportError, or on any exception (raises or
+    asserts, with an install message: a check the file's features call first), joined. A handler that falls back
+    (`plt = None`) makes only its own import optional: a plain import elsewhere then needs the package."""
     blocks: list[str] = []
-    for error in ("ImportError", "ModuleNotFoundError"):
+    for error in ("ImportError", "ModuleNotFoundError", "except Exception", "except BaseException"):
         at = source.find(error)
         while at != -1:
             start, end = source.rfind("\n", 0, at) + 1, source.find("\n", at)
             line = source[start : end if end != -1 else len(source)]
             indent = len(line) - len(line.lstrip())
-            if _IMPORT_HANDLER.match(line.strip()) and _stops(source, end, indent):
+            if _ABSENCE_HANDLER.match(line.strip()) and _stops(source, end, indent):
                 blocks.extend(_try_block(source, start, indent))
             at = source.find(error, at + len(error))
     return "\n".join(blocks)
@@ -1215,7 +1218,8 @@ def _judged_file(file: FileView) -> bool:
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `check_requirements(["onnxruntime"])` (a list of names too), '
             '`is_comet_ml_available()`, `import_module("comet_ml")`, '
-            '`"comet_ml" in sys.modules`, or imports it in a `try` whose `except ImportError` stops with a message), '
+            '`"comet_ml" in sys.modules`, or imports it in a `try` whose `except ImportError` or `except Exception` '
+            "stops with a message), "
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "Java packages a module imports through JPype's import hook (`import jpype.imports`, then `from org.x "
             "import Y`), "

@@ -138,7 +138,8 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
             "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(`, "
             "or a `.backward(` inside a `backward` method, is a custom backward pass, not a training step, nor is a "
-            "step a docstring, comment or string mentions, "
+            "`.fit(` whose result is unpacked into several names (`s, R, t = self.bfm.fit(landmark)`: a face model "
+            "solved for one input), nor a step a docstring, comment or string mentions, "
             "a Hugging Face `Trainer` subclass is seeded by the Trainer itself, and a class that hands its "
             "`random_state` or `seed` to its base class's `__init__` by that base). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
@@ -294,13 +295,25 @@ def _is_training_code(path: str, source: str) -> bool:
     """A module named for training, or one with a training step (a gradient handed to `.backward(` is none)."""
     if _TRAINING_MODULE.search(path) is not None:
         return True
-    if any(_first(_in_code(source, step)) for step in _TRAINING_STEPS):
+    if any(_first(at for at in _in_code(source, step) if not _solved(source, at)) for step in _TRAINING_STEPS):
         return True
     return _first(
         at
         for at in _in_code(source, _BACKWARD)
         if _GRADIENT_PLUMBING.match(source, at) is None and _enclosing_def(source, at) != "backward"
     )
+
+
+#: What stands before a `.fit(` whose result is unpacked into several names (`s, R, t = self.bfm.fit(`): a model of
+#: a face or a curve solved for one input's parameters, not a training step (an estimator's fit returns itself).
+_UNPACKED_FIT = lazy(r"[ \t]*\(?[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)+\)?[ \t]*=[ \t]*[\w.]*")
+
+
+def _solved(source: str, at: int) -> bool:
+    """Whether the step at `at` is a `.fit(` whose result is unpacked into several names (see `_UNPACKED_FIT`)."""
+    if not source.startswith(".fit(", at):
+        return False
+    return _UNPACKED_FIT.fullmatch(source, source.rfind("\n", 0, at) + 1, at) is not None
 
 
 #: How far above a call its function's `def` is looked for.
