@@ -14,13 +14,13 @@ from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import in_docstring
+from checks.rules.code_common import DEF, in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
 from checks.rules.model_calls import CallReader
 from checks.rules.model_scan import PYTHON_KINDS, in_string
 from checks.rules.python_strings import old_text
-from checks.views import FileView, SideView
+from checks.views import FileView, Match, SideView
 
 _NOT_OURS = (Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED)
 
@@ -177,6 +177,8 @@ _READ_URL = lazy(
 )
 #: How far above a `read_csv(url)` the assignment of its URL is looked for.
 _URL_NAME_LOOKBACK = 10
+_GOOGLE_DRIVE = lazy(r"\b(?:drive|docs)\.google\.com/")
+_ANY_URL = lazy(r"\bhttps?://")
 _URL_LITERAL = lazy(r"""[rRuUfF]{0,2}(["'])https?://[^"'\s]+\1""")
 _KAGGLE = lazy(r"kaggle\s+(?:datasets|competitions)\s+download\b|kagglehub\.dataset_download\(")
 
@@ -266,8 +268,9 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
             "Hub `load_dataset` (or a dataset-repo `hf_hub_download`/`snapshot_download`) without `revision=` "
             "or with a branch name, `pd.read_*` over an http(s) URL (in the call, or set to the name it reads in "
             "the lines just above), a download helper (urlretrieve, gdown, "
-            "get_file, download_url, pooch) of a recognisable dataset (any Google Drive download with gdown) without "
-            "a hash argument and without checksum code in the file, or "
+            "get_file, download_url, pooch) of a recognisable dataset (any Google Drive download with gdown, but not "
+            "gdown from another host, nor a helper that hands gdown its own parameter: its callers say what it "
+            "fetches) without a hash argument and without checksum code in the file, or "
             "`kaggle datasets download` without a version or `kaggle competitions download`. "
             'Local builders (`load_dataset("csv", ...)`), '
             "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
@@ -316,9 +319,34 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
                 url = _url_assigned(side, m.index, name) if name else ""
                 if url is None:
                     continue  # a path or a frame, as far as the lines above tell
+                if call.startswith("gdown."):
+                    given = _GDOWN_NAME.match(call)
+                    if given is not None and _parameter_of_its_function(side, m, given.group(1)):
+                        continue  # a download helper handed its URL: its callers say what it fetches
+                    url = (_url_assigned(side, m.index, given.group(1)) or "") if given is not None else ""
                 why = _unpinned(source, f"{call} {url}", context, view.path, qualified=qualified)
                 if why is not None:
                     yield side.hit(m, why, content=normalize(call), end_line=end_line)
+
+
+#: A gdown call given its URL (or Drive id) by a name: `gdown.download(url, output, quiet=False)`.
+_GDOWN_NAME = lazy(r"gdown\.\w+\(\s*(?:url\s*=\s*|id\s*=\s*)?([A-Za-z_]\w*)\s*[,)]")
+#: How far above a call its function's `def` is looked for.
+_DEF_LOOKBACK = 40
+
+
+def _parameter_of_its_function(side: SideView, m: Match, name: str) -> bool:
+    """Whether `name` is a parameter of the function the match's line is in, as its `def` line shows (through the
+    blocks inside it: `if`, `try`)."""
+    indent = len(m.text) - len(m.text.lstrip())
+    for line in side.lines_upward(m.index, _DEF_LOOKBACK):
+        code = line.lstrip()
+        width = len(line) - len(code)
+        if code and not code.startswith("#") and width < indent:
+            if DEF.match(line):
+                return re.search(rf"[(,]\s*{re.escape(name)}\b", line) is not None
+            indent = width
+    return False
 
 
 def _url_assigned(side: SideView, index: int, name: str) -> str | None:
@@ -363,8 +391,10 @@ def _unpinned(source: _Source, call: str, context: str, path: str, *, qualified:
         return None
     if _MODEL_WORD.search(call) or _MODEL_WORD.search(path):
         return None  # model weights are the model rules' concern
-    # Google Drive links are mutable shares, used above all for datasets; other helpers fetch anything.
-    if not (_DATA_WORD.search(call) or call.startswith("gdown.")):
+    # Google Drive links are mutable shares, used above all for datasets; other helpers fetch anything, and so does
+    # gdown from anywhere else (a model's weights on GitHub).
+    from_drive = call.startswith("gdown.") and (_GOOGLE_DRIVE.search(call) is not None or _ANY_URL.search(call) is None)
+    if not (_DATA_WORD.search(call) or from_drive):
         return None
     return "Dataset downloaded without a checksum or pinned version"
 
