@@ -64,11 +64,12 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
     (
         Role.TEST,
         ("test", "spec"),
-        # Test helpers a package ships (`accelerate/test_utils/`) are test code too. RSpec's and Jasmine's `spec/`,
-        # not a Python package's `specs/` (anndata's on-disk format registry, torchx's component specs).
+        # Test helpers a package ships (`accelerate/test_utils/`, orbax's `handler_test_utils.py`) are test code too.
+        # RSpec's and Jasmine's `spec/`, not a Python package's `specs/` (anndata's on-disk format registry, torchx's
+        # component specs).
         lazy(
             r"(^|/)(tests?|testing|test_?utils|testing_utils|spec|__tests__)/|"
-            r"(^|/)(test_[^/]*|[^/]*_test\.\w+|conftest\.py)$",
+            r"(^|/)(test_[^/]*|[^/]*_test\.\w+|[^/]*_test_utils?\.py|conftest\.py)$",
             re.I,
         ),
     ),
@@ -95,7 +96,10 @@ _ROLE_PATTERNS: tuple[tuple[Role, tuple[str, ...], re.Pattern[str]], ...] = (
 
 #: Paths of each role, for people: the rules reference names them (`tests/test_paths.py` checks each has its role).
 ROLE_EXAMPLES: dict[Role, tuple[str, ...]] = {
-    Role.TEST: ("tests/", "testing/", "test_utils/", "spec/", "__tests__/", "test_*.py", "*_test.py", "conftest.py"),
+    Role.TEST: (
+        *("tests/", "testing/", "test_utils/", "spec/", "__tests__/", "test_*.py", "*_test.py", "*_test_utils.py"),
+        "conftest.py",
+    ),
     Role.FIXTURE: ("fixtures/", "testdata/", "test_data/", "snapshots/"),
     Role.EXAMPLE: ("examples/", "samples/", "demos/", "tutorials/", "*_examples/", "examples-*/"),
     Role.TEMPLATE: ("extension_templates/", "project-template/", "cookiecutter-ml/", "{{cookiecutter.name}}/"),

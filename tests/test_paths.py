@@ -134,6 +134,8 @@ def test_kinds(path: str, expected: Kind) -> None:
         ("examples-tf/train.py", {Role.EXAMPLE}),
         ("src/pkg/counterexamples.py", set()),
         ("src/pkg/examples_utils.py", set()),  # a module, not a folder
+        ("orbax/checkpoint/_src/handlers/standard_checkpoint_handler_test_utils.py", {Role.TEST}),  # its tests' helpers
+        ("src/pkg/contest_utils.py", set()),
     ],
 )
 def test_roles(path: str, expected: set[Role]) -> None:

@@ -458,6 +458,37 @@ def test_a_line_edited_at_its_start_is_still_the_likest_to_itself() -> None:
     assert result.findings == ()
 
 
+def test_a_waiver_on_a_decorator_is_about_the_def_it_decorates() -> None:
+    """optimistix's blanket `@property  # pyright: ignore` narrowed and moved onto the `def norm(self):` it decorates:
+    the same debt, neither new nor paid; the waiver over `rtol` dropped outright is paid."""
+    old = (
+        "class Wrapper(Base):\n"
+        "    @property  # pyright: ignore\n"
+        "    def rtol(self):\n"
+        "        return self.solver.rtol\n"
+        "\n"
+        "    @property  # pyright: ignore\n"
+        "    @functools.cache\n"
+        "    def norm(self):\n"
+        "        return self.solver.norm\n"
+    )
+    new = (
+        "class Wrapper(Base):\n"
+        "    @property\n"
+        "    def rtol(self):\n"
+        "        return self.solver.rtol\n"
+        "\n"
+        "    @property\n"
+        "    @functools.cache\n"
+        "    def norm(self):  # pyright: ignore[reportIncompatibleMethodOverride]\n"
+        "        return self.solver.norm\n"
+    )
+    result = run({"pkg/solver.py": (old, new)}, config=only("CODE018"))
+
+    assert [(f.rule, [o.line for o in f.occurrences]) for f in result.paid] == [("CODE018", [2])]
+    assert result.findings == ()
+
+
 def test_many_like_suppressions_in_one_hunk_still_pair_by_their_lines() -> None:
     """A header whose accessors all carry `// NOLINT`, each gaining `[[nodiscard]]`, and one constructor losing
     `explicit` and gaining a NOLINT: that one is the new suppression, not the last line of the hunk."""

@@ -10,8 +10,8 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import (
-    in_docstring,
     in_string,
+    in_string_text,
     module_text,
     only_imports,
     side_text,
@@ -52,7 +52,8 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
             "which may warn or log that it moved or bind a name to its new module's, `requests = _new.requests`, or "
             "a module exposing optional packages' names, each import in its own `try`). "
-            "In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
+            "A line of a docstring, or of any triple-quoted string (a module's text in a template the code writes "
+            "out), is text, not code. In tests, examples and notebooks, where a checkout is bootstrapped, it is info."
         ),
         why=(
             "Path hacks make imports depend on the working directory and on file layout, and wildcard imports hide "
@@ -76,7 +77,7 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
     for side in view.source_sides():
         text = side.lines.text
         for m in side.search(SYS_PATH) if "sys.path" in text else ():
-            if side.in_comment(m) or in_string(m.text, side.column(m)) or in_docstring(view, side, m):
+            if side.in_comment(m) or in_string(m.text, side.column(m)) or in_string_text(view, side, m):
                 continue
             if _undone(view, side, m):
                 continue
@@ -85,8 +86,8 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
             continue
         shim: bool | None = None
         for m in side.search(WILDCARD) if "import *" in text else ():
-            if in_docstring(view, side, m):
-                continue
+            if in_string_text(view, side, m):
+                continue  # a docstring's example, or a module's text in a template the code writes out
             shim = only_imports(module_text(view, side)) if shim is None else shim
             if shim:
                 break  # a module left to re-export another's names (`from weasel.cli.run import *`)

@@ -77,7 +77,7 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "paid. A case-insensitive tag rule has precision 0.87 on 62,275 labelled comments "
             "(Maldonado & Shihab). FIXME, XXX and HACK admit defects or hacks (medium); a tag with an "
             "owner and a link to an issue or review (on its line, or on the comment lines that carry its sentence "
-            "on) is tracked (info), whichever tag it is."
+            "on; Google's `TODO(b/253238305)` is both) is tracked (info), whichever tag it is."
         ),
         example="retries = 3  # FIXME: the client hangs when the server closes early",
         fix="retries = 3  # The client hangs when the server closes early, see #412",

@@ -205,7 +205,7 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "directive split into one a check is the old debt, and only checks it did not name are new), is the same "
             "debt, and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
-            "whatever their annotations; on the quotes ending a docstring, its function). A "
+            "whatever their annotations; on the quotes ending a docstring, or on a decorator, its function). A "
             "directive ending a line of commented-out code silences nothing (a type checker's, after any text of a "
             "comment), nor does a noqa or `# pragma: no cover` "
             "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only "
@@ -213,14 +213,16 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "`__init__.py` or a "
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a bare one "
             "on a `from` import in `__init__.py`, and a pylint "
-            "disable there naming only unused-import or the wildcard imports' checks; so is a noqa, bare or naming "
+            "disable there naming only unused-import, the wildcard imports' checks or the import forms Google's style "
+            "forbids (`g-importing-member`, `g-multiple-import`, `g-bad-import-order`); so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
             "what it registers), a bare or line-length noqa on a line that ends with a URL and is long only for it"
             " (a checkpoint's address in a config, a docstring's credit), on the string piece that goes on with "
             "a URL the line above starts, or on the quotes closing a docstring whose long lines are all such, and a "
             "`pointless-string-statement` waiver on a one-line string right under "
-            "an assignment (an attribute docstring, which pylint never reports), and a type checker's waiver in a "
+            "an assignment (an attribute docstring, which pylint never reports), and a type checker's waiver (pytype's "
+            "too) in a "
             "test's `with pytest.raises(...)` block (the wrong type is what the test checks). A noqa removed from the "
             "code pays "
             "nothing "
@@ -265,7 +267,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
-            if directive.name in _TYPE_CHECKERS and Role.TEST in view.roles and expects_failure(view, side, m):
+            if directive.name in _TYPE_CHECKS and Role.TEST in view.roles and expects_failure(view, side, m):
                 continue  # a wrong type passed under `pytest.raises(TypeError)`: the error is what the test checks
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
@@ -281,6 +283,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 anchor = _statement_closed(view, side, m, anchor)  # `) -> "self":  # pylint: disable=...`: the def's
             elif anchor.strip() in _CLOSING_QUOTES and view.kind is not Kind.NOTEBOOK:
                 anchor = _docstring_owner(view, side, m, anchor)  # on the quotes that end a function's docstring
+            elif anchor.lstrip().startswith("@") and view.kind is not Kind.NOTEBOOK:
+                anchor = _decorated(view, side, m, anchor)  # `@property  # pyright: ignore`: about the def below
             if DEF.match(anchor):
                 anchor = _signature(anchor)
             hit = side.hit(
@@ -295,6 +299,10 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             # adds elsewhere may still be this one moved, but its going pays nothing.
             moved = side.side is Side.REMOVED and idioms.moved_to_configuration(view, side, m, directive.name, named)
             yield replace(hit, undecided=True) if moved else hit
+
+
+#: How far below a decorator the def it decorates is looked for (past other decorators, each on a line or several).
+_DECORATED_LOOKAHEAD = 12
 
 
 def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) -> str:
@@ -364,6 +372,8 @@ def _silenced_expression(code: str) -> str:
 
 #: Type checkers' line waivers: read on a line of code only, never after a comment's text.
 _TYPE_CHECKERS = frozenset({"type: ignore", "pyright: ignore", "ty: ignore", "pyrefly: ignore", "pyre-fixme"})
+#: Every waiver of a type checker's, pytype's disable included.
+_TYPE_CHECKS = _TYPE_CHECKERS | {"pytype: disable"}
 
 
 def _in_commented_code(side: SideView, m: Match, d: re.Match[str], directive: _Directive) -> bool:
@@ -424,6 +434,19 @@ def _line_below(view: FileView, side: SideView, m: Match) -> str:
         return ""
     kept = next(iter(lines_after(view, side.side, number - 1, 1)), "").strip()
     return "" if kept.startswith("#") else kept
+
+
+def _decorated(view: FileView, side: SideView, m: Match, decorator: str) -> str:
+    """The `def` the decorator on the match's line decorates, past the decorators and comments stacked under it: what a
+    waiver on a decorator is about, as one on the def's own line would be. The decorator itself when no def follows
+    in view."""
+    for line in lines_after(view, side.side, m.number, _DECORATED_LOOKAHEAD):
+        code = line.strip()
+        if DEF.match(line):
+            return code
+        if code and not code.startswith(("@", "#")):
+            break
+    return decorator
 
 
 def _in_comment(line: str, column: int, comment: int | None, d: re.Match[str]) -> bool:

@@ -16,9 +16,12 @@ from checks.rules.dependency_common import block_opener, lines_after, lines_befo
 from checks.rules.lint_ignores import covers, ignored_codes
 from checks.views import FileView, Match, SideView
 
-#: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids).
+#: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids),
+#: and the import forms Google's pylint style forbids, which a module of public names re-exported one by one breaks
+#: on every line (`g-importing-member`, `g-multiple-import`, `g-bad-import-order`).
 _RE_EXPORT_CODES = frozenset(
     {"f401", "f403", "unused-import", "wildcard-import", "unused-wildcard-import", "w0611", "w0401", "w0614"}
+    | {"g-importing-member", "g-multiple-import", "g-bad-import-order"}
 )
 #: An import statement's first line.
 _IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
