@@ -295,7 +295,9 @@ def read_setup_call(text: str) -> SetupCall | None:
                 if isinstance(target, ast.Name):
                     assigned[target.id] = node.value
     # A list or dict added to later (`requirements += cfg.get(...).split()`, `.extend(...)`,
-    # `extras["neptune"] = [...]`) is not its first value.
+    # `extras["neptune"] = [...]`), or given another value in a block (`install_requires = []`, then under
+    # `if os.path.exists("requirements.txt"):` the file's lines), is not its first value.
+    top_level = {id(node) for node in tree.body}
     for later in ast.walk(tree):
         if isinstance(later, ast.AugAssign) and isinstance(later.target, ast.Name):
             assigned.pop(later.target.id, None)
@@ -303,6 +305,8 @@ def read_setup_call(text: str) -> SetupCall | None:
             for target in later.targets:
                 if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                     assigned.pop(target.value.id, None)
+                elif isinstance(target, ast.Name) and id(later) not in top_level:
+                    assigned.pop(target.id, None)
         elif isinstance(later, ast.Attribute) and isinstance(later.value, ast.Name) and later.attr in _GROWING:
             assigned.pop(later.value.id, None)
     names: set[str] = set()
