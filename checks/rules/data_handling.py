@@ -145,6 +145,16 @@ _READS_DATA = lazy(
     r"(?![^)\n]*\)\s*[<>!=]=?)|"
     r"\bto_(?:numeric|datetime)\(|\bcsv\.(?:reader|DictReader)\(|\bsf\.read\(|\blibrosa\.load\("
 )
+#: A file opened for reading and writing at once: the code edits it in place.
+_OPENED_FOR_UPDATE = lazy(r"""\bopen\([^)\n]*,\s*(?:mode\s*=\s*)?["'][rwa]b?\+b?["']""")
+
+
+def _reads_data(line: str, *, patched: bool) -> bool:
+    """Whether the line reads or parses data; a `.read()` alone does not when the block edits a file in place."""
+    found = [m.group() for m in _READS_DATA.finditer(line)]
+    return bool(found) and not (patched and set(found) == {".read("})
+
+
 #: A read whose result the statement drops (`pd.to_datetime(column, format=f)` alone on its line): a test of whether
 #: the data parses. A handler that only passes then drops nothing; one that `continue`s still skips the record.
 _PROBE = lazy(r"[ \t]*(?:await[ \t]+)?[\w.]*\b(?:" + _READS_DATA.pattern + ")")
@@ -189,7 +199,8 @@ _TRY_SCAN_LINES = 40
             '`parse(driver) < parse("550.40")`, nor a score converted where a model is fitted per setting, nor a '
             "read whose result the statement drops under a `pass`: a test of whether the data parses, nor a value "
             "converted in place under a `pass`, `x = f(x)`, kept as it came when it does not convert, nor a "
-            "conversion only a condition tests), "
+            'conversion only a condition tests, nor a file opened for update, `open(path, "r+")`, read to be '
+            "patched in place), "
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '
             "log or check on the lines that follow (`is not pd.NaT` and `pd.isna(...)` check a coerced value). "
             "Code in a triple-quoted string (a template the module writes out) is text."
@@ -290,7 +301,10 @@ def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines:
         return None
     # A loop that fits a model per setting and skips the settings that fail converts scores, not records.
     converts = body == "continue" and not any(map(_FITS.search, trial))
-    call = next((t for t in trial if _READS_DATA.search(t) or (converts and _converts_kept(t))), None)
+    # A file opened to be edited in place (`open(cutlass, "r+")`, a library's source patched) is read to be written
+    # back, not as records.
+    patched = any(_OPENED_FOR_UPDATE.search(t) for t in trial)
+    call = next((t for t in trial if _reads_data(t, patched=patched) or (converts and _converts_kept(t))), None)
     if call is None or (body != "continue" and (_PROBE.match(call) or _kept_as_it_was(trial))):
         return None
     dropped = "skipped" if body == "continue" else "ignored"
