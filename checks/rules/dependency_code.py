@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
@@ -49,10 +49,14 @@ def _arguments(raw: str) -> list[str]:
         return re.findall(r"[\"']([^\"']*)[\"']", raw)
     words = []
     for word in raw.split():
-        if word in ("&&", "||", ";", "|", ">", "2>&1") or word.startswith("#"):
+        if word in ("&&", "||", ";", "|") or word.startswith("#") or _REDIRECTION.match(word):
             break
         words.append(word.strip("\"'"))
     return words
+
+
+#: A shell redirection, glued to its target or not: `>`, `>/dev/null`, `2>&1`, `&>log`, `< input`.
+_REDIRECTION = lazy(r"\d*>|&>|<")
 
 
 #: Options that install a local project as it is (`--no-deps`) or for editing: with no package named in the code,
@@ -114,8 +118,10 @@ def _pins(words: list[str]) -> tuple[list[str], bool]:
 def runtime_pip_install(view: FileView) -> Iterator[Hit]:
     if in_docs_folder(view.path):
         return
-    hosted = view.kind is Kind.NOTEBOOK and view.text is not None and "colab" in view.text
     for side in view.source_sides():
+        # Colab's, as the notebook says on that side: a deleted one is known by its removed text.
+        known = view.text if side.side is Side.ADDED else view.old_text
+        hosted = view.kind is Kind.NOTEBOOK and known is not None and "colab" in known
         found: list[tuple[Match, str]] = []
         if view.kind is Kind.NOTEBOOK and "install" in side.lines.text:
             found += [(m, m.group("args")) for m in side.search(_MAGIC_INSTALL)]
