@@ -227,7 +227,8 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "code pays "
             "nothing "
             "while the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file "
-            "(a bare one: when an entry names the file itself, or unused imports on an import)."
+            "(a bare one: when an entry names the file itself, or unused imports on an import), or while their "
+            "`exclude` or `extend-exclude` leaves the file out of linting altogether."
         ),
         why=(
             "Each suppression is a finding the tools found and someone chose not to fix: lint and type debt that "

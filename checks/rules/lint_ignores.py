@@ -1,4 +1,5 @@
-"""The checks a repository's lint configuration turns off for a file: ruff's and flake8's `per-file-ignores`.
+"""The checks a repository's lint configuration turns off for a file: ruff's and flake8's `per-file-ignores`, and
+their `exclude`, which turns every check off.
 
 A waiver moved out of the code into the configuration (`# noqa: F401` deleted from every `__init__.py` while
 `"**/__init__.py" = ["F401"]` joins pyproject.toml) is no debt paid: the check is still off there.
@@ -46,6 +47,20 @@ def ignored_codes(snapshot: Snapshot, path: str, *, named_alone: bool = False) -
     return frozenset(codes)
 
 
+def excluded(snapshot: Snapshot, path: str) -> bool:
+    """Whether the configuration beside or above `path` at the head of the change leaves the file out of linting
+    altogether: ruff's `exclude` or `extend-exclude` (`"nilearn/externals/*"`), flake8's `exclude`. Every check is
+    then off for it, and a waiver of any of them removed from it moved there."""
+    for folder in folders_up(path):
+        relative = path[len(folder) :]
+        name = relative.rpartition("/")[2]
+        for config in CONFIG_FILES:
+            text = snapshot.text(f"{folder}{config}")
+            if text is not None and any(g.matches(relative) or g.matches(name) for g in _excludes(config, text)):
+                return True
+    return False
+
+
 def covers(ignored: frozenset[str], code: str) -> bool:
     """Whether a code is among `ignored`, as ruff and flake8 read them: the code itself or a prefix of it."""
     return any(code.startswith(prefix) for prefix in ignored)
@@ -63,6 +78,54 @@ def _per_file_ignores(config: str, text: str) -> _Ignores:
         except GlobError:
             continue  # the repository's pattern, not ours to fail on
     return tuple(found)
+
+
+@lru_cache(maxsize=64)
+def _excludes(config: str, text: str) -> tuple[Glob, ...]:
+    if "exclude" not in text:
+        return ()  # most configuration files: told before any parser runs
+    patterns = _toml_excludes(config, text) if config.endswith(".toml") else _flake8_excludes(text)
+    found: list[Glob] = []
+    for pattern in patterns[:_MAX_PATTERNS]:
+        try:
+            found.append(Glob(pattern.removeprefix("./").rstrip("/")))
+        except GlobError:
+            continue  # the repository's pattern, not ours to fail on
+    # A pattern may name folders (`externals`, `nilearn/externals/*`): every file under them is left out too.
+    found += [Glob(g.pattern + "/**") for g in list(found)]
+    return tuple(found)
+
+
+def _toml_excludes(config: str, text: str) -> list[str]:
+    """ruff's `exclude` and `extend-exclude`, at the top of its table or under `lint`."""
+    table = read_toml(text) or {}
+    if config == "pyproject.toml":
+        tool = table.get("tool")
+        table = tool.get("ruff", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        return []
+    lint = table.get("lint")
+    patterns: list[str] = []
+    for scope in (table, lint if isinstance(lint, dict) else {}):
+        for key in ("exclude", "extend-exclude"):
+            listed = scope.get(key)
+            if isinstance(listed, list):
+                patterns += [pattern for pattern in listed if isinstance(pattern, str)]
+    return patterns
+
+
+def _flake8_excludes(text: str) -> list[str]:
+    """flake8's `exclude` and `extend-exclude` in its `[flake8]` section: patterns split by commas."""
+    parser = read_setup_cfg(text)
+    if parser is None:
+        return []
+    return [
+        pattern.strip()
+        for key in ("exclude", "extend-exclude")
+        if parser.has_option("flake8", key)
+        for pattern in parser.get("flake8", key).replace("\n", ",").split(",")
+        if pattern.strip()
+    ]
 
 
 def _toml_ignores(config: str, text: str) -> list[tuple[str, frozenset[str]]]:

@@ -13,7 +13,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.rules.code_common import module_text, only_imports
 from checks.rules.dependency_common import block_opener, lines_after, lines_before
-from checks.rules.lint_ignores import covers, ignored_codes
+from checks.rules.lint_ignores import covers, excluded, ignored_codes
 from checks.views import FileView, Match, SideView
 
 #: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids),
@@ -78,6 +78,8 @@ def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, 
     moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
     if name not in ("noqa", "file-wide noqa"):
         return False
+    if excluded(view.snapshot, view.path):
+        return True  # the file left out of linting altogether: every check is off for it
     ignored = ignored_codes(view.snapshot, view.path)
     if not ignored:
         return False  # most files: no configuration turns anything off for them

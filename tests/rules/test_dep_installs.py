@@ -9,8 +9,14 @@ from checks.finding import Severity
 
 
 def _notebook(source: str, *, colab: bool) -> str:
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [source]}
-    metadata = {"colab": {"provenance": []}} if colab else {}
+    cell: dict[str, object] = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": [source],
+    }
+    metadata: dict[str, object] = {"colab": {"provenance": []}} if colab else {}
     return json.dumps({"cells": [cell], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
 
 
