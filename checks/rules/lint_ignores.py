@@ -96,8 +96,9 @@ def _excludes(config: str, text: str) -> tuple[Glob, ...]:
     return tuple(found)
 
 
-def _toml_excludes(config: str, text: str) -> list[str]:
-    """ruff's `exclude` and `extend-exclude`, at the top of its table or under `lint`."""
+def _ruff_scopes(config: str, text: str) -> list[dict[str, object]]:
+    """ruff's settings in a configuration file: its table (`[tool.ruff]` in pyproject.toml, the whole of ruff.toml)
+    and that table's `lint` table, where they exist."""
     table = read_toml(text) or {}
     if config == "pyproject.toml":
         tool = table.get("tool")
@@ -105,8 +106,13 @@ def _toml_excludes(config: str, text: str) -> list[str]:
     if not isinstance(table, dict):
         return []
     lint = table.get("lint")
+    return [table, lint] if isinstance(lint, dict) else [table]
+
+
+def _toml_excludes(config: str, text: str) -> list[str]:
+    """ruff's `exclude` and `extend-exclude`, at the top of its table or under `lint`."""
     patterns: list[str] = []
-    for scope in (table, lint if isinstance(lint, dict) else {}):
+    for scope in _ruff_scopes(config, text):
         for key in ("exclude", "extend-exclude"):
             listed = scope.get(key)
             if isinstance(listed, list):
@@ -131,15 +137,8 @@ def _flake8_excludes(text: str) -> list[str]:
 def _toml_ignores(config: str, text: str) -> list[tuple[str, frozenset[str]]]:
     """ruff's table: `[tool.ruff.lint.per-file-ignores]` (or the older `[tool.ruff.per-file-ignores]`) in
     pyproject.toml, `[lint.per-file-ignores]` or `[per-file-ignores]` in ruff.toml."""
-    table = read_toml(text) or {}
-    if config == "pyproject.toml":
-        tool = table.get("tool")
-        table = tool.get("ruff", {}) if isinstance(tool, dict) else {}
-    if not isinstance(table, dict):
-        return []
-    lint = table.get("lint")
     pairs: list[tuple[str, frozenset[str]]] = []
-    for scope in (table, lint if isinstance(lint, dict) else {}):
+    for scope in _ruff_scopes(config, text):
         ignores = scope.get("per-file-ignores")
         if isinstance(ignores, dict):
             for pattern, codes in ignores.items():

@@ -19,6 +19,7 @@ from checks.prefilter import any_case
 from checks.registry import find
 from checks.rules import code_artifacts, code_common, code_dead, code_suppressions
 from checks.views import SideView
+from tests.rules.whole_files import added_file
 
 _TWO_HUNKS = """\
 diff --git a/src/train.py b/src/train.py
@@ -56,18 +57,9 @@ def test_the_same_commented_lines_in_one_hunk_are_a_block() -> None:
     assert (finding.line, finding.end_line) == (2, 5)
 
 
-def _added_file(path: str, text: str) -> str:
-    lines = text.splitlines()
-    body = "".join(f"+{line}\n" for line in lines)
-    return (
-        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
-        f"@@ -0,0 +1,{len(lines)} @@\n{body}"
-    )
-
-
 def test_a_tag_after_a_character_that_grows_when_lowercased_is_still_found() -> None:
     # "İ".lower() is two characters: the fast lowercase pass must not lose the tag's position.
-    diff = _added_file("src/geo.py", 'city = "x"\nname = city  # İstanbul İzmir FIXME: transliterate\n')
+    diff = added_file("src/geo.py", 'city = "x"\nname = city  # İstanbul İzmir FIXME: transliterate\n')
     (finding,) = _findings(diff, "CODE001")
     assert finding.line == 2
     assert finding.message == "FIXME comment: İstanbul İzmir FIXME: transliterate"
@@ -88,19 +80,19 @@ def _colab_notebook(*, source: str, output: str) -> str:
 def test_a_local_path_in_a_colab_cell_source_is_not_an_output_leak() -> None:
     notebook = _colab_notebook(source="df = pd.read_csv('/content/drive/MyDrive/churn.csv')", output="(100, 3)\n")
     for texts in ({}, {"nb/churn.ipynb": notebook}):
-        (finding,) = _findings(_added_file("nb/churn.ipynb", notebook), "CODE003", texts)
+        (finding,) = _findings(added_file("nb/churn.ipynb", notebook), "CODE003", texts)
         assert finding.severity == "low", texts
 
 
 def test_a_local_path_in_a_colab_output_is_medium() -> None:
     notebook = _colab_notebook(source="df.info()", output="/home/alice/.cache/churn.csv: 100 rows\n")
-    (finding,) = _findings(_added_file("nb/churn.ipynb", notebook), "CODE003")
+    (finding,) = _findings(added_file("nb/churn.ipynb", notebook), "CODE003")
     assert finding.severity == "medium"
     assert any("local path" in o.message for o in finding.occurrences)
 
 
 def test_ml_debt_tags_are_left_to_the_model_family_and_others_stay_here() -> None:
-    diff = _added_file("src/serve.py", "# TODO: retrain the model weekly\n# TODO: add request logging\n")
+    diff = added_file("src/serve.py", "# TODO: retrain the model weekly\n# TODO: add request logging\n")
     (finding,) = _findings(diff, "CODE001")
     assert finding.lines == (2,)
 
@@ -113,7 +105,7 @@ def test_each_tagged_comment_is_reported_by_exactly_one_of_code001_and_model017(
         "# XXX: the dataset loader drops the last batch",
         "# todo: add request logging",
     ]
-    result = review(_added_file("src/job.py", "\n".join(lines) + "\n"), snapshot=Snapshot())
+    result = review(added_file("src/job.py", "\n".join(lines) + "\n"), snapshot=Snapshot())
     owners: dict[int, list[str]] = {}
     for finding in result.findings:
         if finding.rule in ("CODE001", "MODEL017"):
@@ -453,7 +445,7 @@ def _frame_notebook(*, source: str = "df", html: list[str] | None = None) -> str
 def test_a_rendered_dataframe_in_the_outputs_is_medium_with_its_size() -> None:
     notebook = _frame_notebook()
     for texts in ({}, {"nb/eda.ipynb": notebook}):
-        (finding,) = _findings(_added_file("nb/eda.ipynb", notebook), "CODE003", texts)
+        (finding,) = _findings(added_file("nb/eda.ipynb", notebook), "CODE003", texts)
         assert finding.severity == "medium", texts
         assert "Notebook output shows rows of a DataFrame (1000 rows \u00d7 3 columns)" in [
             o.message for o in finding.occurrences
@@ -462,9 +454,9 @@ def test_a_rendered_dataframe_in_the_outputs_is_medium_with_its_size() -> None:
 
 def test_a_dataframe_in_a_tutorial_or_in_code_is_not_data_in_outputs() -> None:
     notebook = _frame_notebook()
-    assert _findings(_added_file("examples/tour.ipynb", notebook), "CODE003") == []
+    assert _findings(added_file("examples/tour.ipynb", notebook), "CODE003") == []
     in_code = _frame_notebook(source="html = '<table class=\"dataframe\">'", html=["<b>ok</b>"])
-    (finding,) = _findings(_added_file("nb/eda.ipynb", in_code), "CODE003")
+    (finding,) = _findings(added_file("nb/eda.ipynb", in_code), "CODE003")
     assert finding.severity == "low"
 
 
@@ -495,14 +487,14 @@ def _bundle(first_line_length: int) -> str:
 
 
 def test_a_minified_script_is_a_builds_output_whatever_its_name() -> None:
-    diff = _added_file("server/static/swagger-ui-bundle.js", _bundle(1_500))
+    diff = added_file("server/static/swagger-ui-bundle.js", _bundle(1_500))
     for texts in ({}, {"server/static/swagger-ui-bundle.js": _bundle(1_500)}):  # diff alone, and with its text
         result = review(diff, snapshot=Snapshot(texts=texts))
         assert [f.rule for f in result.findings] == [], texts.keys()
 
 
 def test_a_script_of_long_but_written_lines_is_read() -> None:
-    diff = _added_file("server/static/app.js", _bundle(900))
+    diff = added_file("server/static/app.js", _bundle(900))
     assert {f.rule for f in review(diff, snapshot=Snapshot(texts={})).findings} == {"CODE001", "CODE018"}
 
 
@@ -536,11 +528,9 @@ def test_a_generators_mark_after_a_licence_header_makes_the_file_generated() -> 
     assert len(_LICENCE) > 600  # the mark lies past the first 600 characters
     path = "src/hub/inference/_generated/_async_client.py"
     for texts in ({}, {path: _GENERATED_CLIENT}):
-        assert review(_added_file(path, _GENERATED_CLIENT), snapshot=Snapshot(texts=texts)).findings == (), texts.keys()
+        assert review(added_file(path, _GENERATED_CLIENT), snapshot=Snapshot(texts=texts)).findings == (), texts.keys()
     hand_written = _GENERATED_CLIENT.replace("To re-generate the code, run", "Keep it in step with")
-    assert [f.rule for f in review(_added_file(path, hand_written), snapshot=Snapshot(texts={})).findings] == [
-        "CODE018"
-    ]
+    assert [f.rule for f in review(added_file(path, hand_written), snapshot=Snapshot(texts={})).findings] == ["CODE018"]
 
 
 def test_a_task_is_shown_from_its_own_tag_when_another_comment_or_task_comes_first_on_its_line() -> None:
@@ -549,7 +539,7 @@ def test_a_task_is_shown_from_its_own_tag_when_another_comment_or_task_comes_fir
         "def f(self):  # type: ignore[override] # TODO(ana, 11/23): drop the override\n"
         "y = 2  # torch distributed hack\n"
     )
-    shown = [(o.line, o.message) for f in _findings(_added_file("src/a.py", text), "CODE001") for o in f.occurrences]
+    shown = [(o.line, o.message) for f in _findings(added_file("src/a.py", text), "CODE001") for o in f.occurrences]
     assert sorted(shown) == [
         (1, "HACK comment: HACK around no mac binary for 1.13.1 - TODO: Remove when bumping torch to 2.0.1"),
         (1, "TODO comment: TODO: Remove when bumping torch to 2.0.1"),
@@ -565,7 +555,7 @@ def test_a_notebook_run_out_of_order_is_reported_at_the_cell_that_drops() -> Non
     ]
     text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
     path = "docs/demo.ipynb"
-    (finding,) = _findings(_added_file(path, text), "CODE004", texts={path: text})
+    (finding,) = _findings(added_file(path, text), "CODE004", texts={path: text})
     lines = text.splitlines()
     counts_above = [line for line in lines[: finding.line] if '"execution_count"' in line]
     assert len(counts_above) == 4, finding.line  # the second [7], after the [12], not the first
@@ -597,14 +587,14 @@ def test_a_developers_folder_printed_in_a_notebook_is_known_by_the_folder() -> N
     new = _notebook_printing("/home/gpleiss/workspace/linear_operator/sparse.py:51: UserWarning\n")
     for texts in ({}, {"examples/b.ipynb": new}):
         result = review(
-            _removed_file("examples/a.ipynb", old) + _added_file("examples/b.ipynb", new),
+            _removed_file("examples/a.ipynb", old) + added_file("examples/b.ipynb", new),
             snapshot=Snapshot(texts=texts),
         )
         assert [(f.path, f.message) for f in result.findings if f.rule == "CODE003"] == [
             ("examples/b.ipynb", "Notebook output shows a developer's local path (/home/gpleiss/)")
         ]
         assert [f.path for f in result.paid if f.rule == "CODE003"] == ["examples/a.ipynb"]
-    moved = _removed_file("examples/a.ipynb", new) + _added_file("examples/c.ipynb", new)
+    moved = _removed_file("examples/a.ipynb", new) + added_file("examples/c.ipynb", new)
     assert [f.rule for f in review(moved, snapshot=Snapshot()).findings] == []
 
 

@@ -6,6 +6,7 @@ import json
 
 from checks import review
 from checks.finding import Severity
+from tests.rules.whole_files import deleted_file
 
 
 def _notebook(source: str, *, colab: bool) -> str:
@@ -20,20 +21,11 @@ def _notebook(source: str, *, colab: bool) -> str:
     return json.dumps({"cells": [cell], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
 
 
-def _deleted(path: str, text: str) -> str:
-    lines = text.splitlines()
-    body = "".join(f"-{line}\n" for line in lines)
-    return (
-        f"diff --git a/{path} b/{path}\ndeleted file mode 100644\nindex 1111111..0000000\n"
-        f"--- a/{path}\n+++ /dev/null\n@@ -1,{len(lines)} +0,0 @@\n{body}"
-    )
-
-
 def test_a_deleted_colab_notebooks_installs_are_paid_one_level_lower_as_they_were_found() -> None:
     """A Colab notebook has no other way to install: what its deletion pays is what its installs weighed, low for
     an unpinned one, as the notebook added drew; a plain notebook's weighed medium."""
-    colab = _deleted("notebooks/colab_demo.ipynb", _notebook("!pip install diffusers", colab=True))
-    plain = _deleted("notebooks/demo.ipynb", _notebook("!pip install diffusers", colab=False))
+    colab = deleted_file("notebooks/colab_demo.ipynb", _notebook("!pip install diffusers", colab=True))
+    plain = deleted_file("notebooks/demo.ipynb", _notebook("!pip install diffusers", colab=False))
 
     paid = {f.path: f.severity for f in review(colab + plain).paid if f.rule == "DEP010"}
 
