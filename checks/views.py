@@ -242,18 +242,16 @@ _GENERATED_MARK = lazy(
 
 
 #: A file's leading comments or module docstring saying it is another project's copy (`# taken from
-#: https://github.com/...`, `# Copied verbatim from https://...`, a docstring's line `Copied from https://...`):
-#: vendored, whatever its path. Only before the file's first line of code, and not in a comment after its docstring:
-#: further down, such a note credits one function.
-_VENDORED_MARK = lazy(r"(?:#+[ \t]*)?(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from[ \t]+<?https?://", re.I)
-_VENDORED_WORDS = ("taken from", "copied", "vendored")
-#: The same said of the file's code in words (`# These classes are copied from Minivision's ... Repo`), which counts
-#: with a repository's address anywhere in the same note (`# Ref: github.com/minivision-ai/...`).
-_VENDORED_SAYING = lazy(
+#: https://github.com/...`, `# Copied verbatim from https://...`, a docstring's line `Copied from https://...`, or of
+#: its code, `# These classes are copied from Minivision's ... Repo`, with the repository's address elsewhere in the
+#: same note, `# Ref: github.com/...`): vendored, whatever its path. Only before the file's first line of code, and not
+#: in a comment after its docstring: further down, such a note credits one function.
+_VENDORED_MARK = lazy(
     r"(?:#+[ \t]*)?(?:th(?:is|ese)[ \t]+(?:file|module|code|class(?:es)?|functions?)[ \t]+(?:is|are|was|were)[ \t]+)?"
     r"(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from\b",
     re.I,
 )
+_VENDORED_WORDS = ("taken from", "copied", "vendored")
 _REPOSITORY = lazy(r"https?://|\b(?:github|gitlab|bitbucket)\.(?:com|org)/", re.I)
 #: A docstring's opening or closing quotes, to read the text on their lines.
 _QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")
@@ -265,9 +263,7 @@ def _says_vendored(head: str) -> bool:
         return False
     for note in _notes(head):
         lines = [_QUOTES.sub("", line).strip() for line in note.split("\n")]
-        if any(_VENDORED_MARK.match(line) for line in lines):
-            return True
-        if any(_VENDORED_SAYING.match(line) for line in lines) and _REPOSITORY.search(note):
+        if any(_VENDORED_MARK.match(line) for line in lines) and _REPOSITORY.search(note):
             return True
         if note.strip() and not note.lstrip().startswith("#"):
             return False  # past the docstring: a comment further down credits one function

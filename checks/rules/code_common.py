@@ -341,6 +341,10 @@ def _read_task_words(side: SideView, m: Match) -> str:
     return words
 
 
+#: Where a sentence ends in a line: its stop before the next one's capital, or at the line's end.
+_SENTENCE_BREAK = lazy(r"[.!?](?:\s+[A-Z]|$)")
+
+
 def _commented_code(body: str) -> bool:
     """Whether a comment line's text is code: it reads as code, holds code's punctuation and no sentence's end (prose
     may open with "import errors because ..." or with code, "weights[-1] = 0. Interestingly this crash ...")."""
@@ -349,10 +353,6 @@ def _commented_code(body: str) -> bool:
         and any(mark in body for mark in "()[]{}=:")
         and _SENTENCE_BREAK.search(body) is None
     )
-
-
-#: Where a sentence ends in a line: its stop before the next one's capital, or at the line's end.
-_SENTENCE_BREAK = lazy(r"[.!?](?:\s+[A-Z]|$)")
 
 
 #: What may stand before a comment's text on a line that holds nothing else: blanks and comment markers.

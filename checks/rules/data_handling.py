@@ -147,14 +147,6 @@ _READS_DATA = lazy(
 )
 #: A file opened for reading and writing at once: the code edits it in place.
 _OPENED_FOR_UPDATE = lazy(r"""\bopen\([^)\n]*,\s*(?:mode\s*=\s*)?["'][rwa]b?\+b?["']""")
-
-
-def _reads_data(line: str, *, patched: bool) -> bool:
-    """Whether the line reads or parses data; a `.read()` alone does not when the block edits a file in place."""
-    found = [m.group() for m in _READS_DATA.finditer(line)]
-    return bool(found) and not (patched and set(found) == {".read("})
-
-
 #: A read whose result the statement drops (`pd.to_datetime(column, format=f)` alone on its line): a test of whether
 #: the data parses. A handler that only passes then drops nothing; one that `continue`s still skips the record.
 _PROBE = lazy(r"[ \t]*(?:await[ \t]+)?[\w.]*\b(?:" + _READS_DATA.pattern + ")")
@@ -279,6 +271,12 @@ def _broad_handlers(side: SideView) -> list[tuple[Match, re.Match[str]]]:
         if handler is not None:
             found.append((m, handler))
     return found
+
+
+def _reads_data(line: str, *, patched: bool) -> bool:
+    """Whether the line reads or parses data; a `.read()` alone does not when the block edits a file in place."""
+    found = [m.group() for m in _READS_DATA.finditer(line)]
+    return bool(found) and not (patched and set(found) == {".read("})
 
 
 def _swallowing_handler(side: SideView, m: Match, handler: re.Match[str], lines: Sequence[str], at: int) -> Hit | None:
