@@ -567,17 +567,24 @@ DEF = lazy(r"[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)")
 
 
 def enclosing_function(above: Sequence[str], indent: int) -> str | None:
-    """The name of the function whose body holds a line indented by `indent`, from the lines just above it (nearest
-    last), or None when they show none: each line further out (an `if`, a `with`) moves the search out with it, so a
-    function closed above (a sibling, or one before module-level code) is not taken for the enclosing one."""
+    """The name of the function whose body holds a line indented by `indent` (see `enclosing_def`)."""
+    line = enclosing_def(above, indent)
+    found = DEF.match(line) if line is not None else None
+    return found.group(1) if found is not None else None
+
+
+def enclosing_def(above: Sequence[str], indent: int) -> str | None:
+    """The `def` line of the function whose body holds a line indented by `indent`, from the lines just above it
+    (nearest last), or None when they show none: each line of code further out (an `if`, a `with`) moves the search
+    out with it, so a function closed above (a sibling, or one before module-level code) is not taken for the
+    enclosing one; comments say nothing of where a block ends."""
     for line in reversed(above):
         stripped = line.lstrip()
         depth = len(line) - len(stripped)
-        if not stripped or depth >= indent:
+        if not stripped or stripped.startswith("#") or depth >= indent:
             continue
-        found = DEF.match(line)
-        if found is not None:
-            return found.group(1)
+        if DEF.match(line) is not None:
+            return line
         indent = depth  # a block of the function (`if`, `with`): its `def` is further out
     return None
 

@@ -14,7 +14,7 @@ from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import DEF, in_docstring
+from checks.rules.code_common import enclosing_def, in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
 from checks.rules.model_calls import CallReader
@@ -336,17 +336,9 @@ _DEF_LOOKBACK = 40
 
 
 def _parameter_of_its_function(side: SideView, m: Match, name: str) -> bool:
-    """Whether `name` is a parameter of the function the match's line is in, as its `def` line shows (through the
-    blocks inside it: `if`, `try`)."""
-    indent = len(m.text) - len(m.text.lstrip())
-    for line in side.lines_upward(m.index, _DEF_LOOKBACK):
-        code = line.lstrip()
-        width = len(line) - len(code)
-        if code and not code.startswith("#") and width < indent:
-            if DEF.match(line):
-                return re.search(rf"[(,]\s*{re.escape(name)}\b", line) is not None
-            indent = width
-    return False
+    """Whether `name` is a parameter of the function the match's line is in, as its `def` line shows."""
+    line = enclosing_def(side.lines_above(m.index, _DEF_LOOKBACK), len(m.text) - len(m.text.lstrip()))
+    return line is not None and re.search(rf"[(,]\s*{re.escape(name)}\b", line) is not None
 
 
 def _url_assigned(side: SideView, index: int, name: str) -> str | None:

@@ -19,7 +19,7 @@ from checks.prefilter import any_case
 from checks.registry import find
 from checks.rules import code_artifacts, code_common, code_dead, code_suppressions
 from checks.views import SideView
-from tests.rules.whole_files import added_file
+from tests.rules.whole_files import added_file, deleted_file
 
 _TWO_HUNKS = """\
 diff --git a/src/train.py b/src/train.py
@@ -573,13 +573,6 @@ def _notebook_printing(text: str) -> str:
     return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
 
 
-def _removed_file(path: str, text: str) -> str:
-    lines = text.splitlines()
-    body = "".join(f"-{line}\n" for line in lines)
-    header = f"diff --git a/{path} b/{path}\ndeleted file mode 100644\n--- a/{path}\n+++ /dev/null\n"
-    return f"{header}@@ -1,{len(lines)} +0,0 @@\n{body}"
-
-
 def test_a_developers_folder_printed_in_a_notebook_is_known_by_the_folder() -> None:
     """One notebook's printed `/home/jrg365/` goes, another prints `/home/gpleiss/`: a new leak, and the old one paid;
     the same folder printed by a notebook moved to another name is the leak it was."""
@@ -587,14 +580,14 @@ def test_a_developers_folder_printed_in_a_notebook_is_known_by_the_folder() -> N
     new = _notebook_printing("/home/gpleiss/workspace/linear_operator/sparse.py:51: UserWarning\n")
     for texts in ({}, {"examples/b.ipynb": new}):
         result = review(
-            _removed_file("examples/a.ipynb", old) + added_file("examples/b.ipynb", new),
+            deleted_file("examples/a.ipynb", old) + added_file("examples/b.ipynb", new),
             snapshot=Snapshot(texts=texts),
         )
         assert [(f.path, f.message) for f in result.findings if f.rule == "CODE003"] == [
             ("examples/b.ipynb", "Notebook output shows a developer's local path (/home/gpleiss/)")
         ]
         assert [f.path for f in result.paid if f.rule == "CODE003"] == ["examples/a.ipynb"]
-    moved = _removed_file("examples/a.ipynb", new) + added_file("examples/c.ipynb", new)
+    moved = deleted_file("examples/a.ipynb", new) + added_file("examples/c.ipynb", new)
     assert [f.rule for f in review(moved, snapshot=Snapshot()).findings] == []
 
 

@@ -15,10 +15,8 @@ def _whole_file(path: str, text: str, *, added: bool) -> str:
     lines = text.splitlines()
     sign = "+" if added else "-"
     body = "".join(f"{sign}{line}\n" for line in lines)
-    headers = (
-        f"new file mode 100644\n--- /dev/null\n+++ b/{path}"
-        if added
-        else (f"deleted file mode 100644\n--- a/{path}\n+++ /dev/null")
-    )
-    ranges = f"-0,0 +1,{len(lines)}" if added else f"-1,{len(lines)} +0,0"
+    if added:
+        headers, ranges = f"new file mode 100644\n--- /dev/null\n+++ b/{path}", f"-0,0 +1,{len(lines)}"
+    else:
+        headers, ranges = f"deleted file mode 100644\n--- a/{path}\n+++ /dev/null", f"-1,{len(lines)} +0,0"
     return f"diff --git a/{path} b/{path}\n{headers}\n@@ {ranges} @@\n{body}"
