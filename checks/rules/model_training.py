@@ -13,8 +13,9 @@ from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.registry import Docs, rule
-from checks.rules.code_common import DEF, enclosing_function, is_doctest, side_text
+from checks.rules.code_common import DEF, enclosing_def_index, enclosing_function, is_doctest, side_text
 from checks.rules.data_source import call_name
+from checks.rules.dependency_common import lines_before
 from checks.rules.model_calls import Call, literal_str
 from checks.rules.model_scan import (
     NOT_PRODUCTION,
@@ -141,7 +142,9 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "`.fit(` whose result is unpacked into several names (`s, R, t = self.bfm.fit(landmark)`: a face model "
             "solved for one input), nor a step a docstring, comment or string mentions, "
             "a Hugging Face `Trainer` subclass is seeded by the Trainer itself, and a class that hands its "
-            "`random_state` or `seed` to its base class's `__init__` by that base). "
+            "`random_state` or `seed` to its base class's `__init__` by that base; draws in a distribution's sampler "
+            "(`sample`, `rsample`: drawing is its job, its caller seeds) or in a function decorated to run without "
+            "gradients (`@torch.no_grad()`, `@torch.inference_mode()`: sampling, evaluation) change nothing learnt). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...; a removed call "
@@ -274,7 +277,7 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
         if not unseeded.get(reader.side.side, False):
             continue
         call = reader.call(m)
-        if call is None or _given_a_generator(call):
+        if call is None or _given_a_generator(call) or _learns_nothing(view, reader.side, m):
             continue
         # A draw is named by its function; a sample by its method (a distribution's, or a table's `.sample()`).
         drawn = m.group(0).rstrip("(") + "()" if m.group(0).startswith(".") else called(m)
@@ -289,6 +292,37 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
         # unseeded before and after is the same draw.
         target = _DRAWN_INTO.fullmatch(m.text[: reader.side.column(m)])
         yield dataclasses.replace(hit, content=f"unseeded draw into {target.group(1)}") if target else hit
+
+
+#: A distribution's sampler, whose contract is to draw (its caller seeds): `Distribution.sample()`, `rsample()`.
+_SAMPLERS = frozenset({"sample", "rsample", "sample_n"})
+#: A decorator that runs its function without gradients: generation or evaluation, which learns nothing.
+_NO_GRADIENTS = lazy(r"@[\w.]*\b(?:no_grad|inference_mode)\b")
+#: How far above a draw its function's `def` (and the def's decorators) are looked for.
+_DRAW_DEF_LOOKBACK = 300
+
+
+def _learns_nothing(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the draw sits in a function whose draws change nothing a model learns: a distribution's sampler, or one
+    decorated to run without gradients (`@torch.no_grad()`, `@torch.inference_mode()`: a diffusion model's sampling
+    loop beside its training step)."""
+    above = lines_before(view, side.side, m.number, _DRAW_DEF_LOOKBACK)
+    at = enclosing_def_index(above, len(m.text) - len(m.text.lstrip()))
+    if at is None:
+        return False
+    found = DEF.match(above[at])
+    if found is not None and found.group(1) in _SAMPLERS:
+        return True
+    indent = len(above[at]) - len(above[at].lstrip())
+    while at > 0 and (above[at - 1].lstrip().startswith(("@", ")")) or _indent(above[at - 1]) > indent):
+        at -= 1  # up through the def's decorators, each on a line or several
+        if _NO_GRADIENTS.match(above[at].lstrip()):
+            return True
+    return False
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip()) if line.strip() else -1
 
 
 def _is_training_code(path: str, source: str) -> bool:
