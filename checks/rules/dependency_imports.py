@@ -1078,7 +1078,7 @@ class _FileImports:
         """Whether the file depended on the distribution before the change: the post-change file imports it
         unconditionally on a line the change keeps (`import faiss` in one more function of a module that had it),
         or the import at `m` took the place of one of it (`from hub import a` -> `from hub import a, b`)."""
-        if distribution in self.kept(judge):
+        if distribution in self.kept(judge) or distribution in self._removed_plainly(judge):
             return True
         lines = self.file.patch.replaced(m.number, self._added)
         if any(_GUARD_OPENER.match(line.strip()) for line in lines):
@@ -1089,6 +1089,30 @@ class _FileImports:
             for raw in _import_statements(replaced)
             for module in _imported_modules(replaced, raw)
         )
+
+    def _removed_plainly(self, judge: _Judge) -> frozenset[str]:
+        """The distributions the file's removed lines imported unconditionally: an import of one the change adds
+        elsewhere in the file is the same moved (isort's reordering of a block), not a new dependency."""
+
+        def read() -> frozenset[str]:
+            removed = self.file.removed
+            if "import" not in removed.lines.text:
+                return frozenset()
+            imports = _FileImports(self.file, removed, judge)
+            lines = removed.lines
+            found: set[str] = set()
+            for raw in _import_statements(lines.text):
+                index = lines.at(raw.start())
+                if not imports.plain(Match(raw, index, lines.number(index), lines.line(index))):
+                    continue
+                found.update(
+                    distribution
+                    for module in _imported_modules(lines.text, raw)
+                    if (distribution := judge.distribution(module, notebook=False)) is not None
+                )
+            return frozenset(found)
+
+        return self.side.memo("DEP009 removed plainly", read)
 
     @cached_property
     def _added(self) -> frozenset[int]:
@@ -1232,7 +1256,9 @@ def _judged_file(file: FileView) -> bool:
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
             "others: one declaration fixes them all. While a changed file still imports the distribution, "
             "unconditionally, on a line the change keeps, the project depended on it before: a new import of it is "
-            "not new debt, and removing one pays nothing (an import kept under a `try` or an `if` was optional, and "
+            "not new debt, and removing one pays nothing; so is an import the file had unconditionally on a line the "
+            "change removes, moved within it (isort's reordering) "
+            "(an import kept under a `try` or an `if` was optional, and "
             "one that now runs unconditionally is new; the imports of a module that every importer in its folder, "
             "or package `__init__.py` above it, imports only under a guard, an optional backend, are optional too: "
             "keybert's `llm/_openai.py` under `try:`, pymoo's `grad_jax.py` under "

@@ -184,6 +184,17 @@ def test_an_import_moved_down_its_module_while_another_changed_module_imports_it
     assert _change(repo, edits, with_texts=True) == []
 
 
+def test_an_import_reordered_in_its_module_as_isort_leaves_the_project_is_neither_new_nor_paid(repo: Path) -> None:
+    # squidpy's move from isort to ruff: the `[tool.isort]` table naming joblib went with the reordering, so joblib
+    # reads as declared before the change (what its removed lines name), and the import's removal pays nothing.
+    isort = PYPROJECT + '\n[tool.isort]\nknown_third_party = ["joblib"]\n'
+    before = "import joblib\n\nimport os\nfrom enum import Enum\nfrom typing import Any\n\nimport numpy as np\n"
+    after = "import os\nfrom enum import Enum\nfrom typing import Any\n\nimport joblib\nimport numpy as np\n"
+    _change(repo, {"pyproject.toml": isort, "src/churn/jobs.py": before}, with_texts=True)
+    result = _review(repo, {"pyproject.toml": PYPROJECT, "src/churn/jobs.py": after}, with_texts=True)
+    assert [(f.path, f.line) for f in (*result.findings, *result.paid) if f.rule == "DEP009"] == []
+
+
 def test_an_import_whose_guard_the_change_takes_away_is_new(repo: Path) -> None:
     guarded = "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"
     _change(repo, {"src/churn/conf.py": "import os\n" + guarded + "x = 1\n"}, with_texts=True)
