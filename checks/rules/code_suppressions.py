@@ -217,7 +217,9 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "forbids (`g-importing-member`, `g-multiple-import`, `g-bad-import-order`); so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
-            "what it registers), a bare or line-length noqa on a line that ends with a URL and is long only for it"
+            "what it registers), a noqa, bare or naming only F401, on scikit-learn's experimental switch (`from "
+            "sklearn.experimental import enable_halving_search_cv`), a bare or line-length noqa on a line that ends "
+            "with a URL and is long only for it"
             " (a checkpoint's address in a config, a docstring's credit), on the string piece that goes on with "
             "a URL the line above starts, or on the quotes closing a docstring whose long lines are all such, and a "
             "`pointless-string-statement` waiver on a one-line string right under "
@@ -262,7 +264,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             if idioms.waives_a_long_url(view, side, m, directive.name, named=named, before=m.text[: d.start()]):
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
-            if idioms.imports_own_module(view.path, m.text, directive.name, named):
+            if idioms.imports_for_effect(view.path, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
             if idioms.documents_an_attribute(view, side, m, directive.name, named):
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there

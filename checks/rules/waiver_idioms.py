@@ -154,10 +154,22 @@ def string_opened_above(view: FileView, side: SideView, m: Match, quotes: str) -
 _PLAIN_IMPORT = lazy(r"[ \t]*import[ \t]+([A-Za-z_][\w.]*)[ \t]*(?:#|$)")
 
 
-def imports_own_module(path: str, line: str, name: str, named: frozenset[str] | None) -> bool:
-    """An unused-import waiver on `import <package>.<module>` of the file's own package: the module is imported for
-    what it does on import (it registers its classes), and an unused import is the only way to say so."""
-    if name != "noqa" or named is None or not named <= _RE_EXPORT_CODES:
+#: scikit-learn's experimental features, switched on by importing a module whose name is never used
+#: (`from sklearn.experimental import enable_halving_search_cv`, waived as scikit-learn's documentation does).
+_SKLEARN_ENABLER = lazy(
+    r"[ \t]*from[ \t]+sklearn\.experimental[ \t]+import[ \t]+enable_\w+(?:[ \t]*,[ \t]*enable_\w+)*[ \t]*#"
+)
+
+
+def imports_for_effect(path: str, line: str, name: str, named: frozenset[str] | None) -> bool:
+    """An unused-import waiver on an import made for what it does when imported, which an unused import is the only
+    way to say: `import <package>.<module>` of the file's own package (it registers its classes), naming F401; or
+    scikit-learn's experimental switch, bare too (as its documentation writes it)."""
+    if name != "noqa" or (named is not None and not named <= _RE_EXPORT_CODES):
+        return False
+    if _SKLEARN_ENABLER.match(line):
+        return True
+    if named is None:
         return False
     imported = _PLAIN_IMPORT.match(line)
     if imported is None or "." not in imported.group(1):
