@@ -208,7 +208,9 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "whatever their annotations; on the quotes ending a docstring, or on a decorator, its function). A "
             "directive ending a line of commented-out code silences nothing (a type checker's, after any text of a "
             "comment), nor does a noqa or `# pragma: no cover` "
-            "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), and a noqa naming only "
+            "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), nor a `# type: ignore` "
+            "alone on its line below code (mypy and pyright read one alone atop the module only, as the whole "
+            "file's), and a noqa naming only "
             "F401 or F403 on an import (its first line, names in its brackets, or its closing bracket) in a package's "
             "`__init__.py` or a "
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a bare one "
@@ -259,6 +261,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
                 continue  # it holds for its own line, and a line of comment alone draws nothing to silence
+            if directive.name == "type: ignore" and not m.text[: d.start()].strip() and _below_code(view, side, m):
+                continue  # alone on its line, mypy and pyright read it atop the module only: below code, it is inert
             named = _named(d)
             if idioms.re_export(view, side, m, directive.name, named) and idioms.re_exporting(view, side):
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
@@ -390,6 +394,13 @@ def _in_commented_code(side: SideView, m: Match, d: re.Match[str], directive: _D
     if body and directive.name in _TYPE_CHECKERS:
         return True
     return bool(body) and CODE_LIKE.match(body) is not None
+
+
+def _below_code(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether a line of code (a docstring's too) stands above the match's line, as far as its side's file shows."""
+    return any(
+        line.strip() and not line.lstrip().startswith("#") for line in lines_before(view, side.side, m.number, m.number)
+    )
 
 
 def _named(d: re.Match[str]) -> frozenset[str] | None:
