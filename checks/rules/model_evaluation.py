@@ -66,7 +66,8 @@ _SWITCHED_OFF_NEEDLES = ("eval_strategy", "evaluation_strategy", "train_test_spl
             "in the file evaluates a model; measures the model only on its training data "
             "(`validation_data=(x_train, y_train)`, `eval_dataset=train_ds`, `model.score(X_train, y_train)`); "
             "or adds a training script that saves the model it fits (fit, a Trainer's train, lgb/xgb.train) "
-            "with no evaluation, metric, prediction or validation data anywhere in it. The last two read the "
+            "with no evaluation, metric, prediction or validation data anywhere in it (one written only to a buffer "
+            "or a temporary file, a round trip or a size probe, keeps no model). The last two read the "
             "whole module, so they need its text (or a new file); a script beside an evaluation module "
             "(`evaluate.py`, `eval_*.py`, `evaluator.py`) or package (`evaluation/`) in the change or the tree is "
             "taken to be evaluated there. Lines the module "
@@ -194,16 +195,53 @@ class _Evaluation:
 
 def _read_evaluation(tree: ast.Module) -> _Evaluation:
     found = _Evaluation()
+    ephemeral = _ephemeral_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             if _EVALUATING_DEFINITION.match(node.name):
                 found.unseen = True
         elif isinstance(node, ast.Call):
-            _read_call(node, found)
+            _read_call(node, found, ephemeral)
     return found
 
 
-def _read_call(call: ast.Call, found: _Evaluation) -> None:
+#: What makes a place that is gone when the program ends: a buffer in memory, a temporary file or folder.
+_EPHEMERAL_MAKERS = frozenset(
+    {"BytesIO", "StringIO", "mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile", "TemporaryDirectory"}
+)
+
+
+def _ephemeral_names(tree: ast.Module) -> frozenset[str]:
+    """The names bound to a buffer or a temporary path (`buffer = io.BytesIO()`, `_, name = mkstemp()`, `with
+    TemporaryDirectory() as tmp:`), or to a value made from one (`fname = name + ".skops"`), in the module's order."""
+    names: set[str] = set()
+    bindings: list[tuple[int, ast.expr, list[ast.expr]]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            bindings.append((node.lineno, node.value, node.targets))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            bindings.append((node.context_expr.lineno, node.context_expr, [node.optional_vars]))
+    for _, value, targets in sorted(bindings, key=lambda binding: binding[0]):
+        made = any(
+            (isinstance(part, ast.Call) and _called_name(part.func) in _EPHEMERAL_MAKERS)
+            or (isinstance(part, ast.Name) and part.id in names)
+            for part in ast.walk(value)
+        )
+        if made:
+            names.update(n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name))
+    return frozenset(names)
+
+
+def _writes_only_to(call: ast.Call, ephemeral: frozenset[str]) -> bool:
+    """Whether a save hands over a buffer or a temporary path: a round trip or a size probe, no model kept."""
+    return any(
+        isinstance(part, ast.Name) and part.id in ephemeral
+        for argument in (*call.args, *(k.value for k in call.keywords))
+        for part in ast.walk(argument)
+    )
+
+
+def _read_call(call: ast.Call, found: _Evaluation, ephemeral: frozenset[str]) -> None:
     name = _called_name(call.func)
     if _is_training(call, name):
         found.training_calls.append(call)
@@ -212,7 +250,7 @@ def _read_call(call: ast.Call, found: _Evaluation) -> None:
             HOLDOUT_NAME.search(n) for arg in (*call.args, *(k.value for k in call.keywords)) for n in _data_names(arg)
         ):
             found.unseen = True
-    if name in _SAVES:
+    if name in _SAVES and not _writes_only_to(call, ephemeral):
         found.saves = True
     for keyword in call.keywords:
         if keyword.arg in _EVALUATION_ELSEWHERE:
