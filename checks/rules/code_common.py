@@ -583,13 +583,14 @@ def enclosing_def(above: Sequence[str], indent: int) -> str | None:
 def enclosing_def_index(above: Sequence[str], indent: int) -> int | None:
     """Where in `above` the `def` line of the function holding a line indented by `indent` is: each line of code
     further out (an `if`, a `with`) moves the search out with it, so a function closed above (a sibling, or one
-    before module-level code) is not taken for the enclosing one; comments say nothing of where a block ends."""
+    before module-level code) is not taken for the enclosing one; comments and closing brackets say nothing of where
+    a block ends."""
     for at in range(len(above) - 1, -1, -1):
         line = above[at]
         stripped = line.lstrip()
         depth = len(line) - len(stripped)
-        if not stripped or stripped.startswith("#") or depth >= indent:
-            continue
+        if not stripped or stripped.startswith(("#", ")", "]", "}")) or depth >= indent:
+            continue  # a closing bracket ends a statement over several lines (`) -> None:`), no block
         if DEF.match(line) is not None:
             return at
         indent = depth  # a block of the function (`if`, `with`): its `def` is further out
