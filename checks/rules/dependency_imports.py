@@ -587,6 +587,9 @@ _SPACY_MODEL = lazy(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlp
 #: Folders whose code has its dependencies declared elsewhere: benchmarks, and tooling in a dot folder (`.github/`,
 #: `.actions/`, `.ci/`), which no code imports (a folder named with a dot is no package).
 _ELSEWHERE = lazy(r"(?i)(^|/)(benchmark(?:s|ing)?|\.[\w-]+)/")
+#: A benchmarks folder, which is the library's own code when it is a subpackage (`deepeval/benchmarks/mmlu.py`,
+#: imported as `deepeval.benchmarks`): one whose parent folder is a package.
+_BENCHMARKS = lazy(r"(?i)(?:^|/)benchmark(?:s|ing)?/")
 _TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "conftest.py", "dodo.py"})
 _NOT_OURS = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 _DATABRICKS = "# Databricks notebook source"
@@ -1208,10 +1211,22 @@ class _FileImports:
         return True
 
 
+def _in_a_subpackage(file: FileView, folder_start: int) -> bool:
+    """Whether the folder starting at `folder_start` of the file's path is a benchmarks folder inside a package of the
+    repository's (its parent holds an `__init__.py` in the tree): part of the library, whose imports it needs."""
+    if not _BENCHMARKS.match(file.path, max(0, folder_start - 1)) or folder_start == 0:
+        return False
+    tree = file.snapshot.tree
+    return tree is not None and f"{file.path[:folder_start]}__init__.py" in tree
+
+
 def _judged_file(file: FileView) -> bool:
     if file.kind not in (Kind.PYTHON, Kind.NOTEBOOK) or file.path.endswith(".pyi"):
         return False
-    if file.roles & _NOT_OURS or _ELSEWHERE.search(file.path):
+    if file.roles & _NOT_OURS:
+        return False
+    elsewhere = _ELSEWHERE.search(file.path)
+    if elsewhere is not None and not _in_a_subpackage(file, elsewhere.start(2)):
         return False
     return file.path.rpartition("/")[2] not in _TOOLING_FILES
 
@@ -1251,7 +1266,8 @@ def _judged_file(file: FileView) -> bool:
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
             "Java packages a module imports through JPype's import hook (`import jpype.imports`, then `from org.x "
             "import Y`), "
-            "tests, docs, examples, benchmarks (`benchmarking/` too) and tooling in dot folders (`.github/`, `.ci/`) "
+            "tests, docs, examples, benchmarks (`benchmarking/` too; not a benchmarks subpackage of the library, "
+            "`deepeval/benchmarks/`, whose parent is a package) and tooling in dot folders (`.github/`, `.ci/`) "
             "are not judged; "
             "notebooks draw info. One finding per distribution, at the first file that imports it, naming the "
             "others: one declaration fixes them all. While a changed file still imports the distribution, "

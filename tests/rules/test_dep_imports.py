@@ -195,6 +195,23 @@ def test_an_import_reordered_in_its_module_as_isort_leaves_the_project_is_neithe
     assert [(f.path, f.line) for f in (*result.findings, *result.paid) if f.rule == "DEP009"] == []
 
 
+def test_a_benchmarks_subpackage_of_the_library_is_judged_and_a_benchmarks_folder_is_not(repo: Path) -> None:
+    # deepeval's `deepeval/benchmarks/` is the library's own code (`from deepeval.benchmarks import MMLU`).
+    mmlu = "import datasets\n\n\ndef load():\n    return datasets.load_dataset('mmlu')\n"
+    base = {"src/churn/benchmarks/__init__.py": "", "src/churn/benchmarks/mmlu.py": mmlu}
+    _change(repo, base, with_texts=True)
+    edits = {
+        "src/churn/benchmarks/mmlu.py": mmlu + "\n\nTASKS = 57\n",
+        "src/churn/red_team.py": "import datasets\n",
+        "src/churn/benchmarks/html.py": "import lxml\n",
+        "benchmarks/run.py": "import lxml\nimport asv\n",
+    }
+    found = _change(repo, edits, with_texts=True)
+    assert [(f.path, f.line, f.message.split(",")[0]) for f in found] == [
+        ("src/churn/benchmarks/html.py", 1, "imports `lxml`")
+    ]
+
+
 def test_an_import_whose_guard_the_change_takes_away_is_new(repo: Path) -> None:
     guarded = "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"
     _change(repo, {"src/churn/conf.py": "import os\n" + guarded + "x = 1\n"}, with_texts=True)
