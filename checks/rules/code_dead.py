@@ -74,7 +74,8 @@ _MAX_LINES_BETWEEN = 60
         what=(
             f"Python (or notebook code) added by the change that is never run: {MIN_BLOCK_LINES} or more "
             "consecutive comment lines that parse as Python (one piece, when only comments and up to "
-            f"{_MAX_BLANKS_INSIDE} blank lines in a row split it, however its lines parse apart), string statements "
+            f"{_MAX_BLANKS_INSIDE} blank lines in a row split it, however its lines parse apart; commented out twice, "
+            "`# # x = f()`, too, and such code commented out once less is the same), string statements "
             "(docstrings included) whose text is Python code and that the module did not hold before, blanks "
             "aside, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
@@ -351,6 +352,9 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     lines = side.lines
     block = lines.text[lines.start(first) : lines.start(last) + len(lines.line(last))]
     bodies = tuple(line.lstrip()[1:] for line in block.split("\n"))
+    while all(body.lstrip().startswith("#") for body in bodies if body.strip()) and any(map(str.strip, bodies)):
+        # Commented out twice (`# # x = f()`): code still, which one level less (`# x = f()`) does not make new.
+        bodies = tuple(body.lstrip()[1:] if body.strip() else body for body in bodies)
     if _shows_usage(bodies):
         return
     # Line numbers rise along a side: when the block's ends are as far apart in the file as in the side, every
