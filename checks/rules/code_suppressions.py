@@ -214,7 +214,7 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "F401 or F403 on an import (its first line, names in its brackets, or its closing bracket) in a package's "
             "`__init__.py` or a "
             "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a bare one "
-            "on a `from` import in `__init__.py`, and a pylint "
+            "on a `from` import there (or one whose codes noqa cannot read, `# noqa: 401`), and a pylint "
             "disable there naming only unused-import, the wildcard imports' checks or the import forms Google's style "
             "forbids (`g-importing-member`, `g-multiple-import`, `g-bad-import-order`); so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "

@@ -29,15 +29,12 @@ _IMPORT_LINE = lazy(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import\b")
 
 def re_export(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
     """A noqa naming only what an import that re-exports names draws (unused import, star import), on an import; or a
-    pylint disable naming only those, on an import or over the module's imports. In a package's `__init__.py`, a bare
-    noqa on a `from` import says the same (a star import from `.textdet` waived whole, as openmmlab's packages write
-    it); not on `import torch`, which a package imports to use."""
+    pylint disable naming only those, on an import or over the module's imports. A bare noqa on a `from` import says
+    the same where the module re-exports (`re_exporting`: a star import from `.textdet` waived whole in a package's
+    `__init__.py`, as openmmlab's packages write it; a shim of imports alone); not on `import torch`, which a package
+    imports to use."""
     if name == "noqa" and named is None:
-        return (
-            view.path.rpartition("/")[2] == "__init__.py"
-            and m.text.lstrip().startswith("from ")
-            and on_import(view, side, m)
-        )
+        return m.text.lstrip().startswith("from ") and on_import(view, side, m)
     if not (named or frozenset({"all"})) <= _RE_EXPORT_CODES:
         return False
     if name == "noqa":
