@@ -25,9 +25,9 @@ from checks.rules.code_common import (
     statement_key,
     string_statements,
 )
-from checks.rules.dependency_common import lines_before
+from checks.rules.dependency_common import lines_after, lines_before
 from checks.rules.python_strings import old_text
-from checks.views import FileView, SideView
+from checks.views import FileView, Match, SideView
 
 #: The fewest commented-out code lines that make a block (one or two are usually an inline note).
 MIN_BLOCK_LINES = 3
@@ -36,7 +36,9 @@ MIN_BLOCK_LINES = 3
 #: newline or a `#` match, and sre would try each of them after every lone comment line.
 COMMENT_RUN = lazy(rf"#[^\n]*+(?:\n[ \t]*+#[^\n]*+){{{MIN_BLOCK_LINES - 1},}}")
 #: `if False:`, `elif 0:` (one literal first, so the scan is fast; the line's start is checked per match).
-DISABLED_BRANCH = lazy(r"if[ \t]+(?:False|0)[ \t]*:")
+DISABLED_BRANCH = lazy(r"if[ \t]+(False|0|True|1)[ \t]*:")
+#: How far below an `if True:` the `else:` it disables is looked for.
+_ELSE_LOOKAHEAD = 200
 #: How far above a block of commented-out code its section's heading is looked for, through comments and blank
 #: lines only (a long commented example under `# Example usage:` is one section).
 MAX_SECTION_LOOKBACK = 200
@@ -77,7 +79,8 @@ _MAX_LINES_BETWEEN = 60
             f"{_MAX_BLANKS_INSIDE} blank lines in a row split it, however its lines parse apart; commented out twice, "
             "`# # x = f()`, too, and such code commented out once less is the same), string statements "
             "(docstrings included) whose text is Python code and that the module did not hold before, blanks "
-            "aside, branches disabled with `if False:` / `if 0:`, and statements after a `return`, "
+            "aside, branches disabled with `if False:` / `if 0:` (or `if True:` over an `else:`), and statements "
+            "after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
             "it only re-indents them, nor a lone `pass`, `...` or bare `return`) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
@@ -121,7 +124,13 @@ def dead_code(view: FileView) -> Iterator[Hit]:
             if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
                 continue
             statement = m.text.strip()
-            yield side.hit(m, f"Code disabled with `{statement}`", content=statement_key(statement))
+            if m.group(1) in ("True", "1"):
+                if not _else_below(view, side, m):
+                    continue  # `if True:` alone runs its block: nothing is disabled
+                message = f"Code disabled with `{statement}`: the branches after it never run"
+            else:
+                message = f"Code disabled with `{statement}`"
+            yield side.hit(m, message, content=statement_key(statement))
     added, removed = commented[Side.ADDED], commented[Side.REMOVED]
     if added and removed:
         added, removed = _without_rewrapped(added, removed)
@@ -131,6 +140,17 @@ def dead_code(view: FileView) -> Iterator[Hit]:
     spans = [span for _, span in standing if span is not None]
     yield from (hit for hit in added if not any(_overlaps(hit, span) for span in spans))
     yield from (hit for hit, span in standing if span is None)
+
+
+def _else_below(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the `if True:` at `m` has an `elif` or `else:` of its own below its block, as far as the file shows."""
+    indent = len(m.text) - len(m.text.lstrip())
+    for line in lines_after(view, side.side, m.number, _ELSE_LOOKAHEAD):
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#") or len(line) - len(stripped) > indent:
+            continue  # the block's own lines
+        return len(line) - len(stripped) == indent and stripped.startswith(("else:", "else :", "elif "))
+    return False
 
 
 def _overlaps(hit: Hit, span: tuple[int, int]) -> bool:
