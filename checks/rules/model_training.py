@@ -139,6 +139,8 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "numbers from torch (distribution samples included), numpy's global generator, `random` or `tf.random` "
             "and sets no seed anywhere (read only when the whole file is known; a gradient handed to `.backward(`, "
             "or a `.backward(` inside a `backward` method, is a custom backward pass, not a training step, nor is a "
+            "`.fit(` of a neighbour index, scaler, encoder or imputer made on its line "
+            "(`NearestNeighbors(n_neighbors=4).fit(points)`), nor a "
             "`.fit(` whose result is unpacked into several names (`s, R, t = self.bfm.fit(landmark)`: a face model "
             "solved for one input), nor a step a docstring, comment or string mentions, "
             "a Hugging Face `Trainer` subclass is seeded by the Trainer itself, and a class that hands its "
@@ -329,7 +331,10 @@ def _is_training_code(path: str, source: str) -> bool:
     """A module named for training, or one with a training step (a gradient handed to `.backward(` is none)."""
     if _TRAINING_MODULE.search(path) is not None:
         return True
-    if any(_first(at for at in _in_code(source, step) if not _solved(source, at)) for step in _TRAINING_STEPS):
+    if any(
+        _first(at for at in _in_code(source, step) if not _solved(source, at) and not _learns_no_model(source, at))
+        for step in _TRAINING_STEPS
+    ):
         return True
     return _first(
         at
@@ -348,6 +353,22 @@ def _solved(source: str, at: int) -> bool:
     if not source.startswith(".fit(", at):
         return False
     return _UNPACKED_FIT.fullmatch(source, source.rfind("\n", 0, at) + 1, at) is not None
+
+
+#: A constructor whose `.fit(` learns no model that draws would change: a neighbour index, or a scaler, encoder or
+#: imputer fitted to its data (`NearestNeighbors(n_neighbors=4).fit(points)`, nerfstudio's lookup of close points).
+_NO_MODEL_FITTED = lazy(
+    r"\b(?:NearestNeighbors|KDTree|BallTree|cKDTree|\w+Scaler|\w+Encoder|\w+Imputer|Normalizer)"
+    r"\((?:[^()\n]|\([^()\n]*\))*\)[ \t]*"
+)
+
+
+def _learns_no_model(source: str, at: int) -> bool:
+    """Whether the step at `at` is a `.fit(` called on a constructor of `_NO_MODEL_FITTED`."""
+    if not source.startswith(".fit(", at):
+        return False
+    line_start = source.rfind("\n", 0, at) + 1
+    return any(found.end() == at for found in _NO_MODEL_FITTED.finditer(source, line_start, at))
 
 
 #: How far above a call its function's `def` is looked for.
