@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
-from checks.notebook import Notebook, NotebookError, code_cell_spans, decode_json_string_line
+from checks.notebook import CellSpan, Notebook, NotebookError, code_cell_spans, decode_json_string_line
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import statement_key
@@ -57,7 +57,8 @@ CELL = lazy(r'"cell_type"\s*:')
             "(`-Copy1`, `Copy of`, `(1)`) or named with spaces or special characters, or grows a notebook past "
             "`thresholds.notebook_max_cells` cells (50) or a code cell past `thresholds.notebook_max_cell_lines` "
             "lines (25). A cell that was that long before the change is not new, nor is one a formatter only wrapped "
-            "over more lines."
+            "over more lines; a deleted notebook's long cells are paid, or are the same cells of the notebook moved "
+            "to a path git did not pair with it."
         ),
         why=(
             "Checkpoints are editor state that duplicates every notebook; default and copy names hide what a "
@@ -78,8 +79,9 @@ def notebook_hygiene(view: FileView) -> Iterator[Hit]:
         yield view.file_hit(Side.ADDED, _message(new_label, new or ""), content=new_label)
     if old_label is not None and old_label != new_label:
         yield view.file_hit(Side.REMOVED, _message(old_label, old or ""), content=old_label)
-    if view.kind is Kind.NOTEBOOK and view.status is not FileStatus.REMOVED and not CHECKPOINT.search(view.path):
-        yield from _too_long(view)
+    if view.kind is Kind.NOTEBOOK and not CHECKPOINT.search(view.path):
+        if view.status is not FileStatus.REMOVED:
+            yield from _too_long(view)
         yield from _long_cells(view)
 
 
@@ -138,6 +140,9 @@ def _too_long(view: FileView) -> Iterator[Hit]:
 def _long_cells(view: FileView) -> Iterator[Hit]:
     """Code cells the change grows past `thresholds.notebook_max_cell_lines` (a cell long before is not new)."""
     limit = view.config.thresholds.notebook_max_cell_lines
+    if view.status is FileStatus.REMOVED:
+        yield from _deleted_long_cells(view, limit)
+        return
     post = _post_notebook(view)
     if post is None:
         return
@@ -167,15 +172,35 @@ def _long_cells(view: FileView) -> Iterator[Hit]:
             shrunk = sum(_item_lines(raw) for raw in gone)
             if grown == 0 or length - grown + shrunk > limit or _reformatted(texts[first:last], gone):
                 continue
-        opening = next((line.strip() for line in span.cell.source.splitlines() if line.strip()), "")
-        yield Hit(
-            side=Side.ADDED,
-            path=view.path,
-            line=span.first,
-            end_line=span.last,
-            content=f"long cell: {opening}",
-            message=f"Code cell of {length} lines (more than {limit}): move its logic into a module",
-        )
+        yield _long_cell_hit(Side.ADDED, view.path, span, length, limit)
+
+
+def _deleted_long_cells(view: FileView, limit: int) -> Iterator[Hit]:
+    """The long code cells of a deleted notebook (its removed lines are all of it): paid, or the same cells of the
+    notebook moved to another path, which git did not pair with it (its folder renamed, its notebooks edited)."""
+    text = view.patch.removed.text
+    try:
+        notebook = Notebook.parse(text)
+    except NotebookError:
+        return
+    if all(_line_count(c.source) <= limit for c in notebook.code_cells()):
+        return
+    for span in code_cell_spans(text, notebook) or []:
+        length = _line_count(span.cell.source)
+        if length > limit:
+            yield _long_cell_hit(Side.REMOVED, view.path, span, length, limit)
+
+
+def _long_cell_hit(side: Side, path: str, span: CellSpan, length: int, limit: int) -> Hit:
+    opening = next((line.strip() for line in span.cell.source.splitlines() if line.strip()), "")
+    return Hit(
+        side=side,
+        path=path,
+        line=span.first,
+        end_line=span.last,
+        content=f"long cell: {opening}",
+        message=f"Code cell of {length} lines (more than {limit}): move its logic into a module",
+    )
 
 
 def _alike_any(source: str, sources: list[str]) -> bool:

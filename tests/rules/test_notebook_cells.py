@@ -12,6 +12,7 @@ from checks import Snapshot, review
 from checks.config import Config
 from checks.finding import Finding
 from checks.notebook import Notebook, code_cell_spans
+from tests.rules.whole_files import added_file, deleted_file
 
 PATH = "notebooks/train.ipynb"
 
@@ -159,3 +160,21 @@ def test_a_span_that_does_not_decode_to_its_cell_gives_none() -> None:
     ]
     text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
     assert code_cell_spans(text, Notebook.parse(text)) is None
+
+
+def test_a_notebook_moved_where_git_pairs_no_rename_keeps_its_long_cells_and_a_deleted_one_pays_them() -> None:
+    # emcee's tutorials moved from docs/_static/notebooks/ to docs/tutorials/, edited on the way.
+    old = _notebook(_cell(["import emcee"]), _cell(_code(30)), _cell(_code(27, "y")))
+    moved = _notebook(_cell(["import emcee", "import numpy as np"]), _cell(_code(30)), _cell(_code(27, "y")))
+    gone = _notebook(_cell(_code(28, "z")))
+    new_path, gone_path = "docs/tutorials/line.ipynb", "docs/_static/notebooks/quickstart.ipynb"
+    diff = (
+        deleted_file("docs/_static/notebooks/line.ipynb", old)
+        + added_file(new_path, moved)
+        + deleted_file(gone_path, gone)
+    )
+    result = review(diff, snapshot=Snapshot(texts={new_path: moved}))
+    assert not result.rule_errors, result.rule_errors
+    assert [f for f in result.findings if f.rule == "CODE005"] == []
+    paid = [(f.path, f.message) for f in result.paid if f.rule == "CODE005"]
+    assert paid == [(gone_path, "Code cell of 28 lines (more than 25): move its logic into a module")]
