@@ -938,11 +938,15 @@ class _WholeFile:
     def _quotes(self) -> list[list[int]]:
         return [_positions(self.text, quote) for quote in _TRIPLE_QUOTES]
 
+    def in_string(self, index: int) -> bool:
+        """Whether line `index` (from 0) stands inside a triple-quoted string: a docstring's example."""
+        start = self._start(index)
+        return any(bisect_left(positions, start) % 2 == 1 for positions in self._quotes)
+
     def plain(self, index: int) -> bool:
         """Whether line `index` (from 0) is an import that runs unconditionally: not in a string, not guarded."""
-        start = self._start(index)
-        if any(bisect_left(positions, start) % 2 == 1 for positions in self._quotes):
-            return False  # inside a triple-quoted string: a docstring's example
+        if self.in_string(index):
+            return False
         above = self.lines[max(0, index - _LOOK_BACK) : index]
         return _guarded_by_indent(self.lines[index], above) is False
 
@@ -964,11 +968,13 @@ _JPYPE_IMPORTS = lazy(r"^[ \t]*(?:import[ \t]+jpype\.imports\b|from[ \t]+jpype[ 
 
 #: The module an import statement names, relative or not (`import a.b`, `from ..a import b`): found by their
 #: keyword at `str.find` speed, then kept when only blanks stand before them on their line.
-_ANY_IMPORT = (lazy(r"import[ \t]+([\w.]+)"), lazy(r"from[ \t]+([\w.]+)[ \t]+import\b"))
+_ANY_IMPORT = (lazy(r"import[ \t]+([\w.]+)"), lazy(r"from[ \t]+([\w.]+)[ \t]+import\b([ \t]*\(?[\w \t,]*)"))
 
 
 def _line_imports(text: str) -> list[tuple[int, str]]:
-    """Where each import statement of a module's text starts, and the module it names, in order."""
+    """Where each import statement of a module's text starts, and the modules it may name, in order: `from pkg import
+    mod` names `pkg` and, for all the line says, a module `pkg.mod` (dopamine's `from dopamine.discrete_domains import
+    atari_lib`)."""
     found = []
     for pattern in _ANY_IMPORT:
         for m in pattern.finditer(text):
@@ -976,6 +982,10 @@ def _line_imports(text: str) -> list[tuple[int, str]]:
             line_start = text.rfind("\n", 0, start) + 1
             if start == line_start or text[line_start:start].isspace():
                 found.append((start, m[1]))
+                if m.lastindex == 2:
+                    package = m[1] if m[1].endswith(".") else m[1] + "."
+                    names = m[2].strip(" \t(").split(",")
+                    found += [(start, package + name.split()[0]) for name in names if name.strip()]
     return sorted(found)
 
 
@@ -1044,7 +1054,10 @@ class _FileImports:
         for importer, imported, index in found:
             if importer == path or not dotted.endswith("." + imported):
                 continue
-            if judge.module(importer).plain(index):
+            module = judge.module(importer)
+            if module.in_string(index):
+                continue  # a docstring's example imports nothing
+            if module.plain(index):
                 return False
             guarded = True
         return guarded
@@ -1276,7 +1289,8 @@ def _judged_file(file: FileView) -> bool:
             "change removes, moved within it (isort's reordering) "
             "(an import kept under a `try` or an `if` was optional, and "
             "one that now runs unconditionally is new; the imports of a module that every importer in its folder, "
-            "or package `__init__.py` above it, imports only under a guard, an optional backend, are optional too: "
+            "or package `__init__.py` above it, imports only under a guard (`from pkg import mod` too; a docstring's "
+            "example imports nothing), an optional backend, are optional too: "
             "keybert's `llm/_openai.py` under `try:`, pymoo's `grad_jax.py` under "
             '`if TOOLBOX == "jax.numpy":`), nor does removing an '
             "import whose declaration the change removes too (read from the manifest as it was, nbdev's "
