@@ -218,7 +218,9 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "disable there naming only unused-import, the wildcard imports' checks or the import forms Google's style "
             "forbids (`g-importing-member`, `g-multiple-import`, `g-bad-import-order`); so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
-            "package), one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
+            "package), a waiver naming only where an import stands (E402, `wrong-import-position`, "
+            "`g-import-not-at-top`) on an import in such a `try:` or its handler (a fallback import), "
+            "one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
             "what it registers), a noqa, bare or naming only F401, on scikit-learn's experimental switch (`from "
             "sklearn.experimental import enable_halving_search_cv`), a bare or line-length noqa on a line that ends "
             "with a URL and is long only for it"
@@ -272,6 +274,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
             if idioms.documents_an_attribute(view, side, m, directive.name, named):
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there
+            if idioms.falls_back(view, side, m, directive.name, named):
+                continue  # `from jax import linear_util  # pylint: disable=g-import-not-at-top` under `except ImportError:`
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             if directive.name in _TYPE_CHECKS and Role.TEST in view.roles and expects_failure(view, side, m):

@@ -215,12 +215,38 @@ def probes_installed(view: FileView, side: SideView, m: Match, name: str, named:
     what it binds is not meant to be used."""
     if name != "noqa" or not (named or frozenset({"f401"})) <= _RE_EXPORT_CODES:
         return False
+    return _tried_import(view, side, m, handler_too=False)
+
+
+#: The checks of where an import stands: pycodestyle's E402, pylint's wrong-import-position (C0413) and
+#: ungrouped-imports (C0412), Google's g-import-not-at-top.
+_POSITION_CODES = frozenset(
+    {"e402", "c0413", "wrong-import-position", "c0412", "ungrouped-imports", "g-import-not-at-top"}
+)
+
+
+def falls_back(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
+    """A waiver naming only where an import stands, on an import in a `try:` whose handler catches its failure or in
+    that handler: an import with a fallback (`from jax.extend import linear_util` under `try:`, `from jax import
+    linear_util` under `except ImportError:`) stands in a block by necessity, and nothing is there to fix."""
+    if name not in ("noqa", "pylint: disable") or not named or not named <= _POSITION_CODES:
+        return False
+    return _tried_import(view, side, m, handler_too=True)
+
+
+def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool) -> bool:
+    """Whether the match's line is an import in a `try:` whose handler catches a failed import (or, `handler_too`, in
+    such a handler), as far as the file's lines around it show."""
     indent = len(m.text) - len(m.text.lstrip())
     if not indent or view.kind is Kind.NOTEBOOK or _IMPORT_LINE.match(m.text) is None:
         return False
     above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
     k = block_opener(above, indent)
-    if k is None or _TRY.match(above[k]) is None:
+    if k is None:
+        return False
+    if handler_too and _IMPORT_HANDLER.match(above[k]) is not None:
+        return True
+    if _TRY.match(above[k]) is None:
         return False
     opened = len(above[k]) - len(above[k].lstrip())
     for line in lines_after(view, side.side, m.number, _HANDLER_LOOKAHEAD):
