@@ -317,8 +317,8 @@ def _learns_nothing(view: FileView, side: SideView, m: Match) -> bool:
         return True
     indent = len(above[at]) - len(above[at].lstrip())
     while at > 0 and (above[at - 1].lstrip().startswith(("@", ")")) or _indent(above[at - 1]) > indent):
-        at -= 1  # up through the def's decorators, each on a line or several
-        if _NO_GRADIENTS.match(above[at].lstrip()):
+        at -= 1  # up through the def's decorators, each on a line or several (not a nested def's, further in)
+        if _indent(above[at]) == indent and _NO_GRADIENTS.match(above[at].lstrip()):
             return True
     return False
 
