@@ -169,6 +169,8 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
 #: Directives that act on their own line only (coverage.py excludes the line, or the block it opens): alone on a line,
 #: they silence nothing.
 _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
+#: `if __name__ == "__main__":`, which coverage.py's documentation itself excludes from measurement.
+_MAIN_GUARD = lazy(r"""[ \t]*if[ \t]+__name__[ \t]*==[ \t]*["']__main__["'][ \t]*:""")
 
 
 @rule(
@@ -213,13 +215,17 @@ _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
             "file's), and a noqa naming only "
             "F401 or F403 on an import (its first line, names in its brackets, or its closing bracket) in a package's "
             "`__init__.py` or a "
-            "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is a bare one "
+            "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is such a "
+            "`# ruff: noqa: F401` atop the module, and a bare one "
             "on a `from` import there (or one whose codes noqa cannot read, `# noqa: 401`), and a pylint "
             "disable there naming only unused-import, the wildcard imports' checks or the import forms Google's style "
             "forbids (`g-importing-member`, `g-multiple-import`, `g-bad-import-order`); so is a noqa, bare or naming "
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), a waiver naming only where an import stands (E402, `wrong-import-position`, "
-            "`g-import-not-at-top`) on an import in such a `try:` or its handler (a fallback import), "
+            "`g-import-not-at-top`), or a type checker's naming only whether it resolves (`import-not-found`, "
+            "`import-untyped`, `reportMissingImports`, pytype's `import-error`), on an import in such a `try:` or "
+            "its handler (a fallback import, an optional package), a `# pragma: no cover` on `if __name__ == "
+            "\"__main__\":` (a script's entry point, which coverage.py's documentation excludes), "
             "one naming only F401 on `import <package>.<module>` of the file's own package (imported for "
             "what it registers), a noqa, bare or naming only F401, on scikit-learn's experimental switch (`from "
             "sklearn.experimental import enable_halving_search_cv`), a bare or line-length noqa on a line that ends "
@@ -263,6 +269,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
                 continue  # it holds for its own line, and a line of comment alone draws nothing to silence
+            if directive.name == "pragma: no cover" and _MAIN_GUARD.match(m.text):
+                continue  # a script's entry point, which no test imports to run: coverage.py's own advice
             if directive.name == "type: ignore" and not m.text[: d.start()].strip() and _below_code(view, side, m):
                 continue  # alone on its line, mypy and pyright read it atop the module only: below code, it is inert
             named = _named(d)

@@ -39,7 +39,7 @@ def re_export(view: FileView, side: SideView, m: Match, name: str, named: frozen
         return False
     if name == "noqa":
         return on_import(view, side, m)
-    return name == "pylint: disable"
+    return name in ("pylint: disable", "file-wide noqa")  # over the module's imports, or a file-wide one naming F401
 
 
 #: A line of a bracketed import's names: `    Name,`, `    Name as Alias, Other,` or the last, `    Name)`, or its
@@ -225,11 +225,33 @@ _POSITION_CODES = frozenset(
 )
 
 
+#: The checks of whether an import resolves: mypy's import codes, pyright's reports of a missing module or stubs,
+#: pytype's import-error.
+_RESOLUTION_CODES = frozenset(
+    {
+        "import",
+        "import-not-found",
+        "import-untyped",
+        "import-error",
+        "reportmissingimports",
+        "reportmissingmodulesource",
+    }
+)
+
+
 def falls_back(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
-    """A waiver naming only where an import stands, on an import in a `try:` whose handler catches its failure or in
-    that handler: an import with a fallback (`from jax.extend import linear_util` under `try:`, `from jax import
-    linear_util` under `except ImportError:`) stands in a block by necessity, and nothing is there to fix."""
-    if name not in ("noqa", "pylint: disable") or not named or not named <= _POSITION_CODES:
+    """A waiver naming only where an import stands, or (a type checker's) only whether it resolves, on an import in a
+    `try:` whose handler catches its failure or in that handler: an import with a fallback (`from jax.extend import
+    linear_util` under `try:`, `from jax import linear_util` under `except ImportError:`), or of an optional package
+    the checker may not find (`import brax.envs  # type: ignore[import-not-found]`), is written so by necessity, and
+    nothing is there to fix."""
+    if name in ("noqa", "pylint: disable"):
+        allowed = _POSITION_CODES
+    elif name in ("type: ignore", "pyright: ignore", "pytype: disable"):
+        allowed = _RESOLUTION_CODES
+    else:
+        return False
+    if not named or not named <= allowed:
         return False
     return _tried_import(view, side, m, handler_too=True)
 
