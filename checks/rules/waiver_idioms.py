@@ -106,7 +106,8 @@ def waives_a_long_url(
     view: FileView, side: SideView, m: Match, name: str, *, named: frozenset[str] | None, before: str
 ) -> bool:
     """A bare or line-length noqa on a line that ends with a URL and is long only for it (a checkpoint's address in a
-    config, a docstring's credit), on the string piece that goes on with a URL the line above starts, or on the
+    config, a docstring's credit), on the string piece that goes on with a URL the line above starts, on the rest of a
+    URL the line above cuts at its end, or on the
     quotes closing a docstring whose long lines are all such (flake8 reads that noqa for every line of the string):
     a URL is not wrapped, so the waiver hides nothing a person could fix."""
     if name != "noqa" or not (named or frozenset({"e501"})) <= _LINE_LENGTH_CODES:
@@ -115,6 +116,13 @@ def waives_a_long_url(
         above = lines_before(view, side.side, m.number, 1)
         if above and _ENDS_WITH_URL_PIECE.search(above[0]):
             return True  # `'https://host/ckpt/'`, then the waived `'model-20230130.pth'`: one URL in two pieces
+    if _url_piece(before):
+        # A docstring's or a comment's URL cut at a line's end, its rest waived a line or more below.
+        for line in reversed(lines_before(view, side.side, m.number, _URL_PIECES)):
+            if _ends_with_url(line):
+                return True
+            if not _url_piece(line):
+                break
     if before.strip() in ('"""', "'''"):
         opened = string_opened_above(view, side, m, before.strip())
         string = opened[0][opened[1] :] if opened else []
@@ -124,15 +132,30 @@ def waives_a_long_url(
 
 
 def _long_only_for_url(line: str) -> bool:
-    """Whether the line ends with a URL and is long only for it."""
+    """Whether the line ends with a URL and is short without its URLs: a waiver there is for the URL, which is not
+    wrapped, whether or not the line is long yet (the noqa itself may be what makes it so)."""
     line = line.rstrip()
     urls = list(_URL.finditer(line))
     return (
-        len(line) > _SHORT_LINE
-        and bool(urls)
+        bool(urls)
         and _URL_CLOSERS.fullmatch(line, urls[-1].end()) is not None
         and len(_URL.sub("", line)) <= _SHORT_LINE
     )
+
+
+#: How many lines a URL cut at their ends may run over.
+_URL_PIECES = 4
+
+
+def _url_piece(line: str) -> bool:
+    """Whether the line is one word alone (after a comment's mark): a piece of a URL cut over lines."""
+    return len(line.strip().lstrip("#").split()) == 1
+
+
+def _ends_with_url(line: str) -> bool:
+    """Whether a URL runs up to the line's very end (the rest of it may go on on the next line)."""
+    line = line.rstrip()
+    return any(url.end() == len(line) for url in _URL.finditer(line))
 
 
 #: How far above its closing quotes a docstring's opening ones are looked for.
