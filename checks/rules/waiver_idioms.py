@@ -183,13 +183,14 @@ _SKLEARN_ENABLER = lazy(
 
 def imports_for_effect(path: str, line: str, name: str, named: frozenset[str] | None) -> bool:
     """An unused-import waiver on an import made for what it does when imported, which an unused import is the only
-    way to say: `import <package>.<module>` of the file's own package (it registers its classes), naming F401; or
-    scikit-learn's experimental switch, bare too (as its documentation writes it)."""
+    way to say: `import <package>.<module>` of the file's own package (it registers its classes), naming F401, or bare
+    in the package's `__init__.py` (fairseq's `import fairseq.criterions  # noqa`); or scikit-learn's experimental
+    switch, bare too (as its documentation writes it)."""
     if name != "noqa" or (named is not None and not named <= _RE_EXPORT_CODES):
         return False
     if _SKLEARN_ENABLER.match(line):
         return True
-    if named is None:
+    if named is None and path.rpartition("/")[2] != "__init__.py":
         return False
     imported = _PLAIN_IMPORT.match(line)
     if imported is None or "." not in imported.group(1):
@@ -241,11 +242,14 @@ def probes_installed(view: FileView, side: SideView, m: Match, name: str, named:
     return _tried_import(view, side, m, handler_too=False)
 
 
-#: The checks of where an import stands: pycodestyle's E402, pylint's wrong-import-position (C0413) and
-#: ungrouped-imports (C0412), Google's g-import-not-at-top.
+#: The checks of where an import stands: pycodestyle's E402, pylint's wrong-import-position (C0413), ungrouped-imports
+#: (C0412) and import-outside-toplevel (C0415), Google's g-import-not-at-top.
 _POSITION_CODES = frozenset(
-    {"e402", "c0413", "wrong-import-position", "c0412", "ungrouped-imports", "g-import-not-at-top"}
-)
+    {
+        "e402", "c0413", "wrong-import-position", "c0412", "ungrouped-imports", "g-import-not-at-top",
+        "c0415", "import-outside-toplevel",
+    }
+)  # fmt: skip
 
 
 #: The checks of whether an import resolves: mypy's import codes, pyright's reports of a missing module or stubs,
