@@ -287,7 +287,11 @@ def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool
     """Whether the match's line is an import in a `try:` whose handler catches a failed import (or, `handler_too`, in
     such a handler), as far as the file's lines around it show."""
     indent = len(m.text) - len(m.text.lstrip())
-    if not indent or view.kind is Kind.NOTEBOOK or _IMPORT_LINE.match(m.text) is None:
+    if not indent or view.kind is Kind.NOTEBOOK:
+        return False
+    # The import's first line, or the bracket closing its names (as indented as its first line, a waiver black moved).
+    closing = m.text.lstrip().startswith(")") and on_import(view, side, m)
+    if _IMPORT_LINE.match(m.text) is None and not closing:
         return False
     above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
     k = block_opener(above, indent)
