@@ -202,6 +202,9 @@ _OPT_IN_GATE = lazy(
     r"\s*if\s+not\s+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?\s*:\s*(raise\b)?",
     re.IGNORECASE,
 )
+#: A block the remote code sits in that runs only when the user opted in (`if trust_remote_code:` over `default_args =
+#: {'trust_remote_code': True}`): the user's choice passed on. Not `if not ...:`, the branch that refuses.
+_OPT_IN_BLOCK = lazy(r"\s*(?:el)?if\s+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?\s*:", re.IGNORECASE)
 _RAISES = lazy(r"\s*raise\b")
 _DEFINITION = lazy(r"\s*(?:async\s+def|def|class)\s")
 #: Lines above the remote code where such a gate is looked for.
@@ -224,7 +227,8 @@ _GATE_LINES = 12
             "Added code or config enables `trust_remote_code` (a keyword, a parameter's default, a config key, or the "
             "`--trust-remote-code` flag of a serving command). Medium when the same call pins `revision` to a "
             "commit hash, so the code that runs was reviewed once and cannot change. Code behind an opt-in gate "
-            "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`) runs only by the user's explicit choice "
+            "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`), or in a block that runs only then (`if "
+            "trust_remote_code:`), runs only by the user's explicit choice "
             'and is left alone, and so is a loading script of the repository\'s own (`load_dataset("dataset.py", '
             "...)`, a `./` path)."
         ),
@@ -247,7 +251,8 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
             call = reader.enclosing_call(m)
             if call is None and "=" in m.group(0):
                 continue  # `trust_remote_code = True` assigns a variable (after asking the user, say); no load
-            if _behind_opt_in(reader.lines_before(m, _GATE_LINES)):
+            lines_above = reader.lines_before(m, _GATE_LINES)
+            if _behind_opt_in(lines_above) or _under_opt_in(lines_above, len(m.text) - len(m.text.lstrip())):
                 continue
             if call is not None and _local_script(call.first_string()):
                 continue
@@ -307,6 +312,22 @@ def _behind_opt_in(lines: list[str]) -> bool:
         following = next((later for later in lines[i + 1 :] if later.strip()), "")
         if _RAISES.match(following):
             return True
+    return False
+
+
+def _under_opt_in(lines: list[str], indent: int) -> bool:
+    """Whether a line indented by `indent` sits, in its function, in a block that runs only when the user opted in
+    (see `_OPT_IN_BLOCK`), as far as `lines` (those just above it) show."""
+    for line in reversed(lines):
+        code = line.lstrip()
+        depth = len(line) - len(code)
+        if not code or code.startswith("#") or depth >= indent:
+            continue
+        if _OPT_IN_BLOCK.match(line):
+            return True
+        if _DEFINITION.match(line):
+            return False
+        indent = depth  # a block further in: the opt-in may open one further out
     return False
 
 
