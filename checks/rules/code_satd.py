@@ -140,7 +140,8 @@ def _tag_severity(tag: str, comment: str) -> Severity:
             "order` counts here, a `hack attempt` on a server does not), and comments about models, data or "
             "training are reported as ML debt (MODEL017). A phrase for what the code prevents or replaces is no "
             "admission: 'as otherwise we get an ugly border', 'to avoid a hacky reshape'; nor, in a test, one on code "
-            "a `with pytest.raises(...)` or `assertRaises` block expects to fail (`# this is wrong`: on purpose)."
+            "a `with pytest.raises(...)` or `assertRaises` block expects to fail (`# this is wrong`: on purpose); "
+            'nor a word joined to a name, a path or a value (`"iic--hacked--evil"`).'
         ),
         why=(
             "Developers admit debt in plain words as often as with tags. Potdar & Shihab's 62 patterns "
@@ -201,6 +202,8 @@ def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
         end = side.column(m) + len(m.group())
         if m.text.startswith(_FREE_OF, end):
             continue  # "hack-free", "kludge-proof": the opposite of an admission
+        if m.text[side.column(m) - 1 : side.column(m)] in _JOINED_BEFORE or m.text[end : end + 1] in _JOINED_AFTER:
+            continue  # a piece of a name, a path or a value (`"iic--hacked--evil"`, `ddim_hacked`), not a word of prose
         if m.group().lower() == "hack" and _BREAK_IN.match(m.text, end):
             continue  # "a hack attempt", "hack into": someone breaking in, not a shortcut taken
         comment = _comment(side, m.text)
@@ -216,6 +219,10 @@ def _phrase_comments(side: SideView) -> Iterator[tuple[Match, str]]:
         yield m, comment
 
 
+#: What joins a phrase's word to a name, a path or a value around it (`ddim_hacked`, `iic--hacked`, `hacks/x.py`);
+#: a hyphen after it may still make an adjective of prose (`ugly-looking`).
+_JOINED_BEFORE = frozenset({"-", "_", "/", "."})
+_JOINED_AFTER = frozenset({"_", "/"})
 #: Words that make what follows them in a sentence what the code prevents or replaces, not what it is
 #: ("as otherwise we get an ugly black border", "to avoid a hacky reshape").
 _COUNTERFACTUAL = lazy(r"\b(?:otherwise|avoid(?:s|ing)?|prevents?|instead of)\b", re.IGNORECASE)
