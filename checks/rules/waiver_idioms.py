@@ -53,7 +53,7 @@ _IMPORT_LOOKBACK = 200
 def on_import(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the match's line imports: an import statement's first line, or names in the brackets of one
     (`from ._ebm import (` above `    ExplainableBoostingClassifier,  # noqa: F401`, or above the line that closes
-    them, `    QuadratureRBFUniformMeasure)  # noqa: F401` or `)  # noqa: F401`)."""
+    them, `    QuadratureRBFUniformMeasure)  # noqa: F401` or `)  # noqa: F401`), or after its backslash."""
     if _IMPORT_LINE.match(m.text) is not None:
         return True
     if _IMPORTED_NAMES.match(m.text) is None or view.kind is Kind.NOTEBOOK:
@@ -61,7 +61,8 @@ def on_import(view: FileView, side: SideView, m: Match) -> bool:
     for line in reversed(lines_before(view, side.side, m.number, _IMPORT_LOOKBACK)):
         code = line.split("#", 1)[0]
         if _IMPORT_LINE.match(line) is not None:
-            return code.count("(") > code.count(")")  # it opens brackets it does not close
+            # It opens brackets it does not close, or goes on past a backslash (`from x import \` over `    a as b`).
+            return code.count("(") > code.count(")") or code.rstrip().endswith("\\")
         if ")" in code:
             return False  # brackets closed above the line: it is in none
         if _IMPORTED_NAMES.match(line) is None and line.strip() and not line.lstrip().startswith("#"):
