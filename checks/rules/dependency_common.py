@@ -207,7 +207,12 @@ def file_lines(view: FileView, side: Side) -> Iterator[str]:
 
 
 def hunk_lines(view: FileView, side: Side) -> dict[int, str]:
-    """The lines the hunks show of one side's file (context lines and that side's lines), by line number."""
+    """The lines the hunks show of one side's file (context lines and that side's lines), by line number: read once
+    per side, however many rules ask (the dict is shared: read it, do not change it)."""
+    return (view.added if side is Side.ADDED else view.removed).memo("hunk-lines", lambda: _hunk_lines(view, side))
+
+
+def _hunk_lines(view: FileView, side: Side) -> dict[int, str]:
     other = "-" if side is Side.ADDED else "+"
     shown: dict[int, str] = {}
     for hunk in view.patch.hunks:

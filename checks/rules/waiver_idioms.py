@@ -149,8 +149,10 @@ _URL_PIECES = 4
 
 
 def _url_piece(line: str) -> bool:
-    """Whether the line is one word alone (after a comment's mark): a piece of a URL cut over lines."""
-    return len(line.strip().lstrip("#").split()) == 1
+    """Whether the line is one word alone (after a comment's mark), not quotes or brackets: a piece of a URL cut over
+    lines."""
+    words = line.strip().lstrip("#").split()
+    return len(words) == 1 and words[0][0] not in "\"')]}" and any(c.isalnum() for c in words[0])
 
 
 def _ends_with_url(line: str) -> bool:
