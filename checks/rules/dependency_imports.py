@@ -587,9 +587,6 @@ _SPACY_MODEL = lazy(r"^[a-z]{2}_(?:core|dep|ent)_(?:web|news|sci|wiki|craft|jnlp
 #: Folders whose code has its dependencies declared elsewhere: benchmarks, and tooling in a dot folder (`.github/`,
 #: `.actions/`, `.ci/`), which no code imports (a folder named with a dot is no package).
 _ELSEWHERE = lazy(r"(?i)(^|/)(benchmark(?:s|ing)?|\.[\w-]+)/")
-#: A benchmarks folder, which is the library's own code when it is a subpackage (`deepeval/benchmarks/mmlu.py`,
-#: imported as `deepeval.benchmarks`): one whose parent folder is a package.
-_BENCHMARKS = lazy(r"(?i)(?:^|/)benchmark(?:s|ing)?/")
 _TOOLING_FILES = frozenset({"setup.py", "noxfile.py", "fabfile.py", "conftest.py", "dodo.py"})
 _NOT_OURS = frozenset({Role.TEST, Role.FIXTURE, Role.EXAMPLE, Role.DOCS, Role.VENDORED, Role.GENERATED})
 _DATABRICKS = "# Databricks notebook source"
@@ -1224,13 +1221,15 @@ class _FileImports:
         return True
 
 
-def _in_a_subpackage(file: FileView, folder_start: int) -> bool:
-    """Whether the folder starting at `folder_start` of the file's path is a benchmarks folder inside a package of the
-    repository's (its parent holds an `__init__.py` in the tree): part of the library, whose imports it needs."""
-    if not _BENCHMARKS.match(file.path, max(0, folder_start - 1)) or folder_start == 0:
-        return False
+def _in_a_subpackage(file: FileView, folder: re.Match[str]) -> bool:
+    """Whether the folder `_ELSEWHERE` found in the file's path is a benchmarks folder inside a package of the
+    repository's (its parent holds an `__init__.py` in the tree: `deepeval/benchmarks/`, imported as
+    `deepeval.benchmarks`): part of the library, whose imports it needs."""
+    start = folder.start(2)
+    if start == 0 or folder.group(2).startswith("."):
+        return False  # a top-level benchmarks folder, or tooling in a dot folder
     tree = file.snapshot.tree
-    return tree is not None and f"{file.path[:folder_start]}__init__.py" in tree
+    return tree is not None and f"{file.path[:start]}__init__.py" in tree
 
 
 def _judged_file(file: FileView) -> bool:
@@ -1239,7 +1238,7 @@ def _judged_file(file: FileView) -> bool:
     if file.roles & _NOT_OURS:
         return False
     elsewhere = _ELSEWHERE.search(file.path)
-    if elsewhere is not None and not _in_a_subpackage(file, elsewhere.start(2)):
+    if elsewhere is not None and not _in_a_subpackage(file, elsewhere):
         return False
     return file.path.rpartition("/")[2] not in _TOOLING_FILES
 

@@ -184,6 +184,8 @@ class _Evaluation:
     #: Evaluations that name no data (`trainer.evaluate()`): they use what the trainer was given.
     unnamed: bool = False
     training_calls: list[ast.Call] = field(default_factory=list)
+    #: Calls that persist something fitted (see `saves`).
+    save_calls: list[ast.Call] = field(default_factory=list)
     saves: bool = False
 
     @property
@@ -195,13 +197,15 @@ class _Evaluation:
 
 def _read_evaluation(tree: ast.Module) -> _Evaluation:
     found = _Evaluation()
-    ephemeral = _ephemeral_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             if _EVALUATING_DEFINITION.match(node.name):
                 found.unseen = True
         elif isinstance(node, ast.Call):
-            _read_call(node, found, ephemeral)
+            _read_call(node, found)
+    if found.save_calls:  # where each writes is read only for a module that saves something: few do
+        ephemeral = _ephemeral_names(tree)
+        found.saves = any(not _writes_only_to(call, ephemeral) for call in found.save_calls)
     return found
 
 
@@ -241,7 +245,7 @@ def _writes_only_to(call: ast.Call, ephemeral: frozenset[str]) -> bool:
     )
 
 
-def _read_call(call: ast.Call, found: _Evaluation, ephemeral: frozenset[str]) -> None:
+def _read_call(call: ast.Call, found: _Evaluation) -> None:
     name = _called_name(call.func)
     if _is_training(call, name):
         found.training_calls.append(call)
@@ -250,8 +254,8 @@ def _read_call(call: ast.Call, found: _Evaluation, ephemeral: frozenset[str]) ->
             HOLDOUT_NAME.search(n) for arg in (*call.args, *(k.value for k in call.keywords)) for n in _data_names(arg)
         ):
             found.unseen = True
-    if name in _SAVES and not _writes_only_to(call, ephemeral):
-        found.saves = True
+    if name in _SAVES:
+        found.save_calls.append(call)
     for keyword in call.keywords:
         if keyword.arg in _EVALUATION_ELSEWHERE:
             found.unnamed = True
