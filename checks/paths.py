@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from functools import lru_cache
 
@@ -127,6 +127,28 @@ def folders_up(path: str) -> Iterator[str]:
         yield path[: end + 1]
         end = path.rfind("/", 0, end)
     yield ""
+
+
+#: What a repository keeps at its top for its host, its CI or its version control (`.github/`, `.gitlab-ci.yml`,
+#: Mercurial's `.hgtags`): read there only, so below the root such a file came with a copy of another repository
+#: (Eigen's sources under a package, with their `.gitlab/` and `.hgeol`).
+_REPOSITORY_TOP = frozenset(
+    (".github", ".gitlab", ".gitlab-ci.yml", ".travis.yml", ".circleci", ".hgeol", ".hgignore", ".hgtags", ".hgsub")
+)
+
+
+def copied_repositories(tree: Iterable[str]) -> frozenset[str]:
+    """The folders below the root that hold another repository's top-level files, as prefixes (`pkg/src/eigen/`)."""
+    roots: set[str] = set()
+    for path in tree:
+        if "/." not in path:  # most paths: no hidden name below the root
+            continue
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            if parts[depth] in _REPOSITORY_TOP:
+                roots.add("/".join(parts[:depth]) + "/")
+                break
+    return frozenset(roots)
 
 
 @lru_cache(maxsize=4096)

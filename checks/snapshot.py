@@ -10,6 +10,7 @@ from functools import cached_property
 
 from checks.globs import Glob, GlobError
 from checks.lazyre import lazy
+from checks.paths import copied_repositories, folders_up
 
 LFS_POINTER_PREFIX = "version https://git-lfs.github.com/spec/v1"
 #: `.gitattributes` LFS patterns other than `*.ext` read at most (real files hold a few dozen).
@@ -42,6 +43,15 @@ class Snapshot:
     def exists(self, path: str) -> bool | None:
         """True or False when the tree is known; None when it is not."""
         return None if self.tree is None else path in self.tree
+
+    @cached_property
+    def _copied_repositories(self) -> frozenset[str]:
+        return copied_repositories(self.tree or ())
+
+    def in_copied_repository(self, path: str) -> bool:
+        """True when a folder above `path` holds another repository's top-level files (known with the tree)."""
+        roots = self._copied_repositories
+        return bool(roots) and any(folder in roots for folder in folders_up(path))
 
     @cached_property
     def _lfs_patterns(self) -> tuple[frozenset[str], tuple[Glob, ...]]:

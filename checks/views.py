@@ -365,7 +365,11 @@ class FileView:
         generated = _says_generated(head) and not _source_gone(snapshot, self.path, head)
         if Role.GENERATED not in self.roles and (generated or self._minified()):
             self.roles |= {Role.GENERATED}
-        if Role.VENDORED not in self.roles and (_says_vendored(head) or _in_vendored_package(snapshot, self.path)):
+        if Role.VENDORED not in self.roles and (
+            _says_vendored(head)
+            or _in_vendored_package(snapshot, self.path)
+            or snapshot.in_copied_repository(self.path)
+        ):
             self.roles |= {Role.VENDORED}
 
     def _minified(self) -> bool:

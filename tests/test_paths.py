@@ -16,11 +16,13 @@ from checks.paths import (
     ROLE_EXAMPLES,
     Kind,
     Role,
+    copied_repositories,
     folders_up,
     kind,
     roles,
 )
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
+from checks.runner import review
 from checks.snapshot import Snapshot
 from checks.views import _in_vendored_package, _says_generated, _says_vendored
 
@@ -270,3 +272,52 @@ def test_a_subpackage_whose_init_says_it_is_a_copy_is_vendored(
     texts: dict[str, str], path: str, vendored: bool
 ) -> None:
     assert _in_vendored_package(Snapshot(texts=texts), path) is vendored
+
+
+_EIGEN = "sksurv/linear_model/src/eigen/"
+
+
+@pytest.mark.parametrize(
+    ("tree", "copied"),
+    [
+        # Eigen's sources under a package, with the files a repository keeps at its top.
+        ([f"{_EIGEN}.hgeol", f"{_EIGEN}.gitlab/issue_templates/Bug Report.md", f"{_EIGEN}Eigen/Core"], {_EIGEN}),
+        (["pkg/lib/.github/workflows/ci.yml", "pkg/lib/.travis.yml", "pkg/x.py"], {"pkg/lib/"}),
+        (
+            ["third/a/.gitlab-ci.yml", "third/b/.hgtags", "third/b/c/.circleci/config.yml"],
+            {"third/a/", "third/b/", "third/b/c/"},
+        ),
+        # The repository's own top, and hidden names that are no repository's.
+        ([".github/workflows/ci.yml", ".travis.yml", ".hgignore", "pkg/.gitignore", "pkg/.github.py"], set()),
+        (["docs/.nojekyll", "pkg/.clang-format", "a/.gitattributes"], set()),
+    ],
+)
+def test_a_folder_holding_another_repositorys_top_level_files_is_a_copy(tree: list[str], copied: set[str]) -> None:
+    assert copied_repositories(tree) == copied
+
+
+def test_every_file_of_a_copied_repository_is_vendored_when_the_tree_is_known() -> None:
+    tree = frozenset({f"{_EIGEN}.hgeol", f"{_EIGEN}Eigen/src/Core/Matrix.h", "sksurv/linear_model/coxnet.py"})
+    with_tree = Snapshot(tree=tree)
+    assert with_tree.in_copied_repository(f"{_EIGEN}Eigen/src/Core/Matrix.h")
+    assert with_tree.in_copied_repository(f"{_EIGEN}.hgeol")
+    assert not with_tree.in_copied_repository("sksurv/linear_model/coxnet.py")
+    assert not with_tree.in_copied_repository("sksurv/linear_model/src/eigen_helpers.h")
+    assert not Snapshot().in_copied_repository(f"{_EIGEN}Eigen/src/Core/Matrix.h")  # diff only: not known
+
+
+def test_a_copied_repositorys_debt_is_not_the_projects() -> None:
+    todo = "// TODO: this is a workaround until the compiler is fixed\nint x = 0;\n"
+    diff = "".join(
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,2 @@\n"
+        + "".join(f"+{line}\n" for line in todo.splitlines())
+        for path in (f"{_EIGEN}Eigen/src/Core/Matrix.h", "sksurv/linear_model/src/coxnet.h")
+    )
+    tree = frozenset({f"{_EIGEN}.hgeol", f"{_EIGEN}Eigen/src/Core/Matrix.h", "sksurv/linear_model/src/coxnet.h"})
+    flagged = {f.path for f in review(diff, snapshot=Snapshot(tree=tree)).findings}
+    assert flagged == {"sksurv/linear_model/src/coxnet.h"}
+    # Without the tree the copy is not known, and its debt is read as the project's.
+    assert {f.path for f in review(diff).findings} == {
+        f"{_EIGEN}Eigen/src/Core/Matrix.h",
+        "sksurv/linear_model/src/coxnet.h",
+    }

@@ -162,7 +162,10 @@ def _paths_legend() -> str:
         "project's copy (`# taken from https://...`, a line `Copied from https://...`, or `# These classes are "
         "copied from ...` with a repository's address, `github.com/...`, in the same note) is `vendored`, and so is "
         "every file of a subpackage whose `__init__.py` says so in its leading docstring or comments (`... "
-        "borrowed from https://...`, when the review has that module's text); a `template` path is an `example` "
+        "borrowed from https://...`, when the review has that module's text), and every file under a folder below "
+        "the root that holds another repository's own top-level files (`.github/`, `.gitlab/`, `.gitlab-ci.yml`, "
+        "`.travis.yml`, `.circleci/`, Mercurial's `.hgtags`, ...: read only at a repository's root, so they came "
+        "with a copy; known with the repository's tree); a `template` path is an `example` "
         'too. A rule\'s "leaves out" line names the roles whose paths it does not read; `exclude` in '
         "`.github/debtbot.yml` leaves out more."
     )
