@@ -267,6 +267,8 @@ _RESOLUTION_CODES = frozenset(
         "reportmissingmodulesource",
     }
 )
+#: What a type checker says of a fallback import under `except ImportError:`, the name bound again (mypy's no-redef).
+_FALLBACK_TYPE_CODES = _RESOLUTION_CODES | {"no-redef"}
 
 
 def falls_back(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
@@ -278,12 +280,48 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
     if name in ("noqa", "pylint: disable"):
         allowed = _POSITION_CODES
     elif name in ("type: ignore", "pyright: ignore", "pytype: disable"):
-        allowed = _RESOLUTION_CODES
+        allowed = _FALLBACK_TYPE_CODES
     else:
         return False
     if not named or not named <= allowed:
         return False
     return _tried_import(view, side, m, handler_too=True)
+
+
+#: A handler of a package that is missing, or of its version's metadata (`importlib.metadata`'s PackageNotFoundError).
+_ABSENCE_HANDLER = lazy(r"[ \t]*except\b[^:\n]*\b(?:ImportError|ModuleNotFoundError|PackageNotFoundError)\b")
+#: How far below a `try:` or a handler their first statement is looked for.
+_BODY_LOOKAHEAD = 4
+
+
+def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> bool:
+    """A coverage waiver on a probe of what is installed: on a `try:` whose first statement imports and whose handler
+    catches the import's failure (`try:  # pragma: no cover` over `import blis`), on a handler of a missing package
+    (`except PackageNotFoundError:  # pragma: no cover`), or on any handler whose first statement imports another
+    way (`except AttributeError:  # pragma: no cover` over the module's other location). Which branch runs follows
+    the environment: one test run cannot cover both, and no test is missing."""
+    if name != "pragma: no cover" or view.kind is Kind.NOTEBOOK:
+        return False
+    if _ABSENCE_HANDLER.match(m.text) is not None:
+        return True
+    opens_try = _TRY.match(m.text) is not None
+    if not opens_try and _HANDLER.match(m.text) is None:
+        return False
+    first = next((line for line in lines_after(view, side.side, m.number, _BODY_LOOKAHEAD) if _code(line)), "")
+    if opens_try:
+        return _IMPORT_LINE.match(first) is not None and _catches_import(
+            view, side, m.number, len(m.text) - len(m.text.lstrip())
+        )
+    return _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None
+
+
+#: A handler's line, whatever it catches.
+_HANDLER = lazy(r"[ \t]*except\b[^:\n]*:[ \t]*(?:#|$)")
+
+
+def _code(line: str) -> bool:
+    code = line.lstrip()
+    return bool(code) and not code.startswith("#")
 
 
 def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool) -> bool:
@@ -304,8 +342,13 @@ def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool
         return True
     if _TRY.match(above[k]) is None:
         return False
-    opened = len(above[k]) - len(above[k].lstrip())
-    for line in lines_after(view, side.side, m.number, _HANDLER_LOOKAHEAD):
+    return _catches_import(view, side, m.number, len(above[k]) - len(above[k].lstrip()))
+
+
+def _catches_import(view: FileView, side: SideView, number: int, opened: int) -> bool:
+    """Whether the `try:` opened at indent `opened`, whose block holds line `number`, is handled by a handler that
+    catches a failed import."""
+    for line in lines_after(view, side.side, number, _HANDLER_LOOKAHEAD):
         code = line.lstrip()
         if code and not code.startswith("#") and len(line) - len(code) <= opened:
             return len(line) - len(code) == opened and _IMPORT_HANDLER.match(line) is not None
