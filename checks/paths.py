@@ -135,20 +135,26 @@ def folders_up(path: str) -> Iterator[str]:
 _REPOSITORY_TOP = frozenset(
     (".github", ".gitlab", ".gitlab-ci.yml", ".travis.yml", ".circleci", ".hgeol", ".hgignore", ".hgtags", ".hgsub")
 )
+#: Sphinx writes `.buildinfo` at the top of the HTML site it builds: a site committed (`docs/` of a project that
+#: publishes from it) is a build's output, its `_static/jquery.js` and its notebooks' copies with it.
+_SITE_BUILT = ".buildinfo"
 
 
-def copied_repositories(tree: Iterable[str]) -> frozenset[str]:
-    """The folders below the root that hold another repository's top-level files, as prefixes (`pkg/src/eigen/`)."""
-    roots: set[str] = set()
+def marked_folders(tree: Iterable[str]) -> dict[str, Role]:
+    """The folders whose files say what the whole folder is, as prefixes (`pkg/src/eigen/`, `docs/`; the root is
+    ''): another repository's copy (VENDORED, below the root only) or a site a build wrote (GENERATED)."""
+    marked: dict[str, Role] = {}
     for path in tree:
-        if "/." not in path:  # most paths: no hidden name below the root
+        if "/." not in path and not path.startswith("."):  # most paths: no hidden name
             continue
         parts = path.split("/")
-        for depth in range(1, len(parts)):
-            if parts[depth] in _REPOSITORY_TOP:
-                roots.add("/".join(parts[:depth]) + "/")
+        for depth, part in enumerate(parts):
+            if part == _SITE_BUILT and depth == len(parts) - 1:
+                marked["/".join(parts[:depth]) + "/" if depth else ""] = Role.GENERATED
+            elif depth and part in _REPOSITORY_TOP:
+                marked.setdefault("/".join(parts[:depth]) + "/", Role.VENDORED)
                 break
-    return frozenset(roots)
+    return marked
 
 
 @lru_cache(maxsize=4096)

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from checks.globs import Glob, GlobError
 from checks.lazyre import lazy
-from checks.paths import copied_repositories, folders_up
+from checks.paths import Role, folders_up, marked_folders
 
 LFS_POINTER_PREFIX = "version https://git-lfs.github.com/spec/v1"
 #: `.gitattributes` LFS patterns other than `*.ext` read at most (real files hold a few dozen).
@@ -45,13 +45,16 @@ class Snapshot:
         return None if self.tree is None else path in self.tree
 
     @cached_property
-    def _copied_repositories(self) -> frozenset[str]:
-        return copied_repositories(self.tree or ())
+    def _marked_folders(self) -> dict[str, Role]:
+        return marked_folders(self.tree or ())
 
-    def in_copied_repository(self, path: str) -> bool:
-        """True when a folder above `path` holds another repository's top-level files (known with the tree)."""
-        roots = self._copied_repositories
-        return bool(roots) and any(folder in roots for folder in folders_up(path))
+    def folder_roles(self, path: str) -> frozenset[Role]:
+        """The roles folders above `path` take from the files they hold (known with the tree): another repository's
+        copy, a built site."""
+        marked = self._marked_folders
+        if not marked:
+            return frozenset()
+        return frozenset(marked[folder] for folder in folders_up(path) if folder in marked)
 
     @cached_property
     def _lfs_patterns(self) -> tuple[frozenset[str], tuple[Glob, ...]]:

@@ -360,16 +360,13 @@ class FileView:
         self.config = config
         self.path = patch.path
         self.kind = kind(patch.path)
-        self.roles: frozenset[Role] = roles(patch.path)
+        # A folder's files may say what the whole folder is: another repository's copy, a site a build wrote.
+        self.roles: frozenset[Role] = roles(patch.path) | snapshot.folder_roles(patch.path)
         head = self._head()
         generated = _says_generated(head) and not _source_gone(snapshot, self.path, head)
         if Role.GENERATED not in self.roles and (generated or self._minified()):
             self.roles |= {Role.GENERATED}
-        if Role.VENDORED not in self.roles and (
-            _says_vendored(head)
-            or _in_vendored_package(snapshot, self.path)
-            or snapshot.in_copied_repository(self.path)
-        ):
+        if Role.VENDORED not in self.roles and (_says_vendored(head) or _in_vendored_package(snapshot, self.path)):
             self.roles |= {Role.VENDORED}
 
     def _minified(self) -> bool:

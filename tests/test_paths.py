@@ -16,9 +16,9 @@ from checks.paths import (
     ROLE_EXAMPLES,
     Kind,
     Role,
-    copied_repositories,
     folders_up,
     kind,
+    marked_folders,
     roles,
 )
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
@@ -277,47 +277,52 @@ def test_a_subpackage_whose_init_says_it_is_a_copy_is_vendored(
 _EIGEN = "sksurv/linear_model/src/eigen/"
 
 
+_V, _G = Role.VENDORED, Role.GENERATED
+
+
 @pytest.mark.parametrize(
-    ("tree", "copied"),
+    ("tree", "marked"),
     [
         # Eigen's sources under a package, with the files a repository keeps at its top.
-        ([f"{_EIGEN}.hgeol", f"{_EIGEN}.gitlab/issue_templates/Bug Report.md", f"{_EIGEN}Eigen/Core"], {_EIGEN}),
-        (["pkg/lib/.github/workflows/ci.yml", "pkg/lib/.travis.yml", "pkg/x.py"], {"pkg/lib/"}),
+        ([f"{_EIGEN}.hgeol", f"{_EIGEN}.gitlab/issue_templates/Bug Report.md", f"{_EIGEN}Eigen/Core"], {_EIGEN: _V}),
+        (["pkg/lib/.github/workflows/ci.yml", "pkg/lib/.travis.yml", "pkg/x.py"], {"pkg/lib/": _V}),
         (
             ["third/a/.gitlab-ci.yml", "third/b/.hgtags", "third/b/c/.circleci/config.yml"],
-            {"third/a/", "third/b/", "third/b/c/"},
+            {"third/a/": _V, "third/b/": _V, "third/b/c/": _V},
         ),
         # The repository's own top, and hidden names that are no repository's.
-        ([".github/workflows/ci.yml", ".travis.yml", ".hgignore", "pkg/.gitignore", "pkg/.github.py"], set()),
-        (["docs/.nojekyll", "pkg/.clang-format", "a/.gitattributes"], set()),
+        ([".github/workflows/ci.yml", ".travis.yml", ".hgignore", "pkg/.gitignore", "pkg/.github.py"], {}),
+        (["docs/.nojekyll", "pkg/.clang-format", "a/.gitattributes"], {}),
+        # A site Sphinx built, at any depth: its `.buildinfo` is at its top.
+        (["docs/.buildinfo", "docs/_static/jquery-3.5.1.js", "docs/index.html"], {"docs/": _G}),
+        ([".buildinfo", "index.html"], {"": _G}),
+        (["docs/.buildinfo/x", "docs/source/.buildinfo.txt"], {}),
     ],
 )
-def test_a_folder_holding_another_repositorys_top_level_files_is_a_copy(tree: list[str], copied: set[str]) -> None:
-    assert copied_repositories(tree) == copied
+def test_a_folders_files_may_say_what_the_whole_folder_is(tree: list[str], marked: dict[str, Role]) -> None:
+    assert marked_folders(tree) == marked
 
 
-def test_every_file_of_a_copied_repository_is_vendored_when_the_tree_is_known() -> None:
+def test_every_file_of_a_marked_folder_takes_its_role_when_the_tree_is_known() -> None:
     tree = frozenset({f"{_EIGEN}.hgeol", f"{_EIGEN}Eigen/src/Core/Matrix.h", "sksurv/linear_model/coxnet.py"})
-    with_tree = Snapshot(tree=tree)
-    assert with_tree.in_copied_repository(f"{_EIGEN}Eigen/src/Core/Matrix.h")
-    assert with_tree.in_copied_repository(f"{_EIGEN}.hgeol")
-    assert not with_tree.in_copied_repository("sksurv/linear_model/coxnet.py")
-    assert not with_tree.in_copied_repository("sksurv/linear_model/src/eigen_helpers.h")
-    assert not Snapshot().in_copied_repository(f"{_EIGEN}Eigen/src/Core/Matrix.h")  # diff only: not known
+    with_tree = Snapshot(tree=tree | {"docs/.buildinfo", "docs/_static/jquery.js"})
+    assert with_tree.folder_roles(f"{_EIGEN}Eigen/src/Core/Matrix.h") == {_V}
+    assert with_tree.folder_roles(f"{_EIGEN}.hgeol") == {_V}
+    assert with_tree.folder_roles("docs/_static/jquery.js") == {_G}
+    assert not with_tree.folder_roles("sksurv/linear_model/coxnet.py")
+    assert not with_tree.folder_roles("sksurv/linear_model/src/eigen_helpers.h")
+    assert not Snapshot().folder_roles(f"{_EIGEN}Eigen/src/Core/Matrix.h")  # diff only: not known
 
 
-def test_a_copied_repositorys_debt_is_not_the_projects() -> None:
+def test_a_copied_repositorys_or_a_built_sites_debt_is_not_the_projects() -> None:
     todo = "// TODO: this is a workaround until the compiler is fixed\nint x = 0;\n"
+    copy, site, own = f"{_EIGEN}Eigen/src/Core/Matrix.h", "docs/_static/jquery.js", "sksurv/linear_model/src/coxnet.h"
     diff = "".join(
         f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,2 @@\n"
         + "".join(f"+{line}\n" for line in todo.splitlines())
-        for path in (f"{_EIGEN}Eigen/src/Core/Matrix.h", "sksurv/linear_model/src/coxnet.h")
+        for path in (copy, site, own)
     )
-    tree = frozenset({f"{_EIGEN}.hgeol", f"{_EIGEN}Eigen/src/Core/Matrix.h", "sksurv/linear_model/src/coxnet.h"})
-    flagged = {f.path for f in review(diff, snapshot=Snapshot(tree=tree)).findings}
-    assert flagged == {"sksurv/linear_model/src/coxnet.h"}
-    # Without the tree the copy is not known, and its debt is read as the project's.
-    assert {f.path for f in review(diff).findings} == {
-        f"{_EIGEN}Eigen/src/Core/Matrix.h",
-        "sksurv/linear_model/src/coxnet.h",
-    }
+    tree = frozenset({f"{_EIGEN}.hgeol", "docs/.buildinfo", copy, site, own})
+    assert {f.path for f in review(diff, snapshot=Snapshot(tree=tree)).findings} == {own}
+    # Without the tree neither is known, and their debt is read as the project's.
+    assert {f.path for f in review(diff).findings} == {copy, site, own}

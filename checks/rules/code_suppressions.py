@@ -169,8 +169,17 @@ _COVERAGE = frozenset({"pragma: no cover", "istanbul ignore"})
 #: Directives that act on their own line only (coverage.py excludes the line, or the block it opens): alone on a line,
 #: they silence nothing.
 _OWN_LINE_ONLY = frozenset({"noqa", "pragma: no cover"})
-#: `if __name__ == "__main__":`, which coverage.py's documentation itself excludes from measurement.
-_MAIN_GUARD = lazy(r"""[ \t]*if[ \t]+__name__[ \t]*==[ \t]*["']__main__["'][ \t]*:""")
+#: The lines coverage.py's documentation suggests excluding from measurement (its `exclude_also` example): a script's
+#: entry point, a `__repr__`, the type checker's branch, a protocol, an abstract method, a raise of what must not
+#: happen. A `# pragma: no cover` on one says what such a configuration would.
+_COVERAGE_EXCLUDED = lazy(
+    r"""[ \t]*(?:if[ \t]+__name__[ \t]*==[ \t]*["']__main__["'][ \t]*:|(?:async[ \t]+)?def[ \t]+__repr__\b|"""
+    r"""if[ \t]+(?:typing\.)?TYPE_CHECKING[ \t]*:|class[ \t][^\n#]*\bProtocol\b[^\n#]*:|"""
+    r"""raise[ \t]+(?:NotImplementedError|AssertionError)\b|@(?:abc\.)?abstractmethod\b)"""
+)
+_ABSTRACT = lazy(r"[ \t]*@(?:abc\.)?abstractmethod\b")
+#: How far above a def its decorators are looked for.
+_DECORATORS_LOOKBACK = 8
 
 
 @rule(
@@ -227,8 +236,10 @@ _MAIN_GUARD = lazy(r"""[ \t]*if[ \t]+__name__[ \t]*==[ \t]*["']__main__["'][ \t]
             "resolves (`import-not-found`, `import-untyped`, `reportMissingImports`, pytype's `import-error`) or "
             "only mypy's `no-redef` (the fallback binds the name again), on "
             "an import in such a `try:` or "
-            "its handler (a fallback import, an optional package), a `# pragma: no cover` on `if __name__ == "
-            "\"__main__\":` (a script's entry point, which coverage.py's documentation excludes), or on a probe of "
+            "its handler (a fallback import, an optional package), a `# pragma: no cover` on a line coverage.py's "
+            'documentation suggests excluding (`if __name__ == "__main__":`, `def __repr__`, `if TYPE_CHECKING:`, '
+            "a `Protocol` class, `raise NotImplementedError`, `raise AssertionError`, an `@abstractmethod` or the "
+            "def it decorates), or on a probe of "
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, or any handler whose first "
             "statement imports: one test run cannot take both ways), "
@@ -279,8 +290,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
                 continue  # it holds for its own line, and a line of comment alone draws nothing to silence
-            if directive.name == "pragma: no cover" and _MAIN_GUARD.match(m.text):
-                continue  # a script's entry point, which no test imports to run: coverage.py's own advice
+            if directive.name == "pragma: no cover" and _coverage_excluded(view, side, m):
+                continue  # a script's entry point, an abstract method: what coverage.py's documentation excludes
             if directive.name == "type: ignore" and not m.text[: d.start()].strip() and _below_code(view, side, m):
                 continue  # alone on its line, mypy and pyright read it atop the module only: below code, it is inert
             named = _named(d)
@@ -340,13 +351,19 @@ def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) ->
     """The statement whose closing bracket the match's line starts with, read from the line that opens it (`def fit(`
     above `) -> "self":  # pylint: disable=too-many-arguments`): what the directive is about, as the file shows it.
     Just `closing` when the opening line is not in view."""
-    indent = len(m.text) - len(m.text.lstrip())
     above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
+    k = _opener(above, len(m.text) - len(m.text.lstrip()))
+    return closing if k is None else " ".join([*(part.strip() for part in above[k:]), closing.strip()])
+
+
+def _opener(above: list[str], indent: int) -> int | None:
+    """The index in `above` of the line opening the statement a closing bracket at `indent` ends: the nearest line
+    no more indented."""
     for k in range(len(above) - 1, -1, -1):
         line = above[k]
         if line.strip() and len(line) - len(line.lstrip()) <= indent:
-            return " ".join([*(part.strip() for part in above[k:]), closing.strip()])
-    return closing
+            return k
+    return None
 
 
 #: A line that is only a string's closing quotes.
@@ -499,6 +516,30 @@ def _line_below(view: FileView, side: SideView, m: Match) -> str:
         return ""
     kept = next(iter(lines_after(view, side.side, number - 1, 1)), "").strip()
     return "" if kept.startswith("#") else kept
+
+
+def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the match's line is one coverage.py's documentation suggests excluding, or the def of an abstract
+    method (its `@abstractmethod` among the decorators stacked above; its first line, or the bracket closing its
+    parameters)."""
+    if _COVERAGE_EXCLUDED.match(m.text) is not None:
+        return True
+    if view.kind is Kind.NOTEBOOK:
+        return False
+    above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
+    if DEF.match(m.text) is None:
+        # `) -> torch.Tensor:  # pragma: no cover`, closing the parameters of a def over several lines
+        k = _opener(above, len(m.text) - len(m.text.lstrip())) if m.text.lstrip().startswith(")") else None
+        if k is None or DEF.match(above[k]) is None:
+            return False
+        above = above[:k]
+    for line in reversed(above[-_DECORATORS_LOOKBACK:]):
+        code = line.strip()
+        if _ABSTRACT.match(line):
+            return True
+        if code and not code.startswith(("@", "#")):
+            return False
+    return False
 
 
 def _decorated(view: FileView, side: SideView, m: Match, decorator: str) -> str:
