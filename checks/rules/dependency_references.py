@@ -57,7 +57,9 @@ def reads_dependency_files(path: str) -> bool:
             "An added line of a CI workflow, Dockerfile, Makefile, shell script, tox.ini or .readthedocs.yaml "
             "installs from a dependency file (`pip install -r`, `uv pip sync`, `conda env create -f`, Docker "
             "`COPY requirements.txt`) that is not in the repository at the head of the change, nor under any "
-            "folder the command could run from. Files the same file generates first (`pip-compile -o`, "
+            "folder the command could run from (a path under the folder a workflow's `actions/checkout` step puts "
+            "the repository in, its `path:`, is read inside it). Files the same file generates first "
+            "(`pip-compile -o`, "
             "`poetry export > x`), variables, globs and absolute paths are not judged. Needs the repository "
             "tree: silent without it."
         ),
@@ -80,12 +82,14 @@ def missing_dependency_file(view: ChangeView) -> Iterator[Hit]:
         if not reads_dependency_files(file.path) or file.roles & _NOT_OURS or file.status is FileStatus.REMOVED:
             continue
         generated = file.text or file.patch.added.text
+        checkouts = _checkout_folders(generated) if "actions/checkout" in generated else ()
         for side, number, ref in _references(file):
-            if not _judgeable(ref) or _generated(ref, generated) or _present(ref, file.path, tree):
+            local = _in_checkout(ref, checkouts)
+            if not _judgeable(local) or _generated(local, generated) or _present(local, file.path, tree):
                 continue
-            if side is Side.REMOVED and _present(ref, file.path, gone):
+            if side is Side.REMOVED and _present(local, file.path, gone):
                 continue  # the file existed before this change: removing its reference is no payment
-            hint = _closest(ref, tree)
+            hint = _closest(local, tree)
             yield Hit(
                 side=side,
                 path=file.path if side is Side.ADDED else (file.patch.old_path or file.path),
@@ -141,6 +145,29 @@ def _copy_sources(args: str) -> list[str]:
         return []  # copied from another build stage or image, not from the repository
     words = [w for w in words if not w.startswith("--")]
     return words[:-1]
+
+
+#: A workflow step checking a repository out into a folder of its own: `uses: actions/checkout@v4` and, among the
+#: step's next lines (before the next step's `- `), `path: implicit_source`.
+_CHECKOUT_PATH = lazy(
+    r"actions/checkout@[^\n]*(?:\n(?![ \t]*-[ \t])[^\n]*){0,8}?\n[ \t]*path:[ \t]*[\"']?(?P<folder>[\w./-]+)"
+)
+
+
+def _checkout_folders(text: str) -> tuple[str, ...]:
+    """The folders a workflow checks repositories out into, longest first."""
+    folders = {posixpath.normpath(m.group("folder")) for m in _CHECKOUT_PATH.finditer(text)}
+    return tuple(sorted(folders - {"."}, key=len, reverse=True))
+
+
+def _in_checkout(ref: str, checkouts: tuple[str, ...]) -> str:
+    """`ref` read inside the checkout folder it starts with (`implicit_source/requirements.txt` is the repository's
+    `requirements.txt` when a step checks it out into `implicit_source`); `ref` itself otherwise."""
+    normal = posixpath.normpath(ref)
+    for folder in checkouts:
+        if normal.startswith(folder + "/"):
+            return normal[len(folder) + 1 :]
+    return ref
 
 
 def _judgeable(ref: str) -> bool:

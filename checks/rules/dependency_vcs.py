@@ -32,6 +32,7 @@ _STRING_HEAD = lazy(r"[\"'][ \t]*(?:[A-Za-z0-9][\w.-]*[ \t]*(?:\[[^\]]*\])?[ \t]
 #: setup.cfg lists requirements unquoted under install_requires.
 _BARE_HEAD = lazy(r"^[ \t]*(?:-[ \t]*)?(?:[A-Za-z0-9][\w.-]*[ \t]*(?:\[[^\]]*\])?[ \t]*@[ \t]*)?$")
 _MANIFEST_KINDS = frozenset({Kind.PYPROJECT, Kind.SETUP, Kind.PIPFILE})
+_REQUIREMENT_COMMENT = lazy(r"(?:^|\s)#")
 
 
 @rule(
@@ -111,7 +112,9 @@ def _is_requirement(file_kind: Kind, side: SideView, m: Match, *, archive: bool)
         # `Homepage =`) is metadata, except the `url` of a Poetry dependency table.
         prefix = before[: head.start()].rstrip()
         return not prefix or prefix[-1] in "[,(" or re.search(r"\{[^}]*\burl\s*=$", prefix) is not None
-    return True  # a requirements-file line is a requirement
+    # A requirements-file line is a requirement, up to its comment: pip reads `#` at a line's start or after a space
+    # as one, in any file it is given (`requirements/testing_image.txt` as well as `requirements.txt`).
+    return _REQUIREMENT_COMMENT.search(before) is None
 
 
 def _vcs_ref(url: str) -> str | None:

@@ -346,12 +346,15 @@ def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool
 
 
 def _catches_import(view: FileView, side: SideView, number: int, opened: int) -> bool:
-    """Whether the `try:` opened at indent `opened`, whose block holds line `number`, is handled by a handler that
-    catches a failed import."""
+    """Whether the `try:` opened at indent `opened`, whose block holds line `number`, has a handler that catches a
+    failed import (after `except RuntimeError:` as well as first)."""
     for line in lines_after(view, side.side, number, _HANDLER_LOOKAHEAD):
         code = line.lstrip()
         if code and not code.startswith("#") and len(line) - len(code) <= opened:
-            return len(line) - len(code) == opened and _IMPORT_HANDLER.match(line) is not None
+            if len(line) - len(code) < opened or not code.startswith("except"):
+                return False  # past the statement: its `else:`, `finally:` or what follows it
+            if _IMPORT_HANDLER.match(line) is not None:
+                return True
     return False
 
 
