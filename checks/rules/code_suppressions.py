@@ -243,7 +243,8 @@ _DECORATORS_LOOKBACK = 8
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, or any handler whose first "
             "statement imports: one test run cannot take both ways), "
-            "one naming only F401 on `import <package>.<module>` of the file's own package, or bare in the "
+            "one naming only F401 on `import <package>.<module>` of the file's own package (or of another package "
+            "of the repository, known with the tree: a test importing what registers environments), or bare in the "
             "package's `__init__.py` (imported for what it registers), a noqa, bare or naming only F401, on "
             "scikit-learn's experimental switch (`from "
             "sklearn.experimental import enable_halving_search_cv`), a bare or line-length noqa on a line that ends "
@@ -299,7 +300,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             if idioms.waives_a_long_url(view, side, m, directive.name, named=named, before=m.text[: d.start()]):
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
-            if idioms.imports_for_effect(view.path, m.text, directive.name, named):
+            if idioms.imports_for_effect(view, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
             if idioms.documents_an_attribute(view, side, m, directive.name, named):
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there

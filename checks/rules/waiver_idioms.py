@@ -184,23 +184,29 @@ _SKLEARN_ENABLER = lazy(
 )
 
 
-def imports_for_effect(path: str, line: str, name: str, named: frozenset[str] | None) -> bool:
+def imports_for_effect(view: FileView, line: str, name: str, named: frozenset[str] | None) -> bool:
     """An unused-import waiver on an import made for what it does when imported, which an unused import is the only
-    way to say: `import <package>.<module>` of the file's own package (it registers its classes), naming F401, or bare
-    in the package's `__init__.py` (fairseq's `import fairseq.criterions  # noqa`); or scikit-learn's experimental
-    switch, bare too (as its documentation writes it)."""
+    way to say: `import <package>.<module>` of the file's own package (it registers its classes), or, naming F401,
+    of another package of the repository (a test importing `rl_zoo3.import_envs` to register its environments;
+    known with the tree), or bare in the package's `__init__.py` (fairseq's `import fairseq.criterions  # noqa`); or
+    scikit-learn's experimental switch, bare too (as its documentation writes it)."""
     if name != "noqa" or (named is not None and not named <= _RE_EXPORT_CODES):
         return False
     if _SKLEARN_ENABLER.match(line):
         return True
+    path = view.path
     if named is None and path.rpartition("/")[2] != "__init__.py":
         return False
     imported = _PLAIN_IMPORT.match(line)
     if imported is None or "." not in imported.group(1):
         return False
+    top = imported.group(1).partition(".")[0]
     parts = path.split("/")
     package = parts[1] if parts[0] == "src" and len(parts) > 2 else parts[0]
-    return len(parts) > 1 and imported.group(1).partition(".")[0] == package
+    if len(parts) > 1 and top == package:
+        return True
+    snapshot = view.snapshot
+    return named is not None and any(snapshot.exists(f"{root}{top}/__init__.py") for root in ("", "src/"))
 
 
 #: pylint's check of a string statement that does nothing.
