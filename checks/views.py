@@ -244,10 +244,11 @@ _GENERATED_MARK = lazy(
 #: A file's leading comments or module docstring saying it is another project's copy (`# taken from
 #: https://github.com/...`, `# Copied verbatim from https://...`, a docstring's line `Copied from https://...`, or of
 #: its code, `# These classes are copied from Minivision's ... Repo`, with the repository's address elsewhere in the
-#: same note, `# Ref: github.com/...`): vendored, whatever its path. Only before the file's first line of code, and not
-#: in a comment after its docstring: further down, such a note credits one function.
+#: same note, `# Ref: github.com/...`; after a `NOTE:` or not): vendored, whatever its path. Only before the file's
+#: first line of code, and not in a comment after its docstring: further down, such a note credits one function.
 _VENDORED_MARK = lazy(
-    r"(?:#+[ \t]*)?(?:th(?:is|ese)[ \t]+(?:file|module|code|class(?:es)?|functions?)[ \t]+(?:is|are|was|were)[ \t]+)?"
+    r"(?:#+[ \t]*)?(?:note:[ \t]*)?"
+    r"(?:th(?:is|ese)[ \t]+(?:file|module|code|class(?:es)?|functions?)[ \t]+(?:is|are|was|were)[ \t]+)?"
     r"(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from\b",
     re.I,
 )

@@ -224,6 +224,8 @@ def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) ->
             True,
         ),
         ("# These classes are copied from our old trainer module\nimport os\n", False),
+        ("# NOTE: This file is copied from Flax (https://github.com/google/flax).\n# Copyright: its authors.\n", True),
+        ("# NOTE: these results were copied from the paper's table\nimport os\n", False),
         ("# Our data is copied from the team's bucket\n# Ref: github.com/org/repo\n", False),
         ("", False),
     ],

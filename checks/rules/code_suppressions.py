@@ -234,7 +234,8 @@ _DECORATORS_LOOKBACK = 8
             "package), a waiver naming only where an import stands (E402, `wrong-import-position`, "
             "`import-outside-toplevel`, `g-import-not-at-top`), or a type checker's naming only whether it "
             "resolves (`import-not-found`, `import-untyped`, `reportMissingImports`, pytype's `import-error`) or "
-            "only mypy's `no-redef` (the fallback binds the name again), on "
+            "only mypy's `no-redef` (the fallback binds the name again), or a bare one on an import's first line (all "
+            "a checker can report there, a module or a name not found, the handler handles), on "
             "an import in such a `try:` or "
             "its handler (a fallback import, an optional package), a `# pragma: no cover` on a line coverage.py's "
             'documentation suggests excluding (`if __name__ == "__main__":`, `def __repr__`, `if TYPE_CHECKING:`, '

@@ -287,6 +287,8 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
         allowed = _POSITION_CODES
     elif name in ("type: ignore", "pyright: ignore", "pytype: disable"):
         allowed = _FALLBACK_TYPE_CODES
+        if named is None:  # bare: on an import, a type checker has only its resolving and its stubs to report
+            return _IMPORT_LINE.match(m.text) is not None and _tried_import(view, side, m, handler_too=True)
     else:
         return False
     if not named or not named <= allowed:
