@@ -13,17 +13,19 @@ from itertools import chain, takewhile
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side, normalize
-from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import (
     CODE_LIKE,
     blocks,
+    closed_block,
     in_docstring,
     parse_python,
+    parses_as_code,
     statement_key,
     string_statements,
+    without_comment,
 )
 from checks.rules.dependency_common import lines_after, lines_before
 from checks.rules.python_strings import old_text
@@ -54,7 +56,6 @@ EXAMPLE = lazy(
     r"|>>>|```",
     re.IGNORECASE,
 )
-_TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 #: Blank lines a formatter leaves inside commented-out code (between a function's paragraphs, or two defs).
 _MAX_BLANKS_INSIDE = 2
 #: Lines between two stretches of commented-out code read as one piece at most (a commented-out docstring between).
@@ -215,7 +216,7 @@ def _without_rewrapped(added: list[Hit], removed: list[Hit]) -> tuple[list[Hit],
 def _canonical(code: str) -> str:
     """The code as Python reads it, formatting and comments aside."""
     try:
-        return ast.dump(ast.parse(_closed(code)))
+        return ast.dump(ast.parse(closed_block(code)))
     except (SyntaxError, ValueError):
         return normalize(code)
 
@@ -243,7 +244,7 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
             continue
         code = inspect.cleandoc(value)
         lines = [line for line in code.splitlines() if line.strip()]
-        if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not _is_code(code):
+        if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not parses_as_code(code):
             continue
         before = _strings_before(view) if before is None else before
         if normalize(code) in before:
@@ -469,7 +470,7 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
             or _open_brackets(bodies, stretch) > 0
             or _open_string(bodies, stretch)
         )
-        if i < len(bodies) and (CODE_LIKE.match(_without_comment(stripped)) or continues):
+        if i < len(bodies) and (CODE_LIKE.match(without_comment(stripped)) or continues):
             stretch.append(i)
             continue
         # A prose line ending in ':' introduces what follows as an illustration, not as dead code.
@@ -478,18 +479,10 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
             stretch.pop()
         if len(stretch) >= MIN_BLOCK_LINES and not introduced:
             code = textwrap.dedent("\n".join(bodies[j] for j in stretch))
-            if _is_code(code):
+            if parses_as_code(code):
                 found.append((stretch[0], stretch[-1], code, len(stretch)))
         stretch = []
     return tuple(found)
-
-
-def _without_comment(body: str) -> str:
-    """A commented-out line without the comment it carried (`with open(path) as reader:  # open_file`)."""
-    if "#" not in body or body.startswith("#"):
-        return body  # most lines; and one that is all comment carries a stretch on as it is
-    start = comment_start(body, Kind.PYTHON)
-    return body if start is None else body[: start - 1].rstrip()
 
 
 def _open_brackets(bodies: tuple[str, ...], stretch: list[int]) -> int:
@@ -501,22 +494,3 @@ def _open_string(bodies: tuple[str, ...], stretch: list[int]) -> bool:
     """Whether the stretch so far leaves a triple-quoted string open (a commented-out function's docstring)."""
     text = "".join(bodies[j] for j in stretch)
     return (text.count('"""') + text.count("'''")) % 2 == 1
-
-
-def _closed(code: str) -> str:
-    """The code with a body for a block opener whose body was not commented out with it."""
-    last = _without_comment(code.rstrip().rsplit("\n", 1)[-1])
-    if last.endswith(":"):
-        return code + "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
-    return code
-
-
-def _is_code(code: str) -> bool:
-    """True when the text parses as Python and is not a list of bare words (prose that happens to parse)."""
-    try:
-        tree = ast.parse(_closed(code))
-    except (SyntaxError, ValueError):
-        return False
-    return bool(tree.body) and not any(
-        isinstance(node, ast.Expr) and isinstance(node.value, _TRIVIAL) for node in tree.body
-    )

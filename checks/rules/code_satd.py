@@ -24,7 +24,7 @@ from checks.rules.code_common import (
     task_words,
     tasks_by_line,
 )
-from checks.rules.satd_tags import is_tag
+from checks.rules.satd_tags import in_commented_out_code, is_tag
 from checks.satd import (
     DEFECT_PHRASE,
     SATD_PHRASE,
@@ -66,7 +66,9 @@ _PHRASE_LITERALS = AhoCorasick(list(SATD_PHRASE_LITERALS), matchkind=MatchKind.L
             "a tag is the task's (`# TODO: hack, ...`); a "
             "`# TODO` line of a "
             "docstring's or any triple-quoted string's text (a template a program writes) is no comment (known "
-            "from the module's text). One comment line holds "
+            "from the module's text), nor is a Python comment of a comment among comment lines of code "
+            "(`#     # TODO: ...` in a function commented out with it: the task goes with the dead code, CODE008's, "
+            "and is paid with it; MODEL017 reads such tags alike). One comment line holds "
             "one task, as grave as its gravest tag (`# TODO: crude hack`, `# TODO: this is a hack.`), unless a "
             "later tag opens its own (`# TODO: clean up. FIXME: fails on empty input`); tags stacked on one task "
             "(`# TODO FIXME: ...`) are one. Comments about models, data or training are reported "
@@ -95,6 +97,8 @@ def satd_tag(view: FileView) -> Iterator[Hit]:
             later_on_its_line, previous = m.index == previous, m.index
             if in_string_text(view, side, m):
                 continue  # a `# TODO` line of a docstring's (or a template's) text is text, not a comment
+            if in_commented_out_code(view, side, m):
+                continue  # `#     # TODO: ...` in code commented out with it: CODE008's, paid with the dead code
             # From the tag on, as MODEL017 reads it: exactly one of the two rules owns each tagged comment.
             comment = m.text[side.column(m) :]
             said = task_words(side, m)

@@ -11,7 +11,7 @@ from checks.paths import CODE_KINDS, HASH_COMMENT_KINDS, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import comment_tags, in_string_text, ml_task, task_words, tasks_by_line
 from checks.rules.code_satd import phrase_comments, phrase_words
-from checks.rules.satd_tags import is_tag
+from checks.rules.satd_tags import in_commented_out_code, is_tag
 from checks.satd import SATD_PHRASE_NEEDLES, TAG_LINK, TAG_OWNER
 from checks.views import FileView
 
@@ -88,7 +88,7 @@ def ml_satd(view: FileView) -> Iterator[Hit]:
         ]
         for m, comment, words, how in found:
             topic = ml_task(view, side, words)
-            if topic is not None and not in_string_text(view, side, m):
+            if topic is not None and not in_string_text(view, side, m) and not in_commented_out_code(view, side, m):
                 yield side.hit(
                     m,
                     f"ML debt ({_group(topic)}), {how}: {comment.strip()[:120]}",

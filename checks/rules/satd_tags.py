@@ -4,7 +4,10 @@ hack attempt`): the reading CODE001 and MODEL017 share, so one of them, or CODE0
 from __future__ import annotations
 
 from checks.lazyre import lazy
-from checks.views import Match, SideView
+from checks.paths import Kind
+from checks.rules.code_common import parses_as_code
+from checks.rules.dependency_common import lines_after, lines_before
+from checks.views import FileView, Match, SideView
 
 #: After a tag not written in capitals: a tag's punctuation, or the end of the comment, a version it is due at
 #: between (`todo 0.29.0: remove`, `todo v2 -`). "# todo: x" is a task note, "# todo items are stored per user" and
@@ -50,3 +53,28 @@ def is_tag(side: SideView, m: Match) -> bool:
         and _COMMENT_OPENS.search(m.text, 0, column) is not None
         and _TASK_VERB.match(m.text, end) is not None
     )
+
+
+#: A comment whose text is a comment (`#     # TODO: improve plotting`): code's own comment, commented out with it.
+_COMMENT_IN_COMMENT = lazy(r"[ \t]*#[ \t]*#")
+#: How far above and below a tag the lines of its block of comments are read.
+_BLOCK_AROUND = 3
+
+
+def in_commented_out_code(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the tag sits in a comment of code commented out with it: the line is a comment of a comment, and a line
+    of the comments around it is code (`# def toDot(self):` above, `#     text = "digraph {"` below). The task goes
+    with the dead code it was written on, which CODE008 reports and whose deletion pays it: no task of its own."""
+    if view.kind is not Kind.PYTHON or _COMMENT_IN_COMMENT.match(m.text) is None:
+        return False
+    above = lines_before(view, side.side, m.number, _BLOCK_AROUND)
+    below = lines_after(view, side.side, m.number, _BLOCK_AROUND)
+    for lines in (reversed(above), below):
+        for line in lines:
+            body = line.strip()
+            if not body.startswith("#"):
+                break  # the block of comments ends
+            body = body[1:]
+            if body.strip() and not body.lstrip().startswith("#") and parses_as_code(body.strip()):
+                return True
+    return False
