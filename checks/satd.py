@@ -48,6 +48,9 @@ _FOLDERS = frozenset({"src", "lib", "tests", "docs", "scripts", "examples", "con
 #: A bracketed list of three names or more (`[batch_size, sequence_length, num_heads, head_dim]`): a tensor's layout
 #: or a signature the comment quotes, whose names are not its topic.
 _NAME_LIST = lazy(r"[\[(]\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*){2,}\s*[\])]")
+#: A tensor's dimensions written with `x` between names (`# batch_size x H`, `B x T x D`, `N × C`): its layout, as a
+#: bracketed list of names is.
+_DIMENSIONS = lazy(r"\b[A-Za-z_]\w*(?:(?:[ \t]+x[ \t]+|[ \t]*×[ \t]*)\w+)+")
 #: A dotted name in a comment (`self.model.run_with_iobinding`) names its last part: the rest only says where
 #: that lives.
 _DOTTED_NAME = lazy(r"\b(?:\w+\.)+(\w+)")
@@ -81,6 +84,8 @@ def ml_topic(comment: str, *, schema_models: bool = False) -> str | None:
         comment = _PATH_TOKEN.sub(_words_of_choices, comment)
     if "," in comment:
         comment = _NAME_LIST.sub(" ", comment)
+    if " x " in comment or "×" in comment:
+        comment = _DIMENSIONS.sub(" ", comment)
     if "." in comment:
         comment = _DOTTED_NAME.sub(r"\1", comment)
     topic = ML_TOPIC.search(comment)
