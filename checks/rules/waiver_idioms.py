@@ -7,7 +7,9 @@ directive by its name (`noqa`, `pylint: disable`) and the checks it names (None:
 
 from __future__ import annotations
 
+import posixpath
 import re
+from itertools import chain
 
 from checks.lazyre import lazy
 from checks.paths import Kind
@@ -175,6 +177,9 @@ def string_opened_above(view: FileView, side: SideView, m: Match, quotes: str) -
 
 #: A plain import of one dotted module, nothing bound under another name: `import mmseg.datasets`.
 _PLAIN_IMPORT = lazy(r"[ \t]*import[ \t]+([A-Za-z_][\w.]*)[ \t]*(?:#|$)")
+#: `from . import handlers`, `from pkg.providers.anthropic import handlers`: one name from a package, which may be a
+#: module of it.
+_FROM_IMPORT_ONE = lazy(r"[ \t]*from[ \t]+(\.*)([A-Za-z_][\w.]*)?[ \t]+import[ \t]+([A-Za-z_]\w*)[ \t]*(?:#|$)")
 
 
 #: scikit-learn's experimental features, switched on by importing a module whose name is never used
@@ -197,6 +202,8 @@ def imports_for_effect(view: FileView, line: str, name: str, named: frozenset[st
     path = view.path
     if named is None and path.rpartition("/")[2] != "__init__.py":
         return False
+    if named is not None and _imports_a_module_of_the_repository(view, line):
+        return True
     imported = _PLAIN_IMPORT.match(line)
     if imported is None or "." not in imported.group(1):
         return False
@@ -207,6 +214,29 @@ def imports_for_effect(view: FileView, line: str, name: str, named: frozenset[st
         return True
     snapshot = view.snapshot
     return named is not None and any(snapshot.exists(f"{root}{top}/__init__.py") for root in ("", "src/"))
+
+
+def _imports_a_module_of_the_repository(view: FileView, line: str) -> bool:
+    """Whether the line imports one name from a package of the repository and that name is a module of it
+    (`from instructor.v2.providers.anthropic import handlers`, `from . import handlers`: imported so its decorators
+    register the handlers), known with the tree."""
+    found = _FROM_IMPORT_ONE.match(line)
+    if found is None or view.snapshot.tree is None:
+        return False
+    dots, package, name = found.groups()
+    inside = (package or "").split(".") if package else []
+    if dots:
+        folder = posixpath.dirname(view.path)
+        for _ in range(len(dots) - 1):  # `..`: the package above
+            folder = posixpath.dirname(folder)
+        bases = [posixpath.join(folder, *inside)]
+    elif package:
+        bases = [posixpath.join(root, *inside) for root in ("", "src")]
+    else:
+        return False
+    modules = (posixpath.join(base, name + ".py") for base in bases)
+    packages = (posixpath.join(base, name, "__init__.py") for base in bases)
+    return any(view.snapshot.exists(path) for path in chain(modules, packages))
 
 
 #: pylint's check of a string statement that does nothing.
