@@ -333,15 +333,18 @@ _BODY_LOOKAHEAD = 4
 
 
 def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> bool:
-    """A coverage waiver on a probe of what is installed: on a `try:` whose first statement imports and whose handler
-    catches the import's failure (`try:  # pragma: no cover` over `import blis`), on a handler of a missing package
-    (`except PackageNotFoundError:  # pragma: no cover`), or on any handler whose first statement imports another
-    way (`except AttributeError:  # pragma: no cover` over the module's other location). Which branch runs follows
-    the environment: one test run cannot cover both, and no test is missing."""
+    """A coverage waiver on a probe of what is installed or runs the code: on a `try:` whose first statement imports
+    and whose handler catches the import's failure (`try:  # pragma: no cover` over `import blis`), on a handler of a
+    missing package (`except PackageNotFoundError:  # pragma: no cover`), on any handler whose first statement imports
+    another way (`except AttributeError:  # pragma: no cover` over the module's other location), or on a branch on the
+    interpreter's version or platform or a package found (`if sys.version_info >= (3, 10):` or its `else:`). Which
+    branch runs follows the environment: one test run cannot cover both, and no test is missing."""
     if name != "pragma: no cover" or view.kind is Kind.NOTEBOOK:
         return False
-    if _ABSENCE_HANDLER.match(m.text) is not None:
+    if _ABSENCE_HANDLER.match(m.text) is not None or _ENVIRONMENT_BRANCH.match(m.text) is not None:
         return True
+    if _ELSE.match(m.text) is not None:
+        return _else_of_environment_branch(view, side, m)
     opens_try = _TRY.match(m.text) is not None
     if not opens_try and _HANDLER.match(m.text) is None:
         return False
@@ -351,6 +354,25 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
             view, side, m.number, len(m.text) - len(m.text.lstrip())
         )
     return _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None
+
+
+#: A branch on what runs the code: the interpreter's version or platform, a package found installed.
+_ENVIRONMENT_BRANCH = lazy(
+    r"[ \t]*(?:if|elif)\b[^\n#]*(?:\bsys\.version_info\b|\bsys\.platform\b|\bplatform\.system\(|\bfind_spec\()"
+)
+_ELSE = lazy(r"[ \t]*else[ \t]*:")
+#: How far above an `else:` its `if` is looked for.
+_IF_LOOKBACK = 40
+
+
+def _else_of_environment_branch(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the `else:` on the match's line ends a branch on the environment (`if sys.version_info >= (3, 10):`)."""
+    indent = len(m.text) - len(m.text.lstrip())
+    for line in reversed(lines_before(view, side.side, m.number, _IF_LOOKBACK)):
+        code = line.lstrip()
+        if code and not code.startswith("#") and len(line) - len(code) <= indent:
+            return len(line) - len(code) == indent and _ENVIRONMENT_BRANCH.match(line) is not None
+    return False
 
 
 #: A handler's line, whatever it catches.
