@@ -631,6 +631,8 @@ def expects_failure(view: FileView, side: SideView, m: Match) -> bool:
     return k is not None and _EXPECTS_FAILURE.match(above[k]) is not None
 
 
+#: The fewest commented-out code lines that make a block (one or two are usually an inline note): CODE008's.
+MIN_BLOCK_LINES = 3
 #: Expressions that parse from prose as well as from code: a bare word, a number, `a.b`.
 _TRIVIAL_EXPRESSIONS = (ast.Name, ast.Constant, ast.Attribute)
 

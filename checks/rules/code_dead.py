@@ -18,6 +18,7 @@ from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import (
     CODE_LIKE,
+    MIN_BLOCK_LINES,
     blocks,
     closed_block,
     in_docstring,
@@ -31,8 +32,6 @@ from checks.rules.dependency_common import lines_after, lines_before
 from checks.rules.python_strings import old_text
 from checks.views import FileView, Match, SideView
 
-#: The fewest commented-out code lines that make a block (one or two are usually an inline note).
-MIN_BLOCK_LINES = 3
 #: Comment lines in a row (starting from a `#`, so the scan jumps from one to the next; a first line with
 #: code before its `#` is dropped afterwards). Possessive: giving back a line's characters never makes a
 #: newline or a `#` match, and sre would try each of them after every lone comment line.

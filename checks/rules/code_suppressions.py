@@ -233,7 +233,8 @@ _DECORATORS_LOOKBACK = 8
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), a waiver naming only where an import stands (E402, `wrong-import-position`, "
             "`import-outside-toplevel`, `g-import-not-at-top`), or a type checker's naming only whether it "
-            "resolves (`import-not-found`, `import-untyped`, `reportMissingImports`, pytype's `import-error`) or "
+            "resolves (`import-not-found`, `import-untyped`, `reportMissingImports`, pytype's and pylint's "
+            "`import-error`, pylint's `no-name-in-module`; also under a branch on a package's version) or "
             "only mypy's `no-redef` (the fallback binds the name again), or a bare one on an import's first line (all "
             "a checker can report there, a module or a name not found, the handler handles), on "
             "an import in such a `try:` or "
@@ -243,8 +244,10 @@ _DECORATORS_LOOKBACK = 8
             "def it decorates), or on a probe of "
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, any handler whose first "
-            "statement imports, or a branch on the interpreter's version or platform or a package found, "
-            "`if sys.version_info >= (3, 10):` or its `else:`: one test run cannot take both ways), "
+            "statement imports or whose `try` starts with an import, the def of a function that is such a probe, "
+            "or a branch on the interpreter's or a package's version, the platform or a package found, "
+            '`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or its `else:`: one test '
+            "run cannot take both ways), "
             "one naming only F401 on `import <package>.<module>` of the file's own package (or of another package "
             "of the repository, known with the tree: a test importing what registers environments; or on `from "
             "<package> import <module>` or `from . import <module>` when the tree has that module), or bare in the "
@@ -303,6 +306,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a star import or unused-import waiver in `__init__.py` or a shim: the re-export idiom
             if idioms.waives_a_long_url(view, side, m, directive.name, named=named, before=m.text[: d.start()]):
                 continue  # a checkpoint's address in a config, a docstring's credit: a URL is not wrapped
+            if idioms.waives_a_long_module_path(m, directive.name, named, m.text[: d.start()]):
+                continue  # `from a.long.dotted.module.path import (`: no formatter breaks a dotted name
             if idioms.imports_for_effect(view, m.text, directive.name, named):
                 continue  # `import mmseg.datasets` inside `register_all_modules()`: imported for what it registers
             if idioms.documents_an_attribute(view, side, m, directive.name, named):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from checks.lazyre import lazy
 from checks.paths import Kind
-from checks.rules.code_common import parses_as_code
+from checks.rules.code_common import CODE_LIKE, MIN_BLOCK_LINES, parses_as_code
 from checks.rules.dependency_common import lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
@@ -55,26 +55,46 @@ def is_tag(side: SideView, m: Match) -> bool:
     )
 
 
-#: A comment whose text is a comment (`#     # TODO: improve plotting`): code's own comment, commented out with it.
-_COMMENT_IN_COMMENT = lazy(r"[ \t]*#[ \t]*#")
 #: How far above and below a tag the lines of its block of comments are read.
-_BLOCK_AROUND = 3
+_BLOCK_AROUND = 6
+#: Blank lines a block of commented-out code may hold (its paragraphs), as CODE008 reads one.
+_BLANKS_INSIDE = 2
 
 
 def in_commented_out_code(view: FileView, side: SideView, m: Match) -> bool:
-    """Whether the tag sits in a comment of code commented out with it: the line is a comment of a comment, and a line
-    of the comments around it is code (`# def toDot(self):` above, `#     text = "digraph {"` below). The task goes
-    with the dead code it was written on, which CODE008 reports and whose deletion pays it: no task of its own."""
-    if view.kind is not Kind.PYTHON or _COMMENT_IN_COMMENT.match(m.text) is None:
+    """Whether the tag sits in a block of commented-out code, as CODE008 reads one (MIN_BLOCK_LINES lines of code or
+    more among the comment lines around it, some in the tag's own paragraph, some parsing), after the code on its own
+    line (`#     input = inputs[0]  ##TODO check this`) or as a comment of a comment (`#     # TODO: improve
+    plotting` under `# def toDot(self):`). The task goes with the dead code it was written on, which CODE008 reports
+    and whose deletion pays it: no task of its own."""
+    if view.kind is not Kind.PYTHON:
         return False
-    above = lines_before(view, side.side, m.number, _BLOCK_AROUND)
-    below = lines_after(view, side.side, m.number, _BLOCK_AROUND)
-    for lines in (reversed(above), below):
-        for line in lines:
+    text = m.text.lstrip()
+    if not text.startswith("#"):
+        return False
+    inner = m.text[len(m.text) - len(text) + 1 : side.column(m)]  # past the line's comment mark, up to the tag
+    marker = inner.rfind("#")
+    if marker == -1:
+        return False  # the tag is the line's own comment
+    code = inner[:marker].strip("# \t")
+    if code and not (CODE_LIKE.match(code) is not None and parses_as_code(code)):
+        return False  # `# Note: slow  # TODO`: a comment's words, then the tag
+    own, further, parses = int(bool(code)), 0, bool(code)
+    above = reversed(lines_before(view, side.side, m.number, _BLOCK_AROUND))
+    for around in (above, lines_after(view, side.side, m.number, _BLOCK_AROUND)):
+        blanks = 0
+        for line in around:
             body = line.strip()
+            if not body:
+                blanks += 1
+                if blanks > _BLANKS_INSIDE:
+                    break
+                continue
             if not body.startswith("#"):
                 break  # the block of comments ends
-            body = body[1:]
-            if body.strip() and not body.lstrip().startswith("#") and parses_as_code(body.strip()):
-                return True
-    return False
+            body = body[1:].strip()
+            if body.startswith("#") or CODE_LIKE.match(body) is None:
+                continue  # a comment's words (a closing bracket alone is code-like, as CODE008 reads it)
+            own, further = (own, further + 1) if blanks else (own + 1, further)
+            parses = parses or parses_as_code(body)
+    return own > 0 and parses and own + further >= MIN_BLOCK_LINES

@@ -13,7 +13,7 @@ from itertools import chain
 
 from checks.lazyre import lazy
 from checks.paths import Kind
-from checks.rules.code_common import module_text, only_imports
+from checks.rules.code_common import DEF, module_text, only_imports
 from checks.rules.dependency_common import block_opener, lines_after, lines_before
 from checks.rules.lint_ignores import covers, excluded, ignored_codes
 from checks.views import FileView, Match, SideView
@@ -132,6 +132,30 @@ def waives_a_long_url(
         long = [line for line in string if len(line.rstrip()) > _SHORT_LINE]
         return bool(long) and all(map(_long_only_for_url, long))
     return _long_only_for_url(before)
+
+
+#: An import whose first line is the module's dotted path and little more: `from a.b.c.d import (`, `from a.b.c
+#: import Name`, `import a.b.c.d as d`.
+_PATH_IMPORT = lazy(
+    r"[ \t]*(?:from[ \t]+(?P<from>[\w.]+)[ \t]+import[ \t]*(?:\(|\w+(?:[ \t]+as[ \t]+\w+)?)?"
+    r"|import[ \t]+(?P<module>[\w.]+)(?:[ \t]+as[ \t]+\w+)?)[ \t]*"
+)
+#: What an import's first line may hold besides the module's path: its keywords, an indent, one short name.
+_BESIDES_THE_PATH = 24
+
+
+def waives_a_long_module_path(m: Match, name: str, named: frozenset[str] | None, before: str) -> bool:
+    """A bare or line-length noqa on an import's first line that is long for the module's dotted path
+    (`from autosklearn.pipeline.components.data_preprocessing.rescaling.abstract_rescaling import (`): no formatter
+    breaks a dotted name, so there is nothing to wrap, as with a URL. The line as written runs past pycodestyle's
+    default (the waiver may be what makes it so); a short one's noqa is about something else."""
+    if name != "noqa" or not (named or frozenset({"e501"})) <= _LINE_LENGTH_CODES or len(m.text) <= _SHORT_LINE:
+        return False
+    found = _PATH_IMPORT.fullmatch(before.rstrip())
+    if found is None:
+        return False
+    path = found.group("from") or found.group("module")
+    return "." in path and len(before.rstrip()) - len(path) <= _BESIDES_THE_PATH
 
 
 def _long_only_for_url(line: str) -> bool:
@@ -303,6 +327,8 @@ _RESOLUTION_CODES = frozenset(
         "reportmissingmodulesource",
     }
 )
+#: pylint's checks of whether an import resolves: import-error (E0401), no-name-in-module (E0611).
+_PYLINT_RESOLUTION_CODES = frozenset({"e0401", "import-error", "e0611", "no-name-in-module"})
 #: What a type checker says of a fallback import under `except ImportError:`, the name bound again (mypy's no-redef).
 _FALLBACK_TYPE_CODES = _RESOLUTION_CODES | {"no-redef"}
 
@@ -313,8 +339,10 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
     linear_util` under `try:`, `from jax import linear_util` under `except ImportError:`), or of an optional package
     the checker may not find (`import brax.envs  # type: ignore[import-not-found]`), is written so by necessity, and
     nothing is there to fix."""
-    if name in ("noqa", "pylint: disable"):
+    if name == "noqa":
         allowed = _POSITION_CODES
+    elif name == "pylint: disable":
+        allowed = _POSITION_CODES | _PYLINT_RESOLUTION_CODES
     elif name in ("type: ignore", "pyright: ignore", "pytype: disable"):
         allowed = _FALLBACK_TYPE_CODES
         if named is None:  # bare: on an import, a type checker has only its resolving and its stubs to report
@@ -323,56 +351,118 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
         return False
     if not named or not named <= allowed:
         return False
-    return _tried_import(view, side, m, handler_too=True)
+    if _tried_import(view, side, m, handler_too=True):
+        return True
+    # An import under a branch on a package's version (`if version1_gte_version2(tf.__version__, "2.13.0"):`): one of
+    # the branches' imports cannot resolve where the other runs.
+    resolves = not named <= _POSITION_CODES
+    return resolves and _IMPORT_LINE.match(m.text) is not None and _in_environment_branch(view, side, m)
+
+
+def _in_environment_branch(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the match's line is in a block of a branch on the environment, or of its `else:`."""
+    above = lines_before(view, side.side, m.number, _IF_LOOKBACK)
+    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
+    if k is None:
+        return False
+    opener = above[k]
+    if _ENVIRONMENT_BRANCH.match(opener) is not None:
+        return True
+    return _ELSE.match(opener) is not None and _ends_environment_branch(above[:k], len(opener) - len(opener.lstrip()))
 
 
 #: A handler of a package that is missing, or of its version's metadata (`importlib.metadata`'s PackageNotFoundError).
 _ABSENCE_HANDLER = lazy(r"[ \t]*except\b[^:\n]*\b(?:ImportError|ModuleNotFoundError|PackageNotFoundError)\b")
 #: How far below a `try:` or a handler their first statement is looked for.
-_BODY_LOOKAHEAD = 4
+_BODY_LOOKAHEAD = 8
 
 
 def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> bool:
     """A coverage waiver on a probe of what is installed or runs the code: on a `try:` whose first statement imports
     and whose handler catches the import's failure (`try:  # pragma: no cover` over `import blis`), on a handler of a
     missing package (`except PackageNotFoundError:  # pragma: no cover`), on any handler whose first statement imports
-    another way (`except AttributeError:  # pragma: no cover` over the module's other location), or on a branch on the
-    interpreter's version or platform or a package found (`if sys.version_info >= (3, 10):` or its `else:`). Which
+    another way (`except AttributeError:  # pragma: no cover` over the module's other location) or whose `try` starts
+    with an import (a bare `except:` of one), on the def of a function that is such a probe (`def
+    is_numba_available():`), or on a branch on the interpreter's or a package's version, the platform, or a package
+    found (`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or their `else:`). Which
     branch runs follows the environment: one test run cannot cover both, and no test is missing."""
     if name != "pragma: no cover" or view.kind is Kind.NOTEBOOK:
         return False
-    if _ABSENCE_HANDLER.match(m.text) is not None or _ENVIRONMENT_BRANCH.match(m.text) is not None:
+    line = m.text
+    if _ABSENCE_HANDLER.match(line) is not None or _ENVIRONMENT_BRANCH.match(line) is not None:
         return True
-    if _ELSE.match(m.text) is not None:
+    if _ELSE.match(line) is not None:
         return _else_of_environment_branch(view, side, m)
-    opens_try = _TRY.match(m.text) is not None
-    if not opens_try and _HANDLER.match(m.text) is None:
-        return False
-    first = next((line for line in lines_after(view, side.side, m.number, _BODY_LOOKAHEAD) if _code(line)), "")
-    if opens_try:
-        return _IMPORT_LINE.match(first) is not None and _catches_import(
-            view, side, m.number, len(m.text) - len(m.text.lstrip())
-        )
-    return _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None
+    # The first statements below, past a one-line docstring (`def is_numba_available():` over `"""Check ..."""`)
+    body = [
+        text
+        for text in lines_after(view, side.side, m.number, _BODY_LOOKAHEAD)
+        if _code(text) and _STRING_STATEMENT.fullmatch(text.rstrip()) is None
+    ][:2]
+    first = body[0] if body else ""
+    indent = len(line) - len(line.lstrip())
+    if _TRY.match(line) is not None:
+        return _PROBE.match(first) is not None and _catches_import(view, side, m.number, indent)
+    if _HANDLER.match(line) is not None:
+        if _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None:
+            return True  # the module's other location, or another probe
+        return _PROBE.match(_first_tried(view, side, m.number, indent)) is not None
+    if DEF.match(line) is not None:
+        # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
+        second = body[1] if len(body) > 1 else ""
+        return _PROBE.match(first) is not None or (_TRY.match(first) is not None and _PROBE.match(second) is not None)
+    return False
 
 
-#: A branch on what runs the code: the interpreter's version or platform, a package found installed.
+#: A statement that asks whether a package is installed: an import, `find_spec(...)`, its metadata's version.
+_PROBE = lazy(
+    r"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b"
+    r"|[^\n#]*\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution|is_\w+_available)\()"
+)
+#: A branch on what runs the code: the interpreter's version or platform, a package's version, a package found.
 _ENVIRONMENT_BRANCH = lazy(
-    r"[ \t]*(?:if|elif)\b[^\n#]*(?:\bsys\.version_info\b|\bsys\.platform\b|\bplatform\.system\(|\bfind_spec\()"
+    r"[ \t]*(?:if|elif)\b[^\n#]*(?:\bsys\.version_info\b|\bsys\.platform\b|\bplatform\.(?:system|machine)\(|"
+    r"\bos\.name\b|\bpsutil\.(?:WINDOWS|LINUX|MACOS|OSX)\b|\bfind_spec\(|\bis_\w+_available\(|__version__|"
+    r"\bVersion\(|\bparse_version\(|\bversion\.parse\(|\bversion\d_\w+\(|\bget_\w*version\(|"
+    r"\b[A-Z][A-Z0-9_]*_VERSION\w*|\b\w+_version\b[ \t]*[<>])"
 )
 _ELSE = lazy(r"[ \t]*else[ \t]*:")
-#: How far above an `else:` its `if` is looked for.
+#: How far above an `else:` its `if`, or above a handler its `try:`, is looked for.
 _IF_LOOKBACK = 40
 
 
 def _else_of_environment_branch(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the `else:` on the match's line ends a branch on the environment (`if sys.version_info >= (3, 10):`)."""
-    indent = len(m.text) - len(m.text.lstrip())
-    for line in reversed(lines_before(view, side.side, m.number, _IF_LOOKBACK)):
+    above = lines_before(view, side.side, m.number, _IF_LOOKBACK)
+    return _ends_environment_branch(above, len(m.text) - len(m.text.lstrip()))
+
+
+def _ends_environment_branch(above: list[str], indent: int) -> bool:
+    """Whether the nearest statement at `indent` in `above`, the lines over an `else:`, is its branch on the
+    environment (an `if` or `elif` of one)."""
+    for line in reversed(above):
         code = line.lstrip()
         if code and not code.startswith("#") and len(line) - len(code) <= indent:
             return len(line) - len(code) == indent and _ENVIRONMENT_BRANCH.match(line) is not None
     return False
+
+
+def _first_tried(view: FileView, side: SideView, number: int, indent: int) -> str:
+    """The first statement of the `try:` whose handler, at `indent`, is on line `number` (past the other handlers
+    above it); '' when it is not in view."""
+    above = lines_before(view, side.side, number, _IF_LOOKBACK)
+    for k in range(len(above) - 1, -1, -1):
+        line = above[k]
+        code = line.lstrip()
+        at = len(line) - len(code)
+        if not code or code.startswith("#") or at > indent:
+            continue  # the try's body, or an earlier handler's
+        if at == indent and code.startswith("except"):
+            continue  # an earlier handler of the same try
+        if at == indent and _TRY.match(line) is not None:
+            return next((text for text in above[k + 1 :] if _code(text)), "")
+        return ""
+    return ""
 
 
 #: A handler's line, whatever it catches.
