@@ -71,6 +71,9 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "cupyx": ("cupy",),  # shipped in every cupy wheel (`cupy-cuda12x`)
         "pyximport": ("Cython",),
         "umap": ("umap-learn",),
+        "pyro": ("pyro-ppl",),
+        "Box2D": ("Box2D", "box2d-py"),
+        "skvideo": ("scikit-video",),
         "hydra": ("hydra-core",),
         "torch": _TORCH,
         # Shipped inside the torch wheel: importing them needs no declaration of their own.

@@ -349,6 +349,8 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
             return _IMPORT_LINE.match(m.text) is not None and _tried_import(view, side, m, handler_too=True)
     else:
         return False
+    if name == "type: ignore" and named and named <= _FALLBACK_BINDING_CODES and _binds_a_fallback(view, side, m):
+        return True
     if not named or not named <= allowed:
         return False
     if _tried_import(view, side, m, handler_too=True):
@@ -357,6 +359,22 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
     # the branches' imports cannot resolve where the other runs.
     resolves = not named <= _POSITION_CODES
     return resolves and _IMPORT_LINE.match(m.text) is not None and _in_environment_branch(view, side, m)
+
+
+#: What mypy says of a name an ImportError handler binds again to a stand-in (`x = None`): the types differ.
+_FALLBACK_BINDING_CODES = frozenset({"assignment", "misc", "no-redef"})
+#: An assignment of names (`lib = None`, `Model = Tokenizer = None`).
+_NAMES_BOUND = lazy(r"[ \t]*[A-Za-z_]\w*(?:[ \t]*=[ \t]*[A-Za-z_]\w*)*[ \t]*(?::[^=\n]+)?=[^=]")
+
+
+def _binds_a_fallback(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the match's line binds a name in a handler of a failed import (`except ImportError: lib = None`): the
+    stand-in for an optional package's name, which mypy types apart from what the import would have bound."""
+    if _NAMES_BOUND.match(m.text) is None or view.kind is Kind.NOTEBOOK:
+        return False
+    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
+    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
+    return k is not None and _IMPORT_HANDLER.match(above[k]) is not None
 
 
 def _in_environment_branch(view: FileView, side: SideView, m: Match) -> bool:
