@@ -154,8 +154,9 @@ _PROBE = lazy(r"[ \t]*(?:await[ \t]+)?[\w.]*\b(?:" + _READS_DATA.pattern + ")")
 _CONVERTS = lazy(r"\b(?:int|float|Decimal|complex)\(")
 #: A condition: a conversion it tests keeps nothing, so what the handler skips is a candidate, not a record.
 _CONDITION = lazy(r"[ \t]*(?:el)?if\b|[ \t]*while\b")
-#: `x = f(x)`: a value converted in place, kept as it was when it does not convert (with a handler that passes).
-_IN_PLACE = lazy(r"[ \t]*([\w.]+)[ \t]*=[ \t]*[\w.]+\([ \t]*\1[ \t]*\)[ \t]*(?:#.*)?$")
+#: `x = f(x)` or `x = x.decode("utf-8")`: a value converted in place, kept as it was when it does not convert (with
+#: a handler that passes).
+_IN_PLACE = lazy(r"[ \t]*([\w.]+)[ \t]*=[ \t]*(?:[\w.]+\([ \t]*\1[ \t]*\)|\1\.\w+\([^()\n]*\))[ \t]*(?:#.*)?$")
 #: A model fitted in the `try` block: what fails there is a setting tried, not a record read.
 _FITS = lazy(r"\.fit(?:_transform|_predict)?\(")
 _OPTION_WORDS = ("bad_lines", "coerce")
@@ -190,7 +191,8 @@ _TRY_SCAN_LINES = 40
             "statement is `pass` or `continue` around a call that reads or parses data (not a version compared: "
             '`parse(driver) < parse("550.40")`, nor a score converted where a model is fitted per setting, nor a '
             "read whose result the statement drops under a `pass`: a test of whether the data parses, nor a value "
-            "converted in place under a `pass`, `x = f(x)`, kept as it came when it does not convert, nor a "
+            "converted in place under a `pass`, `x = f(x)` or `x = x.decode()`, kept as it came when it does not "
+            "convert, nor a "
             'conversion only a condition tests, nor a file opened for update, `open(path, "r+")`, read to be '
             "patched in place), "
             '`read_csv(on_bad_lines="skip")` / `error_bad_lines=False`, or `errors="coerce"` with no count, '

@@ -876,23 +876,31 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
     indent = len(line) - len(line.lstrip())
     if indent == 0:
         return False
+    closed = False  # past the bracket closing a block opener's condition (`):`), whose first line is its opener
     for previous in reversed(above):
         stripped = previous.strip()
         if not stripped or stripped.startswith("#"):
             continue
         level = len(previous) - len(previous.lstrip())
         if level > indent:
-            continue  # inside another statement's block above: an earlier method's guard is not this import's
+            continue  # inside another statement's block above, or the condition's lines: not this import's guard
         if _AVAILABILITY.search(stripped) or _IMPORT_HANDLER.match(stripped):
             return True  # `if not is_av_available(): raise ImportError(...)` just before `import av`, or handled
-        if level == indent:
+        if level == indent and not closed:
             continue
+        if stripped[0] in _CLOSING and stripped.endswith(":"):
+            closed, indent = True, level  # `):` of `if (` over several lines: its opener is further up
+            continue
+        closed = False
         if _GUARD_OPENER.match(stripped) and not _MAIN_CHECK.match(stripped):
             return True
         if level == 0:
             return False
         indent = level
     return None
+
+
+_CLOSING = ")]}"
 
 
 def _notebook_imports(file: FileView) -> dict[str, bool]:
