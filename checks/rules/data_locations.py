@@ -270,7 +270,8 @@ _MODEL_WORD = lazy(r"\.(?:pt|pth|bin|onnx|h5|hdf5|ckpt|safetensors|pb|tflite|ggu
             "the lines just above), a download helper (urlretrieve, gdown, "
             "get_file, download_url, pooch) of a recognisable dataset (any Google Drive download with gdown, but not "
             "gdown from another host, nor a helper that hands gdown its own parameter: its callers say what it "
-            "fetches) without a hash argument and without checksum code in the file, or "
+            "fetches; nor a `get_file` given a file name where keras' takes its origin URL, another function of that "
+            "name) without a hash argument and without checksum code in the file, or "
             "`kaggle datasets download` without a version or `kaggle competitions download`. "
             'Local builders (`load_dataset("csv", ...)`), '
             "revisions passed through variables or `**kwargs`, and URLs that embed a commit, DOI or release "
@@ -381,6 +382,8 @@ def _unpinned(source: _Source, call: str, context: str, path: str, *, qualified:
         return "Kaggle data downloaded without a version"
     if _CHECKSUM_ARGUMENT.search(call) or _CHECKSUM_IN_FILE.search(context) or _hash_by_position(call):
         return None
+    if _names_a_file_of(call):
+        return None  # `get_file(preset, "vocab.json")`: a project's helper reading a file of a preset, not keras'
     if _MODEL_WORD.search(call) or _MODEL_WORD.search(path):
         return None  # model weights are the model rules' concern
     # Google Drive links are mutable shares, used above all for datasets; other helpers fetch anything, and so does
@@ -413,6 +416,22 @@ def _hash_by_position(call: str) -> bool:
             if len(node.args) > position:
                 value = node.args[position]
                 return not (isinstance(value, ast.Constant) and value.value in (None, False))
+    return False
+
+
+def _names_a_file_of(call: str) -> bool:
+    """Whether a `get_file` call gives a file name where keras' `get_file(fname, origin)` takes the URL it downloads
+    from (`get_file(preset, "vocab.json")`): another function of that name, which reads a file of what it is handed."""
+    if not call.startswith("get_file("):
+        return False
+    tree = parse_statement(call.strip())
+    if tree is None:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and call_name(node) == "get_file" and len(node.args) >= 2:
+            origin = node.args[1]
+            text = origin.value if isinstance(origin, ast.Constant) else None
+            return isinstance(text, str) and "://" not in text and not any(k.arg == "origin" for k in node.keywords)
     return False
 
 
