@@ -245,7 +245,8 @@ _DECORATORS_LOOKBACK = 8
             "def it decorates), or on a probe of "
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, any handler whose first "
-            "statement imports or whose `try` starts with an import, the def of a function that is such a probe, "
+            "statement imports, a broad one that falls back (`return False`, `x = None`) of a `try` that starts "
+            "with an import, the def of a function that is such a probe, "
             "or a branch on the interpreter's or a package's version, the platform or a package found, "
             '`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or its `else:`: one test '
             "run cannot take both ways), "

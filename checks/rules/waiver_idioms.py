@@ -399,8 +399,9 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     """A coverage waiver on a probe of what is installed or runs the code: on a `try:` whose first statement imports
     and whose handler catches the import's failure (`try:  # pragma: no cover` over `import blis`), on a handler of a
     missing package (`except PackageNotFoundError:  # pragma: no cover`), on any handler whose first statement imports
-    another way (`except AttributeError:  # pragma: no cover` over the module's other location) or whose `try` starts
-    with an import (a bare `except:` of one), on the def of a function that is such a probe (`def
+    another way (`except AttributeError:  # pragma: no cover` over the module's other location), on a broad handler
+    that falls back (`except:` over `return False`) of a `try` that starts with an import, on the def of a function
+    that is such a probe (`def
     is_numba_available():`), or on a branch on the interpreter's or a package's version, the platform, or a package
     found (`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or their `else:`). Which
     branch runs follows the environment: one test run cannot cover both, and no test is missing."""
@@ -424,11 +425,15 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     if _HANDLER.match(line) is not None:
         if _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None:
             return True  # the module's other location, or another probe
-        return _PROBE.match(_first_tried(view, side, m.number, indent)) is not None
+        # A broad handler (`except:`, `except Exception:`) that falls back, of a `try` that starts by importing.
+        falls_back = _FALLBACK.match(first) is not None and _IMPORT_HANDLER.match(line) is not None
+        return falls_back and _PROBE.match(_first_tried(view, side, m.number, indent)) is not None
     if DEF.match(line) is not None:
         # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
         second = body[1] if len(body) > 1 else ""
-        return _PROBE.match(first) is not None or (_TRY.match(first) is not None and _PROBE.match(second) is not None)
+        return _RETURNS_PROBE.match(first) is not None or (
+            _TRY.match(first) is not None and _PROBE.match(second) is not None
+        )
     return False
 
 
@@ -437,12 +442,16 @@ _PROBE = lazy(
     r"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b"
     r"|[^\n#]*\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution|is_\w+_available)\()"
 )
+#: A handler's fallback: a value returned or bound in the import's stead, or nothing done.
+_FALLBACK = lazy(r"[ \t]*(?:return\b|pass\b|[A-Za-z_][\w.]*[ \t]*=[^=])")
+#: A function's probe in one statement: `return importlib.util.find_spec("deepspeed") is not None`.
+_RETURNS_PROBE = lazy(r"[ \t]*return\b[^\n]*\b(?:find_spec|(?:importlib_)?metadata\.version|is_\w+_available)\(")
 #: A branch on what runs the code: the interpreter's version or platform, a package's version, a package found.
 _ENVIRONMENT_BRANCH = lazy(
     r"[ \t]*(?:if|elif)\b[^\n#]*(?:\bsys\.version_info\b|\bsys\.platform\b|\bplatform\.(?:system|machine)\(|"
     r"\bos\.name\b|\bpsutil\.(?:WINDOWS|LINUX|MACOS|OSX)\b|\bfind_spec\(|\bis_\w+_available\(|__version__|"
     r"\bVersion\(|\bparse_version\(|\bversion\.parse\(|\bversion\d_\w+\(|\bget_\w*version\(|"
-    r"\b[A-Z][A-Z0-9_]*_VERSION\w*|\b\w+_version\b[ \t]*[<>])"
+    r"\b[A-Z][A-Z0-9_]*_VERSION\w*)"
 )
 _ELSE = lazy(r"[ \t]*else[ \t]*:")
 #: How far above an `else:` its `if`, or above a handler its `try:`, is looked for.
