@@ -437,15 +437,14 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     return False
 
 
-#: A statement that asks whether a package is installed: an import, `find_spec(...)`, its metadata's version.
-_PROBE = lazy(
-    r"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b"
-    r"|[^\n#]*\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution|is_\w+_available)\()"
-)
+#: A call that asks whether a package is installed: `find_spec(...)`, its metadata's version, an availability check.
+_PROBE_CALL = r"\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution|is_\w+_available)\("
+#: A statement that asks it: an import, or such a call.
+_PROBE = lazy(rf"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b|[^\n#]*{_PROBE_CALL})")
 #: A handler's fallback: a value returned or bound in the import's stead, or nothing done.
 _FALLBACK = lazy(r"[ \t]*(?:return\b|pass\b|[A-Za-z_][\w.]*[ \t]*=[^=])")
 #: A function's probe in one statement: `return importlib.util.find_spec("deepspeed") is not None`.
-_RETURNS_PROBE = lazy(r"[ \t]*return\b[^\n]*\b(?:find_spec|(?:importlib_)?metadata\.version|is_\w+_available)\(")
+_RETURNS_PROBE = lazy(rf"[ \t]*return\b[^\n]*{_PROBE_CALL}")
 #: A branch on what runs the code: the interpreter's version or platform, a package's version, a package found.
 _ENVIRONMENT_BRANCH = lazy(
     r"[ \t]*(?:if|elif)\b[^\n#]*(?:\bsys\.version_info\b|\bsys\.platform\b|\bplatform\.(?:system|machine)\(|"
