@@ -933,7 +933,7 @@ def test_debt_moved_over_the_same_line_is_the_copy_that_moved_when_the_line_abov
 def test_a_module_moved_to_another_folder_keeps_its_debt_before_a_new_module_takes_it() -> None:
     """A module moved to `internal/` (too edited for git to call it a rename) keeps its module-level suppression;
     a new module beside it, listed earlier, adds the same line: that one is new."""
-    header = "if TYPE_CHECKING:  # pragma: no cover\n    import numpy\n"
+    header = "if DEBUG:  # pragma: no cover\n    import numpy\n"
     result = run(
         {
             "pkg/adapter.py": (None, header + "a = 1\n"),

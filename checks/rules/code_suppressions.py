@@ -535,12 +535,13 @@ def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
     parameters)."""
     if _COVERAGE_EXCLUDED.match(m.text) is not None:
         return True
-    if view.kind is Kind.NOTEBOOK:
+    is_def = DEF.match(m.text) is not None
+    if view.kind is Kind.NOTEBOOK or not (is_def or m.text.lstrip().startswith(")")):
         return False
     above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
-    if DEF.match(m.text) is None:
+    if not is_def:
         # `) -> torch.Tensor:  # pragma: no cover`, closing the parameters of a def over several lines
-        k = _opener(above, len(m.text) - len(m.text.lstrip())) if m.text.lstrip().startswith(")") else None
+        k = _opener(above, len(m.text) - len(m.text.lstrip()))
         if k is None or DEF.match(above[k]) is None:
             return False
         above = above[:k]

@@ -431,7 +431,7 @@ def _names_a_file_of(call: str) -> bool:
         if isinstance(node, ast.Call) and call_name(node) == "get_file" and len(node.args) >= 2:
             origin = node.args[1]
             text = origin.value if isinstance(origin, ast.Constant) else None
-            return isinstance(text, str) and "://" not in text and not any(k.arg == "origin" for k in node.keywords)
+            return isinstance(text, str) and "://" not in text
     return False
 
 

@@ -401,10 +401,10 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     missing package (`except PackageNotFoundError:  # pragma: no cover`), on any handler whose first statement imports
     another way (`except AttributeError:  # pragma: no cover` over the module's other location), on a broad handler
     that falls back (`except:` over `return False`) of a `try` that starts with an import, on the def of a function
-    that is such a probe (`def
-    is_numba_available():`), or on a branch on the interpreter's or a package's version, the platform, or a package
-    found (`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or their `else:`). Which
-    branch runs follows the environment: one test run cannot cover both, and no test is missing."""
+    that is such a probe (`def is_numba_available():`), or on a branch on the interpreter's or a package's version,
+    the platform, or a package found (`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or
+    their `else:`). Which branch runs follows the environment: one test run cannot cover both, and no test is
+    missing."""
     if name != "pragma: no cover" or view.kind is Kind.NOTEBOOK:
         return False
     line = m.text
@@ -412,29 +412,28 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
         return True
     if _ELSE.match(line) is not None:
         return _else_of_environment_branch(view, side, m)
+    opens_try, handles, defines = _TRY.match(line), _HANDLER.match(line), DEF.match(line)
+    if opens_try is None and handles is None and defines is None:
+        return False
     # The first statements below, past a one-line docstring (`def is_numba_available():` over `"""Check ..."""`)
     body = [
         text
         for text in lines_after(view, side.side, m.number, _BODY_LOOKAHEAD)
         if _code(text) and _STRING_STATEMENT.fullmatch(text.rstrip()) is None
     ][:2]
-    first = body[0] if body else ""
+    first, second = (*body, "", "")[:2]
     indent = len(line) - len(line.lstrip())
-    if _TRY.match(line) is not None:
+    if opens_try is not None:
         return _PROBE.match(first) is not None and _catches_import(view, side, m.number, indent)
-    if _HANDLER.match(line) is not None:
+    if handles is not None:
         if _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None:
             return True  # the module's other location, or another probe
         # A broad handler (`except:`, `except Exception:`) that falls back, of a `try` that starts by importing.
         falls_back = _FALLBACK.match(first) is not None and _IMPORT_HANDLER.match(line) is not None
         return falls_back and _PROBE.match(_first_tried(view, side, m.number, indent)) is not None
-    if DEF.match(line) is not None:
-        # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
-        second = body[1] if len(body) > 1 else ""
-        return _RETURNS_PROBE.match(first) is not None or (
-            _TRY.match(first) is not None and _PROBE.match(second) is not None
-        )
-    return False
+    # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
+    tries = _TRY.match(first) is not None and _PROBE.match(second) is not None
+    return tries or _RETURNS_PROBE.match(first) is not None
 
 
 #: A call that asks whether a package is installed: `find_spec(...)`, its metadata's version, an availability check.
