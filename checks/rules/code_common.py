@@ -629,36 +629,3 @@ def expects_failure(view: FileView, side: SideView, m: Match) -> bool:
     above = lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
     k = block_opener(above, len(m.text) - len(m.text.lstrip()))
     return k is not None and _EXPECTS_FAILURE.match(above[k]) is not None
-
-
-#: The fewest commented-out code lines that make a block (one or two are usually an inline note): CODE008's.
-MIN_BLOCK_LINES = 3
-#: Expressions that parse from prose as well as from code: a bare word, a number, `a.b`.
-_TRIVIAL_EXPRESSIONS = (ast.Name, ast.Constant, ast.Attribute)
-
-
-def without_comment(body: str) -> str:
-    """A commented-out line without the comment it carried (`with open(path) as reader:  # open_file`)."""
-    if "#" not in body or body.startswith("#"):
-        return body  # most lines; and one that is all comment carries a stretch on as it is
-    start = comment_start(body, Kind.PYTHON)
-    return body if start is None else body[: start - 1].rstrip()
-
-
-def closed_block(code: str) -> str:
-    """The code with a body for a block opener whose body was not commented out with it."""
-    last = without_comment(code.rstrip().rsplit("\n", 1)[-1])
-    if last.endswith(":"):
-        return code + "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
-    return code
-
-
-def parses_as_code(code: str) -> bool:
-    """True when the text parses as Python and is not a list of bare words (prose that happens to parse)."""
-    try:
-        tree = ast.parse(closed_block(code))
-    except (SyntaxError, ValueError):
-        return False
-    return bool(tree.body) and not any(
-        isinstance(node, ast.Expr) and isinstance(node.value, _TRIVIAL_EXPRESSIONS) for node in tree.body
-    )

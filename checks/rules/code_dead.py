@@ -13,25 +13,24 @@ from itertools import chain, takewhile
 
 from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side, normalize
+from checks.languages import comment_start
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import (
     CODE_LIKE,
-    MIN_BLOCK_LINES,
     blocks,
-    closed_block,
     in_docstring,
     parse_python,
-    parses_as_code,
     statement_key,
     string_statements,
-    without_comment,
 )
 from checks.rules.dependency_common import lines_after, lines_before
 from checks.rules.python_strings import old_text
 from checks.views import FileView, Match, SideView
 
+#: The fewest commented-out code lines that make a block (one or two are usually an inline note).
+MIN_BLOCK_LINES = 3
 #: Comment lines in a row (starting from a `#`, so the scan jumps from one to the next; a first line with
 #: code before its `#` is dropped afterwards). Possessive: giving back a line's characters never makes a
 #: newline or a `#` match, and sre would try each of them after every lone comment line.
@@ -55,6 +54,7 @@ EXAMPLE = lazy(
     r"|>>>|```",
     re.IGNORECASE,
 )
+_TRIVIAL = (ast.Name, ast.Constant, ast.Attribute)
 #: Blank lines a formatter leaves inside commented-out code (between a function's paragraphs, or two defs).
 _MAX_BLANKS_INSIDE = 2
 #: Lines between two stretches of commented-out code read as one piece at most (a commented-out docstring between).
@@ -112,14 +112,7 @@ def dead_code(view: FileView) -> Iterator[Hit]:
         yield from _unreachable(view.removed, view.removed.lines.text, view.patch.removed.numbers)
     commented: dict[Side, list[Hit]] = {Side.ADDED: [], Side.REMOVED: []}
     for side in view.source_sides():
-        for m in side.search(COMMENT_RUN):
-            first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
-            last = side.lines.at(m.match.end() - 1)
-            if last - first + 1 >= MIN_BLOCK_LINES:
-                hits = list(_commented_code(side, first, last))
-                if hits and in_docstring(view, side, m):
-                    continue  # `#` lines in a docstring's example (its printed output, say) are documentation
-                commented[side.side] += _joined(view, side, commented[side.side], hits)
+        commented[side.side] = list(commented_out_code(view, side))
         for m in side.search(DISABLED_BRANCH):
             if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
                 continue
@@ -140,6 +133,25 @@ def dead_code(view: FileView) -> Iterator[Hit]:
     spans = [span for _, span in standing if span is not None]
     yield from (hit for hit in added if not any(_overlaps(hit, span) for span in spans))
     yield from (hit for hit, span in standing if span is None)
+
+
+def commented_out_code(view: FileView, side: SideView) -> list[Hit]:
+    """The side's pieces of commented-out code, each joined across the blank lines and comments that split it: read
+    once a side, for this rule and for the task tags that sit in them (CODE001, MODEL017)."""
+    return side.memo("commented-out-code", lambda: _commented_out_code(view, side))
+
+
+def _commented_out_code(view: FileView, side: SideView) -> list[Hit]:
+    found: list[Hit] = []
+    for m in side.search(COMMENT_RUN):
+        first = m.index if not m.text[: side.column(m)].strip() else m.index + 1
+        last = side.lines.at(m.match.end() - 1)
+        if last - first + 1 >= MIN_BLOCK_LINES:
+            hits = list(_commented_code(side, first, last))
+            if hits and in_docstring(view, side, m):
+                continue  # `#` lines in a docstring's example (its printed output, say) are documentation
+            found += _joined(view, side, found, hits)
+    return found
 
 
 def _else_below(view: FileView, side: SideView, m: Match) -> bool:
@@ -215,7 +227,7 @@ def _without_rewrapped(added: list[Hit], removed: list[Hit]) -> tuple[list[Hit],
 def _canonical(code: str) -> str:
     """The code as Python reads it, formatting and comments aside."""
     try:
-        return ast.dump(ast.parse(closed_block(code)))
+        return ast.dump(ast.parse(_closed(code)))
     except (SyntaxError, ValueError):
         return normalize(code)
 
@@ -243,7 +255,7 @@ def _parked_in_strings(view: FileView, text: str) -> Iterator[Hit]:
             continue
         code = inspect.cleandoc(value)
         lines = [line for line in code.splitlines() if line.strip()]
-        if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not parses_as_code(code):
+        if sum(1 for line in lines if CODE_LIKE.match(line.strip())) < 2 or not _is_code(code):
             continue
         before = _strings_before(view) if before is None else before
         if normalize(code) in before:
@@ -469,7 +481,7 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
             or _open_brackets(bodies, stretch) > 0
             or _open_string(bodies, stretch)
         )
-        if i < len(bodies) and (CODE_LIKE.match(without_comment(stripped)) or continues):
+        if i < len(bodies) and (CODE_LIKE.match(_without_comment(stripped)) or continues):
             stretch.append(i)
             continue
         # A prose line ending in ':' introduces what follows as an illustration, not as dead code.
@@ -478,10 +490,18 @@ def _code_stretches(bodies: tuple[str, ...]) -> tuple[tuple[int, int, str, int],
             stretch.pop()
         if len(stretch) >= MIN_BLOCK_LINES and not introduced:
             code = textwrap.dedent("\n".join(bodies[j] for j in stretch))
-            if parses_as_code(code):
+            if _is_code(code):
                 found.append((stretch[0], stretch[-1], code, len(stretch)))
         stretch = []
     return tuple(found)
+
+
+def _without_comment(body: str) -> str:
+    """A commented-out line without the comment it carried (`with open(path) as reader:  # open_file`)."""
+    if "#" not in body or body.startswith("#"):
+        return body  # most lines; and one that is all comment carries a stretch on as it is
+    start = comment_start(body, Kind.PYTHON)
+    return body if start is None else body[: start - 1].rstrip()
 
 
 def _open_brackets(bodies: tuple[str, ...], stretch: list[int]) -> int:
@@ -493,3 +513,22 @@ def _open_string(bodies: tuple[str, ...], stretch: list[int]) -> bool:
     """Whether the stretch so far leaves a triple-quoted string open (a commented-out function's docstring)."""
     text = "".join(bodies[j] for j in stretch)
     return (text.count('"""') + text.count("'''")) % 2 == 1
+
+
+def _closed(code: str) -> str:
+    """The code with a body for a block opener whose body was not commented out with it."""
+    last = _without_comment(code.rstrip().rsplit("\n", 1)[-1])
+    if last.endswith(":"):
+        return code + "\n" + " " * (len(last) - len(last.lstrip()) + 4) + "pass"
+    return code
+
+
+def _is_code(code: str) -> bool:
+    """True when the text parses as Python and is not a list of bare words (prose that happens to parse)."""
+    try:
+        tree = ast.parse(_closed(code))
+    except (SyntaxError, ValueError):
+        return False
+    return bool(tree.body) and not any(
+        isinstance(node, ast.Expr) and isinstance(node.value, _TRIVIAL) for node in tree.body
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from checks.lazyre import lazy
 from checks.paths import Kind
-from checks.rules.code_common import CODE_LIKE, MIN_BLOCK_LINES, parses_as_code
-from checks.rules.dependency_common import lines_after, lines_before
+from checks.rules.code_dead import commented_out_code
+from checks.rules.dependency_common import lines_after
 from checks.views import FileView, Match, SideView
 
 #: After a tag not written in capitals: a tag's punctuation, or the end of the comment, a version it is due at
@@ -55,46 +55,31 @@ def is_tag(side: SideView, m: Match) -> bool:
     )
 
 
-#: How far above and below a tag the lines of its block of comments are read.
-_BLOCK_AROUND = 6
-#: Blank lines a block of commented-out code may hold (its paragraphs), as CODE008 reads one.
-_BLANKS_INSIDE = 2
-
-
 def in_commented_out_code(view: FileView, side: SideView, m: Match) -> bool:
-    """Whether the tag sits in a block of commented-out code, as CODE008 reads one (MIN_BLOCK_LINES lines of code or
-    more among the comment lines around it, some in the tag's own paragraph, some parsing), after the code on its own
-    line (`#     input = inputs[0]  ##TODO check this`) or as a comment of a comment (`#     # TODO: improve
-    plotting` under `# def toDot(self):`). The task goes with the dead code it was written on, which CODE008 reports
-    and whose deletion pays it: no task of its own."""
+    """Whether the tag sits in a piece of commented-out code CODE008 reports: after the code on its own line
+    (`#     input = inputs[0]  ##TODO check this`), as a comment of a comment inside it (`#     # TODO: improve
+    plotting` under `# def toDot(self):`), or heading it so (`# # TODO: ...` right above `# k = self.k`). The task goes
+    with the dead code it was written on, whose deletion pays it: no task of its own."""
     if view.kind is not Kind.PYTHON:
         return False
     text = m.text.lstrip()
-    if not text.startswith("#"):
-        return False
-    inner = m.text[len(m.text) - len(text) + 1 : side.column(m)]  # past the line's comment mark, up to the tag
-    marker = inner.rfind("#")
-    if marker == -1:
-        return False  # the tag is the line's own comment
-    code = inner[:marker].strip("# \t")
-    if code and not (CODE_LIKE.match(code) is not None and parses_as_code(code)):
-        return False  # `# Note: slow  # TODO`: a comment's words, then the tag
-    own, further, parses = int(bool(code)), 0, bool(code)
-    above = reversed(lines_before(view, side.side, m.number, _BLOCK_AROUND))
-    for around in (above, lines_after(view, side.side, m.number, _BLOCK_AROUND)):
-        blanks = 0
-        for line in around:
-            body = line.strip()
-            if not body:
-                blanks += 1
-                if blanks > _BLANKS_INSIDE:
-                    break
-                continue
-            if not body.startswith("#"):
-                break  # the block of comments ends
-            body = body[1:].strip()
-            if body.startswith("#") or CODE_LIKE.match(body) is None:
-                continue  # a comment's words (a closing bracket alone is code-like, as CODE008 reads it)
-            own, further = (own, further + 1) if blanks else (own + 1, further)
-            parses = parses or parses_as_code(body)
-    return own > 0 and parses and own + further >= MIN_BLOCK_LINES
+    if not text.startswith("#") or "#" not in m.text[len(m.text) - len(text) + 1 : side.column(m)]:
+        return False  # the tag is its line's own comment, not one inside commented-out code
+    for hit in commented_out_code(view, side):
+        if hit.line is None or m.number > (hit.end_line or hit.line):
+            continue
+        if hit.line <= m.number:
+            return True
+        if hit.line - m.number > _HEADING_LINES:
+            return False
+        between = lines_after(view, side.side, m.number, hit.line - m.number - 1)
+        heads = _COMMENT_OF_COMMENT.match(m.text) is not None
+        return heads and all(_COMMENT_OF_COMMENT.match(line) for line in between)
+    return False
+
+
+#: How many comment lines of comments may head a piece of commented-out code.
+_HEADING_LINES = 4
+#: A comment of a comment (`# # print(queries)`): code's own comment, commented out with it; not `## TODO`, a style
+#: of comment.
+_COMMENT_OF_COMMENT = lazy(r"[ \t]*#[ \t]+#")
