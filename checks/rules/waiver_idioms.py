@@ -363,14 +363,12 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
 
 #: What mypy says of a name an ImportError handler binds again to a stand-in (`x = None`): the types differ.
 _FALLBACK_BINDING_CODES = frozenset({"assignment", "misc", "no-redef"})
-#: An assignment of names (`lib = None`, `Model = Tokenizer = None`).
-_NAMES_BOUND = lazy(r"[ \t]*[A-Za-z_]\w*(?:[ \t]*=[ \t]*[A-Za-z_]\w*)*[ \t]*(?::[^=\n]+)?=[^=]")
 
 
 def _binds_a_fallback(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the match's line binds a name in a handler of a failed import (`except ImportError: lib = None`): the
     stand-in for an optional package's name, which mypy types apart from what the import would have bound."""
-    if _NAMES_BOUND.match(m.text) is None or view.kind is Kind.NOTEBOOK:
+    if _ASSIGNMENT.match(m.text) is None or view.kind is Kind.NOTEBOOK:
         return False
     above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
     k = block_opener(above, len(m.text) - len(m.text.lstrip()))
@@ -390,7 +388,7 @@ def _in_environment_branch(view: FileView, side: SideView, m: Match) -> bool:
 
 
 #: A handler of a package that is missing, or of its version's metadata (`importlib.metadata`'s PackageNotFoundError).
-_ABSENCE_HANDLER = lazy(r"[ \t]*except\b[^:\n]*\b(?:ImportError|ModuleNotFoundError|PackageNotFoundError)\b")
+_MISSING_PACKAGE_HANDLER = lazy(r"[ \t]*except\b[^:\n]*\b(?:ImportError|ModuleNotFoundError|PackageNotFoundError)\b")
 #: How far below a `try:` or a handler their first statement is looked for.
 _BODY_LOOKAHEAD = 8
 
@@ -408,7 +406,7 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     if name != "pragma: no cover" or view.kind is Kind.NOTEBOOK:
         return False
     line = m.text
-    if _ABSENCE_HANDLER.match(line) is not None or _ENVIRONMENT_BRANCH.match(line) is not None:
+    if _MISSING_PACKAGE_HANDLER.match(line) is not None or _ENVIRONMENT_BRANCH.match(line) is not None:
         return True
     if _ELSE.match(line) is not None:
         return _else_of_environment_branch(view, side, m)
@@ -429,7 +427,8 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
         if _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None:
             return True  # the module's other location, or another probe
         # A broad handler (`except:`, `except Exception:`) that falls back, of a `try` that starts by importing.
-        falls_back = _FALLBACK.match(first) is not None and _IMPORT_HANDLER.match(line) is not None
+        falls_back = _RETURNS_OR_PASSES.match(first) is not None or _ASSIGNMENT.match(first) is not None
+        falls_back = falls_back and _IMPORT_HANDLER.match(line) is not None
         return falls_back and _PROBE.match(_first_tried(view, side, m.number, indent)) is not None
     # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
     tries = _TRY.match(first) is not None and _PROBE.match(second) is not None
@@ -440,8 +439,8 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
 _PROBE_CALL = r"\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution|is_\w+_available)\("
 #: A statement that asks it: an import, or such a call.
 _PROBE = lazy(rf"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b|[^\n#]*{_PROBE_CALL})")
-#: A handler's fallback: a value returned or bound in the import's stead, or nothing done.
-_FALLBACK = lazy(r"[ \t]*(?:return\b|pass\b|[A-Za-z_][\w.]*[ \t]*=[^=])")
+#: A handler's fallback besides a binding (`_ASSIGNMENT`): a value returned in the import's stead, or nothing done.
+_RETURNS_OR_PASSES = lazy(r"[ \t]*(?:return|pass)\b")
 #: A function's probe in one statement: `return importlib.util.find_spec("deepspeed") is not None`.
 _RETURNS_PROBE = lazy(rf"[ \t]*return\b[^\n]*{_PROBE_CALL}")
 #: A branch on what runs the code: the interpreter's version or platform, a package's version, a package found.
