@@ -26,6 +26,7 @@ _ARTIFACTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("editor swap file", (".sw",), lazy(r"(?:^|/)\.[^/]+\.sw[op]$")),
     ("nohup output", ("nohup.out",), lazy(r"(?:^|/)nohup\.out$")),
     ("log file", (".log",), lazy(r"\.log$")),
+    ("merge or patch leftover", (".orig", ".rej"), lazy(r"\.(?:orig|rej)$")),
     (
         "test or lint tool cache",
         ("_cache/", ".hypothesis/", "htmlcov/"),
@@ -36,7 +37,8 @@ _ARTIFACTS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
 )
 #: Which labels need the file's text: IDE settings are shared on purpose unless they hold a developer's path.
 _NEEDS_LOCAL_PATH = frozenset({"VS Code settings with a local path"})
-_SKIP_IN_TESTS = frozenset({"log file"})  # sample logs are fixtures of log-parsing tests
+#: Sample logs and patches' leftovers are fixtures of the tests of tools that read them.
+_SKIP_IN_TESTS = frozenset({"log file", "merge or patch leftover"})
 LOCAL_PATH = lazy(r"/home/(?!runner/|jovyan/)[\w.-]+/|/Users/(?!Shared/)[\w.-]+/|[A-Za-z]:(?:\\\\|/)+Users\b")
 _TEST_ROLES = frozenset({Role.TEST, Role.FIXTURE, Role.DOCS})
 
@@ -60,7 +62,8 @@ class _Group:
     docs=Docs(
         what=(
             "The change adds files that tools write: `__pycache__/` and `*.pyc`, `.idea/`, `.DS_Store`, editor "
-            "swap files, `nohup.out`, `*.log`, test and lint caches, coverage data, `*.egg-info/`; and VS Code "
+            "swap files, `nohup.out`, `*.log`, what a merge or a patch leaves behind (`*.orig`, `*.rej`; not in "
+            "tests, whose fixtures they may be), test and lint caches, coverage data, `*.egg-info/`; and VS Code "
             "settings that hold a developer's local path. One finding per kind of artifact (per folder for "
             "cache folders). Medium when IDE settings hold a local path. Deleting them pays the debt once none of "
             "the folder is left in the repository (known from its file list); a file added to a cache or egg-info "
