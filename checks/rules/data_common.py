@@ -44,8 +44,10 @@ _NOT_DATA_NAME = lazy(r"(^|/)(\.[^/]*|README[^/]*|LICEN[CS]E[^/]*|[^/]*\.dvc)$",
 
 def is_data_path(path: str) -> bool:
     """True for a dataset file: a data extension anywhere, or a non-code file in a data folder."""
-    if _TRACKER_STORE.search(path) or MODEL_EXTENSION.search(path):
+    if _TRACKER_STORE.search(path):
         return False
+    if MODEL_EXTENSION.search(path):
+        return is_saved_tensors(path)
     if _SHARED_EXTENSION.search(path):
         stem = basename(path).rsplit(".", 1)[0]
         return (DATA_FOLDER.search(path) is not None or _DATA_NAME.search(stem) is not None) and not (
@@ -56,6 +58,19 @@ def is_data_path(path: str) -> bool:
     if not DATA_FOLDER.search(path) or _NOT_DATA_NAME.search(path):
         return False
     return kind(path) in _DATA_FOLDER_KINDS
+
+
+#: What names a checkpoint among the words of a data name (`best_val.pt`).
+_CHECKPOINT_NAME = lazy(r"(?:^|[^a-z])(?:best|last|final|epoch)(?:[^a-z\d]|\d|$)", re.IGNORECASE)
+
+
+def is_saved_tensors(path: str) -> bool:
+    """True for tensors `torch.save`d as a dataset: a `.pt` in a data folder named as data and not as a model
+    (`datasets/data/darcy_train_16.pt`, PyTorch Geometric's `processed/data.pt`). The model rules leave it here."""
+    if not path.lower().endswith(".pt") or not DATA_FOLDER.search(path):
+        return False
+    stem = basename(path)[:-3]
+    return _DATA_NAME.search(stem) is not None and not (_MODEL_NAME.search(stem) or _CHECKPOINT_NAME.search(stem))
 
 
 #: Paths of data-preparation and training code, where data handling choices shape the model.

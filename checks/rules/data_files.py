@@ -34,7 +34,8 @@ LINE_PROXY = 10_000
     docs=Docs(
         what=(
             "A data file (CSV, Parquet, NumPy, archives, or any non-code file in a data/ folder; HDF5 and "
-            "pickles when their folder or name says data, not model) of at least "
+            "pickles when their folder or name says data, not model; a .pt in a data folder named as data, not as "
+            "a model or checkpoint: tensors saved as a dataset) of at least "
             "`thresholds.data_file_mb` (1 MB) is added or changed in Git, and is neither a Git LFS pointer, "
             "nor matched by a `filter=lfs` pattern in .gitattributes, nor covered by DVC. From "
             "`thresholds.data_file_high_mb` (10 MB) it is high severity. When the blob size is unknown, "

@@ -61,8 +61,9 @@ def _described(fmt: str, size: int | None) -> str:
         why=(
             "Binary models bloat every clone and have no lineage: nobody can tell which data and code produced "
             "them (Sculley et al. 2015, reproducibility debt; mllint `git-no-big-files`). Shared formats (.h5, "
-            ".bin, .pb) count only when named like a model or kept under `models/`; test and example files under "
-            "1 MB are fine."
+            ".bin, .pb) count only when named like a model or kept under `models/`; a .pt in a data folder named "
+            "as data and not as a model (`datasets/data/darcy_train_16.pt`) is tensors saved as a dataset, DATA001's; "
+            "test and example files under 1 MB are fine."
         ),
         example="models/churn_classifier.pkl  (binary, 48 MB, added)",
         fix=(

@@ -9,6 +9,7 @@ from functools import lru_cache
 from checks.diff import FilePatch, FileStatus
 from checks.lazyre import lazy
 from checks.paths import Role, roles
+from checks.rules.data_common import is_saved_tensors
 from checks.snapshot import LFS_POINTER_PREFIX
 
 #: Formats that are models whatever their name.
@@ -93,7 +94,7 @@ def model_format(path: str) -> str | None:
     ext = ext.lower()
     named_model = bool(_MODEL_WORD.search(stem) or _MODEL_TOKEN.search(stem))
     if ext in _MODEL_FORMATS:
-        return _MODEL_FORMATS[ext]
+        return None if ext == "pt" and is_saved_tensors(path) else _MODEL_FORMATS[ext]
     if ext in _PICKLE_FORMATS:
         return _PICKLE_FORMATS[ext] if named_model or not _DATA_TOKEN.search(stem) else None
     if named_model or MODEL_DIR.search(path):
