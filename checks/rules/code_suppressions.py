@@ -180,6 +180,9 @@ _COVERAGE_EXCLUDED = lazy(
 _ABSTRACT = lazy(r"[ \t]*@(?:abc\.)?abstractmethod\b")
 #: How far above a def its decorators are looked for.
 _DECORATORS_LOOKBACK = 8
+#: The body of a stub (`pass`, `...`), and how far above it its def is looked for (past a docstring).
+_STUB_BODY = lazy(r"[ \t]*(?:pass|\.\.\.)[ \t]*(?:#|$)")
+_STUB_LOOKBACK = 8
 
 
 @rule(
@@ -530,28 +533,44 @@ def _line_below(view: FileView, side: SideView, m: Match) -> str:
 
 
 def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
-    """Whether the match's line is one coverage.py's documentation suggests excluding, or the def of an abstract
-    method (its `@abstractmethod` among the decorators stacked above; its first line, or the bracket closing its
-    parameters)."""
+    """Whether the match's line is one coverage.py's documentation suggests excluding, or a line of an abstract
+    method (its `@abstractmethod` among the decorators stacked above): its first line, the bracket closing its
+    parameters, or the `pass` or `...` of its body, which coverage.py excludes with the rest of the function."""
     if _COVERAGE_EXCLUDED.match(m.text) is not None:
         return True
-    is_def = DEF.match(m.text) is not None
-    if view.kind is Kind.NOTEBOOK or not (is_def or m.text.lstrip().startswith(")")):
+    line = m.text
+    stub = _STUB_BODY.match(line) is not None
+    if view.kind is Kind.NOTEBOOK or not (stub or DEF.match(line) or line.lstrip().startswith(")")):
         return False
     above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
-    if not is_def:
+    if stub:
+        k = _header_above(above, len(line) - len(line.lstrip()))
+        if k is None:
+            return False
+        line, above = above[k], above[:k]
+    if DEF.match(line) is None:
         # `) -> torch.Tensor:  # pragma: no cover`, closing the parameters of a def over several lines
-        k = _opener(above, len(m.text) - len(m.text.lstrip()))
+        k = _opener(above, len(line) - len(line.lstrip())) if line.lstrip().startswith(")") else None
         if k is None or DEF.match(above[k]) is None:
             return False
         above = above[:k]
-    for line in reversed(above[-_DECORATORS_LOOKBACK:]):
-        code = line.strip()
-        if _ABSTRACT.match(line):
+    for decorator in reversed(above[-_DECORATORS_LOOKBACK:]):
+        code = decorator.strip()
+        if _ABSTRACT.match(decorator):
             return True
         if code and not code.startswith(("@", "#")):
             return False
     return False
+
+
+def _header_above(above: list[str], indent: int) -> int | None:
+    """The index in `above` of the header of the block whose body holds a line at `indent` (the nearest line less
+    indented, when it ends with `:`), within a few lines: a stub's docstring, no more."""
+    for k in range(len(above) - 1, max(-1, len(above) - 1 - _STUB_LOOKBACK), -1):
+        line = above[k]
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            return k if line.split("#", 1)[0].rstrip().endswith(":") else None
+    return None
 
 
 def _decorated(view: FileView, side: SideView, m: Match, decorator: str) -> str:

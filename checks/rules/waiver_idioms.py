@@ -174,11 +174,20 @@ def _long_only_for_url(line: str) -> bool:
 _URL_PIECES = 4
 
 
+#: A statement of one word (`try:`, `except:`, `sys.stdout.fileno()`): code, where a URL's rest would be text.
+_ONE_WORD_STATEMENT = lazy(r"(?:try|else|finally|except|pass|break|continue|return)\b:?|[\w.]+\([^/]*\)")
+
+
 def _url_piece(line: str) -> bool:
     """Whether the line is one word alone (after a comment's mark), not quotes or brackets: a piece of a URL cut over
     lines."""
     words = line.strip().lstrip("#").split()
-    return len(words) == 1 and words[0][0] not in "\"')]}" and any(c.isalnum() for c in words[0])
+    return (
+        len(words) == 1
+        and words[0][0] not in "\"')]}"
+        and any(c.isalnum() for c in words[0])
+        and not _ONE_WORD_STATEMENT.fullmatch(words[0])
+    )
 
 
 def _ends_with_url(line: str) -> bool:
