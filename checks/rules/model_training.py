@@ -208,10 +208,15 @@ def _unseeded_estimators(view: FileView) -> Iterator[Hit]:
         if seeded[side.side]:
             continue
         training = name == "train_test_split" and _TRAINING_PATH.search(view.path) is not None
+        keyword = (
+            "seed"
+            if char_before(m) == "." and _a_values_method(_source_on(view, side), callee(m, side))
+            else "random_state"
+        )
         yield call_hit(
             reader,
             m,
-            f"`{name}` without `random_state`: results change from run to run",
+            f"`{name}` without `{keyword}`: results change from run to run",
             call,
             Severity.MEDIUM if training else None,
         )
@@ -225,6 +230,21 @@ def _own_method(source: str, dotted: str) -> bool:
     if re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{root}\b", source, re.MULTILINE):
         return False
     return any(found.group(1) == name for found in re.finditer(rf"^{DEF.pattern}\(", source, re.MULTILINE))
+
+
+def _a_values_method(source: str, dotted: str) -> bool:
+    """Whether `receiver.name` calls a method of a value rather than a module's function: the receiver is not a name
+    the module imports (a Hugging Face dataset's `ds["train"].train_test_split(...)`, which takes `seed=`)."""
+    receiver = dotted.rpartition(".")[0]
+    root = receiver.partition(".")[0]
+    if not root:
+        return True  # the receiver is an expression (`ds["train"]`, `load()`): a value
+    if root in ("sklearn", "model_selection"):
+        return False
+    return (
+        re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{re.escape(root)}\b", source, re.MULTILINE)
+        is None
+    )
 
 
 def _another_librarys(source: str, dotted: str) -> bool:
