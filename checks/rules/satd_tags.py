@@ -20,6 +20,8 @@ _SENTENCE_END = lazy(r"[.,;)](?:\s|$)")
 #: A tag word the comment points at rather than writes: "See TODO there", "The TODO above is stale", "The above
 #: NOTE and TODO are not true".
 _REFERENCE = lazy(r"\b(?:[Ss]ee|[Tt]he|[Tt]hat|[Tt]his|[Tt]hese|[Tt]hose)[ \t]+$|\b[A-Z]{3,}[ \t]+(?:and|or)[ \t]+$")
+#: A file's extension after the word (`TODO.md`): the name of a file of tasks, not one.
+_FILE_EXTENSION = lazy(r"\.(?:md|txt|rst|org|adoc)\b")
 #: The task's first word after another tag (`TODO: hack, wrap the envs`): the task is named a hack.
 _AFTER_TAG = lazy(r"\b(?:TODO|FIXME|XXX)(?:\([^)]*\))?[ \t]*:[ \t]*$")
 #: Nothing but a comment marker before the tag on its line.
@@ -40,9 +42,11 @@ def is_tag(side: SideView, m: Match) -> bool:
     column = side.column(m)
     if _REFERENCE.search(m.text, 0, column) is not None:
         return False  # "See TODO there": it points at another task
+    end = column + len(m.group())
+    if _FILE_EXTENSION.match(m.text, end) is not None:
+        return False  # "like RELEASE_NOTES.md, TODO.md": a file's name
     if m.group(1) in _CAPITAL_TAGS:
         return True
-    end = column + len(m.group())
     if _TAG_PUNCTUATION.match(m.text, end) is not None or _AFTER_TAG.search(m.text, 0, column) is not None:
         return True
     if _SENTENCE_END.match(m.text, end) is not None and _CAPITAL_TAG.search(m.text, 0, column) is not None:
