@@ -25,7 +25,9 @@ WILDCARD = lazy(r"^[ \t]*from\s+[\w.]+\s+import\s+\*", re.MULTILINE)
 #: `sys.path = saved`: the path put back as it was, the cure for a path hack rather than one.
 _RESTORED = lazy(r"sys\.path\s*=\s*(?P<name>[A-Za-z_]\w*)\s*(?:#.*)?$")
 #: `sys.path.append(entry)`, `sys.path.insert(0, entry)`: the entry, to find it taken out again.
-_ADDED_ENTRY = lazy(r"sys\.path\.(?:append\(|insert\([^,()]+,)\s*(?P<entry>[^()]+?|[\w.]+\([^()]*\))\s*\)\s*(?:#.*)?$")
+_ADDED_ENTRY = lazy(
+    r"sys\.path\.(?:append\(|insert\((?P<index>[^,()]+),)\s*(?P<entry>[^()]+?|[\w.]+\([^()]*\))\s*\)\s*(?:#.*)?$"
+)
 #: A copy of the path taken to put back later: `saved = sys.path.copy()`, `list(sys.path)`, `sys.path[:]`.
 _SNAPSHOT = r"(?:list\(sys\.path\)|sys\.path(?:\.copy\(\)|\[:\])|(?:copy\.)?(?:deep)?copy\(sys\.path\))"
 #: Sphinx's conf.py puts the package on sys.path by design.
@@ -47,8 +49,9 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
         what=(
             "Python added by the change that edits `sys.path` to reach other code, or imports with `from x import *`. "
             "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`), or "
-            "taking an entry out again (`sys.path.append(d)` ... `finally: sys.path.remove(d)`), undoes a change "
-            "and is not one. Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
+            "taking an entry out again in the block that put it in (`sys.path.append(d)` ... `finally: "
+            "sys.path.remove(d)`, `sys.path.insert(0, d)` ... `sys.path.pop(0)`), undoes a change and is not one. "
+            "Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
             "which may warn or log that it moved or bind a name to its new module's, `requests = _new.requests`, or "
             "a module exposing optional packages' names, each import in its own `try`). "
@@ -65,7 +68,7 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
     ),
     kinds={Kind.PYTHON, Kind.NOTEBOOK},
     skip_roles=(Role.VENDORED, Role.GENERATED, Role.DOCS),
-    # The rule reads no side without them (a wildcard import spelt `import\t*` counts only beside an `import *`).
+    # The rule reads no file without them (a wildcard import spelt `import\t*` counts only beside an `import *`).
     needles=("sys.path", "import *"),
 )
 def glue_code_hacks(view: FileView) -> Iterator[Hit]:
@@ -74,7 +77,10 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
     bootstrapping = view.kind is Kind.NOTEBOOK or bool(view.roles & {Role.TEST, Role.FIXTURE, Role.EXAMPLE})
     severity = Severity.INFO if bootstrapping else None
     init_module = view.path.endswith("__init__.py")
-    for side in view.source_sides():
+    sides = view.source_sides()
+    # Both sides are read when either holds one: `import  *` reformatted to `import *` is the same import.
+    wildcards = any("import *" in side.lines.text for side in sides)
+    for side in sides:
         text = side.lines.text
         for m in side.search(SYS_PATH) if "sys.path" in text else ():
             if side.in_comment(m) or in_string(m.text, side.column(m)) or in_string_text(view, side, m):
@@ -85,7 +91,7 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
         if init_module:
             continue
         shim: bool | None = None
-        for m in side.search(WILDCARD) if "import *" in text else ():
+        for m in side.search(WILDCARD) if wildcards else ():
             if in_string_text(view, side, m):
                 continue  # a docstring's example, or a module's text in a template the code writes out
             shim = only_imports(module_text(view, side)) if shim is None else shim
@@ -97,7 +103,8 @@ def glue_code_hacks(view: FileView) -> Iterator[Hit]:
 
 def _undone(view: FileView, side: SideView, m: Match) -> bool:
     """A change the same module undoes: `sys.path = saved` where `saved` is a copy of the path taken before, or an
-    entry appended or inserted that `sys.path.remove(entry)` takes out again (`try: ... finally: ...`)."""
+    entry appended or inserted that `sys.path.remove(entry)` or a `sys.path.pop` at its place takes out again (`try:
+    ... finally: ...`)."""
     restored = _RESTORED.match(m.text, side.column(m))
     if restored is not None:
         return re.search(rf"\b{restored.group('name')}\s*=\s*{_SNAPSHOT}", side_text(view, side)) is not None
@@ -105,4 +112,18 @@ def _undone(view: FileView, side: SideView, m: Match) -> bool:
     if added is None:
         return False
     entry = r"\s*".join(map(re.escape, added.group("entry").split()))
-    return re.search(rf"(?<![\w.])sys\.path\.remove\(\s*{entry}\s*\)", side_text(view, side)) is not None
+    # `sys.path.insert(0, d)` taken out by `sys.path.pop(0)`, an appended entry by `sys.path.pop()`.
+    index = re.escape(added.group("index").strip()) if added.group("index") else r"(?:-1)?"
+    taken_out = rf"(?<![\w.])sys\.path\.(?:remove\(\s*{entry}|pop\(\s*{index})\s*\)"
+    return re.search(taken_out, _rest_of_block(view, side, m)) is not None
+
+
+def _rest_of_block(view: FileView, side: SideView, m: Match) -> str:
+    """The side's text from the match's line to the end of the block holding it (the next line less indented)."""
+    indent = len(m.text) - len(m.text.lstrip())
+    text = side_text(view, side)
+    start = text.find(m.text)
+    if start == -1:
+        return text
+    end = re.compile(rf"\n(?=[ \t]{{0,{indent - 1}}}\S)").search(text, start) if indent else None
+    return text[start : end.start() if end else len(text)]
