@@ -150,7 +150,8 @@ def _commented_out_code(view: FileView, side: SideView) -> list[Hit]:
             hits = list(_commented_code(side, first, last))
             if hits and in_docstring(view, side, m):
                 continue  # `#` lines in a docstring's example (its printed output, say) are documentation
-            found += _joined(view, side, found, hits)
+            for hit in hits:  # a block the change's context lines split (comments, blanks) is one piece too
+                found += _joined(view, side, found, [hit])
     return found
 
 

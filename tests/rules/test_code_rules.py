@@ -651,3 +651,20 @@ def test_a_module_of_imports_alone_is_told_with_or_without_parsing_it(module: st
         all(isinstance(node, ast.Import | ast.ImportFrom | ast.Expr | ast.Assign) for node in ast.parse(module).body)
         is shim
     )
+
+
+def test_a_block_commented_out_around_comments_the_change_keeps_is_one_piece() -> None:
+    """catalyst's commented-out tests: the change comments out code around comment lines already there (context
+    lines of its hunk), so the added lines come in runs; with the module's text they are one block, as CODE008 counts
+    a block split by comments."""
+    path = "tests/pipelines/test_ddp.py"
+    before = "import torch\n\n# the DDP runs\n# need two GPUs\n\n\ndef test_run():\n    run()\n"
+    after = (
+        "import torch\n\n# def test_ddp():\n#     runner = Runner()\n#     runner.train()\n# the DDP runs\n"
+        "# need two GPUs\n#     runner.evaluate()\n#     assert runner.ok\n#     runner.close()\n\n\n"
+        "def test_run():\n    run()\n"
+    )
+    diff = _modified(path, before, after)
+    for texts in ({path: after}, {}):  # the lines between are the hunk's context, known from the diff alone too
+        (finding,) = _findings(diff, "CODE008", texts=texts)
+        assert [(o.line, o.end_line) for o in finding.occurrences] == [(3, 10)], texts
