@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from checks.defaults import CONFIG_PATH, MAX_CONFIG_BYTES
 from checks.diff import Diff, FileStatus, parse_diff
-from checks.inputs import wanted_texts
+from checks.inputs import wanted_base_sizes, wanted_texts
 from checks.snapshot import Snapshot
 
 #: Texts larger than this are not read: rules then fall back to the diff alone.
@@ -149,6 +149,21 @@ class Repository:
         out = self._run("ls-tree", "-l", "-z", "--full-tree", commit, "--", path)
         return dict(_tree_entries(out)).get(path)
 
+    def sizes(self, commit: str, paths: Iterable[str]) -> dict[str, int]:
+        """The blob sizes of `paths` at `commit`, read in one `git cat-file --batch-check`; missing paths are left
+        out (and names holding a newline, which the batch's lines cannot carry)."""
+        wanted = [path for path in dict.fromkeys(paths) if "\n" not in path]
+        if not wanted:
+            return {}
+        given = "".join(f"{commit}:{path}\n" for path in wanted).encode("utf-8", "surrogateescape")
+        out = self._run("cat-file", "--batch-check", stdin=given).decode("utf-8", "replace").splitlines()
+        sizes: dict[str, int] = {}
+        for path, line in zip(wanted, out, strict=True):
+            fields = line.split()  # "<sha> blob <size>", or "<commit>:<path> missing"
+            if len(fields) == 3 and fields[1] == "blob" and fields[2].isdigit():
+                sizes[path] = int(fields[2])
+        return sizes
+
     def blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """The contents of blobs by SHA, read in one `git cat-file --batch`."""
         wanted = list(dict.fromkeys(shas))
@@ -207,7 +222,7 @@ def read_change(
         head=head_sha,
         diff=diff,
         snapshot=Snapshot(
-            sizes=_changed_sizes(diff, tree),
+            sizes={**_changed_sizes(diff, tree), **_deleted_sizes(repo, diff, base_sha, head_sha)},
             texts=_texts(repo, diff, tree),
             tree=frozenset(tree),
             today=today,
@@ -223,6 +238,13 @@ def _changed_sizes(diff: Diff, tree: Mapping[str, TreeEntry]) -> dict[str, int]:
         if entry is not None and entry.size is not None and patch.status is not FileStatus.REMOVED:
             sizes[patch.path] = entry.size
     return sizes
+
+
+def _deleted_sizes(repo: Repository, diff: Diff, base: str, head: str) -> dict[str, int]:
+    """The sizes of deleted files the diff shows no lines of, where the three-dot diff reads them: at the commit
+    `head` forked from `base`."""
+    wanted = wanted_base_sizes(diff)
+    return repo.sizes(repo.merge_base(base, head), wanted) if wanted else {}
 
 
 def _texts(repo: Repository, diff: Diff, tree: Mapping[str, TreeEntry]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from bot.github import DiffTooLarge, GitHubGateway, PullInfo, Tree
 from bot.logging import get_logger
 from checks.config import CONFIG_PATH, LoadedConfig, load_config
 from checks.diff import Diff, FileStatus, parse_diff, parse_github_files
-from checks.inputs import wanted_texts
+from checks.inputs import wanted_base_sizes, wanted_texts
 from checks.snapshot import Snapshot
 
 log = get_logger(__name__)
@@ -159,6 +159,8 @@ async def read_inputs(
         repo,
         diff,
         head=pull.head_sha,
+        # The base branch's tip: where the three-dot diff forked from, unless the branch moved on since.
+        base=pull.base_sha,
         config_ref=pull.base_ref,
         today=today,
         budget=budget,
@@ -174,17 +176,23 @@ async def inputs_at(
     head: str,
     config_ref: str,
     today: date,
+    base: str | None = None,
     budget: TextBudget | None = None,
     from_files_api: bool = False,
 ) -> ReviewInputs:
     """The inputs of a review of `diff` (a pull request's, or a comparison's): the tree and texts at `head`,
-    the config at `config_ref`."""
+    the config at `config_ref`, and the sizes at `base` of deleted files the diff shows no lines of (the base's
+    tree is read only when there are such files)."""
     budget = budget or TextBudget()
     tree = await gateway.get_tree(repo, head)
     paths, skipped = choose_texts(diff, tree, budget)
     texts = await read_texts(gateway, repo, head, paths, budget)
     config = await read_config(gateway, repo, config_ref)
     sizes = {p.path: tree.sizes[p.path] for p in diff if p.status is not FileStatus.REMOVED and p.path in tree.sizes}
+    deleted = wanted_base_sizes(diff)
+    if deleted and base is not None:
+        before = await gateway.get_tree(repo, base)
+        sizes.update({path: before.sizes[path] for path in deleted if path in before.sizes})
     snapshot = Snapshot(
         sizes=sizes,
         texts=texts,

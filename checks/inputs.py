@@ -64,3 +64,10 @@ def wanted_texts(diff: Diff, tree: Collection[str] | None) -> list[str]:
         if patch.status is not FileStatus.REMOVED and not patch.is_binary and kind(patch.path) in TEXT_KINDS:
             wanted[patch.path] = None
     return list(wanted)
+
+
+def wanted_base_sizes(diff: Diff) -> list[str]:
+    """Paths of deleted files whose size at the base the rules want: those the diff shows no lines of (binary).
+    Deleting a large binary dataset pays its debt (DATA001), which only its size tells; a deleted text file's
+    removed lines are its size already."""
+    return [p.old_path or p.path for p in diff if p.status is FileStatus.REMOVED and not p.hunks and not p.is_submodule]

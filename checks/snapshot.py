@@ -23,7 +23,8 @@ _PLAIN_SUFFIX = lazy(r"\*\.[^*?\[\]/\\]+")
 class Snapshot:
     """Facts about the repository at the head of the change. Every field may be missing.
 
-    - `sizes`: blob size in bytes of changed files at the head.
+    - `sizes`: blob size in bytes of changed files at the head, and of deleted files at the base when the diff
+      shows none of their lines (`checks.inputs.wanted_base_sizes`): what deleting a binary dataset pays.
     - `texts`: post-change text of changed text files the rules asked for (and `.gitattributes`).
     - `tree`: every file path at the head, or None when unknown.
     - `today`: the review's date, for accepted debt that expires (this library has no clock).

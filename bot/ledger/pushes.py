@@ -184,6 +184,7 @@ async def _review_comparison(
         request.repo_full_name,
         diff,
         head=head,
+        base=comparison.merge_base_sha,
         # The default branch's own config, as pushed: the push is the repository's, not a fork's.
         config_ref=request.after,
         today=datetime.now(UTC).date(),

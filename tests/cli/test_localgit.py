@@ -9,6 +9,7 @@ import pytest
 
 from bot import localgit
 from bot.localgit import GitError, Repository, read_change
+from checks import review
 from checks.diff import FileStatus
 from tests.cli.conftest import DATASET, DATASET_BYTES, TRAIN_AFTER
 from tests.cli.gitrepo import GitRepo
@@ -59,6 +60,24 @@ def test_removed_and_binary_files_have_no_text(tmp_path: Path) -> None:
     assert change.snapshot.texts == {}
     assert change.snapshot.sizes == {"model.bin": 2048}
     assert change.snapshot.exists("old.py") is False
+
+
+def test_a_deleted_binary_file_has_its_size_at_the_base_and_deleting_a_dataset_pays(tmp_path: Path) -> None:
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.write("data/train.parquet", bytes(range(256)) * 8192)  # 2 MB, binary: the diff shows no lines of it
+    repo.write("notes.txt", "kept\n")
+    repo.commit("data")
+    repo.branch("feature")
+    repo.remove("data/train.parquet")
+    repo.write("notes.txt", "kept\nand more\n")
+    repo.commit("the dataset leaves git")
+    repo.checkout("main")
+    repo.write("data/train.parquet", bytes(range(256)) * 4096)  # on main, after the fork: not what was deleted
+    repo.commit("main moves on")
+    change = read_change(Repository(repo.path), base="main", head="feature")
+    assert change.snapshot.sizes == {"notes.txt": len("kept\nand more\n"), "data/train.parquet": 2 * 1024 * 1024}
+    result = review(change.diff, snapshot=change.snapshot)
+    assert [(f.rule, f.path) for f in result.paid] == [("DATA001", "data/train.parquet")]
 
 
 def test_texts_over_the_bound_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ from bot.errors import RetryLater, classify
 from bot.github import GitHubGateway, GitHubKitApp, PullInfo, Tree
 from bot.jobs import HeadSha
 from bot.review_inputs import TextBudget, TooLargeToReviewError, choose_texts, read_diff, read_inputs
+from checks import review
 from checks.diff import FileStatus, parse_diff
 from tests.fakegithub import DiffLimits, FakeGitHub, Settings, shared_app_key
 from tests.fakegithub.keys import FAKE_APP_ID
@@ -128,6 +129,27 @@ async def test_inputs_carry_the_head_tree_sizes_and_texts(
     assert snapshot.today == TODAY
     assert not inputs.from_files_api
     assert inputs.diff.get("models/model.pkl") is not None
+
+
+async def test_a_deleted_binary_file_has_its_size_from_the_base_tree_read_only_then(
+    fake_github: FakeGitHub, tmp_path: Path, app: GitHubKitApp
+) -> None:
+    dataset = bytes(range(256)) * 8192  # 2 MB, binary: the diff shows no lines of it
+    world = World.create(fake_github, tmp_path, base_files={"train.py": "x = 1\n", "data/train.parquet": dataset})
+    world.open_pull(7, {"train.py": "x = 2\n"}, removed=("data/train.parquet",))
+    world.open_pull(8, {"train.py": "x = 3\n"})
+    gateway = gateway_of(app)
+
+    def trees_read() -> list[str]:
+        return [r.path for r in fake_github.requests if r.operation_id == "git/get-tree"]
+
+    inputs = await read_inputs(gateway, await pull_info(gateway, 7), today=TODAY)
+    assert inputs.snapshot.size("data/train.parquet") == len(dataset)
+    result = review(inputs.diff, snapshot=inputs.snapshot)
+    assert [(f.rule, f.path) for f in result.paid] == [("DATA001", "data/train.parquet")]
+    assert len(trees_read()) == 2  # the head's, then the base's
+    await read_inputs(gateway, await pull_info(gateway, 8), today=TODAY)
+    assert len(trees_read()) == 3  # nothing deleted: the head's alone
 
 
 async def test_the_text_budget_is_kept_and_what_it_leaves_out_is_counted(

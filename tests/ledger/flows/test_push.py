@@ -76,6 +76,19 @@ async def test_a_push_accrues_what_it_adds_and_a_later_push_pays_what_it_removes
     assert [r.pr_number for r in ledger.runs] == [0, 0]  # a push's review names no pull request
 
 
+async def test_a_push_that_deletes_a_binary_dataset_pays_it_by_its_size_at_the_base(pusher: Pusher) -> None:
+    dataset = bytes(range(256)) * 8192  # 2 MB, binary: the diff shows no lines of it
+    added = pusher.branch.commit({"data/train.parquet": dataset})
+    await pusher.push(pusher="carol")
+    removed = pusher.branch.commit({}, removed=("data/train.parquet",))
+    await pusher.push(pusher="dave")
+
+    ledger = await pusher.ledger()
+    (item,) = ledger.items
+    assert (item.rule, item.path, item.accrued_sha) == ("DATA001", "data/train.parquet", added)
+    assert (item.state, item.paid_by, item.paid_sha) == (LedgerState.PAID, "dave", removed)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgresql", id="postgresql")], indirect=True)
 async def test_a_force_push_that_drops_commits_pays_what_they_added(pusher: Pusher) -> None:
     first = pusher.branch.commit({"prep.py": script(TODO_A)})
