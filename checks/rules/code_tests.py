@@ -7,7 +7,7 @@ import re
 import textwrap
 from collections.abc import Iterator
 
-from checks.finding import Category, Hit, Severity
+from checks.finding import Category, Hit, Severity, Side
 from checks.lazyre import lazy
 from checks.paths import Kind, Role, folders_up
 from checks.registry import Docs, rule
@@ -90,7 +90,8 @@ _TRUE = {"True", "1"}
             "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, or `pytest.skip(..., "
             "allow_module_level=True)` at its top level; whatever the reason) and for "
             "focused tests (`it.only`, `fit`), which silently skip every other test; info when the reason links "
-            "an issue."
+            "an issue. Removing a mark pays its debt, unless the change comments the test out with it (the mark's "
+            "line added again after a `#`): the test still does not run."
         ),
         why=(
             "A skipped test is test debt (Bavota & Russo's SATD taxonomy; Maldonado & Shihab): the behaviour it "
@@ -116,7 +117,8 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
     if view.kind is Kind.C_LIKE:
         yield from _c_like(view)
         return
-    for side in view.source_sides():
+    sides = view.source_sides()
+    for side in sides:
         for m in side.search_near(PYTHON, _PYTHON_LITERALS, _PYTHON_OFFSETS):
             column = side.column(m)
             itself = bool(m.group("itself"))
@@ -133,6 +135,8 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
                 continue  # a helper that builds a mark (`return pytest.mark.xfail(...)`): the tests it marks decide
             if _applied_nowhere(view, side, m.text[:column]):
                 continue  # a named mark that no code of its test module applies (its one use commented out)
+            if side.side is Side.REMOVED and _commented_out_again(sides[0], m.text):
+                continue  # the test commented out with its mark: it still does not run (and is CODE008's now)
             expression = statement[side.column(m) :].lstrip()
             called = CALLED.match(expression) is not None
             call = _call(expression) if called else None
@@ -148,6 +152,13 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             # A skip is known by its reason: `unittest.skip(r)` rewritten as `pytest.mark.skip(reason=r)` nets out.
             content = f"skip: {reason}" if kind == "skip" and reason else statement_key(statement)
             yield side.hit(m, f"{what}: {statement.strip()[:100]}", content=content, end_line=end, severity=severity)
+
+
+def _commented_out_again(added: SideView, line: str) -> bool:
+    """Whether the change adds a removed mark's line again, commented out."""
+    code = line.strip()
+    text = added.lines.text
+    return code in text and re.search(rf"^[ \t]*#[ \t]*{re.escape(code)}[ \t]*$", text, re.MULTILINE) is not None
 
 
 def _applied_nowhere(view: FileView, side: SideView, before: str) -> bool:
