@@ -38,6 +38,7 @@ CODE_LIKE = lazy(
       | (?:import|from\s+[.\w]+\s+import)\s
       | (?:return|raise|yield|del|assert)\b
       | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
+      | (?:async\s+)?(?:def|class)\s+[A-Za-z_]\w*\((?:.*[,([{])?\s*$  # a signature going on below: `def f(`
       | [)\]}]
       | @[A-Za-z_][\w.]*(?:\(.*\)|\((?:.*[,([{])?)?\s*$
       | [a-z_]\w*\s*:\s*(?:  # an annotated name: given a value, or typed as code types (`x: float`), not prose

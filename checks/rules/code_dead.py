@@ -85,7 +85,8 @@ _MAX_LINES_BETWEEN = 60
             "it only re-indents them, nor a lone `pass`, `...` or bare `return`) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
-            "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence), or that sit "
+            "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence, in their "
+            "prose: not in a docstring of the commented-out code), or that sit "
             "under such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a "
             "docstring (known from the file's text). Lines rewritten inside a block of "
             "commented-out code that stays are neither new nor paid (known from the file's text), nor is a block a "
@@ -463,8 +464,34 @@ def _section_above(side: SideView, first: int) -> tuple[str, ...]:
 @lru_cache(maxsize=1024)
 def _shows_usage(bodies: tuple[str, ...]) -> bool:
     """Whether a comment's prose says it shows usage: words of a line of code (`for instance in ...:`, a string
-    holding a Markdown fence) are the code's."""
-    return any(EXAMPLE.search(b) and not CODE_LIKE.match(b.strip()) for b in bodies)
+    holding a Markdown fence), or of a docstring of the commented-out code (a class's "Example:"), are the code's."""
+    quotes: str | None = None  # the triple quotes of a string the lines so far left open
+    for body in bodies:
+        prose = quotes is None and not body.lstrip().startswith(_TRIPLE_QUOTES)
+        if prose and EXAMPLE.search(body) and not CODE_LIKE.match(body.strip()):
+            return True
+        quotes = _quotes_open_after(body, quotes)
+    return False
+
+
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def _quotes_open_after(line: str, quotes: str | None) -> str | None:
+    """The triple quotes of a string still open after `line`, given those open before it."""
+    at = 0
+    while True:
+        if quotes is None:
+            found = [(line.find(q, at), q) for q in _TRIPLE_QUOTES]
+            opened = min(((i, q) for i, q in found if i != -1), default=None)
+            if opened is None:
+                return None
+            at, quotes = opened[0] + 3, opened[1]
+        else:
+            closed = line.find(quotes, at)
+            if closed == -1:
+                return quotes
+            at, quotes = closed + 3, None
 
 
 @lru_cache(maxsize=1024)
