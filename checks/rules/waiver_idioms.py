@@ -364,6 +364,11 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
         return False
     if _tried_import(view, side, m, handler_too=True):
         return True
+    if name == "pylint: disable" and m.text.lstrip().startswith("#") and view.kind is not Kind.NOTEBOOK:
+        # Alone on its line, pylint's disable holds from there on: about the import below it.
+        below = lines_after(view, side.side, m.number, 1)
+        if below and _tried_import_at(view, side, below[0], m.number + 1, handler_too=True):
+            return True
     # An import under a branch on a package's version (`if version1_gte_version2(tf.__version__, "2.13.0"):`): one of
     # the branches' imports cannot resolve where the other runs.
     resolves = not named <= _POSITION_CODES
@@ -510,14 +515,21 @@ def _code(line: str) -> bool:
 def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool) -> bool:
     """Whether the match's line is an import in a `try:` whose handler catches a failed import (or, `handler_too`, in
     such a handler), as far as the file's lines around it show."""
-    indent = len(m.text) - len(m.text.lstrip())
-    if not indent or view.kind is Kind.NOTEBOOK:
+    if view.kind is Kind.NOTEBOOK:
         return False
     # The import's first line, or the bracket closing its names (as indented as its first line, a waiver black moved).
     closing = m.text.lstrip().startswith(")") and on_import(view, side, m)
-    if _IMPORT_LINE.match(m.text) is None and not closing:
+    return _tried_import_at(view, side, m.text, m.number, handler_too=handler_too, closing=closing)
+
+
+def _tried_import_at(
+    view: FileView, side: SideView, line: str, number: int, *, handler_too: bool, closing: bool = False
+) -> bool:
+    """`_tried_import` for line `number` of the side, whose text is `line`."""
+    indent = len(line) - len(line.lstrip())
+    if not indent or (_IMPORT_LINE.match(line) is None and not closing):
         return False
-    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
+    above = lines_before(view, side.side, number, _TRY_LOOKBACK)
     k = block_opener(above, indent)
     if k is None:
         return False
@@ -525,7 +537,7 @@ def _tried_import(view: FileView, side: SideView, m: Match, *, handler_too: bool
         return True
     if _TRY.match(above[k]) is None:
         return False
-    return _catches_import(view, side, m.number, len(above[k]) - len(above[k].lstrip()))
+    return _catches_import(view, side, number, len(above[k]) - len(above[k].lstrip()))
 
 
 def _catches_import(view: FileView, side: SideView, number: int, opened: int) -> bool:
