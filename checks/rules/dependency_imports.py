@@ -877,21 +877,26 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
     if indent == 0:
         return False
     closed = False  # past the bracket closing a block opener's condition (`):`), whose first line is its opener
+    exits = False  # the block just above, more indented, leaves the function (`raise`, `return`)
     for previous in reversed(above):
         stripped = previous.strip()
         if not stripped or stripped.startswith("#"):
             continue
         level = len(previous) - len(previous.lstrip())
         if level > indent:
+            exits = exits or _EXIT.match(stripped) is not None
             continue  # inside another statement's block above, or the condition's lines: not this import's guard
         if _AVAILABILITY.search(stripped) or _IMPORT_HANDLER.match(stripped):
             return True  # `if not is_av_available(): raise ImportError(...)` just before `import av`, or handled
         if level == indent and not closed:
+            if exits and _GUARD_CLAUSE.match(stripped):
+                return True  # a guard clause (`if not self.ai_chat: raise ...`): the rest of the block runs under it
+            exits = False
             continue
         if stripped[0] in _CLOSING and stripped.endswith(":"):
             closed, indent = True, level  # `):` of `if (` over several lines: its opener is further up
             continue
-        closed = False
+        closed = exits = False
         if _GUARD_OPENER.match(stripped) and not _MAIN_CHECK.match(stripped):
             return True
         if level == 0:
@@ -901,6 +906,10 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
 
 
 _CLOSING = ")]}"
+_EXIT = lazy(r"(?:raise|return)\b")
+#: A guard clause's condition: what the function refuses to run without (`if not self.ai_chat:`, `if x is None:`);
+#: not a dispatch on a value (`if TOOLBOX == "torch": ... return`), after which the default's import still runs.
+_GUARD_CLAUSE = lazy(r"if\s+(?:not\b.*|.*\bis\s+None\s*):$")
 
 
 def _notebook_imports(file: FileView) -> dict[str, bool]:
@@ -1175,8 +1184,12 @@ class _FileImports:
 
     @cached_property
     def _source(self) -> str:
-        """The file's text after the change when known, else the side's lines: where its checks are looked for."""
-        return self.file.text if self.file.text is not None else self.side.lines.text
+        """Where the file's checks are looked for: its text on the side's side of the change when known (before it,
+        for removed imports: a check deleted with its import guarded it), else the side's lines."""
+        text = self.file.text
+        if self.side.side is Side.REMOVED:
+            text = self.file.old_text or text
+        return text if text is not None else self.side.lines.text
 
     @cached_property
     def _tried_imports(self) -> str:
@@ -1191,9 +1204,9 @@ class _FileImports:
         source = self._source
         # Named either way (`comet-ml`, `comet_ml`): separators compare alike, as PEP 503 has it.
         names = sorted({module.partition(".")[0], distribution})
-        if "_available(" in source:
+        if "_available(" in source or "can_use_" in source:
             spelled = "|".join(re.escape(re.sub(r"[-_.]+", "_", name)) for name in names)
-            if re.search(rf"\bis_(?:{spelled})_available\(", source, re.IGNORECASE):
+            if re.search(rf"\b(?:is_(?:{spelled})_available|can_use_(?:{spelled}))\(", source, re.IGNORECASE):
                 return True
         named = "|".join("[-_.]".join(map(re.escape, re.split(r"[-_.]+", name))) for name in names)
         # `if "regex" in sys.modules:`: code for a package that only runs once something else imported it.
@@ -1276,11 +1289,11 @@ def _judged_file(file: FileView) -> bool:
             "another is no top-level name: `import flair` in `pkg/models/flair/` is the distribution's), optional "
             "imports (try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an "
             "import after an availability or requirements check in its function: `is_x_available()`, "
-            "`if not _X_AVAILABLE: raise ...`, "
-            "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
+            "`if not _X_AVAILABLE: raise ...`, a guard clause (`if not self.ai_chat: raise ...`, `if x is None: "
+            "return`), `check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `check_requirements(["onnxruntime"])` (a list of names too), '
-            '`is_comet_ml_available()`, `import_module("comet_ml")`, '
+            '`is_comet_ml_available()`, `can_use_comet_ml()`, `import_module("comet_ml")`, '
             '`"comet_ml" in sys.modules`, or imports it in a `try` whose `except ImportError` or `except Exception` '
             "stops with a message), "
             "packages a requirements or environment file mentions in a comment (`# torch: install for your CUDA`), "
