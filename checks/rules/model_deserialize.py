@@ -75,7 +75,9 @@ _WEB_FRAMEWORK = lazy(
             "`pd.read_pickle`, or `np.load(..., allow_pickle=True)`. Medium in serving code (api/, app.py, "
             "serve*.py, or a file importing a web framework), low elsewhere. An object restoring its own state in "
             "`__setstate__` (`self.fn = cloudpickle.loads(ob)`, to cross a process boundary) loads no file, nor "
-            "does a round trip through bytes made in one expression (`pickle.loads(pickle.dumps(x))`, a deep copy)."
+            "does a round trip through bytes made in one expression (`pickle.loads(pickle.dumps(x))`, a deep copy), "
+            "or a load of what the same function pickled and passed between a distributed run's processes "
+            "(`dist.all_gather` of pickled bytes, a part each rank dumps before a `barrier()`)."
         ),
         why=(
             "Unpickling runs whatever code the file carries, so a swapped model file is remote code execution; "
@@ -99,6 +101,8 @@ def pickle_model_load(view: FileView) -> Iterator[Hit]:
         receiver = _aliases(view, reader.side).get(receiver, receiver)
         call = reader.call(m)
         if call is not None and _round_trip(call):
+            continue
+        if _exchanged_between_ranks(view, reader.side, m):
             continue
         if receiver in ("np", "numpy"):
             allowed = call is not None and (
@@ -130,6 +134,23 @@ def _round_trip(call: Call) -> bool:
         return _LOADS_OF_DUMPS.match(call.text) is not None
     argument = call.positional(0)
     return isinstance(argument, ast.Call) and call_name(argument) == "dumps"
+
+
+#: A pickle written (`pickle.dumps(part)`, `pickle.dump(part, f)`), and a collective of a distributed run passing it
+#: between its processes or waiting for them (`dist.all_gather`, `broadcast`, `barrier()`).
+_DUMPED = lazy(r"\bdumps?\(")
+_COLLECTIVE = lazy(r"\b(?:all_gather\w*|gather_object|broadcast\w*|barrier)\(")
+#: How far above a load the function's own pickling and collectives are looked for.
+_EXCHANGE_LOOKBACK = 40
+
+
+def _exchanged_between_ranks(view: FileView, side: SideView, m: Match) -> bool:
+    """A load of what the same function pickled and passed between the processes of one distributed run (mmcv's
+    `collect_results_gpu` unpickling gathered bytes, a `part_{rank}.pkl` each rank dumps, read after a `barrier()`):
+    data the run wrote itself a moment before, not a file someone else could change."""
+    return _above_in_function(view, side, m, _DUMPED, _EXCHANGE_LOOKBACK) and _above_in_function(
+        view, side, m, _COLLECTIVE, _EXCHANGE_LOOKBACK
+    )
 
 
 def _is_pickle_load(view: FileView, m: Match, side: SideView) -> bool:
@@ -323,10 +344,12 @@ def _splat_set_unsafe(view: FileView, side: SideView, m: Match, call: Call) -> b
     return _above_in_function(view, side, m, setting)
 
 
-def _above_in_function(view: FileView, side: SideView, m: Match, pattern: re.Pattern[str]) -> bool:
+def _above_in_function(
+    view: FileView, side: SideView, m: Match, pattern: re.Pattern[str], lookback: int = _FUNCTION_LOOKBACK
+) -> bool:
     """Whether a line just above the match's, in the same function, holds `pattern` (the function's start ends the
     search: what its callers did is theirs)."""
-    for line in reversed(lines_before(view, side.side, m.number, _FUNCTION_LOOKBACK)):
+    for line in reversed(lines_before(view, side.side, m.number, lookback)):
         if pattern.search(line):
             return True
         if DEF.match(line):
