@@ -907,9 +907,10 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
 
 _CLOSING = ")]}"
 _EXIT = lazy(r"(?:raise|return)\b")
-#: A guard clause's condition: what the function refuses to run without (`if not self.ai_chat:`, `if x is None:`);
-#: not a dispatch on a value (`if TOOLBOX == "torch": ... return`), after which the default's import still runs.
-_GUARD_CLAUSE = lazy(r"if\s+(?:not\b.*|.*\bis\s+None\s*):$")
+#: A guard clause's condition: a flag the function refuses to run without (`if not self.ai_chat:`); not a check of
+#: its input (`if not hasattr(explainer, "__version__"):`), nor a dispatch on a value (`if TOOLBOX == "torch": ...
+#: return`), after which the import still runs whenever the function does its work.
+_GUARD_CLAUSE = lazy(r"if\s+not\s+[\w.]+\s*:$")
 
 
 def _notebook_imports(file: FileView) -> dict[str, bool]:
@@ -1289,8 +1290,8 @@ def _judged_file(file: FileView) -> bool:
             "another is no top-level name: `import flair` in `pkg/models/flair/` is the distribution's), optional "
             "imports (try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an "
             "import after an availability or requirements check in its function: `is_x_available()`, "
-            "`if not _X_AVAILABLE: raise ...`, a guard clause (`if not self.ai_chat: raise ...`, `if x is None: "
-            "return`), `check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
+            "`if not _X_AVAILABLE: raise ...`, a guard clause on a flag (`if not self.ai_chat: raise ...`), "
+            "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `check_requirements(["onnxruntime"])` (a list of names too), '
             '`is_comet_ml_available()`, `can_use_comet_ml()`, `import_module("comet_ml")`, '
