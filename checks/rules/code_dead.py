@@ -465,10 +465,12 @@ def _section_above(side: SideView, first: int) -> tuple[str, ...]:
 def _shows_usage(bodies: tuple[str, ...]) -> bool:
     """Whether a comment's prose says it shows usage: words of a line of code (`for instance in ...:`, a string
     holding a Markdown fence), or of a docstring of the commented-out code (a class's "Example:"), are the code's."""
+    shown = {i for i, body in enumerate(bodies) if EXAMPLE.search(body) and not CODE_LIKE.match(body.strip())}
+    if not shown:
+        return False  # most blocks: no string to follow
     quotes: str | None = None  # the triple quotes of a string the lines so far left open
-    for body in bodies:
-        prose = quotes is None and not body.lstrip().startswith(_TRIPLE_QUOTES)
-        if prose and EXAMPLE.search(body) and not CODE_LIKE.match(body.strip()):
+    for i, body in enumerate(bodies[: max(shown) + 1]):
+        if i in shown and quotes is None and not body.lstrip().startswith(_TRIPLE_QUOTES):
             return True
         quotes = _quotes_open_after(body, quotes)
     return False
