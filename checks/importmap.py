@@ -74,6 +74,9 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "pyro": ("pyro-ppl",),
         "Box2D": ("Box2D", "box2d-py"),
         "skvideo": ("scikit-video",),
+        "pybullet_envs": ("pybullet",),
+        "pybullet_data": ("pybullet",),
+        "pybullet_utils": ("pybullet",),
         "hydra": ("hydra-core",),
         "torch": _TORCH,
         # Shipped inside the torch wheel: importing them needs no declaration of their own.
@@ -311,6 +314,8 @@ HOST_PROVIDED: frozenset[str] = frozenset(
         "apt", "apt_pkg", "rpm", "dnf", "yum", "selinux", "lldb", "gdb", "vim", "sublime", "sublime_plugin",
         "idaapi", "idc", "idautils", "ghidra", "krita", "gimpfu", "pcbnew", "FreeCAD", "FreeCADGui", "adsk",
         "omni", "carb", "pxr", "renderdoc", "apex",
+        # NVIDIA Triton's Python backend gives its models these at run time; no index serves them.
+        "triton_python_backend_utils", "c_python_backend_utils",
     }
 )  # fmt: skip
 

@@ -254,12 +254,21 @@ def _re_exports(node: ast.stmt) -> bool:
     )
 
 
+_CLASS_NAME = lazy(r"_?[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*")
+
+
 def _aliases(node: ast.Assign) -> bool:
-    """`__all__ = [...]`, or a name bound to another module's (`requests = _multimodal.requests`): what a shim keeps
-    at its old path for those who patch it there."""
+    """`__all__ = [...]`, a name bound to another module's (`requests = _multimodal.requests`), or an old name of an
+    imported class (`Operator = BaseOperator`): what a shim keeps at its old path for those who use or patch it
+    there."""
     if all(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
         return True
     value = node.value
+    if isinstance(value, ast.Name):
+        # A class's old name (`Operator = BaseOperator`), not a setting picked from the imports (`SHAPING = rank`).
+        return all(_CLASS_NAME.fullmatch(t.id) for t in node.targets if isinstance(t, ast.Name)) and bool(
+            _CLASS_NAME.fullmatch(value.id)
+        )
     while isinstance(value, ast.Attribute):
         value = value.value
     return isinstance(value, ast.Name) and isinstance(node.value, ast.Attribute)
