@@ -137,7 +137,9 @@ _BROAD_EXCEPT = lazy(r"(?P<indent>[ \t]*)" + _CLAUSE + r"[ \t]*(?P<body>pass|con
 #: Calls that read or parse data: what a swallowed exception around them drops is a record.
 _READS_DATA = lazy(
     r"\bread_\w+\(|\.read\(|\b(?:json|yaml|pickle|orjson|ujson|tomllib)\.(?:safe_)?loads?\(|"
-    r"\b(?:np|numpy)\.(?:load|loadtxt|genfromtxt|fromfile)\(|\b(?:pd|pandas)\.\w+\(|\bImage\.open\(|"
+    # Any pandas function but a test of a value (`pd.isna(x)`), which reads nothing.
+    r"\b(?:np|numpy)\.(?:load|loadtxt|genfromtxt|fromfile)\(|\b(?:pd|pandas)\.(?!(?:isna|isnull|notna|notnull)\()\w+\(|"
+    r"\bImage\.open\(|"
     r"\bimread\(|\bimdecode\(|\bliteral_eval\(|\bstrptime\(|\.decode\(|\bload_dataset\(|"
     # Parsing a record, not a version compared (`parse(driver) < parse("550.40")`, `version.parse(v)`), nor a
     # credential, an address or the command line (`parse_api_key_v2(key)`, `parse_url(u)`, `parser.parse_args()`).
