@@ -37,11 +37,14 @@ CODE_LIKE = lazy(
       | [A-Za-z_][\w.]*\((?:.*[,([{])?\s*$
       | (?:import|from\s+[.\w]+\s+import)\s
       | (?:return|raise|yield|del|assert)\b
-      | (?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
+      | (?:async\s+(?=def|for|with))?(?:if|elif|while|for|with|def|class|try|except|else|finally)\b.*:\s*$
       | (?:async\s+)?(?:def|class)\s+[A-Za-z_]\w*\((?:.*[,([{])?\s*$  # a signature going on below: `def f(`
       | [)\]}]
       | @[A-Za-z_][\w.]*(?:\(.*\)|\((?:.*[,([{])?)?\s*$
-      | [a-z_]\w*\s*:\s*(?:  # an annotated name: given a value, or typed as code types (`x: float`), not prose
+      # An annotated name: given a value, or typed as code types (`x: float`), not prose; nor a tool's directive
+      # (`pylint: disable=no-member`, `type: ignore[attr-defined]`, `encoding: utf-8`), which parses as one.
+      | (?!(?:pylint|mypy|pyright|pytype|type|flake8|ruff|isort|fmt|yapf|pragma|encoding|coding)\s*:)
+        [a-z_]\w*\s*:\s*(?:
             [A-Za-z_][\w.]*(?:\[.*\])?\s*=\s*\S.* | [A-Za-z_][\w.]*\[.*\]
           | (?:int|float|str|bool|bytes|list|dict|tuple|set|Any)\s*
         )$
