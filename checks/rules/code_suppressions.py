@@ -517,15 +517,15 @@ _COMMENT_STARTS = ("#", "//")
 
 def _line_below(view: FileView, side: SideView, m: Match) -> str:
     """The side's line under the match's, when the side holds it, past the side's waivers stacked below it (one
-    directive split into one a line over a `def` is about the `def`); else the file's line there when it is code the
-    change keeps (`# pylint: disable=R0916` renamed above an `if` that stays is about that `if`), or ''. Not a
-    comment kept below: the same note under the same waiver in two files is no sign that either moved."""
+    directive split into one a line over a `def` is about the `def`) and its blank lines; else the file's line there
+    when it is code the change keeps (`# pylint: disable=R0916` renamed above an `if` that stays is about that `if`),
+    or ''. Not a comment kept below: the same note under the same waiver in two files is no sign that either moved."""
     lines, below, number = side.lines, m.index + 1, m.number + 1
     while below < len(lines) and lines.number(below) == number:
         line = lines.line(below).strip()
-        if not (line.startswith(_COMMENT_STARTS) and COMMENT_DIRECTIVE.search(line)):
+        if line and not (line.startswith(_COMMENT_STARTS) and COMMENT_DIRECTIVE.search(line)):
             return line
-        below, number = below + 1, number + 1
+        below, number = below + 1, number + 1  # past a blank line too: one left out when it moved changes nothing
     if view.kind is Kind.NOTEBOOK:
         return ""
     kept = next(iter(lines_after(view, side.side, number - 1, 1)), "").strip()
