@@ -231,6 +231,7 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
         (".yml", ".yaml", "jenkinsfile"),
         lazy(
             r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.circleci/config\.ya?ml$|(^|/)azure-pipelines\.ya?ml$|(^|/)Jenkinsfile$"
+            r"|^\.travis\.ya?ml$|^\.?appveyor\.ya?ml$"
         ),
         Kind.CI,
     ),
@@ -271,7 +272,14 @@ KIND_EXAMPLES: dict[Kind, tuple[str, ...]] = {  # in the order the kinds are tri
     Kind.CONDA: ("environment*.yml", "conda*.yaml"),
     Kind.DOCKERFILE: ("Dockerfile*", "*.dockerfile", "Containerfile"),
     Kind.COMPOSE: ("docker-compose*.yml", "compose.yaml"),
-    Kind.CI: (".github/workflows/*.yml", ".gitlab-ci.yml", ".circleci/config.yml", "Jenkinsfile"),
+    Kind.CI: (
+        ".github/workflows/*.yml",
+        ".gitlab-ci.yml",
+        ".circleci/config.yml",
+        "Jenkinsfile",
+        ".travis.yml",
+        "appveyor.yml",
+    ),
     Kind.KUBERNETES: ("k8s/*.yaml", "helm/*.yaml", "*deployment*.yaml"),
     Kind.PYTHON: ("*.py", "*.pyi"),
     Kind.CYTHON: ("*.pyx", "*.pxd"),
