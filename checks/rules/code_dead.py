@@ -82,7 +82,7 @@ _MAX_LINES_BETWEEN = 60
             "aside, branches disabled with `if False:` / `if 0:` (or `if True:` over an `else:`), and statements "
             "after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
-            "it only re-indents them, nor a lone `pass`, `...` or bare `return`) "
+            "it only re-indents them, nor a lone `pass`, `...`, string or bare `return`) "
             "(medium when an added exit cuts off code that ran; read when the file's text is known, and then in a "
             "deleted module too, whose unreachable code is paid or cancels the same code moved elsewhere). "
             "Comment blocks that show usage (`Example:`, `e.g.`, `i.e.`, `>>>`, a Markdown code fence, in their "
@@ -352,13 +352,18 @@ def _is_yield(node: ast.stmt) -> bool:
 
 
 def _does_nothing(node: ast.stmt) -> bool:
-    """`pass`, `...` or a bare `return` after an exit (`raise NotImplementedError` then `return`, for a docstring
-    checker): no code path of its own, so no experiment left behind."""
+    """`pass`, `...`, a string or a bare `return` after an exit (`raise NotImplementedError` then `return`, for a
+    docstring checker): no code path of its own, so no experiment left behind (code parked in the string is reported
+    as such)."""
     if isinstance(node, ast.Pass):
         return True
     if isinstance(node, ast.Return):
         return node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None)
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node.value.value is Ellipsis
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and (node.value.value is Ellipsis or isinstance(node.value.value, str))
+    )
 
 
 def _two_code_like_lines(text: str) -> bool:
