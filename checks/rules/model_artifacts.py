@@ -16,6 +16,7 @@ from checks.rules.model_paths import (
     is_lfs_pointer_patch,
     may_be_text_model,
     model_format,
+    pickled_as_text,
     text_model_format,
 )
 from checks.rules.model_scan import NOT_PRODUCTION
@@ -53,7 +54,8 @@ def _described(fmt: str, size: int | None) -> str:
     docs=Docs(
         what=(
             "The change commits a serialized model (.pt, .pkl, .onnx, .safetensors, .ubj, .cbm, .h5 named like a "
-            "model...) as a Git blob, not through Git LFS or DVC; or a gradient-boosting model saved as text "
+            "model...) as a Git blob, not through Git LFS or DVC (a pickle written with protocol 0 too, which is "
+            "text: told by its first line); or a gradient-boosting model saved as text "
             "(XGBoost's JSON, LightGBM's text format) under a model's name, told by its first lines. Changing an "
             "already committed model counts too: every version stays in the history. Severity is high from "
             "`thresholds.model_file_high_mb` (10 MB)."
@@ -109,8 +111,8 @@ def _removed_artifact(view: FileView) -> Hit | None:
     patch = view.patch
     if artifact_roles(view.path) & SMALL_OK_ROLES or view.snapshot.in_lfs(view.path):
         return None  # a small test model we never counted, or weights that were never in Git
-    if patch.hunks:  # a text file: an LFS pointer, or a model saved as text
-        if text_model_format(patch) is None:
+    if patch.hunks:  # a text file: an LFS pointer, or a model saved as text (a boosting model, a protocol-0 pickle)
+        if text_model_format(patch) is None and not (pickled_as_text(patch) and model_format(view.path)):
             return None
     elif model_format(view.path) is None:
         return None

@@ -139,11 +139,26 @@ def carries_blob(patch: FilePatch) -> bool:
     """True when the change writes the file's bytes into Git (not an LFS pointer, not an empty file).
 
     Serialized weights are binary: git marks them so, and GitHub's file list omits their patch. A text
-    diff under a model name is an LFS pointer, a template (`.pt` page templates) or a protocol-0 pickle.
+    diff under a model name is an LFS pointer or a template (`.pt` page templates); or a pickle written with
+    protocol 0, which is text (`pickled_as_text`).
     """
     if patch.status is FileStatus.RENAMED and not patch.is_binary:
         return False  # a move: the same bytes under a new name
-    return patch.is_binary or patch.patch_missing
+    return patch.is_binary or patch.patch_missing or pickled_as_text(patch)
+
+
+#: The first line of a pickle written with protocol 0 (text): the machine's GLOBAL opcode naming a class
+#: (`ccopy_reg`, `cnumpy.core.multiarray`), or MARK then a dict, list or instance (`(dp0`, `(lp1`, `(imodule`).
+_PROTOCOL_0 = lazy(r"c[A-Za-z_][\w.]*|\((?:dp|lp|tp)\d+|\(i[A-Za-z_][\w.]*")
+
+
+def pickled_as_text(patch: FilePatch) -> bool:
+    """Whether a pickle file's diff is a protocol-0 pickle (madmom's networks), shown from its first line on the side
+    it writes (the removed one for a deleted file)."""
+    if patch.path.rpartition(".")[2].lower() not in _PICKLE_FORMATS:
+        return False
+    lines = patch.removed if patch.status is FileStatus.REMOVED else patch.added
+    return bool(len(lines)) and lines.number(0) == 1 and _PROTOCOL_0.fullmatch(lines.line(0).rstrip("\r")) is not None
 
 
 #: Experiment trackers' local stores: the folder that roots a run store, and what proves it is one.
