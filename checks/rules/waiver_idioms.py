@@ -356,6 +356,8 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
         allowed = _FALLBACK_TYPE_CODES
         if named is None:  # bare: on an import, a type checker has only its resolving and its stubs to report
             return _IMPORT_LINE.match(m.text) is not None and _tried_import(view, side, m, handler_too=True)
+    elif name == "pyre-fixme":
+        allowed = _PYRE_IMPORT_CODES
     else:
         return False
     if name == "type: ignore" and named and named <= _FALLBACK_BINDING_CODES and _binds_a_fallback(view, side, m):
@@ -364,8 +366,8 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
         return False
     if _tried_import(view, side, m, handler_too=True):
         return True
-    if name == "pylint: disable" and m.text.lstrip().startswith("#") and view.kind is not Kind.NOTEBOOK:
-        # Alone on its line, pylint's disable holds from there on: about the import below it.
+    if name in _OWN_LINE_ABOVE and m.text.lstrip().startswith("#") and view.kind is not Kind.NOTEBOOK:
+        # Alone on its line, pylint's disable holds from there on, and Pyre's for the next line: the import below it.
         below = lines_after(view, side.side, m.number, 1)
         if below and _tried_import_at(view, side, below[0], m.number + 1, handler_too=True):
             return True
@@ -375,6 +377,10 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
     return resolves and _IMPORT_LINE.match(m.text) is not None and _in_environment_branch(view, side, m)
 
 
+#: Pyre's code for an import it cannot resolve (21, Undefined import).
+_PYRE_IMPORT_CODES = frozenset({"21"})
+#: Waivers that, alone on their line, are about the code below them.
+_OWN_LINE_ABOVE = frozenset({"pylint: disable", "pyre-fixme"})
 #: What mypy says of a name an ImportError handler binds again to a stand-in (`x = None`): the types differ.
 _FALLBACK_BINDING_CODES = frozenset({"assignment", "misc", "no-redef"})
 
