@@ -223,7 +223,12 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
     ((".yml", ".yaml"), lazy(r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$", re.I), Kind.CONDA),
     (
         ("dockerfile", "containerfile"),
-        lazy(r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$", re.I),
+        # Not a bundler's chunk or a page named after the word (`assets/dockerfile-DZFCIeNp.js`, `dockerfile.md`).
+        lazy(
+            r"(^|/)(Dockerfile(?![\w.-]*\.(?:[cm]?js|jsx|ts|tsx|css|map|html?|md|rst|txt|json|py|svg|png)$)[\w.-]*"
+            r"|[\w.-]*\.dockerfile|Containerfile)$",
+            re.I,
+        ),
         Kind.DOCKERFILE,
     ),
     (("compose",), lazy(r"(^|/)(docker-compose[\w.-]*|compose)\.ya?ml$", re.I), Kind.COMPOSE),
@@ -231,7 +236,7 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
         (".yml", ".yaml", "jenkinsfile"),
         lazy(
             r"(^|/)\.github/workflows/[^/]+\.ya?ml$|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.circleci/config\.ya?ml$|(^|/)azure-pipelines\.ya?ml$|(^|/)Jenkinsfile$"
-            r"|^\.travis\.ya?ml$|^\.?appveyor\.ya?ml$"
+            r"|(^|/)\.travis\.ya?ml$|(^|/)\.?appveyor\.ya?ml$"
         ),
         Kind.CI,
     ),
