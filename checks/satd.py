@@ -14,8 +14,9 @@ TAG = lazy(r"(?<![\w/-])(TODO|FIXME|XXX|HACK|todo|fixme|Fixme|Todo|ToDo|hack|Hac
 TAG_NEEDLES = ("TODO", "FIXME", "XXX", "HACK", "todo", "fixme", "Fixme", "Todo", "ToDo", "hack", "Hack")
 #: A tag's owner in its brackets: a person (`TODO(alice)`) or a bug that owns it (Google's `TODO(b/253238305)`).
 TAG_OWNER = lazy(r"\b(?:TODO|FIXME|XXX|HACK)\s*\(\s*[\w.@-]+(?:/\d+)?\s*\)", re.IGNORECASE)
-#: An issue reference: `#123`, a URL, a tracker key (`JIRA-42`), Google's issue tracker (`b/253238305`).
-TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b|\bb/\d+\b)")
+#: An issue reference: `#123`, a URL, a tracker key (`JIRA-42`), Google's issue tracker (`b/253238305`), Apple's Radar
+#: (`rdar://129584011`).
+TAG_LINK = lazy(r"(#\d+|https?://\S+|\b[A-Z][A-Z0-9]+-\d+\b|\bb/\d+\b|\brdar://\S+)")
 
 
 def task_marks(comment: str) -> frozenset[str]:

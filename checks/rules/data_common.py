@@ -25,9 +25,10 @@ MODEL_EXTENSION = lazy(
 #: Formats that hold models and data alike (HDF5, raw binaries, pickles, SPSS/pickle .sav): data when their
 #: folder or name says data and their name does not say model, the line the model rules draw from the other side.
 _SHARED_EXTENSION = lazy(r"\.(h5|hdf5|bin|pb|params|sav|pkl|pickle|joblib)$", re.IGNORECASE)
+#: `bert` not after a `q`, as the model rules read it (`roms/qbert.bin`, an Atari game's ROM).
 _MODEL_NAME = lazy(
     r"model|weight|checkpoint|ckpt|classifier|regressor|encoder|decoder|tokeni[sz]er|estimator|pretrained|"
-    r"finetuned|vectori[sz]er|scaler|pipeline|clf|xgb|lgbm|bert|gpt|resnet",
+    r"finetuned|vectori[sz]er|scaler|pipeline|clf|xgb|lgbm|(?<!q)bert|gpt|resnet",
     re.IGNORECASE,
 )
 _DATA_NAME = lazy(

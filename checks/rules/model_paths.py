@@ -59,9 +59,10 @@ CANDIDATE = lazy(
     r"\.(?:" + "|".join(sorted({*_MODEL_FORMATS, *_PICKLE_FORMATS, *_SHARED_FORMATS})) + r")$|\.data-\d{5}-of-\d{5}$",
     re.IGNORECASE,
 )
+#: `bert` not after a `q`: `roms/qbert.bin` is Q*bert's cartridge, an Atari game's ROM (ale-py's).
 _MODEL_WORD = lazy(
     r"model|weight|checkpoint|ckpt|classifier|regressor|encoder|decoder|tokeni[sz]er|estimator|pretrained|"
-    r"finetuned|vectori[sz]er|resnet|mobilenet|efficientnet|densenet|yolo|bert|gpt|llama|whisper|xgboost|"
+    r"finetuned|vectori[sz]er|resnet|mobilenet|efficientnet|densenet|yolo|(?<!q)bert|gpt|llama|whisper|xgboost|"
     r"lightgbm|catboost|lgbm|xgb|booster",
     re.IGNORECASE,
 )

@@ -45,6 +45,8 @@ def is_tag(side: SideView, m: Match) -> bool:
     end = column + len(m.group())
     if _FILE_EXTENSION.match(m.text, end) is not None:
         return False  # "like RELEASE_NOTES.md, TODO.md": a file's name
+    if column > 0 and end < len(m.text) and m.text[column - 1] == m.text[end] and m.text[end] in "\"'":
+        return False  # `# "gtag": "TODO",`: a string whose value is the word, a placeholder in a commented setting
     if m.group(1) in _CAPITAL_TAGS:
         return True
     if _TAG_PUNCTUATION.match(m.text, end) is not None or _AFTER_TAG.search(m.text, 0, column) is not None:
