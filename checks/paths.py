@@ -205,6 +205,12 @@ class Kind(StrEnum):
 
 
 #: The kinds' patterns in order (the first that matches wins), each after its words as in `_ROLE_PATTERNS`.
+#: A Dockerfile's name; not a bundler's chunk or a page named after the word (`assets/dockerfile-DZFCIeNp.js`,
+#: `dockerfile.md`). The kinds and DEP009's manifests read it alike.
+DOCKERFILE_NAME = (
+    r"(^|/)(Dockerfile(?![\w.-]*\.(?:[cm]?js|jsx|ts|tsx|css|map|html?|md|rst|txt|json|py|svg|png)$)[\w.-]*"
+    r"|[\w.-]*\.dockerfile|Containerfile)$"
+)
 _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
     ((".ipynb",), lazy(r"\.ipynb$", re.I), Kind.NOTEBOOK),
     (
@@ -223,12 +229,7 @@ _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
     ((".yml", ".yaml"), lazy(r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$", re.I), Kind.CONDA),
     (
         ("dockerfile", "containerfile"),
-        # Not a bundler's chunk or a page named after the word (`assets/dockerfile-DZFCIeNp.js`, `dockerfile.md`).
-        lazy(
-            r"(^|/)(Dockerfile(?![\w.-]*\.(?:[cm]?js|jsx|ts|tsx|css|map|html?|md|rst|txt|json|py|svg|png)$)[\w.-]*"
-            r"|[\w.-]*\.dockerfile|Containerfile)$",
-            re.I,
-        ),
+        lazy(DOCKERFILE_NAME, re.I),
         Kind.DOCKERFILE,
     ),
     (("compose",), lazy(r"(^|/)(docker-compose[\w.-]*|compose)\.ya?ml$", re.I), Kind.COMPOSE),

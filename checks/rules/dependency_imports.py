@@ -34,7 +34,7 @@ from checks.importmap import (
     VARIANT_SUFFIXES,
 )
 from checks.lazyre import lazy
-from checks.paths import Kind, Role, ascii_lowered, kind, roles
+from checks.paths import DOCKERFILE_NAME, Kind, Role, ascii_lowered, kind, roles
 from checks.registry import Docs, Scope, rule
 from checks.rules.dependency_common import (
     canonical,
@@ -57,7 +57,7 @@ MANIFEST_PATTERNS: tuple[str, ...] = (
     r"(^|/)(pyproject\.toml|pixi\.toml|setup\.py|setup\.cfg|Pipfile)$",
     r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$",
     r"(^|/)(conda[\w.-]*|[\w.-]*recipe[\w.-]*)/meta\.ya?ml$",
-    r"(^|/)(Dockerfile[\w.-]*|[\w.-]*\.dockerfile|Containerfile)$",
+    DOCKERFILE_NAME,
 )
 _MANIFEST = lazy("|".join(f"(?:{p})" for p in MANIFEST_PATTERNS), re.IGNORECASE)
 #: How every manifest's name ends, in lower case (one of MANIFEST_PATTERNS' endings, or a Dockerfile's name

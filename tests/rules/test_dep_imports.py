@@ -334,6 +334,7 @@ def test_manifests(path: str) -> None:
         "tests/fixtures/requirements.txt",
         "meta.yaml",
         "src/setup_utils.py",
+        "src/zenml/zen_server/dashboard/assets/dockerfile-DZFCIeNp.js",
     ],
 )
 def test_not_manifests(path: str) -> None:
