@@ -393,7 +393,8 @@ _STEP_SCRIPT = lazy(r"[\w./-]*download[-_](?:models?|weights|checkpoints?)\.(?:p
             "`file_hash`, `urlretrieve` of a weights URL with no hash check in the file, or `wget`/`curl` of a "
             "weights file with no checksum within the next lines, or a build step (Dockerfile, CI, Makefile, "
             "shell) that runs the project's own weight download (`make download-models`, "
-            "`python scripts/download_weights.py`) with no checksum in the next lines nor, when its text is "
+            "`python scripts/download_weights.py`; not a variable or an option of that name, `download_model=`, "
+            "`${download_model}`) with no checksum in the next lines nor, when its text is "
             'known, in the script. `torch.hub.load(..., source="local")` is fine, and so is a check the caller '
             "switches (`check_hash=check_hash`, a `hash_prefix` variable)."
         ),
@@ -502,7 +503,7 @@ def _download_steps(view: FileView) -> Iterator[Hit]:
             continue  # a script's own download function: its wget and curl lines are what is judged
         texts = side.lines.texts()
         for m in side.search(_DOWNLOAD_STEP):
-            if side.in_comment(m) or not _runs(view.kind, m.text):
+            if side.in_comment(m) or not _runs(view.kind, m.text) or _names_a_variable(side, m):
                 continue
             following = "\n".join(texts[m.index : m.index + _CHECKSUM_LINES + 1])
             if _CHECKSUM.search(following) or _script_verifies(view, m.text):
@@ -512,6 +513,14 @@ def _download_steps(view: FileView) -> Iterator[Hit]:
                 f"Build step downloads model weights with no checksum verification: {m.text.strip()[:100]}",
                 content=m.text.strip(),
             )
+
+
+def _names_a_variable(side: SideView, m: Match) -> bool:
+    """Whether the step's name is a variable or an option, not a command: `download_model=""`, `${download_model}`,
+    `$download_model`, `--download_model` (espnet's recipes, whose variable holds a model's tag)."""
+    column = side.column(m)
+    end = column + len(m.group())
+    return m.text[column - 1 : column] in ("$", "{", "-") or m.text[end : end + 1] in ("=", "}")
 
 
 def _runs(kind: Kind, line: str) -> bool:
