@@ -14,7 +14,7 @@ from checks.finding import Category, Hit, Severity, Side, normalize
 from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
-from checks.rules.code_common import enclosing_def, in_docstring
+from checks.rules.code_common import enclosing_def_index, in_docstring
 from checks.rules.data_common import brackets_closed, needles
 from checks.rules.data_source import call_name, parse_statement
 from checks.rules.model_calls import CallReader
@@ -332,14 +332,24 @@ def remote_dataset_unpinned(view: FileView) -> Iterator[Hit]:
 
 #: A gdown call given its URL (or Drive id) by a name: `gdown.download(url, output, quiet=False)`.
 _GDOWN_NAME = lazy(r"gdown\.\w+\(\s*(?:url\s*=\s*|id\s*=\s*)?([A-Za-z_]\w*)\s*[,)]")
-#: How far above a call its function's `def` is looked for.
-_DEF_LOOKBACK = 40
+#: How far above a call its function's `def` is looked for, and how many lines its signature may run over.
+_DEF_LOOKBACK = 120
+_SIGNATURE_LINES = 30
 
 
 def _parameter_of_its_function(side: SideView, m: Match, name: str) -> bool:
-    """Whether `name` is a parameter of the function the match's line is in, as its `def` line shows."""
-    line = enclosing_def(side.lines_above(m.index, _DEF_LOOKBACK), len(m.text) - len(m.text.lstrip()))
-    return line is not None and re.search(rf"[(,]\s*{re.escape(name)}\b", line) is not None
+    """Whether `name` is a parameter of the function the match's line is in, as its signature shows (its `def` line,
+    and the lines of its parameters when they run over several)."""
+    above = side.lines_above(m.index, _DEF_LOOKBACK)
+    at = enclosing_def_index(above, len(m.text) - len(m.text.lstrip()))
+    if at is None:
+        return False
+    signature = []
+    for line in above[at : at + _SIGNATURE_LINES]:
+        signature.append(line)
+        if line.split("#", 1)[0].rstrip().endswith(":"):
+            break  # `) -> None:`, or the def's own line
+    return re.search(rf"(?:[(,]|^)\s*{re.escape(name)}\b", "\n".join(signature), re.MULTILINE) is not None
 
 
 def _url_assigned(side: SideView, index: int, name: str) -> str | None:
