@@ -272,7 +272,8 @@ _STUB_LOOKBACK = 8
             "A noqa removed from the "
             "code pays "
             "nothing "
-            "while the per-file-ignores of ruff or flake8 at the head of the change keep its checks off for the file "
+            "while the per-file-ignores of ruff or flake8 at the head of the change, or their `ignore` and "
+            "`extend-ignore` for every file, keep its checks off for the file "
             "(a bare one: when an entry names the file itself, or unused imports on an import), or while their "
             "`exclude` or `extend-exclude` leaves the file out of linting altogether."
         ),

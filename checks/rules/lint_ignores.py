@@ -39,6 +39,8 @@ def ignored_codes(snapshot: Snapshot, path: str, *, named_alone: bool = False) -
             text = snapshot.text(f"{folder}{config}")
             if text is None:
                 continue
+            if not named_alone:
+                codes |= _global_ignores(config, text)  # off for every file: for this one too
             for glob, ignored in _per_file_ignores(config, text):
                 if named_alone and glob.pattern.lstrip("/") != relative:
                     continue
@@ -78,6 +80,31 @@ def _per_file_ignores(config: str, text: str) -> _Ignores:
         except GlobError:
             continue  # the repository's pattern, not ours to fail on
     return tuple(found)
+
+
+@lru_cache(maxsize=64)
+def _global_ignores(config: str, text: str) -> frozenset[str]:
+    """The codes the configuration turns off everywhere: ruff's `ignore` and `extend-ignore`, flake8's in its
+    `[flake8]` section."""
+    if "ignore" not in text:
+        return frozenset()  # most configuration files: told before any parser runs
+    if config.endswith(".toml"):
+        codes: set[str] = set()
+        for scope in _ruff_scopes(config, text):
+            for key in ("ignore", "extend-ignore"):
+                listed = scope.get(key)
+                if isinstance(listed, list):
+                    codes.update(code for code in listed if isinstance(code, str) and _CODE.fullmatch(code))
+        return frozenset(codes)
+    parser = read_setup_cfg(text)
+    if parser is None:
+        return frozenset()
+    return frozenset(
+        code
+        for key in ("ignore", "extend-ignore")
+        if parser.has_option("flake8", key)
+        for code in _CODE.findall(parser.get("flake8", key))
+    )
 
 
 @lru_cache(maxsize=64)
