@@ -79,6 +79,7 @@ _BARE_KINDS = frozenset({Kind.YAML, Kind.TOML, Kind.PYPROJECT, Kind.SHELL})
             "a mounted Google Drive (/content/drive), Kaggle's /kaggle/input, a WSL drive (/mnt/c) or an HPC "
             "scratch file system. Container paths such as /app, /workspace, /opt/ml and /tmp are contracts and "
             "are not reported; neither are docs, docstrings, regular expressions, placeholders ($USER, {user}), "
+            'sed scripts (`s:\\.wav::g`), usage messages a script prints (`echo "e.g.: $0 /home/me/data"`), '
             "tests, examples, comments, notebook outputs or editor settings (the code rules' business). In a "
             "compose file only the host side of a volume counts: the rest is inside the container."
         ),
@@ -107,6 +108,8 @@ def user_specific_path(view: FileView) -> Iterator[Hit]:
         for m in side.search(pattern):
             if side.in_comment(m) or _in_prose(m.text, side.column(m)):
                 continue
+            if _sed_script(side, m) or _USAGE_MESSAGE.match(m.text):
+                continue  # `sed 's:\.wav::g'` (a drive letter's look-alike), `echo "e.g.: $0 /home/me/data"`
             if view.kind is Kind.PYTHON:
                 # Each side read in its module: the post-change text, or the old one rebuilt from it.
                 if docs is None:
@@ -122,6 +125,19 @@ def user_specific_path(view: FileView) -> Iterator[Hit]:
                     continue
                 seen.add(path)
             yield side.hit(m, f"Hard-coded user-specific path {_shorten(path)!r}", content=path)
+
+
+#: A sed or perl substitution with `:` as its delimiter (`s:\.wav::g`, `y:abc:xyz:`): no Windows drive.
+_SED_SCRIPT = lazy(r"[sy]:[^:\n]*:[^:\n]*:")
+#: A shell line printing an example of its use (`echo "e.g.: $0 /home/mpost/data"`, `echo "Usage: ..."`).
+_USAGE_MESSAGE = lazy(r"[ \t]*(?:echo|printf)\b.*(?:\be\.g\.|\busage\b|\bexample\b)", re.IGNORECASE)
+
+
+def _sed_script(side: SideView, m: Match) -> bool:
+    """Whether the matched path is where a sed script with `:` delimiters starts on its line."""
+    if m.group("path") is None:
+        return False
+    return _SED_SCRIPT.match(m.text, side.column(m) + m.match.start("path") - m.match.start()) is not None
 
 
 def _in_prose(line: str, column: int) -> bool:
