@@ -247,15 +247,16 @@ _GENERATED_MARK = lazy(
 #: A file's leading comments or module docstring saying it is another project's copy (`# taken from
 #: https://github.com/...`, `# Copied verbatim from https://...`, a docstring's line `Copied from https://...`, or of
 #: its code, `# These classes are copied from Minivision's ... Repo`, with the repository's address elsewhere in the
-#: same note, `# Ref: github.com/...`; after a `NOTE:` or not): vendored, whatever its path. Only before the file's
-#: first line of code, and not in a comment after its docstring: further down, such a note credits one function.
+#: same note, `# Ref: github.com/...`; a docstring's `Copy of x.py from owner/repo (https://...)`; after a `NOTE:` or
+#: not): vendored, whatever its path. Only before the file's first line of code, and not in a comment after its
+#: docstring: further down, such a note credits one function.
 _VENDORED_MARK = lazy(
     r"(?:#+[ \t]*)?(?:note:[ \t]*)?"
     r"(?:th(?:is|ese)[ \t]+(?:file|module|code|class(?:es)?|functions?)[ \t]+(?:is|are|was|were)[ \t]+)?"
-    r"(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from\b",
+    r"(?:(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from\b|copy[ \t]+of\b[^\n]*?[ \t]from\b)",
     re.I,
 )
-_VENDORED_WORDS = ("taken from", "copied", "vendored")
+_VENDORED_WORDS = ("taken from", "copied", "vendored", "copy of")
 _REPOSITORY = lazy(r"https?://|\b(?:github|gitlab|bitbucket)\.(?:com|org)/", re.I)
 #: A docstring's opening or closing quotes, to read the text on their lines.
 _QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")

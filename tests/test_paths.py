@@ -218,6 +218,8 @@ def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) ->
         ('"""Tokenizers.\n\nThe vocabulary was copied from https://x.org/vocab.txt once.\n"""\n', False),
         ("# Copyright 2020 The Authors.\n#\n# Copied verbatim from https://github.com/pytorch/vision/x.py\n", True),
         ("#!/usr/bin/env python\n\n# Vendored from <https://github.com/org/repo>\nimport os\n", True),
+        ('"""EMA.\n\nCopy of ``ema.py`` from lucidrains/ema\n(https://github.com/lucidrains/ema).\n"""\n', True),
+        ('"""A copy of the weights, see https://x.org/docs for the format."""\nimport os\n', False),
         ('"""Utilities."""\n# taken from https://github.com/org/repo\n', False),  # after the docstring: a function's
         ("import os\n\n# copied from https://github.com/org/repo/blob/main/utils.py\ndef f(): ...\n", False),
         ("# Adapted from https://github.com/org/repo: our own since\n", False),
