@@ -245,8 +245,8 @@ _STUB_LOOKBACK = 8
             "an import in such a `try:` or "
             "its handler (a fallback import, an optional package), a `# pragma: no cover` on a line coverage.py's "
             'documentation suggests excluding (`if __name__ == "__main__":`, `def __repr__`, `if TYPE_CHECKING:`, '
-            "a `Protocol` class, `raise NotImplementedError`, `raise AssertionError`, an `@abstractmethod` or the "
-            "def it decorates), or on a probe of "
+            "a `Protocol` class, `raise NotImplementedError`, `raise AssertionError` or a block holding that raise "
+            "alone, an `@abstractmethod` or the def it decorates, and its `pass` or `...`), or on a probe of "
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, any handler whose first "
             "statement imports, a broad one that falls back (`return False`, `x = None`) of a `try` that starts "
@@ -541,6 +541,8 @@ def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
     if _COVERAGE_EXCLUDED.match(m.text) is not None:
         return True
     line = m.text
+    if view.kind is not Kind.NOTEBOOK and line.split("#", 1)[0].rstrip().endswith(":") and _only_raises(view, side, m):
+        return True  # `else:  # pragma: no cover` over a lone `raise AssertionError(...)`: the same lines excluded
     stub = _STUB_BODY.match(line) is not None
     if view.kind is Kind.NOTEBOOK or not (stub or DEF.match(line) or line.lstrip().startswith(")")):
         return False
@@ -563,6 +565,27 @@ def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
         if code and not code.startswith(("@", "#")):
             return False
     return False
+
+
+def _only_raises(view: FileView, side: SideView, m: Match) -> bool:
+    """Whether the block the match's line opens holds one statement, a raise coverage.py's documentation excludes
+    (`raise AssertionError(...)`, over several lines or not)."""
+    opened = len(m.text) - len(m.text.lstrip())
+    body: int | None = None  # the indent of the block's statement, once met
+    for line in lines_after(view, side.side, m.number, _STUB_LOOKBACK):
+        code = line.strip()
+        if not code or code.startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent <= opened:
+            return body is not None  # the block ended after its one statement
+        if body is None:
+            if _COVERAGE_EXCLUDED.match(line) is None or not code.startswith("raise"):
+                return False
+            body = indent
+        elif indent == body and not code.startswith(_CLOSING):
+            return False  # a second statement
+    return False  # the block runs past what is read
 
 
 def _header_above(above: list[str], indent: int) -> int | None:
