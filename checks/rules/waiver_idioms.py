@@ -140,7 +140,7 @@ _PATH_IMPORT = lazy(
     r"[ \t]*(?:from[ \t]+(?P<from>[\w.]+)[ \t]+import[ \t]*(?:\(|\w+(?:[ \t]+as[ \t]+\w+)?)?"
     r"|import[ \t]+(?P<module>[\w.]+)(?:[ \t]+as[ \t]+\w+)?)[ \t]*"
 )
-#: What an import's first line may hold besides the module's path: its keywords, an indent, one short name.
+#: What an import's first line may hold besides the module's path and its indent: its keywords, one short name.
 _BESIDES_THE_PATH = 24
 
 
@@ -155,7 +155,7 @@ def waives_a_long_module_path(m: Match, name: str, named: frozenset[str] | None,
     if found is None:
         return False
     path = found.group("from") or found.group("module")
-    return "." in path and len(before.rstrip()) - len(path) <= _BESIDES_THE_PATH
+    return "." in path and len(before.strip()) - len(path) <= _BESIDES_THE_PATH  # the indent aside: a function's import
 
 
 def _long_only_for_url(line: str) -> bool:
