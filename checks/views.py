@@ -256,7 +256,8 @@ _VENDORED_MARK = lazy(
     r"(?:(?:taken|copied|vendored)(?:[ \t]+verbatim)?[ \t]+from\b|copy[ \t]+of\b[^\n]*?[ \t]from\b)",
     re.I,
 )
-_VENDORED_WORDS = ("taken from", "copied", "vendored", "copy of")
+#: Words a vendored note holds, "copy of" only opening a line (every licence header says "obtain a copy of").
+_VENDORED_WORDS = ("taken from", "copied", "vendored", "\ncopy of", "# copy of")
 _REPOSITORY = lazy(r"https?://|\b(?:github|gitlab|bitbucket)\.(?:com|org)/", re.I)
 #: A docstring's opening or closing quotes, to read the text on their lines.
 _QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")

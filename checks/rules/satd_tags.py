@@ -43,9 +43,10 @@ def is_tag(side: SideView, m: Match) -> bool:
     if _REFERENCE.search(m.text, 0, column) is not None:
         return False  # "See TODO there": it points at another task
     end = column + len(m.group())
-    if _FILE_EXTENSION.match(m.text, end) is not None:
+    after = m.text[end : end + 1]
+    if after == "." and _FILE_EXTENSION.match(m.text, end) is not None:
         return False  # "like RELEASE_NOTES.md, TODO.md": a file's name
-    if column > 0 and end < len(m.text) and m.text[column - 1] == m.text[end] and m.text[end] in "\"'":
+    if after and after in "\"'" and column > 0 and m.text[column - 1] == after:
         return False  # `# "gtag": "TODO",`: a string whose value is the word, a placeholder in a commented setting
     if m.group(1) in _CAPITAL_TAGS:
         return True
