@@ -204,13 +204,13 @@ class Kind(StrEnum):
     OTHER = "other"
 
 
-#: The kinds' patterns in order (the first that matches wins), each after its words as in `_ROLE_PATTERNS`.
 #: A Dockerfile's name; not a bundler's chunk or a page named after the word (`assets/dockerfile-DZFCIeNp.js`,
 #: `dockerfile.md`). The kinds and DEP009's manifests read it alike.
 DOCKERFILE_NAME = (
     r"(^|/)(Dockerfile(?![\w.-]*\.(?:[cm]?js|jsx|ts|tsx|css|map|html?|md|rst|txt|json|py|svg|png)$)[\w.-]*"
     r"|[\w.-]*\.dockerfile|Containerfile)$"
 )
+#: The kinds' patterns in order (the first that matches wins), each after its words as in `_ROLE_PATTERNS`.
 _KIND_BY_NAME: tuple[tuple[tuple[str, ...], re.Pattern[str], Kind], ...] = (
     ((".ipynb",), lazy(r"\.ipynb$", re.I), Kind.NOTEBOOK),
     (

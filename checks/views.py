@@ -257,7 +257,7 @@ _VENDORED_MARK = lazy(
     re.I,
 )
 #: Words a vendored note holds, "copy of" only opening a line (every licence header says "obtain a copy of").
-_VENDORED_WORDS = ("taken from", "copied", "vendored", "\ncopy of", "# copy of")
+_VENDORED_WORDS = ("taken from", "copied", "vendored", "\ncopy of", "# copy of", '"copy of')
 _REPOSITORY = lazy(r"https?://|\b(?:github|gitlab|bitbucket)\.(?:com|org)/", re.I)
 #: A docstring's opening or closing quotes, to read the text on their lines.
 _QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")

@@ -221,6 +221,7 @@ def test_a_generators_mark_in_a_files_first_lines(head: str, generated: bool) ->
         ('"""EMA.\n\nCopy of ``ema.py`` from lucidrains/ema\n(https://github.com/lucidrains/ema).\n"""\n', True),
         ('"""A copy of the weights, see https://x.org/docs for the format."""\nimport os\n', False),
         ("# Copy of tools/ema.py from https://github.com/org/repo\nimport os\n", True),
+        ('"""Copy of ema.py from lucidrains/ema (https://github.com/lucidrains/ema)."""\nimport os\n', True),
         ('"""Utilities."""\n# taken from https://github.com/org/repo\n', False),  # after the docstring: a function's
         ("import os\n\n# copied from https://github.com/org/repo/blob/main/utils.py\ndef f(): ...\n", False),
         ("# Adapted from https://github.com/org/repo: our own since\n", False),
