@@ -257,6 +257,7 @@ def _re_exports(node: ast.stmt) -> bool:
     )
 
 
+#: A class's name, in CapWords (`BaseOperator`), not a constant's (`SHAPING`) nor a function's (`centered_rank`).
 _CLASS_NAME = lazy(r"_?[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)*")
 
 

@@ -18,6 +18,7 @@ from checks.rules.code_common import (
     statement_hit,
     statement_key,
 )
+from checks.rules.dependency_common import lines_after
 from checks.views import FileView, Match, SideView
 
 SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
@@ -30,6 +31,8 @@ _ADDED_ENTRY = lazy(
 )
 #: A copy of the path taken to put back later: `saved = sys.path.copy()`, `list(sys.path)`, `sys.path[:]`.
 _SNAPSHOT = r"(?:list\(sys\.path\)|sys\.path(?:\.copy\(\)|\[:\])|(?:copy\.)?(?:deep)?copy\(sys\.path\))"
+#: How far below a path edit the block holding it is read for the edit's undoing.
+_BLOCK_LOOKAHEAD = 200
 #: Sphinx's conf.py puts the package on sys.path by design.
 SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
 
@@ -119,11 +122,12 @@ def _undone(view: FileView, side: SideView, m: Match) -> bool:
 
 
 def _rest_of_block(view: FileView, side: SideView, m: Match) -> str:
-    """The side's text from the match's line to the end of the block holding it (the next line less indented)."""
+    """The side's lines from the match's to the end of the block holding it (the next line less indented)."""
     indent = len(m.text) - len(m.text.lstrip())
-    text = side_text(view, side)
-    start = text.find(m.text)
-    if start == -1:
-        return text
-    end = re.compile(rf"\n(?=[ \t]{{0,{indent - 1}}}\S)").search(text, start) if indent else None
-    return text[start : end.start() if end else len(text)]
+    rest = [m.text]
+    for line in lines_after(view, side.side, m.number, _BLOCK_LOOKAHEAD):
+        code = line.lstrip()
+        if code and len(line) - len(code) < indent:
+            break
+        rest.append(line)
+    return "\n".join(rest)
