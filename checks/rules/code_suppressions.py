@@ -180,7 +180,8 @@ _COVERAGE_EXCLUDED = lazy(
 _ABSTRACT = lazy(r"[ \t]*@(?:abc\.)?abstractmethod\b")
 #: How far above a def its decorators are looked for.
 _DECORATORS_LOOKBACK = 8
-#: The body of a stub (`pass`, `...`), and how far above it its def is looked for (past a docstring).
+#: The body of a stub (`pass`, `...`); how far above it its def is looked for (past a docstring), and how far below a
+#: block's header its one statement is read.
 _STUB_BODY = lazy(r"[ \t]*(?:pass|\.\.\.)[ \t]*(?:#|$)")
 _STUB_LOOKBACK = 8
 
@@ -540,11 +541,13 @@ def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
     parameters, or the `pass` or `...` of its body, which coverage.py excludes with the rest of the function."""
     if _COVERAGE_EXCLUDED.match(m.text) is not None:
         return True
+    if view.kind is Kind.NOTEBOOK:
+        return False
     line = m.text
-    if view.kind is not Kind.NOTEBOOK and line.split("#", 1)[0].rstrip().endswith(":") and _only_raises(view, side, m):
+    if line.split("#", 1)[0].rstrip().endswith(":") and _only_raises(view, side, m):
         return True  # `else:  # pragma: no cover` over a lone `raise AssertionError(...)`: the same lines excluded
     stub = _STUB_BODY.match(line) is not None
-    if view.kind is Kind.NOTEBOOK or not (stub or DEF.match(line) or line.lstrip().startswith(")")):
+    if not (stub or DEF.match(line) or line.lstrip().startswith(")")):
         return False
     above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
     if stub:
