@@ -226,10 +226,15 @@ def _own_method(source: str, dotted: str) -> bool:
     """Whether `receiver.name` calls a method the module defines, on an object it did not import as a module
     (`model_selection.train_test_split` is scikit-learn's whatever the module defines)."""
     receiver, _, name = dotted.rpartition(".")
-    root = re.escape(receiver.partition(".")[0])
-    if re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{root}\b", source, re.MULTILINE):
+    if _imports(source, receiver.partition(".")[0]):
         return False
     return any(found.group(1) == name for found in re.finditer(rf"^{DEF.pattern}\(", source, re.MULTILINE))
+
+
+def _imports(source: str, name: str) -> bool:
+    """Whether a line of `source` imports `name` (or a module of it, `import a.b`, `from x import name`)."""
+    line = rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{re.escape(name)}\b"
+    return re.search(line, source, re.MULTILINE) is not None
 
 
 def _a_values_method(source: str, dotted: str) -> bool:
@@ -239,12 +244,7 @@ def _a_values_method(source: str, dotted: str) -> bool:
     root = receiver.partition(".")[0]
     if not root:
         return True  # the receiver is an expression (`ds["train"]`, `load()`): a value
-    if root in ("sklearn", "model_selection"):
-        return False
-    return (
-        re.search(rf"^[ \t]*(?:from[ \t]+\S+[ \t]+)?import[ \t][^\n]*\b{re.escape(root)}\b", source, re.MULTILINE)
-        is None
-    )
+    return root not in ("sklearn", "model_selection") and not _imports(source, root)
 
 
 def _another_librarys(source: str, dotted: str) -> bool:
