@@ -10,6 +10,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind, Role
 from checks.registry import Docs, rule
 from checks.rules.code_common import (
+    enclosing_def_index,
     in_string,
     in_string_text,
     module_text,
@@ -18,7 +19,7 @@ from checks.rules.code_common import (
     statement_hit,
     statement_key,
 )
-from checks.rules.dependency_common import lines_after
+from checks.rules.dependency_common import lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
 SYS_PATH = lazy(r"(?<![\w.])sys\.path\.(?:append|insert|extend)\(|(?<![\w.])sys\.path\s*(?:\+=|=(?!=))")
@@ -31,7 +32,7 @@ _ADDED_ENTRY = lazy(
 )
 #: A copy of the path taken to put back later: `saved = sys.path.copy()`, `list(sys.path)`, `sys.path[:]`.
 _SNAPSHOT = r"(?:list\(sys\.path\)|sys\.path(?:\.copy\(\)|\[:\])|(?:copy\.)?(?:deep)?copy\(sys\.path\))"
-#: How far below a path edit the block holding it is read for the edit's undoing.
+#: How far around a path edit the function holding it is read for the edit's undoing.
 _BLOCK_LOOKAHEAD = 200
 #: Sphinx's conf.py puts the package on sys.path by design.
 SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
@@ -52,7 +53,7 @@ SPHINX_CONF = lazy(r"(?:^|/)conf\.py$")
         what=(
             "Python added by the change that edits `sys.path` to reach other code, or imports with `from x import *`. "
             "Putting back a copy of the path taken before (`saved = sys.path.copy()` ... `sys.path = saved`), or "
-            "taking an entry out again in the block that put it in (`sys.path.append(d)` ... `finally: "
+            "taking an entry out again in the function that put it in (`sys.path.append(d)` ... `finally: "
             "sys.path.remove(d)`, `sys.path.insert(0, d)` ... `sys.path.pop(0)`), undoes a change and is not one. "
             "Sphinx conf.py is skipped, and so are wildcard imports in `__init__.py` and in "
             "a module that holds nothing but imports (the re-export idiom: a module left at its old path as a shim, "
@@ -118,16 +119,20 @@ def _undone(view: FileView, side: SideView, m: Match) -> bool:
     # `sys.path.insert(0, d)` taken out by `sys.path.pop(0)`, an appended entry by `sys.path.pop()`.
     index = re.escape(added.group("index").strip()) if added.group("index") else r"(?:-1)?"
     taken_out = rf"(?<![\w.])sys\.path\.(?:remove\(\s*{entry}|pop\(\s*{index})\s*\)"
-    return re.search(taken_out, _rest_of_block(view, side, m)) is not None
+    return re.search(taken_out, _rest_of_function(view, side, m)) is not None
 
 
-def _rest_of_block(view: FileView, side: SideView, m: Match) -> str:
-    """The side's lines from the match's to the end of the block holding it (the next line less indented)."""
+def _rest_of_function(view: FileView, side: SideView, m: Match) -> str:
+    """The side's lines from the match's to the end of the function holding it (its `finally:` too, when the edit sits
+    deeper in its `try`), or of the module's lines read below it at the top level."""
     indent = len(m.text) - len(m.text.lstrip())
+    above = lines_before(view, side.side, m.number, _BLOCK_LOOKAHEAD)
+    at = enclosing_def_index(above, indent) if indent else None
+    end = len(above[at]) - len(above[at].lstrip()) if at is not None else -1  # the body ends at this indent or less
     rest = [m.text]
     for line in lines_after(view, side.side, m.number, _BLOCK_LOOKAHEAD):
         code = line.lstrip()
-        if code and len(line) - len(code) < indent:
+        if code and len(line) - len(code) <= end:
             break
         rest.append(line)
     return "\n".join(rest)
