@@ -136,9 +136,9 @@ def _round_trip(call: Call) -> bool:
     return isinstance(argument, ast.Call) and call_name(argument) == "dumps"
 
 
-#: A pickle written (`pickle.dumps(part)`, `pickle.dump(part, f)`), and a collective of a distributed run passing it
-#: between its processes or waiting for them (`dist.all_gather`, `broadcast`, `barrier()`).
-_DUMPED = lazy(r"\bdumps?\(")
+#: A pickle written (`pickle.dumps(part)`, `pickle.dump(part, f)`, `torch.save(data, buffer)`), and a collective of a
+#: distributed run passing it between its processes or waiting for them (`dist.all_gather`, `broadcast`, `barrier()`).
+_DUMPED = lazy(r"\b(?:dumps?|save)\(")
 _COLLECTIVE = lazy(r"\b(?:all_gather\w*|gather_object|broadcast\w*|barrier)\(")
 #: How far above a load the function's own pickling and collectives are looked for.
 _EXCHANGE_LOOKBACK = 40
@@ -233,7 +233,8 @@ _SAFE_TORCH = (2, 6)
             "from its caller (a variable, `**kwargs`) is the caller's choice: not new debt, and an unsafe load edited "
             "into one pays nothing; but not when the function gives that dict `weights_only=False` itself just above "
             'the call (`kwargs["weights_only"] = False`). A load of a buffer the same function filled with '
-            "`torch.save` just above (a deep copy through memory, an object restoring its state) loads no file. "
+            "`torch.save` just above (a deep copy through memory, an object restoring its state) loads no file, nor "
+            "does a load of what the function saved and passed between a distributed run's processes. "
             "Info when a manifest the review sees pins torch >= 2.6, where "
             "`weights_only=True` is the default (not for a call that passes `weights_only=False`); low when "
             "`weights_only=False` is explained by a comment, in the call or after it on its line."
@@ -258,6 +259,8 @@ def torch_load_unsafe(view: FileView) -> Iterator[Hit]:
         call = reader.call(m, reader.side.column(m) + len("partial")) if partial else reader.call(m)
         if call is None or _saved_just_above(view, reader.side, m, call):
             continue
+        if _exchanged_between_ranks(view, reader.side, m):
+            continue  # sam2's `all_gather`: bytes another rank of the same run saved a moment before
         unsafe = _loads_unsafely(call)
         # `kwargs["weights_only"] = False` just above `torch.load(f, **kwargs)`: decided here, and said.
         spread_false = unsafe is None and _splat_set_unsafe(view, reader.side, m, call)
