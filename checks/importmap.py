@@ -74,6 +74,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "pyro": ("pyro-ppl",),
         "Box2D": ("Box2D", "box2d-py"),
         "skvideo": ("scikit-video",),
+        "decord": ("decord", "eva-decord"),  # eva-decord: a fork with wheels for newer Pythons
         "pybullet_envs": ("pybullet",),
         "pybullet_data": ("pybullet",),
         "pybullet_utils": ("pybullet",),
