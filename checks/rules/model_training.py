@@ -146,7 +146,8 @@ _DISTRIBUTIONS = ("torch.distributions", "distributions import")
             "a Hugging Face `Trainer` subclass is seeded by the Trainer itself, and a class that hands its "
             "`random_state` or `seed` to its base class's `__init__` by that base; draws in a distribution's sampler "
             "(`sample`, `rsample`: drawing is its job, its caller seeds) or in a function decorated to run without "
-            "gradients (`@torch.no_grad()`, `@torch.inference_mode()`: sampling, evaluation) change nothing learnt). "
+            "gradients (`@torch.no_grad()`, `@torch.inference_mode()`: sampling, evaluation), or picking a port for a "
+            "run's processes (`main_port = random.randint(...)`), change nothing learnt). "
             "The whole call is read across lines; calls passing `**params`, a `generator=` or a `seed=`, splits with "
             "shuffle=False, and files that set a seed are left alone (for scikit-learn, numpy's: `np.random.seed`, "
             "`seed_everything`, `set_seed`; for the rest, any: `torch.manual_seed`, `random.seed`...; a removed call "
@@ -301,6 +302,8 @@ def _unseeded_draws(view: FileView) -> Iterator[Hit]:
         call = reader.call(m)
         if call is None or _given_a_generator(call) or _learns_nothing(view, reader.side, m):
             continue
+        if _PORT_DRAWN.search(m.text, 0, reader.side.column(m)):
+            continue  # `main_port = random.randint(*port_range)`: the process group's rendezvous, nothing learnt
         # A draw is named by its function; a sample by its method (a distribution's, or a table's `.sample()`).
         drawn = m.group(0).rstrip("(") + "()" if m.group(0).startswith(".") else called(m)
         hit = call_hit(
@@ -322,6 +325,10 @@ _SAMPLERS = frozenset({"sample", "rsample", "sample_n"})
 _NO_GRADIENTS = lazy(r"@[\w.]*\b(?:no_grad|inference_mode)\b")
 #: How far above a draw its function's `def` (and the def's decorators) are looked for.
 _DRAW_DEF_LOOKBACK = 300
+
+
+#: A draw that picks a network port (`main_port = `, `os.environ["MASTER_PORT"] = str(`) for the processes of a run.
+_PORT_DRAWN = lazy(r"port\w*[ \t]*=[ \t]*(?:str\()?$|PORT[\"']\][ \t]*=", re.IGNORECASE)
 
 
 def _learns_nothing(view: FileView, side: SideView, m: Match) -> bool:
