@@ -642,7 +642,9 @@ def expects_failure(view: FileView, side: SideView, m: Match) -> bool:
     far as the lines above show."""
     above = lines_before(view, side.side, m.number, _BLOCK_LOOKBACK)
     k = block_opener(above, len(m.text) - len(m.text.lstrip()))
-    while k is not None and above[k].split("#", 1)[0].rstrip().endswith(("(", "[", "{", ",")):
+    while k is not None and _EXPECTS_FAILURE.match(above[k]) is None:
+        if not above[k].split("#", 1)[0].rstrip().endswith(("(", "[", "{", ",")):
+            return False
         # A line of a call over several lines: the block is the one its first line sits in.
         k = block_opener(above[:k], len(above[k]) - len(above[k].lstrip()))
-    return k is not None and _EXPECTS_FAILURE.match(above[k]) is not None
+    return k is not None
