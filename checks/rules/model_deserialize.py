@@ -139,7 +139,10 @@ def _round_trip(call: Call) -> bool:
 #: A pickle written (`pickle.dumps(part)`, `pickle.dump(part, f)`, `torch.save(data, buffer)`), and a collective of a
 #: distributed run passing it between its processes or waiting for them (`dist.all_gather`, `broadcast`, `barrier()`).
 _DUMPED = lazy(r"\b(?:dumps?|save)\(")
-_COLLECTIVE = lazy(r"\b(?:all_gather\w*|gather_object|broadcast\w*|barrier)\(")
+_COLLECTIVE = lazy(r"\b(?:all_gather\w*|gather_object|broadcast\w*)\(")
+#: A barrier, then a loop over the ranks' parts: each rank wrote its part before it, the load reads them all.
+_BARRIER = lazy(r"\bbarrier\(")
+_OVER_RANKS = lazy(r"\bfor\b[^\n]*\b(?:range\(|world_size|ranks?\b)")
 #: How far above a load the function's own pickling and collectives are looked for.
 _EXCHANGE_LOOKBACK = 40
 
@@ -148,8 +151,12 @@ def _exchanged_between_ranks(view: FileView, side: SideView, m: Match) -> bool:
     """A load of what the same function pickled and passed between the processes of one distributed run (mmcv's
     `collect_results_gpu` unpickling gathered bytes, a `part_{rank}.pkl` each rank dumps, read after a `barrier()`):
     data the run wrote itself a moment before, not a file someone else could change."""
-    return _above_in_function(view, side, m, _DUMPED, _EXCHANGE_LOOKBACK) and _above_in_function(
-        view, side, m, _COLLECTIVE, _EXCHANGE_LOOKBACK
+    if not _above_in_function(view, side, m, _DUMPED, _EXCHANGE_LOOKBACK):
+        return False
+    if _above_in_function(view, side, m, _COLLECTIVE, _EXCHANGE_LOOKBACK):
+        return True
+    return _above_in_function(view, side, m, _BARRIER, _EXCHANGE_LOOKBACK) and (
+        _OVER_RANKS.search(m.text) is not None or _above_in_function(view, side, m, _OVER_RANKS, _EXCHANGE_LOOKBACK)
     )
 
 

@@ -328,7 +328,7 @@ _DRAW_DEF_LOOKBACK = 300
 
 
 #: A draw that picks a network port (`main_port = `, `os.environ["MASTER_PORT"] = str(`) for the processes of a run.
-_PORT_DRAWN = lazy(r"port\w*[ \t]*=[ \t]*(?:str\()?$|PORT[\"']\][ \t]*=", re.IGNORECASE)
+_PORT_DRAWN = lazy(r"(?<![a-z])port\w*[ \t]*=[ \t]*(?:str\()?$|(?<![a-z])port[\"']\][ \t]*=", re.IGNORECASE)
 
 
 def _learns_nothing(view: FileView, side: SideView, m: Match) -> bool:
