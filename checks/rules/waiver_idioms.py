@@ -353,7 +353,8 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
     elif name == "pylint: disable":
         allowed = _POSITION_CODES | _PYLINT_RESOLUTION_CODES
     elif name in ("type: ignore", "pyright: ignore", "pytype: disable"):
-        allowed = _FALLBACK_TYPE_CODES
+        # On `from x import Name`, mypy says a name it cannot find there with `attr-defined`.
+        allowed = _FALLBACK_TYPE_CODES | ({"attr-defined"} if m.text.lstrip().startswith("from ") else set())
         if named is None:  # bare: on an import, a type checker has only its resolving and its stubs to report
             return _IMPORT_LINE.match(m.text) is not None and _tried_import(view, side, m, handler_too=True)
     elif name == "pyre-fixme":
