@@ -299,7 +299,7 @@ _IMPORT_HANDLER = lazy(
     r"[ \t]*except\b(?:[^:\n]*\b(?:ImportError|ModuleNotFoundError|Exception|BaseException)\b|[ \t]*:)"
 )
 #: How far above an import its `try:` is looked for.
-_TRY_LOOKBACK = 12
+_TRY_LOOKBACK = 40
 #: How far below it the handler: past the rest of the `try:`, which may define what needs the package (gpytorch's
 #: KeOps kernels are classes defined under `try: import pykeops`).
 _HANDLER_LOOKAHEAD = 400
@@ -427,6 +427,8 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     if name != "pragma: no cover" or view.kind is Kind.NOTEBOOK:
         return False
     line = m.text
+    if line.lstrip().startswith(")"):
+        line = _clause_closed(view, side, m)  # `) as exc:`, closing `except (` over several lines: the whole clause
     if _MISSING_PACKAGE_HANDLER.match(line) is not None or _ENVIRONMENT_BRANCH.match(line) is not None:
         return True
     if _ELSE.match(line) is not None:
@@ -454,6 +456,18 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
     tries = _TRY.match(first) is not None and _PROBE.match(second) is not None
     return tries or _RETURNS_PROBE.match(first) is not None
+
+
+def _clause_closed(view: FileView, side: SideView, m: Match) -> str:
+    """The clause whose bracket the match's line closes (`except (` ... `) as exc:`), joined on one line from the line
+    that opens it, no more indented; the match's line alone when the lines above do not show that opening."""
+    indent = len(m.text) - len(m.text.lstrip())
+    above = lines_before(view, side.side, m.number, _IF_LOOKBACK)
+    for k in range(len(above) - 1, -1, -1):
+        code = above[k].lstrip()
+        if code and len(above[k]) - len(code) <= indent:
+            return " ".join([above[k].rstrip(), *(line.strip() for line in above[k + 1 :]), m.text.strip()])
+    return m.text
 
 
 #: A call that asks whether a package is installed: `find_spec(...)`, its metadata's version, an availability check.
