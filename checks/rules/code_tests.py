@@ -85,7 +85,8 @@ _TRUE = {"True", "1"}
             "support batched prompts') and conditional skips (`skipif(sys.platform == 'win32')`, "
             "`xfail(condition=...)`, a skip under `if ...:` or in the `except ImportError:` of an optional package) "
             "are not debt, nor is a helper returning a mark (`return pytest.mark.xfail(...)`: the tests it marks "
-            "decide) or a mark given a name that its test module never applies (its one use commented out); an "
+            "decide), a mark given a name that its test module never applies (its one use commented out) or a "
+            "mark's object handed to a function (`helper(pytest.mark.skip(...).mark)`); an "
             "exception class where the condition goes (`xfail(ValueError)`) is always true. "
             "Medium for a whole module skipped (`pytestmark = pytest.mark.skip(...)`, or `pytest.skip(..., "
             "allow_module_level=True)` at its top level; whatever the reason) and for "
@@ -138,6 +139,8 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             if side.side is Side.REMOVED and _commented_out_again(sides[0], m.text):
                 continue  # the test commented out with its mark: it still does not run (and is CODE008's now)
             expression = statement[side.column(m) :].lstrip()
+            if _MARK_OBJECT.match(expression):
+                continue  # `helper(pytest.mark.skip(reason="flaky").mark)`: a mark's object handed on, no test skipped
             called = CALLED.match(expression) is not None
             call = _call(expression) if called else None
             if called and call is None:
@@ -152,6 +155,10 @@ def skipped_tests(view: FileView) -> Iterator[Hit]:
             # A skip is known by its reason: `unittest.skip(r)` rewritten as `pytest.mark.skip(reason=r)` nets out.
             content = f"skip: {reason}" if kind == "skip" and reason else statement_key(statement)
             yield side.hit(m, f"{what}: {statement.strip()[:100]}", content=content, end_line=end, severity=severity)
+
+
+#: A mark's call whose `.mark` attribute is taken: the `Mark` object, a value for a function under test.
+_MARK_OBJECT = lazy(r"[\w.]+\((?:[^()]|\([^()]*\))*\)\s*\.mark\b")
 
 
 def _commented_out_again(added: SideView, line: str) -> bool:
