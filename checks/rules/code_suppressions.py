@@ -17,7 +17,7 @@ from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules import waiver_idioms as idioms
 from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, DEF, expects_failure, search_comments
-from checks.rules.dependency_common import lines_after, lines_before
+from checks.rules.dependency_common import bracket_opener, lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
 
@@ -370,18 +370,8 @@ def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) ->
     above `) -> "self":  # pylint: disable=too-many-arguments`): what the directive is about, as the file shows it.
     Just `closing` when the opening line is not in view."""
     above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
-    k = _opener(above, len(m.text) - len(m.text.lstrip()))
+    k = bracket_opener(above, len(m.text) - len(m.text.lstrip()))
     return closing if k is None else " ".join([*(part.strip() for part in above[k:]), closing.strip()])
-
-
-def _opener(above: list[str], indent: int) -> int | None:
-    """The index in `above` of the line opening the statement a closing bracket at `indent` ends: the nearest line
-    no more indented."""
-    for k in range(len(above) - 1, -1, -1):
-        line = above[k]
-        if line.strip() and len(line) - len(line.lstrip()) <= indent:
-            return k
-    return None
 
 
 #: A line that is only a string's closing quotes.
@@ -558,7 +548,7 @@ def _coverage_excluded(view: FileView, side: SideView, m: Match) -> bool:
         line, above = above[k], above[:k]
     if DEF.match(line) is None:
         # `) -> torch.Tensor:  # pragma: no cover`, closing the parameters of a def over several lines
-        k = _opener(above, len(line) - len(line.lstrip())) if line.lstrip().startswith(")") else None
+        k = bracket_opener(above, len(line) - len(line.lstrip())) if line.lstrip().startswith(")") else None
         if k is None or DEF.match(above[k]) is None:
             return False
         above = above[:k]

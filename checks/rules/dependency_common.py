@@ -165,6 +165,16 @@ def block_opener(above: Sequence[str], indent: int) -> int | None:
     return None
 
 
+def bracket_opener(above: Sequence[str], indent: int) -> int | None:
+    """The index in `above` of the line opening the statement a closing bracket at `indent` ends (`) -> None:`,
+    `) as exc:`): the nearest line no more indented."""
+    for k in range(len(above) - 1, -1, -1):
+        line = above[k]
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            return k
+    return None
+
+
 def lines_before(view: FileView, side: Side, number: int, count: int) -> list[str]:
     """Up to `count` lines just above line `number` of that side's file, nearest last.
 

@@ -14,7 +14,7 @@ from itertools import chain
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.rules.code_common import DEF, module_text, only_imports
-from checks.rules.dependency_common import block_opener, lines_after, lines_before
+from checks.rules.dependency_common import block_opener, bracket_opener, lines_after, lines_before
 from checks.rules.lint_ignores import covers, excluded, ignored_codes
 from checks.views import FileView, Match, SideView
 
@@ -461,13 +461,11 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
 def _clause_closed(view: FileView, side: SideView, m: Match) -> str:
     """The clause whose bracket the match's line closes (`except (` ... `) as exc:`), joined on one line from the line
     that opens it, no more indented; the match's line alone when the lines above do not show that opening."""
-    indent = len(m.text) - len(m.text.lstrip())
     above = lines_before(view, side.side, m.number, _IF_LOOKBACK)
-    for k in range(len(above) - 1, -1, -1):
-        code = above[k].lstrip()
-        if code and len(above[k]) - len(code) <= indent:
-            return " ".join([above[k].rstrip(), *(line.strip() for line in above[k + 1 :]), m.text.strip()])
-    return m.text
+    k = bracket_opener(above, len(m.text) - len(m.text.lstrip()))
+    if k is None:
+        return m.text
+    return " ".join([above[k].rstrip(), *(line.strip() for line in above[k + 1 :]), m.text.strip()])
 
 
 #: A call that asks whether a package is installed: `find_spec(...)`, its metadata's version, an availability check.
