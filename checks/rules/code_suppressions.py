@@ -17,7 +17,7 @@ from checks.prefilter import any_case
 from checks.registry import Docs, rule
 from checks.rules import waiver_idioms as idioms
 from checks.rules.code_common import CODE_LIKE, COMMENT_KINDS, DEF, expects_failure, search_comments
-from checks.rules.dependency_common import bracket_opener, lines_after, lines_before
+from checks.rules.dependency_common import bracket_opened, bracket_opener, lines_after, lines_before
 from checks.views import FileView, Match, SideView
 
 
@@ -369,9 +369,8 @@ def _statement_closed(view: FileView, side: SideView, m: Match, closing: str) ->
     """The statement whose closing bracket the match's line starts with, read from the line that opens it (`def fit(`
     above `) -> "self":  # pylint: disable=too-many-arguments`): what the directive is about, as the file shows it.
     Just `closing` when the opening line is not in view."""
-    above = lines_before(view, side.side, m.number, _OPENER_LOOKBACK)
-    k = bracket_opener(above, len(m.text) - len(m.text.lstrip()))
-    return closing if k is None else " ".join([*(part.strip() for part in above[k:]), closing.strip()])
+    opened = bracket_opened(view, side.side, m.number, m.text, _OPENER_LOOKBACK)
+    return closing if opened is None else " ".join([*(part.strip() for part in opened), closing.strip()])
 
 
 #: A line that is only a string's closing quotes.

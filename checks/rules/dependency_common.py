@@ -175,6 +175,14 @@ def bracket_opener(above: Sequence[str], indent: int) -> int | None:
     return None
 
 
+def bracket_opened(view: FileView, side: Side, number: int, line: str, count: int) -> list[str] | None:
+    """The lines from the one that opens the statement `line` (line `number`, a closing bracket first) ends, to the
+    line above it; None when the `count` lines above do not show that opening."""
+    above = lines_before(view, side, number, count)
+    k = bracket_opener(above, len(line) - len(line.lstrip()))
+    return None if k is None else above[k:]
+
+
 def lines_before(view: FileView, side: Side, number: int, count: int) -> list[str]:
     """Up to `count` lines just above line `number` of that side's file, nearest last.
 

@@ -14,7 +14,7 @@ from itertools import chain
 from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.rules.code_common import DEF, module_text, only_imports
-from checks.rules.dependency_common import block_opener, bracket_opener, lines_after, lines_before
+from checks.rules.dependency_common import block_opener, bracket_opened, lines_after, lines_before
 from checks.rules.lint_ignores import covers, excluded, ignored_codes
 from checks.views import FileView, Match, SideView
 
@@ -461,11 +461,10 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
 def _clause_closed(view: FileView, side: SideView, m: Match) -> str:
     """The clause whose bracket the match's line closes (`except (` ... `) as exc:`), joined on one line from the line
     that opens it, no more indented; the match's line alone when the lines above do not show that opening."""
-    above = lines_before(view, side.side, m.number, _IF_LOOKBACK)
-    k = bracket_opener(above, len(m.text) - len(m.text.lstrip()))
-    if k is None:
+    opened = bracket_opened(view, side.side, m.number, m.text, _IF_LOOKBACK)
+    if opened is None:
         return m.text
-    return " ".join([above[k].rstrip(), *(line.strip() for line in above[k + 1 :]), m.text.strip()])
+    return " ".join([opened[0].rstrip(), *(line.strip() for line in opened[1:]), m.text.strip()])  # its indent kept
 
 
 #: A call that asks whether a package is installed: `find_spec(...)`, its metadata's version, an availability check.
@@ -484,7 +483,8 @@ _ENVIRONMENT_BRANCH = lazy(
     r"\b[A-Z][A-Z0-9_]*_VERSION\w*)"
 )
 _ELSE = lazy(r"[ \t]*else[ \t]*:")
-#: How far above an `else:` its `if`, or above a handler its `try:`, is looked for.
+#: How far above an `else:` its `if`, above a handler its `try:`, or above a closing bracket the clause it closes, is
+#: looked for.
 _IF_LOOKBACK = 40
 
 
