@@ -222,7 +222,8 @@ def read_change(
         head=head_sha,
         diff=diff,
         snapshot=Snapshot(
-            sizes={**_changed_sizes(diff, tree), **_deleted_sizes(repo, diff, base_sha, head_sha)},
+            # With no base given, the base is where head forked already: no second merge-base to ask git for.
+            sizes={**_changed_sizes(diff, tree), **_deleted_sizes(repo, diff, base_sha, head_sha, forked=base is None)},
             texts=_texts(repo, diff, tree),
             tree=frozenset(tree),
             today=today,
@@ -240,11 +241,13 @@ def _changed_sizes(diff: Diff, tree: Mapping[str, TreeEntry]) -> dict[str, int]:
     return sizes
 
 
-def _deleted_sizes(repo: Repository, diff: Diff, base: str, head: str) -> dict[str, int]:
+def _deleted_sizes(repo: Repository, diff: Diff, base: str, head: str, *, forked: bool) -> dict[str, int]:
     """The sizes of deleted files the diff shows no lines of, where the three-dot diff reads them: at the commit
-    `head` forked from `base`."""
+    `head` forked from `base` (`base` itself when `forked`)."""
     wanted = wanted_base_sizes(diff)
-    return repo.sizes(repo.merge_base(base, head), wanted) if wanted else {}
+    if not wanted:
+        return {}
+    return repo.sizes(base if forked else repo.merge_base(base, head), wanted)
 
 
 def _texts(repo: Repository, diff: Diff, tree: Mapping[str, TreeEntry]) -> dict[str, str]:

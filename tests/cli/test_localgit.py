@@ -76,6 +76,8 @@ def test_a_deleted_binary_file_has_its_size_at_the_base_and_deleting_a_dataset_p
     repo.commit("main moves on")
     change = read_change(Repository(repo.path), base="main", head="feature")
     assert change.snapshot.sizes == {"notes.txt": len("kept\nand more\n"), "data/train.parquet": 2 * 1024 * 1024}
+    # With no base, the base is the fork point already: the same size.
+    assert read_change(Repository(repo.path), head="feature").snapshot.sizes == change.snapshot.sizes
     result = review(change.diff, snapshot=change.snapshot)
     assert [(f.rule, f.path) for f in result.paid] == [("DATA001", "data/train.parquet")]
 
