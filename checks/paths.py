@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from enum import StrEnum
 from functools import lru_cache
 
@@ -140,11 +141,22 @@ _REPOSITORY_TOP = frozenset(
 _SITE_BUILT = ".buildinfo"
 
 
+#: A project's own build manifest, and the files that say whose it is: with both, a folder is a distribution.
+_DISTRIBUTION_MANIFESTS = ("/pyproject.toml", "/setup.py")
+_AUTHORSHIP = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING", "AUTHORS", "AUTHORS.md")
+
+
 def marked_folders(tree: Iterable[str]) -> dict[str, Role]:
     """The folders whose files say what the whole folder is, as prefixes (`pkg/src/eigen/`, `docs/`; the root is
     ''): another repository's copy (VENDORED, below the root only) or a site a build wrote (GENERATED)."""
+    paths = tree if isinstance(tree, AbstractSet) else frozenset(tree)
     marked: dict[str, Role] = {}
-    for path in tree:
+    for path in paths:
+        if path.endswith(_DISTRIBUTION_MANIFESTS):
+            folder = path[: path.rfind("/") + 1]
+            if _nested_distribution(paths, folder):
+                marked.setdefault(folder, Role.VENDORED)
+            continue
         if "/." not in path and not path.startswith("."):  # most paths: no hidden name
             continue
         parts = path.split("/")
@@ -155,6 +167,16 @@ def marked_folders(tree: Iterable[str]) -> dict[str, Role]:
                 marked.setdefault("/".join(parts[:depth]) + "/", Role.VENDORED)
                 break
     return marked
+
+
+def _nested_distribution(paths: AbstractSet[str], folder: str) -> bool:
+    """Whether `folder` is a distribution of its own (a build manifest, a licence or authors file) inside a Python
+    package of the repository: another project copied into it (sglang's `jit_kernel/flash_attention/cute/`, with
+    flash-attention's `pyproject.toml`, `LICENSE` and `AUTHORS`). A monorepo's own distributions (`libs/core/`) sit
+    in plain folders."""
+    if not any(folder + name in paths for name in _AUTHORSHIP):
+        return False
+    return any(above and above + "__init__.py" in paths for above in folders_up(folder[:-1]))
 
 
 @lru_cache(maxsize=4096)

@@ -308,6 +308,16 @@ _V, _G = Role.VENDORED, Role.GENERATED
         (["docs/.buildinfo", "docs/_static/jquery-3.5.1.js", "docs/index.html"], {"docs/": _G}),
         ([".buildinfo", "index.html"], {"": _G}),
         (["docs/.buildinfo/x", "docs/source/.buildinfo.txt"], {}),
+        # Another project's distribution (its build manifest and licence) copied inside a package of this one.
+        (
+            ["pkg/__init__.py", "pkg/kernels/cute/pyproject.toml", "pkg/kernels/cute/LICENSE", "pkg/kernels/cute/a.py"],
+            {"pkg/kernels/cute/": _V},
+        ),
+        (["src/pkg/__init__.py", "src/pkg/ext/setup.py", "src/pkg/ext/AUTHORS"], {"src/pkg/ext/": _V}),
+        # A monorepo's own distributions in plain folders, a package's own extension with no licence of its own.
+        (["libs/core/pyproject.toml", "libs/core/LICENSE", "libs/core/core/__init__.py"], {}),
+        (["pyproject.toml", "LICENSE", "pkg/__init__.py"], {}),
+        (["pkg/__init__.py", "pkg/csrc/attn/setup.py", "pkg/csrc/attn/kernel.cu"], {}),
     ],
 )
 def test_a_folders_files_may_say_what_the_whole_folder_is(tree: list[str], marked: dict[str, Role]) -> None:

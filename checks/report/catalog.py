@@ -165,7 +165,9 @@ def _paths_legend() -> str:
         "borrowed from https://...`, when the review has that module's text), and every file under a folder below "
         "the root that holds another repository's own top-level files (`.github/`, `.gitlab/`, `.gitlab-ci.yml`, "
         "`.travis.yml`, `.circleci/`, Mercurial's `.hgtags`, ...: read only at a repository's root, so they came "
-        "with a copy; known with the repository's tree); every file of a site Sphinx built (the folder holding "
+        "with a copy; known with the repository's tree), or that is a distribution of its own inside a package "
+        "of this one (its `pyproject.toml` or `setup.py`, with a `LICENSE` or `AUTHORS`: sglang's copy of "
+        "flash-attention's `cute/`); every file of a site Sphinx built (the folder holding "
         "its `.buildinfo`) is `generated`; a `template` path is an `example` "
         'too. A rule\'s "leaves out" line names the roles whose paths it does not read; `exclude` in '
         "`.github/debtbot.yml` leaves out more."
