@@ -130,6 +130,9 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "delta": ("delta-spark",),
         "airflow": ("apache-airflow",),
         "pynvml": ("pynvml", "nvidia-ml-py"),
+        "pymtml": ("mthreads-ml-py",),
+        "cutlass": ("nvidia-cutlass-dsl", "nvidia-cutlass"),
+        "quack": ("quack-kernels",),
         # Data, storage and services
         "yaml": ("PyYAML",),
         "bs4": ("beautifulsoup4", "bs4"),
@@ -315,6 +318,8 @@ HOST_PROVIDED: frozenset[str] = frozenset(
         "apt", "apt_pkg", "rpm", "dnf", "yum", "selinux", "lldb", "gdb", "vim", "sublime", "sublime_plugin",
         "idaapi", "idc", "idautils", "ghidra", "krita", "gimpfu", "pcbnew", "FreeCAD", "FreeCADGui", "adsk",
         "omni", "carb", "pxr", "renderdoc", "apex",
+        # ComfyUI's own modules, which its custom nodes import from the application that loads them.
+        "comfy", "comfy_api", "comfy_extras", "folder_paths",
         # NVIDIA Triton's Python backend gives its models these at run time; no index serves them.
         "triton_python_backend_utils", "c_python_backend_utils",
     }

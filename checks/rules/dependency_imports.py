@@ -54,7 +54,7 @@ MANIFEST_PATTERNS: tuple[str, ...] = (
     r"(^|/)(requirements|requirments|requirement|reqs|constraints)[\w.-]*\.(txt|in)$",
     r"(^|/)requirements/([\w.-]+/)?[\w.-]+\.(txt|in)$",  # requirements/base.txt, requirements/<package>/base.txt
     r"(^|/)(?!(MANIFEST|Makefile|configure)\.in$)[\w-]+\.in$",  # pip-tools inputs (dev.in, base.in)
-    r"(^|/)(pyproject\.toml|pixi\.toml|setup\.py|setup\.cfg|Pipfile)$",
+    r"(^|/)(pyproject([_-][\w-]+)?\.toml|pixi\.toml|setup\.py|setup\.cfg|Pipfile)$",  # pyproject_xpu.toml too
     r"(^|/)(environment|env|conda)[\w.-]*\.ya?ml$",
     r"(^|/)(conda[\w.-]*|[\w.-]*recipe[\w.-]*)/meta\.ya?ml$",
     DOCKERFILE_NAME,
@@ -848,6 +848,24 @@ def _stops(source: str, end: int, indent: int) -> bool:
     return False
 
 
+#: A line that may stand above a module's opening guard: blank, a comment, indented (a block's body, an import's
+#: continuation), an import or its closing bracket, the guard's `try:`.
+_MODULE_HEAD = lazy(r"[ \t\r]*(?:#.*)?|[ \t]+\S.*|(?:import|from)[ \t].*|\)[ \t\r]*|try[ \t]*:[ \t\r]*(?:#.*)?")
+
+
+def _opens_module(head: str) -> bool:
+    """Whether the module's text up to its first top-level `except` holds nothing but its docstring, imports and the
+    `try:` that handler closes: no function, class or other statement ran before it."""
+    text = head.lstrip()
+    opening = text.lstrip("rRuU")[:3]
+    if opening in ('"""', "'''"):
+        close = text.find(opening, text.index(opening) + 3)
+        if close == -1:
+            return False
+        text = text[close + 3 :]
+    return all(_MODULE_HEAD.fullmatch(line) for line in text.split("\n"))
+
+
 def _try_block(source: str, handler: int, indent: int) -> list[str]:
     """The body of the `try:` that the handler starting at offset `handler` (indented `indent`) closes; [] when the
     `try:` is not within reach."""
@@ -1080,7 +1098,33 @@ class _FileImports:
     def plain(self, m: Match) -> bool:
         """Whether the import at `m` is a real statement that runs unconditionally (module level or a function), in
         a module that is no optional backend."""
-        return self._plain_statement(m) and not self._optional_backend
+        guard = self._backend_guard
+        return self._plain_statement(m) and not self._optional_backend and not (guard and m.number > guard)
+
+    @cached_property
+    def _backend_guard(self) -> int:
+        """The line of the module's opening guard, 0 when it has none: a module-level `try:` importing a package no
+        manifest declares, before any code but imports, whose `except ImportError:` raises (textgrad's
+        `engine/bedrock.py` opens with `try: from langchain_aws import ChatBedrock` / `except ImportError: raise
+        ImportError("... pip install langchain-aws")`). The module is that optional package's integration, run only
+        with it installed: its later imports (botocore, langchain_core) are the integration's, optional with it. A
+        guard on a declared package (torch, for a package built on it) makes nothing optional."""
+        whole = self._whole_side or self._module
+        source = whole.text if whole is not None else ""
+        at = source.find("\nexcept")
+        if at == -1 or not _opens_module(source[:at]):
+            return 0
+        start, end = at + 1, source.find("\n", at + 1)
+        line = source[start : end if end != -1 else len(source)]
+        if not _IMPORT_HANDLER.match(line) or not _stops(source, end, 0):
+            return 0
+        tried = "\n".join(_try_block(source, start, 0))
+        optional = any(
+            self._judge.distribution(module, notebook=False) is not None
+            for raw in _import_statements(tried)
+            for module in _imported_modules(tried, raw)
+        )
+        return source.count("\n", 0, start) + 1 if optional else 0
 
     def _plain_statement(self, m: Match) -> bool:
         if self.file.kind is Kind.NOTEBOOK:
@@ -1313,7 +1357,9 @@ def _judged_file(file: FileView) -> bool:
             "or package `__init__.py` above it, imports only under a guard (`from pkg import mod` too; a docstring's "
             "example imports nothing), an optional backend, are optional too: "
             "keybert's `llm/_openai.py` under `try:`, pymoo's `grad_jax.py` under "
-            '`if TOOLBOX == "jax.numpy":`), nor does removing an '
+            '`if TOOLBOX == "jax.numpy":`; and those below the guard a module opens with, a `try:` importing an '
+            "undeclared package whose `except ImportError:` raises: the module is that package's integration, "
+            "textgrad's `engine/bedrock.py` for langchain-aws), nor does removing an "
             "import whose declaration the change removes too (read from the manifest as it was, nbdev's "
             "settings.ini included). Needs the repository tree and the text of every manifest in it, and of every "
             "file they include: silent without them (a setup.py reading a requirements.txt the tree lacks may "
