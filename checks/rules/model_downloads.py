@@ -230,7 +230,8 @@ _GATE_LINES = 12
             "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`), or in a block that runs only then (`if "
             "trust_remote_code:`), runs only by the user's explicit choice "
             'and is left alone, and so is a loading script of the repository\'s own (`load_dataset("dataset.py", '
-            "...)`, a `./` path)."
+            "...)`, a `./` path). YAML prose is no setting: the value of a `name:` or `description:` key, a "
+            "Markdown guide in a `guide: |` block."
         ),
         why=(
             "It runs Python fetched from the model's hub repository on your machines, with your credentials: "
@@ -267,8 +268,9 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
         if not contains_any(side.lines.text, ("trust_remote_code", "trust-remote-code")):
             continue
         texts = side.lines.texts()
+        yaml = view.kind in _YAML_KINDS
         for m in side.search(_REMOTE_CODE_CONFIG):
-            if side.in_comment(m):
+            if side.in_comment(m) or (yaml and _yaml_prose(texts, m.index)):
                 continue
             nearby = "\n".join(texts[max(0, m.index - _NEARBY_LINES) : m.index + _NEARBY_LINES])
             pinned = _PINNED_NEARBY.search(nearby) is not None
@@ -280,6 +282,42 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
                 content=m.text.strip(),
                 severity=Severity.MEDIUM if pinned else None,
             )
+
+
+_YAML_KINDS = frozenset({Kind.YAML, Kind.CI, Kind.COMPOSE, Kind.KUBERNETES})
+#: YAML keys whose values are prose for people to read (a recipe's Markdown `guide: |`, a hook's `name:`), not settings.
+_PROSE_KEYS = (
+    "guide|runbook|description|summary|title|name|help|notes?|readme|docs?|documentation|instructions?|usage|text|"
+    "content|comments?|details|body|message|markdown|changelog|\\w+_notes?"
+)
+_PROSE_VALUE = lazy(rf"\s*(?:-\s+)?(?:{_PROSE_KEYS})\s*:\s+\S", re.IGNORECASE)
+_BLOCK_SCALAR = lazy(r"\s*(?:-\s+)?([\w.-]+)\s*:\s*[|>][-+0-9]*\s*(?:#.*)?")
+_PROSE_KEY = lazy(rf"(?:{_PROSE_KEYS})", re.IGNORECASE)
+#: How far up a block scalar's key is looked for: a recipe's guide runs to hundreds of lines.
+_BLOCK_LOOKUP = 1000
+
+
+def _yaml_prose(texts: list[str], index: int) -> bool:
+    """Whether line `index` of a YAML file is prose: the value of a prose key on its line (`name: Check for hardcoded
+    trust_remote_code=True`), or a line of a block scalar under one (vLLM's recipes write their Markdown guides, bash
+    fences and all, under `guide: |`). A `run: |` or `command: |` block is a command, read as one."""
+    line = texts[index]
+    if _PROSE_VALUE.match(line):
+        return True
+    indent = len(line) - len(line.lstrip())
+    # Up through the lines less indented than those below them (a scalar's own lines may be, a fenced block's
+    # deeper ones): the first block scalar's key decides; a top-level line that opens none ends the search.
+    for above in reversed(texts[max(0, index - _BLOCK_LOOKUP) : index]):
+        outdent = len(above) - len(above.lstrip())
+        if outdent >= indent or not above.strip():
+            continue
+        key = _BLOCK_SCALAR.fullmatch(above.rstrip("\r"))
+        if key is not None:
+            return _PROSE_KEY.fullmatch(key[1]) is not None
+        if outdent == 0:
+            return False
+        indent = outdent
+    return False
 
 
 def _local_script(loaded: str | None) -> bool:
