@@ -218,10 +218,12 @@ _STUB_LOOKBACK = 8
             "old one paid; one narrowed, or written anew on the same code (for another tool, or pylint's `R0916` "
             "by its name; one alone on its line is on the code below it, past the waivers stacked under it; one "
             "directive split into one a check is the old debt, and only checks it did not name are new), is the same "
-            "debt, and one "
+            "debt, as is a `# nosec B311` beside a noqa naming its ruff twin (`S311`: ruff keeps bandit's numbers), "
+            "and one "
             "moved with the code it sits on is no new debt (on a def, that is the function's name and parameters, "
             "whatever their annotations; on the quotes ending a docstring, or on a decorator, its function). A "
-            "directive ending a line of commented-out code silences nothing (a type checker's, after any text of a "
+            "directive a comment quotes in backticks, or one ending a line of commented-out code, silences nothing "
+            "(a type checker's, after any text of a "
             "comment), nor does a noqa or `# pragma: no cover` "
             "alone on its line (each holds for its own line: `# ruff: noqa` is the file's), nor a `# type: ignore` "
             "alone on its line below code (mypy and pyright read one alone atop the module only, as the whole "
@@ -302,6 +304,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
             if found is None or (m.index, found[1].start()) in seen:
                 continue
             directive, d = found
+            if m.text[d.start() - 1 : d.start()] == "`":
+                continue  # a comment quoting the directive in backticks, as Markdown quotes code: no waiver
             if _in_commented_code(side, m, d, directive):
                 continue  # `#    import autograd.numpy as npa  # type: ignore`: the line runs nothing to silence
             if directive.name in _OWN_LINE_ONLY and not m.text[: d.start()].strip():
@@ -329,6 +333,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # `try:  # pragma: no cover` over `import blis`: one run of the tests cannot take both ways
             if _expected_to_fail(directive.name, named) and Role.TEST in view.roles and expects_failure(view, side, m):
                 continue  # a wrong type passed under `pytest.raises(TypeError)`: the error is what the test checks
+            if directive.name == "nosec" and _twin_of_a_noqa(m.text, named):
+                continue  # a ruff noqa of S311 beside `nosec B311`: one check waived for two tools, one debt
             text = " ".join(d.group().split())
             if (m.index, text) in seen:
                 continue  # a bare noqa written twice on its line: one suppression
@@ -459,6 +465,19 @@ def _below_code(view: FileView, side: SideView, m: Match) -> bool:
     return any(
         line.strip() and not line.lstrip().startswith("#") for line in lines_before(view, side.side, m.number, m.number)
     )
+
+
+#: A noqa naming ruff's flake8-bandit checks, which keep bandit's numbers (`S311` is bandit's `B311`).
+_NOQA_BANDIT = lazy(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)")
+
+
+def _twin_of_a_noqa(line: str, named: frozenset[str] | None) -> bool:
+    """Whether a `# nosec` names only bandit checks whose ruff twins a noqa on its line waives (`# noqa: S311  #
+    nosec B311`): the same waiver written for a second tool."""
+    if not named or not all(code[:1] == "b" and code[1:].isdigit() for code in named):
+        return False
+    noqa = _NOQA_BANDIT.search(line)
+    return noqa is not None and {"s" + code[1:] for code in named} <= set(_named(noqa) or ())
 
 
 def _named(d: re.Match[str]) -> frozenset[str] | None:
