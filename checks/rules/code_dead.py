@@ -90,7 +90,8 @@ _MAX_LINES_BETWEEN = 60
             "under such a heading past blank lines, are documentation and skipped, and so are `#` lines inside a "
             "docstring (known from the file's text). Lines rewritten inside a block of "
             "commented-out code that stays are neither new nor paid (known from the file's text), nor is a block a "
-            "formatter only re-wrapped (the same code as Python reads it)."
+            "formatter only re-wrapped (the same code as Python reads it). A script's inline metadata (PEP 723, "
+            "`# /// script`) is its manifest, not code."
         ),
         why=(
             "Dead experimental code paths are a named ML debt (Sculley et al. 2015, §5): they rot, confuse readers "
@@ -386,6 +387,11 @@ def _empty_generator(side: SideView, index: int) -> bool:
     return lines.line(index + 1).lstrip().startswith("yield")
 
 
+#: The opening line of a script's inline metadata (PEP 723: `# /// script`, then TOML, then `# ///`), which `uv run`
+#: and pipx read: its `dependencies = [` is the script's manifest, not code commented out.
+_INLINE_METADATA = lazy(r"/// [a-z][a-z0-9-]*")
+
+
 def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     """Hits for the commented-out code inside comment lines `first..last` of a side (consecutive in the file)."""
     lines = side.lines
@@ -394,7 +400,7 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     while all(body.lstrip().startswith("#") for body in bodies if body.strip()) and any(map(str.strip, bodies)):
         # Commented out twice (`# # x = f()`): code still, which one level less (`# x = f()`) does not make new.
         bodies = tuple(body.lstrip()[1:] if body.strip() else body for body in bodies)
-    if _shows_usage(bodies):
+    if _shows_usage(bodies) or any(_INLINE_METADATA.fullmatch(body.strip()) for body in bodies):
         return
     # Line numbers rise along a side: when the block's ends are as far apart in the file as in the side, every
     # line between is consecutive, and the lines are not numbered one by one (they seldom have gaps).
