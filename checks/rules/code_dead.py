@@ -400,7 +400,7 @@ def _commented_code(side: SideView, first: int, last: int) -> Iterator[Hit]:
     while all(body.lstrip().startswith("#") for body in bodies if body.strip()) and any(map(str.strip, bodies)):
         # Commented out twice (`# # x = f()`): code still, which one level less (`# x = f()`) does not make new.
         bodies = tuple(body.lstrip()[1:] if body.strip() else body for body in bodies)
-    if _shows_usage(bodies) or any(_INLINE_METADATA.fullmatch(body.strip()) for body in bodies):
+    if _shows_usage(bodies) or ("///" in block and any(_INLINE_METADATA.fullmatch(body.strip()) for body in bodies)):
         return
     # Line numbers rise along a side: when the block's ends are as far apart in the file as in the side, every
     # line between is consecutive, and the lines are not numbered one by one (they seldom have gaps).
