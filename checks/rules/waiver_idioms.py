@@ -76,18 +76,73 @@ def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, 
     """Whether a noqa's checks are all off for its file in the lint configuration at the head of the change (ruff's
     or flake8's per-file-ignores): one removed from the code is then no debt paid. A bare one names no check: it
     moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
-    if name not in ("noqa", "file-wide noqa"):
+    pylint = name == "pylint: disable"
+    if name not in ("noqa", "file-wide noqa") and not (pylint and named):
         return False
     if excluded(view.snapshot, view.path):
         return True  # the file left out of linting altogether: every check is off for it
     ignored = ignored_codes(view.snapshot, view.path)
     if not ignored:
         return False  # most files: no configuration turns anything off for them
+    if pylint and named:
+        # A pylint check that ruff reimplements, off in ruff's configuration (`PLC0415` for import-outside-toplevel).
+        twins = [_ruff_twins(code) for code in named]
+        return all(twins) and all(any(covers(ignored, twin) for twin in codes) for codes in twins)
     if named is not None:
         return all(covers(ignored, code.upper()) for code in named)
     if ignored_codes(view.snapshot, view.path, named_alone=True):
         return True
     return covers(ignored, "F401") and on_import(view, side, m)
+
+
+#: Pylint's checks by name that ruff reimplements, with the codes ruff gives them (its pylint port keeps pylint's
+#: message ids behind `PL`; pyflakes and others cover some first).
+_PYLINT_IN_RUFF = {
+    "import-outside-toplevel": ("PLC0415",),
+    "consider-using-from-import": ("PLR0402",),
+    "global-statement": ("PLW0603",),
+    "global-variable-not-assigned": ("PLW0602",),
+    "self-assigning-variable": ("PLW0127",),
+    "redefined-outer-name": ("PLW0621",),
+    "redefined-argument-from-local": ("PLR1704",),
+    "redefined-loop-name": ("PLW2901",),
+    "too-many-arguments": ("PLR0913",),
+    "too-many-positional-arguments": ("PLR0917",),
+    "too-many-branches": ("PLR0912",),
+    "too-many-statements": ("PLR0915",),
+    "too-many-return-statements": ("PLR0911",),
+    "too-many-locals": ("PLR0914",),
+    "too-many-public-methods": ("PLR0904",),
+    "too-many-nested-blocks": ("PLR1702",),
+    "too-many-boolean-expressions": ("PLR0916",),
+    "magic-value-comparison": ("PLR2004",),
+    "unspecified-encoding": ("PLW1514",),
+    "useless-return": ("PLR1711",),
+    "unnecessary-lambda": ("PLW0108",),
+    "unused-variable": ("F841",),
+    "unused-import": ("F401",),
+    "wildcard-import": ("F403",),
+    "undefined-variable": ("F821",),
+    "line-too-long": ("E501",),
+    "bare-except": ("E722",),
+    "unused-argument": ("ARG001", "ARG002"),
+    "dangerous-default-value": ("B006",),
+    "cell-var-from-loop": ("B023",),
+    "protected-access": ("SLF001",),
+    "broad-except": ("BLE001",),
+    "broad-exception-caught": ("BLE001",),
+    "raise-missing-from": ("B904",),
+    "no-else-return": ("RET505",),
+    "logging-fstring-interpolation": ("G004",),
+}
+_PYLINT_ID = lazy(r"[cerwf]\d{4}")
+
+
+def _ruff_twins(code: str) -> tuple[str, ...]:
+    """The ruff codes of a pylint check named in a disable (`C0415` or `import-outside-toplevel`), or none."""
+    if _PYLINT_ID.fullmatch(code):
+        return ("PL" + code.upper(),)
+    return _PYLINT_IN_RUFF.get(code, ())
 
 
 #: A URL, up to a blank, quote, bracket or the end of its line.
