@@ -489,7 +489,8 @@ _VARIANT_SUFFIX = lazy(rf"-(?:{'|'.join(VARIANT_SUFFIXES)}|{VARIANT_SUFFIX_PATTE
 
 
 def _bare_forms(name: str) -> set[str]:
-    """A declared name and what it declares once its variant marks are off: `faiss-cpu` -> faiss, `pyzmq` -> zmq."""
+    """A declared name and what it declares once its variant marks are off: `faiss-cpu` -> faiss, `pyzmq` -> zmq;
+    and each without its separators (`transfer-queue` is declared as `TransferQueue`)."""
     forms = {name}
     frontier = [name]
     while frontier:
@@ -501,7 +502,7 @@ def _bare_forms(name: str) -> set[str]:
             if form and form not in forms:
                 forms.add(form)
                 frontier.append(form)
-    return forms
+    return forms | {form.replace("-", "") for form in forms}
 
 
 @dataclass(frozen=True)
@@ -515,7 +516,8 @@ class Manifests:
     undeclared_by_change: frozenset[str]
 
     def declares(self, candidates: Iterable[str]) -> bool:
-        return any(c in self.declared for c in candidates)
+        # Separators aside too: verl imports `transfer_queue` and declares `TransferQueue`.
+        return any(c in self.declared or c.replace("-", "") in self.declared for c in candidates)
 
 
 def read_manifests(view: ChangeView) -> Manifests | None:
@@ -1330,7 +1332,8 @@ def _judged_file(file: FileView) -> bool:
             "Dockerfile `pip install`s. Import names "
             "are mapped to distributions where they differ (cv2 -> opencv-python, sklearn -> scikit-learn, "
             "PIL -> Pillow, yaml -> PyYAML) and names compare the PEP 503 way, variants included (faiss-cpu "
-            "declares faiss). The standard library, the repository's own packages and modules (a package inside "
+            "declares faiss), and with their separators dropped (`TransferQueue` declares `transfer_queue`). "
+            "The standard library, the repository's own packages and modules (a package inside "
             "another is no top-level name: `import flair` in `pkg/models/flair/` is the distribution's), optional "
             "imports (try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an "
             "import after an availability or requirements check in its function: `is_x_available()`, "
