@@ -162,7 +162,15 @@ def _without_magics(cell: Cell) -> str | None:
             return None  # %%bash, %%writefile, %%sql...: another language
         lines[0] = ""
     out = []
+    continued = False  # `!tts --text "..." \` goes on over the next lines, shell still
     for line in lines:
         stripped = line.lstrip()
-        out.append(line[: len(line) - len(stripped)] + "pass" if LINE_MAGIC.match(stripped) else line)
+        if continued:
+            out.append("")  # however it is indented
+        elif LINE_MAGIC.match(stripped):
+            out.append(line[: len(line) - len(stripped)] + "pass")
+        else:
+            out.append(line)
+            continue
+        continued = stripped.rstrip().endswith("\\")
     return "\n".join(out)

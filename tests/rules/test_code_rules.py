@@ -668,3 +668,26 @@ def test_a_block_commented_out_around_comments_the_change_keeps_is_one_piece() -
     for texts in ({path: after}, {}):  # the lines between are the hunk's context, known from the diff alone too
         (finding,) = _findings(diff, "CODE008", texts=texts)
         assert [(o.line, o.end_line) for o in finding.occurrences] == [(3, 10)], texts
+
+
+def _notebook(*cells: str) -> str:
+    """A Python notebook of code cells, written as nbformat writes it (one-space indent, sorted keys)."""
+    code: list[dict[str, object]] = [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": cell.splitlines(True)}
+        for cell in cells
+    ]
+    kernel = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    return json.dumps({"cells": code, "metadata": kernel, "nbformat": 4, "nbformat_minor": 5}, indent=1) + "\n"
+
+
+def test_a_shell_escape_continued_with_backslashes_is_shell_to_its_last_line() -> None:
+    path = "notebooks/Tutorial_2.ipynb"
+    command = '!tts --text "Text for TTS" \\\n      --model_path $test_ckpt \\\n      --out_path out.wav'
+    before, after = _notebook("x = 1", " " + command), _notebook("x = 1", command)
+    result = review(_modified(path, before, after), snapshot=Snapshot(texts={path: after}))
+    assert [f.rule for f in result.findings] == []
+    broken = _notebook("x = 1", command + "\n  y = 2")
+    result = review(_modified(path, before, broken), snapshot=Snapshot(texts={path: broken}))
+    assert [(f.rule, f.message) for f in result.findings] == [
+        ("CODE014", "Python does not parse: unexpected indent at line 4")
+    ]
