@@ -186,3 +186,82 @@ def _flake8_ignores(text: str) -> list[tuple[str, frozenset[str]]]:
         if pattern.strip() and found:
             pairs.append((pattern.strip(), found))
     return pairs
+
+
+#: Every mypy error code, for a module whose errors mypy's configuration ignores altogether.
+ALL_MYPY_CODES = "*"
+
+
+def mypy_disabled(snapshot: Snapshot, path: str) -> frozenset[str]:
+    """The mypy error codes the repository's mypy configuration at the head of the change turns off for the module at
+    `path` (`[tool.mypy]`'s `disable_error_code`, and its `[[tool.mypy.overrides]]` whose `module` patterns take the
+    module: vLLM's `tests.*` without `arg-type`); ALL_MYPY_CODES among them when it ignores the module's errors."""
+    text = snapshot.text("pyproject.toml")
+    if text is None or "mypy" not in text:
+        return frozenset()
+    module = _module_name(path)
+    codes: set[str] = set()
+    ignore: tuple[int, bool] = (-1, False)  # (how specific the section setting it is, its value)
+    for patterns, settings in _mypy_sections(text):
+        matching = [p for p in patterns if _mypy_pattern(p).fullmatch(module)] if patterns is not None else [""]
+        if not matching:
+            continue
+        listed = settings.get("disable_error_code")
+        if isinstance(listed, list):
+            codes.update(code for code in listed if isinstance(code, str))
+        value = settings.get("ignore_errors")
+        # The most specific section says: `lerobot.*` ignored, `lerobot.envs.*` checked again.
+        specific = max(_specificity(p) for p in matching)
+        if isinstance(value, bool) and specific >= ignore[0]:
+            ignore = (specific, value)
+    if ignore[1]:
+        codes.add(ALL_MYPY_CODES)
+    return frozenset(codes)
+
+
+def _specificity(pattern: str) -> int:
+    """How specific a mypy module pattern is: the global section least, a module's own name most, a wildcard by how
+    many components come before it."""
+    if not pattern:
+        return 0
+    return 10_000 if "*" not in pattern else pattern.split(".").index("*") + 1
+
+
+def _module_name(path: str) -> str:
+    """A Python file's dotted module name as mypy names it from the repository's root (`src/` layouts too)."""
+    stem = path.removeprefix("src/").rsplit(".", 1)[0].removesuffix("/__init__")
+    return stem.replace("/", ".")
+
+
+@lru_cache(maxsize=16)
+def _mypy_sections(text: str) -> tuple[tuple[tuple[str, ...] | None, dict[str, object]], ...]:
+    """pyproject.toml's mypy settings: the global table (no module patterns), then each override with its patterns."""
+    tool = (read_toml(text) or {}).get("tool")
+    mypy = tool.get("mypy") if isinstance(tool, dict) else None
+    if not isinstance(mypy, dict):
+        return ()
+    sections: list[tuple[tuple[str, ...] | None, dict[str, object]]] = [(None, mypy)]
+    overrides = mypy.get("overrides")
+    for override in overrides if isinstance(overrides, list) else ():
+        if not isinstance(override, dict):
+            continue
+        module = override.get("module")
+        patterns = [module] if isinstance(module, str) else module if isinstance(module, list) else []
+        sections.append((tuple(p for p in patterns if isinstance(p, str)), override))
+    return tuple(sections)
+
+
+@lru_cache(maxsize=256)
+def _mypy_pattern(pattern: str) -> re.Pattern[str]:
+    """A mypy module pattern as a regular expression: `tests.*` takes `tests` and every module below it, a `*`
+    between dots one or more components (`a.*.b`)."""
+    head, *rest = pattern.split(".")
+    regex = re.escape(head)
+    for index, part in enumerate(rest):
+        if part != "*":
+            regex += r"\." + re.escape(part)
+        elif index == len(rest) - 1:
+            regex += r"(?:\..+)?"
+        else:
+            regex += r"(?:\.[^.]+)+"
+    return re.compile(regex)

@@ -15,7 +15,7 @@ from checks.lazyre import lazy
 from checks.paths import Kind
 from checks.rules.code_common import DEF, module_text, only_imports
 from checks.rules.dependency_common import block_opener, bracket_opened, lines_after, lines_before
-from checks.rules.lint_ignores import covers, excluded, ignored_codes
+from checks.rules.lint_ignores import ALL_MYPY_CODES, covers, excluded, ignored_codes, mypy_disabled
 from checks.views import FileView, Match, SideView
 
 #: What an import that re-exports names draws: unused import, star import (flake8/ruff codes, pylint names and ids),
@@ -76,6 +76,8 @@ def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, 
     """Whether a noqa's checks are all off for its file in the lint configuration at the head of the change (ruff's
     or flake8's per-file-ignores): one removed from the code is then no debt paid. A bare one names no check: it
     moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
+    if name == "type: ignore":
+        return view.kind is Kind.PYTHON and _off_for_mypy(view, named)
     pylint = name == "pylint: disable"
     if name not in ("noqa", "file-wide noqa") and not (pylint and named):
         return False
@@ -93,6 +95,16 @@ def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, 
     if ignored_codes(view.snapshot, view.path, named_alone=True):
         return True
     return covers(ignored, "F401") and on_import(view, side, m)
+
+
+def _off_for_mypy(view: FileView, named: frozenset[str] | None) -> bool:
+    """Whether mypy's configuration at the head of the change turns off every code a `# type: ignore[...]` names
+    for its module (all of them, for a bare one): vLLM's tests, their `arg-type` waivers deleted while an override
+    for `tests.*` disables that code."""
+    disabled = mypy_disabled(view.snapshot, view.path)
+    if not disabled:
+        return False
+    return ALL_MYPY_CODES in disabled or (named is not None and named <= disabled)
 
 
 #: Pylint's checks by name that ruff reimplements, with the codes ruff gives them (its pylint port keeps pylint's
