@@ -209,7 +209,7 @@ _TORCH_LOAD = Scan(lazy(r"torch\.load\("), ("torch.load(",))
 #: `partial(torch.load, map_location="cpu")` (or `functools.partial`): a `torch.load` called later with these keywords.
 _PARTIAL_LOAD = Scan(lazy(r"partial\(\s*torch\.load\s*[,)]"), ("partial(",))
 _TORCH_PIN = lazy(
-    r"""^\s*["']?torch\s*(?:\[[^\]\n]*\])?\s*(?:(?:==|>=|~=|===)\s*|=\s*["'][\^~>=]*\s*)(\d+)\.(\d+)""",
+    r"""(?:^|[\[,])\s*["']?torch\s*(?:\[[^\]\n]*\])?\s*(?:(?:==|>=|~=|===)\s*|=\s*["'][\^~>=]*\s*)(\d+)\.(\d+)""",
     re.MULTILINE,
 )
 _MANIFEST_KINDS = frozenset({Kind.REQUIREMENTS, Kind.PYPROJECT, Kind.SETUP, Kind.PIPFILE, Kind.CONDA})
