@@ -26,7 +26,7 @@ from checks.rules.code_common import (
     string_statements,
 )
 from checks.rules.dependency_common import lines_after, lines_before
-from checks.rules.python_strings import old_text
+from checks.rules.python_strings import in_triple_quotes, old_text
 from checks.views import FileView, Match, SideView
 
 #: The fewest commented-out code lines that make a block (one or two are usually an inline note).
@@ -79,7 +79,8 @@ _MAX_LINES_BETWEEN = 60
             f"{_MAX_BLANKS_INSIDE} blank lines in a row split it, however its lines parse apart; commented out twice, "
             "`# # x = f()`, too, and such code commented out once less is the same), string statements "
             "(docstrings included) whose text is Python code and that the module did not hold before, blanks "
-            "aside, branches disabled with `if False:` / `if 0:` (or `if True:` over an `else:`), and statements "
+            "aside, branches disabled with `if False:` / `if 0:` (or `if True:` over an `else:`; not in a "
+            "triple-quoted string, a test's expected output), and statements "
             "after a `return`, "
             "`raise`, `continue` or `break` in their block when the change adds the exit or what follows it (not when "
             "it only re-indents them, nor a lone `pass`, `...`, string or bare `return`) "
@@ -118,6 +119,8 @@ def dead_code(view: FileView) -> Iterator[Hit]:
         for m in side.search(DISABLED_BRANCH):
             if m.text[: side.column(m)].strip() not in ("", "el") or _empty_generator(side, m.index):
                 continue
+            if view.kind is Kind.PYTHON and in_triple_quotes(view, side, m):
+                continue  # a line of an expected output or a template: text in a string
             statement = m.text.strip()
             if m.group(1) in ("True", "1"):
                 if not _else_below(view, side, m):
