@@ -344,6 +344,8 @@ _POINTLESS_STRING = frozenset({"w0105", "pointless-string-statement"})
 #: A one-line string statement (the code before a waiver), and an assignment line (`NAME = ...`, `x: int = ...`).
 _STRING_STATEMENT = lazy(r"[ \t]*[rRuU]?(?:\"\"\"[^\n]*\"\"\"|'\'\'[^\n]*'\'\'|\"[^\"\n]*\"|'[^'\n]*')[ \t]*")
 _ASSIGNMENT = lazy(r"[ \t]*[A-Za-z_][\w.]*[ \t]*(?::[^=\n]+)?=[^=]")
+#: A class statement: a stand-in class (`class ModelMixin:`) where the package's is missing.
+_CLASS = lazy(r"[ \t]*class[ \t]+\w")
 
 
 def documents_an_attribute(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
@@ -456,11 +458,18 @@ _FALLBACK_BINDING_CODES = frozenset({"assignment", "misc", "no-redef"})
 def _binds_a_fallback(view: FileView, side: SideView, m: Match) -> bool:
     """Whether the match's line binds a name in a handler of a failed import (`except ImportError: lib = None`): the
     stand-in for an optional package's name, which mypy types apart from what the import would have bound."""
-    if _ASSIGNMENT.match(m.text) is None or view.kind is Kind.NOTEBOOK:
+    if (_ASSIGNMENT.match(m.text) is None and _CLASS.match(m.text) is None) or view.kind is Kind.NOTEBOOK:
         return False
     above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
     k = block_opener(above, len(m.text) - len(m.text.lstrip()))
-    return k is not None and _IMPORT_HANDLER.match(above[k]) is not None
+    if k is None:
+        return False
+    opener = above[k]
+    if _IMPORT_HANDLER.match(opener) is not None:
+        return True
+    # `if TYPE_CHECKING or _serial_available: import serial` / `else: serial = None`: the branch without the package.
+    indent = len(opener) - len(opener.lstrip())
+    return _ELSE.match(opener) is not None and _ends_environment_branch(above[:k], indent)
 
 
 def _in_environment_branch(view: FileView, side: SideView, m: Match) -> bool:
@@ -547,7 +556,7 @@ _ENVIRONMENT_BRANCH = lazy(
     r"[ \t]*(?:if|elif)\b[^\n#]*(?:\bsys\.version_info\b|\bsys\.platform\b|\bplatform\.(?:system|machine)\(|"
     r"\bos\.name\b|\bpsutil\.(?:WINDOWS|LINUX|MACOS|OSX)\b|\bfind_spec\(|\bis_\w+_available\(|__version__|"
     r"\bVersion\(|\bparse_version\(|\bversion\.parse\(|\bversion\d_\w+\(|\bget_\w*version\(|"
-    r"\b[A-Z][A-Z0-9_]*_VERSION\w*)"
+    r"\b[A-Z][A-Z0-9_]*_VERSION\w*|\b_\w+_available\b|\b[A-Z][A-Z0-9_]*_AVAILABLE\b)"
 )
 _ELSE = lazy(r"[ \t]*else[ \t]*:")
 #: How far above an `else:` its `if`, above a handler its `try:`, or above a closing bracket the clause it closes, is
