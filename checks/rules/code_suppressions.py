@@ -470,17 +470,17 @@ def _below_code(view: FileView, side: SideView, m: Match) -> bool:
     )
 
 
-#: A noqa naming ruff's flake8-bandit checks, which keep bandit's numbers (`S311` is bandit's `B311`).
-_NOQA_BANDIT = lazy(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)")
+#: A line's noqa, with the checks it names.
+_NOQA = next(directive.pattern for directive in _DIRECTIVES if directive.name == "noqa")
 
 
 def _twin_of_a_noqa(line: str, named: frozenset[str] | None) -> bool:
     """Whether a `# nosec` names only bandit checks whose ruff twins a noqa on its line waives (`# noqa: S311  #
-    nosec B311`): the same waiver written for a second tool."""
+    nosec B311`: ruff's flake8-bandit checks keep bandit's numbers): the same waiver written for a second tool."""
     if not named or not all(code[:1] == "b" and code[1:].isdigit() for code in named):
         return False
-    noqa = _NOQA_BANDIT.search(line)
-    return noqa is not None and {"s" + code[1:] for code in named} <= set(_named(noqa) or ())
+    noqa = _NOQA.search(line)
+    return noqa is not None and {"s" + code[1:] for code in named} <= (_named(noqa) or frozenset())
 
 
 def _named(d: re.Match[str]) -> frozenset[str] | None:

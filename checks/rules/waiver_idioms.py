@@ -75,7 +75,8 @@ def on_import(view: FileView, side: SideView, m: Match) -> bool:
 def moved_to_configuration(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
     """Whether a noqa's checks are all off for its file in the lint configuration at the head of the change (ruff's
     or flake8's per-file-ignores): one removed from the code is then no debt paid. A bare one names no check: it
-    moved when an entry names the file itself, or, on an import, when unused imports are off for the file."""
+    moved when an entry names the file itself, or, on an import, when unused imports are off for the file. So with
+    a pylint disable whose checks ruff reimplements, and a type waiver whose codes mypy's settings turn off."""
     if name == "type: ignore":
         return view.kind is Kind.PYTHON and _off_for_mypy(view, named)
     pylint = name == "pylint: disable"
