@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from enum import StrEnum
 from functools import lru_cache
@@ -146,15 +146,14 @@ _DISTRIBUTION_MANIFESTS = ("/pyproject.toml", "/setup.py")
 _AUTHORSHIP = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "COPYING", "AUTHORS", "AUTHORS.md")
 
 
-def marked_folders(tree: Iterable[str]) -> dict[str, Role]:
+def marked_folders(tree: AbstractSet[str]) -> dict[str, Role]:
     """The folders whose files say what the whole folder is, as prefixes (`pkg/src/eigen/`, `docs/`; the root is
     ''): another repository's copy (VENDORED, below the root only) or a site a build wrote (GENERATED)."""
-    paths = tree if isinstance(tree, AbstractSet) else frozenset(tree)
     marked: dict[str, Role] = {}
-    for path in paths:
+    for path in tree:
         if path.endswith(_DISTRIBUTION_MANIFESTS):
             folder = path[: path.rfind("/") + 1]
-            if _nested_distribution(paths, folder):
+            if _nested_distribution(tree, folder):
                 marked.setdefault(folder, Role.VENDORED)
             continue
         if "/." not in path and not path.startswith("."):  # most paths: no hidden name

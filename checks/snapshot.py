@@ -47,7 +47,7 @@ class Snapshot:
 
     @cached_property
     def _marked_folders(self) -> dict[str, Role]:
-        return marked_folders(self.tree or ())
+        return marked_folders(self.tree or frozenset())
 
     def folder_roles(self, path: str) -> frozenset[Role]:
         """The roles folders above `path` take from the files they hold (known with the tree): another repository's

@@ -321,7 +321,7 @@ _V, _G = Role.VENDORED, Role.GENERATED
     ],
 )
 def test_a_folders_files_may_say_what_the_whole_folder_is(tree: list[str], marked: dict[str, Role]) -> None:
-    assert marked_folders(tree) == marked
+    assert marked_folders(frozenset(tree)) == marked
 
 
 def test_every_file_of_a_marked_folder_takes_its_role_when_the_tree_is_known() -> None:
