@@ -837,8 +837,9 @@ class _Likeness:
         return len(names & set(_NAME.findall(around))) >= EDITED_SIMILARITY * len(names)
 
     def __call__(self, removed: Hit, added: Hit) -> int:
-        before = self._texts.get((Side.REMOVED, removed.line or 0), "").strip()
-        after = self._texts.get((Side.ADDED, added.line or 0), "").strip()
+        # Quotes alike: a formatter turning a waived line's single quotes into double ones keeps the line what it was.
+        before = self._texts.get((Side.REMOVED, removed.line or 0), "").strip().replace("'", '"')
+        after = self._texts.get((Side.ADDED, added.line or 0), "").strip().replace("'", '"')
         shared = _shared_start(before, after) + _shared_start(before[::-1], after[::-1])
         return min(shared, len(before), len(after))
 

@@ -443,6 +443,30 @@ def test_a_line_edited_below_a_like_debt_inserted_above_it_keeps_its_debt() -> N
     assert [o.line for f in mine(result) for o in f.occurrences] == [1]
 
 
+def test_a_line_whose_quotes_a_formatter_changed_is_still_the_likest_to_itself() -> None:
+    """black turning `'...'  # noqa` into `"..."  # noqa` keeps that line's waiver; the one on the import it rewrote
+    without a waiver is the one paid, though its name still stands near the kept one."""
+    old = (
+        "from pkg.models.reward import \\\n"
+        "    Model  # noqa\n"
+        "warnings.warn(\n"
+        "    'You can refer to `pkg/tools` '  # noqa\n"
+        "    'to implement it.')\n"
+    )
+    new = (
+        "from pkg.models.reward import Model\n"
+        'name = "reward.Model"\n'
+        "warnings.warn(\n"
+        '    "You can refer to `pkg/tools` "  # noqa\n'
+        '    "to implement it."\n'
+        ")\n"
+    )
+    result = run({"src/a.py": (old, new)}, config=only("CODE018"))
+
+    assert [(f.rule, [o.line for o in f.occurrences]) for f in result.paid] == [("CODE018", [2])]
+    assert result.findings == ()
+
+
 def test_a_line_edited_at_its_start_is_still_the_likest_to_itself() -> None:
     """Lines renamed at their start (`param_x = ...` made `x = ...`), each keeping its `# noqa`: the removed line
     whose suppression went is the one paid, though no removed line begins like an added one."""

@@ -246,10 +246,13 @@ def only_imports(text: str | None) -> bool:
 
 def _re_exports(node: ast.stmt) -> bool:
     """Whether a statement of a module is what a shim holds: an import, a docstring or a notice to its importers,
-    `__all__`, or a `try` of such statements whose handlers hold nothing else (an optional package's names)."""
+    `__all__`, a `try` of such statements whose handlers hold nothing else (an optional package's names), or a
+    `with` block of them (an mmengine config's `with read_base():` over the configs it inherits)."""
     if isinstance(node, ast.Try):
         blocks = [node.body, node.orelse, node.finalbody, *(handler.body for handler in node.handlers)]
         return all(isinstance(n, ast.Pass) or _re_exports(n) for block in blocks for n in block)
+    if isinstance(node, ast.With):  # mmengine's `with read_base():` over the configs a config inherits
+        return all(map(_re_exports, node.body))
     return (
         isinstance(node, ast.Import | ast.ImportFrom)
         or (isinstance(node, ast.Expr) and (isinstance(node.value, ast.Constant) or _warns(node.value)))

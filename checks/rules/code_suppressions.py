@@ -231,7 +231,8 @@ _STUB_LOOKBACK = 8
             "F401 or F403 on an import (its first line, names in its brackets or after its backslash, or its "
             "closing bracket) in a package's "
             "`__init__.py` or a "
-            "module of imports alone (a shim left at an old path) is the re-export idiom, not debt, as is such a "
+            "module of imports alone (a shim left at an old path, or an mmengine config's `with read_base():` block "
+            "of them) is the re-export idiom, not debt, as is such a "
             "`# ruff: noqa: F401` atop the module, and a bare one "
             "on a `from` import there (or one whose codes noqa cannot read, `# noqa: 401`), and a pylint "
             "disable there naming only unused-import, the wildcard imports' checks or the import forms Google's style "
@@ -254,11 +255,14 @@ _STUB_LOOKBACK = 8
             "alone, an `@abstractmethod` or the def it decorates, and its `pass` or `...`), or on a probe of "
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, any handler whose first "
-            "statement imports, a broad one that falls back (`return False`, `x = None`) of a `try` that starts "
+            "statement imports, a broad one that falls back (`return False`, `x = None`, after a log call too) of a "
+            "`try` that starts "
             "with an import, the def of a function that is such a probe, "
             "or a branch on the interpreter's or a package's version, the platform or a package found, "
             '`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or its `else:`: one test '
             "run cannot take both ways), "
+            "a type checker's, bare or naming only `valid-type` (`reportInvalidTypeForm`), on a parameter annotated "
+            "with a call (a kernel DSL's buffer, TileLang's `Q: T.Tensor([B, S], dtype),`: no type to a checker), "
             "one naming only F401 on `import <package>.<module>` of the file's own package (or of another package "
             "of the repository, known with the tree: a test importing what registers environments; or on `from "
             "<package> import <module>` or `from . import <module>` when the tree has that module), or bare in the "
@@ -330,6 +334,8 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there
             if idioms.falls_back(view, side, m, directive.name, named):
                 continue  # `from jax import linear_util  # pylint: disable=g-import-not-at-top` under `except ImportError:`
+            if idioms.types_a_kernel_buffer(m, directive.name, named):
+                continue  # `Q: T.Tensor([B, S], dtype),  # type: ignore`: a kernel DSL's annotation, no type to a checker
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
             if idioms.probes_environment(view, side, m, directive.name):

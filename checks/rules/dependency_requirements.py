@@ -86,7 +86,9 @@ def _invalid_name(key: str) -> bool:
             "the package's own dependencies (two or more of its names, and at least half of them, are dependencies "
             "the package's pyproject, setup.cfg or literal setup.py declares: the library's list kept beside its "
             "metadata, whose dropped names pay nothing either), nor a contributor's file that installs the project "
-            "itself for editing (`-e .`) beside test or lint tools, nor a line that repeats the range the package "
+            "itself for editing (`-e .`) beside test or lint tools, nor a plugin's extras inside a subpackage "
+            "of a packaged library (`lmms_eval/tasks/x/requirements.txt`, known with the tree), nor a line that "
+            "repeats the range the package "
             "declares for that name; standard-library and deprecated names are DEP003's. Moving a line, or raising "
             "the lower bound of a requirement that already was a range, is not new debt; a requirement moved into "
             "the package's metadata (PEP 621's or Poetry's dependencies, setup.cfg's or setup.py's "
@@ -106,7 +108,7 @@ def _invalid_name(key: str) -> bool:
 def unpinned_requirement(view: FileView) -> Iterator[Hit]:
     if not _requirement_kinds_path(view) or not view.path.lower().endswith(".txt") or is_dev_requirements(view.path):
         return
-    if _read_by_package_metadata(view):
+    if _read_by_package_metadata(view) or _plugin_of_a_library(view):
         return
     added, removed = view.sides()
     if any(_INSTALLS_ITSELF.search(text) and _DEV_TOOL.search(text) for text in (view.text or "", added.lines.text)):
@@ -174,6 +176,22 @@ def _read_by_package_metadata(view: FileView) -> bool:
         if pyproject is not None and any(r in pyproject for r in _PYPROJECT_READERS) and _quoted(pyproject, {relative}):
             return True
     return False
+
+
+def _plugin_of_a_library(view: FileView) -> bool:
+    """Whether the file sits in a subpackage of a packaged library (`lmms_eval/tasks/mdpbench/requirements.txt`: an
+    `__init__.py` in its folder and in the folder above, a pyproject.toml or setup.py higher up): one plugin's extras,
+    installed into the library's environment, where ranges are meant and pins would fight the library's own. Known
+    with the tree; an application's requirements sit beside its service, not inside a package's package."""
+    folder, _, _ = view.path.rpartition("/")
+    parent, _, _ = folder.rpartition("/")
+    snapshot = view.snapshot
+    if not parent or not snapshot.exists(f"{folder}/__init__.py") or not snapshot.exists(f"{parent}/__init__.py"):
+        return False
+    return any(snapshot.exists(f"{above}{name}") for above in folders_up(parent) for name in _LIBRARY_MANIFESTS)
+
+
+_LIBRARY_MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 #: A requirements file whose names are at least this share of them dependencies its package declares restates the

@@ -205,6 +205,8 @@ _OPT_IN_GATE = lazy(
 #: A block the remote code sits in that runs only when the user opted in (`if trust_remote_code:` over `default_args =
 #: {'trust_remote_code': True}`): the user's choice passed on. Not `if not ...:`, the branch that refuses.
 _OPT_IN_BLOCK = lazy(r"\s*(?:el)?if\s+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?\s*:", re.IGNORECASE)
+#: `True if args.trust_remote_code else None`: the value passes on the user's choice, as the flag itself would.
+_OPT_IN_VALUE = lazy(r"[ \t]+if[ \t]+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?[ \t]+else\b", re.IGNORECASE)
 _RAISES = lazy(r"\s*raise\b")
 _DEFINITION = lazy(r"\s*(?:async\s+def|def|class)\s")
 #: Lines above the remote code where such a gate is looked for.
@@ -228,7 +230,8 @@ _GATE_LINES = 12
             "`--trust-remote-code` flag of a serving command). Medium when the same call pins `revision` to a "
             "commit hash, so the code that runs was reviewed once and cannot change. Code behind an opt-in gate "
             "just above it (`if not TRUST_REMOTE_KERNELS: raise ...`), or in a block that runs only then (`if "
-            "trust_remote_code:`), runs only by the user's explicit choice "
+            "trust_remote_code:`) or a value chosen by it (`True if args.trust_remote_code else None`), runs only by "
+            "the user's explicit choice "
             'and is left alone, and so is a loading script of the repository\'s own (`load_dataset("dataset.py", '
             "...)`, a `./` path). YAML prose is no setting: the value of a `name:` or `description:` key, a "
             "Markdown guide in a `guide: |` block."
@@ -252,6 +255,8 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
             call = reader.enclosing_call(m)
             if call is None and "=" in m.group(0):
                 continue  # `trust_remote_code = True` assigns a variable (after asking the user, say); no load
+            if _OPT_IN_VALUE.match(m.match.string, m.match.end()):
+                continue
             lines_above = reader.lines_before(m, _GATE_LINES)
             if _behind_opt_in(lines_above) or _under_opt_in(lines_above, len(m.text) - len(m.text.lstrip())):
                 continue

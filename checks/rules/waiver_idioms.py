@@ -375,6 +375,29 @@ _TRY_LOOKBACK = 40
 _HANDLER_LOOKAHEAD = 400
 
 
+def types_a_kernel_buffer(m: Match, name: str, named: frozenset[str] | None) -> bool:
+    """A type checker's waiver (bare, or naming only what it says of an annotation that is no type) on a parameter or
+    name annotated with a call (`Q: T.Tensor([B, S, H], dtype),  # type: ignore`): how kernel DSLs (TileLang,
+    TVMScript) type their buffers, which no type checker accepts as a type and nothing on the line can fix."""
+    if name == "type: ignore":
+        allowed = _INVALID_TYPE_CODES
+    elif name == "pyright: ignore":
+        allowed = _PYRIGHT_INVALID_TYPE_CODES
+    else:
+        return False
+    return (named is None or named <= allowed) and _CALL_ANNOTATION.match(m.text) is not None
+
+
+#: What mypy says of an annotation that is a call: valid-type (and misc, its older code for it).
+_INVALID_TYPE_CODES = frozenset({"valid-type", "misc"})
+_PYRIGHT_INVALID_TYPE_CODES = frozenset({"reportinvalidtypeform", "reportgeneraltypeissues"})
+#: A name annotated with a dotted call (`Q: T.Tensor(`, `A: T.Buffer(`), in a subscript too (`x: Optional[M.union()]`),
+#: not a block's keyword (`else: f(x)`).
+_CALL_ANNOTATION = lazy(
+    r"[ \t]*(?!(?:else|try|finally|lambda)\b)[A-Za-z_]\w*[ \t]*:[ \t]*[\w.\[, |]*?[A-Za-z_]\w*(?:\.\w+)+[ \t]*\("
+)
+
+
 def probes_installed(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
     """A noqa, bare or naming only an unused import's checks, on an import in a `try:` whose handler catches its
     failure: the import looks for an optional package (`import pykeops  # noqa` before `except ImportError:`), and
@@ -518,13 +541,16 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
         text
         for text in lines_after(view, side.side, m.number, _BODY_LOOKAHEAD)
         if _code(text) and _STRING_STATEMENT.fullmatch(text.rstrip()) is None
-    ][:2]
-    first, second = (*body, "", "")[:2]
+    ][:3]
     indent = len(line) - len(line.lstrip())
+    logged = handles is not None and len(body) > 1 and _logs_then_goes_on(body, indent)
+    if logged:
+        body = body[1:]  # `log.debug("kernels unavailable: %s", exc)` said first: the fallback is still what it does
+    first, second = (*body, "", "")[:2]
     if opens_try is not None:
         return _PROBE.match(first) is not None and _catches_import(view, side, m.number, indent)
     if handles is not None:
-        if _IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None:
+        if not logged and (_IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None):
             return True  # the module's other location, or another probe
         # A broad handler (`except:`, `except Exception:`) that falls back, of a `try` that starts by importing.
         falls_back = _RETURNS_OR_PASSES.match(first) is not None or _ASSIGNMENT.match(first) is not None
@@ -533,6 +559,13 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
     tries = _TRY.match(first) is not None and _PROBE.match(second) is not None
     return tries or _RETURNS_PROBE.match(first) is not None
+
+
+def _logs_then_goes_on(body: list[str], indent: int) -> bool:
+    """Whether a handler's first statement, a log or warning call on its line, is followed by another of its block."""
+    first, then = body[0], body[1]
+    logs = _LOGS.match(first) is not None and first.count("(") == first.count(")")
+    return logs and len(then) - len(then.lstrip()) > indent
 
 
 def _clause_closed(view: FileView, side: SideView, m: Match) -> str:
@@ -550,6 +583,8 @@ _PROBE_CALL = r"\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution
 _PROBE = lazy(rf"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b|[^\n#]*{_PROBE_CALL})")
 #: A handler's fallback besides a binding (`_ASSIGNMENT`): a value returned in the import's stead, or nothing done.
 _RETURNS_OR_PASSES = lazy(r"[ \t]*(?:return|pass)\b")
+#: A log or warning call on one line (`eval_logger.error(f"...")`, `warnings.warn(...)`): said, then fallen back.
+_LOGS = lazy(r"[ \t]*(?:\w*log(?:ger)?|logging|warnings)\.\w+\(", re.IGNORECASE)
 #: A function's probe in one statement: `return importlib.util.find_spec("deepspeed") is not None`.
 _RETURNS_PROBE = lazy(rf"[ \t]*return\b[^\n]*{_PROBE_CALL}")
 #: A branch on what runs the code: the interpreter's version or platform, a package's version, a package found.
