@@ -259,6 +259,10 @@ _VENDORED_MARK = lazy(
 #: Words a vendored note holds, "copy of" only opening a line (every licence header says "obtain a copy of").
 _VENDORED_WORDS = ("taken from", "copied", "vendored", "\ncopy of", "# copy of", '"copy of')
 _REPOSITORY = lazy(r"https?://|\b(?:github|gitlab|bitbucket)\.(?:com|org)/", re.I)
+#: How many heads' worth of a module's start is read for a vendored note past licence headers, and how such a head
+#: opens: a comment or a docstring.
+_LICENCES_READ = 3
+_NOTE_OPENERS = ("#", '"""', "'''")
 #: A docstring's opening or closing quotes, to read the text on their lines.
 _QUOTES = lazy(r"[rRuU]?(?:\"\"\"|''')")
 
@@ -372,8 +376,23 @@ class FileView:
         generated = _says_generated(head) and not _source_gone(snapshot, self.path, head)
         if Role.GENERATED not in self.roles and (generated or self._minified()):
             self.roles |= {Role.GENERATED}
-        if Role.VENDORED not in self.roles and (_says_vendored(head) or _in_vendored_package(snapshot, self.path)):
+        if Role.VENDORED not in self.roles and (
+            _says_vendored(head) or self._vendored_past_licences(head) or _in_vendored_package(snapshot, self.path)
+        ):
             self.roles |= {Role.VENDORED}
+
+    def _vendored_past_licences(self, head: str) -> bool:
+        """Whether a module whose head is all comments and docstring (licence headers stacked, the project's over its
+        source's) says further down its leading notes that it is another project's copy: read only then, and only when
+        the words of such a note follow the head (known with the post-change text)."""
+        text = self.text
+        if text is None or len(text) <= HEAD_CHARS or not head.lstrip().startswith(_NOTE_OPENERS):
+            return False
+        more = text[: HEAD_CHARS * _LICENCES_READ]
+        if not any(word in more[HEAD_CHARS:].lower() for word in _VENDORED_WORDS):
+            return False
+        whole_lines = head[: head.rfind("\n") + 1]
+        return len(_leading_notes(whole_lines)) == len(whole_lines) and _says_vendored(more)
 
     def _minified(self) -> bool:
         """Whether a script or stylesheet reads as minified: a line of its start (or of its first hunk, as far as the

@@ -24,7 +24,7 @@ from checks.paths import (
 from checks.rules.dependency_imports import _MANIFEST, _MANIFEST_ENDINGS, _NOT_A_MANIFEST_ROLES, is_manifest
 from checks.runner import review
 from checks.snapshot import Snapshot
-from checks.views import _in_vendored_package, _says_generated, _says_vendored
+from checks.views import HEAD_CHARS, _in_vendored_package, _says_generated, _says_vendored
 
 #: Every word of the patterns and the guards, so generated paths hit and nearly hit each of them.
 _PATTERN_WORDS = sorted(
@@ -347,3 +347,36 @@ def test_a_copied_repositorys_or_a_built_sites_debt_is_not_the_projects() -> Non
     assert {f.path for f in review(diff, snapshot=Snapshot(tree=tree)).findings} == {own}
     # Without the tree neither is known, and their debt is read as the project's.
     assert {f.path for f in review(diff).findings} == {copy, site, own}
+
+
+_LICENCE = "".join(
+    f"# Copyright {year} The Authors. Licensed under the Apache License, Version 2.0; see LICENSE.\n"
+    for year in range(2000, 2020)
+)
+
+
+@pytest.mark.parametrize(
+    ("docstring", "vendored"),
+    [
+        (
+            '"""CNN14 models.\n\nVendored from the PANNs reference implementation at\nhttps://github.com/qiuqiangkong/audioset_tagging_cnn\n"""\n',
+            True,
+        ),
+        (
+            '"""CNN14 models, our own.\n\nSee https://github.com/qiuqiangkong/audioset_tagging_cnn.\n"""\n',
+            False,
+        ),
+        ('import os\n"""Vendored from https://github.com/org/repo"""\n', False),  # after code: a string, not a note
+    ],
+)
+def test_a_vendored_note_below_licence_headers_past_the_head_is_read_with_the_text(
+    docstring: str, vendored: bool
+) -> None:
+    """Two licence headers stacked (the project's over its source's) push the note past the head a file is read for."""
+    text = _LICENCE + _LICENCE + docstring + "x = load()  # noqa\n"
+    assert len(_LICENCE * 2) > HEAD_CHARS
+    path = "nemo_curator/models/sed/cnn14.py"
+    diff = f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+    diff += f"@@ -0,0 +1,{text.count(chr(10))} @@\n" + "".join(f"+{line}\n" for line in text.splitlines())
+    findings = review(diff, snapshot=Snapshot(texts={path: text})).findings
+    assert ("CODE018" in {f.rule for f in findings}) is not vendored

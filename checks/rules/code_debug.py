@@ -60,7 +60,8 @@ _PROGRAM_PATH = lazy(
             "Code added by the change that stops in a debugger (`breakpoint()`, `pdb.set_trace()`, also through "
             "`__import__('pdb')`, `IPython.embed()`, "
             "JavaScript `debugger;`), turns on autograd anomaly detection (not a test's `with` block, where a NaN "
-            "in backward is what it asserts against), or starts a Flask/Dash app with "
+            "in backward is what it asserts against, nor under an `if` on a debug or anomaly option, "
+            "`if debug_config.detect_anomaly:`), or starts a Flask/Dash app with "
             "`debug=True` (medium: the Werkzeug debugger runs arbitrary code for whoever reaches it). In a library "
             "module (not a script, CLI, test or example: no `__main__`, argparse, click, typer or sys.argv in the "
             "file, which is read whole), a `print` of a shape, dtype, device, type, a table's head or an "
@@ -103,6 +104,8 @@ def debug_leftovers(view: FileView) -> Iterator[Hit]:
             call = m.group().strip()
             if "anomaly" in call and tests and m.text.lstrip().startswith("with "):
                 continue  # a test's `with torch.autograd.detect_anomaly():` makes a NaN in backward fail the test
+            if "anomaly" in call and _guarded_by(view, side.side, m, _ANOMALY_SWITCH):
+                continue  # `if debug_config.detect_anomaly:`: a debug option the user turns on, as the fix says
             yield side.hit(m, f"Debugger left in: {call}", content=statement_key(m.text))
         for m in side.search_near(SERVER_RUN, ("run(", "run_server("), (1,)) if "debug" in text else ():
             if side.in_comment(m) or in_docstring(view, side, m):
@@ -148,7 +151,7 @@ def _debug_prints(view: FileView) -> Iterator[Hit]:
             return
         if showing is None:
             showing = _in_showing_functions(view.text if view.text is not None else side.lines.text)
-        if m.number in showing or _under_verbosity(view, m) or _print_waived(m.text):
+        if m.number in showing or _guarded_by(view, Side.ADDED, m, _VERBOSITY) or _print_waived(m.text):
             continue
         yield statement_hit(side, m, "Debug print in a library module")
 
@@ -176,15 +179,20 @@ _VERBOSITY = lazy(r"\s*(?:el)?if\b[^\n:]*(?<![a-z0-9])(?:verbose|verbosity|debug
 _GUARD_LOOKBACK = 12
 
 
-def _under_verbosity(view: FileView, m: Match) -> bool:
-    """Whether the print sits in an `if` on verbosity (opt-in progress output, as sklearn's estimators print), itself
-    or through the blocks inside it (a `for` over what to show), as far as the lines above show (the post-change
-    text, else the hunks). An `else:` leaves its `if` behind: the block opening it is the one around both."""
-    above = lines_before(view, Side.ADDED, m.number, _GUARD_LOOKBACK)
+#: The condition of a block that turns anomaly detection on at the user's request (`if debug_config.detect_anomaly:`).
+_ANOMALY_SWITCH = lazy(r"\s*(?:el)?if\b[^\n:]*(?:anomal|debug)", re.I)
+
+
+def _guarded_by(view: FileView, side: Side, m: Match, condition: re.Pattern[str]) -> bool:
+    """Whether the match sits in an `if` whose line matches `condition` (a print on verbosity, opt-in progress output
+    as sklearn's estimators print; anomaly detection a debug option turns on), itself or through the blocks inside it
+    (a `for` over what to show), as far as the lines above show (the side's text, else the hunks). An `else:` leaves
+    its `if` behind: the block opening it is the one around both."""
+    above = lines_before(view, side, m.number, _GUARD_LOOKBACK)
     indent = len(m.text) - len(m.text.lstrip())
     while (k := block_opener(above, indent)) is not None:
         opener = above[k]
-        if _VERBOSITY.match(opener) is not None:
+        if condition.match(opener) is not None:
             return True
         if DEF.match(opener) is not None or opener.lstrip().startswith("class "):
             return False

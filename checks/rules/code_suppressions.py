@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from ahocorasick_rs import AhoCorasick
 
+from checks.diff import FileStatus
 from checks.finding import Category, Hit, Severity, Side
 from checks.languages import comment_start
 from checks.lazyre import lazy
@@ -230,7 +231,7 @@ _STUB_LOOKBACK = 8
             "file's), and a noqa naming only "
             "F401 or F403 on an import (its first line, names in its brackets or after its backslash, or its "
             "closing bracket) in a package's "
-            "`__init__.py` or a "
+            "`__init__.py` (with E402 too there: re-exported below what its submodules import) or a "
             "module of imports alone (a shim left at an old path, or an mmengine config's `with read_base():` block "
             "of them) is the re-export idiom, not debt, as is such a "
             "`# ruff: noqa: F401` atop the module, and a bare one "
@@ -240,7 +241,8 @@ _STUB_LOOKBACK = 8
             "only F401, on an import in a `try:` whose handler catches ImportError (the import looks for an optional "
             "package), a waiver naming only where an import stands (E402, `wrong-import-position`, "
             "`import-outside-toplevel`, `g-import-not-at-top`), or a type checker's naming only whether it "
-            "resolves (`import-not-found`, `import-untyped`, mypy's `attr-defined` on a `from` import, "
+            "resolves (`import-not-found`, `import-untyped`, mypy's `attr-defined` on a `from` import, pyrefly's "
+            "`missing-import`, ty's `unresolved-import`, "
             "`reportMissingImports`, pytype's and pylint's "
             "`import-error`, pylint's `no-name-in-module`, Pyre's `pyre-fixme[21]`; also under a branch on a "
             "package's version; pylint's and Pyre's alone on the line above the import too) or "
@@ -255,7 +257,8 @@ _STUB_LOOKBACK = 8
             "alone, an `@abstractmethod` or the def it decorates, and its `pass` or `...`), or on a probe of "
             "what is installed (a `try:` whose first statement imports and whose handler catches ImportError, a "
             "handler of ImportError, ModuleNotFoundError or PackageNotFoundError, any handler whose first "
-            "statement imports, a broad one that falls back (`return False`, `x = None`, after a log call too) of a "
+            "statement imports, a broad one that falls back (`return False`, `x = None`, after a log call too) or "
+            "raises ImportError with what to install, of a "
             "`try` that starts "
             "with an import, the def of a function that is such a probe, "
             "or a branch on the interpreter's or a package's version, the platform or a package found, "
@@ -334,7 +337,7 @@ def lint_suppression(view: FileView) -> Iterator[Hit]:
                 continue  # a docstring under a constant, waived as a pointless string: pylint reports none there
             if idioms.falls_back(view, side, m, directive.name, named):
                 continue  # `from jax import linear_util  # pylint: disable=g-import-not-at-top` under `except ImportError:`
-            if idioms.types_a_kernel_buffer(m, directive.name, named):
+            if idioms.types_a_kernel_buffer(view, side, m, directive.name, named):
                 continue  # `Q: T.Tensor([B, S], dtype),  # type: ignore`: a kernel DSL's annotation, no type to a checker
             if idioms.probes_installed(view, side, m, directive.name, named):
                 continue  # an unused-import waiver on `import jaxns` in a `try:` that catches ImportError: a probe
@@ -593,7 +596,8 @@ def _only_raises(view: FileView, side: SideView, m: Match) -> bool:
     (`raise AssertionError(...)`, over several lines or not)."""
     opened = len(m.text) - len(m.text.lstrip())
     body: int | None = None  # the indent of the block's statement, once met
-    for line in lines_after(view, side.side, m.number, _STUB_LOOKBACK):
+    after = lines_after(view, side.side, m.number, _STUB_LOOKBACK)
+    for line in after:
         code = line.strip()
         if not code or code.startswith("#"):
             continue
@@ -606,7 +610,16 @@ def _only_raises(view: FileView, side: SideView, m: Match) -> bool:
             body = indent
         elif indent == body and not code.startswith(_CLOSING):
             return False  # a second statement
-    return False  # the block runs past what is read
+    # The file ends in the block (an abstract stub last in its module), or the block runs past what is read.
+    return body is not None and _ends_the_file(view, side, m.number, len(after))
+
+
+def _ends_the_file(view: FileView, side: SideView, number: int, read: int) -> bool:
+    """Whether the `read` lines below line `number` are all the file has: the side is a whole file (added, or deleted),
+    or its text is known, and fewer lines than asked came back."""
+    whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
+    known = whole or (side.side is Side.ADDED and view.text is not None)
+    return known and read < _STUB_LOOKBACK
 
 
 def _header_above(above: list[str], indent: int) -> int | None:

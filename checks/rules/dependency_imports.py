@@ -797,7 +797,7 @@ _MAIN_CHECK = lazy(r"""^if\s*\(?\s*(?:__name__\s*==\s*["']__main__["']|["']__mai
 #: that its feature is on (`is_deepspeed_zero3_enabled()`), before a function imports it; or a flag holding such a
 #: check's answer (`if not _JINJA2_AVAILABLE: raise ...`, `HAS_CUPY`).
 _AVAILABILITY = lazy(
-    r"(?:available|installed)\(|find_spec\(|requires_backends\(|require_version\(|check_requirements\(|"
+    r"(?:available|installed)\(|find_spec\w*\(|requires_backends\(|require_version\(|check_requirements\(|"
     r"\bis_\w+_enabled\(|soft_dependencies\(|"  # skbase/sktime/pycaret: `_check_soft_dependencies("xgboost")`
     r"\b[A-Z_][A-Z0-9_]*_AVAILABLE\b|\b_?HAS_[A-Z0-9_]+\b"
 )
@@ -927,10 +927,11 @@ def _guarded_by_indent(line: str, above: Sequence[str]) -> bool | None:
 
 _CLOSING = ")]}"
 _EXIT = lazy(r"(?:raise|return)\b")
-#: A guard clause's condition: a flag the function refuses to run without (`if not self.ai_chat:`); not a check of
+#: A guard clause's condition: a flag the function refuses to run without (`if not self.ai_chat:`, `if not enable or
+#: _already_enabled:`); not a check of
 #: its input (`if not hasattr(explainer, "__version__"):`), nor a dispatch on a value (`if TOOLBOX == "torch": ...
 #: return`), after which the import still runs whenever the function does its work.
-_GUARD_CLAUSE = lazy(r"if\s+not\s+[\w.]+\s*:$")
+_GUARD_CLAUSE = lazy(r"if\s+not\s+[\w.]+(?:\s+or\s+[\w.]+)*\s*:$")
 
 
 def _notebook_imports(file: FileView) -> dict[str, bool]:
@@ -1337,7 +1338,8 @@ def _judged_file(file: FileView) -> bool:
             "another is no top-level name: `import flair` in `pkg/models/flair/` is the distribution's), optional "
             "imports (try/except ImportError, `if TYPE_CHECKING:` or any other `if`, `contextlib.suppress`, or an "
             "import after an availability or requirements check in its function: `is_x_available()`, "
-            "`if not _X_AVAILABLE: raise ...`, a guard clause on a flag (`if not self.ai_chat: raise ...`), "
+            "`if not _X_AVAILABLE: raise ...`, a guard clause on a flag (`if not self.ai_chat: raise ...`, "
+            "`if not enable or _enabled: return`), a `find_spec` (a cached one too) answering None, "
             "`check_requirements(...)`, `_check_soft_dependencies(...)`, an `except ImportError:` handler; "
             'any import in a file that checks the package by name: `RequirementCache("comet-ml")`, '
             '`find_spec("comet_ml")`, `check_requirements(["onnxruntime"])` (a list of names too), '

@@ -137,14 +137,15 @@ def _round_trip(call: Call) -> bool:
 
 
 #: A pickle written (`pickle.dumps(part)`, `pickle.dump(part, f)`, `torch.save(data, buffer)`), and a collective of a
-#: distributed run passing it between its processes or waiting for them (`dist.all_gather`, `broadcast`, `barrier()`).
+#: distributed run passing it between its processes or waiting for them (`dist.all_gather`, `broadcast`, `barrier()`,
+#: XLA's `xm.all_reduce` of the padded bytes).
 _DUMPED = lazy(r"\b(?:dumps?|save)\(")
-_COLLECTIVE = lazy(r"\b(?:all_gather\w*|gather_object|broadcast\w*)\(")
+_COLLECTIVE = lazy(r"\b(?:all_gather\w*|all_reduce|gather_object|broadcast\w*)\(")
 #: A barrier, then a loop over the ranks' parts: each rank wrote its part before it, the load reads them all.
 _BARRIER = lazy(r"\bbarrier\(")
 _OVER_RANKS = lazy(r"\bfor\b[^\n]*\b(?:range\(|world_size|ranks?\b)")
-#: How far above a load the function's own pickling and collectives are looked for.
-_EXCHANGE_LOOKBACK = 40
+#: How far above a load the function's own pickling and collectives are looked for (past a long docstring).
+_EXCHANGE_LOOKBACK = 80
 
 
 def _exchanged_between_ranks(view: FileView, side: SideView, m: Match) -> bool:

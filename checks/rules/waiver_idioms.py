@@ -37,11 +37,19 @@ def re_export(view: FileView, side: SideView, m: Match, name: str, named: frozen
     imports to use."""
     if name == "noqa" and named is None:
         return m.text.lstrip().startswith("from ") and on_import(view, side, m)
-    if not (named or frozenset({"all"})) <= _RE_EXPORT_CODES:
+    if not (named or frozenset({"all"})) <= _RE_EXPORT_CODES and not _re_export_placed_late(view, name, named):
         return False
     if name == "noqa":
         return on_import(view, side, m)
     return name in ("pylint: disable", "file-wide noqa")  # over the module's imports, or a file-wide one naming F401
+
+
+def _re_export_placed_late(view: FileView, name: str, named: frozenset[str] | None) -> bool:
+    """A noqa naming an unused or star import and E402 in a package's `__init__.py` (`from .float8 import (  # noqa:
+    F401, E402` below the base class its submodules import): the re-export placed after what it needs, as it must."""
+    if name != "noqa" or not named or not named & _RE_EXPORT_CODES or not named <= _RE_EXPORT_CODES | {"e402"}:
+        return False
+    return view.path.rpartition("/")[2] == "__init__.py"
 
 
 #: A line of a bracketed import's names: `    Name,`, `    Name as Alias, Other,` or the last, `    Name)`, or its
@@ -375,17 +383,22 @@ _TRY_LOOKBACK = 40
 _HANDLER_LOOKAHEAD = 400
 
 
-def types_a_kernel_buffer(m: Match, name: str, named: frozenset[str] | None) -> bool:
+def types_a_kernel_buffer(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
     """A type checker's waiver (bare, or naming only what it says of an annotation that is no type) on a parameter or
     name annotated with a call (`Q: T.Tensor([B, S, H], dtype),  # type: ignore`): how kernel DSLs (TileLang,
-    TVMScript) type their buffers, which no type checker accepts as a type and nothing on the line can fix."""
+    TVMScript) type their buffers, which no type checker accepts as a type and nothing on the line can fix. In a def's
+    parameters, a class's body or at the top of a module: a dict's entry (`k: torch.stack(x)`) annotates nothing."""
     if name == "type: ignore":
         allowed = _INVALID_TYPE_CODES
     elif name == "pyright: ignore":
         allowed = _PYRIGHT_INVALID_TYPE_CODES
     else:
         return False
-    return (named is None or named <= allowed) and _CALL_ANNOTATION.match(m.text) is not None
+    if (named is not None and not named <= allowed) or _CALL_ANNOTATION.match(m.text) is None:
+        return False
+    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
+    k = block_opener(above, len(m.text) - len(m.text.lstrip()))
+    return k is None or DEF.match(above[k]) is not None or _CLASS.match(above[k]) is not None
 
 
 #: What mypy says of an annotation that is a call: valid-type (and misc, its older code for it).
@@ -418,7 +431,7 @@ _POSITION_CODES = frozenset(
 
 
 #: The checks of whether an import resolves: mypy's import codes, pyright's reports of a missing module or stubs,
-#: pytype's import-error.
+#: pytype's import-error, pyrefly's missing-import, ty's unresolved-import.
 _RESOLUTION_CODES = frozenset(
     {
         "import",
@@ -427,6 +440,8 @@ _RESOLUTION_CODES = frozenset(
         "import-error",
         "reportmissingimports",
         "reportmissingmodulesource",
+        "missing-import",
+        "unresolved-import",
     }
 )
 #: pylint's checks of whether an import resolves: import-error (E0401), no-name-in-module (E0611).
@@ -445,7 +460,7 @@ def falls_back(view: FileView, side: SideView, m: Match, name: str, named: froze
         allowed = _POSITION_CODES
     elif name == "pylint: disable":
         allowed = _POSITION_CODES | _PYLINT_RESOLUTION_CODES
-    elif name in ("type: ignore", "pyright: ignore", "pytype: disable"):
+    elif name in ("type: ignore", "pyright: ignore", "pytype: disable", "pyrefly: ignore", "ty: ignore"):
         # On `from x import Name`, mypy says a name it cannot find there with `attr-defined`.
         allowed = _FALLBACK_TYPE_CODES | ({"attr-defined"} if m.text.lstrip().startswith("from ") else set())
         if named is None:  # bare: on an import, a type checker has only its resolving and its stubs to report
@@ -552,8 +567,9 @@ def probes_environment(view: FileView, side: SideView, m: Match, name: str) -> b
     if handles is not None:
         if not logged and (_IMPORT_LINE.match(first) is not None or _TRY.match(first) is not None):
             return True  # the module's other location, or another probe
-        # A broad handler (`except:`, `except Exception:`) that falls back, of a `try` that starts by importing.
-        falls_back = _RETURNS_OR_PASSES.match(first) is not None or _ASSIGNMENT.match(first) is not None
+        # A broad handler (`except:`, `except Exception:`) that falls back, or says what to install, of a `try` that
+        # starts by importing.
+        falls_back = any(p.match(first) is not None for p in (_RETURNS_OR_PASSES, _ASSIGNMENT, _RAISES_MISSING))
         falls_back = falls_back and _IMPORT_HANDLER.match(line) is not None
         return falls_back and _PROBE.match(_first_tried(view, side, m.number, indent)) is not None
     # `def is_numba_available():  # pragma: no cover` over `try:` / `import numba`, or `return find_spec(...)`
@@ -583,6 +599,8 @@ _PROBE_CALL = r"\b(?:find_spec|(?:importlib_)?metadata\.version|get_distribution
 _PROBE = lazy(rf"[ \t]*(?:(?:from[ \t]+[\w.]+[ \t]+)?import\b|[^\n#]*{_PROBE_CALL})")
 #: A handler's fallback besides a binding (`_ASSIGNMENT`): a value returned in the import's stead, or nothing done.
 _RETURNS_OR_PASSES = lazy(r"[ \t]*(?:return|pass)\b")
+#: `raise ImportError("... Install them with: pip install ...") from e`: the package missing, said.
+_RAISES_MISSING = lazy(r"[ \t]*raise[ \t]+(?:ImportError|ModuleNotFoundError)\b")
 #: A log or warning call on one line (`eval_logger.error(f"...")`, `warnings.warn(...)`): said, then fallen back.
 _LOGS = lazy(r"[ \t]*(?:\w*log(?:ger)?|logging|warnings)\.\w+\(", re.IGNORECASE)
 #: A function's probe in one statement: `return importlib.util.find_spec("deepspeed") is not None`.
