@@ -264,8 +264,9 @@ _STUB_LOOKBACK = 8
             "or a branch on the interpreter's or a package's version, the platform or a package found, "
             '`if sys.version_info >= (3, 10):`, `if transformers.__version__ < "5.0.0":`, or its `else:`: one test '
             "run cannot take both ways), "
-            "a type checker's, bare or naming only `valid-type` (`reportInvalidTypeForm`), on a parameter annotated "
-            "with a call (a kernel DSL's buffer, TileLang's `Q: T.Tensor([B, S], dtype),`: no type to a checker), "
+            "a type checker's, bare or naming only `valid-type` (`reportInvalidTypeForm`), on a parameter or a class's "
+            "attribute annotated with a call (a kernel DSL's buffer, TileLang's `Q: T.Tensor([B, S], dtype),`: no "
+            "type to a checker; not a dict's entry), "
             "one naming only F401 on `import <package>.<module>` of the file's own package (or of another package "
             "of the repository, known with the tree: a test importing what registers environments; or on `from "
             "<package> import <module>` or `from . import <module>` when the tree has that module), or bare in the "

@@ -256,7 +256,7 @@ def trust_remote_code(view: FileView) -> Iterator[Hit]:
             if call is None and "=" in m.group(0):
                 continue  # `trust_remote_code = True` assigns a variable (after asking the user, say); no load
             if _OPT_IN_VALUE.match(m.match.string, m.match.end()):
-                continue
+                continue  # `True if args.trust_remote_code else None`: the user's flag decides
             lines_above = reader.lines_before(m, _GATE_LINES)
             if _behind_opt_in(lines_above) or _under_opt_in(lines_above, len(m.text) - len(m.text.lstrip())):
                 continue

@@ -396,11 +396,13 @@ def types_a_kernel_buffer(view: FileView, side: SideView, m: Match, name: str, n
         return False
     if (named is not None and not named <= allowed) or _CALL_ANNOTATION.match(m.text) is None:
         return False
-    above = lines_before(view, side.side, m.number, _TRY_LOOKBACK)
+    above = lines_before(view, side.side, m.number, _SIGNATURE_LOOKBACK)
     k = block_opener(above, len(m.text) - len(m.text.lstrip()))
     return k is None or DEF.match(above[k]) is not None or _CLASS.match(above[k]) is not None
 
 
+#: How far above a parameter the def opening its signature is looked for (a kernel's dozens of buffers).
+_SIGNATURE_LOOKBACK = 40
 #: What mypy says of an annotation that is a call: valid-type (and misc, its older code for it).
 _INVALID_TYPE_CODES = frozenset({"valid-type", "misc"})
 _PYRIGHT_INVALID_TYPE_CODES = frozenset({"reportinvalidtypeform", "reportgeneraltypeissues"})
