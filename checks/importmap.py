@@ -133,6 +133,7 @@ DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "pymtml": ("mthreads-ml-py",),
         "cutlass": ("nvidia-cutlass-dsl", "nvidia-cutlass"),
         "quack": ("quack-kernels",),
+        "torch_linear_assignment": ("torch-linear-assignment", "torch-hungarian"),
         # Data, storage and services
         "yaml": ("PyYAML",),
         "bs4": ("beautifulsoup4", "bs4"),

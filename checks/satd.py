@@ -32,6 +32,7 @@ ML_TOPIC = lazy(
     # linear or logistic regression models, not a learning rate; shape and type inference are a compiler's, and tick
     # and axis labels a plot's.
     r"\b(epochs?|lr(?![ _-]?models?\b)|learning.?rate|layers?|weights?|loss(?:es)?|accuracy|overfit\w*|hyper.?param\w*|"
+    r"hparams?|distill\w*|"
     r"models?|(?:pre.?)?train\w*|validation.?(?:set|split|data|loss)|test.?set|datasets?|(?<!tick.)(?<!axis.)labels?|embeddings?|"
     r"batch.?size|"
     r"checkpoints?|seeds?|tokeni[sz]\w*|gradients?|grads?|optimizers?|(?<!shape )(?<!type )inference|predictions?|"

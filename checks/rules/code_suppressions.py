@@ -242,7 +242,7 @@ _STUB_LOOKBACK = 8
             "package), a waiver naming only where an import stands (E402, `wrong-import-position`, "
             "`import-outside-toplevel`, `g-import-not-at-top`), or a type checker's naming only whether it "
             "resolves (`import-not-found`, `import-untyped`, mypy's `attr-defined` on a `from` import, pyrefly's "
-            "`missing-import`, ty's `unresolved-import`, "
+            "`missing-import`, ty's `unresolved-import`, mypy's `unused-ignore` beside them, "
             "`reportMissingImports`, pytype's and pylint's "
             "`import-error`, pylint's `no-name-in-module`, Pyre's `pyre-fixme[21]`; also under a branch on a "
             "package's version; pylint's and Pyre's alone on the line above the import too) or "

@@ -448,8 +448,9 @@ _RESOLUTION_CODES = frozenset(
 )
 #: pylint's checks of whether an import resolves: import-error (E0401), no-name-in-module (E0611).
 _PYLINT_RESOLUTION_CODES = frozenset({"e0401", "import-error", "e0611", "no-name-in-module"})
-#: What a type checker says of a fallback import under `except ImportError:`, the name bound again (mypy's no-redef).
-_FALLBACK_TYPE_CODES = _RESOLUTION_CODES | {"no-redef"}
+#: What a type checker says of a fallback import under `except ImportError:`, the name bound again (mypy's no-redef);
+#: and mypy's `unused-ignore`, which names no check but keeps the waiver quiet where the package is installed.
+_FALLBACK_TYPE_CODES = _RESOLUTION_CODES | {"no-redef", "unused-ignore"}
 
 
 def falls_back(view: FileView, side: SideView, m: Match, name: str, named: frozenset[str] | None) -> bool:
