@@ -382,17 +382,16 @@ class FileView:
             self.roles |= {Role.VENDORED}
 
     def _vendored_past_licences(self, head: str) -> bool:
-        """Whether a module whose head is all comments and docstring (licence headers stacked, the project's over its
-        source's) says further down its leading notes that it is another project's copy: read only then, and only when
-        the words of such a note follow the head (known with the post-change text)."""
+        """Whether a module's leading notes say past its head that it is another project's copy (licence headers
+        stacked, the project's over its source's, above a docstring saying "Vendored from https://..."): read only
+        when the head opens with a comment or docstring and the words of such a note follow it (known with the
+        post-change text)."""
         text = self.text
         if text is None or len(text) <= HEAD_CHARS or not head.lstrip().startswith(_NOTE_OPENERS):
             return False
         more = text[: HEAD_CHARS * _LICENCES_READ]
-        if not any(word in more[HEAD_CHARS:].lower() for word in _VENDORED_WORDS):
-            return False
-        whole_lines = head[: head.rfind("\n") + 1]
-        return len(_leading_notes(whole_lines)) == len(whole_lines) and _says_vendored(more)
+        # The notes end at the module's first code: one that ended within the head was read with it already.
+        return any(word in more[HEAD_CHARS:].lower() for word in _VENDORED_WORDS) and _says_vendored(more)
 
     def _minified(self) -> bool:
         """Whether a script or stylesheet reads as minified: a line of its start (or of its first hunk, as far as the
