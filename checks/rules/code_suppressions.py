@@ -612,15 +612,14 @@ def _only_raises(view: FileView, side: SideView, m: Match) -> bool:
         elif indent == body and not code.startswith(_CLOSING):
             return False  # a second statement
     # The file ends in the block (an abstract stub last in its module), or the block runs past what is read.
-    return body is not None and _ends_the_file(view, side, m.number, len(after))
+    return body is not None and _ends_the_file(view, side, len(after))
 
 
-def _ends_the_file(view: FileView, side: SideView, number: int, read: int) -> bool:
-    """Whether the `read` lines below line `number` are all the file has: the side is a whole file (added, or deleted),
-    or its text is known, and fewer lines than asked came back."""
+def _ends_the_file(view: FileView, side: SideView, read: int) -> bool:
+    """Whether the `read` lines below the match are all the file has: fewer lines than asked came back, and the side
+    is a whole file (added, or deleted) or its text is known (`SideView.whole_lines`, which `lines_after` reads)."""
     whole = view.status is (FileStatus.ADDED if side.side is Side.ADDED else FileStatus.REMOVED)
-    known = whole or (side.side is Side.ADDED and view.text is not None)
-    return known and read < _STUB_LOOKBACK
+    return read < _STUB_LOOKBACK and (whole or side.whole_lines is not None)
 
 
 def _header_above(above: list[str], indent: int) -> int | None:

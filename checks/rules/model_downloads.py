@@ -196,17 +196,17 @@ _CONFIG_KINDS = frozenset(
 )
 _PINNED_NEARBY = lazy(r"revision[\"']?\s*[:= ]\s*[\"']?[0-9a-f]{7,40}\b")
 _NEARBY_LINES = 10
+#: A condition naming the user's opt-in: trust, remote code or an allowance (`TRUST_REMOTE_KERNELS`,
+#: `args.trust_remote_code`, `allow_remote_code()`).
+_OPT_IN = r"[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?"
 #: A gate that refuses unless the user opted in (`if not TRUST_REMOTE_KERNELS: raise ...`): the remote code after it
-#: runs only by the user's explicit choice. Its condition names trust, remote code or an allowance.
-_OPT_IN_GATE = lazy(
-    r"\s*if\s+not\s+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?\s*:\s*(raise\b)?",
-    re.IGNORECASE,
-)
+#: runs only by the user's explicit choice.
+_OPT_IN_GATE = lazy(rf"\s*if\s+not\s+{_OPT_IN}\s*:\s*(raise\b)?", re.IGNORECASE)
 #: A block the remote code sits in that runs only when the user opted in (`if trust_remote_code:` over `default_args =
 #: {'trust_remote_code': True}`): the user's choice passed on. Not `if not ...:`, the branch that refuses.
-_OPT_IN_BLOCK = lazy(r"\s*(?:el)?if\s+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?\s*:", re.IGNORECASE)
+_OPT_IN_BLOCK = lazy(rf"\s*(?:el)?if\s+{_OPT_IN}\s*:", re.IGNORECASE)
 #: `True if args.trust_remote_code else None`: the value passes on the user's choice, as the flag itself would.
-_OPT_IN_VALUE = lazy(r"[ \t]+if[ \t]+[\w.]*(?:trust|remote|allow|opt_?in)[\w.]*(?:\(\))?[ \t]+else\b", re.IGNORECASE)
+_OPT_IN_VALUE = lazy(rf"[ \t]+if[ \t]+{_OPT_IN}[ \t]+else\b", re.IGNORECASE)
 _RAISES = lazy(r"\s*raise\b")
 _DEFINITION = lazy(r"\s*(?:async\s+def|def|class)\s")
 #: Lines above the remote code where such a gate is looked for.
